@@ -1,0 +1,215 @@
+//! Typed runtime configuration: workers, processes, hosts, memory and folders.
+//!
+//! The CLI fills a [`RuntimeConfig`] from flags, `strom.toml` and `STROM_*` variables; the
+//! libraries only ever see this struct. There is no global configuration.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// Default number of key groups (Flink's default max parallelism).
+pub const DEFAULT_KEY_GROUPS: u32 = 128;
+
+/// How a job is laid out and what resources it may use.
+///
+/// ```
+/// use strom_core::RuntimeConfig;
+/// let config = RuntimeConfig::default().with_workers(4).with_memory_limit(2 << 30);
+/// assert_eq!(config.total_workers(), 4);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeConfig {
+    /// Worker threads per process (default 1).
+    pub workers: usize,
+    /// Number of processes in the job (default 1).
+    pub processes: usize,
+    /// This process's index in `0..processes` (default 0).
+    pub process_index: usize,
+    /// `host:port` of every process, in process order; empty for a single process.
+    pub hosts: Vec<String>,
+    /// Managed memory budget in bytes for memory-hungry operators (default: unlimited).
+    pub memory_limit: Option<u64>,
+    /// Folder for spill files (default: a temporary folder).
+    pub spill_dir: Option<PathBuf>,
+    /// Where checkpoints go, as a URL (default: none).
+    pub checkpoint_dir: Option<String>,
+    /// Number of key groups, the upper bound of parallelism for keyed state (default 128).
+    pub key_groups: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            workers: 1,
+            processes: 1,
+            process_index: 0,
+            hosts: Vec::new(),
+            memory_limit: None,
+            spill_dir: None,
+            checkpoint_dir: None,
+            key_groups: DEFAULT_KEY_GROUPS,
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// Sets the worker threads per process.
+    #[must_use]
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workers = workers;
+        self
+    }
+
+    /// Sets the process layout: `processes` processes at `hosts`, this one being `index`.
+    #[must_use]
+    pub fn with_cluster(mut self, processes: usize, index: usize, hosts: Vec<String>) -> Self {
+        self.processes = processes;
+        self.process_index = index;
+        self.hosts = hosts;
+        self
+    }
+
+    /// Sets the managed memory budget in bytes.
+    #[must_use]
+    pub fn with_memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Sets the spill folder.
+    #[must_use]
+    pub fn with_spill_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spill_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets the checkpoint location (a URL).
+    #[must_use]
+    pub fn with_checkpoint_dir(mut self, url: impl Into<String>) -> Self {
+        self.checkpoint_dir = Some(url.into());
+        self
+    }
+
+    /// Workers over all processes.
+    pub fn total_workers(&self) -> usize {
+        self.workers * self.processes
+    }
+
+    /// Checks that the layout is consistent.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the inconsistent field.
+    pub fn validate(&self) -> Result<()> {
+        if self.workers == 0 {
+            return Err(Error::Config("workers must be at least 1".into()));
+        }
+        if self.processes == 0 {
+            return Err(Error::Config("processes must be at least 1".into()));
+        }
+        if self.process_index >= self.processes {
+            return Err(Error::Config(format!(
+                "process index {} is not below the number of processes {}",
+                self.process_index, self.processes
+            )));
+        }
+        if self.processes > 1 && self.hosts.len() != self.processes {
+            return Err(Error::Config(format!(
+                "{} processes need {} host addresses, got {}",
+                self.processes,
+                self.processes,
+                self.hosts.len()
+            )));
+        }
+        if self.key_groups == 0 {
+            return Err(Error::Config("key groups must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The timely configuration for this layout.
+    ///
+    /// # Errors
+    /// As [`RuntimeConfig::validate`].
+    pub fn timely_config(&self) -> Result<timely::Config> {
+        self.validate()?;
+        let communication = if self.processes > 1 {
+            timely::CommunicationConfig::Cluster {
+                threads: self.workers,
+                process: self.process_index,
+                addresses: self.hosts.clone(),
+                report: false,
+                zerocopy: false,
+            }
+        } else if self.workers > 1 {
+            timely::CommunicationConfig::Process(self.workers)
+        } else {
+            timely::CommunicationConfig::Thread
+        };
+        Ok(timely::Config { communication, worker: timely::WorkerConfig::default() })
+    }
+}
+
+/// Reads a host file: one `host:port` per line, blank lines and `#` comments ignored.
+///
+/// # Errors
+/// [`Error::Config`] naming the file when it cannot be read or has a malformed line.
+pub fn read_host_file(path: &std::path::Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read host file {}: {e}", path.display())))?;
+    let mut hosts = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
+            return Err(Error::Config(format!(
+                "{}:{}: expected host:port, found {line:?}",
+                path.display(),
+                n + 1
+            )));
+        }
+        hosts.push(line.to_string());
+    }
+    Ok(hosts)
+}
+
+/// Finds `n` free TCP ports on 127.0.0.1 for a local cluster.
+///
+/// # Errors
+/// When the operating system cannot hand out ports.
+pub fn free_local_addresses(n: usize) -> Result<Vec<String>> {
+    let listeners = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    listeners
+        .iter()
+        .map(|l| Ok(format!("127.0.0.1:{}", l.local_addr()?.port())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_catches_bad_layouts() {
+        assert!(RuntimeConfig::default().validate().is_ok());
+        assert!(RuntimeConfig::default().with_workers(0).validate().is_err());
+        let c = RuntimeConfig::default().with_cluster(2, 0, vec!["a:1".into()]);
+        assert!(c.validate().unwrap_err().to_string().contains("2 host addresses"));
+        let c = RuntimeConfig::default().with_cluster(2, 2, vec!["a:1".into(), "b:2".into()]);
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn host_file_names_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hosts");
+        std::fs::write(&path, "# cluster\nh1:2101\n\nh2\n").unwrap();
+        let err = read_host_file(&path).unwrap_err().to_string();
+        assert!(err.contains("hosts:4"), "{err}");
+        std::fs::write(&path, "h1:2101\nh2:2102 # second\n").unwrap();
+        assert_eq!(read_host_file(&path).unwrap(), vec!["h1:2101", "h2:2102"]);
+    }
+}

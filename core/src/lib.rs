@@ -1,0 +1,52 @@
+//! # strom-core
+//!
+//! The execution layer of Strom, a batch-and-stream dataflow engine on
+//! [timely-dataflow](https://github.com/TimelyDataflow/timely-dataflow). Everything above
+//! it (`strom-dataset`, `strom-datastream`, the libraries and the CLI) reaches timely,
+//! storage and formats through this crate:
+//!
+//! ```text
+//!   strom-cli ──> gelly / ml / cep ──> dataset / datastream ──> strom-core ──> timely
+//!                                                                    └──> object_store, arrow, parquet
+//! ```
+//!
+//! - [`RuntimeConfig`] and [`launch`]: one process with N worker threads, or a timely
+//!   cluster of processes (local or from a host file);
+//! - [`keys`]: stable hashing and key groups, so exchanges and state agree everywhere;
+//! - [`storage`]: every path is a URL through object_store;
+//! - [`formats`]: text, CSV and Parquet, decoded into serde records;
+//! - [`Decimal`] and [`Date`]: exact values for tabular data.
+//!
+//! ```
+//! use strom_core::{launch, RuntimeConfig};
+//! use strom_core::timely::dataflow::operators::{ToStream, Inspect};
+//!
+//! let per_worker = launch::execute(&RuntimeConfig::default().with_workers(2), |worker| {
+//!     worker.dataflow::<u64, _, _>(|scope| {
+//!         (0..3u64).to_stream(scope).container::<Vec<_>>().inspect(|_| ());
+//!     });
+//!     worker.index()
+//! })
+//! .unwrap();
+//! assert_eq!(per_worker, vec![0, 1]);
+//! ```
+#![warn(missing_docs)]
+
+pub mod chunks;
+pub mod config;
+pub mod error;
+pub mod formats;
+pub mod io_runtime;
+pub mod keys;
+pub mod launch;
+pub mod storage;
+pub mod types;
+
+pub use config::RuntimeConfig;
+pub use error::{Error, Result};
+pub use types::{Date, Decimal};
+
+/// Re-exported so that no other library crate depends on timely directly.
+pub use timely;
+/// Re-exported for libraries that build or inspect Arrow data.
+pub use arrow;
