@@ -1,1 +1,52 @@
-//! placeholder
+//! # strom-dataset
+//!
+//! Strom's DataSet API for bounded data, as Flink's: typed, lazy [`DataSet`]s built on
+//! every worker by a job function and compiled into one timely dataflow per job, which
+//! [`execute`] runs to completion. It sits on `strom-core` (runtime, storage, formats);
+//! the graph and ML libraries and the CLI sit on it.
+//!
+//! ```
+//! use strom_dataset::{agg, execute};
+//! use strom_core::RuntimeConfig;
+//!
+//! let mut counts = execute(&RuntimeConfig::default().with_workers(2), |env| {
+//!     env.from_collection(vec!["a b", "b c", "b"])
+//!         .flat_map(|line| line.split(' ').map(str::to_string).collect::<Vec<_>>())
+//!         .group_by(|w: &String| w.clone())
+//!         .aggregate(agg::count())
+//!         .collect()
+//! })
+//! .unwrap()
+//! .unwrap();
+//! counts.sort();
+//! assert_eq!(counts, vec![("a".into(), 1), ("b".into(), 3), ("c".into(), 1)]);
+//! ```
+//!
+//! Operators: sources (collection, sequence, text, CSV, Parquet), `map`, `flat_map`,
+//! `filter`, `map_partition`, `distinct`, `group_by` with `reduce`, `aggregate`,
+//! `reduce_group`, `min_by`/`max_by` and `first`, `first(n)`, joins (inner, outer; hash or
+//! sort-merge; repartition or broadcast), `co_group`, `cross`, `union`, `rebalance`,
+//! `partition_by_hash`/`partition_by_range`, `gather`, `sort_partition`, broadcast
+//! variables, and sinks (text, CSV, `collect`, `count`).
+//!
+//! Known limitation: blocking operators hold their state in memory; spilling under a
+//! memory budget is the next step (see `docs/`).
+#![warn(missing_docs)]
+
+pub mod aggregate;
+mod data_set;
+mod env;
+pub mod operators;
+mod output;
+mod sinks;
+mod sources;
+
+pub use aggregate as agg;
+pub use aggregate::Aggregator;
+pub use data_set::{Data, DataSet, Key};
+pub use env::{execute, Env, Time};
+pub use operators::group_by::Grouped;
+pub use operators::join::{JoinBuilder, JoinHint};
+pub use operators::sort::Order;
+pub use output::{Collected, Counted, JobOutput};
+pub use strom_core::formats::{CsvOptions, ParquetOptions};

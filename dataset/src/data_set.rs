@@ -1,0 +1,50 @@
+//! The [`DataSet`] type, and the record and key traits.
+
+use std::hash::Hash;
+
+use strom_core::timely::dataflow::StreamVec;
+
+use crate::env::{Env, Time};
+
+/// What a record must be: cloneable and serializable (to cross workers and processes).
+pub trait Data: strom_core::timely::ExchangeData + Clone {}
+impl<T: strom_core::timely::ExchangeData + Clone> Data for T {}
+
+/// What a key must be: a record that can be hashed, compared and ordered.
+pub trait Key: Data + Hash + Eq + Ord {}
+impl<T: Data + Hash + Eq + Ord> Key for T {}
+
+/// A bounded, distributed collection of records of type `T`: a typed handle on a timely
+/// stream in a job's dataflow. Operators return new data sets; nothing runs until the
+/// job's build function returns to [`crate::execute`].
+pub struct DataSet<'scope, T> {
+    pub(crate) env: Env<'scope>,
+    pub(crate) stream: StreamVec<'scope, Time, T>,
+}
+
+impl<T: Clone + 'static> Clone for DataSet<'_, T> {
+    fn clone(&self) -> Self {
+        DataSet { env: self.env.clone(), stream: self.stream.clone() }
+    }
+}
+
+impl<'scope, T: Data> DataSet<'scope, T> {
+    /// Wraps a timely stream (for custom operators).
+    pub fn from_stream(env: &Env<'scope>, stream: StreamVec<'scope, Time, T>) -> Self {
+        DataSet { env: env.clone(), stream }
+    }
+
+    /// The underlying timely stream (for custom operators).
+    pub fn stream(&self) -> StreamVec<'scope, Time, T> {
+        self.stream.clone()
+    }
+
+    /// The environment this data set belongs to.
+    pub fn env(&self) -> &Env<'scope> {
+        &self.env
+    }
+
+    pub(crate) fn wrap<U>(&self, stream: StreamVec<'scope, Time, U>) -> DataSet<'scope, U> {
+        DataSet { env: self.env.clone(), stream }
+    }
+}

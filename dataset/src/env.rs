@@ -1,0 +1,232 @@
+//! Running a job: the per-worker [`Env`] that builds the dataflow, and [`execute`].
+//!
+//! A job runs in two phases. First the dataflow runs to completion; sources that fail
+//! (a missing file, a malformed row) record their error and stop, and sinks write into
+//! local staging files. Then all workers agree, through a second small dataflow, on
+//! whether any worker in any process failed. Only if none did are staged files published
+//! to their URLs, so a failed job leaves no partial output behind.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use strom_core::storage::Location;
+use strom_core::timely::dataflow::operators::vec::Broadcast;
+use strom_core::timely::dataflow::operators::{Inspect, ToStream};
+use strom_core::timely::dataflow::Scope;
+use strom_core::timely::worker::Worker;
+use strom_core::{launch, Error, Result, RuntimeConfig};
+
+use crate::output::JobOutput;
+
+/// The timestamp of batch dataflows: everything happens in epoch 0.
+pub type Time = u64;
+
+/// State shared by the workers of one process.
+#[derive(Default)]
+pub(crate) struct ProcessContext {
+    errors: Mutex<Vec<String>>,
+    staging: Mutex<Option<tempfile::TempDir>>,
+}
+
+/// A file a sink has finished writing, to be published when the job succeeds.
+pub(crate) struct Staged {
+    pub(crate) file: PathBuf,
+    pub(crate) target: Location,
+}
+
+/// What one worker knows about the job it is building.
+pub(crate) struct WorkerContext {
+    pub(crate) config: RuntimeConfig,
+    process: Arc<ProcessContext>,
+    staged: RefCell<Vec<Staged>>,
+    /// Folder outputs that are replaced: cleared by worker 0 before anything is published.
+    replaced_folders: RefCell<Vec<Location>>,
+    next_file: RefCell<usize>,
+}
+
+impl WorkerContext {
+    pub(crate) fn fail(&self, error: &Error) {
+        tracing::error!(%error, "job failed");
+        self.process.errors.lock().expect("error lock").push(error.to_string());
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        !self.process.errors.lock().expect("error lock").is_empty()
+    }
+
+    /// A fresh local file for staging output.
+    pub(crate) fn staging_file(&self, index: usize) -> Result<PathBuf> {
+        let mut guard = self.process.staging.lock().expect("staging lock");
+        if guard.is_none() {
+            let dir = match &self.config.spill_dir {
+                Some(d) => {
+                    std::fs::create_dir_all(d)?;
+                    tempfile::Builder::new().prefix("strom-out-").tempdir_in(d)?
+                }
+                None => tempfile::Builder::new().prefix("strom-out-").tempdir()?,
+            };
+            *guard = Some(dir);
+        }
+        let mut next = self.next_file.borrow_mut();
+        *next += 1;
+        let dir = guard.as_ref().expect("staging folder exists").path();
+        Ok(dir.join(format!("w{index}-{next}")))
+    }
+
+    pub(crate) fn stage(&self, staged: Staged) {
+        self.staged.borrow_mut().push(staged);
+    }
+
+    pub(crate) fn replace_folder(&self, folder: Location) {
+        self.replaced_folders.borrow_mut().push(folder);
+    }
+}
+
+/// The handle a job's build function gets on every worker: sources start here.
+///
+/// The build function runs once per worker, and must build the same dataflow on each.
+#[derive(Clone)]
+pub struct Env<'scope> {
+    pub(crate) scope: Scope<'scope, Time>,
+    pub(crate) ctx: Rc<WorkerContext>,
+}
+
+impl<'scope> Env<'scope> {
+    /// This worker's index among all workers of the job.
+    pub fn index(&self) -> usize {
+        self.scope.index()
+    }
+
+    /// The number of workers in the job.
+    pub fn peers(&self) -> usize {
+        self.scope.peers()
+    }
+
+    /// The job's configuration.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.ctx.config
+    }
+
+    /// The timely scope, for building custom operators.
+    pub fn scope(&self) -> Scope<'scope, Time> {
+        self.scope
+    }
+
+    /// Records an error that fails the job (no output is published).
+    pub fn fail(&self, error: &Error) {
+        self.ctx.fail(error);
+    }
+}
+
+/// Runs a batch job: `build` is called on every worker to build the dataflow, which then
+/// runs to completion. Returns what the job collected on the driver (worker 0, in
+/// process 0), or `None` in other processes.
+///
+/// # Errors
+/// The first error any worker met, after which no output of the job is published.
+///
+/// ```
+/// use strom_dataset::execute;
+/// use strom_core::RuntimeConfig;
+///
+/// let squares = execute(&RuntimeConfig::default().with_workers(2), |env| {
+///     env.generate_sequence(1, 4).map(|x| x * x).collect()
+/// })
+/// .unwrap()
+/// .unwrap();
+/// let mut squares = squares;
+/// squares.sort();
+/// assert_eq!(squares, vec![1, 4, 9, 16]);
+/// ```
+pub fn execute<R, F>(config: &RuntimeConfig, build: F) -> Result<Option<R::Output>>
+where
+    R: JobOutput,
+    F: for<'s> Fn(&Env<'s>) -> R + Send + Sync + 'static,
+{
+    let process = Arc::new(ProcessContext::default());
+    let worker_config = config.clone();
+    let results = launch::execute(config, move |worker| {
+        run_worker(worker, &worker_config, &process, &build)
+    })?;
+    let mut driver = None;
+    for (i, result) in results.into_iter().enumerate() {
+        let output = result?;
+        if i == 0 && config.process_index == 0 {
+            driver = Some(output);
+        }
+    }
+    Ok(driver)
+}
+
+fn run_worker<R: JobOutput, F>(
+    worker: &mut Worker,
+    config: &RuntimeConfig,
+    process: &Arc<ProcessContext>,
+    build: &F,
+) -> Result<R::Output>
+where
+    F: for<'s> Fn(&Env<'s>) -> R,
+{
+    let ctx = Rc::new(WorkerContext {
+        config: config.clone(),
+        process: process.clone(),
+        staged: RefCell::new(Vec::new()),
+        replaced_folders: RefCell::new(Vec::new()),
+        next_file: RefCell::new(0),
+    });
+    let output = worker.dataflow_named::<Time, _, _>("strom-job", |scope| {
+        build(&Env { scope, ctx: ctx.clone() })
+    });
+    while worker.has_dataflows() {
+        worker.step_or_park(None);
+    }
+
+    // Agree on failure across all workers and processes.
+    let local: Vec<String> = process.errors.lock().expect("error lock").clone();
+    let errors = exchange_all(worker, local);
+    if let Some(first) = errors.first() {
+        for staged in ctx.staged.borrow_mut().drain(..) {
+            let _ = std::fs::remove_file(&staged.file);
+        }
+        return Err(Error::Job(first.clone()));
+    }
+    // Worker 0 clears replaced folders, then everyone publishes.
+    if worker.index() == 0 {
+        for folder in ctx.replaced_folders.borrow().iter() {
+            folder.delete_prefix()?;
+        }
+    }
+    exchange_all(worker, Vec::<String>::new());
+    let mut publish_errors = Vec::new();
+    for staged in ctx.staged.borrow_mut().drain(..) {
+        if let Err(e) = staged.target.publish_file(&staged.file) {
+            publish_errors.push(e.to_string());
+        }
+    }
+    let publish_errors = exchange_all(worker, publish_errors);
+    if let Some(first) = publish_errors.first() {
+        return Err(Error::Job(format!("publishing output failed: {first}")));
+    }
+    Ok(output.finish())
+}
+
+/// Sends `items` to every worker; returns everything every worker sent (deduplicated,
+/// sorted). Doubles as a barrier.
+fn exchange_all(worker: &mut Worker, items: Vec<String>) -> Vec<String> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    worker.dataflow::<Time, _, _>(move |scope| {
+        items.to_stream(scope).container::<Vec<_>>().broadcast().inspect(move |e: &String| {
+            sink.borrow_mut().push(e.clone());
+        });
+    });
+    while worker.has_dataflows() {
+        worker.step_or_park(None);
+    }
+    let mut all = seen.borrow().clone();
+    all.sort();
+    all.dedup();
+    all
+}

@@ -1,0 +1,59 @@
+//! `distinct` and `distinct_by`: one record per value (or key), deduplicated before and
+//! after the exchange.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use strom_core::keys::worker_for_key;
+use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
+
+use crate::data_set::{Data, DataSet, Key};
+use crate::operators::blocking::unary_blocking;
+
+impl<'scope, T: Data> DataSet<'scope, T> {
+    /// One record per distinct key: the first one seen (which one is unspecified across
+    /// workers).
+    pub fn distinct_by<K: Key>(&self, key: impl Fn(&T) -> K + Clone + 'static) -> DataSet<'scope, T> {
+        let (groups, peers) = (self.env.config().key_groups, self.env.peers());
+        let local = dedupe(self.stream.clone(), Pipeline, key.clone());
+        let route_key = key.clone();
+        self.wrap(dedupe(
+            local,
+            Exchange::new(move |x: &T| worker_for_key(&route_key(x), groups, peers) as u64),
+            key,
+        ))
+    }
+}
+
+impl<'scope, T: Key> DataSet<'scope, T> {
+    /// One copy of every distinct record.
+    pub fn distinct(&self) -> DataSet<'scope, T> {
+        self.distinct_by(|x: &T| x.clone())
+    }
+}
+
+fn dedupe<'s, T: Data, K: Key, P>(
+    stream: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>,
+    pact: P,
+    key: impl Fn(&T) -> K + 'static,
+) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>
+where
+    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<T>>,
+{
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, T>::new()));
+    let sink = seen.clone();
+    unary_blocking(
+        stream,
+        pact,
+        "Distinct",
+        move |data: &mut Vec<T>| {
+            let mut seen = sink.borrow_mut();
+            for x in data.drain(..) {
+                if let Entry::Vacant(v) = seen.entry(key(&x)) {
+                    v.insert(x);
+                }
+            }
+        },
+        move || std::mem::take(&mut *seen.borrow_mut()).into_values(),
+    )
+}

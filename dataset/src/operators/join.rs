@@ -1,0 +1,371 @@
+//! Equi-joins: inner and left/right/full outer, by hash or sort-merge, with the inputs
+//! repartitioned by key or one of them broadcast.
+//!
+//! ```
+//! use strom_dataset::{execute, JoinHint};
+//! use strom_core::RuntimeConfig;
+//! let mut rows = execute(&RuntimeConfig::default().with_workers(2), |env| {
+//!     let people = env.from_collection(vec![(1, "ada"), (2, "bob"), (3, "cy")]);
+//!     let cities = env.from_collection(vec![(1, "paris"), (1, "rome"), (4, "oslo")]);
+//!     people
+//!         .left_outer_join(&cities, |p| p.0, |c| c.0)
+//!         .hint(JoinHint::RepartitionSortMerge)
+//!         .with(|p, c| (p.1.to_string(), c.map(|c| c.1.to_string())))
+//!         .collect()
+//! }).unwrap().unwrap();
+//! rows.sort();
+//! assert_eq!(rows[0], ("ada".to_string(), Some("paris".to_string())));
+//! assert_eq!(rows[3], ("cy".to_string(), None));
+//! ```
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use strom_core::keys::worker_for_key;
+use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
+use strom_core::timely::dataflow::operators::vec::Broadcast;
+
+use crate::data_set::{Data, DataSet, Key};
+use crate::operators::blocking::binary_blocking;
+
+/// How a join runs. The default, `Auto`, is `RepartitionHash`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum JoinHint {
+    /// Let Strom choose.
+    #[default]
+    Auto,
+    /// Partition both inputs by key; build a hash table on the second (right) input.
+    RepartitionHash,
+    /// Partition both inputs by key; sort both and merge.
+    RepartitionSortMerge,
+    /// Send the first (left) input to every worker and build a hash table on it.
+    BroadcastHashFirst,
+    /// Send the second (right) input to every worker and build a hash table on it.
+    BroadcastHashSecond,
+}
+
+/// Which records without a partner are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+}
+
+impl Kind {
+    fn keeps_left(self) -> bool {
+        matches!(self, Kind::LeftOuter | Kind::FullOuter)
+    }
+    fn keeps_right(self) -> bool {
+        matches!(self, Kind::RightOuter | Kind::FullOuter)
+    }
+    fn swapped(self) -> Kind {
+        match self {
+            Kind::LeftOuter => Kind::RightOuter,
+            Kind::RightOuter => Kind::LeftOuter,
+            k => k,
+        }
+    }
+}
+
+/// Marker: an inner join.
+pub struct Inner;
+/// Marker: a left outer join.
+pub struct LeftOuter;
+/// Marker: a right outer join.
+pub struct RightOuter;
+/// Marker: a full outer join.
+pub struct FullOuter;
+
+/// A join being set up; finish it with `with`.
+pub struct JoinBuilder<'scope, L, R, LK, RK, M> {
+    left: DataSet<'scope, L>,
+    right: DataSet<'scope, R>,
+    left_key: LK,
+    right_key: RK,
+    hint: JoinHint,
+    _kind: PhantomData<M>,
+}
+
+impl<'scope, L: Data> DataSet<'scope, L> {
+    fn join_builder<R: Data, LK, RK, M>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, M> {
+        JoinBuilder { left: self.clone(), right: other.clone(), left_key: lk, right_key: rk, hint: JoinHint::Auto, _kind: PhantomData }
+    }
+
+    /// Pairs records of both inputs with equal keys.
+    pub fn join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, Inner>
+    where
+        LK: Fn(&L) -> K + Clone + 'static,
+        RK: Fn(&R) -> K + Clone + 'static,
+    {
+        self.join_builder(other, lk, rk)
+    }
+
+    /// As [`DataSet::join`], also keeping left records without a partner.
+    pub fn left_outer_join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, LeftOuter>
+    where
+        LK: Fn(&L) -> K + Clone + 'static,
+        RK: Fn(&R) -> K + Clone + 'static,
+    {
+        self.join_builder(other, lk, rk)
+    }
+
+    /// As [`DataSet::join`], also keeping right records without a partner.
+    pub fn right_outer_join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, RightOuter>
+    where
+        LK: Fn(&L) -> K + Clone + 'static,
+        RK: Fn(&R) -> K + Clone + 'static,
+    {
+        self.join_builder(other, lk, rk)
+    }
+
+    /// As [`DataSet::join`], keeping records of either side without a partner.
+    pub fn full_outer_join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, FullOuter>
+    where
+        LK: Fn(&L) -> K + Clone + 'static,
+        RK: Fn(&R) -> K + Clone + 'static,
+    {
+        self.join_builder(other, lk, rk)
+    }
+}
+
+impl<'scope, L: Data, R: Data, K: Key, LK, RK, M> JoinBuilder<'scope, L, R, LK, RK, M>
+where
+    LK: Fn(&L) -> K + Clone + 'static,
+    RK: Fn(&R) -> K + Clone + 'static,
+{
+    /// Chooses the strategy.
+    #[must_use]
+    pub fn hint(mut self, hint: JoinHint) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    fn run<O: Data>(self, kind: Kind, f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static) -> DataSet<'scope, O> {
+        let env = self.left.env.clone();
+        let (groups, peers) = (env.config().key_groups, env.peers());
+        // A broadcast side cannot keep its unmatched records: every worker would emit them.
+        let hint = match self.hint {
+            JoinHint::BroadcastHashFirst if kind.keeps_left() => JoinHint::RepartitionHash,
+            JoinHint::BroadcastHashSecond if kind.keeps_right() => JoinHint::RepartitionHash,
+            JoinHint::Auto => JoinHint::RepartitionHash,
+            h => h,
+        };
+        let (lk, rk) = (self.left_key.clone(), self.right_key.clone());
+        let (ls, rs) = (self.left.stream.clone(), self.right.stream.clone());
+        let by_left = move |x: &L| worker_for_key(&lk(x), groups, peers) as u64;
+        let by_right = move |x: &R| worker_for_key(&rk(x), groups, peers) as u64;
+        let (lk, rk) = (self.left_key, self.right_key);
+        let stream = match hint {
+            JoinHint::RepartitionSortMerge => {
+                let left = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+                let right = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+                let (lsink, rsink) = (left.clone(), right.clone());
+                let mut f = f;
+                binary_blocking(
+                    ls,
+                    rs,
+                    (Exchange::new(by_left), Exchange::new(by_right)),
+                    "SortMergeJoin",
+                    move |d: &mut Vec<L>, _, _| lsink.borrow_mut().append(d),
+                    move |d: &mut Vec<R>| rsink.borrow_mut().append(d),
+                    move |_| {
+                        let left = std::mem::take(&mut *left.borrow_mut());
+                        let right = std::mem::take(&mut *right.borrow_mut());
+                        sort_merge(left, right, &lk, &rk, kind, &mut f)
+                    },
+                )
+            }
+            JoinHint::BroadcastHashFirst => {
+                // Build on the (broadcast) left input: run the join mirrored.
+                let mut f = f;
+                hash_join(rs, ls.broadcast(), Pipeline, Pipeline, rk, lk, kind.swapped(), move |r, l| f(l, r))
+            }
+            JoinHint::BroadcastHashSecond => hash_join(ls, rs.broadcast(), Pipeline, Pipeline, lk, rk, kind, f),
+            JoinHint::RepartitionHash | JoinHint::Auto => {
+                hash_join(ls, rs, Exchange::new(by_left), Exchange::new(by_right), lk, rk, kind, f)
+            }
+        };
+        DataSet { env, stream }
+    }
+}
+
+impl<'scope, L: Data, R: Data, K: Key, LK, RK> JoinBuilder<'scope, L, R, LK, RK, Inner>
+where
+    LK: Fn(&L) -> K + Clone + 'static,
+    RK: Fn(&R) -> K + Clone + 'static,
+{
+    /// Finishes the join: `f` runs for every matching pair.
+    pub fn with<O: Data>(self, mut f: impl FnMut(&L, &R) -> O + 'static) -> DataSet<'scope, O> {
+        self.run(Kind::Inner, move |l, r| f(l.expect("inner join has a left"), r.expect("inner join has a right")))
+    }
+}
+
+impl<'scope, L: Data, R: Data, K: Key, LK, RK> JoinBuilder<'scope, L, R, LK, RK, LeftOuter>
+where
+    LK: Fn(&L) -> K + Clone + 'static,
+    RK: Fn(&R) -> K + Clone + 'static,
+{
+    /// Finishes the join: `f` gets every left record with each partner, or `None`.
+    pub fn with<O: Data>(self, mut f: impl FnMut(&L, Option<&R>) -> O + 'static) -> DataSet<'scope, O> {
+        self.run(Kind::LeftOuter, move |l, r| f(l.expect("left outer join has a left"), r))
+    }
+}
+
+impl<'scope, L: Data, R: Data, K: Key, LK, RK> JoinBuilder<'scope, L, R, LK, RK, RightOuter>
+where
+    LK: Fn(&L) -> K + Clone + 'static,
+    RK: Fn(&R) -> K + Clone + 'static,
+{
+    /// Finishes the join: `f` gets every right record with each partner, or `None`.
+    pub fn with<O: Data>(self, mut f: impl FnMut(Option<&L>, &R) -> O + 'static) -> DataSet<'scope, O> {
+        self.run(Kind::RightOuter, move |l, r| f(l, r.expect("right outer join has a right")))
+    }
+}
+
+impl<'scope, L: Data, R: Data, K: Key, LK, RK> JoinBuilder<'scope, L, R, LK, RK, FullOuter>
+where
+    LK: Fn(&L) -> K + Clone + 'static,
+    RK: Fn(&R) -> K + Clone + 'static,
+{
+    /// Finishes the join: `f` gets every pair, and every unmatched record of either side.
+    pub fn with<O: Data>(self, f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static) -> DataSet<'scope, O> {
+        self.run(Kind::FullOuter, f)
+    }
+}
+
+/// Hash join: builds a table on `build` (the right side), probes with `probe` records as
+/// they arrive once the table is complete.
+#[allow(clippy::too_many_arguments)]
+fn hash_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
+    probe: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, L>,
+    build: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, R>,
+    probe_pact: P1,
+    build_pact: P2,
+    lk: impl Fn(&L) -> K + 'static,
+    rk: impl Fn(&R) -> K + 'static,
+    kind: Kind,
+    mut f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
+where
+    P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<L>>,
+    P2: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<R>>,
+{
+    struct Table<R> {
+        rows: Vec<R>,
+        matched: Vec<bool>,
+    }
+    let table = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, Table<R>>::new()));
+    let build_sink = table.clone();
+    let probe_table = table.clone();
+    let stash = std::rc::Rc::new(std::cell::RefCell::new(Vec::<L>::new()));
+    let probe_stash = stash.clone();
+    let f = std::rc::Rc::new(std::cell::RefCell::new(move |l: Option<&L>, r: Option<&R>| f(l, r)));
+    let probe_f = f.clone();
+    let probe_one = move |table: &mut HashMap<K, Table<R>>, x: &L, out: &mut Vec<O>, f: &mut dyn FnMut(Option<&L>, Option<&R>) -> O| {
+        match table.get_mut(&lk(x)) {
+            Some(t) => {
+                for (i, r) in t.rows.iter().enumerate() {
+                    out.push(f(Some(x), Some(r)));
+                    t.matched[i] = true;
+                }
+            }
+            None if kind.keeps_left() => out.push(f(Some(x), None)),
+            None => {}
+        }
+    };
+    let probe_one = std::rc::Rc::new(probe_one);
+    let finish_probe = probe_one.clone();
+    binary_blocking(
+        probe,
+        build,
+        (probe_pact, build_pact),
+        "HashJoin",
+        move |data: &mut Vec<L>, build_done, out: &mut Vec<O>| {
+            if !build_done {
+                probe_stash.borrow_mut().append(data);
+                return;
+            }
+            let mut table = probe_table.borrow_mut();
+            let mut f = probe_f.borrow_mut();
+            for x in probe_stash.borrow_mut().drain(..).chain(data.drain(..)) {
+                probe_one(&mut table, &x, out, &mut *f);
+            }
+        },
+        move |data: &mut Vec<R>| {
+            let mut table = build_sink.borrow_mut();
+            for r in data.drain(..) {
+                let t = table.entry(rk(&r)).or_insert_with(|| Table { rows: Vec::new(), matched: Vec::new() });
+                t.rows.push(r);
+                t.matched.push(false);
+            }
+        },
+        move |out: &mut Vec<O>| {
+            let mut table = std::mem::take(&mut *table.borrow_mut());
+            let mut f = f.borrow_mut();
+            for x in stash.borrow_mut().drain(..) {
+                finish_probe(&mut table, &x, out, &mut *f);
+            }
+            if kind.keeps_right() {
+                for t in table.values() {
+                    for (r, matched) in t.rows.iter().zip(&t.matched) {
+                        if !matched {
+                            out.push(f(None, Some(r)));
+                        }
+                    }
+                }
+            }
+            Vec::new()
+        },
+    )
+}
+
+/// Sort-merge join of two complete partitions.
+fn sort_merge<L, R, K: Key, O>(
+    mut left: Vec<L>,
+    mut right: Vec<R>,
+    lk: &impl Fn(&L) -> K,
+    rk: &impl Fn(&R) -> K,
+    kind: Kind,
+    f: &mut impl FnMut(Option<&L>, Option<&R>) -> O,
+) -> Vec<O> {
+    left.sort_by_cached_key(lk);
+    right.sort_by_cached_key(rk);
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() || j < right.len() {
+        let order = match (left.get(i), right.get(j)) {
+            (Some(l), Some(r)) => lk(l).cmp(&rk(r)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                if kind.keeps_left() {
+                    out.push(f(Some(&left[i]), None));
+                }
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                if kind.keeps_right() {
+                    out.push(f(None, Some(&right[j])));
+                }
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let k = lk(&left[i]);
+                let i_end = i + left[i..].iter().take_while(|l| lk(l) == k).count();
+                let j_end = j + right[j..].iter().take_while(|r| rk(r) == k).count();
+                for l in &left[i..i_end] {
+                    for r in &right[j..j_end] {
+                        out.push(f(Some(l), Some(r)));
+                    }
+                }
+                i = i_end;
+                j = j_end;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,14 @@
+//! The DataSet operators, one family per file. Each file adds methods to [`crate::DataSet`]
+//! (or to the builders it returns).
+
+pub(crate) mod blocking;
+pub mod broadcast;
+pub mod co_group;
+pub mod cross;
+pub mod distinct;
+pub mod first;
+pub mod group_by;
+pub mod join;
+pub mod partition;
+pub mod sort;
+pub mod transform;

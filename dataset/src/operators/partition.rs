@@ -1,0 +1,119 @@
+//! Moving records between workers: `rebalance`, `partition_by_hash`, `partition_by_range`,
+//! and `gather` (everything to worker 0).
+
+use std::cmp::Ordering;
+
+use strom_core::keys::worker_for_key;
+use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
+use strom_core::timely::dataflow::operators::generic::Operator;
+use strom_core::timely::dataflow::operators::vec::{Broadcast, Map};
+use strom_core::timely::dataflow::operators::Exchange as _;
+
+use crate::data_set::{Data, DataSet, Key};
+use crate::operators::blocking::unary_blocking;
+
+/// Samples each worker contributes to range partitioning.
+const SAMPLES_PER_WORKER: usize = 1024;
+
+impl<'scope, T: Data> DataSet<'scope, T> {
+    /// Spreads records evenly over the workers (round robin).
+    pub fn rebalance(&self) -> DataSet<'scope, T> {
+        let peers = self.env.peers() as u64;
+        let mut next = self.env.index() as u64;
+        self.wrap(self.stream.clone().exchange(move |_| {
+            next = (next + 1) % peers;
+            next
+        }))
+    }
+
+    /// Sends every record to the worker owning its key's key group.
+    pub fn partition_by_hash<K: Key>(&self, key: impl Fn(&T) -> K + 'static) -> DataSet<'scope, T> {
+        let (groups, peers) = (self.env.config().key_groups, self.env.peers());
+        self.wrap(self.stream.clone().exchange(move |x| worker_for_key(&key(x), groups, peers) as u64))
+    }
+
+    /// Sends all records to worker 0 (a partition of parallelism one).
+    pub fn gather(&self) -> DataSet<'scope, T> {
+        self.wrap(self.stream.clone().exchange(|_| 0))
+    }
+
+    /// Range-partitions by `key`: worker `i` gets keys no greater than those of worker
+    /// `i + 1`. Boundaries come from a sample of the keys (as Flink's `partitionByRange`).
+    pub fn partition_by_range<K: Key>(&self, key: impl Fn(&T) -> K + Clone + 'static) -> DataSet<'scope, T> {
+        let peers = self.env.peers();
+        let worker = self.env.index() as u64;
+        let sample_key = key.clone();
+        let mut seen = 0u64;
+        let reservoir = std::rc::Rc::new(std::cell::RefCell::new(Vec::<K>::new()));
+        let taken = reservoir.clone();
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ worker;
+        let samples = unary_blocking(
+            self.stream.clone(),
+            Pipeline,
+            "RangeSample",
+            move |data: &mut Vec<T>| {
+                let mut reservoir = reservoir.borrow_mut();
+                for x in data.drain(..) {
+                    seen += 1;
+                    if reservoir.len() < SAMPLES_PER_WORKER {
+                        reservoir.push(sample_key(&x));
+                    } else {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        let slot = rng % seen;
+                        if (slot as usize) < SAMPLES_PER_WORKER {
+                            reservoir[slot as usize] = sample_key(&x);
+                        }
+                    }
+                }
+            },
+            move || std::mem::take(&mut *taken.borrow_mut()),
+        )
+        .broadcast();
+        let routed = self.stream.clone().binary_frontier(
+            samples,
+            Pipeline,
+            Pipeline,
+            "RangeRoute",
+            move |cap, _| {
+                let mut cap = Some(cap);
+                let mut stash: Vec<T> = Vec::new();
+                let mut all_samples: Vec<K> = Vec::new();
+                let mut bounds: Option<Vec<K>> = None;
+                move |(data, data_frontier), (sample_in, sample_frontier), output| {
+                    sample_in.for_each(|_, s| all_samples.append(s));
+                    data.for_each(|_, d| stash.append(d));
+                    if bounds.is_none() && sample_frontier.frontier().is_empty() {
+                        all_samples.sort();
+                        bounds = Some(
+                            (1..peers)
+                                .filter_map(|i| all_samples.get(i * all_samples.len() / peers).cloned())
+                                .collect(),
+                        );
+                    }
+                    if let (Some(bounds), Some(c)) = (bounds.as_ref(), cap.as_ref()) {
+                        let mut session = output.session(c);
+                        for x in stash.drain(..) {
+                            let k = key(&x);
+                            let target = bounds.partition_point(|b| b.cmp(&k) != Ordering::Greater);
+                            session.give((target as u64, x));
+                        }
+                        drop(session);
+                        if data_frontier.frontier().is_empty() {
+                            cap = None;
+                        }
+                    }
+                }
+            },
+        );
+        let moved = routed.unary(Exchange::new(|(target, _): &(u64, T)| *target), "RangeExchange", |_, _| {
+            move |input, output| {
+                input.for_each(|cap, data| {
+                    output.session(&cap).give_iterator(data.drain(..).map(|(_, x)| x));
+                });
+            }
+        });
+        self.wrap(moved.map(|x| x))
+    }
+}

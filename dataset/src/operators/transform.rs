@@ -1,0 +1,51 @@
+//! Record-at-a-time transformations: `map`, `flat_map`, `filter`, `map_partition`, `union`.
+
+use strom_core::timely::dataflow::channels::pact::Pipeline;
+use strom_core::timely::dataflow::operators::vec::{Filter, Map};
+use strom_core::timely::dataflow::operators::Concat;
+
+use crate::data_set::{Data, DataSet};
+use crate::operators::blocking::unary_blocking;
+
+impl<'scope, T: Data> DataSet<'scope, T> {
+    /// Applies `f` to every record.
+    pub fn map<O: Data>(&self, f: impl FnMut(T) -> O + 'static) -> DataSet<'scope, O> {
+        self.wrap(self.stream.clone().map(f))
+    }
+
+    /// Applies `f` to every record and flattens the results.
+    pub fn flat_map<I>(&self, f: impl FnMut(T) -> I + 'static) -> DataSet<'scope, I::Item>
+    where
+        I: IntoIterator,
+        I::Item: Data,
+    {
+        self.wrap(self.stream.clone().flat_map(f))
+    }
+
+    /// Keeps the records for which `predicate` holds.
+    pub fn filter(&self, mut predicate: impl FnMut(&T) -> bool + 'static) -> DataSet<'scope, T> {
+        self.wrap(self.stream.clone().filter(move |x| predicate(x)))
+    }
+
+    /// Calls `f` once per partition (worker) with all of that partition's records.
+    pub fn map_partition<I>(&self, f: impl FnOnce(Vec<T>) -> I + 'static) -> DataSet<'scope, I::Item>
+    where
+        I: IntoIterator,
+        I::Item: Data,
+    {
+        let all = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let sink = all.clone();
+        self.wrap(unary_blocking(
+            self.stream.clone(),
+            Pipeline,
+            "MapPartition",
+            move |data: &mut Vec<T>| sink.borrow_mut().append(data),
+            move || f(std::mem::take(&mut *all.borrow_mut())),
+        ))
+    }
+
+    /// The records of both data sets (a bag union: duplicates stay).
+    pub fn union(&self, other: &DataSet<'scope, T>) -> DataSet<'scope, T> {
+        self.wrap(self.stream.clone().concat(other.stream.clone()))
+    }
+}

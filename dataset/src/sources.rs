@@ -1,0 +1,214 @@
+//! Sources: collections, sequences, text, CSV and Parquet through object_store URLs.
+//!
+//! File sources plan their splits (byte ranges, row groups) and read them on the I/O
+//! runtime; split `i` goes to worker `i % peers`. Errors (no such file, a malformed row)
+//! fail the job when it ends, naming the file and row, and no output is published.
+
+use std::sync::Mutex;
+
+use serde::de::DeserializeOwned;
+use strom_core::chunks::{spawn_producer, ChunkSender, Poll};
+use strom_core::formats::arrow_de::BatchDecoder;
+use strom_core::formats::lines::{fetch_split, plan_splits, LineSplit, SplitBytes, DEFAULT_SPLIT_SIZE};
+use strom_core::formats::parquet::{self as pq, ParquetChunk};
+use strom_core::formats::{text, CsvOptions, ParquetOptions};
+use strom_core::storage::list_files;
+use strom_core::timely::dataflow::operators::generic::operator::source;
+use strom_core::timely::dataflow::operators::ToStream;
+use strom_core::Result;
+
+use crate::data_set::{Data, DataSet};
+use crate::env::Env;
+
+/// Records a source hands to its worker per activation before yielding.
+const BATCH: usize = 8192;
+
+impl<'scope> Env<'scope> {
+    /// The records of `data`, produced on worker 0 (as Flink's `fromCollection`).
+    pub fn from_collection<T: Data>(&self, data: Vec<T>) -> DataSet<'scope, T> {
+        let data = if self.index() == 0 { data } else { Vec::new() };
+        DataSet { env: self.clone(), stream: data.to_stream(self.scope).container::<Vec<T>>() }
+    }
+
+    /// An empty data set.
+    pub fn empty<T: Data>(&self) -> DataSet<'scope, T> {
+        self.from_collection(Vec::new())
+    }
+
+    /// The numbers `from..=to`, split evenly across workers.
+    pub fn generate_sequence(&self, from: u64, to: u64) -> DataSet<'scope, u64> {
+        let (index, peers) = (self.index() as u128, self.peers() as u128);
+        let len = if to >= from { u128::from(to - from) + 1 } else { 0 };
+        let start = u128::from(from) + len * index / peers;
+        let end = u128::from(from) + len * (index + 1) / peers;
+        let mut next = start as u64;
+        let end = end as u64;
+        let scope = self.scope;
+        let stream = source(self.scope, "Sequence", move |cap, info| {
+            let activator = scope.activator_for(info.address);
+            let mut cap = Some(cap);
+            move |output| {
+                if let Some(c) = cap.as_ref() {
+                    let upto = end.min(next.saturating_add(BATCH as u64));
+                    output.session(c).give_iterator(next..upto);
+                    next = upto;
+                    if next >= end {
+                        cap = None;
+                    } else {
+                        activator.activate();
+                    }
+                }
+            }
+        });
+        DataSet { env: self.clone(), stream }
+    }
+
+    /// The lines of the text file(s) at `url`, without line endings.
+    pub fn read_text(&self, url: &str) -> DataSet<'scope, String> {
+        let (url, index, peers) = (url.to_string(), self.index(), self.peers());
+        self.chunk_source(
+            "ReadText",
+            move |tx: &ChunkSender<(LineSplit, SplitBytes)>| {
+                for_my_line_splits(&url, index, peers, tx, |split, bytes| Ok((split, bytes)));
+            },
+            |(split, bytes), out| text::decode_lines(&split, &bytes, out),
+        )
+    }
+
+    /// The rows of the CSV file(s) at `url` as records of `T` (see [`CsvOptions`]).
+    pub fn read_csv<T: Data>(&self, url: &str, options: CsvOptions) -> DataSet<'scope, T> {
+        type Chunk = (LineSplit, Option<csv::StringRecord>, SplitBytes);
+        let (url, index, peers) = (url.to_string(), self.index(), self.peers());
+        let producer_options = options.clone();
+        self.chunk_source(
+            "ReadCsv",
+            move |tx: &ChunkSender<Chunk>| {
+                let mut headers: Option<(String, Option<csv::StringRecord>)> = None;
+                for_my_line_splits(&url, index, peers, tx, |split, bytes| {
+                    let file = &split.file.location.url;
+                    if headers.as_ref().is_none_or(|(f, _)| f != file) {
+                        headers = Some((file.clone(), producer_options.header(&split)?));
+                    }
+                    let header = headers.as_ref().and_then(|(_, h)| h.clone());
+                    Ok((split, header, bytes))
+                });
+            },
+            move |(split, header, bytes): Chunk, out| options.decode(&split, header.as_ref(), &bytes, out),
+        )
+    }
+
+    /// The rows of the Parquet file(s) at `url` as records of `T`. Only the columns named
+    /// by `T`'s fields are read (all columns for tuples); see [`ParquetOptions`] for
+    /// row-group pruning.
+    pub fn read_parquet<T: Data>(&self, url: &str, options: ParquetOptions) -> DataSet<'scope, T> {
+        let (url, index, peers) = (url.to_string(), self.index(), self.peers());
+        let columns = strom_core::formats::schema::field_names::<T>();
+        self.chunk_source(
+            "ReadParquet",
+            move |tx: &ChunkSender<ParquetChunk>| {
+                let run = || -> Result<()> {
+                    let files = list_files(&url)?;
+                    let splits = pq::plan_splits(&files, &options)?;
+                    for split in splits.iter().skip(index).step_by(peers) {
+                        let mut keep_going = true;
+                        pq::read_split(split, columns, options.batch_size, &mut |chunk| {
+                            keep_going = tx.send(Ok(chunk));
+                            keep_going
+                        })?;
+                        if !keep_going {
+                            break;
+                        }
+                    }
+                    Ok(())
+                };
+                if let Err(e) = run() {
+                    tx.send(Err(e));
+                }
+            },
+            decode_parquet::<T>,
+        )
+    }
+
+    /// A source fed by `produce` on the I/O runtime and decoded on this worker by `decode`.
+    fn chunk_source<R, T, P, D>(&self, name: &str, produce: P, mut decode: D) -> DataSet<'scope, T>
+    where
+        R: Send + 'static,
+        T: Data,
+        P: FnOnce(&ChunkSender<R>) + Send + 'static,
+        D: FnMut(R, &mut Vec<T>) -> Result<()> + 'static,
+    {
+        let ctx = self.ctx.clone();
+        let scope = self.scope;
+        let stream = source(self.scope, name, move |cap, info| {
+            let activator = Mutex::new(scope.worker().sync_activator_for(info.address.to_vec()));
+            let mut rx = Some(spawn_producer(4, move || {
+                // The worker may be gone when the job failed; nothing to wake then.
+                let _ = activator.lock().map(|a| a.activate());
+            }, produce));
+            let mut cap = Some(cap);
+            let mut buf = Vec::new();
+            move |output| {
+                let Some(receiver) = rx.as_mut() else { return };
+                loop {
+                    if ctx.failed() {
+                        (rx, cap) = (None, None);
+                        return;
+                    }
+                    match receiver.poll() {
+                        Poll::Ready(Ok(chunk)) => {
+                            if let Err(e) = decode(chunk, &mut buf) {
+                                ctx.fail(&e);
+                                (rx, cap) = (None, None);
+                                return;
+                            }
+                            if let Some(c) = cap.as_ref() {
+                                output.session(c).give_iterator(buf.drain(..));
+                            }
+                        }
+                        Poll::Ready(Err(e)) => {
+                            ctx.fail(&e);
+                            (rx, cap) = (None, None);
+                            return;
+                        }
+                        Poll::Pending => return,
+                        Poll::Done => {
+                            (rx, cap) = (None, None);
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        DataSet { env: self.clone(), stream }
+    }
+}
+
+/// Lists `url`, fetches this worker's line splits and sends `make(split, bytes)` for each.
+fn for_my_line_splits<C>(
+    url: &str,
+    index: usize,
+    peers: usize,
+    tx: &ChunkSender<C>,
+    mut make: impl FnMut(LineSplit, SplitBytes) -> Result<C>,
+) {
+    let mut run = || -> Result<()> {
+        let files = list_files(url)?;
+        for split in plan_splits(&files, DEFAULT_SPLIT_SIZE).into_iter().skip(index).step_by(peers) {
+            let bytes = fetch_split(&split)?;
+            if !tx.send(make(split, bytes)) {
+                break;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = run() {
+        tx.send(Err(e));
+    }
+}
+
+fn decode_parquet<T: DeserializeOwned>(chunk: ParquetChunk, out: &mut Vec<T>) -> Result<()> {
+    let schema = chunk.batch.schema();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let decoder = BatchDecoder::new::<T>(&names, &chunk.source)?;
+    decoder.decode(&chunk.batch, &chunk.source, chunk.first_row, out)
+}
