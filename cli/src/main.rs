@@ -1,1 +1,105 @@
-fn main() {}
+//! `strom`: runs Strom's built-in jobs, locally or as a cluster.
+//!
+//! ```text
+//! strom run wordcount                                  # built-in text, top words
+//! strom run wordcount --input s3://b/books/ --output out.csv --workers 4
+//! strom run tpch --query 1 --data ./tpch-sf1 --processes 2 --workers 2
+//! strom jobs                                           # the built-in jobs
+//! ```
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use strom_cli::settings::RuntimeArgs;
+use strom_cli::{cluster, jobs, settings};
+
+const EXAMPLES: &str = "\
+Examples:
+  strom run wordcount
+  strom run wordcount --input ./books/ --output counts.csv --workers 4
+  strom run wordcount --input s3://bucket/text/*.txt --processes 2 --workers 2
+  strom run tpch --query 3 --data ./tpch-sf1 --output q3.csv
+  strom run tpch --query 1 --data ./tpch-sf1 --hosts hosts.txt --process-index 0
+  strom jobs";
+
+/// Strom: a batch-and-stream dataflow engine on timely-dataflow.
+#[derive(Parser, Debug)]
+#[command(name = "strom", version, about, after_help = EXAMPLES)]
+struct Cli {
+    /// Log format on standard error (RUST_LOG sets the level).
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Runs a built-in job.
+    #[command(after_help = EXAMPLES)]
+    Run {
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+        #[command(subcommand)]
+        job: Job,
+    },
+    /// Lists the built-in jobs.
+    Jobs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Job {
+    /// Counts words (Flink's WordCount).
+    Wordcount(jobs::wordcount::WordCountArgs),
+    /// Runs a TPC-H query over Parquet tables.
+    Tpch(jobs::tpch::TpchArgs),
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Jobs => {
+            for (name, about) in jobs::CATALOG {
+                println!("{name:<12} {about}");
+            }
+            Ok(())
+        }
+        Command::Run { runtime, job } => {
+            let config = settings::resolve(&runtime)?;
+            if config.processes > 1 && config.hosts.is_empty() {
+                return cluster::run_local_cluster(config.processes);
+            }
+            config.validate()?;
+            match job {
+                Job::Wordcount(args) => jobs::wordcount::run(&config, &args),
+                Job::Tpch(args) => jobs::tpch::run(&config, &args),
+            }
+        }
+    }
+}

@@ -63,3 +63,10 @@ impl<T: JobOutput> JobOutput for Vec<T> {
         self.into_iter().map(JobOutput::finish).collect()
     }
 }
+
+impl<T: JobOutput> JobOutput for Option<T> {
+    type Output = Option<T::Output>;
+    fn finish(self) -> Self::Output {
+        self.map(JobOutput::finish)
+    }
+}

@@ -1,0 +1,227 @@
+//! Layered settings: command-line flags over `strom.toml` over `STROM_*` environment
+//! variables over defaults, resolved into a [`RuntimeConfig`].
+//!
+//! `strom.toml` is read from `--config FILE`, or from `./strom.toml` when present:
+//!
+//! ```toml
+//! workers = 4
+//! processes = 1
+//! hosts = ["10.0.0.1:2101", "10.0.0.2:2101"]
+//! key_groups = 128
+//! [memory]
+//! managed = "512MB"
+//! spill_dir = "/mnt/spill"
+//! [checkpoint]
+//! dir = "s3://bucket/checkpoints"
+//! ```
+//!
+//! Environment: `STROM_WORKERS`, `STROM_PROCESSES`, `STROM_MEMORY`, `STROM_SPILL_DIR`,
+//! `STROM_CHECKPOINT_DIR`, `STROM_KEY_GROUPS`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use strom_core::RuntimeConfig;
+
+/// Runtime flags shared by every `strom run` job.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RuntimeArgs {
+    /// Worker threads per process.
+    #[arg(long, short = 'w', global = true)]
+    pub workers: Option<usize>,
+    /// Number of processes; without --hosts, strom starts them on this machine.
+    #[arg(long, short = 'p', global = true)]
+    pub processes: Option<usize>,
+    /// File with one host:port per process, for a cluster across machines.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub hosts: Option<PathBuf>,
+    /// This process's index in the cluster (with --hosts).
+    #[arg(long, global = true, value_name = "I")]
+    pub process_index: Option<usize>,
+    /// Managed memory for sort, group and join operators (e.g. 512MB, 2GiB).
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Folder for spill and staging files.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
+    /// Settings file (default: ./strom.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Addresses of a local cluster started by strom itself (internal).
+    #[arg(long, global = true, hide = true, value_delimiter = ',')]
+    pub cluster_addresses: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    workers: Option<usize>,
+    processes: Option<usize>,
+    hosts: Option<Vec<String>>,
+    key_groups: Option<u32>,
+    #[serde(default)]
+    memory: MemorySettings,
+    #[serde(default)]
+    checkpoint: CheckpointSettings,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct MemorySettings {
+    managed: Option<String>,
+    spill_dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct CheckpointSettings {
+    dir: Option<String>,
+}
+
+/// Parses sizes like `512MB`, `2GiB`, `64k`, `1000`.
+pub fn parse_size(text: &str) -> Result<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().with_context(|| format!("not a size: {text:?}"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => bail!("unknown size unit {other:?} in {text:?} (use B, KB, MB, GB or TB)"),
+    };
+    Ok((number * factor as f64) as u64)
+}
+
+fn env_var<T: std::str::FromStr>(name: &str) -> Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(v) => v.parse().map(Some).map_err(|e| anyhow::anyhow!("{name}={v:?}: {e}")),
+        Err(_) => Ok(None),
+    }
+}
+
+fn read_file_settings(path: Option<&Path>) -> Result<FileSettings> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("strom.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("in settings file {}", path.display())),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read settings file {}", path.display())),
+    }
+}
+
+/// Resolves the runtime configuration of this process (not yet validated: a local cluster
+/// has no host list until strom starts it).
+pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
+    let file = read_file_settings(args.config.as_deref())?;
+    let mut config = RuntimeConfig::default();
+
+    // Lowest precedence first: environment, then file, then flags.
+    if let Some(w) = env_var("STROM_WORKERS")? {
+        config.workers = w;
+    }
+    if let Some(p) = env_var("STROM_PROCESSES")? {
+        config.processes = p;
+    }
+    if let Some(m) = env_var::<String>("STROM_MEMORY")? {
+        config.memory_limit = Some(parse_size(&m).context("STROM_MEMORY")?);
+    }
+    if let Some(d) = env_var::<PathBuf>("STROM_SPILL_DIR")? {
+        config.spill_dir = Some(d);
+    }
+    if let Some(d) = env_var::<String>("STROM_CHECKPOINT_DIR")? {
+        config.checkpoint_dir = Some(d);
+    }
+    if let Some(k) = env_var("STROM_KEY_GROUPS")? {
+        config.key_groups = k;
+    }
+
+    if let Some(w) = file.workers {
+        config.workers = w;
+    }
+    if let Some(p) = file.processes {
+        config.processes = p;
+    }
+    if let Some(h) = file.hosts {
+        config.hosts = h;
+    }
+    if let Some(k) = file.key_groups {
+        config.key_groups = k;
+    }
+    if let Some(m) = file.memory.managed {
+        config.memory_limit = Some(parse_size(&m).context("memory.managed in strom.toml")?);
+    }
+    if let Some(d) = file.memory.spill_dir {
+        config.spill_dir = Some(d);
+    }
+    if let Some(d) = file.checkpoint.dir {
+        config.checkpoint_dir = Some(d);
+    }
+
+    if let Some(w) = args.workers {
+        config.workers = w;
+    }
+    if let Some(p) = args.processes {
+        config.processes = p;
+    }
+    if let Some(m) = &args.memory {
+        config.memory_limit = Some(parse_size(m).context("--memory")?);
+    }
+    if let Some(d) = &args.spill_dir {
+        config.spill_dir = Some(d.clone());
+    }
+    if let Some(h) = &args.hosts {
+        config.hosts = strom_core::config::read_host_file(h)?;
+        if args.processes.is_none() {
+            config.processes = config.hosts.len();
+        }
+    }
+    if let Some(a) = &args.cluster_addresses {
+        config.hosts = a.clone();
+        config.processes = a.len();
+    }
+    if let Some(i) = args.process_index {
+        config.process_index = i;
+    }
+    if config.processes > 1 && config.hosts.len() > config.processes {
+        config.hosts.truncate(config.processes);
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("512MB").unwrap(), 512 << 20);
+        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
+        assert_eq!(parse_size("1.5k").unwrap(), 1536);
+        assert_eq!(parse_size("100").unwrap(), 100);
+        assert!(parse_size("12 parsecs").is_err());
+    }
+
+    #[test]
+    fn flags_beat_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("strom.toml");
+        std::fs::write(&path, "workers = 3\n[memory]\nmanaged = \"64MB\"\n").unwrap();
+        let args = RuntimeArgs { config: Some(path.clone()), ..Default::default() };
+        let c = resolve(&args).unwrap();
+        assert_eq!((c.workers, c.memory_limit), (3, Some(64 << 20)));
+        let args = RuntimeArgs { config: Some(path.clone()), workers: Some(5), ..Default::default() };
+        assert_eq!(resolve(&args).unwrap().workers, 5);
+        std::fs::write(&path, "wrokers = 3\n").unwrap();
+        let err = format!("{:#}", resolve(&RuntimeArgs { config: Some(path), ..Default::default() }).unwrap_err());
+        assert!(err.contains("strom.toml") && err.contains("wrokers"), "{err}");
+    }
+}
