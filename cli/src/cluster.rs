@@ -1,7 +1,12 @@
 //! Starting a local cluster: `strom run ... --processes N` (without `--hosts`) re-runs
 //! itself N times, wired as a timely cluster on 127.0.0.1, and supervises the processes.
+//!
+//! Timely reports connection progress on standard output; the supervisor forwards each
+//! process's output without those lines, so a job's output stays clean. (In a cluster
+//! started from a host file, those lines do reach standard output.)
 
-use std::process::{Child, Command};
+use std::io::{BufRead, Write};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -13,6 +18,7 @@ pub fn run_local_cluster(processes: usize) -> Result<()> {
     let exe = std::env::current_exe().context("cannot find the strom executable")?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut children: Vec<Child> = Vec::new();
+    let mut forwarders = Vec::new();
     for index in 0..processes {
         let child = Command::new(&exe)
             .args(&args)
@@ -20,10 +26,16 @@ pub fn run_local_cluster(processes: usize) -> Result<()> {
             .arg(index.to_string())
             .arg("--cluster-addresses")
             .arg(addresses.join(","))
+            .stdout(Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start process {index}"));
         match child {
-            Ok(c) => children.push(c),
+            Ok(mut c) => {
+                if let Some(out) = c.stdout.take() {
+                    forwarders.push(std::thread::spawn(move || forward_output(out)));
+                }
+                children.push(c);
+            }
             Err(e) => {
                 stop_all(&mut children);
                 return Err(e);
@@ -47,6 +59,9 @@ pub fn run_local_cluster(processes: usize) -> Result<()> {
             }
         }
         if alive == 0 {
+            for f in forwarders {
+                let _ = f.join();
+            }
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -58,4 +73,24 @@ fn stop_all(children: &mut [Child]) {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// Copies a child's standard output to ours, without timely's connection messages.
+fn forward_output(out: std::process::ChildStdout) {
+    let reader = std::io::BufReader::new(out);
+    for line in reader.lines() {
+        let Ok(line) = line else { break };
+        if is_timely_chatter(&line) {
+            continue;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, "{line}").is_err() {
+            break;
+        }
+    }
+}
+
+fn is_timely_chatter(line: &str) -> bool {
+    line.starts_with("awaiting connections (at ")
+        || (line.starts_with("worker ") && line.contains("connect"))
 }

@@ -50,3 +50,5 @@ pub use types::{Date, Decimal};
 pub use timely;
 /// Re-exported for libraries that build or inspect Arrow data.
 pub use arrow;
+/// Re-exported for libraries and tests that write Parquet.
+pub use parquet;

@@ -94,7 +94,7 @@ where
         }
     })?;
     if let Some(Some(rows)) = rows {
-        let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(std::io::stdout().lock());
         if let Some(names) = strom_core::formats::schema::field_names::<R>() {
             w.write_record(names)?;
         }
