@@ -8,6 +8,7 @@
 //! processes = 1
 //! hosts = ["10.0.0.1:2101", "10.0.0.2:2101"]
 //! key_groups = 128
+//! split_size = "64MB"
 //! [memory]
 //! managed = "512MB"
 //! spill_dir = "/mnt/spill"
@@ -16,7 +17,7 @@
 //! ```
 //!
 //! Environment: `STROM_WORKERS`, `STROM_PROCESSES`, `STROM_MEMORY`, `STROM_SPILL_DIR`,
-//! `STROM_CHECKPOINT_DIR`, `STROM_KEY_GROUPS`.
+//! `STROM_CHECKPOINT_DIR`, `STROM_KEY_GROUPS`, `STROM_SPLIT_SIZE`.
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,9 @@ pub struct RuntimeArgs {
     /// Managed memory for sort, group and join operators (e.g. 512MB, 2GiB).
     #[arg(long, global = true, value_name = "SIZE")]
     pub memory: Option<String>,
+    /// Bytes per split of text and CSV input files (e.g. 64MB).
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub split_size: Option<String>,
     /// Folder for spill and staging files.
     #[arg(long, global = true, value_name = "DIR")]
     pub spill_dir: Option<PathBuf>,
@@ -60,6 +64,7 @@ struct FileSettings {
     processes: Option<usize>,
     hosts: Option<Vec<String>>,
     key_groups: Option<u32>,
+    split_size: Option<String>,
     #[serde(default)]
     memory: MemorySettings,
     #[serde(default)]
@@ -143,6 +148,9 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     if let Some(k) = env_var("STROM_KEY_GROUPS")? {
         config.key_groups = k;
     }
+    if let Some(s) = env_var::<String>("STROM_SPLIT_SIZE")? {
+        config.split_size = parse_size(&s).context("STROM_SPLIT_SIZE")?;
+    }
 
     if let Some(w) = file.workers {
         config.workers = w;
@@ -155,6 +163,9 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     }
     if let Some(k) = file.key_groups {
         config.key_groups = k;
+    }
+    if let Some(s) = file.split_size {
+        config.split_size = parse_size(&s).context("split_size in strom.toml")?;
     }
     if let Some(m) = file.memory.managed {
         config.memory_limit = Some(parse_size(&m).context("memory.managed in strom.toml")?);
@@ -174,6 +185,9 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     }
     if let Some(m) = &args.memory {
         config.memory_limit = Some(parse_size(m).context("--memory")?);
+    }
+    if let Some(s) = &args.split_size {
+        config.split_size = parse_size(s).context("--split-size")?;
     }
     if let Some(d) = &args.spill_dir {
         config.spill_dir = Some(d.clone());

@@ -35,6 +35,8 @@ pub struct RuntimeConfig {
     pub checkpoint_dir: Option<String>,
     /// Number of key groups, the upper bound of parallelism for keyed state (default 128).
     pub key_groups: u32,
+    /// Bytes per split of line-oriented input files (default 64 MiB).
+    pub split_size: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -48,6 +50,7 @@ impl Default for RuntimeConfig {
             spill_dir: None,
             checkpoint_dir: None,
             key_groups: DEFAULT_KEY_GROUPS,
+            split_size: crate::formats::lines::DEFAULT_SPLIT_SIZE,
         }
     }
 }
@@ -90,6 +93,13 @@ impl RuntimeConfig {
         self
     }
 
+    /// Sets the split size of line-oriented input files.
+    #[must_use]
+    pub fn with_split_size(mut self, bytes: u64) -> Self {
+        self.split_size = bytes;
+        self
+    }
+
     /// Workers over all processes.
     pub fn total_workers(&self) -> usize {
         self.workers * self.processes
@@ -119,6 +129,9 @@ impl RuntimeConfig {
                 self.processes,
                 self.hosts.len()
             )));
+        }
+        if self.split_size == 0 {
+            return Err(Error::Config("split size must be at least 1 byte".into()));
         }
         if self.key_groups == 0 {
             return Err(Error::Config("key groups must be at least 1".into()));

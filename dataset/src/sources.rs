@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde::de::DeserializeOwned;
 use strom_core::chunks::{spawn_producer, ChunkSender, Poll};
 use strom_core::formats::arrow_de::BatchDecoder;
-use strom_core::formats::lines::{fetch_split, plan_splits, LineSplit, SplitBytes, DEFAULT_SPLIT_SIZE};
+use strom_core::formats::lines::{fetch_split, plan_splits, LineSplit, SplitBytes};
 use strom_core::formats::parquet::{self as pq, ParquetChunk};
 use strom_core::formats::{text, CsvOptions, ParquetOptions};
 use strom_core::storage::list_files;
@@ -66,10 +66,11 @@ impl<'scope> Env<'scope> {
     /// The lines of the text file(s) at `url`, without line endings.
     pub fn read_text(&self, url: &str) -> DataSet<'scope, String> {
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
+        let split_size = self.config().split_size;
         self.chunk_source(
             "ReadText",
             move |tx: &ChunkSender<(LineSplit, SplitBytes)>| {
-                for_my_line_splits(&url, index, peers, tx, |split, bytes| Ok((split, bytes)));
+                for_my_line_splits(&url, split_size, index, peers, tx, |split, bytes| Ok((split, bytes)));
             },
             |(split, bytes), out| text::decode_lines(&split, &bytes, out),
         )
@@ -80,11 +81,12 @@ impl<'scope> Env<'scope> {
         type Chunk = (LineSplit, Option<csv::StringRecord>, SplitBytes);
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
         let producer_options = options.clone();
+        let split_size = self.config().split_size;
         self.chunk_source(
             "ReadCsv",
             move |tx: &ChunkSender<Chunk>| {
                 let mut headers: Option<(String, Option<csv::StringRecord>)> = None;
-                for_my_line_splits(&url, index, peers, tx, |split, bytes| {
+                for_my_line_splits(&url, split_size, index, peers, tx, |split, bytes| {
                     let file = &split.file.location.url;
                     if headers.as_ref().is_none_or(|(f, _)| f != file) {
                         headers = Some((file.clone(), producer_options.header(&split)?));
@@ -186,6 +188,7 @@ impl<'scope> Env<'scope> {
 /// Lists `url`, fetches this worker's line splits and sends `make(split, bytes)` for each.
 fn for_my_line_splits<C>(
     url: &str,
+    split_size: u64,
     index: usize,
     peers: usize,
     tx: &ChunkSender<C>,
@@ -193,7 +196,7 @@ fn for_my_line_splits<C>(
 ) {
     let mut run = || -> Result<()> {
         let files = list_files(url)?;
-        for split in plan_splits(&files, DEFAULT_SPLIT_SIZE).into_iter().skip(index).step_by(peers) {
+        for split in plan_splits(&files, split_size).into_iter().skip(index).step_by(peers) {
             let bytes = fetch_split(&split)?;
             if !tx.send(make(split, bytes)) {
                 break;

@@ -5,7 +5,7 @@ Usage: tpch_reference.py DATA_DIR OUT_DIR   (writes OUT_DIR/q{1,3,5,6,10}.csv)
 
 The golden files in cli/tests/golden/tpch/ were made by this script over scale factor 0.1
 data from `tpchgen-cli parquet -s 0.1` (tpchgen-cli 4.0.0 from PyPI); regenerate them with
-`python3 cli/tests/support/tpch_reference.py /tmp/tpch01 cli/tests/golden/tpch`.
+`python3 cli/tests/cli/support/tpch_reference.py /tmp/tpch01 cli/tests/golden/tpch`.
 Values keep DuckDB's full precision; the test compares them with Strom's to the cent.
 """
 import os

@@ -1,0 +1,111 @@
+//! Shared setup of the CLI integration tests: the `strom` binary, scratch folders, and
+//! the Python tools some tests need (installed from PyPI into a virtual environment
+//! under the target folder on first use; a test skips, saying why, only when they cannot
+//! be installed).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The `strom` binary under test.
+pub fn strom() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_strom"))
+}
+
+/// Runs `strom` with `args`, panicking with its output when it fails.
+pub fn run_strom(args: &[&str]) -> Output {
+    let out = strom().args(args).output().expect("strom runs");
+    assert!(
+        out.status.success(),
+        "strom {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A scratch folder under the target folder, kept between runs.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// Builds `final_dir` once, across test processes: `make` fills a private folder that is
+/// then renamed into place (the first one to finish wins).
+fn build_once(final_dir: &Path, make: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+    if final_dir.join(".ready").exists() {
+        return Ok(());
+    }
+    let staging = final_dir.with_extension(format!("staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
+    make(&staging)?;
+    std::fs::write(staging.join(".ready"), b"").map_err(|e| e.to_string())?;
+    if std::fs::rename(&staging, final_dir).is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+        if !final_dir.join(".ready").exists() {
+            return Err(format!("could not create {}", final_dir.display()));
+        }
+    }
+    Ok(())
+}
+
+fn sh(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(5).collect();
+        Err(format!("{cmd:?} failed: {}", tail.into_iter().rev().collect::<Vec<_>>().join(" | ")))
+    }
+}
+
+/// The Python virtual environment with the test tools, or why it cannot be had.
+pub fn python_env() -> Result<PathBuf, String> {
+    static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-env");
+        build_once(&dir, |staging| {
+            sh(Command::new("python3").args(["-m", "venv"]).arg(staging))?;
+            sh(Command::new(staging.join("bin/python")).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "tpchgen-cli==4.0.0",
+                "pyarrow",
+                "moto[server]",
+                "boto3",
+            ]))
+        })?;
+        Ok(dir)
+    })
+    .clone()
+}
+
+/// TPC-H scale factor 0.1 as `(arrow-rs written, pyarrow written)` folders.
+pub fn tpch_data() -> Result<(PathBuf, PathBuf), String> {
+    static DATA: OnceLock<Result<(PathBuf, PathBuf), String>> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let env = python_env()?;
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tpch-sf0.1");
+        build_once(&dir, |staging| {
+            sh(Command::new(env.join("bin/python"))
+                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/support/make_tpch_data.py"))
+                .arg(env.join("bin/tpchgen-cli"))
+                .arg(staging))
+        })?;
+        Ok((dir.join("arrow-rs"), dir.join("pyarrow")))
+    })
+    .clone()
+}
+
+/// Prints why a test is skipped (only for tools that cannot be installed here).
+pub fn skip(test: &str, why: &str) {
+    eprintln!("SKIPPED {test}: {why}");
+}
