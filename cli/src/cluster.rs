@@ -9,7 +9,7 @@ use std::io::{BufRead, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// Runs this command line as `processes` local processes and waits for all of them.
 /// Fails (and stops the others) as soon as one fails.
@@ -52,7 +52,8 @@ pub fn run_local_cluster(processes: usize) -> Result<()> {
                 Some(status) if status.success() => *slot = None,
                 Some(status) => {
                     *slot = None;
-                    let mut rest: Vec<Child> = running.iter_mut().filter_map(Option::take).collect();
+                    let mut rest: Vec<Child> =
+                        running.iter_mut().filter_map(Option::take).collect();
                     stop_all(&mut rest);
                     bail!("process {index} of {processes} failed ({status})");
                 }

@@ -44,7 +44,7 @@ enum Command {
     #[command(after_help = EXAMPLES)]
     Run {
         #[command(flatten)]
-        runtime: RuntimeArgs,
+        runtime: Box<RuntimeArgs>,
         #[command(subcommand)]
         job: Job,
     },
@@ -63,7 +63,9 @@ enum Job {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

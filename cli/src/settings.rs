@@ -21,7 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use strom_core::RuntimeConfig;
 
@@ -87,9 +87,13 @@ struct CheckpointSettings {
 /// Parses sizes like `512MB`, `2GiB`, `64k`, `1000`.
 pub fn parse_size(text: &str) -> Result<u64> {
     let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let number: f64 = number.parse().with_context(|| format!("not a size: {text:?}"))?;
+    let number: f64 = number
+        .parse()
+        .with_context(|| format!("not a size: {text:?}"))?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -106,7 +110,10 @@ where
     T::Err: std::fmt::Display,
 {
     match std::env::var(name) {
-        Ok(v) => v.parse().map(Some).map_err(|e| anyhow::anyhow!("{name}={v:?}: {e}")),
+        Ok(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("{name}={v:?}: {e}")),
         Err(_) => Ok(None),
     }
 }
@@ -117,8 +124,12 @@ fn read_file_settings(path: Option<&Path>) -> Result<FileSettings> {
         None => (PathBuf::from("strom.toml"), false),
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).with_context(|| format!("in settings file {}", path.display())),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("in settings file {}", path.display()))
+        }
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(FileSettings::default())
+        }
         Err(e) => Err(e).with_context(|| format!("cannot read settings file {}", path.display())),
     }
 }
@@ -229,13 +240,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("strom.toml");
         std::fs::write(&path, "workers = 3\n[memory]\nmanaged = \"64MB\"\n").unwrap();
-        let args = RuntimeArgs { config: Some(path.clone()), ..Default::default() };
+        let args = RuntimeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
         let c = resolve(&args).unwrap();
         assert_eq!((c.workers, c.memory_limit), (3, Some(64 << 20)));
-        let args = RuntimeArgs { config: Some(path.clone()), workers: Some(5), ..Default::default() };
+        let args = RuntimeArgs {
+            config: Some(path.clone()),
+            workers: Some(5),
+            ..Default::default()
+        };
         assert_eq!(resolve(&args).unwrap().workers, 5);
         std::fs::write(&path, "wrokers = 3\n").unwrap();
-        let err = format!("{:#}", resolve(&RuntimeArgs { config: Some(path), ..Default::default() }).unwrap_err());
-        assert!(err.contains("strom.toml") && err.contains("wrokers"), "{err}");
+        let err = format!(
+            "{:#}",
+            resolve(&RuntimeArgs {
+                config: Some(path),
+                ..Default::default()
+            })
+            .unwrap_err()
+        );
+        assert!(
+            err.contains("strom.toml") && err.contains("wrokers"),
+            "{err}"
+        );
     }
 }

@@ -22,7 +22,10 @@ impl<R> ChunkSender<R> {
     /// Sends one chunk (or error), blocking while the channel is full. Returns `false` when
     /// the worker has gone away, so the producer can stop.
     pub fn send(&self, item: Result<R>) -> bool {
-        let ok = self.tx.as_ref().is_some_and(|tx| tx.blocking_send(item).is_ok());
+        let ok = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.blocking_send(item).is_ok());
         (self.wake)();
         ok
     }
@@ -75,7 +78,10 @@ where
     P: FnOnce(&ChunkSender<R>) + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(capacity.max(1));
-    let sender = ChunkSender { tx: Some(tx), wake: Arc::new(wake) };
+    let sender = ChunkSender {
+        tx: Some(tx),
+        wake: Arc::new(wake),
+    };
     crate::io_runtime::handle().spawn_blocking(move || produce(&sender));
     ChunkReceiver { rx }
 }
@@ -109,7 +115,11 @@ mod tests {
             };
             drop(sender);
             assert_eq!(wakes.load(Ordering::SeqCst), 1);
-            assert_eq!(seen_done.load(Ordering::SeqCst), 1, "the final wake must observe the closed channel");
+            assert_eq!(
+                seen_done.load(Ordering::SeqCst),
+                1,
+                "the final wake must observe the closed channel"
+            );
         }
     }
 }

@@ -158,7 +158,10 @@ impl RuntimeConfig {
         } else {
             timely::CommunicationConfig::Thread
         };
-        Ok(timely::Config { communication, worker: timely::WorkerConfig::default() })
+        Ok(timely::Config {
+            communication,
+            worker: timely::WorkerConfig::default(),
+        })
     }
 }
 
@@ -175,7 +178,10 @@ pub fn read_host_file(path: &std::path::Path) -> Result<Vec<String>> {
         if line.is_empty() {
             continue;
         }
-        if line.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
+        if line
+            .rsplit_once(':')
+            .is_none_or(|(_, port)| port.parse::<u16>().is_err())
+        {
             return Err(Error::Config(format!(
                 "{}:{}: expected host:port, found {line:?}",
                 path.display(),
@@ -210,7 +216,12 @@ mod tests {
         assert!(RuntimeConfig::default().validate().is_ok());
         assert!(RuntimeConfig::default().with_workers(0).validate().is_err());
         let c = RuntimeConfig::default().with_cluster(2, 0, vec!["a:1".into()]);
-        assert!(c.validate().unwrap_err().to_string().contains("2 host addresses"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("2 host addresses")
+        );
         let c = RuntimeConfig::default().with_cluster(2, 2, vec!["a:1".into(), "b:2".into()]);
         assert!(c.validate().is_err());
     }

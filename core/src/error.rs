@@ -44,11 +44,17 @@ pub enum Error {
 impl Error {
     /// A [`Error::Format`] error at `location`.
     pub fn format(location: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        Error::Format { location: location.into(), message: message.to_string() }
+        Error::Format {
+            location: location.into(),
+            message: message.to_string(),
+        }
     }
 
     /// A [`Error::Storage`] error for `url`.
     pub fn storage(url: impl Into<String>, source: object_store::Error) -> Self {
-        Error::Storage { url: url.into(), source }
+        Error::Storage {
+            url: url.into(),
+            source,
+        }
     }
 }

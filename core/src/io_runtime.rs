@@ -32,7 +32,9 @@ where
     match Handle::try_current() {
         // Inside some runtime already: hand the future over and wait from a plain thread.
         Ok(_) => std::thread::scope(|s| {
-            s.spawn(|| handle.block_on(future)).join().expect("I/O future did not panic")
+            s.spawn(|| handle.block_on(future))
+                .join()
+                .expect("I/O future did not panic")
         }),
         Err(_) => handle.block_on(future),
     }

@@ -46,9 +46,9 @@ pub use config::RuntimeConfig;
 pub use error::{Error, Result};
 pub use types::{Date, Decimal};
 
-/// Re-exported so that no other library crate depends on timely directly.
-pub use timely;
 /// Re-exported for libraries that build or inspect Arrow data.
 pub use arrow;
 /// Re-exported for libraries and tests that write Parquet.
 pub use parquet;
+/// Re-exported so that no other library crate depends on timely directly.
+pub use timely;

@@ -67,7 +67,9 @@ fn s3_store(bucket: &str) -> Result<Arc<dyn ObjectStore>> {
             .with_endpoint(endpoint);
     }
     let store: Arc<dyn ObjectStore> = Arc::new(
-        builder.build().map_err(|e| Error::storage(format!("s3://{bucket}"), e))?,
+        builder
+            .build()
+            .map_err(|e| Error::storage(format!("s3://{bucket}"), e))?,
     );
     stores.insert(bucket.to_string(), store.clone());
     Ok(store)
@@ -101,7 +103,12 @@ pub fn resolve(url: &str) -> Result<Location> {
                 .entry(name)
                 .or_insert_with(|| Arc::new(object_store::memory::InMemory::new()))
                 .clone();
-            Ok(Location { store, path: url_path(&parsed)?, url: url.to_string(), local: None })
+            Ok(Location {
+                store,
+                path: url_path(&parsed)?,
+                url: url.to_string(),
+                local: None,
+            })
         }
         "s3" | "s3a" => {
             let bucket = parsed
@@ -146,7 +153,12 @@ fn local(url: &str, path: &std::path::Path) -> Result<Location> {
     let store = LOCAL
         .get_or_init(|| Arc::new(object_store::local::LocalFileSystem::new()))
         .clone();
-    Ok(Location { store, path: store_path, url: url.to_string(), local: Some(absolute) })
+    Ok(Location {
+        store,
+        path: store_path,
+        url: url.to_string(),
+        local: Some(absolute),
+    })
 }
 
 fn is_hidden(path: &StorePath, under: &StorePath) -> bool {
@@ -172,10 +184,9 @@ pub fn list_files(url: &str) -> Result<Vec<FileMeta>> {
             .compile_matcher();
         let prefix_str = &path.as_ref()[..at];
         let prefix = StorePath::from(prefix_str.rsplit_once('/').map_or("", |(d, _)| d));
-        let listed = block_on(async move {
-            store.list(Some(&prefix)).try_collect::<Vec<_>>().await
-        })
-        .map_err(|e| Error::storage(&owned_url, e))?;
+        let listed =
+            block_on(async move { store.list(Some(&prefix)).try_collect::<Vec<_>>().await })
+                .map_err(|e| Error::storage(&owned_url, e))?;
         listed
             .into_iter()
             .filter(|m| pattern.is_match(m.location.as_ref()))
@@ -191,9 +202,10 @@ pub fn list_files(url: &str) -> Result<Vec<FileMeta>> {
             Ok(meta) => vec![(meta.location, meta.size)],
             Err(_) => {
                 let prefix = path.clone();
-                let listed = block_on(async move {
-                    store.list(Some(&prefix)).try_collect::<Vec<_>>().await
-                });
+                let listed =
+                    block_on(
+                        async move { store.list(Some(&prefix)).try_collect::<Vec<_>>().await },
+                    );
                 match listed {
                     Ok(listed) => listed
                         .into_iter()
@@ -211,7 +223,10 @@ pub fn list_files(url: &str) -> Result<Vec<FileMeta>> {
     }
     let mut files: Vec<FileMeta> = metas
         .into_iter()
-        .map(|(p, size)| FileMeta { location: child(&base, p), size })
+        .map(|(p, size)| FileMeta {
+            location: child(&base, p),
+            size,
+        })
         .collect();
     files.sort_by(|a, b| a.location.path.cmp(&b.location.path));
     Ok(files)
@@ -223,14 +238,25 @@ fn child(base: &Location, path: StorePath) -> Location {
         Some(_) => format!("/{path}"),
         None if base.path == path => base.url.clone(),
         None => {
-            let scheme_host = base.url.split_once("://").map_or(String::new(), |(s, rest)| {
-                format!("{s}://{}", rest.split('/').next().unwrap_or(""))
-            });
+            let scheme_host = base
+                .url
+                .split_once("://")
+                .map_or(String::new(), |(s, rest)| {
+                    format!("{s}://{}", rest.split('/').next().unwrap_or(""))
+                });
             format!("{scheme_host}/{path}")
         }
     };
-    let local = base.local.as_ref().map(|_| std::path::PathBuf::from(format!("/{path}")));
-    Location { store: base.store.clone(), path, url, local }
+    let local = base
+        .local
+        .as_ref()
+        .map(|_| std::path::PathBuf::from(format!("/{path}")));
+    Location {
+        store: base.store.clone(),
+        path,
+        url,
+        local,
+    }
 }
 
 impl Location {
@@ -239,7 +265,12 @@ impl Location {
         let path = self.path.clone().join(name);
         let url = format!("{}/{name}", self.url.trim_end_matches('/'));
         let local = self.local.as_ref().map(|p| p.join(name));
-        Location { store: self.store.clone(), path, url, local }
+        Location {
+            store: self.store.clone(),
+            path,
+            url,
+            local,
+        }
     }
 
     /// Reads the byte range `range` of this file.
@@ -267,10 +298,8 @@ impl Location {
     /// # Errors
     /// [`Error::Storage`] naming the URL.
     pub fn write(&self, bytes: Bytes) -> Result<()> {
-        if let Some(local) = &self.local {
-            if let Some(parent) = local.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
+        if let Some(parent) = self.local.as_ref().and_then(|l| l.parent()) {
+            std::fs::create_dir_all(parent)?;
         }
         let (store, path) = (self.store.clone(), self.path.clone());
         block_on(async move { store.put(&path, bytes.into()).await })
@@ -302,17 +331,21 @@ impl Location {
             let (store, path, file) = (self.store.clone(), self.path.clone(), staged.to_owned());
             block_on(async move {
                 use std::io::Read;
-                let mut upload = object_store::WriteMultipart::new(store.put_multipart(&path).await?);
-                let mut reader = std::fs::File::open(file).map_err(|e| object_store::Error::Generic {
-                    store: "local staging",
-                    source: Box::new(e),
-                })?;
-                let mut buf = vec![0u8; 8 << 20];
-                loop {
-                    let n = reader.read(&mut buf).map_err(|e| object_store::Error::Generic {
+                let mut upload =
+                    object_store::WriteMultipart::new(store.put_multipart(&path).await?);
+                let mut reader =
+                    std::fs::File::open(file).map_err(|e| object_store::Error::Generic {
                         store: "local staging",
                         source: Box::new(e),
                     })?;
+                let mut buf = vec![0u8; 8 << 20];
+                loop {
+                    let n = reader
+                        .read(&mut buf)
+                        .map_err(|e| object_store::Error::Generic {
+                            store: "local staging",
+                            source: Box::new(e),
+                        })?;
                     if n == 0 {
                         break;
                     }
@@ -359,15 +392,33 @@ mod tests {
     fn lists_files_folders_and_globs_in_memory() {
         let base = "memory://listing";
         for name in ["a/1.csv", "a/2.csv", "a/_SUCCESS", "a/.hidden", "b/3.txt"] {
-            resolve(&format!("{base}/{name}")).unwrap().write(Bytes::from_static(b"x\n")).unwrap();
+            resolve(&format!("{base}/{name}"))
+                .unwrap()
+                .write(Bytes::from_static(b"x\n"))
+                .unwrap();
         }
         let names = |url: &str| -> Vec<String> {
-            list_files(url).unwrap().into_iter().map(|f| f.location.url).collect()
+            list_files(url)
+                .unwrap()
+                .into_iter()
+                .map(|f| f.location.url)
+                .collect()
         };
-        assert_eq!(names("memory://listing/a"), ["memory://listing/a/1.csv", "memory://listing/a/2.csv"]);
+        assert_eq!(
+            names("memory://listing/a"),
+            ["memory://listing/a/1.csv", "memory://listing/a/2.csv"]
+        );
         assert_eq!(names("memory://listing/*/*.csv").len(), 2);
-        assert_eq!(names("memory://listing/b/3.txt"), ["memory://listing/b/3.txt"]);
-        assert!(list_files("memory://listing/none").unwrap_err().to_string().contains("no input files"));
+        assert_eq!(
+            names("memory://listing/b/3.txt"),
+            ["memory://listing/b/3.txt"]
+        );
+        assert!(
+            list_files("memory://listing/none")
+                .unwrap_err()
+                .to_string()
+                .contains("no input files")
+        );
     }
 
     #[test]
@@ -380,6 +431,11 @@ mod tests {
         assert_eq!(a[0].size, 11);
         assert_eq!(a[0].location.path, b[0].location.path);
         assert_eq!(&a[0].location.read_range(6..11).unwrap()[..], b"world");
-        assert!(resolve("ftp://x/y").unwrap_err().to_string().contains("unsupported URL scheme"));
+        assert!(
+            resolve("ftp://x/y")
+                .unwrap_err()
+                .to_string()
+                .contains("unsupported URL scheme")
+        );
     }
 }

@@ -73,11 +73,18 @@ impl Decimal {
     pub fn round(&self, scale: u8) -> Decimal {
         match scale.cmp(&self.scale) {
             Ordering::Equal => *self,
-            Ordering::Greater => Decimal::new(self.mantissa * POW10[usize::from(scale - self.scale)], scale),
+            Ordering::Greater => Decimal::new(
+                self.mantissa * POW10[usize::from(scale - self.scale)],
+                scale,
+            ),
             Ordering::Less => {
                 let div = POW10[usize::from(self.scale - scale)];
                 let (q, r) = (self.mantissa / div, self.mantissa % div);
-                let q = if r.abs() * 2 >= div { q + self.mantissa.signum() } else { q };
+                let q = if r.abs() * 2 >= div {
+                    q + self.mantissa.signum()
+                } else {
+                    q
+                };
                 Decimal::new(q, scale)
             }
         }
@@ -189,7 +196,11 @@ impl fmt::Display for Decimal {
         let sign = if self.mantissa < 0 { "-" } else { "" };
         let abs = self.mantissa.unsigned_abs();
         let (int, frac) = (abs / div as u128, abs % div as u128);
-        write!(f, "{sign}{int}.{frac:0width$}", width = usize::from(self.scale))
+        write!(
+            f,
+            "{sign}{int}.{frac:0width$}",
+            width = usize::from(self.scale)
+        )
     }
 }
 
@@ -204,7 +215,10 @@ pub struct ParseValueError {
 impl FromStr for Decimal {
     type Err = ParseValueError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseValueError { input: s.to_string(), what: "decimal" };
+        let err = || ParseValueError {
+            input: s.to_string(),
+            what: "decimal",
+        };
         let t = s.trim();
         let (neg, digits) = match t.as_bytes().first() {
             Some(b'-') => (true, &t[1..]),
@@ -221,7 +235,10 @@ impl FromStr for Decimal {
         }
         let mut m: i128 = 0;
         for b in int.bytes().chain(frac.bytes()) {
-            m = m.checked_mul(10).and_then(|m| m.checked_add(i128::from(b - b'0'))).ok_or_else(err)?;
+            m = m
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i128::from(b - b'0')))
+                .ok_or_else(err)?;
         }
         Ok(Decimal::new(if neg { -m } else { m }, frac.len() as u8))
     }
@@ -261,10 +278,16 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         format!("{v}").parse().map_err(E::custom)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decimal, A::Error> {
-        let mantissa: i128 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
-        let scale: u8 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+        let mantissa: i128 = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let scale: u8 = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
         if scale > 38 {
-            return Err(de::Error::custom(format!("decimal scale {scale} exceeds 38")));
+            return Err(de::Error::custom(format!(
+                "decimal scale {scale} exceeds 38"
+            )));
         }
         Ok(Decimal::new(mantissa, scale))
     }
@@ -299,7 +322,8 @@ impl Date {
     /// # Panics
     /// When the date does not exist.
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Date {
-        let date = chrono::NaiveDate::from_ymd_opt(year, month, day).expect("a valid calendar date");
+        let date =
+            chrono::NaiveDate::from_ymd_opt(year, month, day).expect("a valid calendar date");
         Date((date - EPOCH).num_days() as i32)
     }
 
@@ -335,7 +359,10 @@ impl FromStr for Date {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map(|d| Date((d - EPOCH).num_days() as i32))
-            .map_err(|_| ParseValueError { input: s.to_string(), what: "date (YYYY-MM-DD)" })
+            .map_err(|_| ParseValueError {
+                input: s.to_string(),
+                what: "date (YYYY-MM-DD)",
+            })
     }
 }
 
@@ -390,10 +417,16 @@ mod tests {
         let b: Decimal = "0.2".parse().unwrap();
         assert_eq!(a + b, "0.3".parse().unwrap());
         assert_eq!((a * b).to_string(), "0.02");
-        assert_eq!("-1.005".parse::<Decimal>().unwrap().round(2).to_string(), "-1.01");
+        assert_eq!(
+            "-1.005".parse::<Decimal>().unwrap().round(2).to_string(),
+            "-1.01"
+        );
         assert_eq!("2.5".parse::<Decimal>().unwrap().round(0).to_string(), "3");
         assert_eq!("1.50".parse::<Decimal>().unwrap(), "1.5".parse().unwrap());
-        assert_eq!("10".parse::<Decimal>().unwrap().div_count(3, 2).to_string(), "3.33");
+        assert_eq!(
+            "10".parse::<Decimal>().unwrap().div_count(3, 2).to_string(),
+            "3.33"
+        );
         assert_eq!("-0.05".parse::<Decimal>().unwrap().to_string(), "-0.05");
         assert!("1.2.3".parse::<Decimal>().is_err());
         assert!("".parse::<Decimal>().is_err());
@@ -403,14 +436,20 @@ mod tests {
     #[test]
     fn decimal_hash_follows_equality() {
         use std::collections::HashSet;
-        let set: HashSet<Decimal> = ["1.5", "1.50", "1.500"].iter().map(|s| s.parse().unwrap()).collect();
+        let set: HashSet<Decimal> = ["1.5", "1.50", "1.500"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
         assert_eq!(set.len(), 1);
     }
 
     #[test]
     fn dates_format_and_parse() {
         assert_eq!(Date(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_ymd(1998, 12, 1).add_days(-90).to_string(), "1998-09-02");
+        assert_eq!(
+            Date::from_ymd(1998, 12, 1).add_days(-90).to_string(),
+            "1998-09-02"
+        );
         assert_eq!(Date::from_ymd(1995, 3, 15).year(), 1995);
         assert!("1995-13-01".parse::<Date>().is_err());
     }

@@ -228,7 +228,12 @@ where
     M: Fn(&mut A, A) + Clone + 'static,
     Fin: Fn(A) -> O + Clone + 'static,
 {
-    Custom { init, add, merge, finish }
+    Custom {
+        init,
+        add,
+        merge,
+        finish,
+    }
 }
 
 /// See [`custom`].

@@ -24,14 +24,20 @@ pub struct DataSet<'scope, T> {
 
 impl<T: Clone + 'static> Clone for DataSet<'_, T> {
     fn clone(&self) -> Self {
-        DataSet { env: self.env.clone(), stream: self.stream.clone() }
+        DataSet {
+            env: self.env.clone(),
+            stream: self.stream.clone(),
+        }
     }
 }
 
 impl<'scope, T: Data> DataSet<'scope, T> {
     /// Wraps a timely stream (for custom operators).
     pub fn from_stream(env: &Env<'scope>, stream: StreamVec<'scope, Time, T>) -> Self {
-        DataSet { env: env.clone(), stream }
+        DataSet {
+            env: env.clone(),
+            stream,
+        }
     }
 
     /// The underlying timely stream (for custom operators).
@@ -45,6 +51,9 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     }
 
     pub(crate) fn wrap<U>(&self, stream: StreamVec<'scope, Time, U>) -> DataSet<'scope, U> {
-        DataSet { env: self.env.clone(), stream }
+        DataSet {
+            env: self.env.clone(),
+            stream,
+        }
     }
 }

@@ -12,11 +12,11 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use strom_core::storage::Location;
+use strom_core::timely::dataflow::Scope;
 use strom_core::timely::dataflow::operators::vec::Broadcast;
 use strom_core::timely::dataflow::operators::{Inspect, ToStream};
-use strom_core::timely::dataflow::Scope;
 use strom_core::timely::worker::Worker;
-use strom_core::{launch, Error, Result, RuntimeConfig};
+use strom_core::{Error, Result, RuntimeConfig, launch};
 
 use crate::output::JobOutput;
 
@@ -49,7 +49,11 @@ pub(crate) struct WorkerContext {
 impl WorkerContext {
     pub(crate) fn fail(&self, error: &Error) {
         tracing::error!(%error, "job failed");
-        self.process.errors.lock().expect("error lock").push(error.to_string());
+        self.process
+            .errors
+            .lock()
+            .expect("error lock")
+            .push(error.to_string());
     }
 
     pub(crate) fn failed(&self) -> bool {
@@ -63,7 +67,9 @@ impl WorkerContext {
             let dir = match &self.config.spill_dir {
                 Some(d) => {
                     std::fs::create_dir_all(d)?;
-                    tempfile::Builder::new().prefix("strom-out-").tempdir_in(d)?
+                    tempfile::Builder::new()
+                        .prefix("strom-out-")
+                        .tempdir_in(d)?
                 }
                 None => tempfile::Builder::new().prefix("strom-out-").tempdir()?,
             };
@@ -177,7 +183,10 @@ where
         next_file: RefCell::new(0),
     });
     let output = worker.dataflow_named::<Time, _, _>("strom-job", |scope| {
-        build(&Env { scope, ctx: ctx.clone() })
+        build(&Env {
+            scope,
+            ctx: ctx.clone(),
+        })
     });
     while worker.has_dataflows() {
         worker.step_or_park(None);
@@ -218,9 +227,13 @@ fn exchange_all(worker: &mut Worker, items: Vec<String>) -> Vec<String> {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let sink = seen.clone();
     worker.dataflow::<Time, _, _>(move |scope| {
-        items.to_stream(scope).container::<Vec<_>>().broadcast().inspect(move |e: &String| {
-            sink.borrow_mut().push(e.clone());
-        });
+        items
+            .to_stream(scope)
+            .container::<Vec<_>>()
+            .broadcast()
+            .inspect(move |e: &String| {
+                sink.borrow_mut().push(e.clone());
+            });
     });
     while worker.has_dataflows() {
         worker.step_or_park(None);

@@ -10,7 +10,7 @@
 //! use strom_core::RuntimeConfig;
 //!
 //! let mut counts = execute(&RuntimeConfig::default().with_workers(2), |env| {
-//!     env.from_collection(vec!["a b", "b c", "b"])
+//!     env.from_collection(vec!["a b".to_string(), "b c".into(), "b".into()])
 //!         .flat_map(|line| line.split(' ').map(str::to_string).collect::<Vec<_>>())
 //!         .group_by(|w: &String| w.clone())
 //!         .aggregate(agg::count())
@@ -44,7 +44,7 @@ mod sources;
 pub use aggregate as agg;
 pub use aggregate::Aggregator;
 pub use data_set::{Data, DataSet, Key};
-pub use env::{execute, Env, Time};
+pub use env::{Env, Time, execute};
 pub use operators::group_by::Grouped;
 pub use operators::join::{JoinBuilder, JoinHint};
 pub use operators::sort::Order;

@@ -27,9 +27,11 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     pub fn collect(&self) -> Collected<T> {
         let cell = Rc::new(RefCell::new(Vec::new()));
         let sink = cell.clone();
-        self.stream.clone().sink(Exchange::new(|_: &T| 0), "Collect", move |(input, _)| {
-            input.for_each(|_, data| sink.borrow_mut().append(data));
-        });
+        self.stream
+            .clone()
+            .sink(Exchange::new(|_: &T| 0), "Collect", move |(input, _)| {
+                input.for_each(|_, data| sink.borrow_mut().append(data));
+            });
         Collected { cell }
     }
 
@@ -49,7 +51,9 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     where
         T: std::fmt::Display,
     {
-        self.file_sink(url, ".txt", None, |w: &mut FileWriter, x: &T| writeln!(w, "{x}").map_err(Error::from));
+        self.file_sink(url, ".txt", None, |w: &mut FileWriter, x: &T| {
+            writeln!(w, "{x}").map_err(Error::from)
+        });
     }
 
     /// Writes CSV rows (serde). With `options.has_header`, struct records get a header
@@ -57,7 +61,10 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     pub fn write_csv(&self, url: &str, options: CsvOptions) {
         let header = if options.has_header {
             strom_core::formats::schema::field_names::<T>().map(|names| {
-                let mut w = csv::WriterBuilder::new().delimiter(options.delimiter).quote(options.quote).from_writer(Vec::new());
+                let mut w = csv::WriterBuilder::new()
+                    .delimiter(options.delimiter)
+                    .quote(options.quote)
+                    .from_writer(Vec::new());
                 w.write_record(names).expect("writing to memory");
                 w.into_inner().expect("flushing to memory")
             })
@@ -72,7 +79,8 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                 .delimiter(options.delimiter)
                 .quote(options.quote)
                 .from_writer(&mut row);
-            cw.serialize(x).map_err(|e| Error::Plan(format!("cannot write record as CSV: {e}")))?;
+            cw.serialize(x)
+                .map_err(|e| Error::Plan(format!("cannot write record as CSV: {e}")))?;
             drop(cw);
             w.write_all(&row).map_err(Error::from)
         });
@@ -94,7 +102,10 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         let folder = url.ends_with('/');
         let (target, stream) = if folder {
             ctx.replace_folder(target.clone());
-            (target.join(&format!("part-{index:05}{ext}")), self.stream.clone())
+            (
+                target.join(&format!("part-{index:05}{ext}")),
+                self.stream.clone(),
+            )
         } else {
             (target, self.gather().stream)
         };
@@ -127,7 +138,10 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                     done = true;
                     if let Some((path, w)) = file.take() {
                         w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-                        ctx.stage(Staged { file: path, target: target.clone() });
+                        ctx.stage(Staged {
+                            file: path,
+                            target: target.clone(),
+                        });
                     }
                 }
                 Ok(())

@@ -7,15 +7,15 @@
 use std::sync::Mutex;
 
 use serde::de::DeserializeOwned;
-use strom_core::chunks::{spawn_producer, ChunkSender, Poll};
-use strom_core::formats::arrow_de::BatchDecoder;
-use strom_core::formats::lines::{fetch_split, plan_splits, LineSplit, SplitBytes};
-use strom_core::formats::parquet::{self as pq, ParquetChunk};
-use strom_core::formats::{text, CsvOptions, ParquetOptions};
-use strom_core::storage::list_files;
-use strom_core::timely::dataflow::operators::generic::operator::source;
-use strom_core::timely::dataflow::operators::ToStream;
 use strom_core::Result;
+use strom_core::chunks::{ChunkSender, Poll, spawn_producer};
+use strom_core::formats::arrow_de::BatchDecoder;
+use strom_core::formats::lines::{LineSplit, SplitBytes, fetch_split, plan_splits};
+use strom_core::formats::parquet::{self as pq, ParquetChunk};
+use strom_core::formats::{CsvOptions, ParquetOptions, text};
+use strom_core::storage::list_files;
+use strom_core::timely::dataflow::operators::ToStream;
+use strom_core::timely::dataflow::operators::generic::operator::source;
 
 use crate::data_set::{Data, DataSet};
 use crate::env::Env;
@@ -27,7 +27,10 @@ impl<'scope> Env<'scope> {
     /// The records of `data`, produced on worker 0 (as Flink's `fromCollection`).
     pub fn from_collection<T: Data>(&self, data: Vec<T>) -> DataSet<'scope, T> {
         let data = if self.index() == 0 { data } else { Vec::new() };
-        DataSet { env: self.clone(), stream: data.to_stream(self.scope).container::<Vec<T>>() }
+        DataSet {
+            env: self.clone(),
+            stream: data.to_stream(self.scope).container::<Vec<T>>(),
+        }
     }
 
     /// An empty data set.
@@ -38,7 +41,11 @@ impl<'scope> Env<'scope> {
     /// The numbers `from..=to`, split evenly across workers.
     pub fn generate_sequence(&self, from: u64, to: u64) -> DataSet<'scope, u64> {
         let (index, peers) = (self.index() as u128, self.peers() as u128);
-        let len = if to >= from { u128::from(to - from) + 1 } else { 0 };
+        let len = if to >= from {
+            u128::from(to - from) + 1
+        } else {
+            0
+        };
         let start = u128::from(from) + len * index / peers;
         let end = u128::from(from) + len * (index + 1) / peers;
         let mut next = start as u64;
@@ -60,7 +67,10 @@ impl<'scope> Env<'scope> {
                 }
             }
         });
-        DataSet { env: self.clone(), stream }
+        DataSet {
+            env: self.clone(),
+            stream,
+        }
     }
 
     /// The lines of the text file(s) at `url`, without line endings.
@@ -70,7 +80,9 @@ impl<'scope> Env<'scope> {
         self.chunk_source(
             "ReadText",
             move |tx: &ChunkSender<(LineSplit, SplitBytes)>| {
-                for_my_line_splits(&url, split_size, index, peers, tx, |split, bytes| Ok((split, bytes)));
+                for_my_line_splits(&url, split_size, index, peers, tx, |split, bytes| {
+                    Ok((split, bytes))
+                });
             },
             |(split, bytes), out| text::decode_lines(&split, &bytes, out),
         )
@@ -95,7 +107,9 @@ impl<'scope> Env<'scope> {
                     Ok((split, header, bytes))
                 });
             },
-            move |(split, header, bytes): Chunk, out| options.decode(&split, header.as_ref(), &bytes, out),
+            move |(split, header, bytes): Chunk, out| {
+                options.decode(&split, header.as_ref(), &bytes, out)
+            },
         )
     }
 
@@ -143,10 +157,14 @@ impl<'scope> Env<'scope> {
         let scope = self.scope;
         let stream = source(self.scope, name, move |cap, info| {
             let activator = Mutex::new(scope.worker().sync_activator_for(info.address.to_vec()));
-            let mut rx = Some(spawn_producer(4, move || {
-                // The worker may be gone when the job failed; nothing to wake then.
-                let _ = activator.lock().map(|a| a.activate());
-            }, produce));
+            let mut rx = Some(spawn_producer(
+                4,
+                move || {
+                    // The worker may be gone when the job failed; nothing to wake then.
+                    let _ = activator.lock().map(|a| a.activate());
+                },
+                produce,
+            ));
             let mut cap = Some(cap);
             let mut buf = Vec::new();
             move |output| {
@@ -181,7 +199,10 @@ impl<'scope> Env<'scope> {
                 }
             }
         });
-        DataSet { env: self.clone(), stream }
+        DataSet {
+            env: self.clone(),
+            stream,
+        }
     }
 }
 
@@ -196,7 +217,11 @@ fn for_my_line_splits<C>(
 ) {
     let mut run = || -> Result<()> {
         let files = list_files(url)?;
-        for split in plan_splits(&files, split_size).into_iter().skip(index).step_by(peers) {
+        for split in plan_splits(&files, split_size)
+            .into_iter()
+            .skip(index)
+            .step_by(peers)
+        {
             let bytes = fetch_split(&split)?;
             if !tx.send(make(split, bytes)) {
                 break;

@@ -12,10 +12,12 @@ use strom_core::formats::parquet::{CmpOp, Scalar, StatsPredicate};
 use strom_core::parquet::arrow::ArrowWriter;
 use strom_core::parquet::file::properties::WriterProperties;
 use strom_core::{Date, Decimal, RuntimeConfig};
-use strom_dataset::{execute, CsvOptions, ParquetOptions};
+use strom_dataset::{CsvOptions, ParquetOptions, execute};
 
 fn config(workers: usize) -> RuntimeConfig {
-    RuntimeConfig::default().with_workers(workers).with_split_size(16)
+    RuntimeConfig::default()
+        .with_workers(workers)
+        .with_split_size(16)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -29,11 +31,27 @@ struct Sale {
 fn csv_round_trip_with_quotes_nulls_and_parts() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("sales.csv");
-    std::fs::write(&input, "note,region,amount\n\"a, quoted\",north,3\n,south,\nplain,north,-7\n").unwrap();
+    std::fs::write(
+        &input,
+        "note,region,amount\n\"a, quoted\",north,3\n,south,\nplain,north,-7\n",
+    )
+    .unwrap();
     let expected = vec![
-        Sale { region: "north".into(), amount: Some(-7), note: Some("plain".into()) },
-        Sale { region: "north".into(), amount: Some(3), note: Some("a, quoted".into()) },
-        Sale { region: "south".into(), amount: None, note: None },
+        Sale {
+            region: "north".into(),
+            amount: Some(-7),
+            note: Some("plain".into()),
+        },
+        Sale {
+            region: "north".into(),
+            amount: Some(3),
+            note: Some("a, quoted".into()),
+        },
+        Sale {
+            region: "south".into(),
+            amount: None,
+            note: None,
+        },
     ];
     for w in [1, 3] {
         let url = input.to_str().unwrap().to_string();
@@ -42,7 +60,10 @@ fn csv_round_trip_with_quotes_nulls_and_parts() {
         let (f, d) = (out_file.to_str().unwrap().to_string(), out_dir.clone());
         let mut got = execute(&config(w), move |env| {
             let sales = env.read_csv::<Sale>(&url, CsvOptions::default());
-            sales.gather().sort_partition_by(|a, b| a.cmp(b)).write_csv(&f, CsvOptions::default());
+            sales
+                .gather()
+                .sort_partition_by(|a, b| a.cmp(b))
+                .write_csv(&f, CsvOptions::default());
             sales.write_csv(&d, CsvOptions::default());
             sales.collect()
         })
@@ -51,13 +72,21 @@ fn csv_round_trip_with_quotes_nulls_and_parts() {
         got.sort();
         assert_eq!(got, expected);
         let written = std::fs::read_to_string(&out_file).unwrap();
-        assert_eq!(written, "region,amount,note\nnorth,-7,plain\nnorth,3,\"a, quoted\"\nsouth,,\n");
+        assert_eq!(
+            written,
+            "region,amount,note\nnorth,-7,plain\nnorth,3,\"a, quoted\"\nsouth,,\n"
+        );
         // Part files: one per worker, read back as one data set.
-        let parts = std::fs::read_dir(dir.path().join(format!("parts-{w}"))).unwrap().count();
-        assert_eq!(parts, w);
-        let mut back = execute(&config(2), move |env| env.read_csv::<Sale>(&out_dir, CsvOptions::default()).collect())
+        let parts = std::fs::read_dir(dir.path().join(format!("parts-{w}")))
             .unwrap()
-            .unwrap();
+            .count();
+        assert_eq!(parts, w);
+        let mut back = execute(&config(2), move |env| {
+            env.read_csv::<Sale>(&out_dir, CsvOptions::default())
+                .collect()
+        })
+        .unwrap()
+        .unwrap();
         back.sort();
         assert_eq!(back, expected);
     }
@@ -66,18 +95,30 @@ fn csv_round_trip_with_quotes_nulls_and_parts() {
 #[test]
 fn text_source_and_sink_over_memory_urls() {
     let text: String = (0..500).map(|i| format!("line {i}\n")).collect();
-    strom_core::storage::resolve("memory://io-test/in.txt").unwrap().write(text.clone().into()).unwrap();
+    strom_core::storage::resolve("memory://io-test/in.txt")
+        .unwrap()
+        .write(text.clone().into())
+        .unwrap();
     for w in [1, 4] {
         let out = format!("memory://io-test/out-{w}.txt");
         let o = out.clone();
         execute(&config(w), move |env| {
-            env.read_text("memory://io-test/in.txt").gather().sort_partition(|l| l.clone(), strom_dataset::Order::Ascending).write_text(&o)
+            env.read_text("memory://io-test/in.txt")
+                .gather()
+                .sort_partition(|l| l.clone(), strom_dataset::Order::Ascending)
+                .write_text(&o)
         })
         .unwrap();
-        let got = strom_core::storage::resolve(&out).unwrap().read_all().unwrap();
+        let got = strom_core::storage::resolve(&out)
+            .unwrap()
+            .read_all()
+            .unwrap();
         let mut expected: Vec<&str> = text.lines().collect();
         expected.sort();
-        assert_eq!(String::from_utf8(got.to_vec()).unwrap(), expected.join("\n") + "\n");
+        assert_eq!(
+            String::from_utf8(got.to_vec()).unwrap(),
+            expected.join("\n") + "\n"
+        );
     }
 }
 
@@ -87,12 +128,20 @@ fn malformed_csv_names_file_and_line_and_publishes_nothing() {
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
     std::fs::write(input.join("a.csv"), "region,amount,note\nx,1,\ny,2,\n").unwrap();
-    std::fs::write(input.join("b.csv"), "region,amount,note\nx,1,\ny,2,\nz,three,\n").unwrap();
+    std::fs::write(
+        input.join("b.csv"),
+        "region,amount,note\nx,1,\ny,2,\nz,three,\n",
+    )
+    .unwrap();
     let out = dir.path().join("out.csv");
     for w in [1, 3] {
-        let (url, o) = (input.to_str().unwrap().to_string(), out.to_str().unwrap().to_string());
+        let (url, o) = (
+            input.to_str().unwrap().to_string(),
+            out.to_str().unwrap().to_string(),
+        );
         let err = execute(&config(w), move |env| {
-            env.read_csv::<Sale>(&url, CsvOptions::default()).write_csv(&o, CsvOptions::default())
+            env.read_csv::<Sale>(&url, CsvOptions::default())
+                .write_csv(&o, CsvOptions::default())
         })
         .unwrap_err()
         .to_string();
@@ -117,21 +166,40 @@ fn write_parquet(path: &std::path::Path, ids: std::ops::Range<i64>) {
         Field::new("price", DataType::Decimal128(12, 2), true),
         Field::new("day", DataType::Date32, false),
     ]));
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(100)).build();
-    let mut writer = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema.clone(), Some(props)).unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(100))
+        .build();
+    let mut writer = ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        schema.clone(),
+        Some(props),
+    )
+    .unwrap();
     let ids: Vec<i64> = ids.collect();
     let batch = RecordBatch::try_new(
         schema,
         vec![
             Arc::new(Int64Array::from(ids.clone())),
-            Arc::new(StringArray::from(ids.iter().map(|i| format!("u{i}")).collect::<Vec<_>>())),
-            Arc::new(StringArray::from(ids.iter().map(|i| (i % 3 != 0).then(|| format!("n{i}"))).collect::<Vec<_>>())),
+            Arc::new(StringArray::from(
+                ids.iter().map(|i| format!("u{i}")).collect::<Vec<_>>(),
+            )),
+            Arc::new(StringArray::from(
+                ids.iter()
+                    .map(|i| (i % 3 != 0).then(|| format!("n{i}")))
+                    .collect::<Vec<_>>(),
+            )),
             Arc::new(
-                Decimal128Array::from(ids.iter().map(|i| (i % 5 != 0).then_some(i128::from(*i) * 101)).collect::<Vec<_>>())
-                    .with_precision_and_scale(12, 2)
-                    .unwrap(),
+                Decimal128Array::from(
+                    ids.iter()
+                        .map(|i| (i % 5 != 0).then_some(i128::from(*i) * 101))
+                        .collect::<Vec<_>>(),
+                )
+                .with_precision_and_scale(12, 2)
+                .unwrap(),
             ),
-            Arc::new(Date32Array::from(ids.iter().map(|i| *i as i32).collect::<Vec<_>>())),
+            Arc::new(Date32Array::from(
+                ids.iter().map(|i| *i as i32).collect::<Vec<_>>(),
+            )),
         ],
     )
     .unwrap();
@@ -156,17 +224,30 @@ fn parquet_nulls_projection_folders_and_pruning() {
     let url = dir.path().to_str().unwrap().to_string();
     for w in [1, 3] {
         let u = url.clone();
-        let got = execute(&config(w), move |env| env.read_parquet::<Row>(&u, ParquetOptions::default()).collect()).unwrap().unwrap();
+        let got = execute(&config(w), move |env| {
+            env.read_parquet::<Row>(&u, ParquetOptions::default())
+                .collect()
+        })
+        .unwrap()
+        .unwrap();
         let mut got = got;
         got.sort();
-        assert_eq!(got, (0..1000).map(expected_row).collect::<Vec<_>>(), "workers={w}");
+        assert_eq!(
+            got,
+            (0..1000).map(expected_row).collect::<Vec<_>>(),
+            "workers={w}"
+        );
     }
     // Pruning on day >= 950: b.parquet's row groups hold ids 450..549, ..., 850..949,
     // 950..999, so only the last one can match. The reader does not filter rows, so
     // exactly that group's rows come back.
     let u = url.clone();
     let pruned = execute(&config(2), move |env| {
-        let options = ParquetOptions::default().with_predicate(StatsPredicate::cmp("day", CmpOp::Ge, Scalar::Date(Date(950))));
+        let options = ParquetOptions::default().with_predicate(StatsPredicate::cmp(
+            "day",
+            CmpOp::Ge,
+            Scalar::Date(Date(950)),
+        ));
         env.read_parquet::<Row>(&u, options).collect()
     })
     .unwrap()
@@ -181,6 +262,14 @@ fn parquet_nulls_projection_folders_and_pruning() {
         name: String,
     }
     let u = url.clone();
-    let err = execute(&config(1), move |env| env.read_parquet::<Strict>(&u, ParquetOptions::default()).count()).unwrap_err().to_string();
-    assert!(err.contains("a.parquet: row 1, column name: null value"), "{err}");
+    let err = execute(&config(1), move |env| {
+        env.read_parquet::<Strict>(&u, ParquetOptions::default())
+            .count()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("a.parquet: row 1, column name: null value"),
+        "{err}"
+    );
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use strom_core::RuntimeConfig;
-use strom_dataset::{agg, execute, DataSet, Env, JoinHint, Order};
+use strom_dataset::{DataSet, Env, JoinHint, Order, agg, execute};
 
 /// Seeded pseudo-random records `(key, value)`; half of them carry key 0 (skew).
 fn records(n: usize, keys: u64, seed: u64) -> Vec<(u64, i64)> {
@@ -30,9 +30,12 @@ fn run<T: Ord + strom_dataset::Data>(
     workers: usize,
     build: impl for<'s> Fn(&Env<'s>) -> DataSet<'s, T> + Send + Sync + 'static,
 ) -> Vec<T> {
-    let mut out = execute(&RuntimeConfig::default().with_workers(workers), move |env| build(env).collect())
-        .unwrap()
-        .unwrap();
+    let mut out = execute(
+        &RuntimeConfig::default().with_workers(workers),
+        move |env| build(env).collect(),
+    )
+    .unwrap()
+    .unwrap();
     out.sort();
     out
 }
@@ -70,7 +73,8 @@ fn map_flat_map_filter_union() {
 fn map_partition_sees_whole_partitions() {
     for w in WORKERS {
         let got = run(w, |env| {
-            env.generate_sequence(1, 10_000).map_partition(|all| vec![(all.len() as u64, all.iter().sum::<u64>())])
+            env.generate_sequence(1, 10_000)
+                .map_partition(|all| vec![(all.len() as u64, all.iter().sum::<u64>())])
         });
         assert_eq!(got.len(), w);
         assert_eq!(got.iter().map(|x| x.0).sum::<u64>(), 10_000);
@@ -81,13 +85,33 @@ fn map_partition_sees_whole_partitions() {
 #[test]
 fn distinct_and_distinct_by() {
     let data = records(3000, 40, 2);
-    let expected: Vec<(u64, i64)> = data.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
-    let keys: Vec<u64> = data.iter().map(|x| x.0).collect::<BTreeSet<_>>().into_iter().collect();
+    let expected: Vec<(u64, i64)> = data
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let keys: Vec<u64> = data
+        .iter()
+        .map(|x| x.0)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     for w in WORKERS {
         let d = data.clone();
-        assert_eq!(run(w, move |env| env.from_collection(d.clone()).rebalance().distinct()), expected);
+        assert_eq!(
+            run(w, move |env| env
+                .from_collection(d.clone())
+                .rebalance()
+                .distinct()),
+            expected
+        );
         let d = data.clone();
-        let by_key = run(w, move |env| env.from_collection(d.clone()).rebalance().distinct_by(|x| x.0));
+        let by_key = run(w, move |env| {
+            env.from_collection(d.clone())
+                .rebalance()
+                .distinct_by(|x| x.0)
+        });
         assert_eq!(by_key.iter().map(|x| x.0).collect::<Vec<_>>(), keys);
         assert!(by_key.iter().all(|x| data.contains(x)));
     }
@@ -103,30 +127,64 @@ fn grouped_reduce_aggregate_and_extremes() {
     let sums: Vec<(u64, i64)> = groups.iter().map(|(k, vs)| (*k, vs.iter().sum())).collect();
     let aggs: Vec<(u64, (i64, u64, i64, i64))> = groups
         .iter()
-        .map(|(k, vs)| (*k, (vs.iter().sum(), vs.len() as u64, *vs.iter().min().unwrap(), *vs.iter().max().unwrap())))
+        .map(|(k, vs)| {
+            (
+                *k,
+                (
+                    vs.iter().sum(),
+                    vs.len() as u64,
+                    *vs.iter().min().unwrap(),
+                    *vs.iter().max().unwrap(),
+                ),
+            )
+        })
         .collect();
     for w in WORKERS {
         let d = data.clone();
-        let got = run(w, move |env| env.from_collection(d.clone()).rebalance().group_by(|x| x.0).reduce(|a, b| (a.0, a.1 + b.1)));
+        let got = run(w, move |env| {
+            env.from_collection(d.clone())
+                .rebalance()
+                .group_by(|x| x.0)
+                .reduce(|a, b| (a.0, a.1 + b.1))
+        });
         assert_eq!(got, sums, "reduce, workers={w}");
 
         let d = data.clone();
         let got = run(w, move |env| {
-            env.from_collection(d.clone()).rebalance().group_by(|x| x.0).aggregate((
-                agg::sum(|x: &(u64, i64)| x.1),
-                agg::count(),
-                agg::min(|x: &(u64, i64)| x.1),
-                agg::max(|x: &(u64, i64)| x.1),
-            ))
+            env.from_collection(d.clone())
+                .rebalance()
+                .group_by(|x| x.0)
+                .aggregate((
+                    agg::sum(|x: &(u64, i64)| x.1),
+                    agg::count(),
+                    agg::min(|x: &(u64, i64)| x.1),
+                    agg::max(|x: &(u64, i64)| x.1),
+                ))
         });
         assert_eq!(got, aggs, "aggregate, workers={w}");
 
         let d = data.clone();
-        let got = run(w, move |env| env.from_collection(d.clone()).rebalance().group_by(|x| x.0).min_by(|x| x.1));
-        assert_eq!(got.iter().map(|x| (x.0, x.1)).collect::<Vec<_>>(), aggs.iter().map(|(k, a)| (*k, a.2)).collect::<Vec<_>>());
+        let got = run(w, move |env| {
+            env.from_collection(d.clone())
+                .rebalance()
+                .group_by(|x| x.0)
+                .min_by(|x| x.1)
+        });
+        assert_eq!(
+            got.iter().map(|x| (x.0, x.1)).collect::<Vec<_>>(),
+            aggs.iter().map(|(k, a)| (*k, a.2)).collect::<Vec<_>>()
+        );
         let d = data.clone();
-        let got = run(w, move |env| env.from_collection(d.clone()).rebalance().group_by(|x| x.0).max_by(|x| x.1));
-        assert_eq!(got.iter().map(|x| x.1).collect::<Vec<_>>(), aggs.iter().map(|(_, a)| a.3).collect::<Vec<_>>());
+        let got = run(w, move |env| {
+            env.from_collection(d.clone())
+                .rebalance()
+                .group_by(|x| x.0)
+                .max_by(|x| x.1)
+        });
+        assert_eq!(
+            got.iter().map(|x| x.1).collect::<Vec<_>>(),
+            aggs.iter().map(|(_, a)| a.3).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -134,9 +192,17 @@ fn grouped_reduce_aggregate_and_extremes() {
 fn average_of_decimals_and_floats() {
     let values = ["1.10", "2.20", "3.35"];
     let got = run(2, move |env| {
-        env.from_collection(values.iter().map(|s| s.parse::<strom_core::Decimal>().unwrap()).collect())
-            .aggregate((agg::avg(|d: &strom_core::Decimal| *d), agg::avg(|d: &strom_core::Decimal| d.to_f64())))
-            .map(|(d, f)| (d.to_string(), (f * 1000.0).round() as i64))
+        env.from_collection(
+            values
+                .iter()
+                .map(|s| s.parse::<strom_core::Decimal>().unwrap())
+                .collect(),
+        )
+        .aggregate((
+            agg::avg(|d: &strom_core::Decimal| *d),
+            agg::avg(|d: &strom_core::Decimal| d.to_f64()),
+        ))
+        .map(|(d, f)| (d.to_string(), (f * 1000.0).round() as i64))
     });
     // (1.10 + 2.20 + 3.35) / 3 = 2.216666..., by hand.
     assert_eq!(got, vec![("2.216667".to_string(), 2217)]);
@@ -149,19 +215,32 @@ fn reduce_group_and_group_first() {
     for &(k, v) in &data {
         groups.entry(k).or_default().push(v);
     }
-    let expected: Vec<(u64, usize, i64)> =
-        groups.iter().map(|(k, vs)| (*k, vs.len(), vs.iter().map(|v| v * v).sum())).collect();
+    let expected: Vec<(u64, usize, i64)> = groups
+        .iter()
+        .map(|(k, vs)| (*k, vs.len(), vs.iter().map(|v| v * v).sum()))
+        .collect();
     for w in WORKERS {
         let d = data.clone();
         let got = run(w, move |env| {
             env.from_collection(d.clone())
                 .rebalance()
                 .group_by(|x| x.0)
-                .reduce_group(|k, group| vec![(*k, group.len(), group.iter().map(|x| x.1 * x.1).sum::<i64>())])
+                .reduce_group(|k, group| {
+                    vec![(
+                        *k,
+                        group.len(),
+                        group.iter().map(|x| x.1 * x.1).sum::<i64>(),
+                    )]
+                })
         });
         assert_eq!(got, expected, "workers={w}");
         let d = data.clone();
-        let got = run(w, move |env| env.from_collection(d.clone()).rebalance().group_by(|x| x.0).first(2));
+        let got = run(w, move |env| {
+            env.from_collection(d.clone())
+                .rebalance()
+                .group_by(|x| x.0)
+                .first(2)
+        });
         let mut per_key: HashMap<u64, usize> = HashMap::new();
         for x in &got {
             *per_key.entry(x.0).or_default() += 1;
@@ -174,18 +253,40 @@ fn reduce_group_and_group_first() {
 #[test]
 fn empty_inputs() {
     for w in WORKERS {
-        assert_eq!(run(w, |env| env.empty::<(u64, i64)>().group_by(|x| x.0).reduce(|a, _| a)), vec![]);
-        assert_eq!(run(w, |env| env.empty::<(u64, i64)>().aggregate(agg::count())), Vec::<u64>::new());
-        assert_eq!(run(w, |env| env.empty::<u64>().distinct()), Vec::<u64>::new());
+        assert_eq!(
+            run(w, |env| env
+                .empty::<(u64, i64)>()
+                .group_by(|x| x.0)
+                .reduce(|a, _| a)),
+            vec![]
+        );
+        assert_eq!(
+            run(w, |env| env.empty::<(u64, i64)>().aggregate(agg::count())),
+            Vec::<u64>::new()
+        );
+        assert_eq!(
+            run(w, |env| env.empty::<u64>().distinct()),
+            Vec::<u64>::new()
+        );
         assert_eq!(run(w, |env| env.empty::<u64>().first(3)), Vec::<u64>::new());
-        assert_eq!(run(w, |env| env.empty::<u64>().sort_partition(|x| *x, Order::Ascending)), Vec::<u64>::new());
+        assert_eq!(
+            run(w, |env| env
+                .empty::<u64>()
+                .sort_partition(|x| *x, Order::Ascending)),
+            Vec::<u64>::new()
+        );
         let got = run(w, |env| {
             let left = env.empty::<(u64, i64)>();
             let right = env.from_collection(vec![(1u64, 1i64)]);
-            left.full_outer_join(&right, |l| l.0, |r| r.0).with(|l, r| (l.copied(), r.copied()))
+            left.full_outer_join(&right, |l| l.0, |r| r.0)
+                .with(|l, r| (l.copied(), r.copied()))
         });
         assert_eq!(got, vec![(None, Some((1, 1)))]);
-        let count = execute(&RuntimeConfig::default().with_workers(w), |env| env.empty::<u64>().count()).unwrap().unwrap();
+        let count = execute(&RuntimeConfig::default().with_workers(w), |env| {
+            env.empty::<u64>().count()
+        })
+        .unwrap()
+        .unwrap();
         assert_eq!(count, 0);
     }
 }
@@ -193,7 +294,12 @@ fn empty_inputs() {
 type Pair = (Option<(u64, i64)>, Option<(u64, i64)>);
 
 /// Nested-loop reference for every join kind.
-fn reference_join(left: &[(u64, i64)], right: &[(u64, i64)], keep_left: bool, keep_right: bool) -> Vec<Pair> {
+fn reference_join(
+    left: &[(u64, i64)],
+    right: &[(u64, i64)],
+    keep_left: bool,
+    keep_right: bool,
+) -> Vec<Pair> {
     let mut out = Vec::new();
     for l in left {
         let matches: Vec<_> = right.iter().filter(|r| r.0 == l.0).collect();
@@ -215,7 +321,10 @@ fn reference_join(left: &[(u64, i64)], right: &[(u64, i64)], keep_left: bool, ke
 #[test]
 fn joins_every_kind_and_strategy() {
     let left = records(400, 60, 5);
-    let right: Vec<(u64, i64)> = records(300, 90, 6).into_iter().map(|(k, v)| (k + 10, v)).collect();
+    let right: Vec<(u64, i64)> = records(300, 90, 6)
+        .into_iter()
+        .map(|(k, v)| (k + 10, v))
+        .collect();
     let hints = [
         JoinHint::Auto,
         JoinHint::RepartitionHash,
@@ -225,19 +334,40 @@ fn joins_every_kind_and_strategy() {
     ];
     for w in [1, 3] {
         for hint in hints {
-            for (kind, keep_l, keep_r) in [("inner", false, false), ("left", true, false), ("right", false, true), ("full", true, true)] {
+            for (kind, keep_l, keep_r) in [
+                ("inner", false, false),
+                ("left", true, false),
+                ("right", false, true),
+                ("full", true, true),
+            ] {
                 let (l, r) = (left.clone(), right.clone());
                 let got = run(w, move |env| {
                     let a = env.from_collection(l.clone()).rebalance();
                     let b = env.from_collection(r.clone()).rebalance();
                     match kind {
-                        "inner" => a.join(&b, |x| x.0, |y| y.0).hint(hint).with(|x, y| (Some(*x), Some(*y))),
-                        "left" => a.left_outer_join(&b, |x| x.0, |y| y.0).hint(hint).with(|x, y| (Some(*x), y.copied())),
-                        "right" => a.right_outer_join(&b, |x| x.0, |y| y.0).hint(hint).with(|x, y| (x.copied(), Some(*y))),
-                        _ => a.full_outer_join(&b, |x| x.0, |y| y.0).hint(hint).with(|x, y| (x.copied(), y.copied())),
+                        "inner" => a
+                            .join(&b, |x| x.0, |y| y.0)
+                            .hint(hint)
+                            .with(|x, y| (Some(*x), Some(*y))),
+                        "left" => a
+                            .left_outer_join(&b, |x| x.0, |y| y.0)
+                            .hint(hint)
+                            .with(|x, y| (Some(*x), y.copied())),
+                        "right" => a
+                            .right_outer_join(&b, |x| x.0, |y| y.0)
+                            .hint(hint)
+                            .with(|x, y| (x.copied(), Some(*y))),
+                        _ => a
+                            .full_outer_join(&b, |x| x.0, |y| y.0)
+                            .hint(hint)
+                            .with(|x, y| (x.copied(), y.copied())),
                     }
                 });
-                assert_eq!(got, reference_join(&left, &right, keep_l, keep_r), "{kind} {hint:?} workers={w}");
+                assert_eq!(
+                    got,
+                    reference_join(&left, &right, keep_l, keep_r),
+                    "{kind} {hint:?} workers={w}"
+                );
             }
         }
     }
@@ -257,18 +387,31 @@ fn co_group_and_cross() {
         })
         .collect();
     let small: Vec<(u64, i64)> = b.iter().take(7).copied().collect();
-    let crossed = sorted(a.iter().flat_map(|x| small.iter().map(move |y| (x.0 + y.0, x.1 * y.1))).collect::<Vec<_>>());
+    let crossed = sorted(
+        a.iter()
+            .flat_map(|x| small.iter().map(move |y| (x.0 + y.0, x.1 * y.1)))
+            .collect::<Vec<_>>(),
+    );
     for w in WORKERS {
         let (ca, cb) = (a.clone(), b.clone());
         let got = run(w, move |env| {
             let x = env.from_collection(ca.clone()).rebalance();
             let y = env.from_collection(cb.clone());
-            x.co_group(&y, |p| p.0, |q| q.0, |k, xs, ys| vec![(*k, xs.len(), ys.iter().map(|q| q.1).sum::<i64>())])
+            x.co_group(
+                &y,
+                |p| p.0,
+                |q| q.0,
+                |k, xs, ys| vec![(*k, xs.len(), ys.iter().map(|q| q.1).sum::<i64>())],
+            )
         });
         assert_eq!(got, expected, "co_group workers={w}");
         let (ca, cs) = (a.clone(), small.clone());
         let got = run(w, move |env| {
-            env.from_collection(ca.clone()).rebalance().cross(&env.from_collection(cs.clone()), |x, y| (x.0 + y.0, x.1 * y.1))
+            env.from_collection(ca.clone())
+                .rebalance()
+                .cross(&env.from_collection(cs.clone()), |x, y| {
+                    (x.0 + y.0, x.1 * y.1)
+                })
         });
         assert_eq!(got, crossed, "cross workers={w}");
     }
@@ -280,16 +423,26 @@ fn partitioning_places_records() {
     for w in [2, 4] {
         // Rebalance spreads evenly.
         let d = data.clone();
-        let sizes = run(w, move |env| env.from_collection(d.clone()).rebalance().map_partition(|p| vec![p.len()]));
+        let sizes = run(w, move |env| {
+            env.from_collection(d.clone())
+                .rebalance()
+                .map_partition(|p| vec![p.len()])
+        });
         assert!(sizes.iter().all(|&n| n == 4000 / w), "{sizes:?}");
         // Hash partitioning keeps each key on one worker.
         let d = data.clone();
         let placed = run(w, move |env| {
             let index = env.index();
-            env.from_collection(d.clone()).partition_by_hash(|x| x.0).map(move |x| (x.0, index))
+            env.from_collection(d.clone())
+                .partition_by_hash(|x| x.0)
+                .map(move |x| (x.0, index))
         });
         let mut owner: HashMap<u64, usize> = HashMap::new();
-        assert!(placed.iter().all(|(k, i)| *owner.entry(*k).or_insert(*i) == *i));
+        assert!(
+            placed
+                .iter()
+                .all(|(k, i)| *owner.entry(*k).or_insert(*i) == *i)
+        );
         // Range partitioning + sorting each partition gives a total order by worker.
         let d = data.clone();
         let ranged = run(w, move |env| {
@@ -298,7 +451,14 @@ fn partitioning_places_records() {
                 .rebalance()
                 .partition_by_range(|x| x.1)
                 .sort_partition(|x| x.1, Order::Ascending)
-                .map_partition(move |p| vec![(index, p.first().map(|x| x.1), p.last().map(|x| x.1), p.len())])
+                .map_partition(move |p| {
+                    vec![(
+                        index,
+                        p.first().map(|x| x.1),
+                        p.last().map(|x| x.1),
+                        p.len(),
+                    )]
+                })
         });
         let non_empty: Vec<_> = ranged.iter().filter(|r| r.3 > 0).collect();
         assert!(non_empty.windows(2).all(|p| p[0].2 <= p[1].1), "{ranged:?}");
@@ -335,11 +495,19 @@ fn broadcast_variables_and_count() {
     for w in WORKERS {
         let got = run(w, |env| {
             let thresholds = env.from_collection(vec![10u64, 20, 30]);
-            env.generate_sequence(1, 40).map_with_broadcast(&thresholds, |x, t| (x, t.iter().filter(|&&t| x > t).count()))
+            env.generate_sequence(1, 40)
+                .map_with_broadcast(&thresholds, |x, t| {
+                    (x, t.iter().filter(|&&t| x > t).count())
+                })
         });
-        let expected: Vec<(u64, usize)> = (1..=40).map(|x| (x, [10, 20, 30].iter().filter(|&&t| x > t).count())).collect();
+        let expected: Vec<(u64, usize)> = (1..=40)
+            .map(|x| (x, [10, 20, 30].iter().filter(|&&t| x > t).count()))
+            .collect();
         assert_eq!(got, expected);
-        let n = execute(&RuntimeConfig::default().with_workers(w), |env| env.generate_sequence(5, 1004).count()).unwrap();
+        let n = execute(&RuntimeConfig::default().with_workers(w), |env| {
+            env.generate_sequence(5, 1004).count()
+        })
+        .unwrap();
         assert_eq!(n, Some(1000));
     }
 }

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use strom_core::RuntimeConfig;
-use strom_dataset::{agg, execute, CsvOptions, DataSet};
+use strom_dataset::{CsvOptions, DataSet, agg, execute};
 
 /// The built-in text: Hamlet's soliloquy, as in Flink's `WordCountData`.
 pub const BUILTIN_TEXT: &str = include_str!("data/hamlet.txt");
@@ -103,7 +103,14 @@ mod tests {
     #[test]
     fn tokenizes_like_java_non_word_split() {
         let mut words = Vec::new();
-        tokenize("To be, or NOT_to be--that's it 42x Ünïcode", |w| words.push(w.to_string()));
-        assert_eq!(words, ["to", "be", "or", "not_to", "be", "that", "s", "it", "42x", "n", "code"]);
+        tokenize("To be, or NOT_to be--that's it 42x Ünïcode", |w| {
+            words.push(w.to_string())
+        });
+        assert_eq!(
+            words,
+            [
+                "to", "be", "or", "not_to", "be", "that", "s", "it", "42x", "n", "code"
+            ]
+        );
     }
 }

@@ -8,9 +8,15 @@ fn fails_with(args: &[&str], needles: &[&str]) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "strom {args:?} should fail");
     for needle in needles {
-        assert!(stderr.contains(needle), "strom {args:?}: {needle:?} not in:\n{stderr}");
+        assert!(
+            stderr.contains(needle),
+            "strom {args:?}: {needle:?} not in:\n{stderr}"
+        );
     }
-    assert!(!stderr.contains("panicked"), "strom {args:?} panicked:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "strom {args:?} panicked:\n{stderr}"
+    );
 }
 
 #[test]
@@ -22,8 +28,18 @@ fn invalid_utf8_names_file_and_line_and_writes_nothing() {
     std::fs::write(input.join("b.txt"), b"ok\nstill ok\nbad \xff byte\n").unwrap();
     let out = dir.join("out.csv");
     let _ = std::fs::remove_file(&out);
-    for layout in [&["--workers", "1"][..], &["--workers", "3", "--split-size", "8"][..]] {
-        let mut args = vec!["run", "wordcount", "--input", input.to_str().unwrap(), "--output", out.to_str().unwrap()];
+    for layout in [
+        &["--workers", "1"][..],
+        &["--workers", "3", "--split-size", "8"][..],
+    ] {
+        let mut args = vec![
+            "run",
+            "wordcount",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ];
         args.extend_from_slice(layout);
         fails_with(&args, &["b.txt:3", "invalid utf-8"]);
         assert!(!out.exists(), "a failed job must not publish output");
@@ -34,16 +50,36 @@ fn invalid_utf8_names_file_and_line_and_writes_nothing() {
 fn missing_input_and_bad_parquet_are_named() {
     let dir = scratch("errors-missing");
     let missing = dir.join("nope");
-    fails_with(&["run", "wordcount", "--input", missing.to_str().unwrap()], &["no input files", "nope"]);
+    fails_with(
+        &["run", "wordcount", "--input", missing.to_str().unwrap()],
+        &["no input files", "nope"],
+    );
 
     let data = dir.join("tpch");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("lineitem.parquet"), b"this is not parquet").unwrap();
     fails_with(
-        &["run", "tpch", "--query", "6", "--data", data.to_str().unwrap()],
+        &[
+            "run",
+            "tpch",
+            "--query",
+            "6",
+            "--data",
+            data.to_str().unwrap(),
+        ],
         &["lineitem.parquet", "not a readable Parquet file"],
     );
-    fails_with(&["run", "tpch", "--query", "7", "--data", data.to_str().unwrap()], &["query 7 is not built in"]);
+    fails_with(
+        &[
+            "run",
+            "tpch",
+            "--query",
+            "7",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &["query 7 is not built in"],
+    );
 }
 
 #[test]
@@ -51,7 +87,16 @@ fn bad_settings_are_named() {
     let dir = scratch("errors-settings");
     let toml = dir.join("strom.toml");
     std::fs::write(&toml, "workers = \"many\"\n").unwrap();
-    fails_with(&["run", "wordcount", "--config", toml.to_str().unwrap()], &["strom.toml"]);
-    fails_with(&["run", "wordcount", "--memory", "12 parsecs"], &["--memory", "parsecs"]);
-    fails_with(&["run", "wordcount", "--workers", "0"], &["workers must be at least 1"]);
+    fails_with(
+        &["run", "wordcount", "--config", toml.to_str().unwrap()],
+        &["strom.toml"],
+    );
+    fails_with(
+        &["run", "wordcount", "--memory", "12 parsecs"],
+        &["--memory", "parsecs"],
+    );
+    fails_with(
+        &["run", "wordcount", "--workers", "0"],
+        &["workers must be at least 1"],
+    );
 }

@@ -30,11 +30,22 @@ fn wordcount_reads_and_writes_s3() {
         Ok(e) => e,
         Err(why) => return skip("wordcount_reads_and_writes_s3", &why),
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let endpoint = format!("http://127.0.0.1:{port}");
     let _server = Server(
         Command::new(env.join("bin/python"))
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -42,7 +53,10 @@ fn wordcount_reads_and_writes_s3() {
     );
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60), "moto did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "moto did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 
@@ -62,10 +76,23 @@ fn wordcount_reads_and_writes_s3() {
     let mut cmd = strom();
     s3_env(&mut cmd, &endpoint);
     let out = cmd
-        .args(["run", "wordcount", "--input", "s3://strom/in/", "--output", "s3://strom/out/counts.csv", "--workers", "2"])
+        .args([
+            "run",
+            "wordcount",
+            "--input",
+            "s3://strom/in/",
+            "--output",
+            "s3://strom/out/counts.csv",
+            "--workers",
+            "2",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Read the result back with boto3 and compare with a local run over the same text.
     let local_in = dir.join("in");
@@ -73,7 +100,14 @@ fn wordcount_reads_and_writes_s3() {
     std::fs::write(local_in.join("a.txt"), text).unwrap();
     std::fs::write(local_in.join("b.txt"), "be quick\n").unwrap();
     let local_out = dir.join("counts.csv");
-    run_strom(&["run", "wordcount", "--input", local_in.to_str().unwrap(), "--output", local_out.to_str().unwrap()]);
+    run_strom(&[
+        "run",
+        "wordcount",
+        "--input",
+        local_in.to_str().unwrap(),
+        "--output",
+        local_out.to_str().unwrap(),
+    ]);
     let fetch = format!(
         "import boto3, sys\ns3 = boto3.client('s3', endpoint_url='{endpoint}')\n\
          sys.stdout.buffer.write(s3.get_object(Bucket='strom', Key='out/counts.csv')['Body'].read())\n"
@@ -81,19 +115,43 @@ fn wordcount_reads_and_writes_s3() {
     let mut cmd = Command::new(env.join("bin/python"));
     s3_env(&mut cmd, &endpoint);
     let fetched = cmd.arg("-c").arg(&fetch).output().unwrap();
-    assert!(fetched.status.success(), "{}", String::from_utf8_lossy(&fetched.stderr));
+    assert!(
+        fetched.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fetched.stderr)
+    );
     let expected = std::fs::read(&local_out).unwrap();
-    assert_eq!(String::from_utf8_lossy(&fetched.stdout), String::from_utf8_lossy(&expected));
+    assert_eq!(
+        String::from_utf8_lossy(&fetched.stdout),
+        String::from_utf8_lossy(&expected)
+    );
     assert!(String::from_utf8_lossy(&expected).starts_with("word,count\nbe,3\n"));
 
     // A glob over S3 keys, and a missing key named in the error.
     let mut cmd = strom();
     s3_env(&mut cmd, &endpoint);
-    let out = cmd.args(["run", "wordcount", "--input", "s3://strom/in/b*.txt", "--top", "1"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("be"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .args([
+            "run",
+            "wordcount",
+            "--input",
+            "s3://strom/in/b*.txt",
+            "--top",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("be"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut cmd = strom();
     s3_env(&mut cmd, &endpoint);
-    let out = cmd.args(["run", "wordcount", "--input", "s3://strom/missing/"]).output().unwrap();
+    let out = cmd
+        .args(["run", "wordcount", "--input", "s3://strom/missing/"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("s3://strom/missing/"));
 }

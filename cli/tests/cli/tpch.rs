@@ -6,8 +6,13 @@ use std::path::Path;
 use crate::support::{run_strom, scratch, skip, tpch_data};
 
 fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
-    reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes);
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
 }
 
 /// Same header and rows; numbers equal to the cent, everything else exactly.
@@ -19,10 +24,16 @@ fn assert_same_answer(query: u32, context: &str, got: &[u8], expected: &[u8]) {
         assert_eq!(g.len(), e.len(), "Q{query} {context}: row {row} width");
         for (col, (a, b)) in g.iter().zip(e).enumerate() {
             let same = match (a.parse::<f64>(), b.parse::<f64>()) {
-                (Ok(x), Ok(y)) if b.contains('.') || a.contains('.') => (x - y).abs() <= 0.005 + 1e-9 * y.abs(),
+                (Ok(x), Ok(y)) if b.contains('.') || a.contains('.') => {
+                    (x - y).abs() <= 0.005 + 1e-9 * y.abs()
+                }
                 _ => a == b,
             };
-            assert!(same, "Q{query} {context}: row {row}, column {}: {a} != {b}", expected[0][col]);
+            assert!(
+                same,
+                "Q{query} {context}: row {row}, column {}: {a} != {b}",
+                expected[0][col]
+            );
         }
     }
 }
@@ -35,7 +46,11 @@ fn tpch_queries_match_duckdb_to_the_cent() {
     };
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tpch");
     let out_dir = scratch("tpch-out");
-    let layouts: [&[&str]; 3] = [&["--workers", "1"], &["--workers", "4"], &["--processes", "2", "--workers", "2"]];
+    let layouts: [&[&str]; 3] = [
+        &["--workers", "1"],
+        &["--workers", "4"],
+        &["--processes", "2", "--workers", "2"],
+    ];
     for (writer, data) in [("arrow-rs", &arrow_rs), ("pyarrow", &pyarrow)] {
         for query in [1u32, 3, 5, 6, 10] {
             let expected = std::fs::read(golden.join(format!("q{query}.csv"))).unwrap();
@@ -43,7 +58,16 @@ fn tpch_queries_match_duckdb_to_the_cent() {
                 let out = out_dir.join(format!("q{query}.csv"));
                 let _ = std::fs::remove_file(&out);
                 let q = query.to_string();
-                let mut args = vec!["run", "tpch", "--query", &q, "--data", data.to_str().unwrap(), "--output", out.to_str().unwrap()];
+                let mut args = vec![
+                    "run",
+                    "tpch",
+                    "--query",
+                    &q,
+                    "--data",
+                    data.to_str().unwrap(),
+                    "--output",
+                    out.to_str().unwrap(),
+                ];
                 args.extend_from_slice(layout);
                 run_strom(&args);
                 let got = std::fs::read(&out).unwrap();
@@ -57,6 +81,8 @@ fn tpch_queries_match_duckdb_to_the_cent() {
 fn answer_comparison_catches_a_wrong_cent() {
     let expected = b"a,revenue\nx,10.004\n";
     assert_same_answer(6, "self-check", b"a,revenue\nx,10.00\n", expected);
-    let wrong = std::panic::catch_unwind(|| assert_same_answer(6, "self-check", b"a,revenue\nx,10.01\n", expected));
+    let wrong = std::panic::catch_unwind(|| {
+        assert_same_answer(6, "self-check", b"a,revenue\nx,10.01\n", expected)
+    });
     assert!(wrong.is_err());
 }

@@ -13,9 +13,35 @@ fn write_corpus(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).unwrap();
     let vocabulary = [
-        "The", "quick", "brown", "FOX", "jumps", "over", "the", "lazy", "dog", "Flink's", "stream_42",
-        "naïve", "café", "ÄRGER", "x1", "über-cool", "co-operate", "don't", "e.g.", "3.14", "a", "I",
-        "state", "window", "watermark", "checkpoint", "KELVIN\u{212A}", "ǅ", "tab\tsep",
+        "The",
+        "quick",
+        "brown",
+        "FOX",
+        "jumps",
+        "over",
+        "the",
+        "lazy",
+        "dog",
+        "Flink's",
+        "stream_42",
+        "naïve",
+        "café",
+        "ÄRGER",
+        "x1",
+        "über-cool",
+        "co-operate",
+        "don't",
+        "e.g.",
+        "3.14",
+        "a",
+        "I",
+        "state",
+        "window",
+        "watermark",
+        "checkpoint",
+        "KELVIN\u{212A}",
+        "ǅ",
+        "tab\tsep",
     ];
     let mut seed = 42u64;
     let mut next = move || {
@@ -54,7 +80,12 @@ for path in sorted(glob.glob(sys.argv[1] + "/part-*.txt")):
 rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 sys.stdout.write("word,count\n" + "".join(f"{w},{c}\n" for w, c in rows))
 "#;
-    match Command::new("python3").arg("-c").arg(script).arg(dir).output() {
+    match Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(dir)
+        .output()
+    {
         Ok(out) if out.status.success() => out.stdout,
         _ => rust_reference(dir),
     }
@@ -64,7 +95,9 @@ sys.stdout.write("word,count\n" + "".join(f"{w},{c}\n" for w, c in rows))
 fn rust_reference(dir: &Path) -> Vec<u8> {
     let mut counts: HashMap<String, u64> = HashMap::new();
     for i in 0..3 {
-        let text = std::fs::read_to_string(dir.join(format!("part-{i}.txt"))).unwrap().to_lowercase();
+        let text = std::fs::read_to_string(dir.join(format!("part-{i}.txt")))
+            .unwrap()
+            .to_lowercase();
         let mut word = String::new();
         for c in text.chars().chain(std::iter::once(' ')) {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -100,11 +133,21 @@ fn wordcount_matches_reference_at_every_parallelism() {
     for layout in layouts {
         let out = dir.join("counts.csv");
         let _ = std::fs::remove_file(&out);
-        let mut args = vec!["run", "wordcount", "--input", corpus.to_str().unwrap(), "--output", out.to_str().unwrap()];
+        let mut args = vec![
+            "run",
+            "wordcount",
+            "--input",
+            corpus.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ];
         args.extend_from_slice(layout);
         run_strom(&args);
         let got = std::fs::read(&out).unwrap();
-        assert!(got == expected, "{layout:?}: output differs from the reference");
+        assert!(
+            got == expected,
+            "{layout:?}: output differs from the reference"
+        );
     }
 }
 
@@ -113,8 +156,14 @@ fn wordcount_default_runs_on_builtin_text() {
     let out = run_strom(&["run", "wordcount"]);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["word", "count"]);
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["word", "count"]
+    );
     // Hand-counted in Hamlet's soliloquy (Flink's WordCountData): "the" occurs 22 times.
-    assert_eq!(lines[1].split_whitespace().collect::<Vec<_>>(), ["the", "22"]);
+    assert_eq!(
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        ["the", "22"]
+    );
     assert_eq!(lines.len(), 11);
 }

@@ -10,15 +10,15 @@ use std::fmt;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Decimal128Array, Float32Array,
-    Float64Array, Int16Array, Int32Array, Int64Array, Int8Array, StringArray, UInt16Array,
-    UInt32Array, UInt64Array, UInt8Array,
+    Float64Array, Int8Array, Int16Array, Int32Array, Int64Array, StringArray, UInt8Array,
+    UInt16Array, UInt32Array, UInt64Array,
 };
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, SeqAccess, Visitor};
 
 use crate::error::{Error, Result};
-use crate::types::{Date, Decimal, DATE_SERDE_NAME, DECIMAL_SERDE_NAME};
+use crate::types::{DATE_SERDE_NAME, DECIMAL_SERDE_NAME, Date, Decimal};
 
 /// A column, downcast once per batch.
 enum Column {
@@ -63,7 +63,9 @@ impl Column {
                 Column::Str(cast.as_string::<i32>().clone())
             }
             other => {
-                return Err(Error::Plan(format!("column {name} has unsupported type {other}")));
+                return Err(Error::Plan(format!(
+                    "column {name} has unsupported type {other}"
+                )));
             }
         })
     }
@@ -150,7 +152,11 @@ impl BatchDecoder {
         out: &mut Vec<T>,
     ) -> Result<()> {
         let schema = batch.schema();
-        let names: Vec<&str> = self.columns.iter().map(|&c| schema.field(c).name().as_str()).collect();
+        let names: Vec<&str> = self
+            .columns
+            .iter()
+            .map(|&c| schema.field(c).name().as_str())
+            .collect();
         let cols = self
             .columns
             .iter()
@@ -160,13 +166,20 @@ impl BatchDecoder {
             .map_err(|e| Error::format(source, e))?;
         out.reserve(batch.num_rows());
         for row in 0..batch.num_rows() {
-            let de = RowDe { cols: &cols, row, at: std::cell::Cell::new(0) };
+            let de = RowDe {
+                cols: &cols,
+                row,
+                at: std::cell::Cell::new(0),
+            };
             match T::deserialize(&de) {
                 Ok(v) => out.push(v),
                 Err(e) => {
                     let column = names.get(de.at.get()).copied().unwrap_or("?");
                     return Err(Error::format(
-                        format!("{source}: row {}, column {column}", first_row + row as u64 + 1),
+                        format!(
+                            "{source}: row {}, column {column}",
+                            first_row + row as u64 + 1
+                        ),
                         e,
                     ));
                 }
@@ -187,7 +200,11 @@ impl<'a> RowDe<'a> {
         self.at.set(i);
         match self.cols.get(i) {
             Some(col) => Ok(CellDe { col, row: self.row }),
-            None => Err(CellError(format!("record needs column {} but the input has {}", i + 1, self.cols.len()))),
+            None => Err(CellError(format!(
+                "record needs column {} but the input has {}",
+                i + 1,
+                self.cols.len()
+            ))),
         }
     }
 }
@@ -200,7 +217,10 @@ struct Columns<'r, 'a> {
 
 impl<'de> SeqAccess<'de> for Columns<'_, '_> {
     type Error = CellError;
-    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, CellError> {
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, CellError> {
         if self.next >= self.len {
             return Ok(None);
         }
@@ -225,10 +245,18 @@ impl<'de> de::Deserializer<'de> for &RowDe<'_> {
         fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, CellError> {
-        v.visit_seq(Columns { de: self, next: 0, len: fields.len() })
+        v.visit_seq(Columns {
+            de: self,
+            next: 0,
+            len: fields.len(),
+        })
     }
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, CellError> {
-        v.visit_seq(Columns { de: self, next: 0, len })
+        v.visit_seq(Columns {
+            de: self,
+            next: 0,
+            len,
+        })
     }
     fn deserialize_tuple_struct<V: Visitor<'de>>(
         self,
@@ -239,9 +267,17 @@ impl<'de> de::Deserializer<'de> for &RowDe<'_> {
         if name == DECIMAL_SERDE_NAME {
             return self.cell(0)?.deserialize_tuple_struct(name, len, v);
         }
-        v.visit_seq(Columns { de: self, next: 0, len })
+        v.visit_seq(Columns {
+            de: self,
+            next: 0,
+            len,
+        })
     }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, v: V) -> Result<V::Value, CellError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, CellError> {
         self.cell(0)?.deserialize_newtype_struct(name, v)
     }
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, CellError> {
@@ -273,7 +309,9 @@ struct CellDe<'a> {
 impl CellDe<'_> {
     fn check_null(&self) -> Result<(), CellError> {
         if self.col.is_null(self.row) {
-            Err(CellError("null value for a field that is not an Option".into()))
+            Err(CellError(
+                "null value for a field that is not an Option".into(),
+            ))
         } else {
             Ok(())
         }
@@ -290,12 +328,19 @@ struct DecimalSeq(Decimal, u8);
 
 impl<'de> SeqAccess<'de> for DecimalSeq {
     type Error = CellError;
-    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, CellError> {
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, CellError> {
         use serde::de::IntoDeserializer;
         self.1 += 1;
         match self.1 {
-            1 => seed.deserialize(self.0.mantissa().into_deserializer()).map(Some),
-            2 => seed.deserialize(self.0.scale().into_deserializer()).map(Some),
+            1 => seed
+                .deserialize(self.0.mantissa().into_deserializer())
+                .map(Some),
+            2 => seed
+                .deserialize(self.0.scale().into_deserializer())
+                .map(Some),
             _ => Ok(None),
         }
     }
@@ -321,11 +366,17 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
             Column::Bool(a) => v.visit_bool(a.value(r)),
             Column::Str(a) => v.visit_str(a.value(r)),
             Column::Date(a) => v.visit_i32(a.value(r)),
-            Column::Decimal(..) => v.visit_str(&self.decimal().expect("decimal column").to_string()),
+            Column::Decimal(..) => {
+                v.visit_str(&self.decimal().expect("decimal column").to_string())
+            }
         }
     }
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, CellError> {
-        if self.col.is_null(self.row) { v.visit_none() } else { v.visit_some(self) }
+        if self.col.is_null(self.row) {
+            v.visit_none()
+        } else {
+            v.visit_some(self)
+        }
     }
     fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, CellError> {
         self.check_null()?;
@@ -367,16 +418,20 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
                 Column::I32(a) => Decimal::from(i64::from(a.value(r))),
                 Column::I64(a) => Decimal::from(a.value(r)),
                 Column::Decimal(a, s) => Decimal::new(a.value(r), *s),
-                Column::Str(a) => {
-                    a.value(r).parse().map_err(|e| CellError(format!("{e}")))?
-                }
+                Column::Str(a) => a.value(r).parse().map_err(|e| CellError(format!("{e}")))?,
                 _ => return Err(CellError("expected a decimal or integer column".into())),
             };
             return v.visit_seq(DecimalSeq(d, 0));
         }
-        Err(CellError(format!("a single column cannot hold the tuple struct {name}")))
+        Err(CellError(format!(
+            "a single column cannot hold the tuple struct {name}"
+        )))
     }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, v: V) -> Result<V::Value, CellError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, CellError> {
         if name == DATE_SERDE_NAME {
             self.check_null()?;
             return match self.col {
@@ -426,7 +481,11 @@ mod tests {
                 Arc::new(Int64Array::from(vec![3, 4])),
                 Arc::new(StringArray::from(vec![Some("a"), None])),
                 Arc::new(Date32Array::from(vec![0, 365])),
-                Arc::new(Decimal128Array::from(vec![Some(12345), None]).with_precision_and_scale(15, 2).unwrap()),
+                Arc::new(
+                    Decimal128Array::from(vec![Some(12345), None])
+                        .with_precision_and_scale(15, 2)
+                        .unwrap(),
+                ),
             ],
         )
         .unwrap()
@@ -435,12 +494,31 @@ mod tests {
     #[test]
     fn decodes_struct_by_name_and_reports_nulls() {
         let b = batch();
-        let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let names: Vec<String> = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let decoder = BatchDecoder::new::<Rec>(&names, "t.parquet").unwrap();
         let mut out: Vec<Rec> = Vec::new();
-        let err = decoder.decode(&b, "t.parquet", 10, &mut out).unwrap_err().to_string();
-        assert_eq!(out[0], Rec { price: Decimal::new(12345, 2), day: Date(0), name: Some("a".into()), qty: 3.0 });
-        assert!(err.starts_with("t.parquet: row 12, column price: null value"), "{err}");
+        let err = decoder
+            .decode(&b, "t.parquet", 10, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            out[0],
+            Rec {
+                price: Decimal::new(12345, 2),
+                day: Date(0),
+                name: Some("a".into()),
+                qty: 3.0
+            }
+        );
+        assert!(
+            err.starts_with("t.parquet: row 12, column price: null value"),
+            "{err}"
+        );
 
         let mut tuples: Vec<(i64, Option<String>, String, Option<f64>)> = Vec::new();
         BatchDecoder::new::<(i64, Option<String>, String, Option<f64>)>(&names, "t")
@@ -455,7 +533,10 @@ mod tests {
         struct Missing {
             nope: i64,
         }
-        let err = BatchDecoder::new::<Missing>(&names, "t").err().unwrap().to_string();
+        let err = BatchDecoder::new::<Missing>(&names, "t")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("no column named \"nope\""), "{err}");
     }
 }

@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::formats::lines::{line_number_at, LineSplit, SplitBytes};
+use crate::formats::lines::{LineSplit, SplitBytes, line_number_at};
 
 /// How a CSV file is laid out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,7 +25,13 @@ pub struct CsvOptions {
 
 impl Default for CsvOptions {
     fn default() -> Self {
-        CsvOptions { has_header: true, delimiter: b',', quote: b'"', comment: None, trim: false }
+        CsvOptions {
+            has_header: true,
+            delimiter: b',',
+            quote: b'"',
+            comment: None,
+            trim: false,
+        }
     }
 }
 
@@ -71,7 +77,11 @@ impl CsvOptions {
             .delimiter(self.delimiter)
             .quote(self.quote)
             .comment(self.comment)
-            .trim(if self.trim { ::csv::Trim::All } else { ::csv::Trim::None })
+            .trim(if self.trim {
+                ::csv::Trim::All
+            } else {
+                ::csv::Trim::None
+            })
             .flexible(false)
             .from_reader(input)
     }
@@ -84,7 +94,10 @@ impl CsvOptions {
         if !self.has_header || split.file.size == 0 {
             return Ok(None);
         }
-        let head = split.file.location.read_range(0..split.file.size.min(64 << 10))?;
+        let head = split
+            .file
+            .location
+            .read_range(0..split.file.size.min(64 << 10))?;
         let mut reader = self.reader(&head[..]);
         let mut record = ::csv::StringRecord::new();
         match reader.read_record(&mut record) {
@@ -114,7 +127,10 @@ impl CsvOptions {
             let pos = reader.position().clone();
             let fail = |message: String| -> Result<()> {
                 let line = line_number_at(&split.file, bytes.offset + pos.byte())?;
-                Err(Error::format(format!("{}:{line}", split.file.location.url), message))
+                Err(Error::format(
+                    format!("{}:{line}", split.file.location.url),
+                    message,
+                ))
             };
             match reader.read_byte_record(&mut record) {
                 Ok(false) => return Ok(()),
@@ -124,14 +140,12 @@ impl CsvOptions {
             if std::mem::take(&mut first) && skip_header {
                 continue;
             }
-            if let Some(h) = &byte_header {
-                if h.len() != record.len() {
-                    return fail(format!(
-                        "expected {} fields as in the header, found {}",
-                        h.len(),
-                        record.len()
-                    ));
-                }
+            if let Some(h) = byte_header.as_ref().filter(|h| h.len() != record.len()) {
+                return fail(format!(
+                    "expected {} fields as in the header, found {}",
+                    h.len(),
+                    record.len()
+                ));
             }
             match record.deserialize::<T>(byte_header.as_ref()) {
                 Ok(value) => out.push(value),
@@ -147,7 +161,9 @@ fn csv_message(e: &::csv::Error) -> String {
             Some(field) => format!("field {}: {}", field + 1, err.kind()),
             None => err.kind().to_string(),
         },
-        ::csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        ::csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("expected {expected_len} fields, found {len}")
         }
         ::csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8 in field {}", err.field() + 1),
@@ -168,7 +184,10 @@ mod tests {
     }
 
     fn read(url: &str, text: &str, options: &CsvOptions, split: u64) -> Result<Vec<Row>> {
-        resolve(url).unwrap().write(bytes::Bytes::from(text.to_string())).unwrap();
+        resolve(url)
+            .unwrap()
+            .write(bytes::Bytes::from(text.to_string()))
+            .unwrap();
         let mut out = Vec::new();
         for s in plan_splits(&list_files(url).unwrap(), split) {
             let header = options.header(&s)?;
@@ -184,9 +203,18 @@ mod tests {
         assert_eq!(
             rows,
             vec![
-                Row { name: "a, b".into(), qty: Some(3) },
-                Row { name: "c".into(), qty: None },
-                Row { name: "d".into(), qty: Some(7) },
+                Row {
+                    name: "a, b".into(),
+                    qty: Some(3)
+                },
+                Row {
+                    name: "c".into(),
+                    qty: None
+                },
+                Row {
+                    name: "d".into(),
+                    qty: Some(7)
+                },
             ]
         );
     }
@@ -195,16 +223,37 @@ mod tests {
     fn bad_rows_name_file_and_line() {
         let text = "name,qty\na,1\nb,2\nc,x\n";
         let err = read("memory://csv/bad.csv", text, &CsvOptions::default(), 7).unwrap_err();
-        assert_eq!(err.to_string().split(": field").next().unwrap(), "memory://csv/bad.csv:4");
+        assert_eq!(
+            err.to_string().split(": field").next().unwrap(),
+            "memory://csv/bad.csv:4"
+        );
         let text = "name,qty\na,1\nb,2,3\n";
-        let err = read("memory://csv/ragged.csv", text, &CsvOptions::default(), 1000).unwrap_err();
-        assert!(err.to_string().starts_with("memory://csv/ragged.csv:3: expected 2 fields"), "{err}");
+        let err = read(
+            "memory://csv/ragged.csv",
+            text,
+            &CsvOptions::default(),
+            1000,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("memory://csv/ragged.csv:3: expected 2 fields"),
+            "{err}"
+        );
     }
 
     #[test]
     fn delimiter_and_no_header() {
-        let options = CsvOptions::default().with_header(false).with_delimiter(b'|');
+        let options = CsvOptions::default()
+            .with_header(false)
+            .with_delimiter(b'|');
         let rows = read("memory://csv/p.csv", "x|1\ny|\n", &options, 1000).unwrap();
-        assert_eq!(rows[1], Row { name: "y".into(), qty: None });
+        assert_eq!(
+            rows[1],
+            Row {
+                name: "y".into(),
+                qty: None
+            }
+        );
     }
 }

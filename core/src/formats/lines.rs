@@ -36,7 +36,11 @@ pub fn plan_splits(files: &[FileMeta], split_size: u64) -> Vec<LineSplit> {
         let mut start = 0;
         loop {
             let end = (start + split_size).min(file.size);
-            splits.push(LineSplit { file: file.clone(), start, end });
+            splits.push(LineSplit {
+                file: file.clone(),
+                start,
+                end,
+            });
             if end >= file.size {
                 break;
             }
@@ -55,7 +59,10 @@ const PROBE: u64 = 64 << 10;
 pub fn fetch_split(split: &LineSplit) -> Result<SplitBytes> {
     let file = &split.file;
     if split.start >= split.end {
-        return Ok(SplitBytes { bytes: Bytes::new(), offset: split.start });
+        return Ok(SplitBytes {
+            bytes: Bytes::new(),
+            offset: split.start,
+        });
     }
     // Read from one byte early: a line starts at `start` exactly when that byte is '\n'.
     let begin = split.start.saturating_sub(1);
@@ -65,15 +72,26 @@ pub fn fetch_split(split: &LineSplit) -> Result<SplitBytes> {
     } else {
         match memchr(&data) {
             Some(i) => i + 1,
-            None => return Ok(SplitBytes { bytes: Bytes::new(), offset: split.end }),
+            None => {
+                return Ok(SplitBytes {
+                    bytes: Bytes::new(),
+                    offset: split.end,
+                });
+            }
         }
     };
     if first >= data.len() {
-        return Ok(SplitBytes { bytes: Bytes::new(), offset: split.end });
+        return Ok(SplitBytes {
+            bytes: Bytes::new(),
+            offset: split.end,
+        });
     }
     let complete = data.last() == Some(&b'\n') || split.end >= file.size;
     if complete {
-        return Ok(SplitBytes { bytes: data.slice(first..), offset: begin + first as u64 });
+        return Ok(SplitBytes {
+            bytes: data.slice(first..),
+            offset: begin + first as u64,
+        });
     }
     // The last line runs past `end`: read on until its newline or the end of the file.
     let mut buf = BytesMut::from(&data[first..]);
@@ -88,7 +106,10 @@ pub fn fetch_split(split: &LineSplit) -> Result<SplitBytes> {
         buf.extend_from_slice(&more);
         pos = upto;
     }
-    Ok(SplitBytes { bytes: buf.freeze(), offset: begin + first as u64 })
+    Ok(SplitBytes {
+        bytes: buf.freeze(),
+        offset: begin + first as u64,
+    })
 }
 
 fn memchr(data: &[u8]) -> Option<usize> {
@@ -113,7 +134,10 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
             return None;
         }
         let start = pos;
-        let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| pos + i);
+        let end = bytes[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| pos + i);
         pos = end + 1;
         let line = &bytes[start..end];
         Some((start, line.strip_suffix(b"\r").unwrap_or(line)))

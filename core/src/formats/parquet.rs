@@ -10,15 +10,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
+use futures::FutureExt;
 use futures::StreamExt;
+use futures::future::BoxFuture;
+use object_store::ObjectStoreExt;
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-use futures::future::BoxFuture;
-use futures::FutureExt;
-use object_store::ObjectStoreExt;
 use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStreamBuilder};
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
-use parquet::arrow::ProjectionMask;
 
 use crate::error::{Error, Result};
 use crate::storage::FileMeta;
@@ -36,7 +36,10 @@ pub struct ParquetOptions {
 
 impl Default for ParquetOptions {
     fn default() -> Self {
-        ParquetOptions { batch_size: 8192, predicate: None }
+        ParquetOptions {
+            batch_size: 8192,
+            predicate: None,
+        }
     }
 }
 
@@ -102,8 +105,12 @@ impl StatsPredicate {
             StatsPredicate::And(ps) => ps.iter().all(|p| p.may_match(stats)),
             StatsPredicate::Or(ps) => ps.iter().any(|p| p.may_match(stats)),
             StatsPredicate::Cmp(col, op, v) => {
-                let Some((min, max)) = stats(col) else { return true };
-                let (Some(lo), Some(hi)) = (compare(&min, v), compare(&max, v)) else { return true };
+                let Some((min, max)) = stats(col) else {
+                    return true;
+                };
+                let (Some(lo), Some(hi)) = (compare(&min, v), compare(&max, v)) else {
+                    return true;
+                };
                 use std::cmp::Ordering::*;
                 match op {
                     CmpOp::Eq => lo != Greater && hi != Less,
@@ -134,13 +141,27 @@ fn scalar_at(array: &ArrayRef, i: usize) -> Option<Scalar> {
         return None;
     }
     Some(match array.data_type() {
-        DataType::Int32 => Scalar::Int(i64::from(array.as_primitive::<arrow::datatypes::Int32Type>().value(i))),
-        DataType::Int64 => Scalar::Int(array.as_primitive::<arrow::datatypes::Int64Type>().value(i)),
-        DataType::Float64 => Scalar::Float(array.as_primitive::<arrow::datatypes::Float64Type>().value(i)),
+        DataType::Int32 => Scalar::Int(i64::from(
+            array.as_primitive::<arrow::datatypes::Int32Type>().value(i),
+        )),
+        DataType::Int64 => {
+            Scalar::Int(array.as_primitive::<arrow::datatypes::Int64Type>().value(i))
+        }
+        DataType::Float64 => Scalar::Float(
+            array
+                .as_primitive::<arrow::datatypes::Float64Type>()
+                .value(i),
+        ),
         DataType::Utf8 => Scalar::Str(array.as_string::<i32>().value(i).to_string()),
-        DataType::Date32 => Scalar::Date(Date(array.as_primitive::<arrow::datatypes::Date32Type>().value(i))),
+        DataType::Date32 => Scalar::Date(Date(
+            array
+                .as_primitive::<arrow::datatypes::Date32Type>()
+                .value(i),
+        )),
         DataType::Decimal128(_, s) if *s >= 0 => Scalar::Decimal(Decimal::new(
-            array.as_primitive::<arrow::datatypes::Decimal128Type>().value(i),
+            array
+                .as_primitive::<arrow::datatypes::Decimal128Type>()
+                .value(i),
             *s as u8,
         )),
         _ => return None,
@@ -169,10 +190,19 @@ struct StoreReader {
 }
 
 impl AsyncFileReader for StoreReader {
-    fn get_bytes(&mut self, range: std::ops::Range<u64>) -> BoxFuture<'_, parquet::errors::Result<bytes::Bytes>> {
-        let (store, path) = (self.file.location.store.clone(), self.file.location.path.clone());
+    fn get_bytes(
+        &mut self,
+        range: std::ops::Range<u64>,
+    ) -> BoxFuture<'_, parquet::errors::Result<bytes::Bytes>> {
+        let (store, path) = (
+            self.file.location.store.clone(),
+            self.file.location.path.clone(),
+        );
         async move {
-            store.get_range(&path, range).await.map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))
+            store
+                .get_range(&path, range)
+                .await
+                .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))
         }
         .boxed()
     }
@@ -209,8 +239,16 @@ pub fn metadata(file: &FileMeta) -> Result<ArrowReaderMetadata> {
     let loaded = crate::io_runtime::block_on(async move {
         ArrowReaderMetadata::load_async(&mut r, ArrowReaderOptions::new()).await
     })
-    .map_err(|e| Error::format(&file.location.url, format!("not a readable Parquet file: {e}")))?;
-    metadata_cache().lock().expect("cache lock").insert(key, loaded.clone());
+    .map_err(|e| {
+        Error::format(
+            &file.location.url,
+            format!("not a readable Parquet file: {e}"),
+        )
+    })?;
+    metadata_cache()
+        .lock()
+        .expect("cache lock")
+        .insert(key, loaded.clone());
     Ok(loaded)
 }
 
@@ -227,7 +265,11 @@ pub fn plan_splits(files: &[FileMeta], options: &ParquetOptions) -> Result<Vec<P
         let mut first_row = 0u64;
         for (i, group) in groups.iter().enumerate() {
             if keep[i] {
-                splits.push(ParquetSplit { file: file.clone(), row_group: i, first_row });
+                splits.push(ParquetSplit {
+                    file: file.clone(),
+                    row_group: i,
+                    first_row,
+                });
             }
             first_row += group.num_rows() as u64;
         }
@@ -237,14 +279,21 @@ pub fn plan_splits(files: &[FileMeta], options: &ParquetOptions) -> Result<Vec<P
 
 fn row_group_filter(meta: &ArrowReaderMetadata, predicate: Option<&StatsPredicate>) -> Vec<bool> {
     let groups = meta.metadata().row_groups();
-    let Some(predicate) = predicate else { return vec![true; groups.len()] };
+    let Some(predicate) = predicate else {
+        return vec![true; groups.len()];
+    };
     let mut ranges: HashMap<String, (ArrayRef, ArrayRef)> = HashMap::new();
     let schema = meta.schema();
     let mut columns = Vec::new();
     collect_columns(predicate, &mut columns);
     for col in columns {
-        let Ok(conv) = StatisticsConverter::try_new(&col, schema, meta.parquet_schema()) else { continue };
-        let (Ok(mins), Ok(maxs)) = (conv.row_group_mins(groups), conv.row_group_maxes(groups)) else { continue };
+        let Ok(conv) = StatisticsConverter::try_new(&col, schema, meta.parquet_schema()) else {
+            continue;
+        };
+        let (Ok(mins), Ok(maxs)) = (conv.row_group_mins(groups), conv.row_group_maxes(groups))
+        else {
+            continue;
+        };
         ranges.insert(col, (mins, maxs));
     }
     (0..groups.len())
@@ -260,7 +309,9 @@ fn row_group_filter(meta: &ArrowReaderMetadata, predicate: Option<&StatsPredicat
 fn collect_columns(p: &StatsPredicate, out: &mut Vec<String>) {
     match p {
         StatsPredicate::Cmp(c, _, _) => out.push(c.clone()),
-        StatsPredicate::And(ps) | StatsPredicate::Or(ps) => ps.iter().for_each(|p| collect_columns(p, out)),
+        StatsPredicate::And(ps) | StatsPredicate::Or(ps) => {
+            ps.iter().for_each(|p| collect_columns(p, out))
+        }
     }
 }
 
@@ -297,7 +348,8 @@ pub fn read_split(
                 match schema.index_of(name) {
                     Ok(i) => indices.push(i),
                     Err(_) => {
-                        let all: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                        let all: Vec<&str> =
+                            schema.fields().iter().map(|f| f.name().as_str()).collect();
                         return Err(Error::Plan(format!(
                             "{url}: no column named {name:?} (columns: {})",
                             all.join(", ")
@@ -312,17 +364,27 @@ pub fn read_split(
         .with_row_groups(vec![split.row_group])
         .with_projection(mask)
         .with_batch_size(batch_size);
-    let mut stream = builder
-        .build()
-        .map_err(|e| Error::format(&url, format!("cannot read row group {}: {e}", split.row_group)))?;
+    let mut stream = builder.build().map_err(|e| {
+        Error::format(
+            &url,
+            format!("cannot read row group {}: {e}", split.row_group),
+        )
+    })?;
     let handle = crate::io_runtime::handle();
     let mut row = split.first_row;
     while let Some(batch) = handle.block_on(stream.next()) {
         let batch = batch.map_err(|e| {
-            Error::format(format!("{url}: row group {}, near row {}", split.row_group, row + 1), e)
+            Error::format(
+                format!("{url}: row group {}, near row {}", split.row_group, row + 1),
+                e,
+            )
         })?;
         let n = batch.num_rows() as u64;
-        if !send(ParquetChunk { batch, source: url.clone(), first_row: row }) {
+        if !send(ParquetChunk {
+            batch,
+            source: url.clone(),
+            first_row: row,
+        }) {
             return Ok(());
         }
         row += n;

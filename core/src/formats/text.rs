@@ -1,7 +1,7 @@
 //! Text lines: one `String` record per line.
 
 use crate::error::{Error, Result};
-use crate::formats::lines::{line_number_at, lines, LineSplit, SplitBytes};
+use crate::formats::lines::{LineSplit, SplitBytes, line_number_at, lines};
 
 /// Decodes the lines of a fetched split into `out`.
 ///

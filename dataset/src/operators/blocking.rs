@@ -2,9 +2,9 @@
 //! frontier is empty (batch data all carries epoch 0, so the operator can hold the
 //! epoch's capability until then and still produce output for empty inputs).
 
+use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::ParallelizationContract;
 use strom_core::timely::dataflow::operators::generic::Operator;
-use strom_core::timely::dataflow::StreamVec;
 
 use crate::env::Time;
 
@@ -29,10 +29,10 @@ where
         let mut finish = Some(finish);
         move |(input, frontier), output| {
             input.for_each(|_time, data| absorb(data));
-            if frontier.frontier().is_empty() {
-                if let (Some(cap), Some(finish)) = (cap.take(), finish.take()) {
-                    output.session(&cap).give_iterator(finish().into_iter());
-                }
+            if frontier.frontier().is_empty()
+                && let (Some(cap), Some(finish)) = (cap.take(), finish.take())
+            {
+                output.session(&cap).give_iterator(finish().into_iter());
             }
         }
     })
@@ -68,18 +68,19 @@ where
             input2.for_each(|_time, data| absorb_second(data));
             let second_done = frontier2.frontier().is_empty();
             input1.for_each(|_time, data| absorb_first(data, second_done, &mut produced));
-            if let Some(cap) = cap.as_ref() {
-                if !produced.is_empty() {
-                    output.session(cap).give_iterator(produced.drain(..));
-                }
+            if let Some(cap) = cap.as_ref()
+                && !produced.is_empty()
+            {
+                output.session(cap).give_iterator(produced.drain(..));
             }
-            if second_done && frontier1.frontier().is_empty() {
-                if let (Some(cap), Some(finish)) = (cap.take(), finish.take()) {
-                    let rest = finish(&mut produced);
-                    let mut session = output.session(&cap);
-                    session.give_iterator(produced.drain(..));
-                    session.give_iterator(rest.into_iter());
-                }
+            if second_done
+                && frontier1.frontier().is_empty()
+                && let (Some(cap), Some(finish)) = (cap.take(), finish.take())
+            {
+                let rest = finish(&mut produced);
+                let mut session = output.session(&cap);
+                session.give_iterator(produced.drain(..));
+                session.give_iterator(rest.into_iter());
             }
         }
     })

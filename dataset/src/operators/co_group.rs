@@ -26,7 +26,9 @@ impl<'scope, A: Data> DataSet<'scope, A> {
         let (ra, rb) = (ka.clone(), kb.clone());
         let pa = Exchange::new(move |x: &A| worker_for_key(&ra(x), groups, peers) as u64);
         let pb = Exchange::new(move |x: &B| worker_for_key(&rb(x), groups, peers) as u64);
-        let map = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, (Vec<A>, Vec<B>)>::new()));
+        let map = std::rc::Rc::new(std::cell::RefCell::new(
+            HashMap::<K, (Vec<A>, Vec<B>)>::new(),
+        ));
         let (sa, sb) = (map.clone(), map.clone());
         self.wrap(binary_blocking(
             self.stream.clone(),

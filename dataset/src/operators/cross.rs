@@ -9,7 +9,11 @@ use crate::operators::blocking::binary_blocking;
 
 impl<'scope, A: Data> DataSet<'scope, A> {
     /// `f(a, b)` for every `a` in this data set and `b` in `other`.
-    pub fn cross<B: Data, O: Data>(&self, other: &DataSet<'scope, B>, f: impl FnMut(&A, &B) -> O + 'static) -> DataSet<'scope, O> {
+    pub fn cross<B: Data, O: Data>(
+        &self,
+        other: &DataSet<'scope, B>,
+        f: impl FnMut(&A, &B) -> O + 'static,
+    ) -> DataSet<'scope, O> {
         let small = std::rc::Rc::new(std::cell::RefCell::new(Vec::<B>::new()));
         let (sink, all) = (small.clone(), small.clone());
         let stash = std::rc::Rc::new(std::cell::RefCell::new(Vec::<A>::new()));

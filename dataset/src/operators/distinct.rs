@@ -13,7 +13,10 @@ use crate::operators::blocking::unary_blocking;
 impl<'scope, T: Data> DataSet<'scope, T> {
     /// One record per distinct key: the first one seen (which one is unspecified across
     /// workers).
-    pub fn distinct_by<K: Key>(&self, key: impl Fn(&T) -> K + Clone + 'static) -> DataSet<'scope, T> {
+    pub fn distinct_by<K: Key>(
+        &self,
+        key: impl Fn(&T) -> K + Clone + 'static,
+    ) -> DataSet<'scope, T> {
         let (groups, peers) = (self.env.config().key_groups, self.env.peers());
         let local = dedupe(self.stream.clone(), Pipeline, key.clone());
         let route_key = key.clone();
@@ -38,7 +41,10 @@ fn dedupe<'s, T: Data, K: Key, P>(
     key: impl Fn(&T) -> K + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>
 where
-    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<T>>,
+    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<T>,
+        >,
 {
     let seen = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, T>::new()));
     let sink = seen.clone();

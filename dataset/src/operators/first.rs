@@ -20,7 +20,10 @@ fn take_first<'s, T: Data, P>(
     n: usize,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>
 where
-    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<T>>,
+    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<T>,
+        >,
 {
     let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = kept.clone();

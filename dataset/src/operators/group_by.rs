@@ -23,8 +23,15 @@ pub struct Grouped<'scope, T, K, F> {
 
 impl<'scope, T: Data> DataSet<'scope, T> {
     /// Groups records by `key` for a per-group operation.
-    pub fn group_by<K: Key, F: Fn(&T) -> K + Clone + 'static>(&self, key: F) -> Grouped<'scope, T, K, F> {
-        Grouped { data: self.clone(), key, _key: PhantomData }
+    pub fn group_by<K: Key, F: Fn(&T) -> K + Clone + 'static>(
+        &self,
+        key: F,
+    ) -> Grouped<'scope, T, K, F> {
+        Grouped {
+            data: self.clone(),
+            key,
+            _key: PhantomData,
+        }
     }
 
     /// Reduces all records to one with `f` (none for an empty data set), on worker 0.
@@ -34,7 +41,9 @@ impl<'scope, T: Data> DataSet<'scope, T> {
 
     /// Aggregates all records (no record for an empty data set), on worker 0.
     pub fn aggregate<A: Aggregator<T>>(&self, aggregator: A) -> DataSet<'scope, A::Out> {
-        self.group_by(|_| ()).aggregate(aggregator).map(|((), out)| out)
+        self.group_by(|_| ())
+            .aggregate(aggregator)
+            .map(|((), out)| out)
     }
 
     /// The record with the smallest `value` (the first seen among ties).
@@ -69,7 +78,12 @@ where
                 None => map.insert(k, x),
             };
         };
-        let local = keyed_fold(self.data.stream.clone(), Pipeline, "Combine", combine.clone());
+        let local = keyed_fold(
+            self.data.stream.clone(),
+            Pipeline,
+            "Combine",
+            combine.clone(),
+        );
         let (key, route) = (self.key.clone(), self.route());
         let pact = Exchange::new(move |x: &T| route(&key(x)));
         self.data.wrap(keyed_fold(local, pact, "Reduce", combine))
@@ -114,13 +128,17 @@ where
             },
             move || {
                 let map = std::mem::take(&mut *merged.borrow_mut());
-                map.into_iter().map(move |(k, acc)| (k, aggregator.finish(acc)))
+                map.into_iter()
+                    .map(move |(k, acc)| (k, aggregator.finish(acc)))
             },
         ))
     }
 
     /// Calls `f` once per group with the key and all of the group's records.
-    pub fn reduce_group<I>(&self, mut f: impl FnMut(&K, Vec<T>) -> I + 'static) -> DataSet<'scope, I::Item>
+    pub fn reduce_group<I>(
+        &self,
+        mut f: impl FnMut(&K, Vec<T>) -> I + 'static,
+    ) -> DataSet<'scope, I::Item>
     where
         I: IntoIterator,
         I::Item: Data,
@@ -135,7 +153,8 @@ where
             pact,
             "ReduceGroup",
             move |data: &mut Vec<T>| {
-                sink.borrow_mut().extend(data.drain(..).map(|x| (key(&x), x)));
+                sink.borrow_mut()
+                    .extend(data.drain(..).map(|x| (key(&x), x)));
             },
             move || {
                 // Sort-based grouping: equal keys become adjacent, groups keep input order.
@@ -182,7 +201,10 @@ fn keyed_fold<'s, T: Data, K: Key, P>(
     fold: impl Fn(&mut HashMap<K, T>, T) + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>
 where
-    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<T>>,
+    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<T>,
+        >,
 {
     let map = std::rc::Rc::new(std::cell::RefCell::new(HashMap::new()));
     let sink = map.clone();

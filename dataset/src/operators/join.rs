@@ -5,12 +5,13 @@
 //! use strom_dataset::{execute, JoinHint};
 //! use strom_core::RuntimeConfig;
 //! let mut rows = execute(&RuntimeConfig::default().with_workers(2), |env| {
-//!     let people = env.from_collection(vec![(1, "ada"), (2, "bob"), (3, "cy")]);
-//!     let cities = env.from_collection(vec![(1, "paris"), (1, "rome"), (4, "oslo")]);
+//!     let owned = |v: Vec<(i32, &str)>| v.into_iter().map(|(k, s)| (k, s.to_string())).collect();
+//!     let people = env.from_collection(owned(vec![(1, "ada"), (2, "bob"), (3, "cy")]));
+//!     let cities = env.from_collection(owned(vec![(1, "paris"), (1, "rome"), (4, "oslo")]));
 //!     people
 //!         .left_outer_join(&cities, |p| p.0, |c| c.0)
 //!         .hint(JoinHint::RepartitionSortMerge)
-//!         .with(|p, c| (p.1.to_string(), c.map(|c| c.1.to_string())))
+//!         .with(|p, c| (p.1.clone(), c.map(|c| c.1.clone())))
 //!         .collect()
 //! }).unwrap().unwrap();
 //! rows.sort();
@@ -89,12 +90,29 @@ pub struct JoinBuilder<'scope, L, R, LK, RK, M> {
 }
 
 impl<'scope, L: Data> DataSet<'scope, L> {
-    fn join_builder<R: Data, LK, RK, M>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, M> {
-        JoinBuilder { left: self.clone(), right: other.clone(), left_key: lk, right_key: rk, hint: JoinHint::Auto, _kind: PhantomData }
+    fn join_builder<R: Data, LK, RK, M>(
+        &self,
+        other: &DataSet<'scope, R>,
+        lk: LK,
+        rk: RK,
+    ) -> JoinBuilder<'scope, L, R, LK, RK, M> {
+        JoinBuilder {
+            left: self.clone(),
+            right: other.clone(),
+            left_key: lk,
+            right_key: rk,
+            hint: JoinHint::Auto,
+            _kind: PhantomData,
+        }
     }
 
     /// Pairs records of both inputs with equal keys.
-    pub fn join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, Inner>
+    pub fn join<R: Data, K: Key, LK, RK>(
+        &self,
+        other: &DataSet<'scope, R>,
+        lk: LK,
+        rk: RK,
+    ) -> JoinBuilder<'scope, L, R, LK, RK, Inner>
     where
         LK: Fn(&L) -> K + Clone + 'static,
         RK: Fn(&R) -> K + Clone + 'static,
@@ -103,7 +121,12 @@ impl<'scope, L: Data> DataSet<'scope, L> {
     }
 
     /// As [`DataSet::join`], also keeping left records without a partner.
-    pub fn left_outer_join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, LeftOuter>
+    pub fn left_outer_join<R: Data, K: Key, LK, RK>(
+        &self,
+        other: &DataSet<'scope, R>,
+        lk: LK,
+        rk: RK,
+    ) -> JoinBuilder<'scope, L, R, LK, RK, LeftOuter>
     where
         LK: Fn(&L) -> K + Clone + 'static,
         RK: Fn(&R) -> K + Clone + 'static,
@@ -112,7 +135,12 @@ impl<'scope, L: Data> DataSet<'scope, L> {
     }
 
     /// As [`DataSet::join`], also keeping right records without a partner.
-    pub fn right_outer_join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, RightOuter>
+    pub fn right_outer_join<R: Data, K: Key, LK, RK>(
+        &self,
+        other: &DataSet<'scope, R>,
+        lk: LK,
+        rk: RK,
+    ) -> JoinBuilder<'scope, L, R, LK, RK, RightOuter>
     where
         LK: Fn(&L) -> K + Clone + 'static,
         RK: Fn(&R) -> K + Clone + 'static,
@@ -121,7 +149,12 @@ impl<'scope, L: Data> DataSet<'scope, L> {
     }
 
     /// As [`DataSet::join`], keeping records of either side without a partner.
-    pub fn full_outer_join<R: Data, K: Key, LK, RK>(&self, other: &DataSet<'scope, R>, lk: LK, rk: RK) -> JoinBuilder<'scope, L, R, LK, RK, FullOuter>
+    pub fn full_outer_join<R: Data, K: Key, LK, RK>(
+        &self,
+        other: &DataSet<'scope, R>,
+        lk: LK,
+        rk: RK,
+    ) -> JoinBuilder<'scope, L, R, LK, RK, FullOuter>
     where
         LK: Fn(&L) -> K + Clone + 'static,
         RK: Fn(&R) -> K + Clone + 'static,
@@ -142,7 +175,11 @@ where
         self
     }
 
-    fn run<O: Data>(self, kind: Kind, f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static) -> DataSet<'scope, O> {
+    fn run<O: Data>(
+        self,
+        kind: Kind,
+        f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+    ) -> DataSet<'scope, O> {
         let env = self.left.env.clone();
         let (groups, peers) = (env.config().key_groups, env.peers());
         // A broadcast side cannot keep its unmatched records: every worker would emit them.
@@ -180,12 +217,30 @@ where
             JoinHint::BroadcastHashFirst => {
                 // Build on the (broadcast) left input: run the join mirrored.
                 let mut f = f;
-                hash_join(rs, ls.broadcast(), Pipeline, Pipeline, rk, lk, kind.swapped(), move |r, l| f(l, r))
+                hash_join(
+                    rs,
+                    ls.broadcast(),
+                    Pipeline,
+                    Pipeline,
+                    rk,
+                    lk,
+                    kind.swapped(),
+                    move |r, l| f(l, r),
+                )
             }
-            JoinHint::BroadcastHashSecond => hash_join(ls, rs.broadcast(), Pipeline, Pipeline, lk, rk, kind, f),
-            JoinHint::RepartitionHash | JoinHint::Auto => {
-                hash_join(ls, rs, Exchange::new(by_left), Exchange::new(by_right), lk, rk, kind, f)
+            JoinHint::BroadcastHashSecond => {
+                hash_join(ls, rs.broadcast(), Pipeline, Pipeline, lk, rk, kind, f)
             }
+            JoinHint::RepartitionHash | JoinHint::Auto => hash_join(
+                ls,
+                rs,
+                Exchange::new(by_left),
+                Exchange::new(by_right),
+                lk,
+                rk,
+                kind,
+                f,
+            ),
         };
         DataSet { env, stream }
     }
@@ -198,7 +253,12 @@ where
 {
     /// Finishes the join: `f` runs for every matching pair.
     pub fn with<O: Data>(self, mut f: impl FnMut(&L, &R) -> O + 'static) -> DataSet<'scope, O> {
-        self.run(Kind::Inner, move |l, r| f(l.expect("inner join has a left"), r.expect("inner join has a right")))
+        self.run(Kind::Inner, move |l, r| {
+            f(
+                l.expect("inner join has a left"),
+                r.expect("inner join has a right"),
+            )
+        })
     }
 }
 
@@ -208,8 +268,13 @@ where
     RK: Fn(&R) -> K + Clone + 'static,
 {
     /// Finishes the join: `f` gets every left record with each partner, or `None`.
-    pub fn with<O: Data>(self, mut f: impl FnMut(&L, Option<&R>) -> O + 'static) -> DataSet<'scope, O> {
-        self.run(Kind::LeftOuter, move |l, r| f(l.expect("left outer join has a left"), r))
+    pub fn with<O: Data>(
+        self,
+        mut f: impl FnMut(&L, Option<&R>) -> O + 'static,
+    ) -> DataSet<'scope, O> {
+        self.run(Kind::LeftOuter, move |l, r| {
+            f(l.expect("left outer join has a left"), r)
+        })
     }
 }
 
@@ -219,8 +284,13 @@ where
     RK: Fn(&R) -> K + Clone + 'static,
 {
     /// Finishes the join: `f` gets every right record with each partner, or `None`.
-    pub fn with<O: Data>(self, mut f: impl FnMut(Option<&L>, &R) -> O + 'static) -> DataSet<'scope, O> {
-        self.run(Kind::RightOuter, move |l, r| f(l, r.expect("right outer join has a right")))
+    pub fn with<O: Data>(
+        self,
+        mut f: impl FnMut(Option<&L>, &R) -> O + 'static,
+    ) -> DataSet<'scope, O> {
+        self.run(Kind::RightOuter, move |l, r| {
+            f(l, r.expect("right outer join has a right"))
+        })
     }
 }
 
@@ -230,7 +300,10 @@ where
     RK: Fn(&R) -> K + Clone + 'static,
 {
     /// Finishes the join: `f` gets every pair, and every unmatched record of either side.
-    pub fn with<O: Data>(self, f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static) -> DataSet<'scope, O> {
+    pub fn with<O: Data>(
+        self,
+        f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+    ) -> DataSet<'scope, O> {
         self.run(Kind::FullOuter, f)
     }
 }
@@ -249,8 +322,14 @@ fn hash_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
     mut f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
 where
-    P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<L>>,
-    P2: strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<R>>,
+    P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<L>,
+        >,
+    P2: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<R>,
+        >,
 {
     struct Table<R> {
         rows: Vec<R>,
@@ -261,9 +340,14 @@ where
     let probe_table = table.clone();
     let stash = std::rc::Rc::new(std::cell::RefCell::new(Vec::<L>::new()));
     let probe_stash = stash.clone();
-    let f = std::rc::Rc::new(std::cell::RefCell::new(move |l: Option<&L>, r: Option<&R>| f(l, r)));
+    let f = std::rc::Rc::new(std::cell::RefCell::new(
+        move |l: Option<&L>, r: Option<&R>| f(l, r),
+    ));
     let probe_f = f.clone();
-    let probe_one = move |table: &mut HashMap<K, Table<R>>, x: &L, out: &mut Vec<O>, f: &mut dyn FnMut(Option<&L>, Option<&R>) -> O| {
+    let probe_one = move |table: &mut HashMap<K, Table<R>>,
+                          x: &L,
+                          out: &mut Vec<O>,
+                          f: &mut dyn FnMut(Option<&L>, Option<&R>) -> O| {
         match table.get_mut(&lk(x)) {
             Some(t) => {
                 for (i, r) in t.rows.iter().enumerate() {
@@ -296,7 +380,10 @@ where
         move |data: &mut Vec<R>| {
             let mut table = build_sink.borrow_mut();
             for r in data.drain(..) {
-                let t = table.entry(rk(&r)).or_insert_with(|| Table { rows: Vec::new(), matched: Vec::new() });
+                let t = table.entry(rk(&r)).or_insert_with(|| Table {
+                    rows: Vec::new(),
+                    matched: Vec::new(),
+                });
                 t.rows.push(r);
                 t.matched.push(false);
             }

@@ -5,9 +5,9 @@ use std::cmp::Ordering;
 
 use strom_core::keys::worker_for_key;
 use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
+use strom_core::timely::dataflow::operators::Exchange as _;
 use strom_core::timely::dataflow::operators::generic::Operator;
 use strom_core::timely::dataflow::operators::vec::{Broadcast, Map};
-use strom_core::timely::dataflow::operators::Exchange as _;
 
 use crate::data_set::{Data, DataSet, Key};
 use crate::operators::blocking::unary_blocking;
@@ -29,7 +29,11 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// Sends every record to the worker owning its key's key group.
     pub fn partition_by_hash<K: Key>(&self, key: impl Fn(&T) -> K + 'static) -> DataSet<'scope, T> {
         let (groups, peers) = (self.env.config().key_groups, self.env.peers());
-        self.wrap(self.stream.clone().exchange(move |x| worker_for_key(&key(x), groups, peers) as u64))
+        self.wrap(
+            self.stream
+                .clone()
+                .exchange(move |x| worker_for_key(&key(x), groups, peers) as u64),
+        )
     }
 
     /// Sends all records to worker 0 (a partition of parallelism one).
@@ -39,7 +43,10 @@ impl<'scope, T: Data> DataSet<'scope, T> {
 
     /// Range-partitions by `key`: worker `i` gets keys no greater than those of worker
     /// `i + 1`. Boundaries come from a sample of the keys (as Flink's `partitionByRange`).
-    pub fn partition_by_range<K: Key>(&self, key: impl Fn(&T) -> K + Clone + 'static) -> DataSet<'scope, T> {
+    pub fn partition_by_range<K: Key>(
+        &self,
+        key: impl Fn(&T) -> K + Clone + 'static,
+    ) -> DataSet<'scope, T> {
         let peers = self.env.peers();
         let worker = self.env.index() as u64;
         let sample_key = key.clone();
@@ -88,7 +95,9 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                         all_samples.sort();
                         bounds = Some(
                             (1..peers)
-                                .filter_map(|i| all_samples.get(i * all_samples.len() / peers).cloned())
+                                .filter_map(|i| {
+                                    all_samples.get(i * all_samples.len() / peers).cloned()
+                                })
                                 .collect(),
                         );
                     }
@@ -107,13 +116,19 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                 }
             },
         );
-        let moved = routed.unary(Exchange::new(|(target, _): &(u64, T)| *target), "RangeExchange", |_, _| {
-            move |input, output| {
-                input.for_each(|cap, data| {
-                    output.session(&cap).give_iterator(data.drain(..).map(|(_, x)| x));
-                });
-            }
-        });
+        let moved = routed.unary(
+            Exchange::new(|(target, _): &(u64, T)| *target),
+            "RangeExchange",
+            |_, _| {
+                move |input, output| {
+                    input.for_each(|cap, data| {
+                        output
+                            .session(&cap)
+                            .give_iterator(data.drain(..).map(|(_, x)| x));
+                    });
+                }
+            },
+        );
         self.wrap(moved.map(|x| x))
     }
 }

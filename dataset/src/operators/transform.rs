@@ -1,8 +1,8 @@
 //! Record-at-a-time transformations: `map`, `flat_map`, `filter`, `map_partition`, `union`.
 
 use strom_core::timely::dataflow::channels::pact::Pipeline;
-use strom_core::timely::dataflow::operators::vec::{Filter, Map};
 use strom_core::timely::dataflow::operators::Concat;
+use strom_core::timely::dataflow::operators::vec::{Filter, Map};
 
 use crate::data_set::{Data, DataSet};
 use crate::operators::blocking::unary_blocking;
@@ -28,7 +28,10 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     }
 
     /// Calls `f` once per partition (worker) with all of that partition's records.
-    pub fn map_partition<I>(&self, f: impl FnOnce(Vec<T>) -> I + 'static) -> DataSet<'scope, I::Item>
+    pub fn map_partition<I>(
+        &self,
+        f: impl FnOnce(Vec<T>) -> I + 'static,
+    ) -> DataSet<'scope, I::Item>
     where
         I: IntoIterator,
         I::Item: Data,

@@ -12,11 +12,11 @@ mod q3;
 mod q5;
 mod q6;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use serde::Serialize;
 use strom_core::formats::parquet::{CmpOp, Scalar, StatsPredicate};
 use strom_core::{Date, Decimal, RuntimeConfig};
-use strom_dataset::{execute, CsvOptions, Data, DataSet, Env, ParquetOptions};
+use strom_dataset::{CsvOptions, Data, DataSet, Env, ParquetOptions, execute};
 
 /// `strom run tpch` options.
 #[derive(clap::Args, Debug, Clone)]
@@ -43,18 +43,36 @@ impl Tables {
     pub(crate) fn url(&self, name: &str) -> String {
         let base = self.base.trim_end_matches('/');
         let file = format!("{base}/{name}.parquet");
-        if strom_core::storage::list_files(&file).is_ok() { file } else { format!("{base}/{name}/") }
+        if strom_core::storage::list_files(&file).is_ok() {
+            file
+        } else {
+            format!("{base}/{name}/")
+        }
     }
 
-    pub(crate) fn read<'s, T: Data>(&self, env: &Env<'s>, name: &str, predicate: Option<StatsPredicate>) -> DataSet<'s, T> {
-        let mut options = ParquetOptions::default();
-        options.predicate = predicate;
-        env.read_parquet(&self.url(name), options)
+    pub(crate) fn read<'s, T: Data>(
+        &self,
+        env: &Env<'s>,
+        name: &str,
+        predicate: Option<StatsPredicate>,
+    ) -> DataSet<'s, T> {
+        env.read_parquet(
+            &self.url(name),
+            ParquetOptions {
+                predicate,
+                ..Default::default()
+            },
+        )
     }
 }
 
 /// `column >= from and column < to`, for row-group pruning.
-pub(crate) fn date_range(column: &str, from: Option<Date>, to: Option<Date>, to_inclusive: bool) -> StatsPredicate {
+pub(crate) fn date_range(
+    column: &str,
+    from: Option<Date>,
+    to: Option<Date>,
+    to_inclusive: bool,
+) -> StatsPredicate {
     let mut parts = Vec::new();
     if let Some(f) = from {
         parts.push(StatsPredicate::cmp(column, CmpOp::Ge, Scalar::Date(f)));
@@ -81,7 +99,9 @@ where
     R: Data + Serialize,
     F: for<'s> Fn(&Env<'s>, &Tables) -> DataSet<'s, R> + Send + Sync + 'static,
 {
-    let tables = Tables { base: args.data.clone() };
+    let tables = Tables {
+        base: args.data.clone(),
+    };
     let output = args.output.clone();
     let rows = execute(config, move |env| {
         let answer = query(env, &tables);
@@ -94,7 +114,9 @@ where
         }
     })?;
     if let Some(Some(rows)) = rows {
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(std::io::stdout().lock());
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(std::io::stdout().lock());
         if let Some(names) = strom_core::formats::schema::field_names::<R>() {
             w.write_record(names)?;
         }

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use strom_core::{Date, Decimal};
-use strom_dataset::{agg, DataSet, Env};
+use strom_dataset::{DataSet, Env, agg};
 
-use super::{date_range, disc_price, money, Tables};
+use super::{Tables, date_range, disc_price, money};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Line {
@@ -35,31 +35,41 @@ pub(crate) struct Row {
 pub(crate) fn query<'s>(env: &Env<'s>, tables: &Tables) -> DataSet<'s, Row> {
     let cutoff = Date::from_ymd(1998, 12, 1).add_days(-90);
     tables
-        .read::<Line>(env, "lineitem", Some(date_range("l_shipdate", None, Some(cutoff), true)))
+        .read::<Line>(
+            env,
+            "lineitem",
+            Some(date_range("l_shipdate", None, Some(cutoff), true)),
+        )
         .filter(move |l| l.l_shipdate <= cutoff)
         .group_by(|l: &Line| (l.l_returnflag.clone(), l.l_linestatus.clone()))
         .aggregate((
             agg::sum(|l: &Line| l.l_quantity),
             agg::sum(|l: &Line| l.l_extendedprice),
             agg::sum(|l: &Line| disc_price(l.l_extendedprice, l.l_discount)),
-            agg::sum(|l: &Line| disc_price(l.l_extendedprice, l.l_discount) * (Decimal::from(1) + l.l_tax)),
+            agg::sum(|l: &Line| {
+                disc_price(l.l_extendedprice, l.l_discount) * (Decimal::from(1) + l.l_tax)
+            }),
             agg::avg(|l: &Line| l.l_quantity),
             agg::avg(|l: &Line| l.l_extendedprice),
             agg::avg(|l: &Line| l.l_discount),
             agg::count(),
         ))
-        .map(|((flag, status), (qty, base, disc, charge, aq, ap, ad, n))| Row {
-            l_returnflag: flag,
-            l_linestatus: status,
-            sum_qty: money(qty),
-            sum_base_price: money(base),
-            sum_disc_price: money(disc),
-            sum_charge: money(charge),
-            avg_qty: money(aq),
-            avg_price: money(ap),
-            avg_disc: money(ad),
-            count_order: n,
-        })
+        .map(
+            |((flag, status), (qty, base, disc, charge, aq, ap, ad, n))| Row {
+                l_returnflag: flag,
+                l_linestatus: status,
+                sum_qty: money(qty),
+                sum_base_price: money(base),
+                sum_disc_price: money(disc),
+                sum_charge: money(charge),
+                avg_qty: money(aq),
+                avg_price: money(ap),
+                avg_disc: money(ad),
+                count_order: n,
+            },
+        )
         .gather()
-        .sort_partition_by(|a, b| (&a.l_returnflag, &a.l_linestatus).cmp(&(&b.l_returnflag, &b.l_linestatus)))
+        .sort_partition_by(|a, b| {
+            (&a.l_returnflag, &a.l_linestatus).cmp(&(&b.l_returnflag, &b.l_linestatus))
+        })
 }

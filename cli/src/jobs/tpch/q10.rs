@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use strom_core::{Date, Decimal};
-use strom_dataset::{agg, DataSet, Env, JoinHint};
+use strom_dataset::{DataSet, Env, JoinHint, agg};
 
-use super::{date_range, disc_price, money, Tables};
+use super::{Tables, date_range, disc_price, money};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Customer {
@@ -54,7 +54,11 @@ pub(crate) struct Row {
 pub(crate) fn query<'s>(env: &Env<'s>, tables: &Tables) -> DataSet<'s, Row> {
     let (from, to) = (Date::from_ymd(1993, 10, 1), Date::from_ymd(1994, 1, 1));
     let orders = tables
-        .read::<Order>(env, "orders", Some(date_range("o_orderdate", Some(from), Some(to), false)))
+        .read::<Order>(
+            env,
+            "orders",
+            Some(date_range("o_orderdate", Some(from), Some(to), false)),
+        )
         .filter(move |o| o.o_orderdate >= from && o.o_orderdate < to);
     let revenue = tables
         .read::<Line>(env, "lineitem", None)
@@ -81,7 +85,14 @@ pub(crate) fn query<'s>(env: &Env<'s>, tables: &Tables) -> DataSet<'s, Row> {
             c_comment: c.c_comment.clone(),
         })
         .gather()
-        .sort_partition_by(|a, b| b.revenue.cmp(&a.revenue).then(a.c_custkey.cmp(&b.c_custkey)))
+        .sort_partition_by(|a, b| {
+            b.revenue
+                .cmp(&a.revenue)
+                .then(a.c_custkey.cmp(&b.c_custkey))
+        })
         .first(20)
-        .map(|r| Row { revenue: money(r.revenue), ..r })
+        .map(|r| Row {
+            revenue: money(r.revenue),
+            ..r
+        })
 }

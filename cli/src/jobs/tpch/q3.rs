@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use strom_core::{Date, Decimal};
-use strom_dataset::{agg, DataSet, Env};
+use strom_dataset::{DataSet, Env, agg};
 
-use super::{date_range, disc_price, money, Tables};
+use super::{Tables, date_range, disc_price, money};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Customer {
@@ -43,10 +43,18 @@ pub(crate) fn query<'s>(env: &Env<'s>, tables: &Tables) -> DataSet<'s, Row> {
         .read::<Customer>(env, "customer", None)
         .filter(|c| c.c_mktsegment == "BUILDING");
     let orders = tables
-        .read::<Order>(env, "orders", Some(date_range("o_orderdate", None, Some(day), false)))
+        .read::<Order>(
+            env,
+            "orders",
+            Some(date_range("o_orderdate", None, Some(day), false)),
+        )
         .filter(move |o| o.o_orderdate < day);
     let lines = tables
-        .read::<Line>(env, "lineitem", Some(date_range("l_shipdate", Some(day), None, false)))
+        .read::<Line>(
+            env,
+            "lineitem",
+            Some(date_range("l_shipdate", Some(day), None, false)),
+        )
         .filter(move |l| l.l_shipdate > day);
     let building_orders = orders
         .join(&customers, |o| o.o_custkey, |c| c.c_custkey)
@@ -64,8 +72,14 @@ pub(crate) fn query<'s>(env: &Env<'s>, tables: &Tables) -> DataSet<'s, Row> {
         })
         .gather()
         .sort_partition_by(|a, b| {
-            b.revenue.cmp(&a.revenue).then(a.o_orderdate.cmp(&b.o_orderdate)).then(a.l_orderkey.cmp(&b.l_orderkey))
+            b.revenue
+                .cmp(&a.revenue)
+                .then(a.o_orderdate.cmp(&b.o_orderdate))
+                .then(a.l_orderkey.cmp(&b.l_orderkey))
         })
         .first(10)
-        .map(|r| Row { revenue: money(r.revenue), ..r })
+        .map(|r| Row {
+            revenue: money(r.revenue),
+            ..r
+        })
 }

@@ -10,12 +10,12 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 /// The `strom` binary under test.
-pub fn strom() -> Command {
+pub(crate) fn strom() -> Command {
     Command::new(env!("CARGO_BIN_EXE_strom"))
 }
 
 /// Runs `strom` with `args`, panicking with its output when it fails.
-pub fn run_strom(args: &[&str]) -> Output {
+pub(crate) fn run_strom(args: &[&str]) -> Output {
     let out = strom().args(args).output().expect("strom runs");
     assert!(
         out.status.success(),
@@ -27,7 +27,7 @@ pub fn run_strom(args: &[&str]) -> Output {
 }
 
 /// A scratch folder under the target folder, kept between runs.
-pub fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&dir).expect("scratch folder");
     dir
@@ -35,7 +35,10 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Builds `final_dir` once, across test processes: `make` fills a private folder that is
 /// then renamed into place (the first one to finish wins).
-fn build_once(final_dir: &Path, make: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+fn build_once(
+    final_dir: &Path,
+    make: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), String> {
     if final_dir.join(".ready").exists() {
         return Ok(());
     }
@@ -60,12 +63,15 @@ fn sh(cmd: &mut Command) -> Result<(), String> {
     } else {
         let err = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = err.lines().rev().take(5).collect();
-        Err(format!("{cmd:?} failed: {}", tail.into_iter().rev().collect::<Vec<_>>().join(" | ")))
+        Err(format!(
+            "{cmd:?} failed: {}",
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        ))
     }
 }
 
 /// The Python virtual environment with the test tools, or why it cannot be had.
-pub fn python_env() -> Result<PathBuf, String> {
+pub(crate) fn python_env() -> Result<PathBuf, String> {
     static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     ENV.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-env");
@@ -89,14 +95,17 @@ pub fn python_env() -> Result<PathBuf, String> {
 }
 
 /// TPC-H scale factor 0.1 as `(arrow-rs written, pyarrow written)` folders.
-pub fn tpch_data() -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn tpch_data() -> Result<(PathBuf, PathBuf), String> {
     static DATA: OnceLock<Result<(PathBuf, PathBuf), String>> = OnceLock::new();
     DATA.get_or_init(|| {
         let env = python_env()?;
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tpch-sf0.1");
         build_once(&dir, |staging| {
             sh(Command::new(env.join("bin/python"))
-                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/support/make_tpch_data.py"))
+                .arg(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/cli/support/make_tpch_data.py"
+                ))
                 .arg(env.join("bin/tpchgen-cli"))
                 .arg(staging))
         })?;
@@ -106,6 +115,6 @@ pub fn tpch_data() -> Result<(PathBuf, PathBuf), String> {
 }
 
 /// Prints why a test is skipped (only for tools that cannot be installed here).
-pub fn skip(test: &str, why: &str) {
+pub(crate) fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
 }
