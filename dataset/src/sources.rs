@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 use strom_core::Result;
 use strom_core::chunks::{ChunkSender, Poll, spawn_producer};
 use strom_core::formats::arrow_de::BatchDecoder;
-use strom_core::formats::lines::{LineSplit, SplitBytes, fetch_split, plan_splits};
+use strom_core::formats::lines::{
+    LineSplit, SplitBytes, fetch_split, pieces, plan_splits, split_size_for,
+};
 use strom_core::formats::parquet::{self as pq, ParquetChunk};
 use strom_core::formats::{CsvOptions, ParquetOptions, text};
 use strom_core::storage::list_files;
@@ -80,7 +82,7 @@ impl<'scope> Env<'scope> {
         self.chunk_source(
             "ReadText",
             move |tx: &ChunkSender<(LineSplit, SplitBytes)>| {
-                for_my_line_splits(&url, split_size, index, peers, tx, |split, bytes| {
+                for_my_line_splits(&url, split_size, None, index, peers, tx, |split, bytes| {
                     Ok((split, bytes))
                 });
             },
@@ -98,7 +100,8 @@ impl<'scope> Env<'scope> {
             "ReadCsv",
             move |tx: &ChunkSender<Chunk>| {
                 let mut headers: Option<(String, Option<csv::StringRecord>)> = None;
-                for_my_line_splits(&url, split_size, index, peers, tx, |split, bytes| {
+                let quote = Some(producer_options.quote);
+                for_my_line_splits(&url, split_size, quote, index, peers, tx, |split, bytes| {
                     let file = &split.file.location.url;
                     if headers.as_ref().is_none_or(|(f, _)| f != file) {
                         headers = Some((file.clone(), producer_options.header(&split)?));
@@ -206,10 +209,16 @@ impl<'scope> Env<'scope> {
     }
 }
 
-/// Lists `url`, fetches this worker's line splits and sends `make(split, bytes)` for each.
+/// Splits are handed over in pieces of about this many bytes, so records flow downstream
+/// while a split is still being decoded, and memory stays bounded.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// Lists `url`, fetches this worker's line splits and sends `make(split, piece)` for each
+/// piece of each split.
 fn for_my_line_splits<C>(
     url: &str,
     split_size: u64,
+    quote: Option<u8>,
     index: usize,
     peers: usize,
     tx: &ChunkSender<C>,
@@ -217,14 +226,17 @@ fn for_my_line_splits<C>(
 ) {
     let mut run = || -> Result<()> {
         let files = list_files(url)?;
+        let split_size = split_size_for(&files, peers, split_size);
         for split in plan_splits(&files, split_size)
             .into_iter()
             .skip(index)
             .step_by(peers)
         {
             let bytes = fetch_split(&split)?;
-            if !tx.send(make(split, bytes)) {
-                break;
+            for piece in pieces(&bytes, PIECE_BYTES, quote) {
+                if !tx.send(make(split.clone(), piece)) {
+                    return Ok(());
+                }
             }
         }
         Ok(())

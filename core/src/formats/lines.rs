@@ -28,6 +28,16 @@ pub struct SplitBytes {
     pub offset: u64,
 }
 
+/// The split size for `files` read by `workers` workers: `max_split` at most, but small
+/// enough that every worker gets a split when there is enough data (Spark's rule:
+/// `min(max_split, max(total / workers, 1 MiB))`).
+pub fn split_size_for(files: &[FileMeta], workers: usize, max_split: u64) -> u64 {
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    max_split
+        .min((total.div_ceil(workers.max(1) as u64)).max(1 << 20))
+        .max(1)
+}
+
 /// Cuts `files` into splits of about `split_size` bytes.
 pub fn plan_splits(files: &[FileMeta], split_size: u64) -> Vec<LineSplit> {
     let split_size = split_size.max(1);
@@ -112,6 +122,34 @@ pub fn fetch_split(split: &LineSplit) -> Result<SplitBytes> {
     })
 }
 
+/// Cuts the whole lines in `bytes` into pieces of about `target` bytes, each ending at a
+/// line end. With a `quote` byte, line ends inside quoted fields are not cut (CSV).
+pub fn pieces(bytes: &SplitBytes, target: usize, quote: Option<u8>) -> Vec<SplitBytes> {
+    let data = &bytes.bytes;
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut i) = (0usize, false, 0usize);
+    while i < data.len() {
+        let b = data[i];
+        if Some(b) == quote {
+            quoted = !quoted;
+        } else if b == b'\n' && !quoted && i + 1 - start >= target {
+            out.push(SplitBytes {
+                bytes: data.slice(start..=i),
+                offset: bytes.offset + start as u64,
+            });
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < data.len() {
+        out.push(SplitBytes {
+            bytes: data.slice(start..),
+            offset: bytes.offset + start as u64,
+        });
+    }
+    out
+}
+
 fn memchr(data: &[u8]) -> Option<usize> {
     data.iter().position(|&b| b == b'\n')
 }
@@ -168,6 +206,25 @@ mod tests {
                 .map(|(_, l)| String::from_utf8(l.to_vec()).unwrap())
                 .collect();
             prop_assert_eq!(got, expected);
+        }
+
+        // Pieces cover the bytes exactly, end at line ends, and never cut inside quotes.
+        #[test]
+        fn pieces_cut_at_unquoted_line_ends(text in "([a\"\n]{0,6}\n){0,30}", target in 1usize..20) {
+            let whole = SplitBytes { bytes: Bytes::from(text.clone()), offset: 7 };
+            let parts = pieces(&whole, target, Some(b'"'));
+            let mut joined = Vec::new();
+            let mut quotes = 0;
+            for (i, p) in parts.iter().enumerate() {
+                prop_assert_eq!(p.offset, 7 + joined.len() as u64);
+                joined.extend_from_slice(&p.bytes);
+                quotes += p.bytes.iter().filter(|&&b| b == b'"').count();
+                if i + 1 < parts.len() {
+                    prop_assert_eq!(p.bytes.last(), Some(&b'\n'));
+                    prop_assert!(quotes % 2 == 0);
+                }
+            }
+            prop_assert_eq!(joined, text.into_bytes());
         }
     }
 }

@@ -47,6 +47,37 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         ))
     }
 
+    /// Folds each partition's records into an accumulator as they stream by (no
+    /// buffering), then emits `finish(accumulator)`: a partition-local combiner, e.g. to
+    /// count words with borrowed look-ups before a `group_by`.
+    pub fn fold_partition<A, I>(
+        &self,
+        init: impl FnOnce() -> A + 'static,
+        mut fold: impl FnMut(&mut A, T) + 'static,
+        finish: impl FnOnce(A) -> I + 'static,
+    ) -> DataSet<'scope, I::Item>
+    where
+        A: 'static,
+        I: IntoIterator,
+        I::Item: Data,
+    {
+        let acc = std::rc::Rc::new(std::cell::RefCell::new(Some(init())));
+        let sink = acc.clone();
+        self.wrap(unary_blocking(
+            self.stream.clone(),
+            Pipeline,
+            "FoldPartition",
+            move |data: &mut Vec<T>| {
+                let mut guard = sink.borrow_mut();
+                let acc = guard.as_mut().expect("the fold runs before finish");
+                for x in data.drain(..) {
+                    fold(acc, x);
+                }
+            },
+            move || finish(acc.borrow_mut().take().expect("finish runs once")),
+        ))
+    }
+
     /// The records of both data sets (a bag union: duplicates stay).
     pub fn union(&self, other: &DataSet<'scope, T>) -> DataSet<'scope, T> {
         self.wrap(self.stream.clone().concat(other.stream.clone()))

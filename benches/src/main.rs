@@ -1,0 +1,212 @@
+//! `strom-bench`: whole-job benchmarks, each beside a single-threaded hand-written
+//! baseline of the same computation, run alternately in one process so that the ratios
+//! are fair on a shared machine. Outputs are checked against the baseline before any
+//! number is reported.
+//!
+//! ```text
+//! cargo run --release -p strom-benches --bin strom-bench -- wordcount --mb 256 --workers 1,2
+//! cargo run --release -p strom-benches --bin strom-bench -- tpch --sf 1 --queries 1,3 --workers 1,2
+//! ```
+//!
+//! Data goes to `benches/data/` (git-ignored): a seeded Zipf text corpus, and TPC-H
+//! Parquet from `tpchgen-cli` (PyPI; `pip install tpchgen-cli`).
+
+mod baseline;
+mod corpus;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use strom_cli::jobs::{tpch, wordcount};
+use strom_core::RuntimeConfig;
+
+#[derive(Parser)]
+#[command(name = "strom-bench", about = "Whole-job benchmarks for Strom")]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+    /// Timed runs per engine and setting (alternating); the median is reported.
+    #[arg(long, global = true, default_value_t = 3)]
+    runs: usize,
+    /// Worker counts to measure.
+    #[arg(long, global = true, value_delimiter = ',', default_value = "1,2")]
+    workers: Vec<usize>,
+    /// Data folder.
+    #[arg(long, global = true, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/data"))]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Word count over a seeded Zipf-distributed corpus.
+    Wordcount {
+        /// Corpus size in MiB.
+        #[arg(long, default_value_t = 256)]
+        mb: usize,
+    },
+    /// TPC-H queries over Parquet.
+    Tpch {
+        /// Scale factor.
+        #[arg(long, default_value = "1")]
+        sf: String,
+        /// Queries.
+        #[arg(long, value_delimiter = ',', default_value = "1,3")]
+        queries: Vec<u32>,
+    },
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn time<T>(f: impl FnOnce() -> Result<T>) -> Result<(f64, T)> {
+    let start = Instant::now();
+    let out = f()?;
+    Ok((start.elapsed().as_secs_f64(), out))
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    std::fs::create_dir_all(&cli.data)?;
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "machine: {cpus} cores; runs per setting: {} (median reported)",
+        cli.runs
+    );
+    match &cli.bench {
+        Bench::Wordcount { mb } => bench_wordcount(&cli, *mb),
+        Bench::Tpch { sf, queries } => bench_tpch(&cli, sf, queries),
+    }
+}
+
+fn bench_wordcount(cli: &Cli, mb: usize) -> Result<()> {
+    let corpus = cli.data.join(format!("zipf-{mb}mb.txt"));
+    let stats = corpus::ensure(&corpus, mb << 20)?;
+    println!(
+        "corpus: {} ({} MiB, {} lines, {} words)",
+        corpus.display(),
+        mb,
+        stats.lines,
+        stats.words
+    );
+    let out = cli.data.join("wordcount-out.csv");
+    let expected = baseline::wordcount(&corpus)?;
+
+    let mut base_times = Vec::new();
+    let mut strom_times: Vec<Vec<f64>> = vec![Vec::new(); cli.workers.len()];
+    for _ in 0..cli.runs {
+        base_times.push(time(|| baseline::wordcount(&corpus))?.0);
+        for (i, &w) in cli.workers.iter().enumerate() {
+            let _ = std::fs::remove_file(&out);
+            let args = wordcount::WordCountArgs {
+                input: Some(corpus.to_string_lossy().into_owned()),
+                output: Some(out.to_string_lossy().into_owned()),
+                top: 10,
+            };
+            let (t, ()) =
+                time(|| wordcount::run(&RuntimeConfig::default().with_workers(w), &args))?;
+            if std::fs::read(&out)? != expected {
+                bail!(
+                    "strom's word counts at {w} workers differ from the baseline's: no numbers reported"
+                );
+            }
+            strom_times[i].push(t);
+        }
+    }
+    let base = median(base_times);
+    println!(
+        "\n| engine | workers | seconds | lines/s per worker | MiB/s per worker | baseline time / strom time |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let row = |name: &str, w: usize, t: f64| {
+        println!(
+            "| {name} | {w} | {t:.2} | {:.0} | {:.1} | {:.2} |",
+            stats.lines as f64 / t / w as f64,
+            mb as f64 / t / w as f64,
+            base / t
+        );
+    };
+    row("hand-written, 1 thread", 1, base);
+    for (i, &w) in cli.workers.iter().enumerate() {
+        row("strom", w, median(strom_times[i].clone()));
+    }
+    println!("(outputs equal to the baseline's, byte for byte)");
+    Ok(())
+}
+
+fn tpchgen() -> Result<PathBuf> {
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp/py-env/bin/tpchgen-cli");
+    if local.exists() {
+        return Ok(local);
+    }
+    let found = std::process::Command::new("tpchgen-cli")
+        .arg("--version")
+        .output();
+    match found {
+        Ok(o) if o.status.success() => Ok(PathBuf::from("tpchgen-cli")),
+        _ => bail!(
+            "tpchgen-cli not found: `pip install tpchgen-cli` (PyPI) or run the CLI tests once"
+        ),
+    }
+}
+
+fn bench_tpch(cli: &Cli, sf: &str, queries: &[u32]) -> Result<()> {
+    let dir = cli.data.join(format!("tpch-sf{sf}"));
+    if !dir.join("lineitem.parquet").exists() {
+        println!("generating TPC-H sf {sf} into {}", dir.display());
+        let status = std::process::Command::new(tpchgen()?)
+            .args(["parquet", "-s", sf, "--output-dir"])
+            .arg(&dir)
+            .status()
+            .context("running tpchgen-cli")?;
+        if !status.success() {
+            bail!("tpchgen-cli failed");
+        }
+    }
+    let files = strom_core::storage::list_files(&dir.join("lineitem.parquet").to_string_lossy())?;
+    let rows: i64 = strom_core::formats::parquet::metadata(&files[0])?
+        .metadata()
+        .file_metadata()
+        .num_rows();
+    println!("data: {} (lineitem: {rows} rows)", dir.display());
+    println!(
+        "\n| query | workers | seconds | lineitem rows/s per worker | speed-up over 1 worker |"
+    );
+    println!("|---|---|---|---|---|");
+    for &q in queries {
+        let out = cli.data.join(format!("tpch-q{q}.csv"));
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); cli.workers.len()];
+        let mut answers: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..cli.runs {
+            for (i, &w) in cli.workers.iter().enumerate() {
+                let args = tpch::TpchArgs {
+                    query: q,
+                    data: dir.to_string_lossy().into_owned(),
+                    output: Some(out.to_string_lossy().into_owned()),
+                };
+                let (t, ()) = time(|| tpch::run(&RuntimeConfig::default().with_workers(w), &args))?;
+                times[i].push(t);
+                answers.push(std::fs::read(&out)?);
+            }
+        }
+        if answers.windows(2).any(|a| a[0] != a[1]) {
+            bail!("Q{q}: answers differ between runs or worker counts: no numbers reported");
+        }
+        let one = median(times[0].clone());
+        for (i, &w) in cli.workers.iter().enumerate() {
+            let t = median(times[i].clone());
+            println!(
+                "| Q{q} | {w} | {t:.2} | {:.0} | {:.2} |",
+                rows as f64 / t / w as f64,
+                one / t
+            );
+        }
+    }
+    println!(
+        "(answers identical across runs and worker counts; checked against DuckDB by the test suite at sf 0.1)"
+    );
+    Ok(())
+}
