@@ -511,3 +511,31 @@ fn broadcast_variables_and_count() {
         assert_eq!(n, Some(1000));
     }
 }
+
+#[test]
+fn fold_partition_combines_locally() {
+    let data = records(3000, 20, 11);
+    let mut expected: BTreeMap<u64, i64> = BTreeMap::new();
+    for &(k, v) in &data {
+        *expected.entry(k).or_default() += v;
+    }
+    for w in WORKERS {
+        let d = data.clone();
+        let got = run(w, move |env| {
+            env.from_collection(d.clone())
+                .rebalance()
+                .fold_partition(
+                    HashMap::<u64, i64>::new,
+                    |m, (k, v)| *m.entry(k).or_default() += v,
+                    |m| m.into_iter(),
+                )
+                .group_by(|x| x.0)
+                .reduce(|a, b| (a.0, a.1 + b.1))
+        });
+        assert_eq!(
+            got,
+            expected.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
+            "workers={w}"
+        );
+    }
+}

@@ -167,3 +167,62 @@ fn wordcount_default_runs_on_builtin_text() {
     );
     assert_eq!(lines.len(), 11);
 }
+
+/// A cluster started from a host file, one `strom` per process (as on several machines).
+#[test]
+fn host_file_cluster_gives_the_same_bytes() {
+    let dir = scratch("wordcount-hosts");
+    let corpus = dir.join("corpus");
+    write_corpus(&corpus);
+    let hosts = dir.join("hosts.txt");
+    let ports: Vec<u16> = (0..2)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    std::fs::write(
+        &hosts,
+        format!(
+            "# two processes\n127.0.0.1:{}\n127.0.0.1:{}\n",
+            ports[0], ports[1]
+        ),
+    )
+    .unwrap();
+    let out = dir.join("counts.csv");
+    let _ = std::fs::remove_file(&out);
+    let children: Vec<_> = (0..2)
+        .map(|i| {
+            crate::support::strom()
+                .args([
+                    "run",
+                    "wordcount",
+                    "--input",
+                    corpus.to_str().unwrap(),
+                    "--output",
+                    out.to_str().unwrap(),
+                ])
+                .args([
+                    "--hosts",
+                    hosts.to_str().unwrap(),
+                    "--process-index",
+                    &i.to_string(),
+                    "--workers",
+                    "2",
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    assert!(
+        std::fs::read(&out).unwrap() == reference(&corpus),
+        "host-file cluster output differs"
+    );
+}

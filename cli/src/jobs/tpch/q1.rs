@@ -8,8 +8,8 @@ use super::{Tables, date_range, disc_price, money};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Line {
-    l_returnflag: String,
-    l_linestatus: String,
+    l_returnflag: char,
+    l_linestatus: char,
     l_quantity: Decimal,
     l_extendedprice: Decimal,
     l_discount: Decimal,
@@ -20,8 +20,8 @@ struct Line {
 /// One output row.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Row {
-    l_returnflag: String,
-    l_linestatus: String,
+    l_returnflag: char,
+    l_linestatus: char,
     sum_qty: Decimal,
     sum_base_price: Decimal,
     sum_disc_price: Decimal,
@@ -41,7 +41,7 @@ pub(crate) fn query<'s>(env: &Env<'s>, tables: &Tables) -> DataSet<'s, Row> {
             Some(date_range("l_shipdate", None, Some(cutoff), true)),
         )
         .filter(move |l| l.l_shipdate <= cutoff)
-        .group_by(|l: &Line| (l.l_returnflag.clone(), l.l_linestatus.clone()))
+        .group_by(|l: &Line| (l.l_returnflag, l.l_linestatus))
         .aggregate((
             agg::sum(|l: &Line| l.l_quantity),
             agg::sum(|l: &Line| l.l_extendedprice),

@@ -29,7 +29,7 @@ struct Line {
     l_orderkey: i64,
     l_extendedprice: Decimal,
     l_discount: Decimal,
-    l_returnflag: String,
+    l_returnflag: char,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -62,7 +62,7 @@ pub(crate) fn query<'s>(env: &Env<'s>, tables: &Tables) -> DataSet<'s, Row> {
         .filter(move |o| o.o_orderdate >= from && o.o_orderdate < to);
     let revenue = tables
         .read::<Line>(env, "lineitem", None)
-        .filter(|l| l.l_returnflag == "R")
+        .filter(|l| l.l_returnflag == 'R')
         .join(&orders, |l| l.l_orderkey, |o| o.o_orderkey)
         .with(|l, o| (o.o_custkey, disc_price(l.l_extendedprice, l.l_discount)))
         .group_by(|x: &(i64, Decimal)| x.0)
