@@ -1,4 +1,5 @@
-//! Sinks: `collect` and `count` to the driver; text and CSV files through object_store.
+//! Sinks: `collect` and `count` to the driver; text, CSV and Parquet files through
+//! object_store.
 //!
 //! A file URL ending in `/` is a folder: every worker writes `part-NNNNN.<ext>` (Flink's
 //! layout at parallelism above one), and the folder's old contents are replaced. Any other
@@ -11,6 +12,7 @@ use std::io::{BufWriter, Write};
 use std::rc::Rc;
 
 use strom_core::formats::CsvOptions;
+use strom_core::formats::parquet::ParquetFileWriter;
 use strom_core::storage::resolve;
 use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
 use strom_core::timely::dataflow::operators::generic::Operator;
@@ -21,6 +23,72 @@ use crate::env::Staged;
 use crate::output::{Collected, Counted};
 
 type FileWriter = BufWriter<std::fs::File>;
+
+/// Writes records of one format into a staging file.
+trait RecordWriter<T> {
+    fn write(&mut self, record: &T) -> Result<()>;
+    /// Flushes everything (footers included) to disk.
+    fn finish(self) -> Result<()>;
+}
+
+struct TextWriter(FileWriter);
+
+impl<T: std::fmt::Display> RecordWriter<T> for TextWriter {
+    fn write(&mut self, record: &T) -> Result<()> {
+        writeln!(self.0, "{record}").map_err(Error::from)
+    }
+    fn finish(self) -> Result<()> {
+        self.0
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
+            .map_err(Error::from)
+    }
+}
+
+struct CsvWriter {
+    out: FileWriter,
+    options: CsvOptions,
+    row: Vec<u8>,
+}
+
+impl<T: serde::Serialize> RecordWriter<T> for CsvWriter {
+    fn write(&mut self, record: &T) -> Result<()> {
+        self.row.clear();
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .delimiter(self.options.delimiter)
+            .quote(self.options.quote)
+            .from_writer(&mut self.row);
+        w.serialize(record)
+            .map_err(|e| Error::Plan(format!("cannot write record as CSV: {e}")))?;
+        drop(w);
+        self.out.write_all(&self.row).map_err(Error::from)
+    }
+    fn finish(self) -> Result<()> {
+        self.out
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
+            .map_err(Error::from)
+    }
+}
+
+struct ParquetWriter(ParquetFileWriter<FileWriter>);
+
+impl<T: serde::Serialize> RecordWriter<T> for ParquetWriter {
+    fn write(&mut self, record: &T) -> Result<()> {
+        self.0.write(record)
+    }
+    fn finish(self) -> Result<()> {
+        self.0
+            .finish()?
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
+            .map_err(Error::from)
+    }
+}
 
 impl<'scope, T: Data> DataSet<'scope, T> {
     /// Gathers all records on the driver; the job returns them.
@@ -51,13 +119,11 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     where
         T: std::fmt::Display,
     {
-        self.file_sink(url, ".txt", None, |w: &mut FileWriter, x: &T| {
-            writeln!(w, "{x}").map_err(Error::from)
-        });
+        self.file_sink(url, ".txt", |file| Ok(TextWriter(file)));
     }
 
     /// Writes CSV rows (serde). With `options.has_header`, struct records get a header
-    /// line of their field names.
+    /// line of their field names (also when there are no records).
     pub fn write_csv(&self, url: &str, options: CsvOptions) {
         let header = if options.has_header {
             strom_core::formats::schema::field_names::<T>().map(|names| {
@@ -71,27 +137,31 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         } else {
             None
         };
-        let mut row = Vec::new();
-        self.file_sink(url, ".csv", header, move |w: &mut FileWriter, x: &T| {
-            row.clear();
-            let mut cw = csv::WriterBuilder::new()
-                .has_headers(false)
-                .delimiter(options.delimiter)
-                .quote(options.quote)
-                .from_writer(&mut row);
-            cw.serialize(x)
-                .map_err(|e| Error::Plan(format!("cannot write record as CSV: {e}")))?;
-            drop(cw);
-            w.write_all(&row).map_err(Error::from)
+        self.file_sink(url, ".csv", move |mut file| {
+            if let Some(h) = &header {
+                file.write_all(h)?;
+            }
+            Ok(CsvWriter {
+                out: file,
+                options: options.clone(),
+                row: Vec::new(),
+            })
         });
     }
 
-    fn file_sink(
+    /// Writes a Parquet file (or one per worker for a folder URL): one column per struct
+    /// field or tuple position (see `strom_core::formats::arrow_ser`).
+    pub fn write_parquet(&self, url: &str) {
+        self.file_sink(url, ".parquet", |file| {
+            Ok(ParquetWriter(ParquetFileWriter::new(file)))
+        });
+    }
+
+    fn file_sink<W: RecordWriter<T> + 'static>(
         &self,
         url: &str,
         ext: &str,
-        header: Option<Vec<u8>>,
-        mut write: impl FnMut(&mut FileWriter, &T) -> Result<()> + 'static,
+        mut open: impl FnMut(FileWriter) -> Result<W> + 'static,
     ) {
         let ctx = self.env.ctx.clone();
         let index = self.env.index();
@@ -110,34 +180,26 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             (target, self.gather().stream)
         };
         let writes = folder || index == 0;
-        let mut file: Option<(std::path::PathBuf, FileWriter)> = None;
+        let mut file: Option<(std::path::PathBuf, W)> = None;
         let mut done = false;
         stream.sink(Pipeline, "FileSink", move |(input, frontier)| {
             let mut step = || -> Result<()> {
                 if writes && file.is_none() && !done {
                     let path = ctx.staging_file(index)?;
-                    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
-                    if let Some(h) = &header {
-                        w.write_all(h)?;
-                    }
-                    file = Some((path, w));
+                    let out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+                    file = Some((path, open(out)?));
                 }
                 let mut result = Ok(());
                 input.for_each(|_, data| {
                     if let (Some((_, w)), Ok(())) = (file.as_mut(), &result) {
-                        for x in data.iter() {
-                            if let Err(e) = write(w, x) {
-                                result = Err(e);
-                                break;
-                            }
-                        }
+                        result = data.iter().try_for_each(|x| w.write(x));
                     }
                 });
                 result?;
                 if frontier.frontier().is_empty() && !done {
                     done = true;
                     if let Some((path, w)) = file.take() {
-                        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                        w.finish()?;
                         ctx.stage(Staged {
                             file: path,
                             target: target.clone(),

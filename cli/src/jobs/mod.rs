@@ -3,6 +3,18 @@
 pub mod tpch;
 pub mod wordcount;
 
+use strom_dataset::{CsvOptions, Data, DataSet};
+
+/// Writes a job's result: Parquet when `url` ends in `.parquet`, CSV with a header
+/// otherwise.
+pub(crate) fn write_output<T: Data + serde::Serialize>(result: &DataSet<'_, T>, url: &str) {
+    if url.trim_end_matches('/').ends_with(".parquet") {
+        result.write_parquet(url);
+    } else {
+        result.write_csv(url, CsvOptions::default());
+    }
+}
+
 /// Name and one-line description of every built-in job, for `strom jobs`.
 pub const CATALOG: &[(&str, &str)] = &[
     (

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use strom_core::RuntimeConfig;
-use strom_dataset::{CsvOptions, DataSet, agg, execute};
+use strom_dataset::{DataSet, agg, execute};
 
 /// The built-in text: Hamlet's soliloquy, as in Flink's `WordCountData`.
 pub const BUILTIN_TEXT: &str = include_str!("data/hamlet.txt");
@@ -19,7 +19,8 @@ pub struct WordCountArgs {
     /// Text file, folder or glob to count (default: built-in text).
     #[arg(long, value_name = "URL")]
     pub input: Option<String>,
-    /// Write `word,count` CSV here (sorted by count descending, then word).
+    /// Write `word,count` here, sorted by count descending, then word: CSV with a header,
+    /// or Parquet when the URL ends in `.parquet`.
     #[arg(long, value_name = "URL")]
     pub output: Option<String>,
     /// Without --output: how many of the most frequent words to print.
@@ -37,16 +38,20 @@ pub struct WordCount {
 }
 
 /// Splits `line` into Flink WordCount words, calling `emit` for each.
-pub fn tokenize(line: &str, mut emit: impl FnMut(&str)) {
-    let lowered;
-    let text = if line.is_ascii() {
-        lowered = line.to_ascii_lowercase();
-        &lowered
+pub fn tokenize(line: &str, emit: impl FnMut(&str)) {
+    tokenize_with(line, &mut String::new(), emit);
+}
+
+/// As [`tokenize`], lower-casing into `scratch` (reused across lines, no allocation).
+pub fn tokenize_with(line: &str, scratch: &mut String, mut emit: impl FnMut(&str)) {
+    scratch.clear();
+    if line.is_ascii() {
+        scratch.push_str(line);
+        scratch.make_ascii_lowercase();
     } else {
-        lowered = line.to_lowercase();
-        &lowered
-    };
-    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        scratch.extend(line.chars().flat_map(char::to_lowercase));
+    }
+    for word in scratch.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
         if !word.is_empty() {
             emit(word);
         }
@@ -57,16 +62,16 @@ pub fn tokenize(line: &str, mut emit: impl FnMut(&str)) {
 pub fn counts<'s>(lines: &DataSet<'s, String>) -> DataSet<'s, WordCount> {
     lines
         .fold_partition(
-            HashMap::<String, u64>::new,
-            |counts, line| {
-                tokenize(&line, |w| match counts.get_mut(w) {
+            || (HashMap::<String, u64>::new(), String::new()),
+            |(counts, scratch), line| {
+                tokenize_with(&line, scratch, |w| match counts.get_mut(w) {
                     Some(c) => *c += 1,
                     None => {
                         counts.insert(w.to_string(), 1);
                     }
                 })
             },
-            |counts| counts.into_iter(),
+            |(counts, _)| counts.into_iter(),
         )
         .group_by(|wc: &(String, u64)| wc.0.clone())
         .aggregate(agg::sum(|wc: &(String, u64)| wc.1))
@@ -88,7 +93,7 @@ pub fn run(config: &RuntimeConfig, args: &WordCountArgs) -> Result<()> {
         let counted = counts(&lines);
         match &output {
             Some(url) => {
-                counted.write_csv(url, CsvOptions::default());
+                super::write_output(&counted, url);
                 None
             }
             None => Some(counted.first(top).collect()),

@@ -226,3 +226,47 @@ fn host_file_cluster_gives_the_same_bytes() {
         "host-file cluster output differs"
     );
 }
+
+/// Parquet output, read back by pyarrow (an independent reader), equals the CSV answer.
+#[test]
+fn wordcount_parquet_output_reads_back_in_pyarrow() {
+    let env = match crate::support::python_env() {
+        Ok(e) => e,
+        Err(why) => {
+            return crate::support::skip("wordcount_parquet_output_reads_back_in_pyarrow", &why);
+        }
+    };
+    let dir = scratch("wordcount-parquet");
+    let corpus = dir.join("corpus");
+    write_corpus(&corpus);
+    let out = dir.join("counts.parquet");
+    let _ = std::fs::remove_file(&out);
+    run_strom(&[
+        "run",
+        "wordcount",
+        "--input",
+        corpus.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--workers",
+        "3",
+    ]);
+    let script = "import pyarrow.parquet as pq, sys\nt = pq.read_table(sys.argv[1])\n\
+                  assert t.schema.names == ['word', 'count'], t.schema\n\
+                  sys.stdout.write('word,count\\n' + ''.join(f'{w},{c}\\n' for w, c in zip(t['word'].to_pylist(), t['count'].to_pylist())))";
+    let read = Command::new(env.join("bin/python"))
+        .arg("-c")
+        .arg(script)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    assert!(
+        read.stdout == reference(&corpus),
+        "Parquet output differs from the reference"
+    );
+}

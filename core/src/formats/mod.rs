@@ -10,6 +10,7 @@
 //! file is a single split (files up to the split size, 64 MiB by default).
 
 pub mod arrow_de;
+pub mod arrow_ser;
 pub mod csv;
 pub mod lines;
 pub mod parquet;

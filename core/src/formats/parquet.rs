@@ -399,3 +399,75 @@ pub fn columns_for<T: serde::de::DeserializeOwned>() -> Option<&'static [&'stati
 
 /// An `Arc` so sources can share options between workers.
 pub type SharedOptions = Arc<ParquetOptions>;
+
+/// Writes records of one type as a Parquet file (zstd-compressed, row groups of up to
+/// 1M rows; see [`super::arrow_ser`] for the column types).
+pub struct ParquetFileWriter<W: std::io::Write + Send> {
+    encoder: super::arrow_ser::BatchEncoder,
+    writer: Option<parquet::arrow::ArrowWriter<W>>,
+    out: Option<W>,
+}
+
+/// Rows encoded per Arrow batch.
+const WRITE_BATCH: usize = 8192;
+
+impl<W: std::io::Write + Send> ParquetFileWriter<W> {
+    /// A writer into `out`; the schema comes from the first batch of records.
+    pub fn new(out: W) -> Self {
+        ParquetFileWriter {
+            encoder: super::arrow_ser::BatchEncoder::new(),
+            writer: None,
+            out: Some(out),
+        }
+    }
+
+    fn flush_batch(&mut self) -> Result<()> {
+        let batch = self.encoder.finish_batch()?;
+        if self.writer.is_none() {
+            let props = parquet::file::properties::WriterProperties::builder()
+                .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+                .set_max_row_group_row_count(Some(1 << 20))
+                .build();
+            let out = self
+                .out
+                .take()
+                .expect("output is set until the writer exists");
+            self.writer = Some(
+                parquet::arrow::ArrowWriter::try_new(out, batch.schema(), Some(props))
+                    .map_err(|e| Error::Internal(format!("starting a Parquet file: {e}")))?,
+            );
+        }
+        self.writer
+            .as_mut()
+            .expect("writer was just created")
+            .write(&batch)
+            .map_err(|e| Error::Io(std::io::Error::other(e)))
+    }
+
+    /// Adds one record.
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for records without a columnar form; I/O errors.
+    pub fn write<T: serde::Serialize>(&mut self, record: &T) -> Result<()> {
+        self.encoder.push(record)?;
+        if self.encoder.len() >= WRITE_BATCH {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the footer and returns the output.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn finish(mut self) -> Result<W> {
+        if !self.encoder.is_empty() || self.writer.is_none() {
+            self.flush_batch()?;
+        }
+        self.writer
+            .take()
+            .expect("a batch was written")
+            .into_inner()
+            .map_err(|e| Error::Io(std::io::Error::other(e)))
+    }
+}

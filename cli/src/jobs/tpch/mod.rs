@@ -16,7 +16,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use strom_core::formats::parquet::{CmpOp, Scalar, StatsPredicate};
 use strom_core::{Date, Decimal, RuntimeConfig};
-use strom_dataset::{CsvOptions, Data, DataSet, Env, ParquetOptions, execute};
+use strom_dataset::{Data, DataSet, Env, ParquetOptions, execute};
 
 /// `strom run tpch` options.
 #[derive(clap::Args, Debug, Clone)]
@@ -27,7 +27,8 @@ pub struct TpchArgs {
     /// Folder (URL) with the TPC-H tables as Parquet.
     #[arg(long, value_name = "URL")]
     pub data: String,
-    /// Write the answer as CSV here (default: print it).
+    /// Write the answer here: CSV, or Parquet when the URL ends in `.parquet` (default:
+    /// print CSV).
     #[arg(long, value_name = "URL")]
     pub output: Option<String>,
 }
@@ -107,7 +108,7 @@ where
         let answer = query(env, &tables);
         match &output {
             Some(url) => {
-                answer.write_csv(url, CsvOptions::default());
+                super::write_output(&answer, url);
                 None
             }
             None => Some(answer.collect()),
