@@ -41,6 +41,8 @@ enum Cell {
     Str(String),
     Decimal(Decimal),
     Date(i32),
+    /// A decimal's mantissa, on its way into [`Cell::Decimal`].
+    I128(i128),
 }
 
 impl Cell {
@@ -61,6 +63,7 @@ impl Cell {
             Cell::Str(_) => DataType::Utf8,
             Cell::Decimal(d) => DataType::Decimal128(38, d.scale() as i8),
             Cell::Date(_) => DataType::Date32,
+            Cell::I128(_) => return None,
         })
     }
 }
@@ -306,6 +309,9 @@ impl ser::Serializer for CellSer {
     fn serialize_u8(self, v: u8) -> CellResult {
         Ok(Cell::U8(v))
     }
+    fn serialize_i128(self, v: i128) -> CellResult {
+        Ok(Cell::I128(v))
+    }
     fn serialize_u16(self, v: u16) -> CellResult {
         Ok(Cell::U16(v))
     }
@@ -445,17 +451,10 @@ impl ser::SerializeTupleStruct for DecimalSer {
         &mut self,
         v: &V,
     ) -> std::result::Result<(), SerError> {
-        let text = v.serialize(NumberSer)?;
-        if self.mantissa.is_none() {
-            self.mantissa = Some(
-                text.parse()
-                    .map_err(|_| SerError("bad decimal mantissa".into()))?,
-            );
-        } else {
-            self.scale = Some(
-                text.parse()
-                    .map_err(|_| SerError("bad decimal scale".into()))?,
-            );
+        match v.serialize(CellSer)? {
+            Cell::I128(m) if self.mantissa.is_none() => self.mantissa = Some(m),
+            Cell::U8(s) if self.mantissa.is_some() => self.scale = Some(s),
+            other => return Err(SerError(format!("unexpected decimal part {other:?}"))),
         }
         Ok(())
     }
@@ -464,143 +463,6 @@ impl ser::SerializeTupleStruct for DecimalSer {
             (Some(m), Some(s)) => Ok(Cell::Decimal(Decimal::new(m, s))),
             _ => Err(SerError("incomplete decimal".into())),
         }
-    }
-}
-
-/// Renders an integer as text (to move a decimal's parts out of serde).
-struct NumberSer;
-
-impl ser::Serializer for NumberSer {
-    type Ok = String;
-    type Error = SerError;
-    type SerializeSeq = Impossible<String, SerError>;
-    type SerializeTuple = Impossible<String, SerError>;
-    type SerializeTupleStruct = Impossible<String, SerError>;
-    type SerializeTupleVariant = Impossible<String, SerError>;
-    type SerializeMap = Impossible<String, SerError>;
-    type SerializeStruct = Impossible<String, SerError>;
-    type SerializeStructVariant = Impossible<String, SerError>;
-    fn serialize_i128(self, v: i128) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_bool(self, _: bool) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_i8(self, v: i8) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_f32(self, _: f32) -> std::result::Result<String, SerError> {
-        Err(SerError("not an integer".into()))
-    }
-    fn serialize_f64(self, _: f64) -> std::result::Result<String, SerError> {
-        Err(SerError("not an integer".into()))
-    }
-    fn serialize_char(self, _: char) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_str(self, _: &str) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_bytes(self, _: &[u8]) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_none(self) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_some<V: ?Sized + Serialize>(self, _: &V) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_unit(self) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_newtype_struct<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: &V,
-    ) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_newtype_variant<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &V,
-    ) -> std::result::Result<String, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> std::result::Result<Self::SerializeSeq, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_tuple(self, _: usize) -> std::result::Result<Self::SerializeTuple, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<Self::SerializeTupleStruct, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<Self::SerializeTupleVariant, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_map(self, _: Option<usize>) -> std::result::Result<Self::SerializeMap, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<Self::SerializeStruct, SerError> {
-        Err(SerError("not a number".into()))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<Self::SerializeStructVariant, SerError> {
-        Err(SerError("not a number".into()))
     }
 }
 
