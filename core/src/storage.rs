@@ -123,8 +123,11 @@ pub fn resolve(url: &str) -> Result<Location> {
         }
         "http" | "https" => {
             let base = format!("{}://{}", parsed.scheme(), parsed.authority());
+            let options =
+                object_store::ClientOptions::new().with_allow_http(parsed.scheme() == "http");
             let store = object_store::http::HttpBuilder::new()
                 .with_url(base)
+                .with_client_options(options)
                 .build()
                 .map_err(|e| Error::storage(url, e))?;
             Ok(Location {
@@ -273,14 +276,23 @@ impl Location {
         }
     }
 
-    /// Reads the byte range `range` of this file.
+    /// Reads the byte range `range` of this file. Servers that ignore range requests
+    /// (simple HTTP servers) are read whole and sliced.
     ///
     /// # Errors
     /// [`Error::Storage`] naming the URL.
     pub fn read_range(&self, range: Range<u64>) -> Result<Bytes> {
         let (store, path) = (self.store.clone(), self.path.clone());
-        block_on(async move { store.get_range(&path, range).await })
-            .map_err(|e| Error::storage(&self.url, e))
+        let wanted = range.clone();
+        match block_on(async move { store.get_range(&path, wanted).await }) {
+            Ok(bytes) => Ok(bytes),
+            Err(object_store::Error::NotSupported { .. }) => {
+                let all = self.read_all()?;
+                let end = (range.end as usize).min(all.len());
+                Ok(all.slice((range.start as usize).min(end)..end))
+            }
+            Err(e) => Err(Error::storage(&self.url, e)),
+        }
     }
 
     /// Reads the whole file.

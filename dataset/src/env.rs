@@ -48,7 +48,7 @@ pub(crate) struct WorkerContext {
 
 impl WorkerContext {
     pub(crate) fn fail(&self, error: &Error) {
-        tracing::error!(%error, "job failed");
+        tracing::debug!(%error, "worker records a job failure");
         self.process
             .errors
             .lock()
