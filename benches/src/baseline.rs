@@ -1,16 +1,16 @@
 //! Single-threaded hand-written baselines: the floor a parallel engine must beat (the
-//! COST question).
+//! COST question). They use the same hash function as Strom's jobs (FxHash).
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
+use rustc_hash::FxHashMap;
 
 /// Word count of one file, as `word,count` CSV sorted by count desc, word asc, in memory.
 pub(crate) fn wordcount(path: &Path) -> Result<Vec<u8>> {
     let text = std::fs::read_to_string(path)?;
-    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut counts: FxHashMap<String, u64> = FxHashMap::default();
     let mut lowered = String::new();
     for line in text.lines() {
         lowered.clear();

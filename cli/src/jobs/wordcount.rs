@@ -3,9 +3,8 @@
 //! pieces dropped. Each worker counts its lines' words in a local hash map (looking words
 //! up without allocating), then the partial counts are exchanged and summed.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use strom_core::RuntimeConfig;
 use strom_dataset::{DataSet, agg, execute};
@@ -62,7 +61,7 @@ pub fn tokenize_with(line: &str, scratch: &mut String, mut emit: impl FnMut(&str
 pub fn counts<'s>(lines: &DataSet<'s, String>) -> DataSet<'s, WordCount> {
     lines
         .fold_partition(
-            || (HashMap::<String, u64>::new(), String::new()),
+            || (FxHashMap::<String, u64>::default(), String::new()),
             |(counts, scratch), line| {
                 tokenize_with(&line, scratch, |w| match counts.get_mut(w) {
                     Some(c) => *c += 1,
