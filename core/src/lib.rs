@@ -39,6 +39,7 @@ pub mod formats;
 pub mod io_runtime;
 pub mod keys;
 pub mod launch;
+pub mod spill;
 pub mod storage;
 pub mod types;
 

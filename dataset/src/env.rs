@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
+use strom_core::spill::{ExternalSorter, MemoryManager};
 use strom_core::storage::Location;
 use strom_core::timely::dataflow::Scope;
 use strom_core::timely::dataflow::operators::vec::Broadcast;
@@ -24,10 +25,33 @@ use crate::output::JobOutput;
 pub type Time = u64;
 
 /// State shared by the workers of one process.
-#[derive(Default)]
 pub(crate) struct ProcessContext {
     errors: Mutex<Vec<String>>,
     staging: Mutex<Option<tempfile::TempDir>>,
+    pub(crate) memory: MemoryManager,
+}
+
+impl ProcessContext {
+    fn new(config: &RuntimeConfig) -> Self {
+        ProcessContext {
+            errors: Mutex::new(Vec::new()),
+            staging: Mutex::new(None),
+            memory: MemoryManager::new(
+                config.memory_limit,
+                config.workers,
+                config.spill_dir.clone(),
+            ),
+        }
+    }
+}
+
+/// What a job did besides its output.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobMetrics {
+    /// Spill files written by out-of-core operators in this process.
+    pub spill_files: u64,
+    /// Bytes spilled in this process.
+    pub spilled_bytes: u64,
 }
 
 /// A file a sink has finished writing, to be published when the job succeeds.
@@ -44,9 +68,32 @@ pub(crate) struct WorkerContext {
     /// Folder outputs that are replaced: cleared by worker 0 before anything is published.
     replaced_folders: RefCell<Vec<Location>>,
     next_file: RefCell<usize>,
+    /// Memory consumers registered while this worker built its dataflow.
+    memory_consumers: std::cell::Cell<usize>,
 }
 
 impl WorkerContext {
+    /// Registers an operator that takes managed memory (while building the dataflow).
+    pub(crate) fn register_memory_consumer(&self) {
+        self.memory_consumers.set(self.memory_consumers.get() + 1);
+    }
+
+    /// An external sorter with one consumer's share of the budget (call once running).
+    pub(crate) fn sorter<T, C>(&self, compare: C) -> Result<ExternalSorter<T, C>>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        C: Fn(&T, &T) -> std::cmp::Ordering,
+    {
+        let memory = &self.process.memory;
+        let budget = memory.budget(self.memory_consumers.get());
+        Ok(ExternalSorter::new(
+            compare,
+            budget,
+            memory.spill_dir()?,
+            memory.metrics(),
+        ))
+    }
+
     pub(crate) fn fail(&self, error: &Error) {
         tracing::debug!(%error, "worker records a job failure");
         self.process
@@ -151,11 +198,32 @@ where
     R: JobOutput,
     F: for<'s> Fn(&Env<'s>) -> R + Send + Sync + 'static,
 {
-    let process = Arc::new(ProcessContext::default());
+    execute_with_metrics(config, build).map(|(output, _)| output)
+}
+
+/// As [`execute`], also returning what this process spilled.
+///
+/// # Errors
+/// As [`execute`].
+pub fn execute_with_metrics<R, F>(
+    config: &RuntimeConfig,
+    build: F,
+) -> Result<(Option<R::Output>, JobMetrics)>
+where
+    R: JobOutput,
+    F: for<'s> Fn(&Env<'s>) -> R + Send + Sync + 'static,
+{
+    let process = Arc::new(ProcessContext::new(config));
+    let worker_process = process.clone();
     let worker_config = config.clone();
     let results = launch::execute(config, move |worker| {
-        run_worker(worker, &worker_config, &process, &build)
+        run_worker(worker, &worker_config, &worker_process, &build)
     })?;
+    let spilled = process.memory.metrics();
+    let metrics = JobMetrics {
+        spill_files: spilled.files(),
+        spilled_bytes: spilled.bytes(),
+    };
     let mut driver = None;
     for (i, result) in results.into_iter().enumerate() {
         let output = result?;
@@ -163,7 +231,7 @@ where
             driver = Some(output);
         }
     }
-    Ok(driver)
+    Ok((driver, metrics))
 }
 
 fn run_worker<R: JobOutput, F>(
@@ -181,6 +249,7 @@ where
         staged: RefCell::new(Vec::new()),
         replaced_folders: RefCell::new(Vec::new()),
         next_file: RefCell::new(0),
+        memory_consumers: std::cell::Cell::new(0),
     });
     let output = worker.dataflow_named::<Time, _, _>("strom-job", |scope| {
         build(&Env {

@@ -29,8 +29,11 @@
 //! `partition_by_hash`/`partition_by_range`, `gather`, `sort_partition`, broadcast
 //! variables, and sinks (text, CSV, `collect`, `count`).
 //!
-//! Known limitation: blocking operators hold their state in memory; spilling under a
-//! memory budget is the next step (see `docs/`).
+//! Memory: `sort_partition` and `reduce_group` sort out of core, spilling sorted runs
+//! when their share of the budget (`RuntimeConfig::memory_limit`) is full. Known
+//! limitation: the hash-based operators (aggregate, distinct, hash join, co-group) still
+//! hold their state in memory, and a blocking operator emits its whole result in one
+//! activation (see `docs/`).
 #![warn(missing_docs)]
 
 pub mod aggregate;
@@ -44,7 +47,7 @@ mod sources;
 pub use aggregate as agg;
 pub use aggregate::Aggregator;
 pub use data_set::{Data, DataSet, Key};
-pub use env::{Env, Time, execute};
+pub use env::{Env, JobMetrics, Time, execute, execute_with_metrics};
 pub use operators::group_by::Grouped;
 pub use operators::join::{JoinBuilder, JoinHint};
 pub use operators::sort::Order;

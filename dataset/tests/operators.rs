@@ -539,3 +539,65 @@ fn fold_partition_combines_locally() {
         );
     }
 }
+
+#[test]
+fn sort_and_group_spill_under_a_tiny_budget() {
+    let data = records(20_000, 500, 12);
+    let mut by_value = data.clone();
+    by_value.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut groups: BTreeMap<u64, (usize, i64)> = BTreeMap::new();
+    for &(k, v) in &data {
+        let g = groups.entry(k).or_default();
+        g.0 += 1;
+        g.1 += v;
+    }
+    let expected_groups: Vec<(u64, usize, i64)> =
+        groups.iter().map(|(k, (n, s))| (*k, *n, *s)).collect();
+    for w in [1, 3] {
+        let spill = tempfile::tempdir().unwrap();
+        let config = RuntimeConfig::default()
+            .with_workers(w)
+            .with_memory_limit(64 << 10)
+            .with_spill_dir(spill.path());
+        let d = data.clone();
+        let (outputs, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
+            let input = env.from_collection(d.clone()).rebalance();
+            let sorted = input
+                .gather()
+                .sort_partition_by(|a: &(u64, i64), b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)))
+                .collect();
+            let grouped = input
+                .group_by(|x| x.0)
+                .reduce_group(|k, g| vec![(*k, g.len(), g.iter().map(|x| x.1).sum::<i64>())])
+                .collect();
+            (sorted, grouped)
+        })
+        .unwrap();
+        let (sorted, grouped) = outputs.unwrap();
+        assert_eq!(sorted, by_value, "workers={w}");
+        assert_eq!(sorted_vec(grouped), expected_groups, "workers={w}");
+        assert!(
+            metrics.spill_files > 2 && metrics.spilled_bytes > 0,
+            "{metrics:?}"
+        );
+        assert_eq!(
+            std::fs::read_dir(spill.path()).unwrap().count(),
+            0,
+            "spill files are cleaned up"
+        );
+    }
+    // Without a budget nothing spills.
+    let d = data.clone();
+    let (_, metrics) = strom_dataset::execute_with_metrics(&RuntimeConfig::default(), move |env| {
+        env.from_collection(d.clone())
+            .sort_partition(|x| x.1, Order::Ascending)
+            .count()
+    })
+    .unwrap();
+    assert_eq!(metrics.spill_files, 0);
+}
+
+fn sorted_vec<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
+}

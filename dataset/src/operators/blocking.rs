@@ -85,3 +85,73 @@ where
         }
     })
 }
+
+/// A blocking operator that sorts its input with `compare` out of core (within its share
+/// of the managed memory, spilling sorted runs), then hands the sorted records to
+/// `finish`, whose records are the output. A failed spill fails the job.
+pub(crate) fn sorted_blocking<'s, T, O, P, C, F, I>(
+    env: &crate::env::Env<'s>,
+    stream: StreamVec<'s, Time, T>,
+    pact: P,
+    name: &str,
+    compare: C,
+    finish: F,
+) -> StreamVec<'s, Time, O>
+where
+    T: crate::data_set::Data,
+    O: 'static,
+    P: ParallelizationContract<Time, Vec<T>>,
+    C: Fn(&T, &T) -> std::cmp::Ordering + Clone + 'static,
+    F: FnOnce(Box<dyn Iterator<Item = T>>) -> I + 'static,
+    I: IntoIterator<Item = O>,
+{
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let ctx = env.ctx.clone();
+    ctx.register_memory_consumer();
+    let sorter = Rc::new(RefCell::new(None));
+    let (absorb_sorter, absorb_ctx, absorb_compare) =
+        (sorter.clone(), ctx.clone(), compare.clone());
+    unary_blocking(
+        stream,
+        pact,
+        name,
+        move |data: &mut Vec<T>| {
+            if absorb_ctx.failed() {
+                data.clear();
+                return;
+            }
+            let mut slot = absorb_sorter.borrow_mut();
+            if slot.is_none() {
+                match absorb_ctx.sorter(absorb_compare.clone()) {
+                    Ok(s) => *slot = Some(s),
+                    Err(e) => return absorb_ctx.fail(&e),
+                }
+            }
+            let s = slot.as_mut().expect("sorter was just created");
+            for x in data.drain(..) {
+                if let Err(e) = s.push(x) {
+                    absorb_ctx.fail(&e);
+                    return;
+                }
+            }
+        },
+        move || {
+            let sorted: Box<dyn Iterator<Item = T>> = match sorter.borrow_mut().take() {
+                None => Box::new(std::iter::empty()),
+                Some(s) => match s.finish() {
+                    Ok(sorted) => {
+                        let ctx = ctx.clone();
+                        Box::new(sorted.map_while(move |r| r.map_err(|e| ctx.fail(&e)).ok()))
+                    }
+                    Err(e) => {
+                        ctx.fail(&e);
+                        Box::new(std::iter::empty())
+                    }
+                },
+            };
+            finish(sorted)
+        },
+    )
+}

@@ -12,7 +12,8 @@ use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
 
 use crate::aggregate::Aggregator;
 use crate::data_set::{Data, DataSet, Key};
-use crate::operators::blocking::unary_blocking;
+use crate::operators::blocking::{sorted_blocking, unary_blocking};
+use strom_core::timely::dataflow::operators::vec::Map;
 
 /// A data set grouped by a key function; see [`DataSet::group_by`].
 pub struct Grouped<'scope, T, K, F> {
@@ -134,7 +135,9 @@ where
         ))
     }
 
-    /// Calls `f` once per group with the key and all of the group's records.
+    /// Calls `f` once per group with the key and all of the group's records (in input
+    /// order). Groups are formed by sorting on the key, out of core: only one group at a
+    /// time must fit in memory.
     pub fn reduce_group<I>(
         &self,
         mut f: impl FnMut(&K, Vec<T>) -> I + 'static,
@@ -142,34 +145,33 @@ where
     where
         I: IntoIterator,
         I::Item: Data,
+        I::IntoIter: 'static,
     {
         let (key, route) = (self.key.clone(), self.route());
-        let pact = Exchange::new(move |x: &T| route(&key(x)));
-        let key = self.key.clone();
-        let all = std::rc::Rc::new(std::cell::RefCell::new(Vec::<(K, T)>::new()));
-        let sink = all.clone();
-        self.data.wrap(unary_blocking(
-            self.data.stream.clone(),
-            pact,
+        let keyed = self.data.stream.clone().map(move |x| (key(&x), x));
+        let by_key = |a: &(K, T), b: &(K, T)| a.0.cmp(&b.0);
+        self.data.wrap(sorted_blocking(
+            &self.data.env,
+            keyed,
+            Exchange::new(move |x: &(K, T)| route(&x.0)),
             "ReduceGroup",
-            move |data: &mut Vec<T>| {
-                sink.borrow_mut()
-                    .extend(data.drain(..).map(|x| (key(&x), x)));
-            },
-            move || {
-                // Sort-based grouping: equal keys become adjacent, groups keep input order.
-                let mut all = std::mem::take(&mut *all.borrow_mut());
-                all.sort_by(|a, b| a.0.cmp(&b.0));
-                let mut out = Vec::new();
-                let mut iter = all.into_iter().peekable();
-                while let Some((k, first)) = iter.next() {
-                    let mut group = vec![first];
-                    while let Some((_, x)) = iter.next_if(|(k2, _)| *k2 == k) {
-                        group.push(x);
+            by_key,
+            move |sorted| {
+                let mut sorted = sorted.peekable();
+                let mut current: Option<I::IntoIter> = None;
+                std::iter::from_fn(move || {
+                    loop {
+                        if let Some(item) = current.as_mut().and_then(Iterator::next) {
+                            return Some(item);
+                        }
+                        let (k, first) = sorted.next()?;
+                        let mut group = vec![first];
+                        while let Some((_, x)) = sorted.next_if(|(k2, _)| *k2 == k) {
+                            group.push(x);
+                        }
+                        current = Some(f(&k, group).into_iter());
                     }
-                    out.extend(f(&k, group));
-                }
-                out
+                })
             },
         ))
     }

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use strom_core::timely::dataflow::channels::pact::Pipeline;
 
 use crate::data_set::{Data, DataSet};
-use crate::operators::blocking::unary_blocking;
+use crate::operators::blocking::sorted_blocking;
 
 /// Sort direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +21,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// [`DataSet::partition_by_range`] for a total order.
     pub fn sort_partition<K: Ord>(
         &self,
-        key: impl Fn(&T) -> K + 'static,
+        key: impl Fn(&T) -> K + Clone + 'static,
         order: Order,
     ) -> DataSet<'scope, T> {
         self.sort_partition_by(move |a, b| {
@@ -34,23 +34,19 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         })
     }
 
-    /// Sorts each partition with a comparator (stable), e.g. for several keys.
+    /// Sorts each partition with a comparator (stable), e.g. for several keys. Sorts out
+    /// of core: beyond its share of the managed memory it spills sorted runs and merges.
     pub fn sort_partition_by(
         &self,
-        compare: impl Fn(&T, &T) -> Ordering + 'static,
+        compare: impl Fn(&T, &T) -> Ordering + Clone + 'static,
     ) -> DataSet<'scope, T> {
-        let all = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let sink = all.clone();
-        self.wrap(unary_blocking(
+        self.wrap(sorted_blocking(
+            &self.env,
             self.stream.clone(),
             Pipeline,
             "SortPartition",
-            move |data: &mut Vec<T>| sink.borrow_mut().append(data),
-            move || {
-                let mut all = std::mem::take(&mut *all.borrow_mut());
-                all.sort_by(|a, b| compare(a, b));
-                all
-            },
+            compare,
+            |sorted| sorted,
         ))
     }
 }

@@ -1,0 +1,12 @@
+//! Spilling to disk under a memory budget: the [`MemoryManager`] that hands out budgets,
+//! and the [`ExternalSorter`] (sorted runs, k-way merge) that out-of-core operators sort
+//! with.
+
+mod memory;
+mod sorter;
+
+pub use memory::{MemoryManager, SpillDir, SpillMetrics};
+pub use sorter::{ExternalSorter, Sorted};
+
+/// First bytes of every spill file; the digit is the format version.
+pub(crate) const RUN_MAGIC: &[u8; 8] = b"STRMRUN1";
