@@ -1,12 +1,19 @@
 //! The shape of every blocking operator: absorb all input, then produce once the input
 //! frontier is empty (batch data all carries epoch 0, so the operator can hold the
 //! epoch's capability until then and still produce output for empty inputs).
+//!
+//! Results are emitted in batches of [`EMIT_BATCH`] records per activation; the operator
+//! re-activates itself until its result is exhausted, so downstream operators consume
+//! as it produces and a large (e.g. out-of-core sorted) result never sits in memory whole.
 
 use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::ParallelizationContract;
 use strom_core::timely::dataflow::operators::generic::Operator;
 
 use crate::env::Time;
+
+/// Records a blocking operator emits per activation.
+pub(crate) const EMIT_BATCH: usize = 16 * 1024;
 
 /// Calls `absorb` with every input batch, then `finish` once, whose records are the output.
 pub(crate) fn unary_blocking<'s, T, O, P, A, F, I>(
@@ -23,16 +30,38 @@ where
     A: FnMut(&mut Vec<T>) + 'static,
     F: FnOnce() -> I + 'static,
     I: IntoIterator<Item = O>,
+    I::IntoIter: 'static,
 {
-    stream.unary_frontier(pact, name, move |cap, _info| {
+    let scope = stream.scope();
+    stream.unary_frontier(pact, name, move |cap, info| {
+        let activator = scope.activator_for(info.address);
         let mut cap = Some(cap);
         let mut finish = Some(finish);
+        let mut pending: Option<I::IntoIter> = None;
         move |(input, frontier), output| {
             input.for_each(|_time, data| absorb(data));
             if frontier.frontier().is_empty()
-                && let (Some(cap), Some(finish)) = (cap.take(), finish.take())
+                && cap.is_some()
+                && let Some(finish) = finish.take()
             {
-                output.session(&cap).give_iterator(finish().into_iter());
+                pending = Some(finish().into_iter());
+            }
+            if let (Some(results), Some(c)) = (pending.as_mut(), cap.as_ref()) {
+                let mut session = output.session(c);
+                let mut emitted = 0;
+                for x in results.by_ref() {
+                    session.give(x);
+                    emitted += 1;
+                    if emitted == EMIT_BATCH {
+                        break;
+                    }
+                }
+                drop(session);
+                if emitted == EMIT_BATCH {
+                    activator.activate();
+                } else {
+                    (pending, cap) = (None, None);
+                }
             }
         }
     })
@@ -104,6 +133,7 @@ where
     C: Fn(&T, &T) -> std::cmp::Ordering + Clone + 'static,
     F: FnOnce(Box<dyn Iterator<Item = T>>) -> I + 'static,
     I: IntoIterator<Item = O>,
+    I::IntoIter: 'static,
 {
     use std::cell::RefCell;
     use std::rc::Rc;

@@ -35,6 +35,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     where
         I: IntoIterator,
         I::Item: Data,
+        I::IntoIter: 'static,
     {
         let all = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let sink = all.clone();
@@ -60,6 +61,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         A: 'static,
         I: IntoIterator,
         I::Item: Data,
+        I::IntoIter: 'static,
     {
         let acc = std::rc::Rc::new(std::cell::RefCell::new(Some(init())));
         let sink = acc.clone();
