@@ -78,14 +78,31 @@ impl WorkerContext {
         self.memory_consumers.set(self.memory_consumers.get() + 1);
     }
 
+    /// One memory consumer's share of the budget (call once running).
+    pub(crate) fn budget(&self) -> u64 {
+        self.process.memory.budget(self.memory_consumers.get())
+    }
+
     /// An external sorter with one consumer's share of the budget (call once running).
     pub(crate) fn sorter<T, C>(&self, compare: C) -> Result<ExternalSorter<T, C>>
     where
         T: serde::Serialize + serde::de::DeserializeOwned,
         C: Fn(&T, &T) -> std::cmp::Ordering,
     {
+        self.sorter_with_budget(compare, self.budget())
+    }
+
+    /// An external sorter with the given budget, spilling into the job's spill folder.
+    pub(crate) fn sorter_with_budget<T, C>(
+        &self,
+        compare: C,
+        budget: u64,
+    ) -> Result<ExternalSorter<T, C>>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        C: Fn(&T, &T) -> std::cmp::Ordering,
+    {
         let memory = &self.process.memory;
-        let budget = memory.budget(self.memory_consumers.get());
         Ok(ExternalSorter::new(
             compare,
             budget,

@@ -601,3 +601,54 @@ fn sorted_vec<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
 }
+
+#[test]
+fn hash_operators_spill_under_a_tiny_budget() {
+    let data = records(30_000, 8_000, 13);
+    let mut sums: BTreeMap<u64, (i64, u64)> = BTreeMap::new();
+    for &(k, v) in &data {
+        let e = sums.entry(k).or_default();
+        e.0 += v;
+        e.1 += 1;
+    }
+    let expected_agg: Vec<(u64, (i64, u64))> = sums.iter().map(|(k, v)| (*k, *v)).collect();
+    let expected_reduce: Vec<(u64, i64)> = sums.iter().map(|(k, v)| (*k, v.0)).collect();
+    let expected_distinct: Vec<u64> = sums.keys().copied().collect();
+    for w in [1, 2] {
+        let spill = tempfile::tempdir().unwrap();
+        let config = RuntimeConfig::default()
+            .with_workers(w)
+            .with_memory_limit(96 << 10)
+            .with_spill_dir(spill.path());
+        let d = data.clone();
+        let (outputs, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
+            let input = env.from_collection(d.clone()).rebalance();
+            (
+                input
+                    .group_by(|x| x.0)
+                    .aggregate((agg::sum(|x: &(u64, i64)| x.1), agg::count()))
+                    .collect(),
+                input
+                    .group_by(|x| x.0)
+                    .reduce(|a, b| (a.0, a.1 + b.1))
+                    .collect(),
+                input.map(|x| x.0).distinct().collect(),
+            )
+        })
+        .unwrap();
+        let (aggregated, reduced, distinct) = outputs.unwrap();
+        assert_eq!(
+            sorted_vec(aggregated),
+            expected_agg,
+            "aggregate, workers={w}"
+        );
+        assert_eq!(sorted_vec(reduced), expected_reduce, "reduce, workers={w}");
+        assert_eq!(
+            sorted_vec(distinct),
+            expected_distinct,
+            "distinct, workers={w}"
+        );
+        assert!(metrics.spill_files > 3, "{metrics:?}");
+        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+    }
+}

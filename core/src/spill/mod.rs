@@ -6,7 +6,7 @@ mod memory;
 mod sorter;
 
 pub use memory::{MemoryManager, SpillDir, SpillMetrics};
-pub use sorter::{ExternalSorter, Sorted};
+pub use sorter::{ExternalSorter, Sorted, footprint};
 
 /// First bytes of every spill file; the digit is the format version.
 pub(crate) const RUN_MAGIC: &[u8; 8] = b"STRMRUN1";

@@ -40,8 +40,8 @@ impl Drop for Run {
 }
 
 /// The estimated memory a record takes: its inline size plus its serialized size (a
-/// stand-in for its heap data).
-fn footprint<T: Serialize>(x: &T) -> u64 {
+/// stand-in for its heap data). Used to account buffered records against a budget.
+pub fn footprint<T: Serialize>(x: &T) -> u64 {
     std::mem::size_of::<T>() as u64 + bincode::serialized_size(x).unwrap_or(0)
 }
 
@@ -79,6 +79,19 @@ where
     /// Runs written so far.
     pub fn runs(&self) -> usize {
         self.runs.len()
+    }
+
+    /// Writes the buffered records as a run now (for callers that account memory
+    /// themselves and hand over a full table at once).
+    ///
+    /// # Errors
+    /// When the run cannot be written.
+    pub fn spill_now(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            Ok(())
+        } else {
+            self.spill()
+        }
     }
 
     fn spill(&mut self) -> Result<()> {

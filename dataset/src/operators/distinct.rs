@@ -1,14 +1,11 @@
 //! `distinct` and `distinct_by`: one record per value (or key), deduplicated before and
-//! after the exchange.
-
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+//! after the exchange, within the managed memory budget (spilling beyond it).
 
 use strom_core::keys::worker_for_key;
 use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
 
 use crate::data_set::{Data, DataSet, Key};
-use crate::operators::blocking::unary_blocking;
+use crate::operators::spilling_map::keyed_blocking;
 
 impl<'scope, T: Data> DataSet<'scope, T> {
     /// One record per distinct key: the first one seen (which one is unspecified across
@@ -18,9 +15,10 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         key: impl Fn(&T) -> K + Clone + 'static,
     ) -> DataSet<'scope, T> {
         let (groups, peers) = (self.env.config().key_groups, self.env.peers());
-        let local = dedupe(self.stream.clone(), Pipeline, key.clone());
+        let local = dedupe(&self.env, self.stream.clone(), Pipeline, key.clone());
         let route_key = key.clone();
         self.wrap(dedupe(
+            &self.env,
             local,
             Exchange::new(move |x: &T| worker_for_key(&route_key(x), groups, peers) as u64),
             key,
@@ -36,6 +34,7 @@ impl<'scope, T: Key> DataSet<'scope, T> {
 }
 
 fn dedupe<'s, T: Data, K: Key, P>(
+    env: &crate::env::Env<'s>,
     stream: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>,
     pact: P,
     key: impl Fn(&T) -> K + 'static,
@@ -46,20 +45,13 @@ where
             Vec<T>,
         >,
 {
-    let seen = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, T>::new()));
-    let sink = seen.clone();
-    unary_blocking(
+    keyed_blocking(
+        env,
         stream,
         pact,
         "Distinct",
-        move |data: &mut Vec<T>| {
-            let mut seen = sink.borrow_mut();
-            for x in data.drain(..) {
-                if let Entry::Vacant(v) = seen.entry(key(&x)) {
-                    v.insert(x);
-                }
-            }
-        },
-        move || std::mem::take(&mut *seen.borrow_mut()).into_values(),
+        move |table, ctx, x: T| table.upsert(ctx, key(&x), || x, |_| ()),
+        |_first: &mut T, _later: T| (),
+        |_k: K, x: T| x,
     )
 }

@@ -3,8 +3,9 @@
 //!
 //! Combinable functions (`reduce`, `aggregate`, `min_by`, `max_by`) pre-aggregate on
 //! every worker before the exchange, so only one partial value per key and worker moves.
+//! Their hash tables, and `reduce_group`'s sort, stay within the managed memory budget
+//! and spill to disk beyond it.
 
-use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use strom_core::keys::worker_for_key;
@@ -12,7 +13,8 @@ use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
 
 use crate::aggregate::Aggregator;
 use crate::data_set::{Data, DataSet, Key};
-use crate::operators::blocking::{sorted_blocking, unary_blocking};
+use crate::operators::blocking::sorted_blocking;
+use crate::operators::spilling_map::keyed_blocking;
 use strom_core::timely::dataflow::operators::vec::Map;
 
 /// A data set grouped by a key function; see [`DataSet::group_by`].
@@ -70,68 +72,83 @@ where
     }
 
     /// Combines the records of each group pairwise with `f` (associative, commutative).
+    /// Pre-combines on each worker before the exchange; both steps stay within their
+    /// share of the managed memory, spilling when it is full.
     pub fn reduce(&self, f: impl Fn(T, T) -> T + Clone + 'static) -> DataSet<'scope, T> {
-        let key = self.key.clone();
-        let combine = move |map: &mut HashMap<K, T>, x: T| {
-            let k = key(&x);
-            match map.remove(&k) {
-                Some(prev) => map.insert(k, f(prev, x)),
-                None => map.insert(k, x),
-            };
+        let env = &self.data.env;
+        let fold = |f: &dyn Fn(T, T) -> T, slot: &mut Option<T>, x: T| {
+            *slot = Some(match slot.take() {
+                Some(prev) => f(prev, x),
+                None => x,
+            });
         };
-        let local = keyed_fold(
+        let (key, f1, f2) = (self.key.clone(), f.clone(), f.clone());
+        let local = keyed_blocking(
+            env,
             self.data.stream.clone(),
             Pipeline,
             "Combine",
-            combine.clone(),
+            move |table, ctx, x: T| table.upsert(ctx, key(&x), || None, |slot| fold(&f1, slot, x)),
+            move |a, b: Option<T>| {
+                if let Some(b) = b {
+                    fold(&f2, a, b)
+                }
+            },
+            |k: K, v: Option<T>| (k, v.expect("every entry holds a record")),
         );
-        let (key, route) = (self.key.clone(), self.route());
-        let pact = Exchange::new(move |x: &T| route(&key(x)));
-        self.data.wrap(keyed_fold(local, pact, "Reduce", combine))
+        let route = self.route();
+        let (f1, f2) = (f.clone(), f);
+        self.data.wrap(keyed_blocking(
+            env,
+            local,
+            Exchange::new(move |(k, _): &(K, T)| route(k)),
+            "Reduce",
+            move |table, ctx, (k, x): (K, T)| {
+                table.upsert(ctx, k, || None, |slot| fold(&f1, slot, x))
+            },
+            move |a, b: Option<T>| {
+                if let Some(b) = b {
+                    fold(&f2, a, b)
+                }
+            },
+            |_k: K, v: Option<T>| v.expect("every entry holds a record"),
+        ))
     }
 
-    /// Aggregates each group, giving `(key, result)`.
+    /// Aggregates each group, giving `(key, result)`. Pre-aggregates on each worker
+    /// before the exchange; both steps stay within their share of the managed memory,
+    /// spilling when it is full.
     pub fn aggregate<A: Aggregator<T>>(&self, aggregator: A) -> DataSet<'scope, (K, A::Out)> {
-        let key = self.key.clone();
-        let agg = aggregator.clone();
-        let partial = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, A::Acc>::new()));
-        let sink = partial.clone();
-        let local = unary_blocking(
+        let env = &self.data.env;
+        let (key, add, init, merge) = (
+            self.key.clone(),
+            aggregator.clone(),
+            aggregator.clone(),
+            aggregator.clone(),
+        );
+        let local = keyed_blocking(
+            env,
             self.data.stream.clone(),
             Pipeline,
             "PreAggregate",
-            move |data: &mut Vec<T>| {
-                let mut map = sink.borrow_mut();
-                for x in data.drain(..) {
-                    agg.add(map.entry(key(&x)).or_insert_with(|| agg.init()), &x);
-                }
+            move |table, ctx, x: T| {
+                table.upsert(ctx, key(&x), || init.init(), |acc| add.add(acc, &x))
             },
-            move || std::mem::take(&mut *partial.borrow_mut()),
+            move |a, b| merge.merge(a, b),
+            |k: K, acc: A::Acc| (k, acc),
         );
         let route = self.route();
-        let agg = aggregator.clone();
-        let merged = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, A::Acc>::new()));
-        let sink = merged.clone();
-        self.data.wrap(unary_blocking(
+        let (init, merge1, merge2) = (aggregator.clone(), aggregator.clone(), aggregator.clone());
+        self.data.wrap(keyed_blocking(
+            env,
             local,
             Exchange::new(move |(k, _): &(K, A::Acc)| route(k)),
             "Aggregate",
-            move |data: &mut Vec<(K, A::Acc)>| {
-                let mut map = sink.borrow_mut();
-                for (k, acc) in data.drain(..) {
-                    match map.get_mut(&k) {
-                        Some(prev) => agg.merge(prev, acc),
-                        None => {
-                            map.insert(k, acc);
-                        }
-                    }
-                }
+            move |table, ctx, (k, acc): (K, A::Acc)| {
+                table.upsert(ctx, k, || init.init(), |prev| merge1.merge(prev, acc))
             },
-            move || {
-                let map = std::mem::take(&mut *merged.borrow_mut());
-                map.into_iter()
-                    .map(move |(k, acc)| (k, aggregator.finish(acc)))
-            },
+            move |a, b| merge2.merge(a, b),
+            move |k: K, acc: A::Acc| (k, aggregator.finish(acc)),
         ))
     }
 
@@ -193,33 +210,4 @@ where
             group
         })
     }
-}
-
-/// Folds records into a map by key with `fold`, emitting the map's values at the end.
-fn keyed_fold<'s, T: Data, K: Key, P>(
-    stream: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>,
-    pact: P,
-    name: &str,
-    fold: impl Fn(&mut HashMap<K, T>, T) + 'static,
-) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>
-where
-    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
-            crate::env::Time,
-            Vec<T>,
-        >,
-{
-    let map = std::rc::Rc::new(std::cell::RefCell::new(HashMap::new()));
-    let sink = map.clone();
-    unary_blocking(
-        stream,
-        pact,
-        name,
-        move |data: &mut Vec<T>| {
-            let mut map = sink.borrow_mut();
-            for x in data.drain(..) {
-                fold(&mut map, x);
-            }
-        },
-        move || std::mem::take(&mut *map.borrow_mut()).into_values(),
-    )
 }

@@ -11,4 +11,5 @@ pub mod group_by;
 pub mod join;
 pub mod partition;
 pub mod sort;
+pub(crate) mod spilling_map;
 pub mod transform;
