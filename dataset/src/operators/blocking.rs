@@ -88,11 +88,15 @@ where
     A2: FnMut(&mut Vec<T2>) + 'static,
     F: FnOnce(&mut Vec<O>) -> I + 'static,
     I: IntoIterator<Item = O>,
+    I::IntoIter: 'static,
 {
-    first.binary_frontier(second, pacts.0, pacts.1, name, move |cap, _info| {
+    let scope = first.scope();
+    first.binary_frontier(second, pacts.0, pacts.1, name, move |cap, info| {
+        let activator = scope.activator_for(info.address);
         let mut cap = Some(cap);
         let mut finish = Some(finish);
         let mut produced = Vec::new();
+        let mut pending: Option<I::IntoIter> = None;
         move |(input1, frontier1), (input2, frontier2), output| {
             input2.for_each(|_time, data| absorb_second(data));
             let second_done = frontier2.frontier().is_empty();
@@ -104,12 +108,31 @@ where
             }
             if second_done
                 && frontier1.frontier().is_empty()
-                && let (Some(cap), Some(finish)) = (cap.take(), finish.take())
+                && cap.is_some()
+                && let Some(finish) = finish.take()
             {
                 let rest = finish(&mut produced);
-                let mut session = output.session(&cap);
-                session.give_iterator(produced.drain(..));
-                session.give_iterator(rest.into_iter());
+                if let Some(c) = cap.as_ref() {
+                    output.session(c).give_iterator(produced.drain(..));
+                }
+                pending = Some(rest.into_iter());
+            }
+            if let (Some(results), Some(c)) = (pending.as_mut(), cap.as_ref()) {
+                let mut session = output.session(c);
+                let mut emitted = 0;
+                for x in results.by_ref() {
+                    session.give(x);
+                    emitted += 1;
+                    if emitted == EMIT_BATCH {
+                        break;
+                    }
+                }
+                drop(session);
+                if emitted == EMIT_BATCH {
+                    activator.activate();
+                } else {
+                    (pending, cap) = (None, None);
+                }
             }
         }
     })

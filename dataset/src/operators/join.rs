@@ -29,7 +29,9 @@ use strom_core::timely::dataflow::operators::vec::Broadcast;
 use crate::data_set::{Data, DataSet, Key};
 use crate::operators::blocking::binary_blocking;
 
-/// How a join runs. The default, `Auto`, is `RepartitionHash`.
+/// How a join runs. The default, `Auto`, is `RepartitionSortMerge` when the job has a
+/// memory budget (it sorts out of core) and `RepartitionHash` otherwise (the hash table
+/// is held in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum JoinHint {
     /// Let Strom choose.
@@ -183,9 +185,12 @@ where
         let env = self.left.env.clone();
         let (groups, peers) = (env.config().key_groups, env.peers());
         // A broadcast side cannot keep its unmatched records: every worker would emit them.
+        // Under a memory budget, `Auto` sorts and merges (out of core); otherwise it hashes.
+        let bounded = env.config().memory_limit.is_some();
         let hint = match self.hint {
             JoinHint::BroadcastHashFirst if kind.keeps_left() => JoinHint::RepartitionHash,
             JoinHint::BroadcastHashSecond if kind.keeps_right() => JoinHint::RepartitionHash,
+            JoinHint::Auto if bounded => JoinHint::RepartitionSortMerge,
             JoinHint::Auto => JoinHint::RepartitionHash,
             h => h,
         };
@@ -195,25 +200,16 @@ where
         let by_right = move |x: &R| worker_for_key(&rk(x), groups, peers) as u64;
         let (lk, rk) = (self.left_key, self.right_key);
         let stream = match hint {
-            JoinHint::RepartitionSortMerge => {
-                let left = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-                let right = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-                let (lsink, rsink) = (left.clone(), right.clone());
-                let mut f = f;
-                binary_blocking(
-                    ls,
-                    rs,
-                    (Exchange::new(by_left), Exchange::new(by_right)),
-                    "SortMergeJoin",
-                    move |d: &mut Vec<L>, _, _| lsink.borrow_mut().append(d),
-                    move |d: &mut Vec<R>| rsink.borrow_mut().append(d),
-                    move |_| {
-                        let left = std::mem::take(&mut *left.borrow_mut());
-                        let right = std::mem::take(&mut *right.borrow_mut());
-                        sort_merge(left, right, &lk, &rk, kind, &mut f)
-                    },
-                )
-            }
+            JoinHint::RepartitionSortMerge => sort_merge_join(
+                &env,
+                ls,
+                rs,
+                (Exchange::new(by_left), Exchange::new(by_right)),
+                lk,
+                rk,
+                kind,
+                f,
+            ),
             JoinHint::BroadcastHashFirst => {
                 // Build on the (broadcast) left input: run the join mirrored.
                 let mut f = f;
@@ -408,51 +404,144 @@ where
     )
 }
 
-/// Sort-merge join of two complete partitions.
-fn sort_merge<L, R, K: Key, O>(
-    mut left: Vec<L>,
-    mut right: Vec<R>,
-    lk: &impl Fn(&L) -> K,
-    rk: &impl Fn(&R) -> K,
+type Keyed<K, V> = (K, V);
+
+/// Sort-merge join: both inputs are sorted by key out of core (each within its share of
+/// the managed memory), then merged lazily. Only one key's right-side records are held
+/// in memory at a time.
+#[allow(clippy::too_many_arguments)]
+fn sort_merge_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
+    env: &crate::env::Env<'s>,
+    left: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, L>,
+    right: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, R>,
+    pacts: (P1, P2),
+    lk: impl Fn(&L) -> K + 'static,
+    rk: impl Fn(&R) -> K + 'static,
     kind: Kind,
-    f: &mut impl FnMut(Option<&L>, Option<&R>) -> O,
-) -> Vec<O> {
-    left.sort_by_cached_key(lk);
-    right.sort_by_cached_key(rk);
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < left.len() || j < right.len() {
-        let order = match (left.get(i), right.get(j)) {
-            (Some(l), Some(r)) => lk(l).cmp(&rk(r)),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
-        };
-        match order {
-            std::cmp::Ordering::Less => {
-                if kind.keeps_left() {
-                    out.push(f(Some(&left[i]), None));
-                }
-                i += 1;
+    mut f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
+where
+    P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<L>,
+        >,
+    P2: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<R>,
+        >,
+{
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+
+    use strom_core::spill::ExternalSorter;
+
+    type ByKey<K, V> = fn(&Keyed<K, V>, &Keyed<K, V>) -> std::cmp::Ordering;
+    let ctx = env.ctx.clone();
+    ctx.register_memory_consumer();
+    ctx.register_memory_consumer();
+    let lsorter: Rc<RefCell<Option<ExternalSorter<Keyed<K, L>, ByKey<K, L>>>>> =
+        Rc::new(RefCell::new(None));
+    let rsorter: Rc<RefCell<Option<ExternalSorter<Keyed<K, R>, ByKey<K, R>>>>> =
+        Rc::new(RefCell::new(None));
+    let (lsink, rsink) = (lsorter.clone(), rsorter.clone());
+    let (lctx, rctx) = (ctx.clone(), ctx.clone());
+    fn absorb<K: Key, V: Data>(
+        ctx: &crate::env::WorkerContext,
+        slot: &RefCell<Option<ExternalSorter<Keyed<K, V>, ByKey<K, V>>>>,
+        data: &mut Vec<V>,
+        key: &impl Fn(&V) -> K,
+    ) {
+        if ctx.failed() {
+            return data.clear();
+        }
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            let by_key: ByKey<K, V> = |a, b| a.0.cmp(&b.0);
+            match ctx.sorter(by_key) {
+                Ok(s) => *slot = Some(s),
+                Err(e) => return ctx.fail(&e),
             }
-            std::cmp::Ordering::Greater => {
-                if kind.keeps_right() {
-                    out.push(f(None, Some(&right[j])));
-                }
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                let k = lk(&left[i]);
-                let i_end = i + left[i..].iter().take_while(|l| lk(l) == k).count();
-                let j_end = j + right[j..].iter().take_while(|r| rk(r) == k).count();
-                for l in &left[i..i_end] {
-                    for r in &right[j..j_end] {
-                        out.push(f(Some(l), Some(r)));
-                    }
-                }
-                i = i_end;
-                j = j_end;
+        }
+        let sorter = slot.as_mut().expect("sorter was just created");
+        for x in data.drain(..) {
+            if let Err(e) = sorter.push((key(&x), x)) {
+                return ctx.fail(&e);
             }
         }
     }
-    out
+    fn sorted<K: Key, V: Data>(
+        ctx: &Rc<crate::env::WorkerContext>,
+        slot: &RefCell<Option<ExternalSorter<Keyed<K, V>, ByKey<K, V>>>>,
+    ) -> std::iter::Peekable<Box<dyn Iterator<Item = Keyed<K, V>>>> {
+        let it: Box<dyn Iterator<Item = Keyed<K, V>>> =
+            match slot.borrow_mut().take().map(ExternalSorter::finish) {
+                Some(Ok(s)) => {
+                    let ctx = ctx.clone();
+                    Box::new(s.map_while(move |r| r.map_err(|e| ctx.fail(&e)).ok()))
+                }
+                Some(Err(e)) => {
+                    ctx.fail(&e);
+                    Box::new(std::iter::empty())
+                }
+                None => Box::new(std::iter::empty()),
+            };
+        it.peekable()
+    }
+    binary_blocking(
+        left,
+        right,
+        pacts,
+        "SortMergeJoin",
+        move |d: &mut Vec<L>, _, _| absorb(&lctx, &lsink, d, &lk),
+        move |d: &mut Vec<R>| absorb(&rctx, &rsink, d, &rk),
+        move |_| {
+            let (mut left, mut right) = (sorted(&ctx, &lsorter), sorted(&ctx, &rsorter));
+            let mut out: VecDeque<O> = VecDeque::new();
+            let mut group: Option<(K, Vec<R>)> = None;
+            std::iter::from_fn(move || {
+                loop {
+                    if let Some(o) = out.pop_front() {
+                        return Some(o);
+                    }
+                    if let Some((gk, rs)) = &group {
+                        if let Some((_, l)) = left.next_if(|(k, _)| k == gk) {
+                            out.extend(rs.iter().map(|r| f(Some(&l), Some(r))));
+                        } else {
+                            group = None;
+                        }
+                        continue;
+                    }
+                    let order = match (left.peek(), right.peek()) {
+                        (None, None) => return None,
+                        (Some((a, _)), Some((b, _))) => a.cmp(b),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                    };
+                    match order {
+                        std::cmp::Ordering::Less => {
+                            let (_, l) = left.next().expect("peeked");
+                            if kind.keeps_left() {
+                                out.push_back(f(Some(&l), None));
+                            }
+                        }
+                        std::cmp::Ordering::Greater => {
+                            let (_, r) = right.next().expect("peeked");
+                            if kind.keeps_right() {
+                                out.push_back(f(None, Some(&r)));
+                            }
+                        }
+                        std::cmp::Ordering::Equal => {
+                            let (k, first) = right.next().expect("peeked");
+                            let mut rs = vec![first];
+                            while let Some((_, r)) = right.next_if(|(k2, _)| *k2 == k) {
+                                rs.push(r);
+                            }
+                            group = Some((k, rs));
+                        }
+                    }
+                }
+            })
+        },
+    )
 }
