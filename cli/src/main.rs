@@ -18,6 +18,9 @@ Examples:
   strom run wordcount --input ./books/ --output counts.csv --workers 4
   strom run wordcount --input s3://bucket/text/*.txt --processes 2 --workers 2
   strom run tpch --query 3 --data ./tpch-sf1 --output q3.csv
+  strom run teragen --rows 20000000 --output ./tera-in/
+  strom run terasort --input ./tera-in/ --output ./tera-out/ --memory 128MB
+  strom run teravalidate --input ./tera-out/
   strom run tpch --query 1 --data ./tpch-sf1 --hosts hosts.txt --process-index 0
   strom jobs";
 
@@ -58,6 +61,12 @@ enum Job {
     Wordcount(jobs::wordcount::WordCountArgs),
     /// Runs a TPC-H query over Parquet tables.
     Tpch(jobs::tpch::TpchArgs),
+    /// Generates TeraSort input.
+    Teragen(jobs::terasort::TeraGenArgs),
+    /// Sorts TeraSort input by key, out of core.
+    Terasort(jobs::terasort::TeraSortArgs),
+    /// Checks TeraSort output.
+    Teravalidate(jobs::terasort::TeraValidateArgs),
 }
 
 fn init_logging(format: LogFormat) {
@@ -101,6 +110,9 @@ fn run(cli: Cli) -> Result<()> {
             match job {
                 Job::Wordcount(args) => jobs::wordcount::run(&config, &args),
                 Job::Tpch(args) => jobs::tpch::run(&config, &args),
+                Job::Teragen(args) => jobs::terasort::generate(&config, &args),
+                Job::Terasort(args) => jobs::terasort::sort(&config, &args),
+                Job::Teravalidate(args) => jobs::terasort::validate(&args),
             }
         }
     }

@@ -92,6 +92,19 @@ impl WorkerContext {
         self.sorter_with_budget(compare, self.budget())
     }
 
+    /// A spilling queue with one consumer's share of the budget (call once running).
+    pub(crate) fn spill_queue<T>(&self) -> Result<strom_core::spill::SpillQueue<T>>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let memory = &self.process.memory;
+        Ok(strom_core::spill::SpillQueue::new(
+            self.budget(),
+            memory.spill_dir()?,
+            memory.metrics(),
+        ))
+    }
+
     /// An external sorter with the given budget, spilling into the job's spill folder.
     pub(crate) fn sorter_with_budget<T, C>(
         &self,

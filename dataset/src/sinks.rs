@@ -1,5 +1,5 @@
-//! Sinks: `collect` and `count` to the driver; text, CSV and Parquet files through
-//! object_store.
+//! Sinks: `collect` and `count` to the driver; text, CSV, Parquet and raw binary files
+//! through object_store.
 //!
 //! A file URL ending in `/` is a folder: every worker writes `part-NNNNN.<ext>` (Flink's
 //! layout at parallelism above one), and the folder's old contents are replaced. Any other
@@ -67,6 +67,21 @@ impl<T: serde::Serialize> RecordWriter<T> for CsvWriter {
     }
     fn finish(self) -> Result<()> {
         self.out
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
+            .map_err(Error::from)
+    }
+}
+
+struct BytesWriter(FileWriter);
+
+impl<T: AsRef<[u8]>> RecordWriter<T> for BytesWriter {
+    fn write(&mut self, record: &T) -> Result<()> {
+        self.0.write_all(record.as_ref()).map_err(Error::from)
+    }
+    fn finish(self) -> Result<()> {
+        self.0
             .into_inner()
             .map_err(|e| e.into_error())?
             .sync_all()
@@ -147,6 +162,15 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                 row: Vec::new(),
             })
         });
+    }
+
+    /// Writes the records' bytes back to back, with no separators (binary records such
+    /// as TeraSort's; part files are named `part-NNNNN` without an extension).
+    pub fn write_bytes(&self, url: &str)
+    where
+        T: AsRef<[u8]>,
+    {
+        self.file_sink(url, "", |file| Ok(BytesWriter(file)));
     }
 
     /// Writes a Parquet file (or one per worker for a folder URL): one column per struct

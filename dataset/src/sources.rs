@@ -14,7 +14,7 @@ use strom_core::formats::lines::{
     LineSplit, SplitBytes, fetch_split, pieces, plan_splits, split_size_for,
 };
 use strom_core::formats::parquet::{self as pq, ParquetChunk};
-use strom_core::formats::{CsvOptions, ParquetOptions, text};
+use strom_core::formats::{CsvOptions, ParquetOptions, fixed, text};
 use strom_core::storage::list_files;
 use strom_core::timely::dataflow::operators::ToStream;
 use strom_core::timely::dataflow::operators::generic::operator::source;
@@ -112,6 +112,46 @@ impl<'scope> Env<'scope> {
             },
             move |(split, header, bytes): Chunk, out| {
                 options.decode(&split, header.as_ref(), &bytes, out)
+            },
+        )
+    }
+
+    /// The fixed-length binary records (`record_len` bytes each, e.g. TeraSort's 100) of
+    /// the file(s) at `url`. A file whose size is not a multiple of `record_len` fails
+    /// the job, naming it.
+    pub fn read_fixed(&self, url: &str, record_len: usize) -> DataSet<'scope, Vec<u8>> {
+        let (url, index, peers) = (url.to_string(), self.index(), self.peers());
+        let split_size = self.config().split_size;
+        let len = record_len.max(1) as u64;
+        self.chunk_source(
+            "ReadFixed",
+            move |tx: &ChunkSender<SplitBytes>| {
+                let run = || -> Result<()> {
+                    let files = list_files(&url)?;
+                    let size = split_size_for(&files, peers, split_size);
+                    for split in fixed::plan_splits(&files, len, size)?
+                        .iter()
+                        .skip(index)
+                        .step_by(peers)
+                    {
+                        let mut open = true;
+                        fixed::read_split(split, len, PIECE_BYTES as u64, &mut |piece| {
+                            open = tx.send(Ok(piece));
+                            open
+                        })?;
+                        if !open {
+                            break;
+                        }
+                    }
+                    Ok(())
+                };
+                if let Err(e) = run() {
+                    tx.send(Err(e));
+                }
+            },
+            move |piece: SplitBytes, out| {
+                out.extend(piece.bytes.chunks_exact(len as usize).map(<[u8]>::to_vec));
+                Ok(())
             },
         )
     }

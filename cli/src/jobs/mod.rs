@@ -1,5 +1,6 @@
 //! The built-in jobs of `strom run`.
 
+pub mod terasort;
 pub mod tpch;
 pub mod wordcount;
 

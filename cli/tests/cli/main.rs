@@ -4,5 +4,6 @@ mod errors;
 mod http;
 mod s3;
 mod support;
+mod terasort;
 mod tpch;
 mod wordcount;

@@ -12,6 +12,7 @@
 pub mod arrow_de;
 pub mod arrow_ser;
 pub mod csv;
+pub mod fixed;
 pub mod lines;
 pub mod parquet;
 pub mod schema;

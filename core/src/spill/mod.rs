@@ -3,9 +3,11 @@
 //! with.
 
 mod memory;
+mod queue;
 mod sorter;
 
 pub use memory::{MemoryManager, SpillDir, SpillMetrics};
+pub use queue::SpillQueue;
 pub use sorter::{ExternalSorter, Sorted, footprint};
 
 /// First bytes of every spill file; the digit is the format version.

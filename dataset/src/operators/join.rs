@@ -437,18 +437,17 @@ where
     use strom_core::spill::ExternalSorter;
 
     type ByKey<K, V> = fn(&Keyed<K, V>, &Keyed<K, V>) -> std::cmp::Ordering;
+    type Slot<K, V> = RefCell<Option<ExternalSorter<Keyed<K, V>, ByKey<K, V>>>>;
     let ctx = env.ctx.clone();
     ctx.register_memory_consumer();
     ctx.register_memory_consumer();
-    let lsorter: Rc<RefCell<Option<ExternalSorter<Keyed<K, L>, ByKey<K, L>>>>> =
-        Rc::new(RefCell::new(None));
-    let rsorter: Rc<RefCell<Option<ExternalSorter<Keyed<K, R>, ByKey<K, R>>>>> =
-        Rc::new(RefCell::new(None));
+    let lsorter: Rc<Slot<K, L>> = Rc::new(RefCell::new(None));
+    let rsorter: Rc<Slot<K, R>> = Rc::new(RefCell::new(None));
     let (lsink, rsink) = (lsorter.clone(), rsorter.clone());
     let (lctx, rctx) = (ctx.clone(), ctx.clone());
     fn absorb<K: Key, V: Data>(
         ctx: &crate::env::WorkerContext,
-        slot: &RefCell<Option<ExternalSorter<Keyed<K, V>, ByKey<K, V>>>>,
+        slot: &Slot<K, V>,
         data: &mut Vec<V>,
         key: &impl Fn(&V) -> K,
     ) {
@@ -472,7 +471,7 @@ where
     }
     fn sorted<K: Key, V: Data>(
         ctx: &Rc<crate::env::WorkerContext>,
-        slot: &RefCell<Option<ExternalSorter<Keyed<K, V>, ByKey<K, V>>>>,
+        slot: &Slot<K, V>,
     ) -> std::iter::Peekable<Box<dyn Iterator<Item = Keyed<K, V>>>> {
         let it: Box<dyn Iterator<Item = Keyed<K, V>>> =
             match slot.borrow_mut().take().map(ExternalSorter::finish) {

@@ -42,7 +42,9 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     }
 
     /// Range-partitions by `key`: worker `i` gets keys no greater than those of worker
-    /// `i + 1`. Boundaries come from a sample of the keys (as Flink's `partitionByRange`).
+    /// `i + 1`. Boundaries come from a sample of the keys (as Flink's `partitionByRange`);
+    /// records that arrive before the boundaries are known wait in a queue that spills
+    /// beyond its share of the managed memory.
     pub fn partition_by_range<K: Key>(
         &self,
         key: impl Fn(&T) -> K + Clone + 'static,
@@ -78,19 +80,24 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             move || std::mem::take(&mut *taken.borrow_mut()),
         )
         .broadcast();
+        // Records wait in a spilling queue until the boundaries are known.
+        let ctx = self.env.ctx.clone();
+        ctx.register_memory_consumer();
+        let scope = self.env.scope;
         let routed = self.stream.clone().binary_frontier(
             samples,
             Pipeline,
             Pipeline,
             "RangeRoute",
-            move |cap, _| {
+            move |cap, info| {
+                let activator = scope.activator_for(info.address);
                 let mut cap = Some(cap);
-                let mut stash: Vec<T> = Vec::new();
+                let mut waiting: Option<strom_core::spill::SpillQueue<T>> = None;
+                let mut replay: Option<Box<dyn Iterator<Item = strom_core::Result<T>>>> = None;
                 let mut all_samples: Vec<K> = Vec::new();
                 let mut bounds: Option<Vec<K>> = None;
                 move |(data, data_frontier), (sample_in, sample_frontier), output| {
                     sample_in.for_each(|_, s| all_samples.append(s));
-                    data.for_each(|_, d| stash.append(d));
                     if bounds.is_none() && sample_frontier.frontier().is_empty() {
                         all_samples.sort();
                         bounds = Some(
@@ -100,18 +107,62 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                                 })
                                 .collect(),
                         );
+                        if let Some(queue) = waiting.take() {
+                            match queue.drain() {
+                                Ok(records) => replay = Some(Box::new(records)),
+                                Err(e) => ctx.fail(&e),
+                            }
+                        }
                     }
-                    if let (Some(bounds), Some(c)) = (bounds.as_ref(), cap.as_ref()) {
-                        let mut session = output.session(c);
-                        for x in stash.drain(..) {
-                            let k = key(&x);
-                            let target = bounds.partition_point(|b| b.cmp(&k) != Ordering::Greater);
-                            session.give((target as u64, x));
+                    let Some(c) = cap.as_ref() else {
+                        data.for_each(|_, d| d.clear());
+                        return;
+                    };
+                    let Some(bounds) = bounds.as_ref() else {
+                        data.for_each(|_, d| {
+                            for x in d.drain(..) {
+                                let queue = match waiting.as_mut() {
+                                    Some(q) => q,
+                                    None => match ctx.spill_queue() {
+                                        Ok(q) => waiting.insert(q),
+                                        Err(e) => return ctx.fail(&e),
+                                    },
+                                };
+                                if let Err(e) = queue.push(x) {
+                                    return ctx.fail(&e);
+                                }
+                            }
+                        });
+                        return;
+                    };
+                    let route = |x: &T| {
+                        bounds.partition_point(|b| b.cmp(&key(x)) != Ordering::Greater) as u64
+                    };
+                    let mut session = output.session(c);
+                    if let Some(records) = replay.as_mut() {
+                        let mut emitted = 0;
+                        for r in records.by_ref() {
+                            match r {
+                                Ok(x) => session.give((route(&x), x)),
+                                Err(e) => ctx.fail(&e),
+                            }
+                            emitted += 1;
+                            if emitted == crate::operators::blocking::EMIT_BATCH {
+                                break;
+                            }
                         }
-                        drop(session);
-                        if data_frontier.frontier().is_empty() {
-                            cap = None;
+                        if emitted == crate::operators::blocking::EMIT_BATCH {
+                            activator.activate();
+                        } else {
+                            replay = None;
                         }
+                    }
+                    data.for_each(|_, d| {
+                        session.give_iterator(d.drain(..).map(|x| (route(&x), x)))
+                    });
+                    drop(session);
+                    if replay.is_none() && data_frontier.frontier().is_empty() {
+                        cap = None;
                     }
                 }
             },

@@ -13,6 +13,8 @@ use crate::data_set::{Data, Key};
 use crate::env::WorkerContext;
 
 type ByKey<K, V> = fn(&(K, V), &(K, V)) -> std::cmp::Ordering;
+/// Merged entries, in key order once anything spilled.
+type Entries<K, V> = Box<dyn Iterator<Item = Result<(K, V)>>>;
 
 pub(crate) struct SpillingMap<K, V> {
     map: HashMap<K, V>,
@@ -69,10 +71,7 @@ impl<K: Key, V: Data> SpillingMap<K, V> {
     }
 
     /// Every key once, with its states merged by `merge`.
-    pub(crate) fn finish(
-        mut self,
-        merge: impl Fn(&mut V, V) + 'static,
-    ) -> Result<Box<dyn Iterator<Item = Result<(K, V)>>>> {
+    pub(crate) fn finish(mut self, merge: impl Fn(&mut V, V) + 'static) -> Result<Entries<K, V>> {
         let Some(mut sorter) = self.sorter.take() else {
             return Ok(Box::new(self.map.into_iter().map(Ok)));
         };
