@@ -22,8 +22,12 @@ use strom_core::timely::dataflow::operators::generic::operator::source;
 use crate::data_set::{Data, DataSet};
 use crate::env::Env;
 
-/// Records a source hands to its worker per activation before yielding.
+/// Records a sequence source hands to its worker per activation before yielding.
 const BATCH: usize = 8192;
+
+/// Chunks a file source decodes per activation before yielding, so that downstream
+/// operators run (and drain) between them instead of the whole input queueing up.
+const CHUNKS_PER_ACTIVATION: usize = 2;
 
 impl<'scope> Env<'scope> {
     /// The records of `data`, produced on worker 0 (as Flink's `fromCollection`).
@@ -210,9 +214,10 @@ impl<'scope> Env<'scope> {
             ));
             let mut cap = Some(cap);
             let mut buf = Vec::new();
+            let again = scope.activator_for(info.address);
             move |output| {
                 let Some(receiver) = rx.as_mut() else { return };
-                loop {
+                for _ in 0..CHUNKS_PER_ACTIVATION {
                     if ctx.failed() {
                         (rx, cap) = (None, None);
                         return;
@@ -233,6 +238,7 @@ impl<'scope> Env<'scope> {
                             (rx, cap) = (None, None);
                             return;
                         }
+                        // The producer wakes this operator when it sends or finishes.
                         Poll::Pending => return,
                         Poll::Done => {
                             (rx, cap) = (None, None);
@@ -240,6 +246,8 @@ impl<'scope> Env<'scope> {
                         }
                     }
                 }
+                // More may be waiting: yield to downstream operators, then continue.
+                again.activate();
             }
         });
         DataSet {

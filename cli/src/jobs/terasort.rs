@@ -155,9 +155,11 @@ pub fn validate(args: &TeraValidateArgs) -> Result<()> {
                 file.size
             );
         }
+        // Read in steps of whole records.
+        let step = (8 << 20) / RECORD_LEN as u64 * RECORD_LEN as u64;
         let mut at = 0;
         while at < file.size {
-            let end = (at + (8 << 20)).min(file.size);
+            let end = (at + step).min(file.size);
             let bytes = file.location.read_range(at..end)?;
             for (i, r) in bytes.chunks_exact(RECORD_LEN).enumerate() {
                 let k = key(r);
