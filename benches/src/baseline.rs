@@ -41,3 +41,46 @@ pub(crate) fn wordcount(path: &Path) -> Result<Vec<u8>> {
     }
     Ok(out)
 }
+
+/// TeraSort: reads every record of the files in `input` into memory, sorts them by the
+/// 10-byte key (stable) and writes them to `output` as one file.
+pub(crate) fn terasort(input: &Path, output: &Path) -> Result<()> {
+    let mut files: Vec<_> = std::fs::read_dir(input)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    files.retain(|p| {
+        !p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    });
+    files.sort();
+    let mut data = Vec::new();
+    for f in files {
+        data.extend(std::fs::read(f)?);
+    }
+    let mut records: Vec<&[u8]> = data.chunks_exact(100).collect();
+    records.sort_by(|a, b| a[..10].cmp(&b[..10]));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);
+    for r in records {
+        out.write_all(r)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Whether the files in `dir`, concatenated in name order, equal `expected`'s bytes.
+pub(crate) fn same_concatenation(dir: &Path, expected: &Path) -> Result<bool> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    files.sort();
+    let want = std::fs::read(expected)?;
+    let mut at = 0;
+    for f in files {
+        let got = std::fs::read(f)?;
+        if want.get(at..at + got.len()) != Some(&got[..]) {
+            return Ok(false);
+        }
+        at += got.len();
+    }
+    Ok(at == want.len())
+}
