@@ -24,6 +24,14 @@ use crate::output::{Collected, Counted};
 
 type FileWriter = BufWriter<std::fs::File>;
 
+/// Flushes a staged file to disk.
+fn close(w: FileWriter) -> Result<()> {
+    w.into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()
+        .map_err(Error::from)
+}
+
 /// Writes records of one format into a staging file.
 trait RecordWriter<T> {
     fn write(&mut self, record: &T) -> Result<()>;
@@ -38,11 +46,7 @@ impl<T: std::fmt::Display> RecordWriter<T> for TextWriter {
         writeln!(self.0, "{record}").map_err(Error::from)
     }
     fn finish(self) -> Result<()> {
-        self.0
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
-            .map_err(Error::from)
+        close(self.0)
     }
 }
 
@@ -66,11 +70,7 @@ impl<T: serde::Serialize> RecordWriter<T> for CsvWriter {
         self.out.write_all(&self.row).map_err(Error::from)
     }
     fn finish(self) -> Result<()> {
-        self.out
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
-            .map_err(Error::from)
+        close(self.out)
     }
 }
 
@@ -81,11 +81,7 @@ impl<T: AsRef<[u8]>> RecordWriter<T> for BytesWriter {
         self.0.write_all(record.as_ref()).map_err(Error::from)
     }
     fn finish(self) -> Result<()> {
-        self.0
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
-            .map_err(Error::from)
+        close(self.0)
     }
 }
 
@@ -96,12 +92,7 @@ impl<T: serde::Serialize> RecordWriter<T> for ParquetWriter {
         self.0.write(record)
     }
     fn finish(self) -> Result<()> {
-        self.0
-            .finish()?
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
-            .map_err(Error::from)
+        close(self.0.finish()?)
     }
 }
 

@@ -15,6 +15,19 @@ use crate::env::Time;
 /// Records a blocking operator emits per activation.
 pub(crate) const EMIT_BATCH: usize = 16 * 1024;
 
+/// Gives up to [`EMIT_BATCH`] of `results` to `give`; returns whether more may remain.
+fn emit_batch<O>(results: &mut impl Iterator<Item = O>, mut give: impl FnMut(O)) -> bool {
+    let mut emitted = 0;
+    for x in results.by_ref() {
+        give(x);
+        emitted += 1;
+        if emitted == EMIT_BATCH {
+            return true;
+        }
+    }
+    false
+}
+
 /// Calls `absorb` with every input batch, then `finish` once, whose records are the output.
 pub(crate) fn unary_blocking<'s, T, O, P, A, F, I>(
     stream: StreamVec<'s, Time, T>,
@@ -47,17 +60,8 @@ where
                 pending = Some(finish().into_iter());
             }
             if let (Some(results), Some(c)) = (pending.as_mut(), cap.as_ref()) {
-                let mut session = output.session(c);
-                let mut emitted = 0;
-                for x in results.by_ref() {
-                    session.give(x);
-                    emitted += 1;
-                    if emitted == EMIT_BATCH {
-                        break;
-                    }
-                }
-                drop(session);
-                if emitted == EMIT_BATCH {
+                let more = emit_batch(results, |x| output.session(c).give(x));
+                if more {
                     activator.activate();
                 } else {
                     (pending, cap) = (None, None);
@@ -118,17 +122,8 @@ where
                 pending = Some(rest.into_iter());
             }
             if let (Some(results), Some(c)) = (pending.as_mut(), cap.as_ref()) {
-                let mut session = output.session(c);
-                let mut emitted = 0;
-                for x in results.by_ref() {
-                    session.give(x);
-                    emitted += 1;
-                    if emitted == EMIT_BATCH {
-                        break;
-                    }
-                }
-                drop(session);
-                if emitted == EMIT_BATCH {
+                let more = emit_batch(results, |x| output.session(c).give(x));
+                if more {
                     activator.activate();
                 } else {
                     (pending, cap) = (None, None);
