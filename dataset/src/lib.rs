@@ -29,11 +29,10 @@
 //! `partition_by_hash`/`partition_by_range`, `gather`, `sort_partition`, broadcast
 //! variables, and sinks (text, CSV, `collect`, `count`).
 //!
-//! Memory: `sort_partition` and `reduce_group` sort out of core, spilling sorted runs
-//! when their share of the budget (`RuntimeConfig::memory_limit`) is full. Known
-//! limitation: the hash-based operators (aggregate, distinct, hash join, co-group) still
-//! hold their state in memory, and a blocking operator emits its whole result in one
-//! activation (see `docs/`).
+//! Memory: with a budget (`RuntimeConfig::memory_limit`), sorting, grouping,
+//! aggregation, distinct, sort-merge joins, co-group and range partitioning spill to disk
+//! beyond their share. Known limitation: the hash join's table, `cross` and broadcast
+//! variables are held in memory (see `docs/0006-out-of-core.md`).
 #![warn(missing_docs)]
 
 pub mod aggregate;

@@ -699,3 +699,46 @@ fn joins_spill_under_a_tiny_budget() {
         assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
     }
 }
+
+#[test]
+fn single_key_inputs_spill_and_stay_correct() {
+    // Every record has the same key: the worst skew.
+    let data: Vec<(u64, i64)> = (0..20_000).map(|i| (7, i)).collect();
+    let total: i64 = data.iter().map(|x| x.1).sum();
+    let spill = tempfile::tempdir().unwrap();
+    let config = RuntimeConfig::default()
+        .with_workers(2)
+        .with_memory_limit(64 << 10)
+        .with_spill_dir(spill.path());
+    let d = data.clone();
+    let (outputs, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
+        let input = env.from_collection(d.clone()).rebalance();
+        (
+            input
+                .group_by(|x| x.0)
+                .aggregate((agg::sum(|x: &(u64, i64)| x.1), agg::count()))
+                .collect(),
+            input
+                .group_by(|x| x.0)
+                .reduce_group(|k, g| vec![(*k, g.len())])
+                .collect(),
+            input.sort_partition(|x| -x.1, Order::Ascending).count(),
+            input
+                .co_group(
+                    &input,
+                    |x| x.0,
+                    |y| y.0,
+                    |k, xs, ys| vec![(*k, xs.len(), ys.len())],
+                )
+                .collect(),
+        )
+    })
+    .unwrap();
+    let (aggregated, grouped, sorted_count, cogrouped) = outputs.unwrap();
+    assert_eq!(aggregated, vec![(7, (total, 20_000))]);
+    assert_eq!(grouped, vec![(7, 20_000)]);
+    assert_eq!(sorted_count, 20_000);
+    assert_eq!(cogrouped, vec![(7, 20_000, 20_000)]);
+    assert!(metrics.spill_files > 0, "{metrics:?}");
+    assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+}

@@ -1,16 +1,17 @@
-//! `co_group`: per key, all records of both inputs together.
-
-use std::collections::HashMap;
+//! `co_group`: per key, all records of both inputs together. Both inputs are sorted by
+//! key out of core (within the managed memory budget) and merged; one key's records are
+//! in memory at a time.
 
 use strom_core::keys::worker_for_key;
 use strom_core::timely::dataflow::channels::pact::Exchange;
 
 use crate::data_set::{Data, DataSet, Key};
 use crate::operators::blocking::binary_blocking;
+use crate::operators::keyed_sort::{KeyedSorter, Register, absorb, sorted};
 
 impl<'scope, A: Data> DataSet<'scope, A> {
-    /// Calls `f` once per key present in either input, with both inputs' records for it
-    /// (one side may be empty).
+    /// Calls `f` once per key present in either input, in key order per worker, with
+    /// both inputs' records for it (in input order; one side may be empty).
     pub fn co_group<B: Data, K: Key, I>(
         &self,
         other: &DataSet<'scope, B>,
@@ -21,39 +22,51 @@ impl<'scope, A: Data> DataSet<'scope, A> {
     where
         I: IntoIterator,
         I::Item: Data,
+        I::IntoIter: 'static,
     {
         let (groups, peers) = (self.env.config().key_groups, self.env.peers());
         let (ra, rb) = (ka.clone(), kb.clone());
         let pa = Exchange::new(move |x: &A| worker_for_key(&ra(x), groups, peers) as u64);
         let pb = Exchange::new(move |x: &B| worker_for_key(&rb(x), groups, peers) as u64);
-        let map = std::rc::Rc::new(std::cell::RefCell::new(
-            HashMap::<K, (Vec<A>, Vec<B>)>::new(),
-        ));
-        let (sa, sb) = (map.clone(), map.clone());
+        let ctx = self.env.ctx.clone();
+        let (asorter, bsorter) = (
+            KeyedSorter::<K, A>::register(&ctx),
+            KeyedSorter::<K, B>::register(&ctx),
+        );
+        let (asink, bsink) = (asorter.clone(), bsorter.clone());
+        let (actx, bctx) = (ctx.clone(), ctx.clone());
         self.wrap(binary_blocking(
             self.stream.clone(),
             other.stream.clone(),
             (pa, pb),
             "CoGroup",
-            move |data: &mut Vec<A>, _, _| {
-                let mut m = sa.borrow_mut();
-                for x in data.drain(..) {
-                    m.entry(ka(&x)).or_default().0.push(x);
-                }
-            },
-            move |data: &mut Vec<B>| {
-                let mut m = sb.borrow_mut();
-                for x in data.drain(..) {
-                    m.entry(kb(&x)).or_default().1.push(x);
-                }
-            },
+            move |data: &mut Vec<A>, _, _| absorb(&actx, &asink, data, &ka),
+            move |data: &mut Vec<B>| absorb(&bctx, &bsink, data, &kb),
             move |_| {
-                let m = std::mem::take(&mut *map.borrow_mut());
-                let mut out = Vec::new();
-                for (k, (a, b)) in m {
-                    out.extend(f(&k, a, b));
-                }
-                out
+                let (mut left, mut right) = (sorted(&ctx, &asorter), sorted(&ctx, &bsorter));
+                let mut current: Option<I::IntoIter> = None;
+                std::iter::from_fn(move || {
+                    loop {
+                        if let Some(item) = current.as_mut().and_then(Iterator::next) {
+                            return Some(item);
+                        }
+                        let key = match (left.peek(), right.peek()) {
+                            (None, None) => return None,
+                            (Some((a, _)), Some((b, _))) => a.min(b).clone(),
+                            (Some((a, _)), None) => a.clone(),
+                            (None, Some((b, _))) => b.clone(),
+                        };
+                        let mut xs = Vec::new();
+                        while let Some((_, x)) = left.next_if(|(k, _)| *k == key) {
+                            xs.push(x);
+                        }
+                        let mut ys = Vec::new();
+                        while let Some((_, y)) = right.next_if(|(k, _)| *k == key) {
+                            ys.push(y);
+                        }
+                        current = Some(f(&key, xs, ys).into_iter());
+                    }
+                })
             },
         ))
     }

@@ -404,8 +404,6 @@ where
     )
 }
 
-type Keyed<K, V> = (K, V);
-
 /// Sort-merge join: both inputs are sorted by key out of core (each within its share of
 /// the managed memory), then merged lazily. Only one key's right-side records are held
 /// in memory at a time.
@@ -430,63 +428,17 @@ where
             Vec<R>,
         >,
 {
-    use std::cell::RefCell;
     use std::collections::VecDeque;
-    use std::rc::Rc;
 
-    use strom_core::spill::ExternalSorter;
+    use super::keyed_sort::{KeyedSorter, Register, absorb, sorted};
 
-    type ByKey<K, V> = fn(&Keyed<K, V>, &Keyed<K, V>) -> std::cmp::Ordering;
-    type Slot<K, V> = RefCell<Option<ExternalSorter<Keyed<K, V>, ByKey<K, V>>>>;
     let ctx = env.ctx.clone();
-    ctx.register_memory_consumer();
-    ctx.register_memory_consumer();
-    let lsorter: Rc<Slot<K, L>> = Rc::new(RefCell::new(None));
-    let rsorter: Rc<Slot<K, R>> = Rc::new(RefCell::new(None));
+    let (lsorter, rsorter) = (
+        KeyedSorter::<K, L>::register(&ctx),
+        KeyedSorter::<K, R>::register(&ctx),
+    );
     let (lsink, rsink) = (lsorter.clone(), rsorter.clone());
     let (lctx, rctx) = (ctx.clone(), ctx.clone());
-    fn absorb<K: Key, V: Data>(
-        ctx: &crate::env::WorkerContext,
-        slot: &Slot<K, V>,
-        data: &mut Vec<V>,
-        key: &impl Fn(&V) -> K,
-    ) {
-        if ctx.failed() {
-            return data.clear();
-        }
-        let mut slot = slot.borrow_mut();
-        if slot.is_none() {
-            let by_key: ByKey<K, V> = |a, b| a.0.cmp(&b.0);
-            match ctx.sorter(by_key) {
-                Ok(s) => *slot = Some(s),
-                Err(e) => return ctx.fail(&e),
-            }
-        }
-        let sorter = slot.as_mut().expect("sorter was just created");
-        for x in data.drain(..) {
-            if let Err(e) = sorter.push((key(&x), x)) {
-                return ctx.fail(&e);
-            }
-        }
-    }
-    fn sorted<K: Key, V: Data>(
-        ctx: &Rc<crate::env::WorkerContext>,
-        slot: &Slot<K, V>,
-    ) -> std::iter::Peekable<Box<dyn Iterator<Item = Keyed<K, V>>>> {
-        let it: Box<dyn Iterator<Item = Keyed<K, V>>> =
-            match slot.borrow_mut().take().map(ExternalSorter::finish) {
-                Some(Ok(s)) => {
-                    let ctx = ctx.clone();
-                    Box::new(s.map_while(move |r| r.map_err(|e| ctx.fail(&e)).ok()))
-                }
-                Some(Err(e)) => {
-                    ctx.fail(&e);
-                    Box::new(std::iter::empty())
-                }
-                None => Box::new(std::iter::empty()),
-            };
-        it.peekable()
-    }
     binary_blocking(
         left,
         right,
