@@ -31,8 +31,9 @@
 //!
 //! Memory: with a budget (`RuntimeConfig::memory_limit`), sorting, grouping,
 //! aggregation, distinct, sort-merge joins, co-group and range partitioning spill to disk
-//! beyond their share. Known limitation: the hash join's table, `cross` and broadcast
-//! variables are held in memory (see `docs/0006-out-of-core.md`).
+//! beyond their share, and a hash join whose table outgrows its share finishes as a
+//! sort-merge join. `cross` and broadcast variables hold their small side in memory (see
+//! `docs/0006-out-of-core.md`).
 #![warn(missing_docs)]
 
 pub mod aggregate;

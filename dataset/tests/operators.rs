@@ -658,45 +658,61 @@ fn joins_spill_under_a_tiny_budget() {
     // Half the records share key 0: 600 x 500 = 300,000 pairs for that key alone.
     let left = records(1200, 600, 14);
     let right: Vec<(u64, i64)> = records(1000, 800, 15);
-    for (kind, keep_l, keep_r) in [
+    let kinds = [
         ("inner", false, false),
         ("left", true, false),
         ("right", false, true),
         ("full", true, true),
+    ];
+    // Auto sorts under a budget; an explicit hash join spills into sorting when its table
+    // outgrows its share.
+    for hint in [
+        JoinHint::Auto,
+        JoinHint::RepartitionHash,
+        JoinHint::BroadcastHashSecond,
     ] {
-        let spill = tempfile::tempdir().unwrap();
-        let config = RuntimeConfig::default()
-            .with_workers(2)
-            .with_memory_limit(128 << 10)
-            .with_spill_dir(spill.path());
-        let (l, r) = (left.clone(), right.clone());
-        let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
-            let a = env.from_collection(l.clone()).rebalance();
-            let b = env.from_collection(r.clone()).rebalance();
-            let joined = match kind {
-                "inner" => a
-                    .join(&b, |x| x.0, |y| y.0)
-                    .with(|x, y| (Some(*x), Some(*y))),
-                "left" => a
-                    .left_outer_join(&b, |x| x.0, |y| y.0)
-                    .with(|x, y| (Some(*x), y.copied())),
-                "right" => a
-                    .right_outer_join(&b, |x| x.0, |y| y.0)
-                    .with(|x, y| (x.copied(), Some(*y))),
-                _ => a
-                    .full_outer_join(&b, |x| x.0, |y| y.0)
-                    .with(|x, y| (x.copied(), y.copied())),
-            };
-            joined.collect()
-        })
-        .unwrap();
-        assert_eq!(
-            sorted_vec(got.unwrap()),
-            reference_join(&left, &right, keep_l, keep_r),
-            "{kind}"
-        );
-        assert!(metrics.spill_files > 0, "{kind}: {metrics:?}");
-        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+        for (kind, keep_l, keep_r) in kinds {
+            if hint == JoinHint::BroadcastHashSecond && keep_r {
+                continue; // falls back to RepartitionHash, covered above
+            }
+            let spill = tempfile::tempdir().unwrap();
+            let config = RuntimeConfig::default()
+                .with_workers(2)
+                .with_memory_limit(16 << 10)
+                .with_spill_dir(spill.path());
+            let (l, r) = (left.clone(), right.clone());
+            let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
+                let a = env.from_collection(l.clone()).rebalance();
+                let b = env.from_collection(r.clone()).rebalance();
+                let joined = match kind {
+                    "inner" => a
+                        .join(&b, |x| x.0, |y| y.0)
+                        .hint(hint)
+                        .with(|x, y| (Some(*x), Some(*y))),
+                    "left" => a
+                        .left_outer_join(&b, |x| x.0, |y| y.0)
+                        .hint(hint)
+                        .with(|x, y| (Some(*x), y.copied())),
+                    "right" => a
+                        .right_outer_join(&b, |x| x.0, |y| y.0)
+                        .hint(hint)
+                        .with(|x, y| (x.copied(), Some(*y))),
+                    _ => a
+                        .full_outer_join(&b, |x| x.0, |y| y.0)
+                        .hint(hint)
+                        .with(|x, y| (x.copied(), y.copied())),
+                };
+                joined.collect()
+            })
+            .unwrap();
+            assert_eq!(
+                sorted_vec(got.unwrap()),
+                reference_join(&left, &right, keep_l, keep_r),
+                "{kind} {hint:?}"
+            );
+            assert!(metrics.spill_files > 0, "{kind} {hint:?}: {metrics:?}");
+            assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+        }
     }
 }
 

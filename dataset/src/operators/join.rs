@@ -30,8 +30,8 @@ use crate::data_set::{Data, DataSet, Key};
 use crate::operators::blocking::binary_blocking;
 
 /// How a join runs. The default, `Auto`, is `RepartitionSortMerge` when the job has a
-/// memory budget (it sorts out of core) and `RepartitionHash` otherwise (the hash table
-/// is held in memory).
+/// memory budget (it sorts out of core) and `RepartitionHash` otherwise. Under a budget,
+/// a hash join whose table outgrows its share finishes by sorting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum JoinHint {
     /// Let Strom choose.
@@ -214,6 +214,7 @@ where
                 // Build on the (broadcast) left input: run the join mirrored.
                 let mut f = f;
                 hash_join(
+                    &env,
                     rs,
                     ls.broadcast(),
                     Pipeline,
@@ -224,10 +225,19 @@ where
                     move |r, l| f(l, r),
                 )
             }
-            JoinHint::BroadcastHashSecond => {
-                hash_join(ls, rs.broadcast(), Pipeline, Pipeline, lk, rk, kind, f)
-            }
+            JoinHint::BroadcastHashSecond => hash_join(
+                &env,
+                ls,
+                rs.broadcast(),
+                Pipeline,
+                Pipeline,
+                lk,
+                rk,
+                kind,
+                f,
+            ),
             JoinHint::RepartitionHash | JoinHint::Auto => hash_join(
+                &env,
                 ls,
                 rs,
                 Exchange::new(by_left),
@@ -305,9 +315,13 @@ where
 }
 
 /// Hash join: builds a table on `build` (the right side), probes with `probe` records as
-/// they arrive once the table is complete.
+/// they arrive once the table is complete. Under a memory budget, when the table and the
+/// probe records waiting for it outgrow the join's share, both move into external
+/// sorters and the join finishes as a sort-merge join (a hybrid that degrades gracefully
+/// instead of running out of memory).
 #[allow(clippy::too_many_arguments)]
 fn hash_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
+    env: &crate::env::Env<'s>,
     probe: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, L>,
     build: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, R>,
     probe_pact: P1,
@@ -315,7 +329,7 @@ fn hash_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
     lk: impl Fn(&L) -> K + 'static,
     rk: impl Fn(&R) -> K + 'static,
     kind: Kind,
-    mut f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+    f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
 where
     P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
@@ -327,24 +341,66 @@ where
             Vec<R>,
         >,
 {
-    struct Table<R> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use strom_core::spill::footprint;
+
+    use super::keyed_sort::{KeyedSorter, push, sorted};
+
+    struct Rows<R> {
         rows: Vec<R>,
         matched: Vec<bool>,
     }
-    let table = std::rc::Rc::new(std::cell::RefCell::new(HashMap::<K, Table<R>>::new()));
-    let build_sink = table.clone();
-    let probe_table = table.clone();
-    let stash = std::rc::Rc::new(std::cell::RefCell::new(Vec::<L>::new()));
-    let probe_stash = stash.clone();
-    let f = std::rc::Rc::new(std::cell::RefCell::new(
-        move |l: Option<&L>, r: Option<&R>| f(l, r),
-    ));
-    let probe_f = f.clone();
-    let probe_one = move |table: &mut HashMap<K, Table<R>>,
+    struct State<K, L, R> {
+        table: HashMap<K, Rows<R>>,
+        stash: Vec<L>,
+        bytes: u64,
+        /// Set once the join switched to sorting: (probe side, build side).
+        spilled: Option<(KeyedSorter<K, L>, KeyedSorter<K, R>)>,
+    }
+    impl<K: Key, L: Data, R: Data> State<K, L, R> {
+        /// Moves everything into sorters; later records go there too.
+        fn spill(&mut self, ctx: &crate::env::WorkerContext, lk: &impl Fn(&L) -> K) {
+            let (left, right) = (RefCell::new(None), RefCell::new(None));
+            for x in self.stash.drain(..) {
+                push(ctx, &left, lk(&x), x);
+            }
+            for (k, rows) in self.table.drain() {
+                for r in rows.rows {
+                    push(ctx, &right, k.clone(), r);
+                }
+            }
+            self.bytes = 0;
+            self.spilled = Some((left, right));
+        }
+    }
+
+    let ctx = env.ctx.clone();
+    // Two shares: the table and the waiting probe records (or, once spilled, two sorters).
+    ctx.register_memory_consumer();
+    ctx.register_memory_consumer();
+    let bounded = env.config().memory_limit.is_some();
+    let state = Rc::new(RefCell::new(State::<K, L, R> {
+        table: HashMap::new(),
+        stash: Vec::new(),
+        bytes: 0,
+        spilled: None,
+    }));
+    let f = Rc::new(RefCell::new(f));
+    let lk = Rc::new(lk);
+    let (probe_state, build_state, probe_f, probe_lk) =
+        (state.clone(), state.clone(), f.clone(), lk.clone());
+    let (probe_ctx, build_ctx, build_lk) = (ctx.clone(), ctx.clone(), lk.clone());
+    let over_budget = move |ctx: &crate::env::WorkerContext, bytes: u64| {
+        bounded && bytes > ctx.budget().saturating_mul(2)
+    };
+    let probe_one = move |table: &mut HashMap<K, Rows<R>>,
                           x: &L,
                           out: &mut Vec<O>,
-                          f: &mut dyn FnMut(Option<&L>, Option<&R>) -> O| {
-        match table.get_mut(&lk(x)) {
+                          f: &mut dyn FnMut(Option<&L>, Option<&R>) -> O,
+                          key: K| {
+        match table.get_mut(&key) {
             Some(t) => {
                 for (i, r) in t.rows.iter().enumerate() {
                     out.push(f(Some(x), Some(r)));
@@ -355,43 +411,77 @@ where
             None => {}
         }
     };
-    let probe_one = std::rc::Rc::new(probe_one);
-    let finish_probe = probe_one.clone();
+    let finish_probe = probe_one;
     binary_blocking(
         probe,
         build,
         (probe_pact, build_pact),
         "HashJoin",
         move |data: &mut Vec<L>, build_done, out: &mut Vec<O>| {
-            if !build_done {
-                probe_stash.borrow_mut().append(data);
+            let mut st = probe_state.borrow_mut();
+            if let Some((left, _)) = &st.spilled {
+                for x in data.drain(..) {
+                    push(&probe_ctx, left, probe_lk(&x), x);
+                }
                 return;
             }
-            let mut table = probe_table.borrow_mut();
+            if !build_done {
+                for x in data.drain(..) {
+                    st.bytes += footprint(&x);
+                    st.stash.push(x);
+                }
+                if over_budget(&probe_ctx, st.bytes) {
+                    st.spill(&probe_ctx, &*probe_lk);
+                }
+                return;
+            }
+            let st = &mut *st;
             let mut f = probe_f.borrow_mut();
-            for x in probe_stash.borrow_mut().drain(..).chain(data.drain(..)) {
-                probe_one(&mut table, &x, out, &mut *f);
+            for x in st.stash.drain(..).chain(data.drain(..)) {
+                probe_one(&mut st.table, &x, out, &mut *f, probe_lk(&x));
             }
         },
         move |data: &mut Vec<R>| {
-            let mut table = build_sink.borrow_mut();
+            let mut st = build_state.borrow_mut();
+            if let Some((_, right)) = &st.spilled {
+                for r in data.drain(..) {
+                    push(&build_ctx, right, rk(&r), r);
+                }
+                return;
+            }
             for r in data.drain(..) {
-                let t = table.entry(rk(&r)).or_insert_with(|| Table {
+                st.bytes += footprint(&r) + 16;
+                let t = st.table.entry(rk(&r)).or_insert_with(|| Rows {
                     rows: Vec::new(),
                     matched: Vec::new(),
                 });
                 t.rows.push(r);
                 t.matched.push(false);
             }
+            if over_budget(&build_ctx, st.bytes) {
+                st.spill(&build_ctx, &*build_lk);
+            }
         },
         move |out: &mut Vec<O>| {
-            let mut table = std::mem::take(&mut *table.borrow_mut());
+            let mut st = state.borrow_mut();
+            if let Some((left, right)) = st.spilled.take() {
+                let f = f.clone();
+                let merged = merge_join(
+                    sorted(&ctx, &left),
+                    sorted(&ctx, &right),
+                    kind,
+                    move |l, r| (f.borrow_mut())(l, r),
+                );
+                return Box::new(merged) as Box<dyn Iterator<Item = O>>;
+            }
+            let st = &mut *st;
             let mut f = f.borrow_mut();
-            for x in stash.borrow_mut().drain(..) {
-                finish_probe(&mut table, &x, out, &mut *f);
+            for x in st.stash.drain(..) {
+                let key = lk(&x);
+                finish_probe(&mut st.table, &x, out, &mut *f, key);
             }
             if kind.keeps_right() {
-                for t in table.values() {
+                for t in st.table.values() {
                     for (r, matched) in t.rows.iter().zip(&t.matched) {
                         if !matched {
                             out.push(f(None, Some(r)));
@@ -399,7 +489,7 @@ where
                     }
                 }
             }
-            Vec::new()
+            Box::new(std::iter::empty())
         },
     )
 }
@@ -416,7 +506,7 @@ fn sort_merge_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
     lk: impl Fn(&L) -> K + 'static,
     rk: impl Fn(&R) -> K + 'static,
     kind: Kind,
-    mut f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+    f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
 where
     P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
@@ -428,8 +518,6 @@ where
             Vec<R>,
         >,
 {
-    use std::collections::VecDeque;
-
     use super::keyed_sort::{KeyedSorter, Register, absorb, sorted};
 
     let ctx = env.ctx.clone();
@@ -446,53 +534,63 @@ where
         "SortMergeJoin",
         move |d: &mut Vec<L>, _, _| absorb(&lctx, &lsink, d, &lk),
         move |d: &mut Vec<R>| absorb(&rctx, &rsink, d, &rk),
-        move |_| {
-            let (mut left, mut right) = (sorted(&ctx, &lsorter), sorted(&ctx, &rsorter));
-            let mut out: VecDeque<O> = VecDeque::new();
-            let mut group: Option<(K, Vec<R>)> = None;
-            std::iter::from_fn(move || {
-                loop {
-                    if let Some(o) = out.pop_front() {
-                        return Some(o);
-                    }
-                    if let Some((gk, rs)) = &group {
-                        if let Some((_, l)) = left.next_if(|(k, _)| k == gk) {
-                            out.extend(rs.iter().map(|r| f(Some(&l), Some(r))));
-                        } else {
-                            group = None;
-                        }
-                        continue;
-                    }
-                    let order = match (left.peek(), right.peek()) {
-                        (None, None) => return None,
-                        (Some((a, _)), Some((b, _))) => a.cmp(b),
-                        (Some(_), None) => std::cmp::Ordering::Less,
-                        (None, Some(_)) => std::cmp::Ordering::Greater,
-                    };
-                    match order {
-                        std::cmp::Ordering::Less => {
-                            let (_, l) = left.next().expect("peeked");
-                            if kind.keeps_left() {
-                                out.push_back(f(Some(&l), None));
-                            }
-                        }
-                        std::cmp::Ordering::Greater => {
-                            let (_, r) = right.next().expect("peeked");
-                            if kind.keeps_right() {
-                                out.push_back(f(None, Some(&r)));
-                            }
-                        }
-                        std::cmp::Ordering::Equal => {
-                            let (k, first) = right.next().expect("peeked");
-                            let mut rs = vec![first];
-                            while let Some((_, r)) = right.next_if(|(k2, _)| *k2 == k) {
-                                rs.push(r);
-                            }
-                            group = Some((k, rs));
-                        }
+        move |_| merge_join(sorted(&ctx, &lsorter), sorted(&ctx, &rsorter), kind, f),
+    )
+}
+
+type SortedSide<K, V> = std::iter::Peekable<Box<dyn Iterator<Item = (K, V)>>>;
+
+/// Merges two inputs sorted by key into join results, lazily; holds one key's right-side
+/// records at a time.
+fn merge_join<K: Key, L: 'static, R: 'static, O: 'static>(
+    mut left: SortedSide<K, L>,
+    mut right: SortedSide<K, R>,
+    kind: Kind,
+    mut f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+) -> impl Iterator<Item = O> + 'static {
+    let mut out: std::collections::VecDeque<O> = std::collections::VecDeque::new();
+    let mut group: Option<(K, Vec<R>)> = None;
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(o) = out.pop_front() {
+                return Some(o);
+            }
+            if let Some((gk, rs)) = &group {
+                if let Some((_, l)) = left.next_if(|(k, _)| k == gk) {
+                    out.extend(rs.iter().map(|r| f(Some(&l), Some(r))));
+                } else {
+                    group = None;
+                }
+                continue;
+            }
+            let order = match (left.peek(), right.peek()) {
+                (None, None) => return None,
+                (Some((a, _)), Some((b, _))) => a.cmp(b),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    let (_, l) = left.next().expect("peeked");
+                    if kind.keeps_left() {
+                        out.push_back(f(Some(&l), None));
                     }
                 }
-            })
-        },
-    )
+                std::cmp::Ordering::Greater => {
+                    let (_, r) = right.next().expect("peeked");
+                    if kind.keeps_right() {
+                        out.push_back(f(None, Some(&r)));
+                    }
+                }
+                std::cmp::Ordering::Equal => {
+                    let (k, first) = right.next().expect("peeked");
+                    let mut rs = vec![first];
+                    while let Some((_, r)) = right.next_if(|(k2, _)| *k2 == k) {
+                        rs.push(r);
+                    }
+                    group = Some((k, rs));
+                }
+            }
+        }
+    })
 }

@@ -37,6 +37,21 @@ pub(crate) fn absorb<K: Key, V: Data>(
     if ctx.failed() {
         return data.clear();
     }
+    for x in data.drain(..) {
+        push(ctx, slot, key(&x), x);
+    }
+}
+
+/// Pushes one `(key, value)` pair into the sorter; a failure fails the job.
+pub(crate) fn push<K: Key, V: Data>(
+    ctx: &WorkerContext,
+    slot: &KeyedSorter<K, V>,
+    key: K,
+    value: V,
+) {
+    if ctx.failed() {
+        return;
+    }
     let mut slot = slot.borrow_mut();
     if slot.is_none() {
         let by_key: ByKey<K, V> = |a, b| a.0.cmp(&b.0);
@@ -45,11 +60,12 @@ pub(crate) fn absorb<K: Key, V: Data>(
             Err(e) => return ctx.fail(&e),
         }
     }
-    let sorter = slot.as_mut().expect("sorter was just created");
-    for x in data.drain(..) {
-        if let Err(e) = sorter.push((key(&x), x)) {
-            return ctx.fail(&e);
-        }
+    if let Err(e) = slot
+        .as_mut()
+        .expect("sorter was just created")
+        .push((key, value))
+    {
+        ctx.fail(&e);
     }
 }
 
