@@ -427,7 +427,9 @@ where
             }
             if !build_done {
                 for x in data.drain(..) {
-                    st.bytes += footprint(&x);
+                    if bounded {
+                        st.bytes += footprint(&x);
+                    }
                     st.stash.push(x);
                 }
                 if over_budget(&probe_ctx, st.bytes) {
@@ -450,7 +452,9 @@ where
                 return;
             }
             for r in data.drain(..) {
-                st.bytes += footprint(&r) + 16;
+                if bounded {
+                    st.bytes += footprint(&r) + 16;
+                }
                 let t = st.table.entry(rk(&r)).or_insert_with(|| Rows {
                     rows: Vec::new(),
                     matched: Vec::new(),
