@@ -293,6 +293,34 @@ fn empty_inputs() {
 
 type Pair = (Option<(u64, i64)>, Option<(u64, i64)>);
 
+/// `a` joined with `b` on the first field, as the join of `kind` ("inner", "left",
+/// "right" or "full") with `hint`, every result as a pair of optional records.
+fn join_by_kind<'s>(
+    a: &DataSet<'s, (u64, i64)>,
+    b: &DataSet<'s, (u64, i64)>,
+    kind: &str,
+    hint: JoinHint,
+) -> DataSet<'s, Pair> {
+    match kind {
+        "inner" => a
+            .join(b, |x| x.0, |y| y.0)
+            .hint(hint)
+            .with(|x, y| (Some(*x), Some(*y))),
+        "left" => a
+            .left_outer_join(b, |x| x.0, |y| y.0)
+            .hint(hint)
+            .with(|x, y| (Some(*x), y.copied())),
+        "right" => a
+            .right_outer_join(b, |x| x.0, |y| y.0)
+            .hint(hint)
+            .with(|x, y| (x.copied(), Some(*y))),
+        _ => a
+            .full_outer_join(b, |x| x.0, |y| y.0)
+            .hint(hint)
+            .with(|x, y| (x.copied(), y.copied())),
+    }
+}
+
 /// Nested-loop reference for every join kind.
 fn reference_join(
     left: &[(u64, i64)],
@@ -344,24 +372,7 @@ fn joins_every_kind_and_strategy() {
                 let got = run(w, move |env| {
                     let a = env.from_collection(l.clone()).rebalance();
                     let b = env.from_collection(r.clone()).rebalance();
-                    match kind {
-                        "inner" => a
-                            .join(&b, |x| x.0, |y| y.0)
-                            .hint(hint)
-                            .with(|x, y| (Some(*x), Some(*y))),
-                        "left" => a
-                            .left_outer_join(&b, |x| x.0, |y| y.0)
-                            .hint(hint)
-                            .with(|x, y| (Some(*x), y.copied())),
-                        "right" => a
-                            .right_outer_join(&b, |x| x.0, |y| y.0)
-                            .hint(hint)
-                            .with(|x, y| (x.copied(), Some(*y))),
-                        _ => a
-                            .full_outer_join(&b, |x| x.0, |y| y.0)
-                            .hint(hint)
-                            .with(|x, y| (x.copied(), y.copied())),
-                    }
+                    join_by_kind(&a, &b, kind, hint)
                 });
                 assert_eq!(
                     got,
@@ -684,24 +695,7 @@ fn joins_spill_under_a_tiny_budget() {
             let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
                 let a = env.from_collection(l.clone()).rebalance();
                 let b = env.from_collection(r.clone()).rebalance();
-                let joined = match kind {
-                    "inner" => a
-                        .join(&b, |x| x.0, |y| y.0)
-                        .hint(hint)
-                        .with(|x, y| (Some(*x), Some(*y))),
-                    "left" => a
-                        .left_outer_join(&b, |x| x.0, |y| y.0)
-                        .hint(hint)
-                        .with(|x, y| (Some(*x), y.copied())),
-                    "right" => a
-                        .right_outer_join(&b, |x| x.0, |y| y.0)
-                        .hint(hint)
-                        .with(|x, y| (x.copied(), Some(*y))),
-                    _ => a
-                        .full_outer_join(&b, |x| x.0, |y| y.0)
-                        .hint(hint)
-                        .with(|x, y| (x.copied(), y.copied())),
-                };
+                let joined = join_by_kind(&a, &b, kind, hint);
                 joined.collect()
             })
             .unwrap();

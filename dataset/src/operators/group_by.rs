@@ -76,22 +76,18 @@ where
     /// share of the managed memory, spilling when it is full.
     pub fn reduce(&self, f: impl Fn(T, T) -> T + Clone + 'static) -> DataSet<'scope, T> {
         let env = &self.data.env;
-        let fold = |f: &dyn Fn(T, T) -> T, slot: &mut Option<T>, x: T| {
-            *slot = Some(match slot.take() {
-                Some(prev) => f(prev, x),
-                None => x,
-            });
-        };
         let (key, f1, f2) = (self.key.clone(), f.clone(), f.clone());
         let local = keyed_blocking(
             env,
             self.data.stream.clone(),
             Pipeline,
             "Combine",
-            move |table, ctx, x: T| table.upsert(ctx, key(&x), || None, |slot| fold(&f1, slot, x)),
+            move |table, ctx, x: T| {
+                table.upsert(ctx, key(&x), || None, |slot| fold_into(&f1, slot, x))
+            },
             move |a, b: Option<T>| {
                 if let Some(b) = b {
-                    fold(&f2, a, b)
+                    fold_into(&f2, a, b)
                 }
             },
             |k: K, v: Option<T>| (k, v.expect("every entry holds a record")),
@@ -104,11 +100,11 @@ where
             Exchange::new(move |(k, _): &(K, T)| route(k)),
             "Reduce",
             move |table, ctx, (k, x): (K, T)| {
-                table.upsert(ctx, k, || None, |slot| fold(&f1, slot, x))
+                table.upsert(ctx, k, || None, |slot| fold_into(&f1, slot, x))
             },
             move |a, b: Option<T>| {
                 if let Some(b) = b {
-                    fold(&f2, a, b)
+                    fold_into(&f2, a, b)
                 }
             },
             |_k: K, v: Option<T>| v.expect("every entry holds a record"),
@@ -210,4 +206,13 @@ where
             group
         })
     }
+}
+
+/// Combines `x` into a group's running value with `f` (statically dispatched: this runs
+/// once per record).
+fn fold_into<T>(f: &impl Fn(T, T) -> T, slot: &mut Option<T>, x: T) {
+    *slot = Some(match slot.take() {
+        Some(prev) => f(prev, x),
+        None => x,
+    });
 }

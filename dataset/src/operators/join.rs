@@ -352,6 +352,27 @@ where
         rows: Vec<R>,
         matched: Vec<bool>,
     }
+    /// Joins one probe record with its key's rows (statically dispatched: this runs once
+    /// per probe record).
+    fn probe_one<K: Key, L, R, O>(
+        table: &mut HashMap<K, Rows<R>>,
+        x: &L,
+        key: K,
+        keeps_left: bool,
+        out: &mut Vec<O>,
+        f: &mut impl FnMut(Option<&L>, Option<&R>) -> O,
+    ) {
+        match table.get_mut(&key) {
+            Some(t) => {
+                for (i, r) in t.rows.iter().enumerate() {
+                    out.push(f(Some(x), Some(r)));
+                    t.matched[i] = true;
+                }
+            }
+            None if keeps_left => out.push(f(Some(x), None)),
+            None => {}
+        }
+    }
     struct State<K, L, R> {
         table: HashMap<K, Rows<R>>,
         stash: Vec<L>,
@@ -395,23 +416,6 @@ where
     let over_budget = move |ctx: &crate::env::WorkerContext, bytes: u64| {
         bounded && bytes > ctx.budget().saturating_mul(2)
     };
-    let probe_one = move |table: &mut HashMap<K, Rows<R>>,
-                          x: &L,
-                          out: &mut Vec<O>,
-                          f: &mut dyn FnMut(Option<&L>, Option<&R>) -> O,
-                          key: K| {
-        match table.get_mut(&key) {
-            Some(t) => {
-                for (i, r) in t.rows.iter().enumerate() {
-                    out.push(f(Some(x), Some(r)));
-                    t.matched[i] = true;
-                }
-            }
-            None if kind.keeps_left() => out.push(f(Some(x), None)),
-            None => {}
-        }
-    };
-    let finish_probe = probe_one;
     binary_blocking(
         probe,
         build,
@@ -440,7 +444,14 @@ where
             let st = &mut *st;
             let mut f = probe_f.borrow_mut();
             for x in st.stash.drain(..).chain(data.drain(..)) {
-                probe_one(&mut st.table, &x, out, &mut *f, probe_lk(&x));
+                probe_one(
+                    &mut st.table,
+                    &x,
+                    probe_lk(&x),
+                    kind.keeps_left(),
+                    out,
+                    &mut *f,
+                );
             }
         },
         move |data: &mut Vec<R>| {
@@ -482,7 +493,7 @@ where
             let mut f = f.borrow_mut();
             for x in st.stash.drain(..) {
                 let key = lk(&x);
-                finish_probe(&mut st.table, &x, out, &mut *f, key);
+                probe_one(&mut st.table, &x, key, kind.keeps_left(), out, &mut *f);
             }
             if kind.keeps_right() {
                 for t in st.table.values() {
