@@ -1,10 +1,12 @@
 //! The [`DataSet`] type, and the record and key traits.
 
 use std::hash::Hash;
+use std::rc::Rc;
 
 use strom_core::timely::dataflow::StreamVec;
 
 use crate::env::{Env, Time};
+use crate::iteration::LoopScope;
 
 /// What a record must be: cloneable and serializable (to cross workers and processes).
 pub trait Data: strom_core::timely::ExchangeData + Clone {}
@@ -20,6 +22,8 @@ impl<T: Data + Hash + Eq + Ord> Key for T {}
 pub struct DataSet<'scope, T> {
     pub(crate) env: Env<'scope>,
     pub(crate) stream: StreamVec<'scope, Time, T>,
+    /// The iteration this data set is computed in, if any (its time is the round).
+    pub(crate) iteration: Option<Rc<LoopScope<'scope>>>,
 }
 
 impl<T: Clone + 'static> Clone for DataSet<'_, T> {
@@ -27,17 +31,27 @@ impl<T: Clone + 'static> Clone for DataSet<'_, T> {
         DataSet {
             env: self.env.clone(),
             stream: self.stream.clone(),
+            iteration: self.iteration.clone(),
         }
     }
 }
 
 impl<'scope, T: Data> DataSet<'scope, T> {
-    /// Wraps a timely stream (for custom operators).
+    /// Wraps a timely stream (for custom operators) of data outside any iteration; use
+    /// [`DataSet::with_stream`] for a stream derived from a data set that may be inside
+    /// one.
     pub fn from_stream(env: &Env<'scope>, stream: StreamVec<'scope, Time, T>) -> Self {
         DataSet {
             env: env.clone(),
             stream,
+            iteration: None,
         }
+    }
+
+    /// A data set of `stream`, in the same iteration (if any) as this one: for custom
+    /// operators built on [`DataSet::stream`].
+    pub fn with_stream<U: Data>(&self, stream: StreamVec<'scope, Time, U>) -> DataSet<'scope, U> {
+        self.wrap(stream)
     }
 
     /// The underlying timely stream (for custom operators).
@@ -54,6 +68,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         DataSet {
             env: self.env.clone(),
             stream,
+            iteration: self.iteration.clone(),
         }
     }
 }

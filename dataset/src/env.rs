@@ -70,6 +70,8 @@ pub(crate) struct WorkerContext {
     next_file: RefCell<usize>,
     /// Memory consumers registered while this worker built its dataflow.
     memory_consumers: std::cell::Cell<usize>,
+    /// Iterations built so far (their ids).
+    pub(crate) loops: std::cell::Cell<usize>,
 }
 
 impl WorkerContext {
@@ -280,6 +282,7 @@ where
         replaced_folders: RefCell::new(Vec::new()),
         next_file: RefCell::new(0),
         memory_consumers: std::cell::Cell::new(0),
+        loops: std::cell::Cell::new(0),
     });
     let output = worker.dataflow_named::<Time, _, _>("strom-job", |scope| {
         build(&Env {

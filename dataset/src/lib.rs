@@ -39,6 +39,7 @@
 pub mod aggregate;
 mod data_set;
 mod env;
+pub mod iteration;
 pub mod operators;
 mod output;
 mod sinks;
@@ -48,6 +49,7 @@ pub use aggregate as agg;
 pub use aggregate::Aggregator;
 pub use data_set::{Data, DataSet, Key};
 pub use env::{Env, JobMetrics, Time, execute, execute_with_metrics};
+pub use iteration::{Iteration, RoundAggregates, SolutionSet};
 pub use operators::group_by::Grouped;
 pub use operators::join::{JoinBuilder, JoinHint};
 pub use operators::sort::Order;

@@ -33,10 +33,7 @@ impl<'scope> Env<'scope> {
     /// The records of `data`, produced on worker 0 (as Flink's `fromCollection`).
     pub fn from_collection<T: Data>(&self, data: Vec<T>) -> DataSet<'scope, T> {
         let data = if self.index() == 0 { data } else { Vec::new() };
-        DataSet {
-            env: self.clone(),
-            stream: data.to_stream(self.scope).container::<Vec<T>>(),
-        }
+        DataSet::from_stream(self, data.to_stream(self.scope).container::<Vec<T>>())
     }
 
     /// An empty data set.
@@ -73,10 +70,7 @@ impl<'scope> Env<'scope> {
                 }
             }
         });
-        DataSet {
-            env: self.clone(),
-            stream,
-        }
+        DataSet::from_stream(self, stream)
     }
 
     /// The lines of the text file(s) at `url`, without line endings.
@@ -250,10 +244,7 @@ impl<'scope> Env<'scope> {
                 again.activate();
             }
         });
-        DataSet {
-            env: self.clone(),
-            stream,
-        }
+        DataSet::from_stream(self, stream)
     }
 }
 

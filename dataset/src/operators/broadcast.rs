@@ -19,33 +19,29 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         I: IntoIterator,
         I::Item: Data,
     {
-        let var = std::rc::Rc::new(std::cell::RefCell::new(Vec::<B>::new()));
-        let (sink, all) = (var.clone(), var.clone());
-        let stash = std::rc::Rc::new(std::cell::RefCell::new(Vec::<T>::new()));
-        let early_stash = stash.clone();
+        let (this, variable) = crate::iteration::align(self, variable);
         let f = std::rc::Rc::new(std::cell::RefCell::new(f));
         let fe = f.clone();
-        self.wrap(binary_blocking(
-            self.stream.clone(),
+        this.wrap(binary_blocking(
+            this.stream.clone(),
             variable.stream.clone().broadcast(),
             (Pipeline, Pipeline),
             "WithBroadcast",
-            move |data: &mut Vec<T>, var_done, out: &mut Vec<I::Item>| {
+            <(Vec<B>, Vec<T>)>::default,
+            move |(var, stash), data: &mut Vec<T>, var_done, out: &mut Vec<I::Item>| {
                 if !var_done {
-                    early_stash.borrow_mut().append(data);
+                    stash.append(data);
                     return;
                 }
-                let var = sink.borrow();
                 let mut f = fe.borrow_mut();
-                for x in early_stash.borrow_mut().drain(..).chain(data.drain(..)) {
-                    out.extend(f(x, &var));
+                for x in stash.drain(..).chain(data.drain(..)) {
+                    out.extend(f(x, var));
                 }
             },
-            move |data: &mut Vec<B>| var.borrow_mut().append(data),
-            move |out: &mut Vec<I::Item>| {
-                let var = all.borrow();
+            |(var, _), data: &mut Vec<B>| var.append(data),
+            move |(var, stash), out: &mut Vec<I::Item>| {
                 let mut f = f.borrow_mut();
-                for x in stash.borrow_mut().drain(..) {
+                for x in stash {
                     out.extend(f(x, &var));
                 }
                 Vec::new()

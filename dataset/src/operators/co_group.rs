@@ -7,7 +7,7 @@ use strom_core::timely::dataflow::channels::pact::Exchange;
 
 use crate::data_set::{Data, DataSet, Key};
 use crate::operators::blocking::binary_blocking;
-use crate::operators::keyed_sort::{KeyedSorter, Register, absorb, sorted};
+use crate::operators::keyed_sort::{KeyedSorter, absorb, sorted};
 
 impl<'scope, A: Data> DataSet<'scope, A> {
     /// Calls `f` once per key present in either input, in key order per worker, with
@@ -17,7 +17,7 @@ impl<'scope, A: Data> DataSet<'scope, A> {
         other: &DataSet<'scope, B>,
         ka: impl Fn(&A) -> K + Clone + 'static,
         kb: impl Fn(&B) -> K + Clone + 'static,
-        mut f: impl FnMut(&K, Vec<A>, Vec<B>) -> I + 'static,
+        f: impl FnMut(&K, Vec<A>, Vec<B>) -> I + 'static,
     ) -> DataSet<'scope, I::Item>
     where
         I: IntoIterator,
@@ -28,22 +28,23 @@ impl<'scope, A: Data> DataSet<'scope, A> {
         let (ra, rb) = (ka.clone(), kb.clone());
         let pa = Exchange::new(move |x: &A| worker_for_key(&ra(x), groups, peers) as u64);
         let pb = Exchange::new(move |x: &B| worker_for_key(&rb(x), groups, peers) as u64);
-        let ctx = self.env.ctx.clone();
-        let (asorter, bsorter) = (
-            KeyedSorter::<K, A>::register(&ctx),
-            KeyedSorter::<K, B>::register(&ctx),
-        );
-        let (asink, bsink) = (asorter.clone(), bsorter.clone());
+        let (this, other) = crate::iteration::align(self, other);
+        let ctx = this.env.ctx.clone();
+        ctx.register_memory_consumer();
+        ctx.register_memory_consumer();
         let (actx, bctx) = (ctx.clone(), ctx.clone());
-        self.wrap(binary_blocking(
-            self.stream.clone(),
+        let f = std::rc::Rc::new(std::cell::RefCell::new(f));
+        this.wrap(binary_blocking(
+            this.stream.clone(),
             other.stream.clone(),
             (pa, pb),
             "CoGroup",
-            move |data: &mut Vec<A>, _, _| absorb(&actx, &asink, data, &ka),
-            move |data: &mut Vec<B>| absorb(&bctx, &bsink, data, &kb),
-            move |_| {
+            <(KeyedSorter<K, A>, KeyedSorter<K, B>)>::default,
+            move |(asorter, _), data: &mut Vec<A>, _, _| absorb(&actx, asorter, data, &ka),
+            move |(_, bsorter), data: &mut Vec<B>| absorb(&bctx, bsorter, data, &kb),
+            move |(asorter, bsorter), _| {
                 let (mut left, mut right) = (sorted(&ctx, &asorter), sorted(&ctx, &bsorter));
+                let f = f.clone();
                 let mut current: Option<I::IntoIter> = None;
                 std::iter::from_fn(move || {
                     loop {
@@ -64,7 +65,7 @@ impl<'scope, A: Data> DataSet<'scope, A> {
                         while let Some((_, y)) = right.next_if(|(k, _)| *k == key) {
                             ys.push(y);
                         }
-                        current = Some(f(&key, xs, ys).into_iter());
+                        current = Some(f.borrow_mut()(&key, xs, ys).into_iter());
                     }
                 })
             },

@@ -14,33 +14,29 @@ impl<'scope, A: Data> DataSet<'scope, A> {
         other: &DataSet<'scope, B>,
         f: impl FnMut(&A, &B) -> O + 'static,
     ) -> DataSet<'scope, O> {
-        let small = std::rc::Rc::new(std::cell::RefCell::new(Vec::<B>::new()));
-        let (sink, all) = (small.clone(), small.clone());
-        let stash = std::rc::Rc::new(std::cell::RefCell::new(Vec::<A>::new()));
-        let left_stash = stash.clone();
+        let (this, other) = crate::iteration::align(self, other);
         let f = std::rc::Rc::new(std::cell::RefCell::new(f));
         let fl = f.clone();
-        self.wrap(binary_blocking(
-            self.stream.clone(),
+        this.wrap(binary_blocking(
+            this.stream.clone(),
             other.stream.clone().broadcast(),
             (Pipeline, Pipeline),
             "Cross",
-            move |data: &mut Vec<A>, small_done, out: &mut Vec<O>| {
+            <(Vec<B>, Vec<A>)>::default,
+            move |(small, stash), data: &mut Vec<A>, small_done, out: &mut Vec<O>| {
                 if !small_done {
-                    left_stash.borrow_mut().append(data);
+                    stash.append(data);
                     return;
                 }
-                let small = sink.borrow();
                 let mut f = fl.borrow_mut();
-                for a in left_stash.borrow_mut().drain(..).chain(data.drain(..)) {
+                for a in stash.drain(..).chain(data.drain(..)) {
                     out.extend(small.iter().map(|b| f(&a, b)));
                 }
             },
-            move |data: &mut Vec<B>| small.borrow_mut().append(data),
-            move |out: &mut Vec<O>| {
-                let small = all.borrow();
+            |(small, _), data: &mut Vec<B>| small.append(data),
+            move |(small, stash), out: &mut Vec<O>| {
                 let mut f = f.borrow_mut();
-                for a in stash.borrow_mut().drain(..) {
+                for a in stash {
                     out.extend(small.iter().map(|b| f(&a, b)));
                 }
                 Vec::new()

@@ -25,17 +25,15 @@ where
             Vec<T>,
         >,
 {
-    let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    let sink = kept.clone();
     unary_blocking(
         stream,
         pact,
         "First",
-        move |data: &mut Vec<T>| {
-            let mut kept = sink.borrow_mut();
+        Vec::new,
+        move |kept: &mut Vec<T>, data: &mut Vec<T>| {
             let room = n.saturating_sub(kept.len());
             kept.extend(data.drain(..).take(room));
         },
-        move || std::mem::take(&mut *kept.borrow_mut()),
+        |kept| kept,
     )
 }

@@ -153,7 +153,7 @@ where
     /// time must fit in memory.
     pub fn reduce_group<I>(
         &self,
-        mut f: impl FnMut(&K, Vec<T>) -> I + 'static,
+        f: impl FnMut(&K, Vec<T>) -> I + 'static,
     ) -> DataSet<'scope, I::Item>
     where
         I: IntoIterator,
@@ -163,6 +163,7 @@ where
         let (key, route) = (self.key.clone(), self.route());
         let keyed = self.data.stream.clone().map(move |x| (key(&x), x));
         let by_key = |a: &(K, T), b: &(K, T)| a.0.cmp(&b.0);
+        let f = std::rc::Rc::new(std::cell::RefCell::new(f));
         self.data.wrap(sorted_blocking(
             &self.data.env,
             keyed,
@@ -170,6 +171,7 @@ where
             "ReduceGroup",
             by_key,
             move |sorted| {
+                let f = f.clone();
                 let mut sorted = sorted.peekable();
                 let mut current: Option<I::IntoIter> = None;
                 std::iter::from_fn(move || {
@@ -182,7 +184,7 @@ where
                         while let Some((_, x)) = sorted.next_if(|(k2, _)| *k2 == k) {
                             group.push(x);
                         }
-                        current = Some(f(&k, group).into_iter());
+                        current = Some(f.borrow_mut()(&k, group).into_iter());
                     }
                 })
             },

@@ -98,9 +98,10 @@ impl<'scope, L: Data> DataSet<'scope, L> {
         lk: LK,
         rk: RK,
     ) -> JoinBuilder<'scope, L, R, LK, RK, M> {
+        let (left, right) = crate::iteration::align(self, other);
         JoinBuilder {
-            left: self.clone(),
-            right: other.clone(),
+            left,
+            right,
             left_key: lk,
             right_key: rk,
             hint: JoinHint::Auto,
@@ -248,7 +249,7 @@ where
                 f,
             ),
         };
-        DataSet { env, stream }
+        self.left.wrap(stream)
     }
 }
 
@@ -402,16 +403,9 @@ where
     ctx.register_memory_consumer();
     ctx.register_memory_consumer();
     let bounded = env.config().memory_limit.is_some();
-    let state = Rc::new(RefCell::new(State::<K, L, R> {
-        table: HashMap::new(),
-        stash: Vec::new(),
-        bytes: 0,
-        spilled: None,
-    }));
     let f = Rc::new(RefCell::new(f));
     let lk = Rc::new(lk);
-    let (probe_state, build_state, probe_f, probe_lk) =
-        (state.clone(), state.clone(), f.clone(), lk.clone());
+    let (probe_f, probe_lk) = (f.clone(), lk.clone());
     let (probe_ctx, build_ctx, build_lk) = (ctx.clone(), ctx.clone(), lk.clone());
     let over_budget = move |ctx: &crate::env::WorkerContext, bytes: u64| {
         bounded && bytes > ctx.budget().saturating_mul(2)
@@ -421,8 +415,13 @@ where
         build,
         (probe_pact, build_pact),
         "HashJoin",
-        move |data: &mut Vec<L>, build_done, out: &mut Vec<O>| {
-            let mut st = probe_state.borrow_mut();
+        || State::<K, L, R> {
+            table: HashMap::new(),
+            stash: Vec::new(),
+            bytes: 0,
+            spilled: None,
+        },
+        move |st, data: &mut Vec<L>, build_done, out: &mut Vec<O>| {
             if let Some((left, _)) = &st.spilled {
                 for x in data.drain(..) {
                     push(&probe_ctx, left, probe_lk(&x), x);
@@ -441,7 +440,6 @@ where
                 }
                 return;
             }
-            let st = &mut *st;
             let mut f = probe_f.borrow_mut();
             for x in st.stash.drain(..).chain(data.drain(..)) {
                 probe_one(
@@ -454,8 +452,7 @@ where
                 );
             }
         },
-        move |data: &mut Vec<R>| {
-            let mut st = build_state.borrow_mut();
+        move |st, data: &mut Vec<R>| {
             if let Some((_, right)) = &st.spilled {
                 for r in data.drain(..) {
                     push(&build_ctx, right, rk(&r), r);
@@ -477,8 +474,7 @@ where
                 st.spill(&build_ctx, &*build_lk);
             }
         },
-        move |out: &mut Vec<O>| {
-            let mut st = state.borrow_mut();
+        move |mut st, out: &mut Vec<O>| {
             if let Some((left, right)) = st.spilled.take() {
                 let f = f.clone();
                 let merged = merge_join(
@@ -489,7 +485,6 @@ where
                 );
                 return Box::new(merged) as Box<dyn Iterator<Item = O>>;
             }
-            let st = &mut *st;
             let mut f = f.borrow_mut();
             for x in st.stash.drain(..) {
                 let key = lk(&x);
@@ -533,23 +528,26 @@ where
             Vec<R>,
         >,
 {
-    use super::keyed_sort::{KeyedSorter, Register, absorb, sorted};
+    use super::keyed_sort::{KeyedSorter, absorb, sorted};
 
     let ctx = env.ctx.clone();
-    let (lsorter, rsorter) = (
-        KeyedSorter::<K, L>::register(&ctx),
-        KeyedSorter::<K, R>::register(&ctx),
-    );
-    let (lsink, rsink) = (lsorter.clone(), rsorter.clone());
+    ctx.register_memory_consumer();
+    ctx.register_memory_consumer();
     let (lctx, rctx) = (ctx.clone(), ctx.clone());
+    let f = std::rc::Rc::new(std::cell::RefCell::new(f));
     binary_blocking(
         left,
         right,
         pacts,
         "SortMergeJoin",
-        move |d: &mut Vec<L>, _, _| absorb(&lctx, &lsink, d, &lk),
-        move |d: &mut Vec<R>| absorb(&rctx, &rsink, d, &rk),
-        move |_| merge_join(sorted(&ctx, &lsorter), sorted(&ctx, &rsorter), kind, f),
+        <(KeyedSorter<K, L>, KeyedSorter<K, R>)>::default,
+        move |(ls, _), d: &mut Vec<L>, _, _| absorb(&lctx, ls, d, &lk),
+        move |(_, rs), d: &mut Vec<R>| absorb(&rctx, rs, d, &rk),
+        move |(ls, rs), _| {
+            let f = f.clone();
+            let f = move |l: Option<&L>, r: Option<&R>| f.borrow_mut()(l, r);
+            merge_join(sorted(&ctx, &ls), sorted(&ctx, &rs), kind, f)
+        },
     )
 }
 

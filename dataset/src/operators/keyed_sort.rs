@@ -15,18 +15,6 @@ type ByKey<K, V> = fn(&(K, V), &(K, V)) -> std::cmp::Ordering;
 /// A lazily created external sorter of `(key, record)` pairs.
 pub(crate) type KeyedSorter<K, V> = RefCell<Option<ExternalSorter<(K, V), ByKey<K, V>>>>;
 
-/// Registers a sorter's memory consumer with the worker (while building).
-pub(crate) trait Register {
-    fn register(ctx: &WorkerContext) -> Rc<Self>;
-}
-
-impl<K: Key, V: Data> Register for KeyedSorter<K, V> {
-    fn register(ctx: &WorkerContext) -> Rc<Self> {
-        ctx.register_memory_consumer();
-        Rc::new(RefCell::new(None))
-    }
-}
-
 /// Pushes `data` into the sorter with their keys; a failure fails the job.
 pub(crate) fn absorb<K: Key, V: Data>(
     ctx: &WorkerContext,

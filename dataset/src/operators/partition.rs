@@ -52,16 +52,15 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         let peers = self.env.peers();
         let worker = self.env.index() as u64;
         let sample_key = key.clone();
+        crate::iteration::reject(self, "partition_by_range");
         let mut seen = 0u64;
-        let reservoir = std::rc::Rc::new(std::cell::RefCell::new(Vec::<K>::new()));
-        let taken = reservoir.clone();
         let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ worker;
         let samples = unary_blocking(
             self.stream.clone(),
             Pipeline,
             "RangeSample",
-            move |data: &mut Vec<T>| {
-                let mut reservoir = reservoir.borrow_mut();
+            Vec::<K>::new,
+            move |reservoir: &mut Vec<K>, data: &mut Vec<T>| {
                 for x in data.drain(..) {
                     seen += 1;
                     if reservoir.len() < SAMPLES_PER_WORKER {
@@ -77,7 +76,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                     }
                 }
             },
-            move || std::mem::take(&mut *taken.borrow_mut()),
+            |reservoir| reservoir,
         )
         .broadcast();
         // Records wait in a spilling queue until the boundaries are known.

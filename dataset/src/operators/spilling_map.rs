@@ -103,7 +103,7 @@ pub(crate) fn keyed_blocking<'s, T, K, V, O, P>(
     name: &str,
     mut upsert: impl FnMut(&mut SpillingMap<K, V>, &WorkerContext, T) -> Result<()> + 'static,
     merge: impl Fn(&mut V, V) + 'static,
-    mut finish: impl FnMut(K, V) -> O + 'static,
+    finish: impl Fn(K, V) -> O + Clone + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
 where
     T: Data,
@@ -115,46 +115,48 @@ where
             Vec<T>,
         >,
 {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
     let ctx = env.ctx.clone();
     ctx.register_memory_consumer();
-    let map = Rc::new(RefCell::new(Some(SpillingMap::new())));
-    let (sink, absorb_ctx) = (map.clone(), ctx.clone());
+    let absorb_ctx = ctx.clone();
+    let merge = std::rc::Rc::new(merge);
     super::blocking::unary_blocking(
         stream,
         pact,
         name,
-        move |data: &mut Vec<T>| {
-            let mut guard = sink.borrow_mut();
-            let Some(table) = guard.as_mut() else {
+        || Some(SpillingMap::new()),
+        move |slot: &mut Option<SpillingMap<K, V>>, data: &mut Vec<T>| {
+            let Some(table) = slot.as_mut() else {
                 return data.clear();
             };
             for x in data.drain(..) {
                 if let Err(e) = upsert(table, &absorb_ctx, x) {
                     absorb_ctx.fail(&e);
-                    *guard = None;
+                    *slot = None;
                     return;
                 }
             }
         },
-        move || {
-            let results: Box<dyn Iterator<Item = O>> =
-                match map.borrow_mut().take().map(|t| t.finish(merge)) {
-                    Some(Ok(entries)) => Box::new(entries.map_while(move |r| match r {
+        move |slot| {
+            let merge = merge.clone();
+            let merged = slot.map(|t| t.finish(move |a: &mut V, b| merge(a, b)));
+            let results: Box<dyn Iterator<Item = O>> = match merged {
+                Some(Ok(entries)) => {
+                    let ctx = ctx.clone();
+                    let finish = finish.clone();
+                    Box::new(entries.map_while(move |r| match r {
                         Ok((k, v)) => Some(finish(k, v)),
                         Err(e) => {
                             ctx.fail(&e);
                             None
                         }
-                    })),
-                    Some(Err(e)) => {
-                        ctx.fail(&e);
-                        Box::new(std::iter::empty())
-                    }
-                    None => Box::new(std::iter::empty()),
-                };
+                    }))
+                }
+                Some(Err(e)) => {
+                    ctx.fail(&e);
+                    Box::new(std::iter::empty())
+                }
+                None => Box::new(std::iter::empty()),
+            };
             results
         },
     )

@@ -28,23 +28,19 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     }
 
     /// Calls `f` once per partition (worker) with all of that partition's records.
-    pub fn map_partition<I>(
-        &self,
-        f: impl FnOnce(Vec<T>) -> I + 'static,
-    ) -> DataSet<'scope, I::Item>
+    pub fn map_partition<I>(&self, f: impl FnMut(Vec<T>) -> I + 'static) -> DataSet<'scope, I::Item>
     where
         I: IntoIterator,
         I::Item: Data,
         I::IntoIter: 'static,
     {
-        let all = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let sink = all.clone();
         self.wrap(unary_blocking(
             self.stream.clone(),
             Pipeline,
             "MapPartition",
-            move |data: &mut Vec<T>| sink.borrow_mut().append(data),
-            move || f(std::mem::take(&mut *all.borrow_mut())),
+            Vec::new,
+            |all: &mut Vec<T>, data: &mut Vec<T>| all.append(data),
+            f,
         ))
     }
 
@@ -53,9 +49,9 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// count words with borrowed look-ups before a `group_by`.
     pub fn fold_partition<A, I>(
         &self,
-        init: impl FnOnce() -> A + 'static,
+        init: impl FnMut() -> A + 'static,
         mut fold: impl FnMut(&mut A, T) + 'static,
-        finish: impl FnOnce(A) -> I + 'static,
+        finish: impl FnMut(A) -> I + 'static,
     ) -> DataSet<'scope, I::Item>
     where
         A: 'static,
@@ -63,25 +59,23 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         I::Item: Data,
         I::IntoIter: 'static,
     {
-        let acc = std::rc::Rc::new(std::cell::RefCell::new(Some(init())));
-        let sink = acc.clone();
         self.wrap(unary_blocking(
             self.stream.clone(),
             Pipeline,
             "FoldPartition",
-            move |data: &mut Vec<T>| {
-                let mut guard = sink.borrow_mut();
-                let acc = guard.as_mut().expect("the fold runs before finish");
+            init,
+            move |acc: &mut A, data: &mut Vec<T>| {
                 for x in data.drain(..) {
                     fold(acc, x);
                 }
             },
-            move || finish(acc.borrow_mut().take().expect("finish runs once")),
+            finish,
         ))
     }
 
     /// The records of both data sets (a bag union: duplicates stay).
     pub fn union(&self, other: &DataSet<'scope, T>) -> DataSet<'scope, T> {
-        self.wrap(self.stream.clone().concat(other.stream.clone()))
+        let (this, other) = crate::iteration::align(self, other);
+        this.wrap(this.stream.clone().concat(other.stream.clone()))
     }
 }

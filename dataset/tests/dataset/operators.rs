@@ -7,7 +7,7 @@ use strom_core::RuntimeConfig;
 use strom_dataset::{DataSet, Env, JoinHint, Order, agg, execute};
 
 /// Seeded pseudo-random records `(key, value)`; half of them carry key 0 (skew).
-fn records(n: usize, keys: u64, seed: u64) -> Vec<(u64, i64)> {
+pub(crate) fn records(n: usize, keys: u64, seed: u64) -> Vec<(u64, i64)> {
     let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     let mut next = move || {
         s ^= s << 13;
@@ -23,10 +23,10 @@ fn records(n: usize, keys: u64, seed: u64) -> Vec<(u64, i64)> {
         .collect()
 }
 
-const WORKERS: [usize; 3] = [1, 3, 4];
+pub(crate) const WORKERS: [usize; 3] = [1, 3, 4];
 
 /// Runs `build` on `workers` workers and returns the collected records, sorted.
-fn run<T: Ord + strom_dataset::Data>(
+pub(crate) fn run<T: Ord + strom_dataset::Data>(
     workers: usize,
     build: impl for<'s> Fn(&Env<'s>) -> DataSet<'s, T> + Send + Sync + 'static,
 ) -> Vec<T> {
@@ -40,7 +40,7 @@ fn run<T: Ord + strom_dataset::Data>(
     out
 }
 
-fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+pub(crate) fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
 }

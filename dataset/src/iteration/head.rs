@@ -1,0 +1,240 @@
+//! The head of an iteration: it starts every round and decides when the loop ends.
+//!
+//! The head buffers the data of the next round (the initial input for round 0, then
+//! what the step fed back) and holds a capability at that round's time, so the round
+//! cannot start anywhere before the head releases it. Once the feedback frontier shows
+//! that round `r` is complete everywhere (nothing at a time `<= r + 1` can still arrive),
+//! the head knows the round's aggregates, summed from the signals of all workers, and
+//! either starts round `r + 1` (gives its data and a token for the replays, then moves
+//! its capability on) or ends the loop (drops its round capability, so every operator
+//! in the loop finishes, and gives the result at time 0 to the operators after it).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use strom_core::timely::dataflow::StreamVec;
+use strom_core::timely::dataflow::channels::pact::Pipeline;
+use strom_core::timely::dataflow::operators::Capability;
+use strom_core::timely::dataflow::operators::generic::OutputBuilder;
+use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
+
+use super::RoundAggregates;
+use super::signals::Signal;
+use crate::data_set::Data;
+use crate::env::{Env, Time};
+use crate::operators::blocking::EMIT_BATCH;
+
+/// What the head needs of the step, registered while the step is built.
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// Names of the registered sums, by index.
+    pub(crate) names: RefCell<Vec<String>>,
+    pub(crate) has_criterion: Cell<bool>,
+    #[allow(clippy::type_complexity)]
+    pub(crate) converged: RefCell<Option<Box<dyn Fn(&RoundAggregates) -> bool>>>,
+}
+
+/// How the loop ends besides `max_rounds`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// After a round whose termination criterion (if any) is empty; the result is the
+    /// last round's data.
+    Bulk,
+    /// After a round that fed back an empty workset; the result comes from elsewhere.
+    Delta,
+}
+
+/// The head's outputs.
+pub(crate) struct HeadStreams<'s, T> {
+    /// Each round's data, at the round's time.
+    pub(crate) data: StreamVec<'s, Time, T>,
+    /// One token per worker and round.
+    pub(crate) tokens: StreamVec<'s, Time, u32>,
+    /// The last round's data (bulk iterations), at time 0.
+    pub(crate) result: StreamVec<'s, Time, T>,
+    /// `(round, aggregate, value)` for every round, on worker 0, at time 0.
+    pub(crate) history: StreamVec<'s, Time, (u32, String, i64)>,
+}
+
+/// A round's aggregates as the signals arrive.
+#[derive(Default)]
+struct Totals {
+    records: u64,
+    criterion: u64,
+    sums: Vec<i64>,
+}
+
+impl Totals {
+    fn add(&mut self, signal: Signal) {
+        match signal {
+            Signal::Records(n) => self.records += n,
+            Signal::Criterion(n) => self.criterion += n,
+            Signal::Sum(i, v) => {
+                let i = i as usize;
+                if self.sums.len() <= i {
+                    self.sums.resize(i + 1, 0);
+                }
+                self.sums[i] = self.sums[i].wrapping_add(v);
+            }
+        }
+    }
+
+    fn aggregates(&self, round: u32, names: &[String]) -> RoundAggregates {
+        let mut values = vec![("records".to_string(), self.records as i64)];
+        for (i, name) in names.iter().enumerate() {
+            values.push((name.clone(), self.sums.get(i).copied().unwrap_or(0)));
+        }
+        RoundAggregates { round, values }
+    }
+}
+
+/// Where buffered data goes.
+enum Target {
+    Round,
+    Result,
+}
+
+/// Builds the head of a loop over `initial` (time 0) and `feedback` (round data at the
+/// next round's time), deciding on `signals` (broadcast, at the next round's time).
+pub(crate) fn build<'s, T: Data>(
+    env: &Env<'s>,
+    initial: StreamVec<'s, Time, T>,
+    feedback: StreamVec<'s, Time, T>,
+    signals: StreamVec<'s, Time, Signal>,
+    mode: Mode,
+    max_rounds: u32,
+    shared: Rc<Shared>,
+) -> HeadStreams<'s, T> {
+    let name = match mode {
+        Mode::Bulk => "BulkIterationHead",
+        Mode::Delta => "DeltaIterationHead",
+    };
+    let mut builder = OperatorBuilder::new(name.to_string(), env.scope);
+    let activator = env.scope.activator_for(builder.operator_info().address);
+    let mut initial_in = builder.new_input(initial, Pipeline);
+    let mut feedback_in = builder.new_input(feedback, Pipeline);
+    let mut signal_in = builder.new_input(signals, Pipeline);
+    let (data_out, data) = builder.new_output::<Vec<T>>();
+    let (token_out, tokens) = builder.new_output::<Vec<u32>>();
+    let (result_out, result) = builder.new_output::<Vec<T>>();
+    let (history_out, history) = builder.new_output::<Vec<(u32, String, i64)>>();
+    let (mut data_out, mut token_out) = (
+        OutputBuilder::from(data_out),
+        OutputBuilder::from(token_out),
+    );
+    let (mut result_out, mut history_out) = (
+        OutputBuilder::from(result_out),
+        OutputBuilder::from(history_out),
+    );
+    let driver = env.index() == 0;
+
+    builder.build(move |caps| {
+        let mut caps = caps.into_iter();
+        let mut round_caps: Option<(Capability<Time>, Capability<Time>)> =
+            Some((caps.next().expect("data"), caps.next().expect("tokens")));
+        let mut exit_caps: Option<(Capability<Time>, Capability<Time>)> =
+            Some((caps.next().expect("result"), caps.next().expect("history")));
+        let mut next: u32 = 0;
+        let mut buffer: Vec<T> = Vec::new();
+        let mut totals = Totals::default();
+        let mut history_rows: Vec<(u32, String, i64)> = Vec::new();
+        let mut draining: Option<(std::vec::IntoIter<T>, Target)> = None;
+
+        move |frontiers| {
+            let mut data_out = data_out.activate();
+            let mut token_out = token_out.activate();
+            let mut result_out = result_out.activate();
+            let mut history_out = history_out.activate();
+            initial_in.for_each(|_, batch| buffer.append(batch));
+            feedback_in.for_each(|_, batch| buffer.append(batch));
+            signal_in.for_each(|_, batch| batch.drain(..).for_each(|s| totals.add(s)));
+
+            if draining.is_none()
+                && let Some((data_cap, token_cap)) = round_caps.as_ref()
+            {
+                let time = Time::from(next);
+                let complete = if next == 0 {
+                    frontiers[0].frontier().is_empty()
+                } else {
+                    !frontiers[1].less_equal(&time) && !frontiers[2].less_equal(&time)
+                };
+                if complete {
+                    let mut go_on = next < max_rounds;
+                    if let Some(round) = next.checked_sub(1) {
+                        let names = shared.names.borrow();
+                        let aggregates = totals.aggregates(round, &names);
+                        history_rows.extend(
+                            aggregates
+                                .values
+                                .iter()
+                                .map(|(n, v)| (round, n.clone(), *v)),
+                        );
+                        go_on &= match mode {
+                            Mode::Bulk => !shared.has_criterion.get() || totals.criterion > 0,
+                            Mode::Delta => totals.records > 0,
+                        };
+                        if let Some(converged) = shared.converged.borrow().as_ref() {
+                            go_on &= !converged(&aggregates);
+                        }
+                    }
+                    totals = Totals::default();
+                    let data = std::mem::take(&mut buffer).into_iter();
+                    if go_on {
+                        token_out.session(token_cap).give(next);
+                        let _ = data_cap;
+                        draining = Some((data, Target::Round));
+                    } else {
+                        round_caps = None;
+                        if let Some((_, history_cap)) = exit_caps.as_ref()
+                            && driver
+                        {
+                            history_out
+                                .session(history_cap)
+                                .give_iterator(history_rows.drain(..));
+                        }
+                        let data = match mode {
+                            Mode::Bulk => data,
+                            Mode::Delta => Vec::new().into_iter(),
+                        };
+                        draining = Some((data, Target::Result));
+                    }
+                }
+            }
+
+            if let Some((data, target)) = draining.as_mut() {
+                let cap = match target {
+                    Target::Round => round_caps.as_ref().map(|(c, _)| c),
+                    Target::Result => exit_caps.as_ref().map(|(c, _)| c),
+                };
+                if let Some(cap) = cap {
+                    let mut session = match target {
+                        Target::Round => data_out.session(cap),
+                        Target::Result => result_out.session(cap),
+                    };
+                    session.give_iterator(data.by_ref().take(EMIT_BATCH));
+                }
+                if data.len() > 0 {
+                    activator.activate();
+                } else {
+                    match target {
+                        Target::Round => {
+                            next += 1;
+                            if let Some((data_cap, token_cap)) = round_caps.as_mut() {
+                                data_cap.downgrade(&Time::from(next));
+                                token_cap.downgrade(&Time::from(next));
+                            }
+                        }
+                        Target::Result => exit_caps = None,
+                    }
+                    draining = None;
+                }
+            }
+        }
+    });
+    HeadStreams {
+        data,
+        tokens,
+        result,
+        history,
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the DataSet API (one test binary): operators against sequential
+//! references, sources and sinks, and iterations.
+
+mod io;
+mod iterations;
+mod operators;
