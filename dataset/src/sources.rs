@@ -75,16 +75,27 @@ impl<'scope> Env<'scope> {
 
     /// The lines of the text file(s) at `url`, without line endings.
     pub fn read_text(&self, url: &str) -> DataSet<'scope, String> {
+        self.read_lines_with(url, |line| Ok(Some(line.to_string())))
+    }
+
+    /// The lines of the text file(s) at `url`, each parsed by `parse` into a record,
+    /// `None` to skip the line, or an error message, which fails the job naming the file
+    /// and line.
+    pub fn read_lines_with<T: Data>(
+        &self,
+        url: &str,
+        mut parse: impl FnMut(&str) -> std::result::Result<Option<T>, String> + 'static,
+    ) -> DataSet<'scope, T> {
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
         let split_size = self.config().split_size;
         self.chunk_source(
-            "ReadText",
+            "ReadLines",
             move |tx: &ChunkSender<(LineSplit, SplitBytes)>| {
                 for_my_line_splits(&url, split_size, None, index, peers, tx, |split, bytes| {
                     Ok((split, bytes))
                 });
             },
-            |(split, bytes), out| text::decode_lines(&split, &bytes, out),
+            move |(split, bytes), out| text::decode_parsed(&split, &bytes, out, &mut parse),
         )
     }
 

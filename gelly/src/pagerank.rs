@@ -1,0 +1,55 @@
+//! PageRank as a bulk iteration, with the textbook treatment of dangling vertices.
+//!
+//! With `N` vertices and damping `d`, ranks start at `1/N`, and each iteration gives
+//! every vertex `(1 - d)/N + d * (sum of rank(u)/outdegree(u) over its in-edges (u, v))
+//! + d * (total rank of vertices without out-edges)/N`. Every edge counts, so duplicate
+//! edges and self-loops count toward the out-degree. Ranks keep summing to 1.
+
+use strom_dataset::{DataSet, agg};
+
+/// The rank of every vertex (of `edges` and `vertices`) after `iterations` rounds.
+pub fn pagerank<'s>(
+    edges: &DataSet<'s, (u64, u64)>,
+    vertices: &DataSet<'s, u64>,
+    iterations: u32,
+    damping: f64,
+) -> DataSet<'s, (u64, f64)> {
+    let all = crate::vertex_set(edges, vertices);
+    let n = all.map(|_| 1u64).aggregate(agg::sum(|x: &u64| *x));
+    // Every vertex with its out-neighbours (none for a dangling vertex).
+    let neighbours = edges
+        .group_by(|e: &(u64, u64)| e.0)
+        .reduce_group(|&source, out| Some((source, out.into_iter().map(|e| e.1).collect())));
+    let out = all
+        .left_outer_join(&neighbours, |v: &u64| *v, |a: &(u64, Vec<u64>)| a.0)
+        .with(|&v, a| (v, a.map(|a| a.1.clone()).unwrap_or_default()));
+    let initial = all.map_with_broadcast(&n, |v, n| (v, 1.0 / n[0] as f64));
+    initial.iterate(iterations, |_, ranks| {
+        // Each vertex's rank flows along its edges; a dangling vertex's to everyone.
+        let flows = out
+            .join(&ranks, |o: &(u64, Vec<u64>)| o.0, |r: &(u64, f64)| r.0)
+            .with(|(_, targets), &(_, rank)| {
+                if targets.is_empty() {
+                    vec![(None, rank)]
+                } else {
+                    let share = rank / targets.len() as f64;
+                    targets.iter().map(|&t| (Some(t), share)).collect()
+                }
+            })
+            .flat_map(|flows| flows);
+        let dangling = flows
+            .filter(|f| f.0.is_none())
+            .aggregate(agg::sum(|f: &(Option<u64>, f64)| f.1));
+        let received = flows
+            .flat_map(|(to, share)| to.map(|to| (to, share)))
+            .group_by(|f: &(u64, f64)| f.0)
+            .aggregate(agg::sum(|f: &(u64, f64)| f.1));
+        all.left_outer_join(&received, |v: &u64| *v, |r: &(u64, f64)| r.0)
+            .with(|&v, r| (v, r.map_or(0.0, |r| r.1)))
+            .map_with_broadcast(&n, |(v, r), n| (v, r, n[0] as f64))
+            .map_with_broadcast(&dangling, move |(v, r, n), dangling| {
+                let lost: f64 = dangling.iter().sum();
+                (v, (1.0 - damping) / n + damping * r + damping * lost / n)
+            })
+    })
+}
