@@ -1,9 +1,10 @@
 //! PageRank as a bulk iteration, with the textbook treatment of dangling vertices.
 //!
 //! With `N` vertices and damping `d`, ranks start at `1/N`, and each iteration gives
-//! every vertex `(1 - d)/N + d * (sum of rank(u)/outdegree(u) over its in-edges (u, v))
-//! + d * (total rank of vertices without out-edges)/N`. Every edge counts, so duplicate
-//! edges and self-loops count toward the out-degree. Ranks keep summing to 1.
+//! every vertex `(1 - d)/N`, plus `d` times the sum of `rank(u)/outdegree(u)` over its
+//! in-edges `(u, v)`, plus `d` times the total rank of the vertices without out-edges
+//! divided by `N`. Every edge counts, so duplicate edges and self-loops count toward
+//! the out-degree. Ranks keep summing to 1.
 
 use strom_dataset::{DataSet, agg};
 
