@@ -21,6 +21,8 @@ Examples:
   strom run teragen --rows 20000000 --output ./tera-in/
   strom run terasort --input ./tera-in/ --output ./tera-out/ --memory 128MB
   strom run teravalidate --input ./tera-out/
+  strom run pagerank --edges ./graph.txt --iterations 10 --output ranks.csv
+  strom run connected-components --edges s3://bucket/graph/ --output components/
   strom run tpch --query 1 --data ./tpch-sf1 --hosts hosts.txt --process-index 0
   strom jobs";
 
@@ -67,6 +69,10 @@ enum Job {
     Terasort(jobs::terasort::TeraSortArgs),
     /// Checks TeraSort output.
     Teravalidate(jobs::terasort::TeraValidateArgs),
+    /// Ranks the vertices of a graph (PageRank, a bulk iteration).
+    Pagerank(jobs::graph::PageRankArgs),
+    /// Labels each vertex with its connected component (a delta iteration).
+    ConnectedComponents(jobs::graph::ComponentsArgs),
 }
 
 fn init_logging(format: LogFormat) {
@@ -97,7 +103,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Jobs => {
             for (name, about) in jobs::CATALOG {
-                println!("{name:<12} {about}");
+                println!("{name:<22} {about}");
             }
             Ok(())
         }
@@ -113,6 +119,8 @@ fn run(cli: Cli) -> Result<()> {
                 Job::Teragen(args) => jobs::terasort::generate(&config, &args),
                 Job::Terasort(args) => jobs::terasort::sort(&config, &args),
                 Job::Teravalidate(args) => jobs::terasort::validate(&args),
+                Job::Pagerank(args) => jobs::graph::run_pagerank(&config, &args),
+                Job::ConnectedComponents(args) => jobs::graph::run_components(&config, &args),
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The built-in jobs of `strom run`.
 
+pub mod graph;
 pub mod terasort;
 pub mod tpch;
 pub mod wordcount;
@@ -25,5 +26,25 @@ pub const CATALOG: &[(&str, &str)] = &[
     (
         "tpch",
         "TPC-H queries 1, 3, 5, 6 and 10 over Parquet tables (--query Q --data URL)",
+    ),
+    (
+        "teragen",
+        "generate TeraSort input: 100-byte records (--rows N --output URL)",
+    ),
+    (
+        "terasort",
+        "sort TeraSort input by key, out of core (--input URL --output URL)",
+    ),
+    (
+        "teravalidate",
+        "check that TeraSort output is sorted and complete",
+    ),
+    (
+        "pagerank",
+        "PageRank of a graph's vertices, a bulk iteration (--edges URL)",
+    ),
+    (
+        "connected-components",
+        "connected components of a graph, a delta iteration (--edges URL)",
     ),
 ];
