@@ -1,6 +1,7 @@
 //! Integration tests of the `strom` binary (one test binary for the crate).
 
 mod errors;
+mod graph;
 mod http;
 mod s3;
 mod support;

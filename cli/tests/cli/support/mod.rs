@@ -74,7 +74,7 @@ fn sh(cmd: &mut Command) -> Result<(), String> {
 pub(crate) fn python_env() -> Result<PathBuf, String> {
     static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-env");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-env-2");
         build_once(&dir, |staging| {
             sh(Command::new("python3").args(["-m", "venv"]).arg(staging))?;
             sh(Command::new(staging.join("bin/python")).args([
@@ -87,6 +87,7 @@ pub(crate) fn python_env() -> Result<PathBuf, String> {
                 "pyarrow",
                 "moto[server]",
                 "boto3",
+                "networkx==3.4.2",
             ]))
         })?;
         Ok(dir)
@@ -110,6 +111,32 @@ pub(crate) fn tpch_data() -> Result<(PathBuf, PathBuf), String> {
                 .arg(staging))
         })?;
         Ok((dir.join("arrow-rs"), dir.join("pyarrow")))
+    })
+    .clone()
+}
+
+/// Runs a reference script of the support folder with the test environment's Python.
+pub(crate) fn python_script(script: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+    let env = python_env()?;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli/support")
+        .join(script);
+    sh(Command::new(env.join("bin/python")).arg(path).args(args))
+}
+
+/// The dependency graph of Debian's main archive (a real graph of about 290,000 edges,
+/// downloaded from the Debian mirror on first use): `(edges.txt, vertices.txt)`.
+pub(crate) fn debian_graph() -> Result<(PathBuf, PathBuf), String> {
+    static DATA: OnceLock<Result<(PathBuf, PathBuf), String>> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("debian-graph");
+        build_once(&dir, |staging| {
+            python_script(
+                "graph_reference.py",
+                &["debian-graph".as_ref(), staging.as_os_str()],
+            )
+        })?;
+        Ok((dir.join("edges.txt"), dir.join("vertices.txt")))
     })
     .clone()
 }
