@@ -17,27 +17,30 @@ pub fn pagerank<'s>(
 ) -> DataSet<'s, (u64, f64)> {
     let all = crate::vertex_set(edges, vertices);
     let n = all.map(|_| 1u64).aggregate(agg::sum(|x: &u64| *x));
-    // Every vertex with its out-neighbours (none for a dangling vertex).
-    let neighbours = edges
-        .group_by(|e: &(u64, u64)| e.0)
-        .reduce_group(|&source, out| Some((source, out.into_iter().map(|e| e.1).collect())));
-    let out = all
-        .left_outer_join(&neighbours, |v: &u64| *v, |a: &(u64, Vec<u64>)| a.0)
-        .with(|&v, a| (v, a.map(|a| a.1.clone()).unwrap_or_default()));
+    // Every edge with its source's out-degree, and every dangling vertex once with no
+    // target: flat records, so a round copies no lists.
+    let degrees = edges
+        .map(|e| (e.0, 1u32))
+        .group_by(|d: &(u64, u32)| d.0)
+        .aggregate(agg::sum(|d: &(u64, u32)| d.1));
+    let out: DataSet<'s, (u64, Option<u64>, u32)> = edges
+        .join(&degrees, |e: &(u64, u64)| e.0, |d: &(u64, u32)| d.0)
+        .with(|&(source, target), &(_, degree)| (source, Some(target), degree))
+        .union(
+            &all.left_outer_join(&degrees, |v: &u64| *v, |d: &(u64, u32)| d.0)
+                .with(|&v, d| (v, d.is_none()))
+                .flat_map(|(v, dangling)| dangling.then_some((v, None, 0))),
+        );
     let initial = all.map_with_broadcast(&n, |v, n| (v, 1.0 / n[0] as f64));
     initial.iterate(iterations, |_, ranks| {
         // Each vertex's rank flows along its edges; a dangling vertex's to everyone.
         let flows = out
-            .join(&ranks, |o: &(u64, Vec<u64>)| o.0, |r: &(u64, f64)| r.0)
-            .with(|(_, targets), &(_, rank)| {
-                if targets.is_empty() {
-                    vec![(None, rank)]
-                } else {
-                    let share = rank / targets.len() as f64;
-                    targets.iter().map(|&t| (Some(t), share)).collect()
-                }
-            })
-            .flat_map(|flows| flows);
+            .join(
+                &ranks,
+                |o: &(u64, Option<u64>, u32)| o.0,
+                |r: &(u64, f64)| r.0,
+            )
+            .with(|&(_, target, degree), &(_, rank)| (target, rank / f64::from(degree.max(1))));
         let dangling = flows
             .filter(|f| f.0.is_none())
             .aggregate(agg::sum(|f: &(Option<u64>, f64)| f.1));

@@ -19,7 +19,6 @@
 //! assert_eq!(rows[3], ("cy".to_string(), None));
 //! ```
 
-use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use strom_core::keys::worker_for_key;
@@ -347,36 +346,28 @@ where
 
     use strom_core::spill::footprint;
 
+    use super::join_table::JoinTable;
     use super::keyed_sort::{KeyedSorter, push, sorted};
 
-    struct Rows<R> {
-        rows: Vec<R>,
-        matched: Vec<bool>,
-    }
     /// Joins one probe record with its key's rows (statically dispatched: this runs once
     /// per probe record).
     fn probe_one<K: Key, L, R, O>(
-        table: &mut HashMap<K, Rows<R>>,
+        table: &mut JoinTable<K, R>,
         x: &L,
         key: K,
         keeps_left: bool,
         out: &mut Vec<O>,
         f: &mut impl FnMut(Option<&L>, Option<&R>) -> O,
     ) {
-        match table.get_mut(&key) {
-            Some(t) => {
-                for (i, r) in t.rows.iter().enumerate() {
-                    out.push(f(Some(x), Some(r)));
-                    t.matched[i] = true;
-                }
-            }
-            None if keeps_left => out.push(f(Some(x), None)),
-            None => {}
+        if !table.probe(&key, |r| out.push(f(Some(x), Some(r)))) && keeps_left {
+            out.push(f(Some(x), None));
         }
     }
     struct State<K, L, R> {
-        table: HashMap<K, Rows<R>>,
-        stash: Vec<L>,
+        table: JoinTable<K, R>,
+        /// Probe records waiting for the table, in the batches they came in (moved, not
+        /// copied).
+        stash: Vec<Vec<L>>,
         bytes: u64,
         /// Set once the join switched to sorting: (probe side, build side).
         spilled: Option<(KeyedSorter<K, L>, KeyedSorter<K, R>)>,
@@ -385,13 +376,11 @@ where
         /// Moves everything into sorters; later records go there too.
         fn spill(&mut self, ctx: &crate::env::WorkerContext, lk: &impl Fn(&L) -> K) {
             let (left, right) = (RefCell::new(None), RefCell::new(None));
-            for x in self.stash.drain(..) {
+            for x in self.stash.drain(..).flatten() {
                 push(ctx, &left, lk(&x), x);
             }
-            for (k, rows) in self.table.drain() {
-                for r in rows.rows {
-                    push(ctx, &right, k.clone(), r);
-                }
+            for (k, r) in self.table.drain() {
+                push(ctx, &right, k, r);
             }
             self.bytes = 0;
             self.spilled = Some((left, right));
@@ -415,8 +404,8 @@ where
         build,
         (probe_pact, build_pact),
         "HashJoin",
-        || State::<K, L, R> {
-            table: HashMap::new(),
+        move || State::<K, L, R> {
+            table: JoinTable::new(kind.keeps_right()),
             stash: Vec::new(),
             bytes: 0,
             spilled: None,
@@ -429,19 +418,17 @@ where
                 return;
             }
             if !build_done {
-                for x in data.drain(..) {
-                    if bounded {
-                        st.bytes += footprint(&x);
-                    }
-                    st.stash.push(x);
+                if bounded {
+                    st.bytes += data.iter().map(footprint).sum::<u64>();
                 }
+                st.stash.push(std::mem::take(data));
                 if over_budget(&probe_ctx, st.bytes) {
                     st.spill(&probe_ctx, &*probe_lk);
                 }
                 return;
             }
             let mut f = probe_f.borrow_mut();
-            for x in st.stash.drain(..).chain(data.drain(..)) {
+            for x in st.stash.drain(..).flatten().chain(data.drain(..)) {
                 probe_one(
                     &mut st.table,
                     &x,
@@ -463,12 +450,7 @@ where
                 if bounded {
                     st.bytes += footprint(&r) + 16;
                 }
-                let t = st.table.entry(rk(&r)).or_insert_with(|| Rows {
-                    rows: Vec::new(),
-                    matched: Vec::new(),
-                });
-                t.rows.push(r);
-                t.matched.push(false);
+                st.table.insert(rk(&r), r);
             }
             if over_budget(&build_ctx, st.bytes) {
                 st.spill(&build_ctx, &*build_lk);
@@ -486,18 +468,12 @@ where
                 return Box::new(merged) as Box<dyn Iterator<Item = O>>;
             }
             let mut f = f.borrow_mut();
-            for x in st.stash.drain(..) {
+            for x in st.stash.drain(..).flatten() {
                 let key = lk(&x);
                 probe_one(&mut st.table, &x, key, kind.keeps_left(), out, &mut *f);
             }
             if kind.keeps_right() {
-                for t in st.table.values() {
-                    for (r, matched) in t.rows.iter().zip(&t.matched) {
-                        if !matched {
-                            out.push(f(None, Some(r)));
-                        }
-                    }
-                }
+                out.extend(st.table.unmatched().map(|r| f(None, Some(r))));
             }
             Box::new(std::iter::empty())
         },

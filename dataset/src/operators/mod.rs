@@ -9,6 +9,7 @@ pub mod distinct;
 pub mod first;
 pub mod group_by;
 pub mod join;
+pub(crate) mod join_table;
 pub(crate) mod keyed_sort;
 pub mod partition;
 pub mod sort;

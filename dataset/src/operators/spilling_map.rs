@@ -3,8 +3,9 @@
 //! table starts empty; at the end the runs and the table merge, and equal keys combine.
 //! One key's state is in memory at a time, so skewed keys do not break the budget.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
 
 use strom_core::Result;
 use strom_core::spill::{ExternalSorter, footprint};
@@ -17,7 +18,7 @@ type ByKey<K, V> = fn(&(K, V), &(K, V)) -> std::cmp::Ordering;
 type Entries<K, V> = Box<dyn Iterator<Item = Result<(K, V)>>>;
 
 pub(crate) struct SpillingMap<K, V> {
-    map: HashMap<K, V>,
+    map: FxHashMap<K, V>,
     bytes: u64,
     budget: Option<u64>,
     sorter: Option<ExternalSorter<(K, V), ByKey<K, V>>>,
@@ -26,7 +27,7 @@ pub(crate) struct SpillingMap<K, V> {
 impl<K: Key, V: Data> SpillingMap<K, V> {
     pub(crate) fn new() -> Self {
         SpillingMap {
-            map: HashMap::new(),
+            map: FxHashMap::default(),
             bytes: 0,
             budget: None,
             sorter: None,
