@@ -24,9 +24,9 @@ fn skewed_vertex(r: u64, vertices: u64, exponent: i32) -> u64 {
     (rank.min(vertices - 1) * 2_654_435_761) % vertices
 }
 
-/// Writes `edges` edges over `vertices` vertex ids (the scattering multiplier is a prime,
-/// so it permutes any count it does not divide) (in-degrees and out-degrees follow a
-/// power law; some vertices end up dangling or isolated) to `path`, once.
+/// Writes `edges` edges over `vertices` vertex ids to `path`, once. In-degrees and
+/// out-degrees follow a power law; some ids end up dangling or unused. (The scattering
+/// multiplier is prime, so it permutes any vertex count it does not divide.)
 pub(crate) fn ensure(path: &Path, vertices: u64, edges: u64) -> Result<()> {
     let done = path.with_extension("done");
     if done.exists() {
