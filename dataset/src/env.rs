@@ -99,9 +99,20 @@ impl WorkerContext {
     where
         T: serde::Serialize + serde::de::DeserializeOwned,
     {
+        self.spill_queue_with_budget(self.budget())
+    }
+
+    /// A spilling queue keeping at most `budget` bytes in memory (0: a spill file).
+    pub(crate) fn spill_queue_with_budget<T>(
+        &self,
+        budget: u64,
+    ) -> Result<strom_core::spill::SpillQueue<T>>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
         let memory = &self.process.memory;
         Ok(strom_core::spill::SpillQueue::new(
-            self.budget(),
+            budget,
             memory.spill_dir()?,
             memory.metrics(),
         ))

@@ -27,12 +27,14 @@
 //! `reduce_group`, `min_by`/`max_by` and `first`, `first(n)`, joins (inner, outer; hash or
 //! sort-merge; repartition or broadcast), `co_group`, `cross`, `union`, `rebalance`,
 //! `partition_by_hash`/`partition_by_range`, `gather`, `sort_partition`, broadcast
-//! variables, and sinks (text, CSV, `collect`, `count`).
+//! variables, and sinks (text, CSV, `collect`, `count`). Iterations: bulk
+//! ([`DataSet::iterate`]) and delta ([`DataSet::iterate_delta`]), see [`iteration`].
 //!
 //! Memory: with a budget (`RuntimeConfig::memory_limit`), sorting, grouping,
 //! aggregation, distinct, sort-merge joins, co-group and range partitioning spill to disk
-//! beyond their share, and a hash join whose table outgrows its share finishes as a
-//! sort-merge join. `cross` and broadcast variables hold their small side in memory (see
+//! beyond their share, and hash joins are hybrid: they spill hash partitions and join
+//! them one by one, re-partitioning (or, for a few heavy keys, sorting) what still does
+//! not fit. `cross` and broadcast variables hold their small side in memory (see
 //! `docs/0006-out-of-core.md`).
 #![warn(missing_docs)]
 

@@ -12,7 +12,7 @@
 //! Data sets from outside an iteration that a step combines with its round data (a
 //! join with the edges of a graph, say) are *entered*: cached per worker and replayed
 //! at every round (`replay.rs`), as Flink's static paths are. Binary operators do this
-//! on their own through [`align`].
+//! on their own (`align`).
 
 mod head;
 mod replay;

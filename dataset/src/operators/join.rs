@@ -48,7 +48,7 @@ pub enum JoinHint {
 
 /// Which records without a partner are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Inner,
     LeftOuter,
     RightOuter,
@@ -56,10 +56,10 @@ enum Kind {
 }
 
 impl Kind {
-    fn keeps_left(self) -> bool {
+    pub(crate) fn keeps_left(self) -> bool {
         matches!(self, Kind::LeftOuter | Kind::FullOuter)
     }
-    fn keeps_right(self) -> bool {
+    pub(crate) fn keeps_right(self) -> bool {
         matches!(self, Kind::RightOuter | Kind::FullOuter)
     }
     fn swapped(self) -> Kind {
@@ -315,10 +315,9 @@ where
 }
 
 /// Hash join: builds a table on `build` (the right side), probes with `probe` records as
-/// they arrive once the table is complete. Under a memory budget, when the table and the
-/// probe records waiting for it outgrow the join's share, both move into external
-/// sorters and the join finishes as a sort-merge join (a hybrid that degrades gracefully
-/// instead of running out of memory).
+/// they arrive once the table is complete. Under a memory budget it is a hybrid hash
+/// join that spills partitions and joins them one by one at the end (see
+/// `hybrid_join.rs`).
 #[allow(clippy::too_many_arguments)]
 fn hash_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
     env: &crate::env::Env<'s>,
@@ -344,138 +343,71 @@ where
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use strom_core::spill::footprint;
-
-    use super::join_table::JoinTable;
-    use super::keyed_sort::{KeyedSorter, push, sorted};
-
-    /// Joins one probe record with its key's rows (statically dispatched: this runs once
-    /// per probe record).
-    fn probe_one<K: Key, L, R, O>(
-        table: &mut JoinTable<K, R>,
-        x: &L,
-        key: K,
-        keeps_left: bool,
-        out: &mut Vec<O>,
-        f: &mut impl FnMut(Option<&L>, Option<&R>) -> O,
-    ) {
-        if !table.probe(&key, |r| out.push(f(Some(x), Some(r)))) && keeps_left {
-            out.push(f(Some(x), None));
-        }
-    }
-    struct State<K, L, R> {
-        table: JoinTable<K, R>,
-        /// Probe records waiting for the table, in the batches they came in (moved, not
-        /// copied).
-        stash: Vec<Vec<L>>,
-        bytes: u64,
-        /// Set once the join switched to sorting: (probe side, build side).
-        spilled: Option<(KeyedSorter<K, L>, KeyedSorter<K, R>)>,
-    }
-    impl<K: Key, L: Data, R: Data> State<K, L, R> {
-        /// Moves everything into sorters; later records go there too.
-        fn spill(&mut self, ctx: &crate::env::WorkerContext, lk: &impl Fn(&L) -> K) {
-            let (left, right) = (RefCell::new(None), RefCell::new(None));
-            for x in self.stash.drain(..).flatten() {
-                push(ctx, &left, lk(&x), x);
-            }
-            for (k, r) in self.table.drain() {
-                push(ctx, &right, k, r);
-            }
-            self.bytes = 0;
-            self.spilled = Some((left, right));
-        }
-    }
+    use super::hybrid_join::{Fns, Hybrid, JoinFn};
 
     let ctx = env.ctx.clone();
-    // Two shares: the table and the waiting probe records (or, once spilled, two sorters).
+    // Two shares: the table and the probe records waiting for it.
     ctx.register_memory_consumer();
     ctx.register_memory_consumer();
     let bounded = env.config().memory_limit.is_some();
-    let f = Rc::new(RefCell::new(f));
-    let lk = Rc::new(lk);
-    let (probe_f, probe_lk) = (f.clone(), lk.clone());
-    let (probe_ctx, build_ctx, build_lk) = (ctx.clone(), ctx.clone(), lk.clone());
-    let over_budget = move |ctx: &crate::env::WorkerContext, bytes: u64| {
-        bounded && bytes > ctx.budget().saturating_mul(2)
-    };
+    let f: JoinFn<L, R, O> = Rc::new(RefCell::new(f));
+    let lk: Rc<dyn Fn(&L) -> K> = Rc::new(lk);
+    let rk: Rc<dyn Fn(&R) -> K> = Rc::new(rk);
+    let (probe_f, probe_lk, build_rk) = (f.clone(), lk.clone(), rk.clone());
+    let (probe_ctx, build_ctx, make_ctx) = (ctx.clone(), ctx.clone(), ctx.clone());
     binary_blocking(
         probe,
         build,
         (probe_pact, build_pact),
         "HashJoin",
-        move || State::<K, L, R> {
-            table: JoinTable::new(kind.keeps_right()),
-            stash: Vec::new(),
-            bytes: 0,
-            spilled: None,
+        move || {
+            let budget = bounded.then(|| make_ctx.budget().saturating_mul(2));
+            Some(Hybrid::<K, L, R>::new(0, budget, kind))
         },
-        move |st, data: &mut Vec<L>, build_done, out: &mut Vec<O>| {
-            if let Some((left, _)) = &st.spilled {
-                for x in data.drain(..) {
-                    push(&probe_ctx, left, probe_lk(&x), x);
-                }
-                return;
-            }
-            if !build_done {
-                if bounded {
-                    st.bytes += data.iter().map(footprint).sum::<u64>();
-                }
-                st.stash.push(std::mem::take(data));
-                if over_budget(&probe_ctx, st.bytes) {
-                    st.spill(&probe_ctx, &*probe_lk);
-                }
-                return;
-            }
+        move |slot: &mut Option<Hybrid<K, L, R>>,
+              data: &mut Vec<L>,
+              build_done,
+              out: &mut Vec<O>| {
+            let Some(join) = slot.as_mut() else {
+                return data.clear();
+            };
             let mut f = probe_f.borrow_mut();
-            for x in st.stash.drain(..).flatten().chain(data.drain(..)) {
-                probe_one(
-                    &mut st.table,
-                    &x,
-                    probe_lk(&x),
-                    kind.keeps_left(),
-                    out,
-                    &mut *f,
-                );
+            for x in data.drain(..) {
+                let key = probe_lk(&x);
+                let done = if build_done {
+                    join.probe(&key, x, out, &mut |l, r| f(l, r))
+                } else {
+                    join.wait(&probe_ctx, &key, x)
+                };
+                if let Err(e) = done {
+                    probe_ctx.fail(&e);
+                    *slot = None;
+                    return;
+                }
             }
         },
-        move |st, data: &mut Vec<R>| {
-            if let Some((_, right)) = &st.spilled {
-                for r in data.drain(..) {
-                    push(&build_ctx, right, rk(&r), r);
-                }
-                return;
-            }
+        move |slot: &mut Option<Hybrid<K, L, R>>, data: &mut Vec<R>| {
+            let Some(join) = slot.as_mut() else {
+                return data.clear();
+            };
             for r in data.drain(..) {
-                if bounded {
-                    st.bytes += footprint(&r) + 16;
+                if let Err(e) = join.build(&build_ctx, build_rk(&r), r) {
+                    build_ctx.fail(&e);
+                    *slot = None;
+                    return;
                 }
-                st.table.insert(rk(&r), r);
-            }
-            if over_budget(&build_ctx, st.bytes) {
-                st.spill(&build_ctx, &*build_lk);
             }
         },
-        move |mut st, out: &mut Vec<O>| {
-            if let Some((left, right)) = st.spilled.take() {
-                let f = f.clone();
-                let merged = merge_join(
-                    sorted(&ctx, &left),
-                    sorted(&ctx, &right),
-                    kind,
-                    move |l, r| (f.borrow_mut())(l, r),
-                );
-                return Box::new(merged) as Box<dyn Iterator<Item = O>>;
-            }
-            let mut f = f.borrow_mut();
-            for x in st.stash.drain(..).flatten() {
-                let key = lk(&x);
-                probe_one(&mut st.table, &x, key, kind.keeps_left(), out, &mut *f);
-            }
-            if kind.keeps_right() {
-                out.extend(st.table.unmatched().map(|r| f(None, Some(r))));
-            }
-            Box::new(std::iter::empty())
+        move |slot, _| match slot {
+            Some(join) => join.finish(
+                &ctx,
+                Fns {
+                    lk: lk.clone(),
+                    rk: rk.clone(),
+                    f: f.clone(),
+                },
+            ),
+            None => Box::new(std::iter::empty()),
         },
     )
 }
@@ -531,7 +463,7 @@ type SortedSide<K, V> = std::iter::Peekable<Box<dyn Iterator<Item = (K, V)>>>;
 
 /// Merges two inputs sorted by key into join results, lazily; holds one key's right-side
 /// records at a time.
-fn merge_join<K: Key, L: 'static, R: 'static, O: 'static>(
+pub(super) fn merge_join<K: Key, L: 'static, R: 'static, O: 'static>(
     mut left: SortedSide<K, L>,
     mut right: SortedSide<K, R>,
     kind: Kind,

@@ -8,6 +8,7 @@ pub mod cross;
 pub mod distinct;
 pub mod first;
 pub mod group_by;
+pub(crate) mod hybrid_join;
 pub mod join;
 pub(crate) mod join_table;
 pub(crate) mod keyed_sort;

@@ -711,6 +711,61 @@ fn joins_spill_under_a_tiny_budget() {
 }
 
 #[test]
+fn hybrid_hash_join_spills_partitions_and_rejoins_them() {
+    // Uniform keys (no skew): spilled partitions split again one level down and join in
+    // memory there. A right side ten times the budget.
+    let uniform = |n: u64, keys: u64, seed: u64| -> Vec<(u64, i64)> {
+        (0..n)
+            .map(|i| ((i * 7919 + seed) % keys, (i as i64) * 3 - seed as i64))
+            .collect()
+    };
+    let (left, right) = (uniform(30_000, 9_000, 1), uniform(12_000, 6_000, 2));
+    for (kind, keep_l, keep_r) in [("inner", false, false), ("full", true, true)] {
+        let spill = tempfile::tempdir().unwrap();
+        let config = RuntimeConfig::default()
+            .with_workers(2)
+            .with_memory_limit(64 << 10)
+            .with_spill_dir(spill.path());
+        let (l, r) = (left.clone(), right.clone());
+        let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
+            let a = env.from_collection(l.clone()).rebalance();
+            let b = env.from_collection(r.clone()).rebalance();
+            join_by_kind(&a, &b, kind, JoinHint::RepartitionHash).collect()
+        })
+        .unwrap();
+        assert_eq!(
+            sorted_vec(got.unwrap()),
+            reference_join(&left, &right, keep_l, keep_r),
+            "{kind}"
+        );
+        assert!(metrics.spill_files > 4, "{kind}: {metrics:?}");
+        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+    }
+    // One key holding a build side larger than the budget: no hash splits it, so the
+    // last level sorts both sides and merges.
+    let heavy: Vec<(u64, i64)> = (0..6000).map(|i| (42, i)).collect();
+    let few: Vec<(u64, i64)> = vec![(42, -1), (42, -2), (7, 0), (42, -3)];
+    let spill = tempfile::tempdir().unwrap();
+    let config = RuntimeConfig::default()
+        .with_workers(2)
+        .with_memory_limit(64 << 10)
+        .with_spill_dir(spill.path());
+    let (l, r) = (few.clone(), heavy.clone());
+    let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
+        let a = env.from_collection(l.clone());
+        let b = env.from_collection(r.clone()).rebalance();
+        join_by_kind(&a, &b, "left", JoinHint::RepartitionHash).collect()
+    })
+    .unwrap();
+    assert_eq!(
+        sorted_vec(got.unwrap()),
+        reference_join(&few, &heavy, true, false)
+    );
+    assert!(metrics.spill_files > 4, "{metrics:?}");
+    assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn single_key_inputs_spill_and_stay_correct() {
     // Every record has the same key: the worst skew.
     let data: Vec<(u64, i64)> = (0..20_000).map(|i| (7, i)).collect();
