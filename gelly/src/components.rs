@@ -17,9 +17,11 @@ pub fn connected_components<'s>(
         .flat_map(|(a, b)| [(a, b), (b, a)]);
     let by_vertex = |l: &(u64, u64)| l.0;
     labels.iterate_delta(&labels, by_vertex, u32::MAX, |_, solution, changed| {
-        let offers = links
-            .join(&changed, by_vertex, by_vertex)
-            .with(|&(_, neighbour), &(_, label)| (neighbour, label))
+        // The links are the join's static side: hashed once, and each round costs only
+        // the changed vertices' links.
+        let offers = changed
+            .join(&links, by_vertex, by_vertex)
+            .with(|&(_, label), &(_, neighbour)| (neighbour, label))
             .group_by(by_vertex)
             .aggregate(agg::min(|o: &(u64, u64)| o.1));
         let lower = solution.lookup(&offers, by_vertex, |offer, current| {

@@ -34,13 +34,14 @@ pub fn pagerank<'s>(
     let initial = all.map_with_broadcast(&n, |v, n| (v, 1.0 / n[0] as f64));
     initial.iterate(iterations, |_, ranks| {
         // Each vertex's rank flows along its edges; a dangling vertex's to everyone.
-        let flows = out
+        // The edges are the join's static side: hashed once, probed every round.
+        let flows = ranks
             .join(
-                &ranks,
-                |o: &(u64, Option<u64>, u32)| o.0,
+                &out,
                 |r: &(u64, f64)| r.0,
+                |o: &(u64, Option<u64>, u32)| o.0,
             )
-            .with(|&(_, target, degree), &(_, rank)| (target, rank / f64::from(degree.max(1))));
+            .with(|&(_, rank), &(_, target, degree)| (target, rank / f64::from(degree.max(1))));
         let dangling = flows
             .filter(|f| f.0.is_none())
             .aggregate(agg::sum(|f: &(Option<u64>, f64)| f.1));

@@ -97,10 +97,9 @@ impl<'scope, L: Data> DataSet<'scope, L> {
         lk: LK,
         rk: RK,
     ) -> JoinBuilder<'scope, L, R, LK, RK, M> {
-        let (left, right) = crate::iteration::align(self, other);
         JoinBuilder {
-            left,
-            right,
+            left: self.clone(),
+            right: other.clone(),
             left_key: lk,
             right_key: rk,
             hint: JoinHint::Auto,
@@ -178,6 +177,42 @@ where
     }
 
     fn run<O: Data>(
+        self,
+        kind: Kind,
+        f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
+    ) -> DataSet<'scope, O> {
+        let env = self.left.env.clone();
+        let (groups, peers) = (env.config().key_groups, env.peers());
+        let static_build = self.left.iteration.is_some() && self.right.iteration.is_none();
+        let hashed = matches!(
+            self.hint,
+            JoinHint::Auto | JoinHint::RepartitionHash | JoinHint::BroadcastHashSecond
+        );
+        if static_build && hashed && !kind.keeps_right() {
+            let (lk, rk) = (self.left_key.clone(), self.right_key.clone());
+            let by_left = move |x: &L| worker_for_key(&lk(x), groups, peers) as u64;
+            let by_right = move |x: &R| worker_for_key(&rk(x), groups, peers) as u64;
+            let stream = super::static_join::static_hash_join(
+                self.left.stream.clone(),
+                self.right.stream.clone(),
+                (Exchange::new(by_left), Exchange::new(by_right)),
+                self.left_key,
+                self.right_key,
+                kind.keeps_left(),
+                f,
+            );
+            return self.left.wrap(stream);
+        }
+        let (left, right) = crate::iteration::align(&self.left, &self.right);
+        let this = JoinBuilder {
+            left,
+            right,
+            ..self
+        };
+        this.run_aligned(kind, f)
+    }
+
+    fn run_aligned<O: Data>(
         self,
         kind: Kind,
         f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,

@@ -15,4 +15,5 @@ pub(crate) mod keyed_sort;
 pub mod partition;
 pub mod sort;
 pub(crate) mod spilling_map;
+pub(crate) mod static_join;
 pub mod transform;
