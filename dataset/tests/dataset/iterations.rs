@@ -187,3 +187,30 @@ fn delta_iteration_finds_connected_components() {
         assert_eq!(got, expected, "workers {w}");
     }
 }
+
+#[test]
+fn outer_joins_with_static_data_inside_a_loop() {
+    // Each round, values whose key has a factor are multiplied (a left outer join with a
+    // data set from outside, hashed once); the others are kept as they are.
+    let start: Vec<(u64, i64)> = (0..30).map(|k| (k, k as i64 + 1)).collect();
+    let factors: Vec<(u64, i64)> = (0..30).filter(|k| k % 4 != 0).map(|k| (k, 2)).collect();
+    let mut expected = start.clone();
+    for _ in 0..4 {
+        expected = expected
+            .iter()
+            .map(|&(k, v)| (k, if k % 4 != 0 { v * 2 } else { v }))
+            .collect();
+    }
+    for w in WORKERS {
+        let (s, f) = (start.clone(), factors.clone());
+        let got = run(w, move |env| {
+            let factors = env.from_collection(f.clone());
+            env.from_collection(s.clone()).iterate(4, |_, partial| {
+                partial
+                    .left_outer_join(&factors, |x: &(u64, i64)| x.0, |y: &(u64, i64)| y.0)
+                    .with(|&(k, v), f| (k, v * f.map_or(1, |f| f.1)))
+            })
+        });
+        assert_eq!(got, expected, "workers {w}");
+    }
+}
