@@ -41,6 +41,7 @@ pub mod keys;
 pub mod launch;
 pub mod spill;
 pub mod storage;
+pub mod time;
 pub mod types;
 
 pub use config::RuntimeConfig;
