@@ -3,12 +3,17 @@
 //! so that a single frontier says how far both have progressed.
 //!
 //! The event component is the watermark plus one: a capability at `event = w + 1` means
-//! records may still arrive whose event time is above the Flink watermark `w`. Records
+//! records may still arrive whose event time is above the Flink watermark `w`. Event
+//! times are signed milliseconds; they are stored with the sign bit flipped, so that
+//! `u64` order is `i64` order and time 0 of the dataflow is the start of time. Records
 //! carry their own event time; see [`StreamTime::watermark`].
 
 use serde::{Deserialize, Serialize};
 use timely::PartialOrder;
 use timely::progress::timestamp::{PathSummary, Refines, Timestamp};
+
+/// Flips `i64` order into `u64` order.
+const SIGN: u64 = 1 << 63;
 
 /// A point of stream time: `(epoch, event)`, partially ordered (both must be `<=`).
 #[derive(
@@ -17,25 +22,26 @@ use timely::progress::timestamp::{PathSummary, Refines, Timestamp};
 pub struct StreamTime {
     /// The checkpoint epoch.
     pub epoch: u64,
-    /// The least event time (ms since the Unix epoch) that may still come: the
-    /// watermark plus one.
+    /// The least event time that may still come (the watermark plus one), as signed ms
+    /// since the Unix epoch with the sign bit flipped (see [`StreamTime::at_watermark`]).
     pub event: u64,
 }
 
 impl StreamTime {
     /// The time of epoch `epoch` at Flink watermark `watermark` (ms; `i64::MIN` before
-    /// any record, mapped to 0).
+    /// any record is the start of time).
     pub fn at_watermark(epoch: u64, watermark: i64) -> Self {
+        let least = watermark.saturating_add(1);
         StreamTime {
             epoch,
-            event: u64::try_from(watermark.saturating_add(1)).unwrap_or(0),
+            event: (least as u64) ^ SIGN,
         }
     }
 
     /// The Flink watermark this time stands for: no later record has an event time at
     /// or below it.
     pub fn watermark(&self) -> i64 {
-        i64::try_from(self.event).map_or(i64::MAX, |e| e - 1)
+        ((self.event ^ SIGN) as i64).saturating_sub(1)
     }
 }
 
@@ -107,9 +113,11 @@ mod tests {
             epoch: 2,
             event: 10
         }));
-        assert_eq!(StreamTime::at_watermark(0, 999).event, 1000);
         assert_eq!(StreamTime::at_watermark(0, 999).watermark(), 999);
-        assert_eq!(StreamTime::at_watermark(3, i64::MIN).event, 0);
+        assert_eq!(StreamTime::at_watermark(0, -5_000).watermark(), -5_000);
+        assert!(StreamTime::at_watermark(0, -2).less_equal(&StreamTime::at_watermark(0, 7)));
+        assert_eq!(StreamTime::at_watermark(3, i64::MIN).event, 1);
+        assert_eq!(StreamTime::minimum().watermark(), i64::MIN);
         let s = StreamSummary {
             epochs: 1,
             millis: 0,

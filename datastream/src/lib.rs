@@ -1,9 +1,47 @@
 //! # strom-datastream
 //!
-//! Strom's DataStream API for unbounded streams, on the same execution layer as
+//! Strom's DataStream API for streams in event time, on the same execution layer as
 //! `strom-dataset` (`strom-core` below it; `gelly`, `cep` and the CLI above it).
 //!
-//! Not built yet. It will hold `DataStream<T>` and `KeyedStream`, event time with
-//! watermarks carried as timely frontiers, windows, keyed state and timers, and the
-//! streaming sources and sinks (see `docs/` and DESIGN.md, "Time: one clock").
+//! Time follows `docs/0008-stream-time.md`: a stream's timely timestamp is a
+//! [`StreamTime`] whose event component is the watermark plus one, so an operator's
+//! input frontier is the minimum watermark over all its inputs and upstream workers.
+//! Records carry their own event time ([`Timestamped`]).
+//!
+//! Built so far: timestamped sources with watermark strategies, `map`/`filter`/
+//! `flat_map`, `key_by`, and tumbling event-time windows with incremental aggregation
+//! (late records dropped and counted). Sessions, sliding windows, state, timers,
+//! checkpoints: not yet.
+//!
+//! ```
+//! use strom_core::RuntimeConfig;
+//! use strom_datastream::{WatermarkStrategy, execute};
+//!
+//! // (event time ms, sensor id): count per sensor per second.
+//! let events = vec![(1_000, 7u32), (1_500, 8), (2_100, 7), (900, 7), (5_000, 8)];
+//! let mut counts = execute(&RuntimeConfig::default().with_workers(2), move |env| {
+//!     env.from_timestamped(events.clone(), WatermarkStrategy::BoundedOutOfOrderness(500))
+//!         .key_by(|sensor: &u32| *sensor)
+//!         .tumbling_window(1_000)
+//!         .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
+//!         .map(|w| (w.start, w.key, w.value))
+//! })
+//! .unwrap()
+//! .unwrap();
+//! counts.sort();
+//! assert_eq!(counts, [(0, 7, 1), (1_000, 7, 1), (1_000, 8, 1), (2_000, 7, 1), (5_000, 8, 1)]);
+//! ```
 #![warn(missing_docs)]
+
+mod env;
+mod source;
+mod stream;
+mod watermark;
+pub mod window;
+
+pub use env::{StreamEnv, execute};
+pub use source::WATERMARK_EVERY;
+pub use stream::{DataStream, KeyedStream, Timestamped};
+pub use strom_core::time::StreamTime;
+pub use watermark::WatermarkStrategy;
+pub use window::WindowResult;

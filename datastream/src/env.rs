@@ -1,0 +1,74 @@
+//! Running a streaming job: the per-worker [`StreamEnv`] that builds the dataflow, and
+//! [`execute`], which runs it until its sources end and gathers the result.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use strom_core::time::StreamTime;
+use strom_core::timely::dataflow::Scope;
+use strom_core::timely::dataflow::channels::pact::Exchange;
+use strom_core::timely::dataflow::operators::generic::Operator;
+use strom_core::{Result, RuntimeConfig, launch};
+
+use crate::stream::{Data, DataStream, Timestamped};
+
+/// The handle a streaming job's build function gets on every worker: sources start
+/// here. The build function must build the same dataflow on every worker.
+#[derive(Clone)]
+pub struct StreamEnv<'s> {
+    pub(crate) scope: Scope<'s, StreamTime>,
+    pub(crate) config: RuntimeConfig,
+}
+
+impl<'s> StreamEnv<'s> {
+    /// This worker's index among all workers of the job.
+    pub fn index(&self) -> usize {
+        self.scope.index()
+    }
+
+    /// The number of workers in the job.
+    pub fn peers(&self) -> usize {
+        self.scope.peers()
+    }
+
+    /// The job's configuration.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+}
+
+/// Runs a streaming job whose sources end: `build` makes the dataflow on every worker,
+/// and the records of the stream it returns are gathered on the driver (worker 0 of
+/// process 0), which gets them; other processes get `None`.
+///
+/// # Errors
+/// When the workers cannot start or one panics.
+pub fn execute<O, F>(config: &RuntimeConfig, build: F) -> Result<Option<Vec<O>>>
+where
+    O: Data + Send,
+    F: for<'s> Fn(&StreamEnv<'s>) -> DataStream<'s, O> + Send + Sync + 'static,
+{
+    let worker_config = config.clone();
+    let results = launch::execute(config, move |worker| {
+        let gathered = Rc::new(RefCell::new(Vec::new()));
+        let sink = gathered.clone();
+        let config = worker_config.clone();
+        worker.dataflow_named::<StreamTime, _, _>("strom-stream", |scope| {
+            let out = build(&StreamEnv { scope, config });
+            out.stream.sink(
+                Exchange::new(|_: &Timestamped<O>| 0),
+                "Collect",
+                move |(input, _)| {
+                    input.for_each(|_, data| {
+                        sink.borrow_mut().extend(data.drain(..).map(|r| r.value));
+                    });
+                },
+            );
+        });
+        while worker.has_dataflows() {
+            worker.step_or_park(None);
+        }
+        gathered.take()
+    })?;
+    Ok((config.process_index == 0).then(|| results.into_iter().next().unwrap_or_default()))
+}

@@ -1,0 +1,103 @@
+//! [`DataStream`] and [`KeyedStream`]: typed handles on timely streams of timestamped
+//! records, and their record-at-a-time transformations.
+
+use std::hash::Hash;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use strom_core::time::StreamTime;
+use strom_core::timely::dataflow::StreamVec;
+use strom_core::timely::dataflow::operators::vec::{Filter, Map};
+
+use crate::env::StreamEnv;
+
+/// A record with its event time (ms since the Unix epoch).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timestamped<T> {
+    /// Event time, ms.
+    pub ts: i64,
+    /// The record.
+    pub value: T,
+}
+
+/// What a stream record must be.
+pub trait Data: strom_core::timely::ExchangeData + Clone {}
+impl<T: strom_core::timely::ExchangeData + Clone> Data for T {}
+
+/// A stream of records of type `T` in event time.
+pub struct DataStream<'s, T> {
+    pub(crate) env: StreamEnv<'s>,
+    pub(crate) stream: StreamVec<'s, StreamTime, Timestamped<T>>,
+}
+
+impl<T: Clone + 'static> Clone for DataStream<'_, T> {
+    fn clone(&self) -> Self {
+        DataStream {
+            env: self.env.clone(),
+            stream: self.stream.clone(),
+        }
+    }
+}
+
+impl<'s, T: Data> DataStream<'s, T> {
+    /// Applies `f` to every record (the event time is kept).
+    pub fn map<O: Data>(&self, mut f: impl FnMut(T) -> O + 'static) -> DataStream<'s, O> {
+        self.wrap(self.stream.clone().map(move |r| Timestamped {
+            ts: r.ts,
+            value: f(r.value),
+        }))
+    }
+
+    /// Applies `f` to every record and flattens the results (each with the record's
+    /// event time).
+    pub fn flat_map<I>(&self, mut f: impl FnMut(T) -> I + 'static) -> DataStream<'s, I::Item>
+    where
+        I: IntoIterator,
+        I::Item: Data,
+    {
+        self.wrap(self.stream.clone().flat_map(move |r| {
+            let ts = r.ts;
+            f(r.value)
+                .into_iter()
+                .map(move |value| Timestamped { ts, value })
+        }))
+    }
+
+    /// Keeps the records for which `predicate` holds.
+    pub fn filter(&self, mut predicate: impl FnMut(&T) -> bool + 'static) -> DataStream<'s, T> {
+        self.wrap(self.stream.clone().filter(move |r| predicate(&r.value)))
+    }
+
+    /// Partitions the stream by `key` (Flink's `keyBy`): keyed operators see each key on
+    /// one worker, chosen through the key's key group.
+    pub fn key_by<K>(&self, key: impl Fn(&T) -> K + 'static) -> KeyedStream<'s, T, K>
+    where
+        K: Data + Hash + Eq,
+    {
+        KeyedStream {
+            stream: self.clone(),
+            key: Rc::new(key),
+        }
+    }
+
+    /// The underlying timely stream (for custom operators).
+    pub fn stream(&self) -> StreamVec<'s, StreamTime, Timestamped<T>> {
+        self.stream.clone()
+    }
+
+    pub(crate) fn wrap<U>(
+        &self,
+        stream: StreamVec<'s, StreamTime, Timestamped<U>>,
+    ) -> DataStream<'s, U> {
+        DataStream {
+            env: self.env.clone(),
+            stream,
+        }
+    }
+}
+
+/// A stream partitioned by key.
+pub struct KeyedStream<'s, T, K> {
+    pub(crate) stream: DataStream<'s, T>,
+    pub(crate) key: Rc<dyn Fn(&T) -> K>,
+}

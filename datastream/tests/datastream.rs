@@ -1,0 +1,99 @@
+//! Tumbling event-time windows against a reference model: for input whose disorder
+//! stays within the bound no record is late, so the result is every (key, window) of
+//! the input; beyond the bound, records whose window has fired are dropped.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use strom_core::RuntimeConfig;
+use strom_datastream::window::tumbling_start;
+use strom_datastream::{WATERMARK_EVERY, WatermarkStrategy, execute};
+
+type Row = (u32, i64, i64, u64, i64);
+
+/// `(key, start, end, count, sum)` of every window of `events`, by key and start.
+fn reference(events: &[(i64, (u32, i64))], size: i64) -> Vec<Row> {
+    let mut windows: BTreeMap<(u32, i64), (u64, i64)> = BTreeMap::new();
+    for &(ts, (key, value)) in events {
+        let w = windows.entry((key, tumbling_start(ts, size))).or_default();
+        w.0 += 1;
+        w.1 += value;
+    }
+    windows
+        .into_iter()
+        .map(|((k, s), (n, sum))| (k, s, s + size, n, sum))
+        .collect()
+}
+
+fn run(events: Vec<(i64, (u32, i64))>, size: i64, bound: i64, workers: usize) -> Vec<Row> {
+    let mut rows: Vec<Row> = execute(
+        &RuntimeConfig::default().with_workers(workers),
+        move |env| {
+            env.from_timestamped(
+                events.clone(),
+                WatermarkStrategy::BoundedOutOfOrderness(bound),
+            )
+            .key_by(|e: &(u32, i64)| e.0)
+            .tumbling_window(size)
+            .aggregate(
+                || (0u64, 0i64),
+                |acc, e| {
+                    acc.0 += 1;
+                    acc.1 += e.1;
+                },
+                |acc| acc,
+            )
+            .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+        },
+    )
+    .unwrap()
+    .unwrap();
+    rows.sort();
+    rows
+}
+
+/// Events whose event times lag the largest seen so far by at most `bound`.
+fn in_bound_events(bound: i64) -> impl Strategy<Value = Vec<(i64, (u32, i64))>> {
+    prop::collection::vec((0i64..400, 0..=bound, 0u32..5, -50i64..50), 0..1500).prop_map(
+        move |steps| {
+            let mut max = -2_000i64;
+            steps
+                .into_iter()
+                .map(|(advance, lag, key, value)| {
+                    max += advance;
+                    ((max - lag).max(max - bound), (key, value))
+                })
+                .collect()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn in_bound_disorder_loses_nothing(
+        events in in_bound_events(700),
+        size in prop::sample::select(vec![100i64, 1_000, 5_000]),
+        workers in 1usize..4,
+    ) {
+        let expected = reference(&events, size);
+        prop_assert_eq!(run(events, size, 700, workers), expected);
+    }
+}
+
+#[test]
+fn records_behind_a_fired_window_are_dropped() {
+    // One worker; event times climb 1 s per record. After the first batch the watermark
+    // is 255 s - 0.5 s - 1 ms, so a record at 10 s arriving later is late: its window
+    // [10 s, 11 s) has fired. One at 300 s is not.
+    let mut events: Vec<(i64, (u32, i64))> = (0..WATERMARK_EVERY as i64 + 50)
+        .map(|i| (i * 1_000, (1, i)))
+        .collect();
+    events.push((10_000, (1, 1_000)));
+    events.push((300_000, (1, 7)));
+    let got = run(events.clone(), 1_000, 500, 1);
+    let mut kept = events.clone();
+    kept.remove(kept.len() - 2);
+    assert_eq!(got, reference(&kept, 1_000));
+    assert_ne!(got, reference(&events, 1_000));
+}
