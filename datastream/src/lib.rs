@@ -9,9 +9,9 @@
 //! Records carry their own event time ([`Timestamped`]).
 //!
 //! Built so far: timestamped sources with watermark strategies, `map`/`filter`/
-//! `flat_map`, `key_by`, and tumbling event-time windows with incremental aggregation
-//! (late records dropped and counted). Sessions, sliding windows, state, timers,
-//! checkpoints: not yet.
+//! `flat_map`, `key_by`, and tumbling and sliding event-time windows with incremental
+//! aggregation, allowed lateness (re-firing) and a late-data side output. Session
+//! windows, keyed state, timers, checkpoints: not yet.
 //!
 //! ```
 //! use strom_core::RuntimeConfig;

@@ -97,3 +97,102 @@ fn records_behind_a_fired_window_are_dropped() {
     assert_eq!(got, reference(&kept, 1_000));
     assert_ne!(got, reference(&events, 1_000));
 }
+
+/// The climbing input of the late-record tests, then `extra` records.
+fn climbing(extra: &[(i64, (u32, i64))]) -> Vec<(i64, (u32, i64))> {
+    let mut events: Vec<(i64, (u32, i64))> = (0..WATERMARK_EVERY as i64 + 50)
+        .map(|i| (i * 1_000, (1, i)))
+        .collect();
+    events.extend_from_slice(extra);
+    events
+}
+
+#[test]
+fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
+    // When the late records arrive the watermark is 254,499 ms. Within 250 s of allowed
+    // lateness, [10 s, 11 s) (end - 1 + lateness = 260,999) takes its record and fires
+    // again; [3 s, 4 s) (253,999) is past it: its record goes to the side output.
+    let events = climbing(&[(10_000, (1, 1_000)), (3_000, (1, 5_000))]);
+    let windowed = |late: bool| {
+        let events = events.clone();
+        let mut rows = execute(&RuntimeConfig::default().with_workers(1), move |env| {
+            let w = env
+                .from_timestamped(
+                    events.clone(),
+                    WatermarkStrategy::BoundedOutOfOrderness(500),
+                )
+                .key_by(|e: &(u32, i64)| e.0)
+                .tumbling_window(1_000)
+                .allowed_lateness(250_000)
+                .aggregate_with_late(
+                    || (0u64, 0i64),
+                    |acc, e| {
+                        acc.0 += 1;
+                        acc.1 += e.1;
+                    },
+                    |acc| acc,
+                );
+            if late {
+                w.late.map(|e| (e.0, 0, 0, 0, e.1))
+            } else {
+                w.results
+                    .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+            }
+        })
+        .unwrap()
+        .unwrap();
+        rows.sort();
+        rows
+    };
+    let mut expected = reference(&climbing(&[]), 1_000);
+    expected.push((1, 10_000, 11_000, 2, 1_010));
+    expected.sort();
+    assert_eq!(windowed(false), expected);
+    assert_eq!(windowed(true), vec![(1, 0, 0, 0, 5_000)]);
+}
+
+#[test]
+fn sliding_windows_match_the_reference() {
+    let events: Vec<(i64, (u32, i64))> = (0..2_000)
+        .map(|i| ((i * 37) % 1_000 + i * 50, ((i % 3) as u32, i)))
+        .collect();
+    let (size, slide) = (3_000, 1_000);
+    let mut expected: BTreeMap<(u32, i64), (u64, i64)> = BTreeMap::new();
+    for &(ts, (k, v)) in &events {
+        let mut start = tumbling_start(ts, slide);
+        while start > ts - size {
+            let w = expected.entry((k, start)).or_default();
+            w.0 += 1;
+            w.1 += v;
+            start -= slide;
+        }
+    }
+    let expected: Vec<Row> = expected
+        .into_iter()
+        .map(|((k, s), (n, sum))| (k, s, s + size, n, sum))
+        .collect();
+    for workers in [1, 3] {
+        let e = events.clone();
+        let mut got = execute(
+            &RuntimeConfig::default().with_workers(workers),
+            move |env| {
+                env.from_timestamped(e.clone(), WatermarkStrategy::BoundedOutOfOrderness(1_000))
+                    .key_by(|e: &(u32, i64)| e.0)
+                    .sliding_window(size, slide)
+                    .aggregate(
+                        || (0u64, 0i64),
+                        |acc, e| {
+                            acc.0 += 1;
+                            acc.1 += e.1;
+                        },
+                        |acc| acc,
+                    )
+                    .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+            },
+        )
+        .unwrap()
+        .unwrap();
+        got.sort();
+        assert_eq!(got, expected, "workers {workers}");
+    }
+}
