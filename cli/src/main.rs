@@ -23,6 +23,7 @@ Examples:
   strom run teravalidate --input ./tera-out/
   strom run pagerank --edges ./graph.txt --iterations 10 --output ranks.csv
   strom run connected-components --edges s3://bucket/graph/ --output components/
+  strom run window-agg --input events.csv --window tumbling:5s --out-of-orderness 2s
   strom run tpch --query 1 --data ./tpch-sf1 --hosts hosts.txt --process-index 0
   strom jobs";
 
@@ -73,6 +74,8 @@ enum Job {
     Pagerank(jobs::graph::PageRankArgs),
     /// Labels each vertex with its connected component (a delta iteration).
     ConnectedComponents(jobs::graph::ComponentsArgs),
+    /// Counts and sums per key in event-time windows (a stream job).
+    WindowAgg(jobs::window_agg::WindowAggArgs),
 }
 
 fn init_logging(format: LogFormat) {
@@ -121,6 +124,7 @@ fn run(cli: Cli) -> Result<()> {
                 Job::Teravalidate(args) => jobs::terasort::validate(&args),
                 Job::Pagerank(args) => jobs::graph::run_pagerank(&config, &args),
                 Job::ConnectedComponents(args) => jobs::graph::run_components(&config, &args),
+                Job::WindowAgg(args) => jobs::window_agg::run(&config, &args),
             }
         }
     }

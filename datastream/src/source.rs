@@ -21,19 +21,21 @@ impl<'s> StreamEnv<'s> {
     /// file source would).
     pub fn from_timestamped<T: Data>(
         &self,
-        records: Vec<(i64, T)>,
+        records: impl Into<std::sync::Arc<[(i64, T)]>>,
         strategy: WatermarkStrategy,
     ) -> DataStream<'s, T> {
+        let records = records.into();
         let (index, peers) = (self.index(), self.peers());
         let (start, end) = (
             records.len() * index / peers,
             records.len() * (index + 1) / peers,
         );
-        let mut mine = records
-            .into_iter()
-            .skip(start)
-            .take(end - start)
-            .map(|(ts, value)| Timestamped { ts, value })
+        let mut mine = records[start..end]
+            .iter()
+            .map(|(ts, value)| Timestamped {
+                ts: *ts,
+                value: value.clone(),
+            })
             .collect::<Vec<_>>()
             .into_iter();
         let scope = self.scope;

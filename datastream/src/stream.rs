@@ -68,6 +68,20 @@ impl<'s, T: Data> DataStream<'s, T> {
         self.wrap(self.stream.clone().filter(move |r| predicate(&r.value)))
     }
 
+    /// Each record paired with its event time.
+    pub fn with_timestamps(&self) -> DataStream<'s, (i64, T)> {
+        self.wrap(self.stream.clone().map(|r| Timestamped {
+            ts: r.ts,
+            value: (r.ts, r.value),
+        }))
+    }
+
+    /// The records of both streams.
+    pub fn union(&self, other: &DataStream<'s, T>) -> DataStream<'s, T> {
+        use strom_core::timely::dataflow::operators::Concat;
+        self.wrap(self.stream.clone().concat(other.stream.clone()))
+    }
+
     /// Partitions the stream by `key` (Flink's `keyBy`): keyed operators see each key on
     /// one worker, chosen through the key's key group.
     pub fn key_by<K>(&self, key: impl Fn(&T) -> K + 'static) -> KeyedStream<'s, T, K>

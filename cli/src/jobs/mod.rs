@@ -3,6 +3,7 @@
 pub mod graph;
 pub mod terasort;
 pub mod tpch;
+pub mod window_agg;
 pub mod wordcount;
 
 use strom_dataset::{CsvOptions, Data, DataSet};
@@ -46,5 +47,9 @@ pub const CATALOG: &[(&str, &str)] = &[
     (
         "connected-components",
         "connected components of a graph, a delta iteration (--edges URL)",
+    ),
+    (
+        "window-agg",
+        "event-time window count/sum per key over a CSV read as a stream (--input --window)",
     ),
 ];

@@ -7,4 +7,5 @@ mod s3;
 mod support;
 mod terasort;
 mod tpch;
+mod window_agg;
 mod wordcount;
