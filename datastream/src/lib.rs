@@ -9,9 +9,9 @@
 //! Records carry their own event time ([`Timestamped`]).
 //!
 //! Built so far: timestamped sources with watermark strategies, `map`/`filter`/
-//! `flat_map`, `key_by`, and tumbling and sliding event-time windows with incremental
-//! aggregation, allowed lateness (re-firing) and a late-data side output. Session
-//! windows, keyed state, timers, checkpoints: not yet.
+//! `flat_map`, `union`, `key_by`, and tumbling, sliding and session event-time windows
+//! with incremental aggregation, allowed lateness (re-firing) and a late-data side
+//! output. Keyed state, timers, processing time, checkpoints: not yet.
 //!
 //! ```
 //! use strom_core::RuntimeConfig;
@@ -44,4 +44,4 @@ pub use source::WATERMARK_EVERY;
 pub use stream::{DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;
 pub use watermark::WatermarkStrategy;
-pub use window::WindowResult;
+pub use window::{SessionWindows, WindowResult};

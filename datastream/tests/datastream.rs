@@ -52,9 +52,10 @@ fn run(events: Vec<(i64, (u32, i64))>, size: i64, bound: i64, workers: usize) ->
     rows
 }
 
-/// Events whose event times lag the largest seen so far by at most `bound`.
+/// Events whose event times lag the largest seen so far by less than `bound` (so no
+/// record can even touch a session that has fired).
 fn in_bound_events(bound: i64) -> impl Strategy<Value = Vec<(i64, (u32, i64))>> {
-    prop::collection::vec((0i64..400, 0..=bound, 0u32..5, -50i64..50), 0..1500).prop_map(
+    prop::collection::vec((0i64..400, 0..bound, 0u32..5, -50i64..50), 0..1500).prop_map(
         move |steps| {
             let mut max = -2_000i64;
             steps
@@ -194,5 +195,68 @@ fn sliding_windows_match_the_reference() {
         .unwrap();
         got.sort();
         assert_eq!(got, expected, "workers {workers}");
+    }
+}
+
+/// Sessions of `gap` per key: windows `[t, t + gap)` merged while they overlap or touch.
+fn reference_sessions(events: &[(i64, (u32, i64))], gap: i64) -> Vec<Row> {
+    let mut by_key: BTreeMap<u32, Vec<(i64, i64)>> = BTreeMap::new();
+    for &(ts, (k, v)) in events {
+        by_key.entry(k).or_default().push((ts, v));
+    }
+    let mut rows = Vec::new();
+    for (k, mut records) in by_key {
+        records.sort();
+        let mut current: Option<Row> = None;
+        for (ts, v) in records {
+            match current.as_mut() {
+                Some(s) if ts <= s.2 => {
+                    s.2 = s.2.max(ts + gap);
+                    s.3 += 1;
+                    s.4 += v;
+                }
+                _ => {
+                    rows.extend(current.take());
+                    current = Some((k, ts, ts + gap, 1, v));
+                }
+            }
+        }
+        rows.extend(current);
+    }
+    rows.sort();
+    rows
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn sessions_match_the_reference_model(
+        events in in_bound_events(700),
+        gap in prop::sample::select(vec![50i64, 300, 2_000]),
+        workers in 1usize..4,
+    ) {
+        let expected = reference_sessions(&events, gap);
+        let mut got = execute(&RuntimeConfig::default().with_workers(workers), move |env| {
+            env.from_timestamped(events.clone(), WatermarkStrategy::BoundedOutOfOrderness(700))
+                .key_by(|e: &(u32, i64)| e.0)
+                .session_window(gap)
+                .aggregate(
+                    || (0u64, 0i64),
+                    |acc, e| {
+                        acc.0 += 1;
+                        acc.1 += e.1;
+                    },
+                    |acc, other| {
+                        acc.0 += other.0;
+                        acc.1 += other.1;
+                    },
+                    |acc| acc,
+                )
+                .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+        })
+        .unwrap()
+        .unwrap();
+        got.sort();
+        prop_assert_eq!(got, expected);
     }
 }

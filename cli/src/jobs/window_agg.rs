@@ -17,7 +17,8 @@ pub struct WindowAggArgs {
     /// line starting with `key` is a header.
     #[arg(long, value_name = "URL")]
     pub input: String,
-    /// `tumbling:SIZE` or `sliding:SIZE:SLIDE` (durations such as 5s, 500ms, 1m).
+    /// `tumbling:SIZE`, `sliding:SIZE:SLIDE` or `session:GAP` (durations such as 5s,
+    /// 500ms, 1m).
     #[arg(long)]
     pub window: String,
     /// Bound on event-time disorder for the watermark.
@@ -54,19 +55,29 @@ pub fn parse_duration(text: &str) -> Result<i64> {
     Ok(n * scale)
 }
 
-/// Window size and slide from `--window`.
-fn parse_window(text: &str) -> Result<(i64, i64)> {
+/// The kind of window of `--window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Window {
+    /// Size and slide (equal for tumbling windows).
+    Sliding(i64, i64),
+    /// Gap.
+    Session(i64),
+}
+
+fn parse_window(text: &str) -> Result<Window> {
     let parts: Vec<&str> = text.split(':').collect();
-    let (size, slide) = match parts.as_slice() {
-        ["tumbling", size] => (parse_duration(size)?, parse_duration(size)?),
-        ["sliding", size, slide] => (parse_duration(size)?, parse_duration(slide)?),
-        ["session", _] => bail!("--window session:GAP: session windows are not built yet"),
-        _ => bail!("--window {text:?}: expected tumbling:SIZE or sliding:SIZE:SLIDE"),
+    let window = match parts.as_slice() {
+        ["tumbling", size] => Window::Sliding(parse_duration(size)?, parse_duration(size)?),
+        ["sliding", size, slide] => Window::Sliding(parse_duration(size)?, parse_duration(slide)?),
+        ["session", gap] => Window::Session(parse_duration(gap)?),
+        _ => bail!("--window {text:?}: expected tumbling:SIZE, sliding:SIZE:SLIDE or session:GAP"),
     };
-    if size <= 0 || slide <= 0 {
-        bail!("--window {text:?}: sizes must be positive");
+    if matches!(window, Window::Sliding(a, b) if a <= 0 || b <= 0)
+        || matches!(window, Window::Session(g) if g <= 0)
+    {
+        bail!("--window {text:?}: lengths must be positive");
     }
-    Ok((size, slide))
+    Ok(window)
 }
 
 type Event = (i64, (String, f64));
@@ -111,27 +122,40 @@ type Row = (bool, String, i64, i64, u64, f64);
 /// Bad options, unreadable or malformed input (named by file and line), or output that
 /// cannot be written.
 pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
-    let (size, slide) = parse_window(&args.window)?;
+    let window = parse_window(&args.window)?;
     let bound = parse_duration(&args.out_of_orderness)?;
     let lateness = parse_duration(&args.allowed_lateness)?;
     let events: Arc<[Event]> = read_events(&args.input)?.into();
     let rows = execute(config, move |env| {
-        let windowed = env
+        let keyed = env
             .from_timestamped(
                 events.clone(),
                 WatermarkStrategy::BoundedOutOfOrderness(bound),
             )
-            .key_by(|e: &(String, f64)| e.0.clone())
-            .sliding_window(size, slide)
-            .allowed_lateness(lateness)
-            .aggregate_with_late(
-                || (0u64, 0f64),
-                |acc, e| {
-                    acc.0 += 1;
-                    acc.1 += e.1;
-                },
-                |acc| acc,
-            );
+            .key_by(|e: &(String, f64)| e.0.clone());
+        let init = || (0u64, 0f64);
+        let add = |acc: &mut (u64, f64), e: &(String, f64)| {
+            acc.0 += 1;
+            acc.1 += e.1;
+        };
+        let windowed = match window {
+            Window::Sliding(size, slide) => keyed
+                .sliding_window(size, slide)
+                .allowed_lateness(lateness)
+                .aggregate_with_late(init, add, |acc| acc),
+            Window::Session(gap) => keyed
+                .session_window(gap)
+                .allowed_lateness(lateness)
+                .aggregate_with_late(
+                    init,
+                    add,
+                    |acc, other| {
+                        acc.0 += other.0;
+                        acc.1 += other.1;
+                    },
+                    |acc| acc,
+                ),
+        };
         let fired = windowed
             .results
             .map(|w| (true, w.key, w.start, w.end, w.value.0, w.value.1));
@@ -174,8 +198,19 @@ mod tests {
         assert_eq!(parse_duration("2m").unwrap(), 120_000);
         assert_eq!(parse_duration("40").unwrap(), 40);
         assert!(parse_duration("5 parsecs").is_err());
-        assert_eq!(parse_window("tumbling:1s").unwrap(), (1_000, 1_000));
-        assert_eq!(parse_window("sliding:10s:2s").unwrap(), (10_000, 2_000));
+        assert_eq!(
+            parse_window("tumbling:1s").unwrap(),
+            Window::Sliding(1_000, 1_000)
+        );
+        assert_eq!(
+            parse_window("sliding:10s:2s").unwrap(),
+            Window::Sliding(10_000, 2_000)
+        );
+        assert_eq!(
+            parse_window("session:30s").unwrap(),
+            Window::Session(30_000)
+        );
         assert!(parse_window("hopping:1s").is_err());
+        assert!(parse_window("session:0s").is_err());
     }
 }

@@ -28,7 +28,7 @@ fn rows(path: &Path) -> Vec<(String, i64, i64, u64, f64)> {
     rows
 }
 
-/// Events over 10 keys, event times climbing with disorder of at most `bound` ms.
+/// Events over 10 keys, event times climbing with disorder below `bound` ms.
 fn write_events(path: &Path, n: usize, bound: i64) {
     let mut s = 99u64;
     let mut next = move || {
@@ -41,7 +41,7 @@ fn write_events(path: &Path, n: usize, bound: i64) {
     let mut max = 1_700_000_000_000i64;
     for _ in 0..n {
         max += (next() % 40) as i64;
-        let ts = max - (next() % (bound as u64 + 1)) as i64;
+        let ts = max - (next() % bound as u64) as i64;
         let key = format!("k{}", next() % 10);
         let value = (next() % 2001) as i64 - 1000;
         text.push_str(&format!("{key},{ts},{}\n", value as f64 / 4.0));
@@ -57,6 +57,7 @@ fn window_agg_matches_the_reference_at_every_layout() {
     for (window, size, slide) in [
         ("tumbling:5s", "5000", "5000"),
         ("sliding:10s:2s", "10000", "2000"),
+        ("session:150ms", "session", "150"),
     ] {
         let expected = dir.join(format!("expected-{size}-{slide}.csv"));
         let args: [&OsStr; 4] = [

@@ -1,0 +1,141 @@
+//! The operator shape every event-time window shares: records routed by key, taken in
+//! time order (a message waits until no frontier element is earlier than its time, and
+//! is handled at the watermark of its own time, as in a Flink channel), windows fired
+//! as the watermark passes them, and records too late for every window given to a side
+//! output. What a window is, and how records join it, is the [`WindowLogic`].
+
+use std::hash::Hash;
+
+use strom_core::keys::worker_for_key;
+use strom_core::time::StreamTime;
+use strom_core::timely::PartialOrder;
+use strom_core::timely::dataflow::channels::pact::Exchange;
+use strom_core::timely::dataflow::operators::Capability;
+use strom_core::timely::dataflow::operators::generic::OutputBuilder;
+use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
+
+use super::Windowed;
+use crate::stream::{Data, KeyedStream, Timestamped};
+
+/// Gives a window result at a capability.
+pub(super) type Emit<'a, R> = &'a mut dyn FnMut(&Capability<StreamTime>, Timestamped<R>);
+
+/// Adds a record to an accumulator.
+pub(super) type AddFn<A, T> = Box<dyn Fn(&mut A, &T)>;
+/// Merges an accumulator into another.
+pub(super) type MergeFn<A> = Box<dyn Fn(&mut A, A)>;
+
+/// What a kind of window does with records and watermarks.
+pub(super) trait WindowLogic<T, R>: 'static {
+    /// Takes `record` (sent at `time`, retained as `cap`) at `watermark`, emitting any
+    /// re-firing; false when it is too late for every window it belongs to.
+    fn record(
+        &mut self,
+        watermark: i64,
+        time: StreamTime,
+        cap: &Capability<StreamTime>,
+        record: &Timestamped<T>,
+        emit: Emit<'_, R>,
+    ) -> bool;
+
+    /// Fires the windows due at `watermark` and forgets those past their lateness.
+    fn fire(&mut self, watermark: i64, emit: Emit<'_, R>);
+}
+
+/// The capability a window ending at `end` is emitted at: stream time `end`, or the
+/// record's time if that is later.
+pub(super) fn window_cap(
+    cap: &Capability<StreamTime>,
+    time: StreamTime,
+    end: i64,
+) -> Capability<StreamTime> {
+    let at = StreamTime::at_watermark(time.epoch, end - 1);
+    cap.delayed(&StreamTime {
+        event: at.event.max(time.event),
+        ..at
+    })
+}
+
+/// Records waiting for every earlier time to be done, with capabilities for both
+/// outputs.
+struct Stashed<T> {
+    time: StreamTime,
+    results: Capability<StreamTime>,
+    late: Capability<StreamTime>,
+    records: Vec<Timestamped<T>>,
+}
+
+/// Builds a window operator over `keyed` running `logic`.
+pub(super) fn window_operator<'s, T, K, R, L>(
+    keyed: &KeyedStream<'s, T, K>,
+    name: &str,
+    mut logic: L,
+) -> Windowed<'s, K, R, T>
+where
+    T: Data,
+    K: Data + Hash + Eq,
+    R: Data,
+    L: WindowLogic<T, super::WindowResult<K, R>>,
+    super::WindowResult<K, R>: Data,
+{
+    let stream = &keyed.stream;
+    let env = &stream.env;
+    let (groups, peers) = (env.config().key_groups, env.peers());
+    let route_key = keyed.key.clone();
+    let pact = Exchange::new(move |r: &Timestamped<T>| {
+        worker_for_key(&route_key(&r.value), groups, peers) as u64
+    });
+    let mut builder = OperatorBuilder::new(name.to_string(), env.scope);
+    let mut input = builder.new_input(stream.stream.clone(), pact);
+    let (results_out, results) =
+        builder.new_output::<Vec<Timestamped<super::WindowResult<K, R>>>>();
+    let (late_out, late) = builder.new_output::<Vec<Timestamped<T>>>();
+    let (mut results_out, mut late_out) = (
+        OutputBuilder::from(results_out),
+        OutputBuilder::from(late_out),
+    );
+    builder.build(move |_| {
+        let mut stash: Vec<Stashed<T>> = Vec::new();
+        move |frontiers| {
+            let mut results_out = results_out.activate();
+            let mut late_out = late_out.activate();
+            let mut emit = |cap: &Capability<StreamTime>, r| results_out.session(cap).give(r);
+            input.for_each(|cap, batch| {
+                let time = *cap.stamp().iter().next().expect("a record has a time");
+                stash.push(Stashed {
+                    time,
+                    results: cap.delayed(&time, 0),
+                    late: cap.delayed(&time, 1),
+                    records: std::mem::take(batch),
+                });
+            });
+            let frontier = frontiers[0].frontier();
+            stash.sort_by_key(|s| s.time);
+            let ready = stash
+                .iter()
+                .take_while(|s| !frontier.iter().any(|f| f.less_than(&s.time)))
+                .count();
+            for stashed in stash.drain(..ready) {
+                let watermark = stashed.time.watermark();
+                logic.fire(watermark, &mut emit);
+                for r in stashed.records {
+                    let kept =
+                        logic.record(watermark, stashed.time, &stashed.results, &r, &mut emit);
+                    if !kept {
+                        late_out.session(&stashed.late).give(r);
+                    }
+                }
+            }
+            let watermark = frontier
+                .iter()
+                .map(StreamTime::watermark)
+                .min()
+                .unwrap_or(i64::MAX);
+            logic.fire(watermark, &mut emit);
+        }
+    });
+    Windowed {
+        results: stream.wrap(results),
+        late: stream.wrap(late),
+    }
+}
