@@ -11,6 +11,17 @@ use strom_datastream::{WATERMARK_EVERY, WatermarkStrategy, execute};
 
 type Row = (u32, i64, i64, u64, i64);
 
+/// The empty (count, sum) of a window.
+fn zero() -> (u64, i64) {
+    (0, 0)
+}
+
+/// Counts and sums one event into a window's (count, sum).
+fn add(acc: &mut (u64, i64), e: &(u32, i64)) {
+    acc.0 += 1;
+    acc.1 += e.1;
+}
+
 /// `(key, start, end, count, sum)` of every window of `events`, by key and start.
 fn reference(events: &[(i64, (u32, i64))], size: i64) -> Vec<Row> {
     let mut windows: BTreeMap<(u32, i64), (u64, i64)> = BTreeMap::new();
@@ -35,14 +46,7 @@ fn run(events: Vec<(i64, (u32, i64))>, size: i64, bound: i64, workers: usize) ->
             )
             .key_by(|e: &(u32, i64)| e.0)
             .tumbling_window(size)
-            .aggregate(
-                || (0u64, 0i64),
-                |acc, e| {
-                    acc.0 += 1;
-                    acc.1 += e.1;
-                },
-                |acc| acc,
-            )
+            .aggregate(zero, add, |acc| acc)
             .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
         },
     )
@@ -125,14 +129,7 @@ fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
                 .key_by(|e: &(u32, i64)| e.0)
                 .tumbling_window(1_000)
                 .allowed_lateness(250_000)
-                .aggregate_with_late(
-                    || (0u64, 0i64),
-                    |acc, e| {
-                        acc.0 += 1;
-                        acc.1 += e.1;
-                    },
-                    |acc| acc,
-                );
+                .aggregate_with_late(zero, add, |acc| acc);
             if late {
                 w.late.map(|e| (e.0, 0, 0, 0, e.1))
             } else {
@@ -180,14 +177,7 @@ fn sliding_windows_match_the_reference() {
                 env.from_timestamped(e.clone(), WatermarkStrategy::BoundedOutOfOrderness(1_000))
                     .key_by(|e: &(u32, i64)| e.0)
                     .sliding_window(size, slide)
-                    .aggregate(
-                        || (0u64, 0i64),
-                        |acc, e| {
-                            acc.0 += 1;
-                            acc.1 += e.1;
-                        },
-                        |acc| acc,
-                    )
+                    .aggregate(zero, add, |acc| acc)
                     .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
             },
         )
@@ -241,11 +231,7 @@ proptest! {
                 .key_by(|e: &(u32, i64)| e.0)
                 .session_window(gap)
                 .aggregate(
-                    || (0u64, 0i64),
-                    |acc, e| {
-                        acc.0 += 1;
-                        acc.1 += e.1;
-                    },
+                    zero, add,
                     |acc, other| {
                         acc.0 += other.0;
                         acc.1 += other.1;
