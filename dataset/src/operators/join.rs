@@ -366,14 +366,8 @@ fn hash_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
     f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
 where
-    P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
-            crate::env::Time,
-            Vec<L>,
-        >,
-    P2: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
-            crate::env::Time,
-            Vec<R>,
-        >,
+    P1: super::Pact<L>,
+    P2: super::Pact<R>,
 {
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -462,14 +456,8 @@ fn sort_merge_join<'s, L: Data, R: Data, K: Key, O: Data, P1, P2>(
     f: impl FnMut(Option<&L>, Option<&R>) -> O + 'static,
 ) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, O>
 where
-    P1: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
-            crate::env::Time,
-            Vec<L>,
-        >,
-    P2: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
-            crate::env::Time,
-            Vec<R>,
-        >,
+    P1: super::Pact<L>,
+    P2: super::Pact<R>,
 {
     use super::keyed_sort::{KeyedSorter, absorb, sorted};
 

@@ -17,3 +17,17 @@ pub mod sort;
 pub(crate) mod spilling_map;
 pub(crate) mod static_join;
 pub mod transform;
+
+/// A parallelization contract for a batch stream of `T` records (shorthand for bounds).
+pub(crate) trait Pact<T>:
+    strom_core::timely::dataflow::channels::pact::ParallelizationContract<crate::env::Time, Vec<T>>
+{
+}
+
+impl<T, P> Pact<T> for P where
+    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<T>,
+        >
+{
+}
