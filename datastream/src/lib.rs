@@ -9,7 +9,8 @@
 //! Records carry their own event time ([`Timestamped`]).
 //!
 //! Built so far: timestamped sources with watermark strategies, `map`/`filter`/
-//! `flat_map`, `union`, `key_by`, and tumbling, sliding and session event-time windows
+//! `flat_map`, `union`, `key_by`, rolling `reduce` per key, and tumbling, sliding and
+//! session event-time windows
 //! with incremental aggregation, allowed lateness (re-firing) and a late-data side
 //! output. Keyed state, timers, processing time, checkpoints: not yet.
 //!
@@ -34,6 +35,7 @@
 #![warn(missing_docs)]
 
 mod env;
+mod rolling;
 mod source;
 mod stream;
 mod watermark;

@@ -246,3 +246,47 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+#[test]
+fn rolling_reduce_runs_per_key() {
+    let events: Vec<(i64, (u32, i64))> = (0..3_000).map(|i| (i, ((i % 7) as u32, i + 1))).collect();
+    let mut totals: BTreeMap<u32, (usize, i64)> = BTreeMap::new();
+    for &(_, (k, v)) in &events {
+        let t = totals.entry(k).or_default();
+        t.0 += 1;
+        t.1 += v;
+    }
+    for workers in [1, 3] {
+        let e = events.clone();
+        let got = execute(
+            &RuntimeConfig::default().with_workers(workers),
+            move |env| {
+                env.from_timestamped(e.clone(), WatermarkStrategy::Monotonous)
+                    .key_by(|x: &(u32, i64)| x.0)
+                    .reduce(|a, b| (a.0, a.1 + b.1))
+            },
+        )
+        .unwrap()
+        .unwrap();
+        // One output per record; each key's largest running sum is its total.
+        let mut seen: BTreeMap<u32, (usize, i64)> = BTreeMap::new();
+        for (k, v) in got {
+            let s = seen.entry(k).or_default();
+            s.0 += 1;
+            s.1 = s.1.max(v);
+        }
+        assert_eq!(seen, totals, "workers {workers}");
+    }
+    // One worker reads in order: the running sums are the prefix sums.
+    let got = execute(&RuntimeConfig::default().with_workers(1), |env| {
+        env.from_timestamped(
+            vec![(1, (0u32, 5i64)), (2, (0, 7)), (3, (1, 1)), (4, (0, -2))],
+            WatermarkStrategy::Monotonous,
+        )
+        .key_by(|x: &(u32, i64)| x.0)
+        .reduce(|a, b| (a.0, a.1 + b.1))
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(got, vec![(0, 5), (0, 12), (1, 1), (0, 10)]);
+}

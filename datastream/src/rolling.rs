@@ -1,0 +1,45 @@
+//! Rolling aggregation per key (Flink's `KeyedStream.reduce`): each record is combined
+//! with its key's running value, and the new running value is emitted with the
+//! record's event time. The running values are keyed state held by the operator.
+
+use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
+use strom_core::keys::worker_for_key;
+use strom_core::timely::dataflow::channels::pact::Exchange;
+use strom_core::timely::dataflow::operators::generic::Operator;
+
+use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
+
+impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
+    /// The running `f`-combination of each key's records so far, one output per record.
+    pub fn reduce(&self, f: impl Fn(T, T) -> T + 'static) -> DataStream<'s, T> {
+        let stream = &self.stream;
+        let (groups, peers) = (stream.env.config().key_groups, stream.env.peers());
+        let (key, route_key) = (self.key.clone(), self.key.clone());
+        let pact = Exchange::new(move |r: &Timestamped<T>| {
+            worker_for_key(&route_key(&r.value), groups, peers) as u64
+        });
+        let out = stream
+            .stream
+            .clone()
+            .unary(pact, "RollingReduce", move |_, _| {
+                let mut running: FxHashMap<K, T> = FxHashMap::default();
+                move |input, output| {
+                    input.for_each(|cap, batch| {
+                        let mut session = output.session(&cap);
+                        for r in batch.drain(..) {
+                            let k = key(&r.value);
+                            let value = match running.remove(&k) {
+                                Some(prev) => f(prev, r.value),
+                                None => r.value,
+                            };
+                            running.insert(k, value.clone());
+                            session.give(Timestamped { ts: r.ts, value });
+                        }
+                    });
+                }
+            });
+        stream.wrap(out)
+    }
+}
