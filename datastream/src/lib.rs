@@ -10,9 +10,9 @@
 //!
 //! Built so far: timestamped sources with watermark strategies, `map`/`filter`/
 //! `flat_map`, `union`, `key_by`, rolling `reduce` per key, and tumbling, sliding and
-//! session event-time windows
-//! with incremental aggregation, allowed lateness (re-firing) and a late-data side
-//! output. Keyed state, timers, processing time, checkpoints: not yet.
+//! session event-time windows with incremental aggregation, allowed lateness
+//! (re-firing) and a late-data side output. Keyed state, timers, processing time,
+//! checkpoints: not yet.
 //!
 //! ```
 //! use strom_core::RuntimeConfig;
