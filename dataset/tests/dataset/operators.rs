@@ -664,6 +664,36 @@ fn hash_operators_spill_under_a_tiny_budget() {
     }
 }
 
+/// Joins `left` and `right` (both rebalanced over 2 workers) under a `memory` budget with
+/// a spill folder of its own, which must be empty afterwards; the sorted pairs and what
+/// was spilled.
+fn join_under_budget(
+    left: &[(u64, i64)],
+    right: &[(u64, i64)],
+    kind: &'static str,
+    hint: JoinHint,
+    memory: u64,
+) -> (Vec<Pair>, strom_dataset::JobMetrics) {
+    let spill = tempfile::tempdir().unwrap();
+    let config = RuntimeConfig::default()
+        .with_workers(2)
+        .with_memory_limit(memory)
+        .with_spill_dir(spill.path());
+    let (l, r) = (left.to_vec(), right.to_vec());
+    let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
+        let a = env.from_collection(l.clone()).rebalance();
+        let b = env.from_collection(r.clone()).rebalance();
+        join_by_kind(&a, &b, kind, hint).collect()
+    })
+    .unwrap();
+    assert_eq!(
+        std::fs::read_dir(spill.path()).unwrap().count(),
+        0,
+        "spill folder cleaned"
+    );
+    (sorted_vec(got.unwrap()), metrics)
+}
+
 #[test]
 fn joins_spill_under_a_tiny_budget() {
     // Half the records share key 0: 600 x 500 = 300,000 pairs for that key alone.
@@ -686,26 +716,13 @@ fn joins_spill_under_a_tiny_budget() {
             if hint == JoinHint::BroadcastHashSecond && keep_r {
                 continue; // falls back to RepartitionHash, covered above
             }
-            let spill = tempfile::tempdir().unwrap();
-            let config = RuntimeConfig::default()
-                .with_workers(2)
-                .with_memory_limit(16 << 10)
-                .with_spill_dir(spill.path());
-            let (l, r) = (left.clone(), right.clone());
-            let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
-                let a = env.from_collection(l.clone()).rebalance();
-                let b = env.from_collection(r.clone()).rebalance();
-                let joined = join_by_kind(&a, &b, kind, hint);
-                joined.collect()
-            })
-            .unwrap();
+            let (got, metrics) = join_under_budget(&left, &right, kind, hint, 16 << 10);
             assert_eq!(
-                sorted_vec(got.unwrap()),
+                got,
                 reference_join(&left, &right, keep_l, keep_r),
                 "{kind} {hint:?}"
             );
             assert!(metrics.spill_files > 0, "{kind} {hint:?}: {metrics:?}");
-            assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
         }
     }
 }
@@ -721,48 +738,19 @@ fn hybrid_hash_join_spills_partitions_and_rejoins_them() {
     };
     let (left, right) = (uniform(30_000, 9_000, 1), uniform(12_000, 6_000, 2));
     for (kind, keep_l, keep_r) in [("inner", false, false), ("full", true, true)] {
-        let spill = tempfile::tempdir().unwrap();
-        let config = RuntimeConfig::default()
-            .with_workers(2)
-            .with_memory_limit(64 << 10)
-            .with_spill_dir(spill.path());
-        let (l, r) = (left.clone(), right.clone());
-        let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
-            let a = env.from_collection(l.clone()).rebalance();
-            let b = env.from_collection(r.clone()).rebalance();
-            join_by_kind(&a, &b, kind, JoinHint::RepartitionHash).collect()
-        })
-        .unwrap();
-        assert_eq!(
-            sorted_vec(got.unwrap()),
-            reference_join(&left, &right, keep_l, keep_r),
-            "{kind}"
-        );
+        let (got, metrics) =
+            join_under_budget(&left, &right, kind, JoinHint::RepartitionHash, 64 << 10);
+        assert_eq!(got, reference_join(&left, &right, keep_l, keep_r), "{kind}");
         assert!(metrics.spill_files > 4, "{kind}: {metrics:?}");
-        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
     }
     // One key holding a build side larger than the budget: no hash splits it, so the
     // last level sorts both sides and merges.
     let heavy: Vec<(u64, i64)> = (0..6000).map(|i| (42, i)).collect();
     let few: Vec<(u64, i64)> = vec![(42, -1), (42, -2), (7, 0), (42, -3)];
-    let spill = tempfile::tempdir().unwrap();
-    let config = RuntimeConfig::default()
-        .with_workers(2)
-        .with_memory_limit(64 << 10)
-        .with_spill_dir(spill.path());
-    let (l, r) = (few.clone(), heavy.clone());
-    let (got, metrics) = strom_dataset::execute_with_metrics(&config, move |env| {
-        let a = env.from_collection(l.clone());
-        let b = env.from_collection(r.clone()).rebalance();
-        join_by_kind(&a, &b, "left", JoinHint::RepartitionHash).collect()
-    })
-    .unwrap();
-    assert_eq!(
-        sorted_vec(got.unwrap()),
-        reference_join(&few, &heavy, true, false)
-    );
+    let (got, metrics) =
+        join_under_budget(&few, &heavy, "left", JoinHint::RepartitionHash, 64 << 10);
+    assert_eq!(got, reference_join(&few, &heavy, true, false));
     assert!(metrics.spill_files > 4, "{metrics:?}");
-    assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
 }
 
 #[test]
