@@ -64,6 +64,32 @@ fn os(p: &Path) -> &OsStr {
     p.as_os_str()
 }
 
+/// Writes the Python power iteration's ranks after 10 iterations to `ranks` and
+/// networkx's components to `components`.
+fn reference_ranks_and_components(
+    edges: &Path,
+    vertices: &Path,
+    ranks: &Path,
+    components: &Path,
+) -> Result<(), String> {
+    let pagerank = [
+        "pagerank".as_ref(),
+        os(edges),
+        os(vertices),
+        "10".as_ref(),
+        "0.85".as_ref(),
+        os(ranks),
+    ];
+    python_script("graph_reference.py", &pagerank)?;
+    let labels = [
+        "components".as_ref(),
+        os(edges),
+        os(vertices),
+        os(components),
+    ];
+    python_script("graph_reference.py", &labels)
+}
+
 #[test]
 fn graph_jobs_match_power_iteration_and_networkx() {
     let dir = scratch("graph-small");
@@ -74,18 +100,7 @@ fn graph_jobs_match_power_iteration_and_networkx() {
         dir.join("pagerank-nx.csv"),
         dir.join("components.csv"),
     );
-    let references = python_script(
-        "graph_reference.py",
-        &[
-            "pagerank".as_ref(),
-            os(&edges),
-            os(&vertices),
-            "10".as_ref(),
-            "0.85".as_ref(),
-            os(&pr10),
-        ],
-    )
-    .and_then(|()| {
+    let references = reference_ranks_and_components(&edges, &vertices, &pr10, &cc).and_then(|()| {
         python_script(
             "graph_reference.py",
             &[
@@ -95,12 +110,6 @@ fn graph_jobs_match_power_iteration_and_networkx() {
                 "0.85".as_ref(),
                 os(&pr_nx),
             ],
-        )
-    })
-    .and_then(|()| {
-        python_script(
-            "graph_reference.py",
-            &["components".as_ref(), os(&edges), os(&vertices), os(&cc)],
         )
     });
     if let Err(why) = references {
@@ -186,24 +195,8 @@ fn graph_jobs_on_a_real_graph() {
     assert!(lines > 100_000, "a real graph of {lines} edges");
     let dir = scratch("graph-debian");
     let (pr10, cc) = (dir.join("pagerank-10.csv"), dir.join("components.csv"));
-    python_script(
-        "graph_reference.py",
-        &[
-            "pagerank".as_ref(),
-            os(&edges),
-            os(&vertices),
-            "10".as_ref(),
-            "0.85".as_ref(),
-            os(&pr10),
-        ],
-    )
-    .and_then(|()| {
-        python_script(
-            "graph_reference.py",
-            &["components".as_ref(), os(&edges), os(&vertices), os(&cc)],
-        )
-    })
-    .expect("the references run once the graph is here");
+    reference_ranks_and_components(&edges, &vertices, &pr10, &cc)
+        .expect("the references run once the graph is here");
     let (e, v) = (edges.to_str().unwrap(), vertices.to_str().unwrap());
     let (ranks, labels) = (dir.join("ranks.csv"), dir.join("labels.csv"));
     run_strom(&[
