@@ -24,17 +24,17 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
             .stream
             .clone()
             .unary(pact, "RollingReduce", move |_, _| {
-                let mut running: FxHashMap<K, T> = FxHashMap::default();
+                let mut running: FxHashMap<K, Option<T>> = FxHashMap::default();
                 move |input, output| {
                     input.for_each(|cap, batch| {
                         let mut session = output.session(&cap);
                         for r in batch.drain(..) {
-                            let k = key(&r.value);
-                            let value = match running.remove(&k) {
+                            let slot = running.entry(key(&r.value)).or_default();
+                            let value = match slot.take() {
                                 Some(prev) => f(prev, r.value),
                                 None => r.value,
                             };
-                            running.insert(k, value.clone());
+                            *slot = Some(value.clone());
                             session.give(Timestamped { ts: r.ts, value });
                         }
                     });

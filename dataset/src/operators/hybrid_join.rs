@@ -258,11 +258,13 @@ fn rejoin<K: Key, L: Data, R: Data, O: 'static>(
     let mut probes = probe.drain()?;
     let (ctx, fns) = (ctx.clone(), fns.clone());
     let mut sub = Some(sub);
-    let mut pending: std::collections::VecDeque<O> = std::collections::VecDeque::new();
+    // A probe record's results, given from the back (join output has no order); the
+    // buffer is reused across probe records.
+    let mut pending: Vec<O> = Vec::new();
     let mut rest: Option<Box<dyn Iterator<Item = O>>> = None;
     Ok(Box::new(std::iter::from_fn(move || {
         loop {
-            if let Some(o) = pending.pop_front() {
+            if let Some(o) = pending.pop() {
                 return Some(o);
             }
             if let Some(rest) = rest.as_mut() {
@@ -272,14 +274,12 @@ fn rejoin<K: Key, L: Data, R: Data, O: 'static>(
             match probes.next() {
                 Some(Ok(l)) => {
                     let key = (fns.lk)(&l);
-                    let mut out = Vec::new();
                     let mut f = fns.f.borrow_mut();
-                    let probed = table.probe(&key, l, &mut out, &mut |a, b| f(a, b));
+                    let probed = table.probe(&key, l, &mut pending, &mut |a, b| f(a, b));
                     if let Err(e) = probed {
                         ctx.fail(&e);
                         return None;
                     }
-                    pending.extend(out);
                 }
                 Some(Err(e)) => {
                     ctx.fail(&e);

@@ -25,6 +25,25 @@ pub(super) type AddFn<A, T> = Box<dyn Fn(&mut A, &T)>;
 /// Merges an accumulator into another.
 pub(super) type MergeFn<A> = Box<dyn Fn(&mut A, A)>;
 
+/// A window's result: event time `end - 1`.
+pub(super) fn result<K: Clone, A: Clone, O>(
+    finish: &dyn Fn(A) -> O,
+    key: &K,
+    start: i64,
+    end: i64,
+    acc: &A,
+) -> Timestamped<super::WindowResult<K, O>> {
+    Timestamped {
+        ts: end - 1,
+        value: super::WindowResult {
+            key: key.clone(),
+            start,
+            end,
+            value: finish(acc.clone()),
+        },
+    }
+}
+
 /// What a kind of window does with records and watermarks.
 pub(super) trait WindowLogic<T, R>: 'static {
     /// Takes `record` (sent at `time`, retained as `cap`) at `watermark`, emitting any
@@ -99,7 +118,14 @@ where
         move |frontiers| {
             let mut results_out = results_out.activate();
             let mut late_out = late_out.activate();
-            let mut emit = |cap: &Capability<StreamTime>, r| results_out.session(cap).give(r);
+            let mut late: Vec<(Capability<StreamTime>, Vec<Timestamped<T>>)> = Vec::new();
+            // Results are gathered by capability and sent once per activation, one
+            // message per capability rather than per result.
+            let mut emitted: Vec<(Capability<StreamTime>, Vec<_>)> = Vec::new();
+            let mut emit = |cap: &Capability<StreamTime>, r| match emitted.last_mut() {
+                Some((last, rows)) if last.time() == cap.time() => rows.push(r),
+                _ => emitted.push((cap.clone(), vec![r])),
+            };
             input.for_each(|cap, batch| {
                 let time = *cap.stamp().iter().next().expect("a record has a time");
                 stash.push(Stashed {
@@ -118,12 +144,14 @@ where
             for stashed in stash.drain(..ready) {
                 let watermark = stashed.time.watermark();
                 logic.fire(watermark, &mut emit);
+                let mut too_late = Vec::new();
                 for r in stashed.records {
-                    let kept =
-                        logic.record(watermark, stashed.time, &stashed.results, &r, &mut emit);
-                    if !kept {
-                        late_out.session(&stashed.late).give(r);
+                    if !logic.record(watermark, stashed.time, &stashed.results, &r, &mut emit) {
+                        too_late.push(r);
                     }
+                }
+                if !too_late.is_empty() {
+                    late.push((stashed.late, too_late));
                 }
             }
             let watermark = frontier
@@ -132,6 +160,12 @@ where
                 .min()
                 .unwrap_or(i64::MAX);
             logic.fire(watermark, &mut emit);
+            for (cap, mut rows) in emitted {
+                results_out.session(&cap).give_container(&mut rows);
+            }
+            for (cap, mut rows) in late {
+                late_out.session(&cap).give_container(&mut rows);
+            }
         }
     });
     Windowed {

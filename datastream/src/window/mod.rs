@@ -163,20 +163,6 @@ struct Sliding<T, K, A, O> {
     windows: BTreeMap<(i64, i64), Window<K, A>>,
 }
 
-impl<T, K: Data + Hash + Eq, A: Clone, O> Sliding<T, K, A, O> {
-    fn result(&self, end: i64, start: i64, key: &K, acc: &A) -> Timestamped<WindowResult<K, O>> {
-        Timestamped {
-            ts: end - 1,
-            value: WindowResult {
-                key: key.clone(),
-                start,
-                end,
-                value: (self.finish)(acc.clone()),
-            },
-        }
-    }
-}
-
 impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
     driver::WindowLogic<T, WindowResult<K, O>> for Sliding<T, K, A, O>
 {
@@ -199,13 +185,15 @@ impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
                 cap: Some(driver::window_cap(cap, time, end)),
                 keys: FxHashMap::default(),
             });
-            let acc = window.keys.entry(k.clone()).or_insert_with(&self.init);
+            if !window.keys.contains_key(&k) {
+                window.keys.insert(k.clone(), (self.init)());
+            }
+            let acc = window.keys.get_mut(&k).expect("just made");
             (self.add)(acc, &record.value);
             if window.cap.is_none() || end - 1 <= watermark {
                 // Fired already (or due now): fire again with the late record.
                 window.cap = None;
-                let acc = acc.clone();
-                emit(cap, self.result(end, start, &k, &acc));
+                emit(cap, driver::result(&*self.finish, &k, start, end, acc));
             }
         }
         kept
@@ -220,9 +208,8 @@ impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
             }
         }
         for (end, start, cap) in fired {
-            let window = &self.windows[&(end, start)];
-            for (k, a) in &window.keys {
-                emit(&cap, self.result(end, start, k, a));
+            for (k, a) in &self.windows[&(end, start)].keys {
+                emit(&cap, driver::result(&*self.finish, k, start, end, a));
             }
         }
         let lateness = self.lateness;

@@ -104,20 +104,6 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
     }
 }
 
-impl<T, K: Data + Hash + Eq, A: Clone, O> Sessions<T, K, A, O> {
-    fn result(&self, key: &K, s: &Session<A>) -> Timestamped<WindowResult<K, O>> {
-        Timestamped {
-            ts: s.end - 1,
-            value: WindowResult {
-                key: key.clone(),
-                start: s.start,
-                end: s.end,
-                value: (self.finish)(s.acc.clone()),
-            },
-        }
-    }
-}
-
 impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
     WindowLogic<T, WindowResult<K, O>> for Sessions<T, K, A, O>
 {
@@ -163,9 +149,12 @@ impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
         // does; otherwise when the watermark passes the merged end.
         if end - 1 <= watermark {
             session.cap = None;
-            emit(cap, self.result(&k, &session));
+            emit(
+                cap,
+                driver::result(&*self.finish, &k, start, end, &session.acc),
+            );
         }
-        self.keys.get_mut(&k).expect("just used").push(session);
+        sessions.push(session);
         true
     }
 
@@ -182,8 +171,11 @@ impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
             }
         }
         for (k, i, cap) in due {
-            let result = self.result(&k, &self.keys[&k][i]);
-            emit(&cap, result);
+            let s = &self.keys[&k][i];
+            emit(
+                &cap,
+                driver::result(&*self.finish, &k, s.start, s.end, &s.acc),
+            );
         }
         self.keys.retain(|_, sessions| {
             sessions.retain(|s| s.end - 1 + lateness > watermark);
