@@ -3,14 +3,6 @@
 use crate::error::{Error, Result};
 use crate::formats::lines::{LineSplit, SplitBytes, line_number_at, lines};
 
-/// Decodes the lines of a fetched split into `out`.
-///
-/// # Errors
-/// [`Error::Format`] naming the file and line of invalid UTF-8.
-pub fn decode_lines(split: &LineSplit, bytes: &SplitBytes, out: &mut Vec<String>) -> Result<()> {
-    decode_parsed(split, bytes, out, &mut |line| Ok(Some(line.to_string())))
-}
-
 /// Decodes the lines of a fetched split with `parse`, which gives a record, `None` to
 /// skip the line (a comment, say), or what is wrong with it.
 ///

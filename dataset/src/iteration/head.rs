@@ -150,7 +150,7 @@ pub(crate) fn build<'s, T: Data>(
             signal_in.for_each(|_, batch| batch.drain(..).for_each(|s| totals.add(s)));
 
             if draining.is_none()
-                && let Some((data_cap, token_cap)) = round_caps.as_ref()
+                && let Some((_, token_cap)) = round_caps.as_ref()
             {
                 let time = Time::from(next);
                 let complete = if next == 0 {
@@ -181,7 +181,6 @@ pub(crate) fn build<'s, T: Data>(
                     let data = std::mem::take(&mut buffer).into_iter();
                     if go_on {
                         token_out.session(token_cap).give(next);
-                        let _ = data_cap;
                         draining = Some((data, Target::Round));
                     } else {
                         round_caps = None;

@@ -151,11 +151,6 @@ impl<'scope> Iteration<'scope> {
     pub fn aggregates(&self) -> DataSet<'scope, (u32, String, i64)> {
         DataSet::from_stream(&self.scope.env, self.scope.history.clone())
     }
-
-    /// `data` as a data set of this iteration (entering it if it comes from outside).
-    fn inside<T: Data>(&self, data: DataSet<'scope, T>) -> DataSet<'scope, T> {
-        self.enter(&data)
-    }
 }
 
 /// The two inputs of a binary operator in the same iteration: an input from outside is
@@ -229,7 +224,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             shared.clone(),
         );
         let (it, partial, result) = start(env, head, shared);
-        let next = it.inside(step(&it, partial));
+        let next = it.enter(&step(&it, partial));
         it.scope.signal(round_signal(
             next.stream.clone(),
             |n, _| *n += 1,
@@ -285,7 +280,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         let store = solution::store(env, self.stream.clone(), deltas, key);
         let solution = SolutionSet::new(store.table, store.ready, it.scope.clone(), store.route);
         let (delta, next) = step(&it, &solution, workset);
-        let (delta, next) = (it.inside(delta), it.inside(next));
+        let (delta, next) = (it.enter(&delta), it.enter(&next));
         delta.stream.connect_loop(delta_handle);
         it.scope.signal(round_signal(
             next.stream.clone(),

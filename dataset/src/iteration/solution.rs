@@ -132,8 +132,10 @@ pub(super) struct Store<'s, K, S> {
 /// A round's delta, waiting for the round to complete.
 struct Pending<S> {
     time: Time,
-    applied: Capability<Time>,
-    ready: Capability<Time>,
+    /// Held (never used) until the delta is applied: dropping it tells the head.
+    _applied: Capability<Time>,
+    /// Held (never used) until the delta is applied: dropping it releases look-ups.
+    _ready: Capability<Time>,
     records: Vec<S>,
 }
 
@@ -190,8 +192,8 @@ pub(super) fn store<'s, K: Key, S: Data>(
                     None => {
                         pending.push(Pending {
                             time,
-                            applied: cap.delayed(&time, 0),
-                            ready: cap.delayed(&(time + 1), 1),
+                            _applied: cap.delayed(&time, 0),
+                            _ready: cap.delayed(&(time + 1), 1),
                             records: Vec::new(),
                         });
                         pending.len() - 1
@@ -207,7 +209,6 @@ pub(super) fn store<'s, K: Key, S: Data>(
                 for x in p.records.drain(..) {
                     table.insert(key(&x), x);
                 }
-                let _ = (&p.applied, &p.ready);
                 false
             });
             let finished = frontiers[0].frontier().is_empty()
