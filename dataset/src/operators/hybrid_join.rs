@@ -134,10 +134,7 @@ impl<K: Key, L: Data, R: Data> Hybrid<K, L, R> {
         let at = self.part_of(key);
         match &mut self.parts[at] {
             Part::Memory { table, .. } => {
-                if !table.probe(key, |r| out.push(f(Some(&row), Some(r)))) && self.kind.keeps_left()
-                {
-                    out.push(f(Some(&row), None));
-                }
+                table.join(key, &row, self.kind.keeps_left(), f, |o| out.push(o));
                 Ok(())
             }
             Part::Disk { probe, .. } => probe.push(row),
@@ -212,11 +209,7 @@ impl<K: Key, L: Data, R: Data> Hybrid<K, L, R> {
                         let mut f = fns.f.borrow_mut();
                         for l in waiting {
                             let key = (fns.lk)(&l);
-                            if !table.probe(&key, |r| out.push(f(Some(&l), Some(r))))
-                                && kind.keeps_left()
-                            {
-                                out.push(f(Some(&l), None));
-                            }
+                            table.join(&key, &l, kind.keeps_left(), &mut *f, |o| out.push(o));
                         }
                         if kind.keeps_right() {
                             out.extend(table.unmatched().map(|r| f(None, Some(r))));

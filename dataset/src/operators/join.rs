@@ -379,10 +379,13 @@ where
     ctx.register_memory_consumer();
     ctx.register_memory_consumer();
     let bounded = env.config().memory_limit.is_some();
-    let f: JoinFn<L, R, O> = Rc::new(RefCell::new(f));
+    // The probe path calls `f` statically dispatched; spilled partitions, joined at the
+    // end, share it as a trait object.
+    let probe_f = Rc::new(RefCell::new(f));
+    let f: JoinFn<L, R, O> = probe_f.clone();
     let lk: Rc<dyn Fn(&L) -> K> = Rc::new(lk);
     let rk: Rc<dyn Fn(&R) -> K> = Rc::new(rk);
-    let (probe_f, probe_lk, build_rk) = (f.clone(), lk.clone(), rk.clone());
+    let (probe_lk, build_rk) = (lk.clone(), rk.clone());
     let (probe_ctx, build_ctx, make_ctx) = (ctx.clone(), ctx.clone(), ctx.clone());
     binary_blocking(
         probe,

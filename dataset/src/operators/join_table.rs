@@ -83,6 +83,21 @@ impl<K: std::hash::Hash + Eq, R> JoinTable<K, R> {
         self.matched = self.matched.take().map(|m| vec![false; m.len()]);
     }
 
+    /// Joins probe record `x` with `key`'s rows through `f`, or with no row when none
+    /// matched and `keeps_left` (a left outer join).
+    pub(crate) fn join<L, O>(
+        &mut self,
+        key: &K,
+        x: &L,
+        keeps_left: bool,
+        f: &mut (impl FnMut(Option<&L>, Option<&R>) -> O + ?Sized),
+        mut emit: impl FnMut(O),
+    ) {
+        if !self.probe(key, |r| emit(f(Some(x), Some(r)))) && keeps_left {
+            emit(f(Some(x), None));
+        }
+    }
+
     /// The rows no probe matched (only when tracking matches).
     pub(crate) fn unmatched(&self) -> impl Iterator<Item = &R> {
         let matched = self.matched.as_deref().unwrap_or(&[]);

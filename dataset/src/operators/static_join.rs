@@ -57,10 +57,7 @@ where
             for (cap, batch) in waiting.drain(..) {
                 let mut session = output.session(&cap);
                 for x in &batch {
-                    let found = table.probe(&lk(x), |r| session.give(f(Some(x), Some(r))));
-                    if !found && keeps_left {
-                        session.give(f(Some(x), None));
-                    }
+                    table.join(&lk(x), x, keeps_left, &mut f, |o| session.give(o));
                 }
             }
         }
