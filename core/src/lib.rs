@@ -13,6 +13,7 @@
 //! - [`RuntimeConfig`] and [`launch`]: one process with N worker threads, or a timely
 //!   cluster of processes (local or from a host file);
 //! - [`keys`]: stable hashing and key groups, so exchanges and state agree everywhere;
+//! - [`state`]: keyed state by key group, with time to live;
 //! - [`storage`]: every path is a URL through object_store;
 //! - [`formats`]: text, CSV and Parquet, decoded into serde records;
 //! - [`Decimal`] and [`Date`]: exact values for tabular data.
@@ -40,6 +41,7 @@ pub mod io_runtime;
 pub mod keys;
 pub mod launch;
 pub mod spill;
+pub mod state;
 pub mod storage;
 pub mod time;
 pub mod types;

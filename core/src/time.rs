@@ -97,6 +97,42 @@ impl PathSummary<StreamTime> for StreamSummary {
     }
 }
 
+/// The processing-time clock operators read (ms since the Unix epoch): the system
+/// clock, or a manual one that tests set (Flink's `ProcessingTimeService`, whose test
+/// harnesses set time by hand).
+#[derive(Clone, Debug, Default)]
+pub enum ProcessingClock {
+    /// The wall clock.
+    #[default]
+    System,
+    /// A clock that only moves when told to; shared by its clones.
+    Manual(std::sync::Arc<std::sync::atomic::AtomicI64>),
+}
+
+impl ProcessingClock {
+    /// A manual clock at `start_ms`.
+    pub fn manual(start_ms: i64) -> Self {
+        ProcessingClock::Manual(std::sync::Arc::new(start_ms.into()))
+    }
+
+    /// The current processing time, ms since the Unix epoch.
+    pub fn now(&self) -> i64 {
+        match self {
+            ProcessingClock::System => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+            ProcessingClock::Manual(t) => t.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+
+    /// Sets a manual clock to `ms` (the system clock cannot be set: no effect).
+    pub fn set(&self, ms: i64) {
+        if let ProcessingClock::Manual(t) = self {
+            t.store(ms, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

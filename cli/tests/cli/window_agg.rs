@@ -1,11 +1,11 @@
-//! `strom run window-agg` against a Python reference of event-time windows (input
-//! disorder within the bound, so nothing is late), at several layouts; and late records
-//! beyond the bound going to `--late-output`.
+//! `strom run window-agg` against Apache Flink itself and a Python reference of
+//! event-time windows (input disorder within the bound, so nothing is late), at several
+//! layouts; and late records beyond the bound going to `--late-output`.
 
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::support::{python_script, run_strom, scratch, skip};
+use crate::support::{flink_script, python_script, run_strom, scratch, skip};
 
 /// Rows of `key,window_start,window_end,count,sum`, sorted, the sum parsed.
 fn rows(path: &Path) -> Vec<(String, i64, i64, u64, f64)> {
@@ -49,26 +49,26 @@ fn write_events(path: &Path, n: usize, bound: i64) {
     std::fs::write(path, text).unwrap();
 }
 
-#[test]
-fn window_agg_matches_the_reference_at_every_layout() {
-    let dir = scratch("window-agg");
-    let input = dir.join("events.csv");
-    write_events(&input, 20_000, 2_000);
-    for (window, size, slide) in [
-        ("tumbling:5s", "5000", "5000"),
-        ("sliding:10s:2s", "10000", "2000"),
-        ("session:150ms", "session", "150"),
-    ] {
-        let expected = dir.join(format!("expected-{size}-{slide}.csv"));
-        let args: [&OsStr; 4] = [
-            input.as_os_str(),
-            size.as_ref(),
-            slide.as_ref(),
-            expected.as_os_str(),
-        ];
-        if let Err(why) = python_script("window_reference.py", &args) {
-            return skip("window_agg_matches_the_reference_at_every_layout", &why);
-        }
+/// Asserts two window outputs are equal row for row (sums to 1e-6).
+fn assert_same(got: &Path, want: &Path, what: &str) {
+    let (got, want) = (rows(got), rows(want));
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((&g.0, g.1, g.2, g.3), (&w.0, w.1, w.2, w.3), "{what}");
+        assert!((g.4 - w.4).abs() < 1e-6, "{what}: {g:?} vs {w:?}");
+    }
+}
+
+const WINDOWS: [(&str, &str); 3] = [
+    ("tumbling:5s", "tumbling:5000"),
+    ("sliding:10s:2s", "sliding:10000:2000"),
+    ("session:150ms", "session:150"),
+];
+
+/// Runs `window-agg` on `input` at 1 worker, 4 workers and 2 processes of 2, checking
+/// each output against `expected(window)`.
+fn check_layouts(dir: &Path, input: &Path, expected: impl Fn(&str) -> std::path::PathBuf) {
+    for (window, spec) in WINDOWS {
         for layout in [&["-w", "1"][..], &["-w", "4"], &["-p", "2", "-w", "2"]] {
             let out = dir.join("out.csv");
             let _ = std::fs::remove_file(&out);
@@ -86,21 +86,52 @@ fn window_agg_matches_the_reference_at_every_layout() {
             ];
             args.extend_from_slice(layout);
             run_strom(&args);
-            let (got, want) = (rows(&out), rows(&expected));
-            assert_eq!(got.len(), want.len(), "{window} {layout:?}");
-            for (g, w) in got.iter().zip(&want) {
-                assert_eq!(
-                    (&g.0, g.1, g.2, g.3),
-                    (&w.0, w.1, w.2, w.3),
-                    "{window} {layout:?}"
-                );
-                assert!(
-                    (g.4 - w.4).abs() < 1e-6,
-                    "{window} {layout:?}: {g:?} vs {w:?}"
-                );
-            }
+            assert_same(&out, &expected(spec), &format!("{window} {layout:?}"));
         }
     }
+}
+
+#[test]
+fn window_agg_matches_the_reference_at_every_layout() {
+    let dir = scratch("window-agg");
+    let input = dir.join("events.csv");
+    write_events(&input, 20_000, 2_000);
+    for (_, spec) in WINDOWS {
+        let expected = dir.join(format!("expected-{}.csv", spec.replace(':', "-")));
+        let lengths: Vec<&str> = spec.split(':').skip(1).collect();
+        let (size, slide) = match spec.split(':').next() {
+            Some("session") => ("session", lengths[0]),
+            Some("tumbling") => (lengths[0], lengths[0]),
+            _ => (lengths[0], lengths[1]),
+        };
+        let args: [&OsStr; 4] = [
+            input.as_os_str(),
+            size.as_ref(),
+            slide.as_ref(),
+            expected.as_os_str(),
+        ];
+        if let Err(why) = python_script("window_reference.py", &args) {
+            return skip("window_agg_matches_the_reference_at_every_layout", &why);
+        }
+    }
+    check_layouts(&dir, &input, |spec| {
+        dir.join(format!("expected-{}.csv", spec.replace(':', "-")))
+    });
+}
+
+#[test]
+fn window_agg_equals_flink_at_every_layout() {
+    let dir = scratch("window-agg-flink");
+    let input = dir.join("events.csv");
+    write_events(&input, 20_000, 2_000);
+    let mut args: Vec<&OsStr> = vec![input.as_os_str(), "2000".as_ref(), dir.as_os_str()];
+    args.extend(WINDOWS.iter().map(|(_, spec)| OsStr::new(spec)));
+    if let Err(why) = flink_script("flink_window_agg.py", &args) {
+        return skip("window_agg_equals_flink_at_every_layout", &why);
+    }
+    check_layouts(&dir, &input, |spec| {
+        dir.join(format!("flink-{}.csv", spec.replace(':', "-")))
+    });
 }
 
 #[test]

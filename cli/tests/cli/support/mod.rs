@@ -95,6 +95,39 @@ pub(crate) fn python_env() -> Result<PathBuf, String> {
     .clone()
 }
 
+/// A virtual environment with Apache Flink (PyPI `apache-flink`, 2.3; its own, as its
+/// pinned pyarrow differs from the test environment's), or why it cannot be had: the
+/// package or a `java` to run it on is missing.
+pub(crate) fn flink_env() -> Result<PathBuf, String> {
+    static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        sh(Command::new("java").arg("-version")).map_err(|e| format!("no Java: {e}"))?;
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-flink");
+        build_once(&dir, |staging| {
+            sh(Command::new("python3").args(["-m", "venv"]).arg(staging))?;
+            sh(Command::new(staging.join("bin/python")).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "apache-flink==2.3.0",
+            ]))
+        })?;
+        Ok(dir)
+    })
+    .clone()
+}
+
+/// Runs a script of the support folder with the Flink environment's Python.
+pub(crate) fn flink_script(script: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+    let env = flink_env()?;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli/support")
+        .join(script);
+    sh(Command::new(env.join("bin/python")).arg(path).args(args))
+}
+
 /// TPC-H scale factor 0.1 as `(arrow-rs written, pyarrow written)` folders.
 pub(crate) fn tpch_data() -> Result<(PathBuf, PathBuf), String> {
     static DATA: OnceLock<Result<(PathBuf, PathBuf), String>> = OnceLock::new();
