@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use strom_core::time::StreamTime;
+use strom_core::time::{ProcessingClock, StreamTime};
 use strom_core::timely::dataflow::Scope;
 use strom_core::timely::dataflow::channels::pact::Exchange;
 use strom_core::timely::dataflow::operators::generic::Operator;
@@ -18,6 +18,7 @@ use crate::stream::{Data, DataStream, Timestamped};
 pub struct StreamEnv<'s> {
     pub(crate) scope: Scope<'s, StreamTime>,
     pub(crate) config: RuntimeConfig,
+    pub(crate) clock: ProcessingClock,
 }
 
 impl<'s> StreamEnv<'s> {
@@ -34,6 +35,21 @@ impl<'s> StreamEnv<'s> {
     /// The job's configuration.
     pub fn config(&self) -> &RuntimeConfig {
         &self.config
+    }
+
+    /// The processing clock operators built from this handle read.
+    pub fn clock(&self) -> &ProcessingClock {
+        &self.clock
+    }
+
+    /// This handle with another processing clock (a manual one in tests): streams
+    /// built from it and what follows them read it.
+    #[must_use]
+    pub fn with_processing_clock(&self, clock: ProcessingClock) -> Self {
+        StreamEnv {
+            clock,
+            ..self.clone()
+        }
     }
 }
 
@@ -54,7 +70,11 @@ where
         let sink = gathered.clone();
         let config = worker_config.clone();
         worker.dataflow_named::<StreamTime, _, _>("strom-stream", |scope| {
-            let out = build(&StreamEnv { scope, config });
+            let out = build(&StreamEnv {
+                scope,
+                config,
+                clock: ProcessingClock::System,
+            });
             out.stream.sink(
                 Exchange::new(|_: &Timestamped<O>| 0),
                 "Collect",

@@ -11,8 +11,9 @@
 //! Built so far: timestamped sources with watermark strategies, `map`/`filter`/
 //! `flat_map`, `union`, `key_by`, rolling `reduce` per key, and tumbling, sliding and
 //! session event-time windows with incremental aggregation, allowed lateness
-//! (re-firing) and a late-data side output. Keyed state, timers, processing time,
-//! checkpoints: not yet.
+//! (re-firing) and a late-data side output; keyed process functions with keyed state
+//! (value, list, map, reducing, aggregating; TTL) and event- and processing-time
+//! timers ([`process`]).
 //!
 //! ```
 //! use strom_core::RuntimeConfig;
@@ -35,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod env;
+pub mod process;
 mod rolling;
 mod source;
 mod stream;

@@ -5,8 +5,6 @@
 use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
-use strom_core::keys::worker_for_key;
-use strom_core::timely::dataflow::channels::pact::Exchange;
 use strom_core::timely::dataflow::operators::generic::Operator;
 
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
@@ -15,11 +13,8 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
     /// The running `f`-combination of each key's records so far, one output per record.
     pub fn reduce(&self, f: impl Fn(T, T) -> T + 'static) -> DataStream<'s, T> {
         let stream = &self.stream;
-        let (groups, peers) = (stream.env.config().key_groups, stream.env.peers());
-        let (key, route_key) = (self.key.clone(), self.key.clone());
-        let pact = Exchange::new(move |r: &Timestamped<T>| {
-            worker_for_key(&route_key(&r.value), groups, peers) as u64
-        });
+        let key = self.key.clone();
+        let pact = self.exchange();
         let out = stream
             .stream
             .clone()

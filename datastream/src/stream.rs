@@ -5,8 +5,10 @@ use std::hash::Hash;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
+use strom_core::keys::worker_for_key;
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::StreamVec;
+use strom_core::timely::dataflow::channels::pact::Exchange;
 use strom_core::timely::dataflow::operators::vec::{Filter, Map};
 
 use crate::env::StreamEnv;
@@ -114,4 +116,18 @@ impl<'s, T: Data> DataStream<'s, T> {
 pub struct KeyedStream<'s, T, K> {
     pub(crate) stream: DataStream<'s, T>,
     pub(crate) key: Rc<dyn Fn(&T) -> K>,
+}
+
+impl<T: Data, K: Hash + 'static> KeyedStream<'_, T, K> {
+    /// The exchange that sends each record to the worker owning its key's key group.
+    pub(crate) fn exchange(
+        &self,
+    ) -> Exchange<Timestamped<T>, impl FnMut(&Timestamped<T>) -> u64 + 'static> {
+        let env = &self.stream.env;
+        let (groups, peers) = (env.config().key_groups, env.peers());
+        let key = self.key.clone();
+        Exchange::new(move |r: &Timestamped<T>| {
+            worker_for_key(&key(&r.value), groups, peers) as u64
+        })
+    }
 }

@@ -6,10 +6,8 @@
 
 use std::hash::Hash;
 
-use strom_core::keys::worker_for_key;
 use strom_core::time::StreamTime;
 use strom_core::timely::PartialOrder;
-use strom_core::timely::dataflow::channels::pact::Exchange;
 use strom_core::timely::dataflow::operators::Capability;
 use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
@@ -99,11 +97,7 @@ where
 {
     let stream = &keyed.stream;
     let env = &stream.env;
-    let (groups, peers) = (env.config().key_groups, env.peers());
-    let route_key = keyed.key.clone();
-    let pact = Exchange::new(move |r: &Timestamped<T>| {
-        worker_for_key(&route_key(&r.value), groups, peers) as u64
-    });
+    let pact = keyed.exchange();
     let mut builder = OperatorBuilder::new(name.to_string(), env.scope);
     let mut input = builder.new_input(stream.stream.clone(), pact);
     let (results_out, results) =

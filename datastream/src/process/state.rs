@@ -1,0 +1,624 @@
+//! Keyed state primitives (Flink's `ValueState`, `ListState`, `MapState`,
+//! `ReducingState`, `AggregatingState`), read and written for the key in the context.
+//!
+//! A handle is a descriptor (a name, an optional [`Ttl`]) that a function holds; the
+//! state itself lives in the operator's [`KeyedStates`], one
+//! [`StateTable`] per name organised by key group, so a checkpoint can snapshot it
+//! without knowing the function. A handle finds its table by name on first use and
+//! remembers its slot. Collections expire per element or entry, as in Flink.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use strom_core::state::{KeyGroupRange, Stamped, StateTable, Ttl};
+
+use crate::stream::Data;
+
+/// What a keyed context gives state handles: the current key's state and the time.
+pub trait KeyedAccess<K> {
+    /// The operator's state, the current key, its key group and the processing time.
+    fn access(&mut self) -> (&mut KeyedStates<K>, &K, u32, i64);
+}
+
+/// A stored state value whose expired parts can be removed.
+trait Expire {
+    /// Removes what expired at `now`; false when nothing is left.
+    fn expire(&mut self, ttl: &Ttl, now: i64) -> bool;
+}
+
+impl<T> Expire for Stamped<T> {
+    fn expire(&mut self, ttl: &Ttl, now: i64) -> bool {
+        !self.expired(Some(ttl), now)
+    }
+}
+
+impl<T> Expire for Vec<Stamped<T>> {
+    fn expire(&mut self, ttl: &Ttl, now: i64) -> bool {
+        self.retain(|e| !e.expired(Some(ttl), now));
+        !self.is_empty()
+    }
+}
+
+impl<U: Hash + Eq, V> Expire for FxHashMap<U, Stamped<V>> {
+    fn expire(&mut self, ttl: &Ttl, now: i64) -> bool {
+        self.retain(|_, e| !e.expired(Some(ttl), now));
+        !self.is_empty()
+    }
+}
+
+/// One state table with its types erased, as the operator (and checkpoints) see it.
+trait ErasedTable {
+    fn as_any(&mut self) -> &mut dyn Any;
+    fn len(&self) -> usize;
+    fn expire(&mut self, ttl: &Ttl, now: i64);
+    fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<u8>>;
+    fn restore_group(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()>;
+}
+
+impl<K, V> ErasedTable for StateTable<K, V>
+where
+    K: Hash + Eq + Serialize + DeserializeOwned + 'static,
+    V: Expire + Serialize + DeserializeOwned + 'static,
+{
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn len(&self) -> usize {
+        StateTable::len(self)
+    }
+    fn expire(&mut self, ttl: &Ttl, now: i64) {
+        self.retain(|_, v| v.expire(ttl, now));
+    }
+    fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<u8>> {
+        StateTable::snapshot_group(self, group)
+    }
+    fn restore_group(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()> {
+        StateTable::restore_group(self, group, bytes)
+    }
+}
+
+struct Registered {
+    name: String,
+    ttl: Option<Ttl>,
+    table: Box<dyn ErasedTable>,
+}
+
+/// The keyed state of one operator on one worker: its named tables.
+pub struct KeyedStates<K> {
+    range: KeyGroupRange,
+    tables: Vec<Registered>,
+    _key: PhantomData<K>,
+}
+
+impl<K: Data + Hash + Eq> KeyedStates<K> {
+    /// No state yet, for the key groups of `range`.
+    pub fn new(range: KeyGroupRange) -> Self {
+        KeyedStates {
+            range,
+            tables: Vec::new(),
+            _key: PhantomData,
+        }
+    }
+
+    /// The key groups held.
+    pub fn range(&self) -> KeyGroupRange {
+        self.range
+    }
+
+    /// Names of the states registered so far, with their entry counts (keys holding
+    /// a value, list or map).
+    pub fn sizes(&self) -> Vec<(&str, usize)> {
+        self.tables
+            .iter()
+            .map(|r| (r.name.as_str(), r.table.len()))
+            .collect()
+    }
+
+    /// Removes every expired entry (the sweep that bounds memory for keys never read
+    /// again; reads also drop what they find expired).
+    pub fn expire(&mut self, now: i64) {
+        for r in &mut self.tables {
+            if let Some(ttl) = &r.ttl {
+                r.table.expire(ttl, now);
+            }
+        }
+    }
+
+    /// Every state's entries of `group`, by state name, for a checkpoint.
+    ///
+    /// # Errors
+    /// When a value cannot be serialised.
+    pub fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<(String, Vec<u8>)>> {
+        self.tables
+            .iter()
+            .map(|r| Ok((r.name.clone(), r.table.snapshot_group(group)?)))
+            .collect()
+    }
+
+    /// Restores `group` of the state called `name` (registered by a handle already).
+    ///
+    /// # Errors
+    /// When no such state is registered or the bytes are not its snapshot.
+    pub fn restore_group(
+        &mut self,
+        name: &str,
+        group: u32,
+        bytes: &[u8],
+    ) -> strom_core::Result<()> {
+        let r = self
+            .tables
+            .iter_mut()
+            .find(|r| r.name == name)
+            .ok_or_else(|| strom_core::Error::Plan(format!("no keyed state named {name:?}")))?;
+        r.table.restore_group(group, bytes)
+    }
+
+    fn table<V>(&mut self, d: &Descriptor) -> (&mut StateTable<K, V>, Option<Ttl>)
+    where
+        V: Expire + Serialize + DeserializeOwned + 'static,
+    {
+        let slot = match d.slot.get() {
+            Some(slot) => slot,
+            None => {
+                let slot = match self.tables.iter().position(|r| r.name == d.name) {
+                    Some(slot) => slot,
+                    None => {
+                        self.tables.push(Registered {
+                            name: d.name.clone(),
+                            ttl: d.ttl,
+                            table: Box::new(StateTable::<K, V>::new(self.range)),
+                        });
+                        self.tables.len() - 1
+                    }
+                };
+                d.slot.set(Some(slot));
+                slot
+            }
+        };
+        let r = &mut self.tables[slot];
+        let name = &r.name;
+        let ttl = r.ttl;
+        let table = r
+            .table
+            .as_any()
+            .downcast_mut::<StateTable<K, V>>()
+            .unwrap_or_else(|| panic!("state {name:?} is used with two different types"));
+        (table, ttl)
+    }
+}
+
+/// A state's name and time to live, and where its table is once found.
+#[derive(Clone, Debug)]
+struct Descriptor {
+    name: String,
+    ttl: Option<Ttl>,
+    slot: Cell<Option<usize>>,
+}
+
+impl Descriptor {
+    fn new(name: &str) -> Self {
+        Descriptor {
+            name: name.to_string(),
+            ttl: None,
+            slot: Cell::new(None),
+        }
+    }
+}
+
+/// Runs `f` on the current key's stored value, if any and not expired (an expired one
+/// is removed first).
+fn with_stored<K, V, R>(
+    ctx: &mut impl KeyedAccess<K>,
+    d: &Descriptor,
+    f: impl FnOnce(&mut StateTable<K, V>, &K, u32, i64, Option<Ttl>) -> R,
+) -> R
+where
+    K: Data + Hash + Eq,
+    V: Expire + Serialize + DeserializeOwned + 'static,
+{
+    let (states, key, group, now) = ctx.access();
+    let (table, ttl) = states.table::<V>(d);
+    f(table, key, group, now, ttl)
+}
+
+macro_rules! state_handle_common {
+    ($ty:ident < $($p:ident),* >) => {
+        impl<$($p),*> $ty<$($p),*> {
+            /// Entries of this state expire `ttl` after their last update.
+            #[must_use]
+            pub fn with_ttl(mut self, ttl: Ttl) -> Self {
+                self.d.ttl = Some(ttl);
+                self
+            }
+        }
+    };
+}
+
+/// One value per key (Flink's `ValueState`).
+pub struct ValueState<T> {
+    d: Descriptor,
+    _t: PhantomData<T>,
+}
+state_handle_common!(ValueState<T>);
+
+impl<T: Data> ValueState<T> {
+    /// A value state called `name` (unique within its operator).
+    pub fn new(name: &str) -> Self {
+        ValueState {
+            d: Descriptor::new(name),
+            _t: PhantomData,
+        }
+    }
+
+    /// The current key's value.
+    pub fn value<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) -> Option<T> {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Stamped<T>>, k, g, now, ttl| {
+                let stored = t.get_mut(g, k)?;
+                match stored.read(ttl.as_ref(), now) {
+                    Some(v) => Some(v.clone()),
+                    None => {
+                        t.remove(g, k);
+                        None
+                    }
+                }
+            },
+        )
+    }
+
+    /// Sets the current key's value.
+    pub fn update<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>, value: T) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Stamped<T>>, k, g, now, _| {
+                t.insert(g, k.clone(), Stamped::new(value, now));
+            },
+        );
+    }
+
+    /// Removes the current key's value.
+    pub fn clear<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Stamped<T>>, k, g, _, _| {
+                t.remove(g, k);
+            },
+        );
+    }
+}
+
+/// A list per key (Flink's `ListState`); with a TTL each element expires on its own.
+pub struct ListState<T> {
+    d: Descriptor,
+    _t: PhantomData<T>,
+}
+state_handle_common!(ListState<T>);
+
+impl<T: Data> ListState<T> {
+    /// A list state called `name`.
+    pub fn new(name: &str) -> Self {
+        ListState {
+            d: Descriptor::new(name),
+            _t: PhantomData,
+        }
+    }
+
+    /// The current key's elements, oldest first (empty when there are none).
+    pub fn get<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) -> Vec<T> {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Vec<Stamped<T>>>, k, g, now, ttl| {
+                let Some(list) = t.get_mut(g, k) else {
+                    return Vec::new();
+                };
+                let mut seen = Vec::with_capacity(list.len());
+                list.retain_mut(|e| match e.read(ttl.as_ref(), now) {
+                    Some(v) => {
+                        seen.push(v.clone());
+                        true
+                    }
+                    None => false,
+                });
+                if list.is_empty() {
+                    t.remove(g, k);
+                }
+                seen
+            },
+        )
+    }
+
+    /// Appends an element.
+    pub fn add<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>, value: T) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Vec<Stamped<T>>>, k, g, now, _| {
+                t.entry(g, k.clone())
+                    .or_default()
+                    .push(Stamped::new(value, now));
+            },
+        );
+    }
+
+    /// Replaces the current key's elements.
+    pub fn update<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>, values: Vec<T>) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Vec<Stamped<T>>>, k, g, now, _| {
+                if values.is_empty() {
+                    t.remove(g, k);
+                } else {
+                    let list = values.into_iter().map(|v| Stamped::new(v, now)).collect();
+                    t.insert(g, k.clone(), list);
+                }
+            },
+        );
+    }
+
+    /// Removes the current key's elements.
+    pub fn clear<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Vec<Stamped<T>>>, k, g, _, _| {
+                t.remove(g, k);
+            },
+        );
+    }
+}
+
+/// A map per key (Flink's `MapState`); with a TTL each entry expires on its own.
+pub struct MapState<U, V> {
+    d: Descriptor,
+    _t: PhantomData<(U, V)>,
+}
+state_handle_common!(MapState<U, V>);
+
+type StoredMap<U, V> = FxHashMap<U, Stamped<V>>;
+
+impl<U: Data + Hash + Eq, V: Data> MapState<U, V> {
+    /// A map state called `name`.
+    pub fn new(name: &str) -> Self {
+        MapState {
+            d: Descriptor::new(name),
+            _t: PhantomData,
+        }
+    }
+
+    /// The value under `user_key` in the current key's map.
+    pub fn get<K: Data + Hash + Eq>(
+        &self,
+        ctx: &mut impl KeyedAccess<K>,
+        user_key: &U,
+    ) -> Option<V> {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, StoredMap<U, V>>, k, g, now, ttl| {
+                let map = t.get_mut(g, k)?;
+                let entry = map.get_mut(user_key)?;
+                let seen = entry.read(ttl.as_ref(), now).map(|v| v.clone());
+                if seen.is_none() {
+                    map.remove(user_key);
+                    if map.is_empty() {
+                        t.remove(g, k);
+                    }
+                }
+                seen
+            },
+        )
+    }
+
+    /// Whether the current key's map has a live entry under `user_key`.
+    pub fn contains<K: Data + Hash + Eq>(
+        &self,
+        ctx: &mut impl KeyedAccess<K>,
+        user_key: &U,
+    ) -> bool {
+        self.get(ctx, user_key).is_some()
+    }
+
+    /// Sets the value under `user_key`.
+    pub fn put<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>, user_key: U, value: V) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, StoredMap<U, V>>, k, g, now, _| {
+                t.entry(g, k.clone())
+                    .or_default()
+                    .insert(user_key, Stamped::new(value, now));
+            },
+        );
+    }
+
+    /// Removes the entry under `user_key`.
+    pub fn remove<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>, user_key: &U) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, StoredMap<U, V>>, k, g, _, _| {
+                if let Some(map) = t.get_mut(g, k) {
+                    map.remove(user_key);
+                    if map.is_empty() {
+                        t.remove(g, k);
+                    }
+                }
+            },
+        );
+    }
+
+    /// The current key's live entries, in no particular order.
+    pub fn entries<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) -> Vec<(U, V)> {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, StoredMap<U, V>>, k, g, now, ttl| {
+                let Some(map) = t.get_mut(g, k) else {
+                    return Vec::new();
+                };
+                let mut seen = Vec::with_capacity(map.len());
+                map.retain(|u, e| match e.read(ttl.as_ref(), now) {
+                    Some(v) => {
+                        seen.push((u.clone(), v.clone()));
+                        true
+                    }
+                    None => false,
+                });
+                if map.is_empty() {
+                    t.remove(g, k);
+                }
+                seen
+            },
+        )
+    }
+
+    /// Removes the current key's map.
+    pub fn clear<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, StoredMap<U, V>>, k, g, _, _| {
+                t.remove(g, k);
+            },
+        );
+    }
+}
+
+/// Adds an input to an accumulator.
+type Adder<A, I> = Rc<dyn Fn(&mut A, I)>;
+
+/// A running aggregate per key (Flink's `AggregatingState`): inputs `I` are added to an
+/// accumulator `A` made by `init`, and `get` gives `finish(accumulator)`.
+pub struct AggregatingState<I, A, O> {
+    d: Descriptor,
+    init: Rc<dyn Fn() -> A>,
+    add: Adder<A, I>,
+    finish: Rc<dyn Fn(&A) -> O>,
+}
+state_handle_common!(AggregatingState<I, A, O>);
+
+impl<I: 'static, A: Data, O: 'static> AggregatingState<I, A, O> {
+    /// An aggregating state called `name`.
+    pub fn new(
+        name: &str,
+        init: impl Fn() -> A + 'static,
+        add: impl Fn(&mut A, I) + 'static,
+        finish: impl Fn(&A) -> O + 'static,
+    ) -> Self {
+        AggregatingState {
+            d: Descriptor::new(name),
+            init: Rc::new(init),
+            add: Rc::new(add),
+            finish: Rc::new(finish),
+        }
+    }
+
+    /// The current key's aggregate, if anything was added (and has not expired).
+    pub fn get<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) -> Option<O> {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Stamped<A>>, k, g, now, ttl| {
+                let stored = t.get_mut(g, k)?;
+                match stored.read(ttl.as_ref(), now) {
+                    Some(acc) => Some((self.finish)(acc)),
+                    None => {
+                        t.remove(g, k);
+                        None
+                    }
+                }
+            },
+        )
+    }
+
+    /// Adds `input` to the current key's aggregate (an expired one starts afresh).
+    pub fn add<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>, input: I) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Stamped<A>>, k, g, now, ttl| {
+                let stored = t
+                    .entry(g, k.clone())
+                    .or_insert_with(|| Stamped::new((self.init)(), now));
+                if stored.expired(ttl.as_ref(), now) {
+                    stored.value = (self.init)();
+                }
+                (self.add)(&mut stored.value, input);
+                stored.stamp = now;
+            },
+        );
+    }
+
+    /// Removes the current key's aggregate.
+    pub fn clear<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) {
+        with_stored(
+            ctx,
+            &self.d,
+            |t: &mut StateTable<K, Stamped<A>>, k, g, _, _| {
+                t.remove(g, k);
+            },
+        );
+    }
+}
+
+/// A value per key combined with each addition by a reduce function (Flink's
+/// `ReducingState`).
+pub struct ReducingState<T> {
+    inner: AggregatingState<T, Option<T>, T>,
+}
+
+impl<T: Data> ReducingState<T> {
+    /// A reducing state called `name` combining values with `reduce`.
+    pub fn new(name: &str, reduce: impl Fn(T, T) -> T + 'static) -> Self {
+        ReducingState {
+            inner: AggregatingState::new(
+                name,
+                || None,
+                move |acc: &mut Option<T>, v: T| {
+                    *acc = Some(match acc.take() {
+                        Some(prev) => reduce(prev, v),
+                        None => v,
+                    });
+                },
+                |acc: &Option<T>| {
+                    acc.clone()
+                        .expect("a reducing state holds a value once added")
+                },
+            ),
+        }
+    }
+
+    /// Entries expire `ttl` after their last update.
+    #[must_use]
+    pub fn with_ttl(mut self, ttl: Ttl) -> Self {
+        self.inner = self.inner.with_ttl(ttl);
+        self
+    }
+
+    /// The current key's reduced value.
+    pub fn get<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) -> Option<T> {
+        self.inner.get(ctx)
+    }
+
+    /// Combines `value` into the current key's value.
+    pub fn add<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>, value: T) {
+        self.inner.add(ctx, value);
+    }
+
+    /// Removes the current key's value.
+    pub fn clear<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) {
+        self.inner.clear(ctx);
+    }
+}

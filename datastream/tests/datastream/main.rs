@@ -1,0 +1,4 @@
+//! Integration tests of strom-datastream: one test binary, a module per area.
+
+mod process;
+mod windows;
