@@ -19,6 +19,7 @@ pub struct StreamEnv<'s> {
     pub(crate) scope: Scope<'s, StreamTime>,
     pub(crate) config: RuntimeConfig,
     pub(crate) clock: ProcessingClock,
+    pub(crate) positions: crate::source::Positions,
 }
 
 impl<'s> StreamEnv<'s> {
@@ -40,6 +41,11 @@ impl<'s> StreamEnv<'s> {
     /// The processing clock operators built from this handle read.
     pub fn clock(&self) -> &ProcessingClock {
         &self.clock
+    }
+
+    /// The read positions of the sources built on this worker so far.
+    pub fn positions(&self) -> crate::source::Positions {
+        self.positions.clone()
     }
 
     /// This handle with another processing clock (a manual one in tests): streams
@@ -74,6 +80,7 @@ where
                 scope,
                 config,
                 clock: ProcessingClock::System,
+                positions: Default::default(),
             });
             out.stream.sink(
                 Exchange::new(|_: &Timestamped<O>| 0),

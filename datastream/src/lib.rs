@@ -22,7 +22,7 @@
 //! // (event time ms, sensor id): count per sensor per second.
 //! let events = vec![(1_000, 7u32), (1_500, 8), (2_100, 7), (900, 7), (5_000, 8)];
 //! let mut counts = execute(&RuntimeConfig::default().with_workers(2), move |env| {
-//!     env.from_timestamped(events.clone(), WatermarkStrategy::BoundedOutOfOrderness(500))
+//!     env.from_timestamped(events.clone(), WatermarkStrategy::bounded_out_of_orderness(500))
 //!         .key_by(|sensor: &u32| *sensor)
 //!         .tumbling_window(1_000)
 //!         .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
@@ -38,13 +38,13 @@
 mod env;
 pub mod process;
 mod rolling;
-mod source;
+pub mod source;
 mod stream;
 mod watermark;
 pub mod window;
 
 pub use env::{StreamEnv, execute};
-pub use source::WATERMARK_EVERY;
+pub use source::{Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY};
 pub use stream::{DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;
 pub use watermark::WatermarkStrategy;

@@ -130,7 +130,7 @@ pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
         let keyed = env
             .from_timestamped(
                 events.clone(),
-                WatermarkStrategy::BoundedOutOfOrderness(bound),
+                WatermarkStrategy::bounded_out_of_orderness(bound),
             )
             .key_by(|e: &(String, f64)| e.0.clone());
         let init = || (0u64, 0f64);

@@ -39,7 +39,7 @@
 //! let events: Vec<(i64, char)> =
 //!     (0..300).map(|i| (i * 10, if i % 3 == 0 { 'b' } else { 'a' })).collect();
 //! let mut out = execute(&RuntimeConfig::default().with_workers(2), move |env| {
-//!     env.from_timestamped(events.clone(), WatermarkStrategy::Monotonous)
+//!     env.from_timestamped(events.clone(), WatermarkStrategy::monotonous())
 //!         .key_by(|c: &char| *c)
 //!         .process(PerSecond { counts: MapState::new("counts") })
 //!         .main

@@ -466,7 +466,7 @@ fn keyed_process_in_a_dataflow_matches_a_sequential_count() {
             move |env| {
                 env.from_timestamped(
                     events.clone(),
-                    WatermarkStrategy::BoundedOutOfOrderness(1_500),
+                    WatermarkStrategy::bounded_out_of_orderness(1_500),
                 )
                 .key_by(|e: &(u32, i64)| e.0)
                 .process(PerSecond {

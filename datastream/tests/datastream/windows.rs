@@ -42,7 +42,7 @@ fn run(events: Vec<(i64, (u32, i64))>, size: i64, bound: i64, workers: usize) ->
         move |env| {
             env.from_timestamped(
                 events.clone(),
-                WatermarkStrategy::BoundedOutOfOrderness(bound),
+                WatermarkStrategy::bounded_out_of_orderness(bound),
             )
             .key_by(|e: &(u32, i64)| e.0)
             .tumbling_window(size)
@@ -124,7 +124,7 @@ fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
             let w = env
                 .from_timestamped(
                     events.clone(),
-                    WatermarkStrategy::BoundedOutOfOrderness(500),
+                    WatermarkStrategy::bounded_out_of_orderness(500),
                 )
                 .key_by(|e: &(u32, i64)| e.0)
                 .tumbling_window(1_000)
@@ -174,11 +174,14 @@ fn sliding_windows_match_the_reference() {
         let mut got = execute(
             &RuntimeConfig::default().with_workers(workers),
             move |env| {
-                env.from_timestamped(e.clone(), WatermarkStrategy::BoundedOutOfOrderness(1_000))
-                    .key_by(|e: &(u32, i64)| e.0)
-                    .sliding_window(size, slide)
-                    .aggregate(zero, add, |acc| acc)
-                    .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+                env.from_timestamped(
+                    e.clone(),
+                    WatermarkStrategy::bounded_out_of_orderness(1_000),
+                )
+                .key_by(|e: &(u32, i64)| e.0)
+                .sliding_window(size, slide)
+                .aggregate(zero, add, |acc| acc)
+                .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
             },
         )
         .unwrap()
@@ -227,7 +230,7 @@ proptest! {
     ) {
         let expected = reference_sessions(&events, gap);
         let mut got = execute(&RuntimeConfig::default().with_workers(workers), move |env| {
-            env.from_timestamped(events.clone(), WatermarkStrategy::BoundedOutOfOrderness(700))
+            env.from_timestamped(events.clone(), WatermarkStrategy::bounded_out_of_orderness(700))
                 .key_by(|e: &(u32, i64)| e.0)
                 .session_window(gap)
                 .aggregate(
@@ -261,7 +264,7 @@ fn rolling_reduce_runs_per_key() {
         let got = execute(
             &RuntimeConfig::default().with_workers(workers),
             move |env| {
-                env.from_timestamped(e.clone(), WatermarkStrategy::Monotonous)
+                env.from_timestamped(e.clone(), WatermarkStrategy::monotonous())
                     .key_by(|x: &(u32, i64)| x.0)
                     .reduce(|a, b| (a.0, a.1 + b.1))
             },
@@ -281,7 +284,7 @@ fn rolling_reduce_runs_per_key() {
     let got = execute(&RuntimeConfig::default().with_workers(1), |env| {
         env.from_timestamped(
             vec![(1, (0u32, 5i64)), (2, (0, 7)), (3, (1, 1)), (4, (0, -2))],
-            WatermarkStrategy::Monotonous,
+            WatermarkStrategy::monotonous(),
         )
         .key_by(|x: &(u32, i64)| x.0)
         .reduce(|a, b| (a.0, a.1 + b.1))

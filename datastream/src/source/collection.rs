@@ -1,0 +1,78 @@
+//! Collection sources: records in memory, split across workers in contiguous ranges
+//! and read as a live source would read them, in order and in batches, the watermark
+//! moving after each batch.
+
+use std::sync::Arc;
+
+use super::{Poll, Position, SplitReader, Timestamps};
+use crate::env::StreamEnv;
+use crate::stream::{Data, DataStream};
+use crate::watermark::WatermarkStrategy;
+
+/// Records a source gives before moving its watermark on (the stand-in for Flink's
+/// periodic watermark interval when reading stored data as a stream).
+pub const WATERMARK_EVERY: usize = 256;
+
+/// Worker `index` of `peers`: the records `start..end` of a shared slice.
+struct SliceSplit<T> {
+    records: Arc<[T]>,
+    next: usize,
+    end: usize,
+    start: usize,
+}
+
+impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
+    fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
+        let upto = (self.next + max).min(self.end);
+        out.extend_from_slice(&self.records[self.next..upto]);
+        let read = upto - self.next;
+        self.next = upto;
+        if read == 0 { Poll::Done } else { Poll::Ready }
+    }
+
+    fn position(&self) -> Position {
+        Position::Records((self.next - self.start) as u64)
+    }
+}
+
+impl<'s> StreamEnv<'s> {
+    fn slice_split<T>(&self, records: Arc<[T]>) -> SliceSplit<T> {
+        let (index, peers) = (self.index(), self.peers());
+        let (start, end) = (
+            records.len() * index / peers,
+            records.len() * (index + 1) / peers,
+        );
+        SliceSplit {
+            records,
+            next: start,
+            end,
+            start,
+        }
+    }
+
+    /// A stream of `(event time ms, record)` pairs. Worker `i` of `n` reads the `i`-th
+    /// of `n` contiguous splits, in order, with its own watermark (as one split of a
+    /// file source would).
+    pub fn from_timestamped<T: Data>(
+        &self,
+        records: impl Into<Arc<[(i64, T)]>>,
+        strategy: WatermarkStrategy,
+    ) -> DataStream<'s, T> {
+        let split = self.slice_split(records.into());
+        let stamp = Timestamps::Event(std::rc::Rc::new(|r: &(i64, T)| r.0));
+        self.source("TimestampedSource", split, stamp, strategy)
+            .map(|(_, value)| value)
+    }
+
+    /// A stream of `records` in ingestion time: each stamped with the processing
+    /// clock as its split reads it.
+    pub fn from_collection<T: Data>(&self, records: impl Into<Arc<[T]>>) -> DataStream<'s, T> {
+        let split = self.slice_split(records.into());
+        self.source(
+            "CollectionSource",
+            split,
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+    }
+}

@@ -1,0 +1,279 @@
+//! Sources: each worker reads its own split through a [`SplitReader`], stamps records
+//! with event time (a timestamp assigner, or the clock for ingestion time), and moves
+//! its watermark as its [`WatermarkStrategy`] says.
+//!
+//! A split's capability is at its watermark plus one (`docs/0008-stream-time.md`), so
+//! downstream frontiers carry the minimum watermark over all splits. A split that ends
+//! drops its capability. An idle split (no records for the strategy's idleness
+//! timeout) must not hold that minimum back: splits announce their watermarks to each
+//! other through a small feedback loop (broadcast, one millisecond ahead), and an
+//! idle split moves its capability up to the least watermark among the active splits;
+//! when records come again it sends them at that watermark and becomes active.
+//!
+//! Sources report their read position ([`Position`]) for checkpoints.
+
+mod collection;
+mod generator;
+
+pub use collection::WATERMARK_EVERY;
+pub use generator::Generator;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use strom_core::time::{ProcessingClock, StreamSummary, StreamTime};
+use strom_core::timely::dataflow::channels::pact::Pipeline;
+use strom_core::timely::dataflow::operators::generic::OutputBuilder;
+use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
+use strom_core::timely::dataflow::operators::vec::Broadcast;
+use strom_core::timely::dataflow::operators::{ConnectLoop, Feedback};
+
+use crate::env::StreamEnv;
+use crate::stream::{Data, DataStream, Timestamped};
+use crate::watermark::WatermarkStrategy;
+
+/// What a read of a split found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Poll {
+    /// Records were read (or may be ready at once): read again soon.
+    Ready,
+    /// Nothing now; look again after this long.
+    Pending(Duration),
+    /// The split has ended.
+    Done,
+}
+
+/// Where a split is in its input, for checkpoints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Position {
+    /// Records given so far (collections, generators).
+    Records(u64),
+    /// The file being read and the byte offset in it, after the files before it.
+    File {
+        /// Files done.
+        done: u64,
+        /// URL of the current file.
+        url: String,
+        /// Bytes of it consumed.
+        offset: u64,
+    },
+    /// The input cannot be read again (a socket).
+    NotReplayable,
+}
+
+/// One worker's split of a source.
+pub trait SplitReader<T>: 'static {
+    /// Appends at most `max` records to `out`.
+    fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll;
+    /// How far the split has been read.
+    fn position(&self) -> Position;
+}
+
+/// Where a source's records get their event time.
+pub enum Timestamps<T> {
+    /// From the record (Flink's timestamp assigner).
+    Event(Rc<dyn Fn(&T) -> i64>),
+    /// The processing clock when the source reads the record; the watermark follows
+    /// the clock (Flink's ingestion time).
+    Ingestion,
+}
+
+/// A split's standing as the other splits hear of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Standing {
+    Active(i64),
+    Idle,
+    Done,
+}
+
+/// Read positions of this worker's sources, by source name (what a checkpoint stores).
+pub type Positions = Rc<RefCell<Vec<(String, Position)>>>;
+
+impl<'s> StreamEnv<'s> {
+    /// A stream read from this worker's split `reader`, stamped by `timestamps`, with
+    /// watermarks by `strategy` (ignored for ingestion time, whose watermark is the
+    /// clock).
+    pub fn source<T: Data>(
+        &self,
+        name: &str,
+        mut reader: impl SplitReader<T>,
+        timestamps: Timestamps<T>,
+        strategy: WatermarkStrategy,
+    ) -> DataStream<'s, T> {
+        let scope = self.scope;
+        let (me, peers) = (self.index(), self.peers());
+        let clock = self.clock().clone();
+        let slot = {
+            let mut positions = self.positions.borrow_mut();
+            positions.push((name.to_string(), reader.position()));
+            positions.len() - 1
+        };
+        let positions = self.positions.clone();
+        let (board_loop, board) = scope.feedback::<Vec<(usize, Standing)>>(StreamSummary {
+            epochs: 0,
+            millis: 1,
+        });
+        let mut builder = OperatorBuilder::new(name.to_string(), scope);
+        let activator = scope.activator_for(builder.operator_info().address);
+        let mut board_in = builder.new_input(board, Pipeline);
+        let (data_out, data) = builder.new_output::<Vec<Timestamped<T>>>();
+        let (notes_out, notes) = builder.new_output::<Vec<(usize, Standing)>>();
+        let (mut data_out, mut notes_out) = (
+            OutputBuilder::from(data_out),
+            OutputBuilder::from(notes_out),
+        );
+        builder.build(move |mut caps| {
+            let mut notes_cap = caps.pop();
+            let mut data_cap = caps.pop();
+            let mut split = Split {
+                strategy,
+                clock,
+                timestamps,
+                max_seen: None,
+                last_record: None,
+                standing: None,
+                me,
+                others: vec![None; peers],
+            };
+            let mut batch = Vec::new();
+            move |_frontiers| {
+                board_in.for_each(|_, notes| {
+                    for (from, standing) in notes.drain(..) {
+                        if from != me {
+                            split.others[from] = Some(standing);
+                        }
+                    }
+                });
+                let (Some(data_c), Some(notes_c)) = (data_cap.as_mut(), notes_cap.as_mut()) else {
+                    return;
+                };
+                let poll = reader.read(&mut batch, WATERMARK_EVERY);
+                positions.borrow_mut()[slot].1 = reader.position();
+                let now = split.clock.now();
+                let mut data_out = data_out.activate();
+                if !batch.is_empty() {
+                    split.last_record = Some(now);
+                    let records = split.stamp(&mut batch, now);
+                    data_out.session(&*data_c).give_iterator(records);
+                }
+                let standing = if poll == Poll::Done {
+                    Standing::Done
+                } else if split.is_idle(now) {
+                    Standing::Idle
+                } else {
+                    Standing::Active(split.watermark(now))
+                };
+                let target = match standing {
+                    Standing::Active(w) => Some(w),
+                    Standing::Idle => split.least_active_other(),
+                    Standing::Done => None,
+                };
+                if let Some(w) = target {
+                    let next = StreamTime::at_watermark(data_c.time().epoch, w);
+                    if next.event > data_c.time().event {
+                        data_c.downgrade(&next);
+                        notes_c.downgrade(&next);
+                    }
+                }
+                if split.standing != Some(standing) {
+                    split.standing = Some(standing);
+                    notes_out.activate().session(&*notes_c).give((me, standing));
+                }
+                match poll {
+                    Poll::Done => {
+                        data_cap = None;
+                        notes_cap = None;
+                    }
+                    Poll::Ready => activator.activate(),
+                    Poll::Pending(after) => {
+                        let after = match (&split.strategy.idleness(), &split.timestamps) {
+                            (_, Timestamps::Ingestion) | (Some(_), _) => {
+                                after.min(Duration::from_millis(50))
+                            }
+                            _ => after,
+                        };
+                        activator.activate_after(after);
+                    }
+                }
+            }
+        });
+        notes.broadcast().connect_loop(board_loop);
+        DataStream {
+            env: self.clone(),
+            stream: data,
+        }
+    }
+}
+
+/// A split's timekeeping.
+struct Split<T> {
+    strategy: WatermarkStrategy,
+    clock: ProcessingClock,
+    timestamps: Timestamps<T>,
+    max_seen: Option<i64>,
+    /// Processing time of the last record read.
+    last_record: Option<i64>,
+    /// What the other splits were last told.
+    standing: Option<Standing>,
+    /// This split's index.
+    me: usize,
+    /// What the other splits said (`None`: nothing yet, which holds like a split at
+    /// the start of time).
+    others: Vec<Option<Standing>>,
+}
+
+impl<T> Split<T> {
+    fn stamp<'a>(
+        &'a mut self,
+        batch: &'a mut Vec<T>,
+        now: i64,
+    ) -> impl Iterator<Item = Timestamped<T>> + 'a {
+        batch.drain(..).map(move |value| {
+            let ts = match &self.timestamps {
+                Timestamps::Event(f) => f(&value),
+                Timestamps::Ingestion => now,
+            };
+            self.max_seen = Some(self.max_seen.map_or(ts, |m| m.max(ts)));
+            Timestamped { ts, value }
+        })
+    }
+
+    fn watermark(&self, now: i64) -> i64 {
+        match self.timestamps {
+            Timestamps::Event(_) => self.strategy.watermark(self.max_seen),
+            Timestamps::Ingestion => now - 1,
+        }
+    }
+
+    fn is_idle(&self, now: i64) -> bool {
+        match (self.strategy.idleness(), &self.timestamps) {
+            (Some(timeout), Timestamps::Event(_)) => {
+                let since = self.last_record.unwrap_or(i64::MIN);
+                now.saturating_sub(since) >= timeout
+            }
+            _ => false,
+        }
+    }
+
+    /// The least watermark among the other splits that are active (`None` when all
+    /// are idle or done: then nothing moves, as in Flink).
+    fn least_active_other(&self) -> Option<i64> {
+        let mut least: Option<i64> = None;
+        for (_, other) in self
+            .others
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != self.me)
+        {
+            let w = match other {
+                None => return Some(i64::MIN),
+                Some(Standing::Active(w)) => *w,
+                Some(_) => continue,
+            };
+            least = Some(least.map_or(w, |l| l.min(w)));
+        }
+        least
+    }
+}

@@ -1,0 +1,156 @@
+//! Sources: idle splits (with and without an idleness timeout), the generator's rate,
+//! ingestion time.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use strom_core::RuntimeConfig;
+use strom_datastream::{
+    Generator, Poll, Position, SplitReader, Timestamps, WatermarkStrategy, execute,
+};
+
+/// A split that gives records on a wall-clock schedule: `(after ms, records)`, and
+/// ends after `end_ms`.
+struct Scripted {
+    start: Instant,
+    steps: Vec<(u64, Vec<(i64, char)>)>,
+    end_ms: u64,
+}
+
+impl SplitReader<(i64, char)> for Scripted {
+    fn read(&mut self, out: &mut Vec<(i64, char)>, _: usize) -> Poll {
+        let now = self.start.elapsed().as_millis() as u64;
+        while self.steps.first().is_some_and(|s| s.0 <= now) {
+            out.extend(self.steps.remove(0).1);
+        }
+        if !out.is_empty() {
+            return Poll::Ready;
+        }
+        let next = self.steps.first().map_or(self.end_ms, |s| s.0);
+        if now >= self.end_ms && self.steps.is_empty() {
+            return Poll::Done;
+        }
+        Poll::Pending(Duration::from_millis(next.saturating_sub(now).clamp(1, 20)))
+    }
+
+    fn position(&self) -> Position {
+        Position::NotReplayable
+    }
+}
+
+/// Worker 0's split gives 'a' at 0, 100, ..., 4,900 ms of event time over the first
+/// second of wall time and ends at 1.2 s; worker 1's gives nothing until 2 s, then a
+/// record behind the watermark and one ahead of it, and ends at 2.5 s. Returns each
+/// window `(key, start, count)` with the wall-clock ms when it came out, and the late
+/// records.
+/// A fired window `(key, start, count, wall-clock ms)`.
+type Fired = (char, i64, u64, u64);
+
+fn run_idle(strategy: WatermarkStrategy) -> (Vec<Fired>, Vec<(i64, char)>) {
+    let fired = Arc::new(Mutex::new(Vec::new()));
+    let late = Arc::new(Mutex::new(Vec::new()));
+    let (f, l) = (fired.clone(), late.clone());
+    let start = Instant::now();
+    execute(&RuntimeConfig::default().with_workers(2), move |env| {
+        let split = if env.index() == 0 {
+            Scripted {
+                start,
+                steps: (0..50)
+                    .map(|i| (i * 20, vec![(i as i64 * 100, 'a')]))
+                    .collect(),
+                end_ms: 1_200,
+            }
+        } else {
+            Scripted {
+                start,
+                steps: vec![(2_000, vec![(100, 'b'), (10_000, 'b')])],
+                end_ms: 2_500,
+            }
+        };
+        let stamp = Timestamps::Event(std::rc::Rc::new(|r: &(i64, char)| r.0));
+        let windowed = env
+            .source("Scripted", split, stamp, strategy.clone())
+            .key_by(|r: &(i64, char)| r.1)
+            .tumbling_window(1_000)
+            .aggregate_with_late(|| 0u64, |n, _| *n += 1, |n| n);
+        let (f, l) = (f.clone(), l.clone());
+        windowed.results.map(move |w| {
+            let at = start.elapsed().as_millis() as u64;
+            f.lock().unwrap().push((w.key, w.start, w.value, at));
+        });
+        windowed.late.map(move |r| l.lock().unwrap().push(r));
+        env.from_timestamped(Vec::<(i64, ())>::new(), WatermarkStrategy::monotonous())
+    })
+    .unwrap();
+    let mut fired = fired.lock().unwrap().clone();
+    fired.sort();
+    let late = late.lock().unwrap().clone();
+    (fired, late)
+}
+
+#[test]
+fn an_idle_split_holds_the_watermark_only_without_an_idleness_timeout() {
+    let (fired, late) = run_idle(WatermarkStrategy::monotonous().with_idleness(100));
+    let windows: Vec<(char, i64, u64)> = fired.iter().map(|w| (w.0, w.1, w.2)).collect();
+    let mut want: Vec<(char, i64, u64)> = (0..5).map(|s| ('a', s * 1_000, 10)).collect();
+    want.push(('b', 10_000, 1));
+    assert_eq!(windows, want);
+    // With worker 1 idle, a's windows up to [3 s, 4 s) fire while worker 0 reads,
+    // long before worker 1 wakes at 2 s.
+    for w in &fired[..4] {
+        assert!(w.3 < 1_900, "{w:?} fired only at {} ms", w.3);
+    }
+    // Back from idleness, worker 1 joins at the watermark: its record at 100 ms is late.
+    assert_eq!(late, [(100, 'b')]);
+
+    let (held, late) = run_idle(WatermarkStrategy::monotonous());
+    assert!(
+        held.iter().all(|w| w.3 >= 2_000),
+        "without idleness nothing fires before worker 1 has records: {held:?}"
+    );
+    assert!(
+        late.is_empty(),
+        "no watermark passed 100 ms before b's records"
+    );
+    assert_eq!(held.len(), 7, "b's record at 100 ms counts: {held:?}");
+}
+
+#[test]
+fn the_generator_keeps_its_rate_and_gives_every_index_once() {
+    let start = Instant::now();
+    let mut got = execute(&RuntimeConfig::default().with_workers(2), |env| {
+        env.generate(
+            Generator {
+                count: Some(1_000),
+                rate: Some(2_000.0),
+            },
+            |i| i,
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+        .with_timestamps()
+    })
+    .unwrap()
+    .unwrap();
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(450),
+        "{elapsed:?} for 1,000 at 2,000/s"
+    );
+    got.sort_by_key(|r| r.1);
+    assert_eq!(
+        got.iter().map(|r| r.1).collect::<Vec<_>>(),
+        (0..1_000).collect::<Vec<_>>()
+    );
+    // Ingestion time: the clock when read, climbing with the index on each split.
+    let span = got.last().unwrap().0 - got[0].0;
+    assert!((300..5_000).contains(&span), "stamped over {span} ms");
+    for split in 0..2u64 {
+        let times: Vec<i64> = got
+            .iter()
+            .filter(|r| r.1 % 2 == split)
+            .map(|r| r.0)
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    }
+}
