@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --release -p strom-benches --bin strom-bench -- wordcount --mb 256 --workers 1,2
 //! cargo run --release -p strom-benches --bin strom-bench -- tpch --sf 1 --queries 1,3 --workers 1,2
+//! cargo run --release -p strom-benches --bin strom-bench -- window-agg --events 5000000 --rate 100000
 //! ```
 //!
 //! Data goes to `benches/data/` (git-ignored): a seeded Zipf text corpus, and TPC-H
@@ -14,6 +15,7 @@
 mod baseline;
 mod corpus;
 mod graph;
+mod streaming;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -68,6 +70,22 @@ enum Bench {
         #[arg(long, default_value_t = 10)]
         iterations: u32,
     },
+    /// window-agg (event-time tumbling windows per key) on generated events:
+    /// throughput beside a hand-written baseline, and latency at a fixed rate.
+    WindowAgg {
+        /// Events of the throughput runs.
+        #[arg(long, default_value_t = 5_000_000)]
+        events: u64,
+        /// Distinct keys.
+        #[arg(long, default_value_t = 1_000)]
+        keys: u64,
+        /// Events per second of the latency runs.
+        #[arg(long, default_value_t = 100_000.0)]
+        rate: f64,
+        /// Seconds of the latency runs.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
     /// TPC-H queries over Parquet.
     Tpch {
         /// Scale factor.
@@ -101,6 +119,12 @@ fn main() -> Result<()> {
     match &cli.bench {
         Bench::Wordcount { mb } => bench_wordcount(&cli, *mb),
         Bench::Tpch { sf, queries } => bench_tpch(&cli, sf, queries),
+        Bench::WindowAgg {
+            events,
+            keys,
+            rate,
+            seconds,
+        } => streaming::bench(&cli.workers, cli.runs, *events, *keys, *rate, *seconds),
         Bench::Terasort { mb, memory } => bench_terasort(&cli, *mb, memory),
         Bench::Pagerank {
             vertices,

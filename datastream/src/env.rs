@@ -20,7 +20,11 @@ pub struct StreamEnv<'s> {
     pub(crate) config: RuntimeConfig,
     pub(crate) clock: ProcessingClock,
     pub(crate) positions: crate::source::Positions,
+    pub(crate) watermark_interval: std::time::Duration,
 }
+
+/// Flink's default auto-watermark interval.
+pub const AUTO_WATERMARK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl<'s> StreamEnv<'s> {
     /// This worker's index among all workers of the job.
@@ -46,6 +50,17 @@ impl<'s> StreamEnv<'s> {
     /// The read positions of the sources built on this worker so far.
     pub fn positions(&self) -> crate::source::Positions {
         self.positions.clone()
+    }
+
+    /// This handle with another auto-watermark interval: how often live sources move
+    /// their watermark (processing time; Flink's `setAutoWatermarkInterval`, 200 ms by
+    /// default).
+    #[must_use]
+    pub fn with_auto_watermark_interval(&self, interval: std::time::Duration) -> Self {
+        StreamEnv {
+            watermark_interval: interval,
+            ..self.clone()
+        }
     }
 
     /// This handle with another processing clock (a manual one in tests): streams
@@ -81,6 +96,7 @@ where
                 config,
                 clock: ProcessingClock::System,
                 positions: Default::default(),
+                watermark_interval: AUTO_WATERMARK_INTERVAL,
             });
             out.stream.sink(
                 Exchange::new(|_: &Timestamped<O>| 0),

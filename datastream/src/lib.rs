@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod env;
+mod ordered;
 pub mod process;
 mod rolling;
 pub mod source;
@@ -43,7 +44,7 @@ mod stream;
 mod watermark;
 pub mod window;
 
-pub use env::{StreamEnv, execute};
+pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute};
 pub use source::{Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY};
 pub use stream::{DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;

@@ -16,6 +16,7 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::{KeyedProcessFunction, ProcessCore};
+use crate::ordered::TimeOrdered;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
 /// A keyed process function's outputs.
@@ -95,7 +96,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
             (OutputBuilder::from(main_out), OutputBuilder::from(side_out));
         let activator = env.scope.activator_for(builder.operator_info().address);
         builder.build(move |_| {
-            let mut stash: Vec<(StreamTime, Caps, Vec<Timestamped<T>>)> = Vec::new();
+            let mut stash: TimeOrdered<Caps, Timestamped<T>> = TimeOrdered::default();
             let mut caps = TimerCaps::default();
             move |frontiers| {
                 let mut pending = Pending {
@@ -104,19 +105,14 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                 };
                 input.for_each(|cap, batch| {
                     let time = *cap.stamp().iter().next().expect("a record has a time");
-                    let caps = Caps {
+                    let retain = || Caps {
                         main: cap.delayed(&time, 0),
                         side: cap.delayed(&time, 1),
                     };
-                    stash.push((time, caps, std::mem::take(batch)));
+                    stash.push(time, retain, batch);
                 });
                 let frontier = frontiers[0].frontier();
-                stash.sort_by_key(|s| s.0);
-                let ready = stash
-                    .iter()
-                    .take_while(|s| !frontier.iter().any(|f| f.less_than(&s.0)))
-                    .count();
-                for (time, at, records) in stash.drain(..ready) {
+                while let Some((time, at, records)) = stash.pop_ready(frontier) {
                     core.advance_watermark(time.watermark());
                     fire_timers(&mut core, &mut caps, &mut pending);
                     for r in records {

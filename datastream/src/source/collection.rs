@@ -33,6 +33,10 @@ impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
     fn position(&self) -> Position {
         Position::Records((self.next - self.start) as u64)
     }
+
+    fn paced_by_records(&self) -> bool {
+        true
+    }
 }
 
 impl<'s> StreamEnv<'s> {

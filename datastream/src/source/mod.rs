@@ -69,6 +69,12 @@ pub trait SplitReader<T>: 'static {
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll;
     /// How far the split has been read.
     fn position(&self) -> Position;
+    /// Whether the watermark moves after every read (stored data read as a stream, so
+    /// that results do not depend on the machine's speed) rather than on the
+    /// auto-watermark interval of processing time (live sources).
+    fn paced_by_records(&self) -> bool {
+        false
+    }
 }
 
 /// Where a source's records get their event time.
@@ -105,6 +111,8 @@ impl<'s> StreamEnv<'s> {
         let scope = self.scope;
         let (me, peers) = (self.index(), self.peers());
         let clock = self.clock().clone();
+        let interval_d = self.watermark_interval;
+        let interval = interval_d.as_millis() as i64;
         let slot = {
             let mut positions = self.positions.borrow_mut();
             positions.push((name.to_string(), reader.position()));
@@ -133,6 +141,7 @@ impl<'s> StreamEnv<'s> {
                 timestamps,
                 max_seen: None,
                 last_record: None,
+                last_emit: i64::MIN,
                 standing: None,
                 me,
                 others: vec![None; peers],
@@ -165,19 +174,31 @@ impl<'s> StreamEnv<'s> {
                 } else {
                     Standing::Active(split.watermark(now))
                 };
+                // Watermarks move on the auto-watermark interval (or after every read
+                // of stored data); the others hear of a new standing at once and of a
+                // new watermark on the interval.
+                let due =
+                    reader.paced_by_records() || now.saturating_sub(split.last_emit) >= interval;
                 let target = match standing {
-                    Standing::Active(w) => Some(w),
+                    Standing::Active(w) => Some(w).filter(|_| due),
                     Standing::Idle => split.least_active_other(),
                     Standing::Done => None,
                 };
                 if let Some(w) = target {
+                    split.last_emit = now;
                     let next = StreamTime::at_watermark(data_c.time().epoch, w);
                     if next.event > data_c.time().event {
                         data_c.downgrade(&next);
                         notes_c.downgrade(&next);
                     }
                 }
-                if split.standing != Some(standing) {
+                let changed = match (split.standing, standing) {
+                    (Some(Standing::Active(_)), Standing::Active(_)) => {
+                        due && split.standing != Some(standing)
+                    }
+                    (before, now) => before != Some(now),
+                };
+                if changed {
                     split.standing = Some(standing);
                     notes_out.activate().session(&*notes_c).give((me, standing));
                 }
@@ -188,10 +209,11 @@ impl<'s> StreamEnv<'s> {
                     }
                     Poll::Ready => activator.activate(),
                     Poll::Pending(after) => {
+                        // Look again in time to move the watermark on the interval
+                        // and to notice idleness.
                         let after = match (&split.strategy.idleness(), &split.timestamps) {
-                            (_, Timestamps::Ingestion) | (Some(_), _) => {
-                                after.min(Duration::from_millis(50))
-                            }
+                            (_, Timestamps::Ingestion) | (Some(_), _) => after.min(interval_d),
+                            _ if !due => after.min(interval_d),
                             _ => after,
                         };
                         activator.activate_after(after);
@@ -215,6 +237,8 @@ struct Split<T> {
     max_seen: Option<i64>,
     /// Processing time of the last record read.
     last_record: Option<i64>,
+    /// Processing time the watermark last moved.
+    last_emit: i64,
     /// What the other splits were last told.
     standing: Option<Standing>,
     /// This split's index.

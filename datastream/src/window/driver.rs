@@ -7,12 +7,12 @@
 use std::hash::Hash;
 
 use strom_core::time::StreamTime;
-use strom_core::timely::PartialOrder;
 use strom_core::timely::dataflow::operators::Capability;
 use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::Windowed;
+use crate::ordered::TimeOrdered;
 use crate::stream::{Data, KeyedStream, Timestamped};
 
 /// Gives a window result at a capability.
@@ -73,15 +73,6 @@ pub(super) fn window_cap(
     })
 }
 
-/// Records waiting for every earlier time to be done, with capabilities for both
-/// outputs.
-struct Stashed<T> {
-    time: StreamTime,
-    results: Capability<StreamTime>,
-    late: Capability<StreamTime>,
-    records: Vec<Timestamped<T>>,
-}
-
 /// Builds a window operator over `keyed` running `logic`.
 pub(super) fn window_operator<'s, T, K, R, L>(
     keyed: &KeyedStream<'s, T, K>,
@@ -108,7 +99,8 @@ where
         OutputBuilder::from(late_out),
     );
     builder.build(move |_| {
-        let mut stash: Vec<Stashed<T>> = Vec::new();
+        let mut stash: TimeOrdered<(Capability<StreamTime>, Capability<StreamTime>), _> =
+            TimeOrdered::default();
         move |frontiers| {
             let mut results_out = results_out.activate();
             let mut late_out = late_out.activate();
@@ -122,30 +114,24 @@ where
             };
             input.for_each(|cap, batch| {
                 let time = *cap.stamp().iter().next().expect("a record has a time");
-                stash.push(Stashed {
+                stash.push(
                     time,
-                    results: cap.delayed(&time, 0),
-                    late: cap.delayed(&time, 1),
-                    records: std::mem::take(batch),
-                });
+                    || (cap.delayed(&time, 0), cap.delayed(&time, 1)),
+                    batch,
+                );
             });
             let frontier = frontiers[0].frontier();
-            stash.sort_by_key(|s| s.time);
-            let ready = stash
-                .iter()
-                .take_while(|s| !frontier.iter().any(|f| f.less_than(&s.time)))
-                .count();
-            for stashed in stash.drain(..ready) {
-                let watermark = stashed.time.watermark();
+            while let Some((time, (results, late_cap), records)) = stash.pop_ready(frontier) {
+                let watermark = time.watermark();
                 logic.fire(watermark, &mut emit);
                 let mut too_late = Vec::new();
-                for r in stashed.records {
-                    if !logic.record(watermark, stashed.time, &stashed.results, &r, &mut emit) {
+                for r in records {
+                    if !logic.record(watermark, time, &results, &r, &mut emit) {
                         too_late.push(r);
                     }
                 }
                 if !too_late.is_empty() {
-                    late.push((stashed.late, too_late));
+                    late.push((late_cap, too_late));
                 }
             }
             let watermark = frontier

@@ -1,0 +1,63 @@
+//! Input taken in time order: messages wait, merged by time, until no frontier element
+//! is earlier than their time (so each is handled at the watermark of its own time, as
+//! in a Flink channel; `docs/0008-stream-time.md`). Shared by the window and process
+//! operators.
+
+use std::collections::BTreeMap;
+
+use strom_core::time::StreamTime;
+use strom_core::timely::PartialOrder;
+use strom_core::timely::progress::frontier::AntichainRef;
+
+/// Waiting records by time, each time with what the operator retained for it (its
+/// output capabilities).
+pub(crate) struct TimeOrdered<C, T> {
+    waiting: BTreeMap<StreamTime, (C, Vec<T>)>,
+}
+
+impl<C, T> Default for TimeOrdered<C, T> {
+    fn default() -> Self {
+        TimeOrdered {
+            waiting: BTreeMap::new(),
+        }
+    }
+}
+
+impl<C, T> TimeOrdered<C, T> {
+    /// Adds a message of `time`; `retain` is called for the first message of a time.
+    pub(crate) fn push(
+        &mut self,
+        time: StreamTime,
+        retain: impl FnOnce() -> C,
+        records: &mut Vec<T>,
+    ) {
+        let (_, waiting) = self
+            .waiting
+            .entry(time)
+            .or_insert_with(|| (retain(), Vec::new()));
+        if waiting.is_empty() {
+            std::mem::swap(waiting, records);
+        } else {
+            waiting.append(records);
+        }
+    }
+
+    /// The earliest waiting time no frontier element is earlier than, with its records.
+    pub(crate) fn pop_ready(
+        &mut self,
+        frontier: AntichainRef<'_, StreamTime>,
+    ) -> Option<(StreamTime, C, Vec<T>)> {
+        let entry = self.waiting.first_entry()?;
+        if frontier.iter().any(|f| f.less_than(entry.key())) {
+            return None;
+        }
+        let time = *entry.key();
+        let (retained, records) = entry.remove();
+        Some((time, retained, records))
+    }
+
+    /// Whether nothing waits.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+}
