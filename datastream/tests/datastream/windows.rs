@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use strom_core::RuntimeConfig;
 use strom_datastream::window::tumbling_start;
-use strom_datastream::{WATERMARK_EVERY, WatermarkStrategy, execute};
+use strom_datastream::{DataStream, KeyedStream, WATERMARK_EVERY, WatermarkStrategy, execute};
 
 type Row = (u32, i64, i64, u64, i64);
 
@@ -292,4 +292,49 @@ fn rolling_reduce_runs_per_key() {
     .unwrap()
     .unwrap();
     assert_eq!(got, vec![(0, 5), (0, 12), (1, 1), (0, 10)]);
+}
+
+#[test]
+fn rolling_sum_min_max_and_by_record_keep_flink_semantics() {
+    type R = (u32, i64, char);
+    fn run(pick: for<'s> fn(&KeyedStream<'s, R, u32>) -> DataStream<'s, R>) -> Vec<R> {
+        execute(&RuntimeConfig::default().with_workers(1), move |env| {
+            let keyed = env
+                .from_timestamped(
+                    vec![
+                        (1, (0u32, 5i64, 'x')),
+                        (2, (0, 3, 'y')),
+                        (3, (1, 9, 'z')),
+                        (4, (0, 8, 'w')),
+                    ],
+                    WatermarkStrategy::monotonous(),
+                )
+                .key_by(|r: &R| r.0);
+            pick(&keyed)
+        })
+        .unwrap()
+        .unwrap()
+    }
+    // sum, min and max change one field and keep the rest of the key's first record;
+    // min_by and max_by keep the whole record that wins.
+    assert_eq!(
+        run(|k| k.sum(|r| &mut r.1)),
+        [(0, 5, 'x'), (0, 8, 'x'), (1, 9, 'z'), (0, 16, 'x')]
+    );
+    assert_eq!(
+        run(|k| k.min(|r| &mut r.1)),
+        [(0, 5, 'x'), (0, 3, 'x'), (1, 9, 'z'), (0, 3, 'x')]
+    );
+    assert_eq!(
+        run(|k| k.max(|r| &mut r.1)),
+        [(0, 5, 'x'), (0, 5, 'x'), (1, 9, 'z'), (0, 8, 'x')]
+    );
+    assert_eq!(
+        run(|k| k.min_by(|r| r.1)),
+        [(0, 5, 'x'), (0, 3, 'y'), (1, 9, 'z'), (0, 3, 'y')]
+    );
+    assert_eq!(
+        run(|k| k.max_by(|r| r.1)),
+        [(0, 5, 'x'), (0, 5, 'x'), (1, 9, 'z'), (0, 8, 'w')]
+    );
 }
