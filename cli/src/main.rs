@@ -76,6 +76,8 @@ enum Job {
     ConnectedComponents(jobs::graph::ComponentsArgs),
     /// Counts and sums per key in event-time windows (a stream job).
     WindowAgg(jobs::window_agg::WindowAggArgs),
+    /// Word counts in processing-time windows of a text socket (Flink's example).
+    SocketWindowWordcount(jobs::socket_wordcount::SocketWordCountArgs),
 }
 
 fn init_logging(format: LogFormat) {
@@ -125,6 +127,7 @@ fn run(cli: Cli) -> Result<()> {
                 Job::Pagerank(args) => jobs::graph::run_pagerank(&config, &args),
                 Job::ConnectedComponents(args) => jobs::graph::run_components(&config, &args),
                 Job::WindowAgg(args) => jobs::window_agg::run(&config, &args),
+                Job::SocketWindowWordcount(args) => jobs::socket_wordcount::run_job(&config, &args),
             }
         }
     }

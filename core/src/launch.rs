@@ -17,11 +17,25 @@ where
     F: Fn(&mut Worker) -> T + Send + Sync + 'static,
 {
     let timely_config = config.timely_config()?;
-    let guards = timely::execute(timely_config, func)
+    // A worker's panic message says what went wrong (a sink that cannot write, a user
+    // function's bug): keep it rather than timely's opaque payload.
+    let guarded = move |worker: &mut Worker| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| func(worker))).map_err(|p| {
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                .unwrap_or_else(|| "a worker panicked".to_string())
+        })
+    };
+    let guards = timely::execute(timely_config, guarded)
         .map_err(|e| Error::Config(format!("cannot start workers: {e}")))?;
     guards
         .join()
         .into_iter()
-        .map(|r| r.map_err(|e| Error::Job(format!("a worker panicked: {e}"))))
+        .map(|r| match r {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(message)) => Err(Error::Job(message)),
+            Err(e) => Err(Error::Job(format!("a worker panicked: {e}"))),
+        })
         .collect()
 }

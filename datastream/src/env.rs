@@ -1,9 +1,6 @@
 //! Running a streaming job: the per-worker [`StreamEnv`] that builds the dataflow, and
 //! [`execute`], which runs it until its sources end and gathers the result.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use strom_core::time::{ProcessingClock, StreamTime};
 use strom_core::timely::dataflow::Scope;
 use strom_core::timely::dataflow::channels::pact::Exchange;
@@ -74,6 +71,34 @@ impl<'s> StreamEnv<'s> {
     }
 }
 
+/// Runs a streaming job until its sources end: `build` makes the dataflow on every
+/// worker and attaches its sinks.
+///
+/// # Errors
+/// When the workers cannot start or one fails (a sink that cannot write names what).
+pub fn run<F>(config: &RuntimeConfig, build: F) -> Result<()>
+where
+    F: for<'s> Fn(&StreamEnv<'s>) + Send + Sync + 'static,
+{
+    let worker_config = config.clone();
+    launch::execute(config, move |worker| {
+        let config = worker_config.clone();
+        worker.dataflow_named::<StreamTime, _, _>("strom-stream", |scope| {
+            build(&StreamEnv {
+                scope,
+                config,
+                clock: ProcessingClock::System,
+                positions: Default::default(),
+                watermark_interval: AUTO_WATERMARK_INTERVAL,
+            });
+        });
+        while worker.has_dataflows() {
+            worker.step_or_park(None);
+        }
+    })?;
+    Ok(())
+}
+
 /// Runs a streaming job whose sources end: `build` makes the dataflow on every worker,
 /// and the records of the stream it returns are gathered on the driver (worker 0 of
 /// process 0), which gets them; other processes get `None`.
@@ -85,33 +110,22 @@ where
     O: Data + Send,
     F: for<'s> Fn(&StreamEnv<'s>) -> DataStream<'s, O> + Send + Sync + 'static,
 {
-    let worker_config = config.clone();
-    let results = launch::execute(config, move |worker| {
-        let gathered = Rc::new(RefCell::new(Vec::new()));
-        let sink = gathered.clone();
-        let config = worker_config.clone();
-        worker.dataflow_named::<StreamTime, _, _>("strom-stream", |scope| {
-            let out = build(&StreamEnv {
-                scope,
-                config,
-                clock: ProcessingClock::System,
-                positions: Default::default(),
-                watermark_interval: AUTO_WATERMARK_INTERVAL,
-            });
-            out.stream.sink(
-                Exchange::new(|_: &Timestamped<O>| 0),
-                "Collect",
-                move |(input, _)| {
-                    input.for_each(|_, data| {
-                        sink.borrow_mut().extend(data.drain(..).map(|r| r.value));
-                    });
-                },
-            );
-        });
-        while worker.has_dataflows() {
-            worker.step_or_park(None);
-        }
-        gathered.take()
+    let gathered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = gathered.clone();
+    run(config, move |env| {
+        let sink = sink.clone();
+        build(env).stream.sink(
+            Exchange::new(|_: &Timestamped<O>| 0),
+            "Collect",
+            move |(input, _)| {
+                input.for_each(|_, data| {
+                    sink.lock()
+                        .expect("no panics while collecting")
+                        .extend(data.drain(..).map(|r| r.value));
+                });
+            },
+        );
     })?;
-    Ok((config.process_index == 0).then(|| results.into_iter().next().unwrap_or_default()))
+    let rows = std::mem::take(&mut *gathered.lock().expect("the job is over"));
+    Ok((config.process_index == 0).then_some(rows))
 }

@@ -39,12 +39,14 @@ mod env;
 mod ordered;
 pub mod process;
 mod rolling;
+pub mod sink;
 pub mod source;
 mod stream;
 mod watermark;
 pub mod window;
 
-pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute};
+pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute, run};
+pub use sink::{FileSink, LineSink};
 pub use source::{Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY};
 pub use stream::{DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;

@@ -84,6 +84,54 @@ impl<'s, T: Data> DataStream<'s, T> {
         self.wrap(self.stream.clone().concat(other.stream.clone()))
     }
 
+    /// Sends every record to worker 0 (Flink's `global`).
+    pub fn global(&self) -> DataStream<'s, T> {
+        self.partition("Global", |_| 0)
+    }
+
+    /// Spreads records over the workers round-robin (Flink's `rebalance`).
+    pub fn rebalance(&self) -> DataStream<'s, T> {
+        let mut next = self.env.index() as u64;
+        self.partition("Rebalance", move |_| {
+            next = next.wrapping_add(1);
+            next
+        })
+    }
+
+    /// Sends each record to a worker picked at random (Flink's `shuffle`).
+    pub fn shuffle(&self) -> DataStream<'s, T> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ self.env.index() as u64;
+        self.partition("Shuffle", move |_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        })
+    }
+
+    /// Sends every record to every worker (Flink's `broadcast`).
+    pub fn broadcast(&self) -> DataStream<'s, T> {
+        use strom_core::timely::dataflow::operators::vec::Broadcast;
+        self.wrap(self.stream.clone().broadcast())
+    }
+
+    /// Sends each record to worker `route(record) % workers`.
+    fn partition(
+        &self,
+        name: &str,
+        mut route: impl FnMut(&T) -> u64 + 'static,
+    ) -> DataStream<'s, T> {
+        use strom_core::timely::dataflow::operators::generic::Operator;
+        let pact = Exchange::new(move |r: &Timestamped<T>| route(&r.value));
+        self.wrap(self.stream.clone().unary(pact, name, |_, _| {
+            move |input, output| {
+                input.for_each(|cap, batch| {
+                    output.session(&cap).give_container(batch);
+                });
+            }
+        }))
+    }
+
     /// Partitions the stream by `key` (Flink's `keyBy`): keyed operators see each key on
     /// one worker, chosen through the key's key group.
     pub fn key_by<K>(&self, key: impl Fn(&T) -> K + 'static) -> KeyedStream<'s, T, K>

@@ -1,6 +1,7 @@
 //! The built-in jobs of `strom run`.
 
 pub mod graph;
+pub mod socket_wordcount;
 pub mod terasort;
 pub mod tpch;
 pub mod window_agg;
@@ -47,6 +48,10 @@ pub const CATALOG: &[(&str, &str)] = &[
     (
         "connected-components",
         "connected components of a graph, a delta iteration (--edges URL)",
+    ),
+    (
+        "socket-window-wordcount",
+        "word counts in 5 s processing-time windows of a text socket (--port P)",
     ),
     (
         "window-agg",

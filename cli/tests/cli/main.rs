@@ -4,6 +4,7 @@ mod errors;
 mod graph;
 mod http;
 mod s3;
+mod streaming;
 mod support;
 mod terasort;
 mod tpch;

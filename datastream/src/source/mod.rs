@@ -14,6 +14,7 @@
 
 mod collection;
 mod generator;
+mod socket;
 
 pub use collection::WATERMARK_EVERY;
 pub use generator::Generator;

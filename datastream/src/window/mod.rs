@@ -10,8 +10,10 @@
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
 
 mod driver;
+mod processing;
 mod session;
 
+pub use processing::ProcessingTimeWindows;
 pub use session::SessionWindows;
 
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use strom_core::RuntimeConfig;
 use strom_datastream::{
-    Generator, Poll, Position, SplitReader, Timestamps, WatermarkStrategy, execute,
+    DataStream, Generator, Poll, Position, SplitReader, Timestamps, WatermarkStrategy, execute,
 };
 
 /// A split that gives records on a wall-clock schedule: `(after ms, records)`, and
@@ -153,4 +153,88 @@ fn the_generator_keeps_its_rate_and_gives_every_index_once() {
             .collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
     }
+}
+
+#[test]
+fn file_sinks_roll_parts_and_socket_sinks_get_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut text = String::new();
+        // One connection per worker.
+        for _ in 0..2 {
+            let (mut c, _) = server.accept().unwrap();
+            c.read_to_string(&mut text).unwrap();
+        }
+        text
+    });
+    let sink_url = url.clone();
+    strom_datastream::run(&RuntimeConfig::default().with_workers(2), move |env| {
+        let numbers = env.from_collection((0..1_000u32).collect::<Vec<_>>());
+        let mut files = strom_datastream::FileSink::new(sink_url.clone());
+        files.max_part_bytes = 1_000;
+        files.header = Some("n".into());
+        files.suffix = ".csv".into();
+        numbers.write_lines(strom_datastream::LineSink::Files(files), |n| n.to_string());
+        numbers.write_lines(strom_datastream::LineSink::Socket(addr.clone()), |n| {
+            format!("s{n}")
+        });
+    })
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut parts = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        assert!(
+            name.starts_with("part-") && name.ends_with(".csv"),
+            "{name}"
+        );
+        assert!(text.starts_with("n\n"), "{name} has its header");
+        assert!(
+            text.len() < 1_000 + 5,
+            "{name} rolled at 1,000 bytes: {}",
+            text.len()
+        );
+        seen.extend(text.lines().skip(1).map(|l| l.parse::<u32>().unwrap()));
+        parts += 1;
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..1_000).collect::<Vec<_>>());
+    assert!(parts >= 4, "{parts} parts");
+    let mut lines: Vec<u32> = reader
+        .join()
+        .unwrap()
+        .lines()
+        .map(|l| l.strip_prefix('s').unwrap().parse().unwrap())
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, (0..1_000).collect::<Vec<_>>());
+}
+
+#[test]
+fn partitioning_global_rebalance_shuffle_broadcast() {
+    fn per_worker(how: for<'s> fn(&DataStream<'s, u32>) -> DataStream<'s, u32>) -> [usize; 3] {
+        let got = execute(&RuntimeConfig::default().with_workers(3), move |env| {
+            let index = env.index();
+            how(&env.from_collection((0..3_000u32).collect::<Vec<_>>())).map(move |n| (index, n))
+        })
+        .unwrap()
+        .unwrap();
+        let mut counts = [0usize; 3];
+        for (w, _) in &got {
+            counts[*w] += 1;
+        }
+        counts
+    }
+    assert_eq!(per_worker(|s| s.global()), [3_000, 0, 0]);
+    assert_eq!(per_worker(|s| s.rebalance()), [1_000, 1_000, 1_000]);
+    let shuffled = per_worker(|s| s.shuffle());
+    assert_eq!(shuffled.iter().sum::<usize>(), 3_000);
+    assert!(shuffled.iter().all(|&c| c > 800), "{shuffled:?}");
+    assert_eq!(per_worker(|s| s.broadcast()), [3_000, 3_000, 3_000]);
 }

@@ -1,0 +1,87 @@
+//! Streaming jobs driven end to end: `socket-window-wordcount` against a text server
+//! the test runs, its window counts read from the job's output as they fire.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::support::strom;
+
+/// The count of `word` summed over the `word : count` lines.
+fn total(seen: &[String], word: &str) -> u64 {
+    seen.iter()
+        .map(|l| l.split_once(" : ").expect("word : count"))
+        .filter(|(w, _)| *w == word)
+        .map(|(_, n)| n.parse::<u64>().unwrap())
+        .sum()
+}
+
+/// Reads `word : count` lines from `rx` until the counts per word (summed over
+/// windows: a line's words may straddle a window boundary) reach `want`, or fails.
+fn expect_counts(rx: &mpsc::Receiver<String>, want: &[(&str, u64)], seen: &mut Vec<String>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !want.iter().all(|(w, n)| total(seen, w) == *n) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("waited for {want:?}, saw {seen:?}"),
+        }
+    }
+}
+
+#[test]
+fn socket_window_wordcount_prints_each_window_as_it_fires() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    let mut job = strom()
+        .args([
+            "run",
+            "socket-window-wordcount",
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            &port,
+        ])
+        .args(["--window", "1s", "-w", "2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = job.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut conn, _) = server.accept().unwrap();
+    let mut seen = Vec::new();
+    conn.write_all(b"hello world hello\r\n").unwrap();
+    // Printed while the connection is still open: the window fired on the clock.
+    expect_counts(&rx, &[("hello", 2), ("world", 1)], &mut seen);
+    conn.write_all(b"to be or not to be\n").unwrap();
+    expect_counts(
+        &rx,
+        &[("to", 2), ("be", 2), ("or", 1), ("not", 1)],
+        &mut seen,
+    );
+    drop(conn);
+    let status = job.wait().unwrap();
+    assert!(status.success(), "the job ends with its connection");
+    let mut rest: Vec<String> = rx.try_iter().collect();
+    seen.append(&mut rest);
+    let all = [
+        ("hello", 2),
+        ("world", 1),
+        ("to", 2),
+        ("be", 2),
+        ("or", 1),
+        ("not", 1),
+    ];
+    assert!(all.iter().all(|(w, n)| total(&seen, w) == *n), "{seen:?}");
+    let known = |l: &String| all.iter().any(|(w, _)| l.starts_with(&format!("{w} : ")));
+    assert!(seen.iter().all(known), "nothing else: {seen:?}");
+}

@@ -1,0 +1,225 @@
+//! Sinks (Flink's `print`, `FileSink` of rows, `writeToSocket`): each worker writes
+//! what reaches it, a line per record.
+//!
+//! File sinks roll part files (`part-<worker>-<n><suffix>`) when a part reaches its
+//! size or age, and publish each part whole through object_store, so a reader never
+//! sees a half-written part; the last part is published when the stream ends.
+//! Exactly-once staging per checkpoint comes with checkpoints (issue 5).
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use strom_core::storage::resolve;
+use strom_core::timely::dataflow::channels::pact::Pipeline;
+use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
+
+use crate::stream::{Data, DataStream};
+
+/// Where a line sink writes.
+#[derive(Clone, Debug)]
+pub enum LineSink {
+    /// Standard output.
+    Stdout,
+    /// A TCP server at `host:port`.
+    Socket(String),
+    /// Rolling part files in a folder.
+    Files(FileSink),
+}
+
+/// Rolling part files in a folder URL.
+#[derive(Clone, Debug)]
+pub struct FileSink {
+    /// The folder (any object_store URL).
+    pub url: String,
+    /// A part rolls once it holds this many bytes.
+    pub max_part_bytes: usize,
+    /// A part rolls once it has been open this long.
+    pub rollover: Duration,
+    /// A first line of every part (a CSV header).
+    pub header: Option<String>,
+    /// File name suffix (`.csv`).
+    pub suffix: String,
+}
+
+impl FileSink {
+    /// Parts of up to 128 MiB, rolled at least every 60 s (Flink's defaults), into
+    /// `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        FileSink {
+            url: url.into(),
+            max_part_bytes: 128 << 20,
+            rollover: Duration::from_secs(60),
+            header: None,
+            suffix: String::new(),
+        }
+    }
+}
+
+/// One worker's open part file.
+struct Parts {
+    sink: FileSink,
+    worker: usize,
+    next: usize,
+    open: Option<(Instant, Vec<u8>)>,
+}
+
+impl Parts {
+    fn line(&mut self, line: &str) {
+        let (_, buf) = self.open.get_or_insert_with(|| {
+            let mut buf = Vec::new();
+            if let Some(h) = &self.sink.header {
+                buf.extend_from_slice(h.as_bytes());
+                buf.push(b'\n');
+            }
+            (Instant::now(), buf)
+        });
+        buf.extend_from_slice(line.as_bytes());
+        buf.push(b'\n');
+        if buf.len() >= self.sink.max_part_bytes {
+            self.roll();
+        }
+    }
+
+    fn roll_if_old(&mut self) {
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|(since, _)| since.elapsed() >= self.sink.rollover)
+        {
+            self.roll();
+        }
+    }
+
+    fn roll(&mut self) {
+        let Some((_, buf)) = self.open.take() else {
+            return;
+        };
+        let name = format!(
+            "part-{:05}-{:05}{}",
+            self.worker, self.next, self.sink.suffix
+        );
+        self.next += 1;
+        let published = resolve(&self.sink.url).and_then(|dir| dir.join(&name).write(buf.into()));
+        if let Err(e) = published {
+            panic!("file sink {}: cannot write {name}: {e}", self.sink.url);
+        }
+    }
+}
+
+/// A socket written line by line, connected on first use.
+struct Socket {
+    addr: String,
+    stream: Option<TcpStream>,
+}
+
+impl Socket {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut last = None;
+        for attempt in 0..3 {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            if self.stream.is_none() {
+                match TcpStream::connect(&self.addr) {
+                    Ok(s) => self.stream = Some(s),
+                    Err(e) => {
+                        last = Some(e);
+                        continue;
+                    }
+                }
+            }
+            match self.stream.as_mut().map(|s| s.write_all(bytes)) {
+                Some(Ok(())) => return,
+                Some(Err(e)) => {
+                    self.stream = None;
+                    last = Some(e);
+                }
+                None => {}
+            }
+        }
+        let why = last.map_or_else(String::new, |e| e.to_string());
+        panic!("socket sink {}: {why}", self.addr);
+    }
+}
+
+impl<T: Data> DataStream<'_, T> {
+    /// Prints every record (its `Debug` form) to standard output as it arrives; with
+    /// several workers each line starts `<worker + 1>> `, as Flink's `print` does.
+    pub fn print(&self)
+    where
+        T: std::fmt::Debug,
+    {
+        let (index, peers) = (self.env.index(), self.env.peers());
+        if peers > 1 {
+            self.write_lines(LineSink::Stdout, move |r| format!("{}> {r:?}", index + 1));
+        } else {
+            self.write_lines(LineSink::Stdout, |r| format!("{r:?}"));
+        }
+    }
+
+    /// Writes every record as the line `format` makes of it.
+    pub fn write_lines(&self, sink: LineSink, format: impl Fn(&T) -> String + 'static) {
+        let index = self.env.index();
+        let mut builder = OperatorBuilder::new("LineSink".to_string(), self.env.scope);
+        let activator = self
+            .env
+            .scope
+            .activator_for(builder.operator_info().address);
+        let mut input = builder.new_input(self.stream.clone(), Pipeline);
+        let mut parts = match &sink {
+            LineSink::Files(f) => Some(Parts {
+                sink: f.clone(),
+                worker: index,
+                next: 0,
+                open: None,
+            }),
+            _ => None,
+        };
+        let mut socket = match &sink {
+            LineSink::Socket(addr) => Some(Socket {
+                addr: addr.clone(),
+                stream: None,
+            }),
+            _ => None,
+        };
+        builder.build(move |_| {
+            move |frontiers| {
+                let frontier = frontiers[0].frontier();
+                let mut text = String::new();
+                input.for_each(|_, batch| {
+                    for r in batch.drain(..) {
+                        let line = format(&r.value);
+                        match &mut parts {
+                            Some(p) => p.line(&line),
+                            None => {
+                                text.push_str(&line);
+                                text.push('\n');
+                            }
+                        }
+                    }
+                });
+                if !text.is_empty() {
+                    match &mut socket {
+                        Some(s) => s.write(text.as_bytes()),
+                        None => {
+                            let mut out = std::io::stdout().lock();
+                            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                        }
+                    }
+                }
+                if let Some(p) = &mut parts {
+                    if frontier.is_empty() {
+                        p.roll();
+                    } else {
+                        p.roll_if_old();
+                        if p.open.is_some() {
+                            // Look again to roll the part on age.
+                            activator.activate_after(p.sink.rollover.min(Duration::from_secs(1)));
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,115 @@
+//! Processing-time windows (Flink's `TumblingProcessingTimeWindows`,
+//! `SlidingProcessingTimeWindows`): a record joins the windows holding the processing
+//! time at which it is handled, and a window fires when the clock reaches its
+//! `end - 1`. Built as a keyed process function: accumulators in map state by window,
+//! a processing-time timer per window. As in Flink, windows still open when the input
+//! ends do not fire.
+
+use std::hash::Hash;
+use std::rc::Rc;
+
+use super::{WindowResult, sliding_windows};
+use crate::process::{Context, KeyedProcessFunction, MapState};
+use crate::stream::{Data, DataStream, KeyedStream};
+
+/// A keyed stream cut into processing-time windows.
+pub struct ProcessingTimeWindows<'s, T, K> {
+    keyed: KeyedStream<'s, T, K>,
+    size: i64,
+    slide: i64,
+}
+
+impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
+    /// Tumbling processing-time windows of `size_ms`.
+    ///
+    /// # Panics
+    /// When `size_ms` is not positive.
+    pub fn tumbling_processing_window(&self, size_ms: i64) -> ProcessingTimeWindows<'s, T, K> {
+        self.sliding_processing_window(size_ms, size_ms)
+    }
+
+    /// Sliding processing-time windows of `size_ms`, one starting every `slide_ms`.
+    ///
+    /// # Panics
+    /// When a length is not positive.
+    pub fn sliding_processing_window(
+        &self,
+        size_ms: i64,
+        slide_ms: i64,
+    ) -> ProcessingTimeWindows<'s, T, K> {
+        assert!(
+            size_ms > 0 && slide_ms > 0,
+            "window size and slide must be positive, not {size_ms} and {slide_ms}"
+        );
+        ProcessingTimeWindows {
+            keyed: KeyedStream {
+                stream: self.stream.clone(),
+                key: self.key.clone(),
+            },
+            size: size_ms,
+            slide: slide_ms,
+        }
+    }
+}
+
+struct WindowFn<T, A, O> {
+    size: i64,
+    slide: i64,
+    windows: MapState<i64, A>,
+    init: Rc<dyn Fn() -> A>,
+    add: super::driver::AddFn<A, T>,
+    finish: Rc<dyn Fn(A) -> O>,
+}
+
+impl<T: 'static, K: Data + Hash + Eq, A: Data, O: Data> KeyedProcessFunction<K, T>
+    for WindowFn<T, A, O>
+{
+    type Out = WindowResult<K, O>;
+    type Side = ();
+
+    fn process_element(&mut self, value: T, ctx: &mut Context<'_, K, Self::Out, ()>) {
+        let now = ctx.current_processing_time();
+        for (_, end) in sliding_windows(now, self.size, self.slide) {
+            let mut acc = self.windows.get(ctx, &end).unwrap_or_else(|| (self.init)());
+            (self.add)(&mut acc, &value);
+            self.windows.put(ctx, end, acc);
+            ctx.register_processing_time_timer(end - 1);
+        }
+    }
+
+    fn on_timer(&mut self, ts: i64, ctx: &mut Context<'_, K, Self::Out, ()>) {
+        let end = ts + 1;
+        if let Some(acc) = self.windows.get(ctx, &end) {
+            self.windows.remove(ctx, &end);
+            let result = WindowResult {
+                key: ctx.key().clone(),
+                start: end - self.size,
+                end,
+                value: (self.finish)(acc),
+            };
+            ctx.collect(result);
+        }
+    }
+}
+
+impl<'s, T: Data, K: Data + Hash + Eq> ProcessingTimeWindows<'s, T, K> {
+    /// Aggregates each window incrementally: `init` per key and window, `add` per
+    /// record, `finish` when the window fires.
+    pub fn aggregate<A: Data, O: Data>(
+        &self,
+        init: impl Fn() -> A + 'static,
+        add: impl Fn(&mut A, &T) + 'static,
+        finish: impl Fn(A) -> O + 'static,
+    ) -> DataStream<'s, WindowResult<K, O>> {
+        self.keyed
+            .process(WindowFn {
+                size: self.size,
+                slide: self.slide,
+                windows: MapState::new("processing-windows"),
+                init: Rc::new(init),
+                add: Box::new(add),
+                finish: Rc::new(finish),
+            })
+            .main
+    }
+}
