@@ -47,7 +47,9 @@ pub mod window;
 
 pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute, run};
 pub use sink::{FileSink, LineSink};
-pub use source::{Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY};
+pub use source::{
+    FileFormat, FileMode, Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY,
+};
 pub use stream::{DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;
 pub use watermark::WatermarkStrategy;

@@ -13,10 +13,12 @@
 //! Sources report their read position ([`Position`]) for checkpoints.
 
 mod collection;
+mod files;
 mod generator;
 mod socket;
 
 pub use collection::WATERMARK_EVERY;
+pub use files::{FileFormat, FileMode};
 pub use generator::Generator;
 
 use std::cell::RefCell;

@@ -238,3 +238,103 @@ fn partitioning_global_rebalance_shuffle_broadcast() {
     assert!(shuffled.iter().all(|&c| c > 800), "{shuffled:?}");
     assert_eq!(per_worker(|s| s.broadcast()), [3_000, 3_000, 3_000]);
 }
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Reading {
+    sensor: String,
+    ts: i64,
+    value: f64,
+}
+
+fn readings(
+    url: String,
+    format: strom_datastream::FileFormat,
+    workers: usize,
+) -> strom_core::Result<Vec<Reading>> {
+    let rows = execute(
+        &RuntimeConfig::default().with_workers(workers),
+        move |env| {
+            env.read_files(
+                &url,
+                format,
+                strom_datastream::FileMode::Bounded,
+                Timestamps::Event(std::rc::Rc::new(|r: &Reading| r.ts)),
+                WatermarkStrategy::monotonous(),
+            )
+        },
+    )?;
+    let mut rows = rows.unwrap();
+    rows.sort_by_key(|r| r.ts);
+    Ok(rows)
+}
+
+#[test]
+fn file_sources_read_csv_and_parquet_folders_and_name_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut want = Vec::new();
+    for f in 0..3 {
+        let mut text = String::from("sensor,ts,value\n");
+        for i in 0..100 {
+            let r = Reading {
+                sensor: format!("s{}", i % 4),
+                ts: f * 1_000 + i,
+                value: i as f64 / 2.0,
+            };
+            text.push_str(&format!("{},{},{}\n", r.sensor, r.ts, r.value));
+            want.push(r);
+        }
+        std::fs::write(dir.path().join(format!("part-{f}.csv")), text).unwrap();
+    }
+    let url = dir.path().to_str().unwrap().to_string();
+    let csv = strom_datastream::FileFormat::Csv { header: true };
+    for workers in [1, 2] {
+        assert_eq!(readings(url.clone(), csv, workers).unwrap(), want);
+    }
+    // The same rows as Parquet.
+    let pq = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(pq.path().join("readings.parquet")).unwrap();
+    let mut writer = strom_core::formats::parquet::ParquetFileWriter::new(file);
+    for r in &want {
+        writer.write(r).unwrap();
+    }
+    writer.finish().unwrap();
+    let parquet = strom_datastream::FileFormat::Parquet;
+    assert_eq!(
+        readings(pq.path().to_str().unwrap().into(), parquet, 2).unwrap(),
+        want
+    );
+    // A bad row fails the job naming its file and line.
+    std::fs::write(
+        dir.path().join("part-9.csv"),
+        "sensor,ts,value\ns1,5,1.0\ns2,soon,2.0\n",
+    )
+    .unwrap();
+    let err = readings(url, csv, 2).unwrap_err().to_string();
+    assert!(err.contains("part-9.csv:3"), "{err}");
+}
+
+#[test]
+fn a_monitored_folder_gives_files_that_appear_later() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "one\ntwo\n").unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let later = dir.path().to_path_buf();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        // Written under a hidden name, then renamed: never read half-written.
+        std::fs::write(later.join(".b.txt"), "three\r\nfour").unwrap();
+        std::fs::rename(later.join(".b.txt"), later.join("b.txt")).unwrap();
+    });
+    let mut lines = execute(&RuntimeConfig::default().with_workers(2), move |env| {
+        let mode = strom_datastream::FileMode::Monitor {
+            interval: Duration::from_millis(50),
+            idle_timeout: Some(Duration::from_millis(1_500)),
+        };
+        env.read_text_file(&url, mode)
+    })
+    .unwrap()
+    .unwrap();
+    writer.join().unwrap();
+    lines.sort();
+    assert_eq!(lines, ["four", "one", "three", "two"]);
+}

@@ -1,0 +1,262 @@
+//! File sources (Flink's `FileSource`): a file, folder or glob through object_store,
+//! read as text lines, CSV rows or Parquet rows. Bounded, the files are listed once
+//! and dealt to the workers in name order; monitoring, the folder is listed again on
+//! an interval and each new file goes to one worker (by a hash of its URL). A file is
+//! read whole when its turn comes and its records given in order; the position is the
+//! file and the records of it given. Bad data fails the job naming the file and line
+//! (or row).
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use strom_core::keys::stable_hash;
+use strom_core::storage::{FileMeta, list_files};
+
+use super::{Poll, Position, SplitReader, Timestamps};
+use crate::env::StreamEnv;
+use crate::stream::{Data, DataStream};
+use crate::watermark::WatermarkStrategy;
+
+/// How a file source finds its files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileMode {
+    /// List once, read what is there, end.
+    Bounded,
+    /// List again every `interval` and read new files (Flink's
+    /// `monitorContinuously`); with `idle_timeout`, end after that long without a new
+    /// file.
+    Monitor {
+        /// How often to list.
+        interval: Duration,
+        /// End after this long without new files (`None`: never).
+        idle_timeout: Option<Duration>,
+    },
+}
+
+/// How a file's bytes become records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    /// CSV rows, deserialized by serde (by header names when `header`, else by
+    /// position).
+    Csv {
+        /// Whether the first line names the columns.
+        header: bool,
+    },
+    /// Parquet rows, columns by field name.
+    Parquet,
+}
+
+type Decode<T> = Box<dyn Fn(&FileMeta) -> strom_core::Result<Vec<T>>>;
+
+struct FileSplit<T> {
+    url: String,
+    mode: FileMode,
+    index: usize,
+    peers: usize,
+    decode: Decode<T>,
+    /// Files this split still has to read, in name order.
+    queue: VecDeque<FileMeta>,
+    /// Every file seen (any worker's), so monitoring gives each once.
+    seen: HashSet<String>,
+    current: Option<(String, VecDeque<T>, u64)>,
+    done: u64,
+    listed_at: Option<Instant>,
+    last_new: Instant,
+}
+
+impl<T: 'static> FileSplit<T> {
+    fn list(&mut self) {
+        let files = match list_files(&self.url) {
+            Ok(files) => files,
+            // A watched folder may be empty or missing for a while.
+            Err(_) if matches!(self.mode, FileMode::Monitor { .. }) => Vec::new(),
+            Err(e) => panic!("file source: {e}"),
+        };
+        let first = self.listed_at.is_none();
+        self.listed_at = Some(Instant::now());
+        for (i, file) in files.into_iter().enumerate() {
+            if !self.seen.insert(file.location.url.clone()) {
+                continue;
+            }
+            self.last_new = Instant::now();
+            let owner = match self.mode {
+                FileMode::Bounded if first => i % self.peers,
+                _ => (stable_hash(&file.location.url) % self.peers as u64) as usize,
+            };
+            if owner == self.index {
+                self.queue.push_back(file);
+            }
+        }
+    }
+}
+
+impl<T: 'static> SplitReader<T> for FileSplit<T> {
+    fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
+        if let FileMode::Monitor { interval, .. } = self.mode {
+            if self.listed_at.is_none_or(|at| at.elapsed() >= interval) {
+                self.list();
+            }
+        } else if self.listed_at.is_none() {
+            self.list();
+        }
+        while out.len() < max {
+            if let Some((_, records, given)) = &mut self.current {
+                let n = (max - out.len()).min(records.len());
+                out.extend(records.drain(..n));
+                *given += n as u64;
+                if records.is_empty() {
+                    self.current = None;
+                    self.done += 1;
+                }
+                continue;
+            }
+            let Some(file) = self.queue.pop_front() else {
+                break;
+            };
+            match (self.decode)(&file) {
+                Ok(records) => self.current = Some((file.location.url.clone(), records.into(), 0)),
+                Err(e) => panic!("file source: {e}"),
+            }
+        }
+        if !out.is_empty() {
+            return Poll::Ready;
+        }
+        match self.mode {
+            FileMode::Bounded => Poll::Done,
+            FileMode::Monitor {
+                interval,
+                idle_timeout,
+            } => {
+                if idle_timeout.is_some_and(|t| self.last_new.elapsed() >= t) {
+                    Poll::Done
+                } else {
+                    Poll::Pending(interval)
+                }
+            }
+        }
+    }
+
+    fn position(&self) -> Position {
+        match &self.current {
+            Some((url, _, given)) => Position::File {
+                done: self.done,
+                url: url.clone(),
+                offset: *given,
+            },
+            None => Position::Records(self.done),
+        }
+    }
+}
+
+/// Text lines of a file (CRLF endings trimmed; invalid UTF-8 fails naming the line).
+fn text_lines(file: &FileMeta) -> strom_core::Result<Vec<String>> {
+    let bytes = file.location.read_all()?;
+    let mut lines = Vec::new();
+    for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let text = std::str::from_utf8(line).map_err(|e| {
+            strom_core::Error::format(format!("{}:{}", file.location.url, n + 1), e)
+        })?;
+        lines.push(text.trim_end_matches('\r').to_string());
+    }
+    // A final newline ends the last line; it does not start another.
+    if bytes.ends_with(b"\n") {
+        lines.pop();
+    }
+    Ok(lines)
+}
+
+fn csv_rows<T: DeserializeOwned>(file: &FileMeta, header: bool) -> strom_core::Result<Vec<T>> {
+    let bytes = file.location.read_all()?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(header)
+        .from_reader(&bytes[..]);
+    let mut rows = Vec::new();
+    for row in reader.deserialize() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            strom_core::Error::format(format!("{}:{line}", file.location.url), e)
+        })?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn parquet_rows<T: DeserializeOwned>(file: &FileMeta) -> strom_core::Result<Vec<T>> {
+    use strom_core::formats::arrow_de::BatchDecoder;
+    use strom_core::formats::parquet::{ParquetOptions, plan_splits, read_split};
+    let mut rows = Vec::new();
+    for split in plan_splits(std::slice::from_ref(file), &ParquetOptions::default())? {
+        let mut failed = None;
+        read_split(&split, None, 8_192, &mut |chunk| {
+            let names: Vec<String> = chunk
+                .batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            let decoded = BatchDecoder::new::<T>(&names, &chunk.source)
+                .and_then(|d| d.decode(&chunk.batch, &chunk.source, chunk.first_row, &mut rows));
+            failed = decoded.err();
+            failed.is_none()
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
+    Ok(rows)
+}
+
+impl<'s> StreamEnv<'s> {
+    fn file_source<T: Data>(
+        &self,
+        url: &str,
+        mode: FileMode,
+        decode: Decode<T>,
+        timestamps: Timestamps<T>,
+        strategy: WatermarkStrategy,
+    ) -> DataStream<'s, T> {
+        let split = FileSplit {
+            url: url.to_string(),
+            mode,
+            index: self.index(),
+            peers: self.peers(),
+            decode,
+            queue: VecDeque::new(),
+            seen: HashSet::new(),
+            current: None,
+            done: 0,
+            listed_at: None,
+            last_new: Instant::now(),
+        };
+        self.source("FileSource", split, timestamps, strategy)
+    }
+
+    /// The lines of the text files at `url`, in ingestion time.
+    pub fn read_text_file(&self, url: &str, mode: FileMode) -> DataStream<'s, String> {
+        self.file_source(
+            url,
+            mode,
+            Box::new(text_lines),
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+    }
+
+    /// The rows of the CSV or Parquet files at `url`, stamped by `timestamps`.
+    pub fn read_files<T: Data + DeserializeOwned>(
+        &self,
+        url: &str,
+        format: FileFormat,
+        mode: FileMode,
+        timestamps: Timestamps<T>,
+        strategy: WatermarkStrategy,
+    ) -> DataStream<'s, T> {
+        let decode: Decode<T> = match format {
+            FileFormat::Csv { header } => Box::new(move |f| csv_rows(f, header)),
+            FileFormat::Parquet => Box::new(parquet_rows),
+        };
+        self.file_source(url, mode, decode, timestamps, strategy)
+    }
+}
