@@ -35,7 +35,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod connect;
 mod env;
+pub mod join;
 mod ordered;
 pub mod process;
 mod rolling;
@@ -45,6 +47,7 @@ mod stream;
 mod watermark;
 pub mod window;
 
+pub use connect::{ConnectedStreams, Either, KeyedCoProcessFunction};
 pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute, run};
 pub use sink::{FileSink, LineSink};
 pub use source::{

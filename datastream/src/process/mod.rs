@@ -140,6 +140,12 @@ impl<K: Hash + Eq + Clone, O, S> Context<'_, K, O, S> {
         });
     }
 
+    /// Emits `value` on the main output with event time `ts` (a join's pair at the
+    /// later of its records' times).
+    pub fn collect_at(&mut self, ts: i64, value: O) {
+        self.out.push(Timestamped { ts, value });
+    }
+
     /// Emits `value` on the side output at [`Context::timestamp`].
     pub fn output(&mut self, value: S) {
         self.side.push(Timestamped {

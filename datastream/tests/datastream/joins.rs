@@ -1,0 +1,170 @@
+//! Connected streams, keyed co-process functions, interval and window joins, each
+//! against a brute-force reference over the same records.
+
+use std::collections::BTreeMap;
+
+use strom_core::RuntimeConfig;
+use strom_datastream::process::{Context, ValueState};
+use strom_datastream::{KeyedCoProcessFunction, WatermarkStrategy, execute};
+
+/// Records `(ts, (key, id))`: out of order within 300 ms, keys 0..5.
+fn events(n: i64, seed: u64, step: i64) -> Vec<(i64, (u32, i64))> {
+    let mut s = seed;
+    (0..n)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (i * step - (s % 300) as i64, ((s >> 30) as u32 % 5, i))
+        })
+        .collect()
+}
+
+#[test]
+fn co_map_takes_both_inputs() {
+    let mut got = execute(&RuntimeConfig::default().with_workers(2), |env| {
+        let numbers = env.from_collection((0..100i64).collect::<Vec<_>>());
+        let words = env.from_collection(vec!["a".to_string(), "b".to_string()]);
+        numbers
+            .connect(&words)
+            .map(|n| format!("n{n}"), |w| format!("w{w}"))
+    })
+    .unwrap()
+    .unwrap();
+    got.sort();
+    let mut want: Vec<String> = (0..100).map(|n| format!("n{n}")).collect();
+    want.extend(["wa".to_string(), "wb".to_string()]);
+    want.sort();
+    assert_eq!(got, want);
+}
+
+/// Counts each key's records of both inputs, emitted once when the input ends (by an
+/// event-time timer at the end of time).
+struct CountBoth {
+    counts: ValueState<(u64, u64)>,
+}
+
+type Ctx<'a> = Context<'a, u32, (u32, u64, u64), ()>;
+
+impl KeyedCoProcessFunction<u32, (u32, i64), (u32, i64)> for CountBoth {
+    type Out = (u32, u64, u64);
+    type Side = ();
+    fn process_element1(&mut self, _: (u32, i64), ctx: &mut Ctx<'_>) {
+        let (l, r) = self.counts.value(ctx).unwrap_or_default();
+        self.counts.update(ctx, (l + 1, r));
+        ctx.register_event_time_timer(i64::MAX - 1);
+    }
+    fn process_element2(&mut self, _: (u32, i64), ctx: &mut Ctx<'_>) {
+        let (l, r) = self.counts.value(ctx).unwrap_or_default();
+        self.counts.update(ctx, (l, r + 1));
+        ctx.register_event_time_timer(i64::MAX - 1);
+    }
+    fn on_timer(&mut self, _: i64, ctx: &mut Ctx<'_>) {
+        let (l, r) = self.counts.value(ctx).unwrap_or_default();
+        ctx.collect((*ctx.key(), l, r));
+    }
+}
+
+#[test]
+fn keyed_co_process_shares_state_across_inputs() {
+    let (a, b) = (events(2_000, 3, 10), events(1_500, 11, 13));
+    let mut want: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    for (_, (k, _)) in &a {
+        want.entry(*k).or_default().0 += 1;
+    }
+    for (_, (k, _)) in &b {
+        want.entry(*k).or_default().1 += 1;
+    }
+    let want: Vec<(u32, u64, u64)> = want.into_iter().map(|(k, (l, r))| (k, l, r)).collect();
+    for workers in [1, 3] {
+        let (a, b) = (a.clone(), b.clone());
+        let mut got = execute(
+            &RuntimeConfig::default().with_workers(workers),
+            move |env| {
+                let wm = WatermarkStrategy::bounded_out_of_orderness(300);
+                let left = env.from_timestamped(a.clone(), wm.clone());
+                let right = env.from_timestamped(b.clone(), wm);
+                left.connect(&right)
+                    .key_by(|x: &(u32, i64)| x.0, |y: &(u32, i64)| y.0)
+                    .co_process(CountBoth {
+                        counts: ValueState::new("counts"),
+                    })
+                    .main
+            },
+        )
+        .unwrap()
+        .unwrap();
+        got.sort();
+        assert_eq!(got, want, "{workers} workers");
+    }
+}
+
+#[test]
+fn interval_join_matches_brute_force() {
+    let (a, b) = (events(1_500, 5, 10), events(1_200, 7, 12));
+    for (lower, upper) in [(-50, 80), (10, 200), (-120, -20)] {
+        let mut want = Vec::new();
+        for (ta, (ka, ia)) in &a {
+            for (tb, (kb, ib)) in &b {
+                if ka == kb && ta + lower <= *tb && *tb <= ta + upper {
+                    want.push((*ia, *ib));
+                }
+            }
+        }
+        want.sort_unstable();
+        assert!(want.len() > 100, "a meaningful case: {}", want.len());
+        for workers in [1, 2] {
+            let (a, b) = (a.clone(), b.clone());
+            let mut got = execute(
+                &RuntimeConfig::default().with_workers(workers),
+                move |env| {
+                    let wm = WatermarkStrategy::bounded_out_of_orderness(300);
+                    let left = env
+                        .from_timestamped(a.clone(), wm.clone())
+                        .key_by(|x: &(u32, i64)| x.0);
+                    let right = env
+                        .from_timestamped(b.clone(), wm)
+                        .key_by(|y: &(u32, i64)| y.0);
+                    left.interval_join(&right, lower, upper)
+                        .pairs()
+                        .map(|(x, y)| (x.1, y.1))
+                },
+            )
+            .unwrap()
+            .unwrap();
+            got.sort_unstable();
+            assert_eq!(got, want, "[{lower}, {upper}] at {workers} workers");
+        }
+    }
+}
+
+#[test]
+fn window_joins_match_brute_force() {
+    let (a, b) = (events(1_000, 9, 10), events(800, 13, 12));
+    let window_of = |t: i64| t - t.rem_euclid(500);
+    let mut want = Vec::new();
+    for (ta, (ka, ia)) in &a {
+        for (tb, (kb, ib)) in &b {
+            if ka == kb && window_of(*ta) == window_of(*tb) {
+                want.push((window_of(*ta), *ia, *ib));
+            }
+        }
+    }
+    want.sort_unstable();
+    let mut got = execute(&RuntimeConfig::default().with_workers(2), move |env| {
+        let wm = WatermarkStrategy::bounded_out_of_orderness(300);
+        let left = env
+            .from_timestamped(a.clone(), wm.clone())
+            .key_by(|x: &(u32, i64)| x.0);
+        let right = env
+            .from_timestamped(b.clone(), wm)
+            .key_by(|y: &(u32, i64)| y.0);
+        left.window_join(&right)
+            .tumbling(500)
+            .map(|w| (w.start, w.value.0.1, w.value.1.1))
+    })
+    .unwrap()
+    .unwrap();
+    got.sort_unstable();
+    assert_eq!(got, want);
+}
