@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use strom_core::RuntimeConfig;
 use strom_datastream::process::{Context, ValueState};
-use strom_datastream::{KeyedCoProcessFunction, WatermarkStrategy, execute};
+use strom_datastream::{
+    KeyedCoProcessFunction, KeyedStream, StreamEnv, WatermarkStrategy, execute,
+};
 
 /// Records `(ts, (key, id))`: out of order within 300 ms, keys 0..5.
 fn events(n: i64, seed: u64, step: i64) -> Vec<(i64, (u32, i64))> {
@@ -18,6 +20,24 @@ fn events(n: i64, seed: u64, step: i64) -> Vec<(i64, (u32, i64))> {
             (i * step - (s % 300) as i64, ((s >> 30) as u32 % 5, i))
         })
         .collect()
+}
+
+type Keyed<'s> = KeyedStream<'s, (u32, i64), u32>;
+
+/// Both inputs read with a 300 ms bound and keyed by their key.
+fn keyed_pair<'s>(
+    env: &StreamEnv<'s>,
+    a: &[(i64, (u32, i64))],
+    b: &[(i64, (u32, i64))],
+) -> (Keyed<'s>, Keyed<'s>) {
+    let wm = WatermarkStrategy::bounded_out_of_orderness(300);
+    let left = env
+        .from_timestamped(a.to_vec(), wm.clone())
+        .key_by(|x: &(u32, i64)| x.0);
+    let right = env
+        .from_timestamped(b.to_vec(), wm)
+        .key_by(|y: &(u32, i64)| y.0);
+    (left, right)
 }
 
 #[test]
