@@ -12,6 +12,7 @@
 mod driver;
 mod processing;
 mod session;
+pub mod triggered;
 
 pub use processing::ProcessingTimeWindows;
 pub use session::SessionWindows;

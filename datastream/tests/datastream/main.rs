@@ -3,4 +3,5 @@
 mod joins;
 mod process;
 mod sources;
+mod triggers;
 mod windows;
