@@ -138,13 +138,7 @@ fn interval_join_matches_brute_force() {
             let mut got = execute(
                 &RuntimeConfig::default().with_workers(workers),
                 move |env| {
-                    let wm = WatermarkStrategy::bounded_out_of_orderness(300);
-                    let left = env
-                        .from_timestamped(a.clone(), wm.clone())
-                        .key_by(|x: &(u32, i64)| x.0);
-                    let right = env
-                        .from_timestamped(b.clone(), wm)
-                        .key_by(|y: &(u32, i64)| y.0);
+                    let (left, right) = keyed_pair(env, &a, &b);
                     left.interval_join(&right, lower, upper)
                         .pairs()
                         .map(|(x, y)| (x.1, y.1))
@@ -172,13 +166,7 @@ fn window_joins_match_brute_force() {
     }
     want.sort_unstable();
     let mut got = execute(&RuntimeConfig::default().with_workers(2), move |env| {
-        let wm = WatermarkStrategy::bounded_out_of_orderness(300);
-        let left = env
-            .from_timestamped(a.clone(), wm.clone())
-            .key_by(|x: &(u32, i64)| x.0);
-        let right = env
-            .from_timestamped(b.clone(), wm)
-            .key_by(|y: &(u32, i64)| y.0);
+        let (left, right) = keyed_pair(env, &a, &b);
         left.window_join(&right)
             .tumbling(500)
             .map(|w| (w.start, w.value.0.1, w.value.1.1))

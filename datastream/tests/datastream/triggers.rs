@@ -22,12 +22,12 @@ fn in_order(values: &[(u32, i64)]) -> Vec<(i64, (u32, i64))> {
 
 type Sums = Vec<(u32, i64)>;
 
-fn sums_of(
-    pick: for<'s> fn(
-        strom_datastream::KeyedStream<'s, (u32, i64), u32>,
-    ) -> strom_datastream::DataStream<'s, (u32, i64)>,
-    values: &[(u32, i64)],
-) -> Sums {
+/// Builds a stream from keyed records.
+type Pick = for<'s> fn(
+    strom_datastream::KeyedStream<'s, (u32, i64), u32>,
+) -> strom_datastream::DataStream<'s, (u32, i64)>;
+
+fn sums_of(pick: Pick, values: &[(u32, i64)]) -> Sums {
     let events = in_order(values);
     execute(&RuntimeConfig::default().with_workers(1), move |env| {
         pick(
