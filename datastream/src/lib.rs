@@ -35,6 +35,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod broadcast;
 pub mod connect;
 mod env;
 pub mod join;

@@ -176,3 +176,60 @@ fn window_joins_match_brute_force() {
     got.sort_unstable();
     assert_eq!(got, want);
 }
+
+/// Keeps the highest threshold broadcast so far; passes main records at or above it,
+/// saying which threshold each saw.
+struct Threshold;
+
+impl strom_datastream::broadcast::BroadcastProcessFunction<i64, i64> for Threshold {
+    type Out = (i64, i64);
+    type State = i64;
+    fn process_element(
+        &mut self,
+        value: i64,
+        state: &i64,
+        ctx: &mut strom_datastream::broadcast::BroadcastContext<'_, (i64, i64)>,
+    ) {
+        if value >= *state {
+            ctx.collect((value, *state));
+        }
+    }
+    fn process_broadcast_element(
+        &mut self,
+        value: i64,
+        state: &mut i64,
+        _: &mut strom_datastream::broadcast::BroadcastContext<'_, (i64, i64)>,
+    ) {
+        *state = (*state).max(value);
+    }
+}
+
+#[test]
+fn broadcast_state_reaches_every_worker_before_later_records() {
+    let n = 3_000i64;
+    let got = execute(&RuntimeConfig::default().with_workers(3), move |env| {
+        // One threshold, in one worker's split only: every worker must get it.
+        let control = env.from_timestamped(vec![(0, 1_000)], WatermarkStrategy::monotonous());
+        let main = env.from_timestamped(
+            (0..n).map(|i| (i, i)).collect::<Vec<_>>(),
+            WatermarkStrategy::monotonous(),
+        );
+        main.connect_broadcast(&control).process(Threshold)
+    })
+    .unwrap()
+    .unwrap();
+    // Records after the first batch of their split come at a later stream time than
+    // the threshold: they saw it, and only those at or above it pass.
+    let first_batch = |i: i64| (0..3).any(|w| (w * n / 3..w * n / 3 + 256).contains(&i));
+    for i in 0..n {
+        let out: Vec<_> = got.iter().filter(|r| r.0 == i).collect();
+        if !first_batch(i) {
+            let want: Vec<(i64, i64)> = if i >= 1_000 { vec![(i, 1_000)] } else { vec![] };
+            assert_eq!(
+                out.into_iter().copied().collect::<Vec<_>>(),
+                want,
+                "record {i}"
+            );
+        }
+    }
+}
