@@ -78,6 +78,10 @@ enum Job {
     WindowAgg(jobs::window_agg::WindowAggArgs),
     /// Word counts in processing-time windows of a text socket (Flink's example).
     SocketWindowWordcount(jobs::socket_wordcount::SocketWordCountArgs),
+    /// Top speed per car over each 50 m stretch (Flink's TopSpeedWindowing).
+    TopSpeedWindowing(jobs::stream_examples::TopSpeedArgs),
+    /// Counts per session on Flink's SessionWindowing data.
+    SessionWindowing,
 }
 
 fn init_logging(format: LogFormat) {
@@ -128,6 +132,10 @@ fn run(cli: Cli) -> Result<()> {
                 Job::ConnectedComponents(args) => jobs::graph::run_components(&config, &args),
                 Job::WindowAgg(args) => jobs::window_agg::run(&config, &args),
                 Job::SocketWindowWordcount(args) => jobs::socket_wordcount::run_job(&config, &args),
+                Job::TopSpeedWindowing(args) => {
+                    jobs::stream_examples::run_top_speed(&config, &args)
+                }
+                Job::SessionWindowing => jobs::stream_examples::run_sessions(&config),
             }
         }
     }

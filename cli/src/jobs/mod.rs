@@ -2,6 +2,7 @@
 
 pub mod graph;
 pub mod socket_wordcount;
+pub mod stream_examples;
 pub mod terasort;
 pub mod tpch;
 pub mod window_agg;
@@ -52,6 +53,14 @@ pub const CATALOG: &[(&str, &str)] = &[
     (
         "socket-window-wordcount",
         "word counts in 5 s processing-time windows of a text socket (--port P)",
+    ),
+    (
+        "top-speed-windowing",
+        "top speed per car over each 50 m, global windows with a delta trigger (Flink's example)",
+    ),
+    (
+        "session-windowing",
+        "counts per 3 ms session on Flink's SessionWindowing data",
     ),
     (
         "window-agg",

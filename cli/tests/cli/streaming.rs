@@ -85,3 +85,50 @@ fn socket_window_wordcount_prints_each_window_as_it_fires() {
     let known = |l: &String| all.iter().any(|(w, _)| l.starts_with(&format!("{w} : ")));
     assert!(seen.iter().all(known), "nothing else: {seen:?}");
 }
+
+/// A job's output lines, sorted.
+fn sorted_lines(out: std::process::Output) -> Vec<String> {
+    let mut lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn session_windowing_gives_flinks_expected_output() {
+    for workers in ["1", "3"] {
+        let out = crate::support::run_strom(&["run", "session-windowing", "-w", workers]);
+        let got = sorted_lines(out);
+        // Flink's SessionWindowingData.EXPECTED.
+        let mut want = ["(a,1,1)", "(c,6,1)", "(c,11,1)", "(b,1,3)", "(a,10,1)"];
+        want.sort_unstable();
+        assert_eq!(got, want, "{workers} workers");
+    }
+}
+
+#[test]
+fn top_speed_windowing_fires_every_50_m_over_the_last_10_s() {
+    let dir = crate::support::scratch("top-speed");
+    let input = dir.join("cars.csv");
+    std::fs::write(
+        &input,
+        "car,speed,distance,time\n0,50,0,0\n1,90,0,0\n0,60,20,100\n1,80,51,100\n0,55,40,200\n\
+         0,70,60,300\n0,40,100,11000\n0,45,120,11100\n",
+    )
+    .unwrap();
+    let out = crate::support::run_strom(&[
+        "run",
+        "top-speed-windowing",
+        "--input",
+        input.to_str().unwrap(),
+        "-w",
+        "2",
+    ]);
+    let got = sorted_lines(out);
+    // Car 0 fires at 60 m (top of all four: 70) and at 120 m (top of the last 10 s:
+    // 45); car 1 at 51 m (90).
+    assert_eq!(got, ["(0,45,120,11100)", "(0,70,60,300)", "(1,90,0,0)"]);
+}
