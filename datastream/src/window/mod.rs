@@ -14,7 +14,7 @@ mod processing;
 mod session;
 pub mod triggered;
 
-pub use processing::ProcessingTimeWindows;
+pub use processing::{ProcessingTimeSessions, ProcessingTimeWindows};
 pub use session::SessionWindows;
 
 use std::collections::BTreeMap;
@@ -131,6 +131,20 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
         finish: impl Fn(A) -> O + 'static,
     ) -> DataStream<'s, WindowResult<K, O>> {
         self.aggregate_with_late(init, add, finish).results
+    }
+
+    /// The `f`-reduction of each window's records (Flink's window `reduce`).
+    pub fn reduce(&self, f: impl Fn(T, T) -> T + 'static) -> DataStream<'s, WindowResult<K, T>> {
+        self.aggregate(
+            || None,
+            move |acc: &mut Option<T>, r: &T| {
+                *acc = Some(match acc.take() {
+                    Some(a) => f(a, r.clone()),
+                    None => r.clone(),
+                });
+            },
+            |acc| acc.expect("a fired window has a record"),
+        )
     }
 
     /// As [`EventTimeWindows::aggregate`], also giving the late records as a stream.

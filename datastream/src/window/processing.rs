@@ -6,10 +6,9 @@
 //! ends do not fire.
 
 use std::hash::Hash;
-use std::rc::Rc;
 
 use super::{WindowResult, sliding_windows};
-use crate::process::{Context, KeyedProcessFunction, MapState};
+use crate::process::{Context, KeyedProcessFunction, MapState, ValueState};
 use crate::stream::{Data, DataStream, KeyedStream};
 
 /// A keyed stream cut into processing-time windows.
@@ -52,13 +51,32 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
     }
 }
 
+/// An incremental aggregation: a fresh accumulator, adding a record, the result.
+struct Aggregation<T, A, O> {
+    init: Box<dyn Fn() -> A>,
+    add: super::driver::AddFn<A, T>,
+    finish: Box<dyn Fn(A) -> O>,
+}
+
+impl<T, A, O> Aggregation<T, A, O> {
+    fn new(
+        init: impl Fn() -> A + 'static,
+        add: impl Fn(&mut A, &T) + 'static,
+        finish: impl Fn(A) -> O + 'static,
+    ) -> Self {
+        Aggregation {
+            init: Box::new(init),
+            add: Box::new(add),
+            finish: Box::new(finish),
+        }
+    }
+}
+
 struct WindowFn<T, A, O> {
     size: i64,
     slide: i64,
     windows: MapState<i64, A>,
-    init: Rc<dyn Fn() -> A>,
-    add: super::driver::AddFn<A, T>,
-    finish: Rc<dyn Fn(A) -> O>,
+    agg: Aggregation<T, A, O>,
 }
 
 impl<T: 'static, K: Data + Hash + Eq, A: Data, O: Data> KeyedProcessFunction<K, T>
@@ -70,8 +88,11 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: Data> KeyedProcessFunction<K, 
     fn process_element(&mut self, value: T, ctx: &mut Context<'_, K, Self::Out, ()>) {
         let now = ctx.current_processing_time();
         for (_, end) in sliding_windows(now, self.size, self.slide) {
-            let mut acc = self.windows.get(ctx, &end).unwrap_or_else(|| (self.init)());
-            (self.add)(&mut acc, &value);
+            let mut acc = self
+                .windows
+                .get(ctx, &end)
+                .unwrap_or_else(|| (self.agg.init)());
+            (self.agg.add)(&mut acc, &value);
             self.windows.put(ctx, end, acc);
             ctx.register_processing_time_timer(end - 1);
         }
@@ -85,10 +106,110 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: Data> KeyedProcessFunction<K, 
                 key: ctx.key().clone(),
                 start: end - self.size,
                 end,
-                value: (self.finish)(acc),
+                value: (self.agg.finish)(acc),
             };
             ctx.collect(result);
         }
+    }
+}
+
+/// Processing-time session windows of a keyed stream.
+pub struct ProcessingTimeSessions<'s, T, K> {
+    keyed: KeyedStream<'s, T, K>,
+    gap: i64,
+}
+
+impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
+    /// Session windows in processing time closing after `gap_ms` without records
+    /// (Flink's `ProcessingTimeSessionWindows.withGap`).
+    ///
+    /// # Panics
+    /// When `gap_ms` is not positive.
+    pub fn processing_session_window(&self, gap_ms: i64) -> ProcessingTimeSessions<'s, T, K> {
+        assert!(gap_ms > 0, "a session gap must be positive, not {gap_ms}");
+        ProcessingTimeSessions {
+            keyed: KeyedStream {
+                stream: self.stream.clone(),
+                key: self.key.clone(),
+            },
+            gap: gap_ms,
+        }
+    }
+}
+
+/// A key's open session: `(start, end, accumulator)`. Processing time only moves on,
+/// so a key has one open session, which a record either extends or follows.
+struct SessionFn<T, A, O> {
+    gap: i64,
+    open: ValueState<(i64, i64, A)>,
+    agg: Aggregation<T, A, O>,
+}
+
+impl<T: 'static, A: Data, O: Data> SessionFn<T, A, O> {
+    fn fire<K: Data + Hash + Eq>(&self, ctx: &mut Context<'_, K, WindowResult<K, O>, ()>) {
+        if let Some((start, end, acc)) = self.open.value(ctx) {
+            self.open.clear(ctx);
+            let result = WindowResult {
+                key: ctx.key().clone(),
+                start,
+                end,
+                value: (self.agg.finish)(acc),
+            };
+            ctx.collect_at(end - 1, result);
+        }
+    }
+}
+
+impl<T: 'static, K: Data + Hash + Eq, A: Data, O: Data> KeyedProcessFunction<K, T>
+    for SessionFn<T, A, O>
+{
+    type Out = WindowResult<K, O>;
+    type Side = ();
+
+    fn process_element(&mut self, value: T, ctx: &mut Context<'_, K, Self::Out, ()>) {
+        let now = ctx.current_processing_time();
+        let (start, mut acc) = match self.open.value(ctx) {
+            Some((start, end, acc)) if now <= end => (start, acc),
+            Some(_) => {
+                // Its timer is due but has not run yet: the session is over.
+                self.fire(ctx);
+                (now, (self.agg.init)())
+            }
+            None => (now, (self.agg.init)()),
+        };
+        (self.agg.add)(&mut acc, &value);
+        let end = now + self.gap;
+        self.open.update(ctx, (start, end, acc));
+        ctx.register_processing_time_timer(end - 1);
+    }
+
+    fn on_timer(&mut self, ts: i64, ctx: &mut Context<'_, K, Self::Out, ()>) {
+        // Timers of sessions that were extended since are stale.
+        if self
+            .open
+            .value(ctx)
+            .is_some_and(|(_, end, _)| end - 1 == ts)
+        {
+            self.fire(ctx);
+        }
+    }
+}
+
+impl<'s, T: Data, K: Data + Hash + Eq> ProcessingTimeSessions<'s, T, K> {
+    /// Aggregates each session incrementally.
+    pub fn aggregate<A: Data, O: Data>(
+        &self,
+        init: impl Fn() -> A + 'static,
+        add: impl Fn(&mut A, &T) + 'static,
+        finish: impl Fn(A) -> O + 'static,
+    ) -> DataStream<'s, WindowResult<K, O>> {
+        self.keyed
+            .process(SessionFn {
+                gap: self.gap,
+                open: ValueState::new("processing-session"),
+                agg: Aggregation::new(init, add, finish),
+            })
+            .main
     }
 }
 
@@ -106,9 +227,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> ProcessingTimeWindows<'s, T, K> {
                 size: self.size,
                 slide: self.slide,
                 windows: MapState::new("processing-windows"),
-                init: Rc::new(init),
-                add: Box::new(add),
-                finish: Rc::new(finish),
+                agg: Aggregation::new(init, add, finish),
             })
             .main
     }

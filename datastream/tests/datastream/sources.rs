@@ -338,3 +338,42 @@ fn a_monitored_folder_gives_files_that_appear_later() {
     lines.sort();
     assert_eq!(lines, ["four", "one", "three", "two"]);
 }
+
+#[test]
+fn processing_time_sessions_close_after_the_gap_on_the_clock() {
+    let start = Instant::now();
+    let mut got = execute(&RuntimeConfig::default().with_workers(2), move |env| {
+        let steps = if env.index() == 0 {
+            vec![
+                (0, vec![(0, 'a'), (0, 'a'), (0, 'b')]),
+                (50, vec![(0, 'a')]),
+                (900, vec![(0, 'a')]),
+            ]
+        } else {
+            vec![]
+        };
+        let split = Scripted {
+            start,
+            steps,
+            end_ms: 1_800,
+        };
+        env.source(
+            "Scripted",
+            split,
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+        .key_by(|r: &(i64, char)| r.1)
+        .processing_session_window(400)
+        .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
+        .map(|w| (w.key, w.value, w.end - w.start))
+    })
+    .unwrap()
+    .unwrap();
+    got.sort();
+    // a: three records then quiet for 850 ms (two sessions); b: one. A session lasts
+    // from its first record to its last plus the gap.
+    let counts: Vec<(char, u64)> = got.iter().map(|r| (r.0, r.1)).collect();
+    assert_eq!(counts, [('a', 1), ('a', 3), ('b', 1)], "{got:?}");
+    assert!(got.iter().all(|r| r.2 >= 400 && r.2 < 700), "{got:?}");
+}

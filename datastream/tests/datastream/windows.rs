@@ -338,3 +338,36 @@ fn rolling_sum_min_max_and_by_record_keep_flink_semantics() {
         [(0, 5, 'x'), (0, 5, 'x'), (1, 9, 'z'), (0, 8, 'w')]
     );
 }
+
+#[test]
+fn window_reduce_equals_the_aggregate() {
+    let events: Vec<(i64, (u32, i64))> = (0..2_000)
+        .map(|i| (i * 7 % 5_000, ((i % 3) as u32, i)))
+        .collect();
+    let run = |reduce: bool| {
+        let events = events.clone();
+        let mut rows = execute(&RuntimeConfig::default().with_workers(2), move |env| {
+            let w = env
+                .from_timestamped(
+                    events.clone(),
+                    WatermarkStrategy::bounded_out_of_orderness(5_000),
+                )
+                .key_by(|e: &(u32, i64)| e.0)
+                .tumbling_window(1_000);
+            if reduce {
+                w.reduce(|a, b| (a.0, a.1 + b.1))
+                    .map(|w| (w.key, w.start, w.value.1))
+            } else {
+                w.aggregate(|| 0i64, |s, e| *s += e.1, |s| s)
+                    .map(|w| (w.key, w.start, w.value))
+            }
+        })
+        .unwrap()
+        .unwrap();
+        rows.sort_unstable();
+        rows
+    };
+    let sums = run(false);
+    assert_eq!(sums.len(), 15);
+    assert_eq!(run(true), sums);
+}
