@@ -33,6 +33,11 @@ pub struct RuntimeConfig {
     pub spill_dir: Option<PathBuf>,
     /// Where checkpoints go, as a URL (default: none).
     pub checkpoint_dir: Option<String>,
+    /// How often streaming jobs take a checkpoint (default: never).
+    pub checkpoint_interval: Option<std::time::Duration>,
+    /// The checkpoint a streaming job starts from: `latest` (the newest committed one
+    /// in `checkpoint_dir`) or a checkpoint folder's URL (default: none).
+    pub restore: Option<String>,
     /// Number of key groups, the upper bound of parallelism for keyed state (default 128).
     pub key_groups: u32,
     /// Bytes per split of line-oriented input files (default 64 MiB).
@@ -49,6 +54,8 @@ impl Default for RuntimeConfig {
             memory_limit: None,
             spill_dir: None,
             checkpoint_dir: None,
+            checkpoint_interval: None,
+            restore: None,
             key_groups: DEFAULT_KEY_GROUPS,
             split_size: crate::formats::lines::DEFAULT_SPLIT_SIZE,
         }

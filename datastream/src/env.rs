@@ -1,6 +1,8 @@
 //! Running a streaming job: the per-worker [`StreamEnv`] that builds the dataflow, and
 //! [`execute`], which runs it until its sources end and gathers the result.
 
+use std::rc::Rc;
+
 use strom_core::time::{ProcessingClock, StreamTime};
 use strom_core::timely::dataflow::Scope;
 use strom_core::timely::dataflow::channels::pact::Exchange;
@@ -18,6 +20,7 @@ pub struct StreamEnv<'s> {
     pub(crate) clock: ProcessingClock,
     pub(crate) positions: crate::source::Positions,
     pub(crate) watermark_interval: std::time::Duration,
+    pub(crate) checkpoints: crate::checkpoint::Shared<'s>,
 }
 
 /// Flink's default auto-watermark interval.
@@ -71,6 +74,48 @@ impl<'s> StreamEnv<'s> {
     }
 }
 
+/// Committed checkpoints kept (older ones are deleted).
+pub(crate) const RETAINED_CHECKPOINTS: usize = 3;
+
+/// The checkpointing a configuration asks for, with the checkpoint to restore.
+fn checkpointing<'s>(
+    config: &RuntimeConfig,
+) -> Result<Option<crate::checkpoint::Checkpointing<'s>>> {
+    use crate::checkpoint::{Checkpointing, committed, latest};
+    let restore = match (&config.restore, &config.checkpoint_dir) {
+        (None, _) => None,
+        (Some(r), Some(dir)) if r == "latest" => Some(latest(dir)?.ok_or_else(|| {
+            strom_core::Error::Config(format!(
+                "--restore latest: no committed checkpoint in {dir}"
+            ))
+        })?),
+        (Some(r), _) if r == "latest" => {
+            return Err(strom_core::Error::Config(
+                "--restore latest needs a checkpoint folder".into(),
+            ));
+        }
+        (Some(path), _) => {
+            let parent = path
+                .trim_end_matches('/')
+                .rsplit_once('/')
+                .map_or(".", |(p, _)| p);
+            let wanted = path.trim_end_matches('/');
+            let found = committed(parent)?.into_iter().find(|c| {
+                c.url
+                    .trim_end_matches('/')
+                    .ends_with(wanted.rsplit('/').next().unwrap_or(wanted))
+            });
+            Some(found.ok_or_else(|| {
+                strom_core::Error::Config(format!("{path}: not a committed checkpoint"))
+            })?)
+        }
+    };
+    Ok(match (config.checkpoint_interval, &config.checkpoint_dir) {
+        (Some(interval), Some(dir)) => Some(Checkpointing::new(interval, dir.clone(), restore)),
+        _ => restore.map(|r| Checkpointing::new(std::time::Duration::MAX, r.url.clone(), Some(r))),
+    })
+}
+
 /// Runs a streaming job until its sources end: `build` makes the dataflow on every
 /// worker and attaches its sinks.
 ///
@@ -84,13 +129,19 @@ where
     launch::execute(config, move |worker| {
         let config = worker_config.clone();
         worker.dataflow_named::<StreamTime, _, _>("strom-stream", |scope| {
-            build(&StreamEnv {
+            let checkpoints = checkpointing(&config).unwrap_or_else(|e| panic!("{e}"));
+            let env = StreamEnv {
                 scope,
-                config,
+                config: config.clone(),
                 clock: ProcessingClock::System,
                 positions: Default::default(),
                 watermark_interval: AUTO_WATERMARK_INTERVAL,
-            });
+                checkpoints: checkpoints.map(Rc::new),
+            };
+            build(&env);
+            if let Some(c) = &env.checkpoints {
+                c.build_committer(scope, env.peers(), config.key_groups, RETAINED_CHECKPOINTS);
+            }
         });
         while worker.has_dataflows() {
             worker.step_or_park(None);

@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod broadcast;
+pub mod checkpoint;
 pub mod connect;
 mod env;
 pub mod join;

@@ -43,17 +43,26 @@ impl<C, T> TimeOrdered<C, T> {
     }
 
     /// The earliest waiting time no frontier element is earlier than, with its records.
+    /// Epochs are taken one at a time: a message of epoch `e + 1` also waits until no
+    /// frontier element has an earlier epoch (the alignment of checkpoints,
+    /// `docs/0009-checkpoints.md`), even if its event time is below theirs.
     pub(crate) fn pop_ready(
         &mut self,
         frontier: AntichainRef<'_, StreamTime>,
     ) -> Option<(StreamTime, C, Vec<T>)> {
         let entry = self.waiting.first_entry()?;
-        if frontier.iter().any(|f| f.less_than(entry.key())) {
+        let t = entry.key();
+        if frontier.iter().any(|f| f.less_than(t) || f.epoch < t.epoch) {
             return None;
         }
         let time = *entry.key();
         let (retained, records) = entry.remove();
         Some((time, retained, records))
+    }
+
+    /// The epoch of the earliest waiting message.
+    pub(crate) fn first_epoch(&self) -> Option<u64> {
+        self.waiting.keys().next().map(|t| t.epoch)
     }
 
     /// Whether nothing waits.

@@ -199,6 +199,25 @@ pub struct ProcessCore<K, I, F: KeyedProcessFunction<K, I>> {
     pub side: Vec<Timestamped<F::Side>>,
 }
 
+/// One key group of a process function's checkpoint: its states and timers.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(bound = "K: serde::Serialize + serde::de::DeserializeOwned")]
+struct GroupSnapshot<K> {
+    states: Vec<(String, Vec<u8>)>,
+    event: Vec<(i64, K)>,
+    processing: Vec<(i64, K)>,
+}
+
+impl<K> Default for GroupSnapshot<K> {
+    fn default() -> Self {
+        GroupSnapshot {
+            states: Vec::new(),
+            event: Vec::new(),
+            processing: Vec::new(),
+        }
+    }
+}
+
 /// How often (processing-time ms) state is swept of expired entries.
 const SWEEP_EVERY_MS: i64 = 1_000;
 
@@ -279,6 +298,70 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
             self.states.expire(now);
             self.last_sweep = now;
         }
+    }
+
+    /// The snapshot of every key group with state or timers: `group -> bytes`.
+    ///
+    /// # Panics
+    /// When state cannot be serialised (a bug in a state type).
+    pub fn snapshot(&self) -> Vec<(u32, Vec<u8>)> {
+        let range = self.states.range();
+        let (event, processing) = self.timers.snapshot();
+        let mut timers: std::collections::BTreeMap<u32, GroupSnapshot<K>> = Default::default();
+        for (ts, k) in event {
+            timers
+                .entry(range.group_of(&k))
+                .or_default()
+                .event
+                .push((ts, k));
+        }
+        for (ts, k) in processing {
+            timers
+                .entry(range.group_of(&k))
+                .or_default()
+                .processing
+                .push((ts, k));
+        }
+        let mut out = Vec::new();
+        for g in range.start..range.end {
+            let states = self.states.snapshot_group(g).expect("state serialises");
+            let mut snap = timers.remove(&g).unwrap_or_default();
+            if states.is_empty() && snap.event.is_empty() && snap.processing.is_empty() {
+                continue;
+            }
+            snap.states = states;
+            out.push((g, bincode::serialize(&snap).expect("state serialises")));
+        }
+        out
+    }
+
+    /// Restores one key group from its snapshot; restored event-time timers output at
+    /// stream time `at` or later.
+    ///
+    /// # Errors
+    /// When the bytes are not this operator's snapshot.
+    pub fn restore_group(
+        &mut self,
+        group: u32,
+        bytes: &[u8],
+        at: StreamTime,
+    ) -> strom_core::Result<()> {
+        let snap: GroupSnapshot<K> = bincode::deserialize(bytes).map_err(|e| {
+            strom_core::Error::format(
+                format!("key group {group}"),
+                format!("not this operator's snapshot: {e}"),
+            )
+        })?;
+        for (name, state) in &snap.states {
+            self.states.restore_group(name, group, state)?;
+        }
+        for (ts, k) in &snap.event {
+            self.timers.register_event(k, *ts, at);
+        }
+        for (ts, k) in &snap.processing {
+            self.timers.register_processing(k, *ts);
+        }
+        Ok(())
     }
 
     /// Handles a record sent at stream time `at`.

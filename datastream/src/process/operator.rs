@@ -16,8 +16,10 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::{KeyedProcessFunction, ProcessCore};
+use crate::checkpoint::{Ack, CheckpointStore, Restored};
 use crate::ordered::TimeOrdered;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
+use strom_core::timely::container::CapacityContainerBuilder;
 
 /// A keyed process function's outputs.
 pub struct Processed<'s, O, S> {
@@ -92,12 +94,36 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         let mut input = builder.new_input(stream.stream.clone(), pact);
         let (main_out, main) = builder.new_output::<Vec<Timestamped<F::Out>>>();
         let (side_out, side) = builder.new_output::<Vec<Timestamped<F::Side>>>();
-        let (mut main_out, mut side_out) =
-            (OutputBuilder::from(main_out), OutputBuilder::from(side_out));
+        let (acks_out, acks) = builder.new_output::<Vec<Ack>>();
+        let (mut main_out, mut side_out, mut acks_out) = (
+            OutputBuilder::from(main_out),
+            OutputBuilder::from(side_out),
+            OutputBuilder::from(acks_out),
+        );
         let activator = env.scope.activator_for(builder.operator_info().address);
-        builder.build(move |_| {
+        let mut snapshots = env.checkpoints.as_ref().map(|c| {
+            c.acknowledge(acks);
+            Snapshots {
+                id: c.operator_id("process"),
+                store: c.store(),
+                epoch: c.first_epoch,
+                restore: c.restore.clone(),
+                cap: None,
+            }
+        });
+        builder.build(move |mut initial| {
             let mut stash: TimeOrdered<Caps, Timestamped<T>> = TimeOrdered::default();
             let mut caps = TimerCaps::default();
+            let acks_cap = initial.pop();
+            let start = Caps {
+                side: initial.pop().expect("a side output"),
+                main: initial.pop().expect("a main output"),
+            };
+            if let Some(s) = snapshots.as_mut() {
+                s.restore(&mut core);
+                track(&mut core, &mut caps, &start);
+                s.cap = acks_cap;
+            }
             move |frontiers| {
                 let mut pending = Pending {
                     main: Vec::new(),
@@ -113,6 +139,9 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                 });
                 let frontier = frontiers[0].frontier();
                 while let Some((time, at, records)) = stash.pop_ready(frontier) {
+                    if let Some(s) = snapshots.as_mut() {
+                        s.take(time.epoch, &mut core, &mut caps, &mut acks_out);
+                    }
                     core.advance_watermark(time.watermark());
                     fire_timers(&mut core, &mut caps, &mut pending);
                     for r in records {
@@ -129,6 +158,18 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     .unwrap_or(i64::MAX);
                 core.advance_watermark(watermark);
                 fire_timers(&mut core, &mut caps, &mut pending);
+                if let Some(s) = snapshots.as_mut() {
+                    // Epochs below every open one are complete here.
+                    let open = frontier
+                        .iter()
+                        .map(|t| t.epoch)
+                        .chain(stash.first_epoch())
+                        .min();
+                    match open {
+                        Some(open) => s.take(open, &mut core, &mut caps, &mut acks_out),
+                        None => s.cap = None,
+                    }
+                }
                 if frontier.is_empty() && stash.is_empty() {
                     // End of input: Flink does not fire pending processing-time timers.
                     core.timers_mut().drop_processing();
@@ -158,6 +199,102 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
             main: stream.wrap(main),
             side: stream.wrap(side),
         }
+    }
+}
+
+/// A process operator's checkpointing: its id, where snapshots go, the epoch it is in,
+/// and the capability its acknowledgements go out at.
+struct Snapshots {
+    id: String,
+    store: CheckpointStore,
+    epoch: u64,
+    restore: Option<Restored>,
+    cap: Option<Capability<StreamTime>>,
+}
+
+impl Snapshots {
+    /// Restores the key groups this worker owns from the checkpoint, if any.
+    fn restore<K, I, F>(&mut self, core: &mut ProcessCore<K, I, F>)
+    where
+        K: Data + Hash + Eq,
+        F: KeyedProcessFunction<K, I>,
+    {
+        let Some(restored) = self.restore.take() else {
+            return;
+        };
+        let range = core.states().range();
+        let at = StreamTime {
+            epoch: self.epoch,
+            event: 0,
+        };
+        for g in range.start..range.end {
+            let path = format!("{}/kg-{g:05}.bin", self.id);
+            match restored.read(&path) {
+                Ok(Some(bytes)) => {
+                    if let Err(e) = core.restore_group(g, &bytes, at) {
+                        panic!("operator {}: {e}", self.id);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => panic!("operator {}: {e}", self.id),
+            }
+        }
+    }
+
+    /// Moves to epoch `to`: the state now is that at the end of every epoch from the
+    /// current one to `to - 1`, so each gets a snapshot of it; pending timers move to
+    /// the new epoch.
+    fn take<K, I, F>(
+        &mut self,
+        to: u64,
+        core: &mut ProcessCore<K, I, F>,
+        caps: &mut TimerCaps,
+        acks_out: &mut OutputBuilder<StreamTime, CapacityContainerBuilder<Vec<Ack>>>,
+    ) where
+        K: Data + Hash + Eq,
+        F: KeyedProcessFunction<K, I>,
+    {
+        if to <= self.epoch {
+            return;
+        }
+        let Some(cap) = self.cap.as_mut() else { return };
+        let groups = core.snapshot();
+        let mut acks_out = acks_out.activate();
+        for epoch in self.epoch..to {
+            let files = groups
+                .iter()
+                .map(|(g, bytes)| {
+                    self.store
+                        .write(epoch, &format!("{}/kg-{g:05}.bin", self.id), bytes.clone())
+                })
+                .collect();
+            let at = StreamTime {
+                epoch,
+                ..*cap.time()
+            };
+            acks_out.session(&cap.delayed(&at)).give(Ack::Files {
+                operator: self.id.clone(),
+                files,
+            });
+        }
+        cap.downgrade(&StreamTime {
+            epoch: to,
+            ..*cap.time()
+        });
+        for (old, new) in core.timers_mut().advance_epoch(to) {
+            if let Some(held) = caps.event.remove(&old) {
+                caps.event.entry(new).or_insert_with(|| held.delayed(&new));
+            }
+        }
+        if let Some(p) = caps.processing.as_mut()
+            && p.time().epoch < to
+        {
+            *p = p.delayed(&StreamTime {
+                epoch: to,
+                ..p.time()
+            });
+        }
+        self.epoch = to;
     }
 }
 

@@ -57,6 +57,7 @@ trait ErasedTable {
     fn as_any(&mut self) -> &mut dyn Any;
     fn len(&self) -> usize;
     fn expire(&mut self, ttl: &Ttl, now: i64);
+    fn group_len(&self, group: u32) -> usize;
     fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<u8>>;
     fn restore_group(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()>;
 }
@@ -74,6 +75,9 @@ where
     }
     fn expire(&mut self, ttl: &Ttl, now: i64) {
         self.retain(|_, v| v.expire(ttl, now));
+    }
+    fn group_len(&self, group: u32) -> usize {
+        self.group(group).count()
     }
     fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<u8>> {
         StateTable::snapshot_group(self, group)
@@ -93,6 +97,8 @@ struct Registered {
 pub struct KeyedStates<K> {
     range: KeyGroupRange,
     tables: Vec<Registered>,
+    /// Restored groups of states no handle has asked for yet, by state name.
+    restored: Vec<(String, u32, Vec<u8>)>,
     _key: PhantomData<K>,
 }
 
@@ -102,6 +108,7 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
         KeyedStates {
             range,
             tables: Vec::new(),
+            restored: Vec::new(),
             _key: PhantomData,
         }
     }
@@ -130,33 +137,46 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
         }
     }
 
-    /// Every state's entries of `group`, by state name, for a checkpoint.
+    /// Every state's entries of `group`, by state name, for a checkpoint (states
+    /// with none left out), and the restored groups no handle has asked for yet.
     ///
     /// # Errors
     /// When a value cannot be serialised.
     pub fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<(String, Vec<u8>)>> {
-        self.tables
+        let mut out: Vec<(String, Vec<u8>)> = self
+            .tables
             .iter()
+            .filter(|r| r.table.group_len(group) > 0)
             .map(|r| Ok((r.name.clone(), r.table.snapshot_group(group)?)))
-            .collect()
+            .collect::<strom_core::Result<_>>()?;
+        out.extend(
+            self.restored
+                .iter()
+                .filter(|(_, g, _)| *g == group)
+                .map(|(name, _, bytes)| (name.clone(), bytes.clone())),
+        );
+        Ok(out)
     }
 
-    /// Restores `group` of the state called `name` (registered by a handle already).
+    /// Restores `group` of the state called `name`: at once if a handle has registered
+    /// it, otherwise when one does.
     ///
     /// # Errors
-    /// When no such state is registered or the bytes are not its snapshot.
+    /// When the bytes are not a snapshot of the state's types.
     pub fn restore_group(
         &mut self,
         name: &str,
         group: u32,
         bytes: &[u8],
     ) -> strom_core::Result<()> {
-        let r = self
-            .tables
-            .iter_mut()
-            .find(|r| r.name == name)
-            .ok_or_else(|| strom_core::Error::Plan(format!("no keyed state named {name:?}")))?;
-        r.table.restore_group(group, bytes)
+        match self.tables.iter_mut().find(|r| r.name == name) {
+            Some(r) => r.table.restore_group(group, bytes),
+            None => {
+                self.restored
+                    .push((name.to_string(), group, bytes.to_vec()));
+                Ok(())
+            }
+        }
     }
 
     fn table<V>(&mut self, d: &Descriptor) -> (&mut StateTable<K, V>, Option<Ttl>)
@@ -169,10 +189,20 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
                 let slot = match self.tables.iter().position(|r| r.name == d.name) {
                     Some(slot) => slot,
                     None => {
+                        let mut table = StateTable::<K, V>::new(self.range);
+                        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.restored)
+                            .into_iter()
+                            .partition(|(name, _, _)| *name == d.name);
+                        self.restored = rest;
+                        for (_, group, bytes) in mine {
+                            if let Err(e) = table.restore_group(group, &bytes) {
+                                panic!("state {:?}: {e}", d.name);
+                            }
+                        }
                         self.tables.push(Registered {
                             name: d.name.clone(),
                             ttl: d.ttl,
-                            table: Box::new(StateTable::<K, V>::new(self.range)),
+                            table: Box::new(table),
                         });
                         self.tables.len() - 1
                     }

@@ -18,6 +18,9 @@ pub enum TimeDomain {
     ProcessingTime,
 }
 
+/// Timers as `(time, key)`.
+pub type TimerList<K> = Vec<(i64, K)>;
+
 /// Pending timers of one operator on one worker.
 pub struct Timers<K> {
     /// Event-time timers by time, each key with the stream time of its output.
@@ -161,6 +164,50 @@ impl<K: Hash + Eq + Clone> Timers<K> {
             self.event.values().map(FxHashMap::len).sum(),
             self.processing.values().map(FxHashSet::len).sum(),
         )
+    }
+
+    /// Every pending timer: `(event-time, processing-time)`, each `(time, key)`.
+    pub fn snapshot(&self) -> (TimerList<K>, TimerList<K>) {
+        let event = self
+            .event
+            .iter()
+            .flat_map(|(ts, keys)| keys.keys().map(|k| (*ts, k.clone())))
+            .collect();
+        let processing = self
+            .processing
+            .iter()
+            .flat_map(|(ts, keys)| keys.iter().map(|k| (*ts, k.clone())))
+            .collect();
+        (event, processing)
+    }
+
+    /// Moves every event-time timer's output to epoch `epoch` at least (a new epoch has
+    /// begun: pending timers belong to it), giving each changed output time with its
+    /// new one.
+    pub fn advance_epoch(&mut self, epoch: u64) -> Vec<(StreamTime, StreamTime)> {
+        let mut moved = Vec::new();
+        for keys in self.event.values_mut() {
+            for at in keys.values_mut() {
+                if at.epoch < epoch {
+                    let new = StreamTime { epoch, ..*at };
+                    moved.push((*at, new));
+                    *at = new;
+                }
+            }
+        }
+        let mut outputs = BTreeMap::new();
+        for (old, n) in std::mem::take(&mut self.outputs) {
+            let t = if old.epoch < epoch {
+                StreamTime { epoch, ..old }
+            } else {
+                old
+            };
+            *outputs.entry(t).or_default() += n;
+        }
+        self.outputs = outputs;
+        moved.sort();
+        moved.dedup();
+        moved
     }
 
     /// Drops the processing-time timers (at the end of input: Flink does not fire them).

@@ -37,6 +37,16 @@ impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
     fn paced_by_records(&self) -> bool {
         true
     }
+
+    fn seek(&mut self, position: &Position) -> Result<(), String> {
+        match position {
+            Position::Records(n) if self.start + (*n as usize) <= self.end => {
+                self.next = self.start + *n as usize;
+                Ok(())
+            }
+            other => Err(format!("{other:?} is not a position in this split")),
+        }
+    }
 }
 
 impl<'s> StreamEnv<'s> {

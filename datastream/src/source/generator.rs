@@ -58,6 +58,16 @@ impl<T: 'static> SplitReader<T> for GeneratorSplit<T> {
     fn position(&self) -> Position {
         Position::Records(self.made)
     }
+
+    fn seek(&mut self, position: &Position) -> Result<(), String> {
+        match position {
+            Position::Records(n) => {
+                self.made = *n;
+                Ok(())
+            }
+            other => Err(format!("{other:?} is not a generator position")),
+        }
+    }
 }
 
 impl<'s> StreamEnv<'s> {

@@ -33,6 +33,7 @@ use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilde
 use strom_core::timely::dataflow::operators::vec::Broadcast;
 use strom_core::timely::dataflow::operators::{ConnectLoop, Feedback};
 
+use crate::checkpoint::Ack;
 use crate::env::StreamEnv;
 use crate::stream::{Data, DataStream, Timestamped};
 use crate::watermark::WatermarkStrategy;
@@ -78,6 +79,15 @@ pub trait SplitReader<T>: 'static {
     fn paced_by_records(&self) -> bool {
         false
     }
+    /// Moves to `position` (from a checkpoint), so that reading goes on after it.
+    ///
+    /// # Errors
+    /// When the source cannot be read again from a position (a socket).
+    fn seek(&mut self, position: &Position) -> Result<(), String> {
+        Err(format!(
+            "this source cannot be read again from {position:?}"
+        ))
+    }
 }
 
 /// Where a source's records get their event time.
@@ -122,6 +132,22 @@ impl<'s> StreamEnv<'s> {
             positions.len() - 1
         };
         let positions = self.positions.clone();
+        let checkpoints = self.checkpoints.clone();
+        let id = checkpoints.as_ref().map(|c| c.operator_id(name));
+        if let (Some(c), Some(id)) = (&checkpoints, &id)
+            && let Some(restored) = &c.restore
+        {
+            match restored.position(id, me) {
+                Some(position) => {
+                    if let Err(e) = reader.seek(position) {
+                        panic!("source {id}: cannot resume at the checkpoint: {e}");
+                    }
+                }
+                None => panic!(
+                    "source {id}: the checkpoint has no position of split {me}: is it this job's?"
+                ),
+            }
+        }
         let (board_loop, board) = scope.feedback::<Vec<(usize, Standing)>>(StreamSummary {
             epochs: 0,
             millis: 1,
@@ -131,11 +157,19 @@ impl<'s> StreamEnv<'s> {
         let mut board_in = builder.new_input(board, Pipeline);
         let (data_out, data) = builder.new_output::<Vec<Timestamped<T>>>();
         let (notes_out, notes) = builder.new_output::<Vec<(usize, Standing)>>();
-        let (mut data_out, mut notes_out) = (
+        let (acks_out, acks) = builder.new_output::<Vec<Ack>>();
+        let (mut data_out, mut notes_out, mut acks_out) = (
             OutputBuilder::from(data_out),
             OutputBuilder::from(notes_out),
+            OutputBuilder::from(acks_out),
         );
+        if let Some(c) = &checkpoints {
+            c.acknowledge(acks);
+        }
+        let started = self.clock().now();
+        let epochs = checkpoints.as_ref().map(|c| (c.interval, c.first_epoch));
         builder.build(move |mut caps| {
+            let mut acks_cap = caps.pop().filter(|_| epochs.is_some());
             let mut notes_cap = caps.pop();
             let mut data_cap = caps.pop();
             let mut split = Split {
@@ -161,6 +195,26 @@ impl<'s> StreamEnv<'s> {
                 let (Some(data_c), Some(notes_c)) = (data_cap.as_mut(), notes_cap.as_mut()) else {
                     return;
                 };
+                // A new epoch: say where the split was at the end of the last one.
+                if let (Some((interval, first)), Some(a)) = (epochs, acks_cap.as_mut()) {
+                    let elapsed = (split.clock.now() - started).max(0) as u128;
+                    let target = first + (elapsed / interval.as_millis().max(1)) as u64;
+                    if target > data_c.time().epoch {
+                        let ack = Ack::Position {
+                            source: id.clone().unwrap_or_default(),
+                            split: me,
+                            position: reader.position(),
+                        };
+                        acks_out.activate().session(&*a).give(ack);
+                        let to = |t: &StreamTime| StreamTime {
+                            epoch: target,
+                            ..*t
+                        };
+                        data_c.downgrade(&to(data_c.time()));
+                        notes_c.downgrade(&to(notes_c.time()));
+                        a.downgrade(&to(a.time()));
+                    }
+                }
                 let poll = reader.read(&mut batch, WATERMARK_EVERY);
                 positions.borrow_mut()[slot].1 = reader.position();
                 let now = split.clock.now();
@@ -207,6 +261,14 @@ impl<'s> StreamEnv<'s> {
                 }
                 match poll {
                     Poll::Done => {
+                        if let Some(a) = acks_cap.take() {
+                            let ack = Ack::Position {
+                                source: id.clone().unwrap_or_default(),
+                                split: me,
+                                position: reader.position(),
+                            };
+                            acks_out.activate().session(&a).give(ack);
+                        }
                         data_cap = None;
                         notes_cap = None;
                     }

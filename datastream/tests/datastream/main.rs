@@ -1,5 +1,6 @@
 //! Integration tests of strom-datastream: one test binary, a module per area.
 
+mod checkpoints;
 mod joins;
 mod process;
 mod sources;

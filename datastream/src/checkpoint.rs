@@ -1,0 +1,322 @@
+//! Checkpoints (`docs/0009-checkpoints.md`): sources move to the next epoch on the
+//! checkpoint interval and acknowledge their read positions; stateful operators write
+//! their key groups when their input has passed an epoch and acknowledge the files; a
+//! committer on worker 0 writes `chk-<epoch>/COMMITTED` once its input frontier has
+//! passed the epoch, which is when every acknowledgement of it is in.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use strom_core::storage::{list_files, resolve};
+use strom_core::time::StreamTime;
+use strom_core::timely::dataflow::StreamVec;
+use strom_core::timely::dataflow::channels::pact::Exchange;
+use strom_core::timely::dataflow::operators::Concatenate;
+use strom_core::timely::dataflow::operators::generic::Operator;
+use strom_core::{Error, Result};
+
+use crate::source::Position;
+
+/// What a source or operator tells the committer about an epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Ack {
+    /// A source split's position at the end of the epoch.
+    Position {
+        /// The source's operator id.
+        source: String,
+        /// The split (worker index).
+        split: usize,
+        /// Where it was.
+        position: Position,
+    },
+    /// Files an operator wrote for the epoch, with their CRC32.
+    Files {
+        /// The operator id.
+        operator: String,
+        /// `(path below the checkpoint folder, crc32)`.
+        files: Vec<(String, u32)>,
+    },
+}
+
+/// What `COMMITTED` records.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Marker {
+    /// The epoch.
+    pub epoch: u64,
+    /// Workers of the job that wrote it.
+    pub workers: usize,
+    /// Key groups of the job.
+    pub key_groups: u32,
+    /// Every source split's position: `(source, split) -> position`.
+    pub positions: BTreeMap<String, BTreeMap<usize, Position>>,
+    /// Every file, with its CRC32.
+    pub files: BTreeMap<String, u32>,
+}
+
+/// A committed checkpoint to restore from.
+#[derive(Clone, Debug)]
+pub struct Restored {
+    /// Its folder's URL.
+    pub url: String,
+    /// Its marker.
+    pub marker: Marker,
+}
+
+impl Restored {
+    /// The bytes of `path` in the checkpoint, checked against the marker's CRC;
+    /// `None` when the checkpoint has no such file.
+    ///
+    /// # Errors
+    /// When the file is missing or its checksum does not match.
+    pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let Some(&crc) = self.marker.files.get(path) else {
+            return Ok(None);
+        };
+        let loc = locate(&self.url, path)?;
+        let bytes = loc.read_all()?;
+        if crc32fast::hash(&bytes) != crc {
+            return Err(Error::format(
+                &loc.url,
+                "checksum mismatch: the checkpoint file is corrupt",
+            ));
+        }
+        Ok(Some(bytes.to_vec()))
+    }
+
+    /// The position of split `split` of `source`.
+    pub fn position(&self, source: &str, split: usize) -> Option<&Position> {
+        self.marker.positions.get(source)?.get(&split)
+    }
+}
+
+/// The location `rel` (a `/`-separated path) below the folder `url`.
+fn locate(url: &str, rel: &str) -> Result<strom_core::storage::Location> {
+    let mut loc = resolve(url)?;
+    for part in rel.split('/').filter(|p| !p.is_empty()) {
+        loc = loc.join(part);
+    }
+    Ok(loc)
+}
+
+/// The folder name of epoch `epoch`'s checkpoint.
+pub fn folder(epoch: u64) -> String {
+    format!("chk-{epoch:010}")
+}
+
+/// The committed checkpoints under `dir`, newest first.
+///
+/// # Errors
+/// When the folder cannot be listed.
+pub fn committed(dir: &str) -> Result<Vec<Restored>> {
+    let mut found = Vec::new();
+    let files = match list_files(dir) {
+        Ok(files) => files,
+        Err(Error::Plan(_)) => return Ok(found),
+        Err(e) => return Err(e),
+    };
+    for file in files {
+        if !file.location.url.ends_with("/COMMITTED") {
+            continue;
+        }
+        let bytes = file.location.read_all()?;
+        let marker: Marker = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::format(&file.location.url, format!("not a checkpoint marker: {e}"))
+        })?;
+        let url = file.location.url.trim_end_matches("/COMMITTED").to_string();
+        found.push(Restored { url, marker });
+    }
+    found.sort_by_key(|r| std::cmp::Reverse(r.marker.epoch));
+    Ok(found)
+}
+
+/// The newest committed checkpoint under `dir` whose files all pass their checksums,
+/// saying on standard error which ones it skipped.
+///
+/// # Errors
+/// When the folder cannot be listed.
+pub fn latest(dir: &str) -> Result<Option<Restored>> {
+    for candidate in committed(dir)? {
+        let bad = candidate
+            .marker
+            .files
+            .keys()
+            .find_map(|path| candidate.read(path).err());
+        match bad {
+            None => return Ok(Some(candidate)),
+            Some(e) => eprintln!(
+                "checkpoint {} is unusable ({e}); falling back to the previous one",
+                candidate.url
+            ),
+        }
+    }
+    Ok(None)
+}
+
+/// A job's checkpointing, shared by every operator built on a worker.
+pub struct Checkpointing<'s> {
+    /// The interval between epochs.
+    pub interval: Duration,
+    /// Where checkpoints go.
+    pub dir: String,
+    /// The first epoch of this run (after the restored one).
+    pub first_epoch: u64,
+    /// What to restore, if anything.
+    pub restore: Option<Restored>,
+    acks: RefCell<Vec<StreamVec<'s, StreamTime, Ack>>>,
+    next_id: Cell<usize>,
+}
+
+impl<'s> Checkpointing<'s> {
+    /// Checkpoints every `interval` into `dir`, restoring `restore` if given.
+    pub fn new(interval: Duration, dir: String, restore: Option<Restored>) -> Self {
+        Checkpointing {
+            interval,
+            first_epoch: restore.as_ref().map_or(0, |r| r.marker.epoch + 1),
+            dir,
+            restore,
+            acks: RefCell::new(Vec::new()),
+            next_id: Cell::new(0),
+        }
+    }
+
+    /// A stable id for the next operator of `kind` (its place in the build order).
+    pub fn operator_id(&self, kind: &str) -> String {
+        let n = self.next_id.get();
+        self.next_id.set(n + 1);
+        format!("{n:03}-{kind}")
+    }
+
+    /// Registers an operator's acknowledgement stream.
+    pub fn acknowledge(&self, acks: StreamVec<'s, StreamTime, Ack>) {
+        self.acks.borrow_mut().push(acks);
+    }
+
+    /// Where operators write their snapshots.
+    pub fn store(&self) -> CheckpointStore {
+        CheckpointStore {
+            dir: self.dir.clone(),
+        }
+    }
+
+    /// Builds the committer: every acknowledgement goes to worker 0, which writes an
+    /// epoch's marker when its input frontier has passed the epoch, keeping the
+    /// newest `retain` checkpoints.
+    pub fn build_committer(
+        &self,
+        scope: strom_core::timely::dataflow::Scope<'s, StreamTime>,
+        workers: usize,
+        key_groups: u32,
+        retain: usize,
+    ) {
+        let streams = std::mem::take(&mut *self.acks.borrow_mut());
+        if streams.is_empty() {
+            return;
+        }
+        let dir = self.dir.clone();
+        let mut marker = Marker {
+            workers,
+            key_groups,
+            ..Marker::default()
+        };
+        let mut pending: BTreeMap<u64, Vec<Ack>> = BTreeMap::new();
+        let mut done: Vec<u64> = Vec::new();
+        let first = self.first_epoch;
+        if let Some(r) = &self.restore {
+            marker.positions = r.marker.positions.clone();
+        }
+        let acks = scope.concatenate(streams);
+        acks.sink(
+            Exchange::new(|_: &Ack| 0),
+            "CheckpointCommitter",
+            move |(input, frontier)| {
+                input.for_each(|cap, batch| {
+                    let epoch = cap
+                        .stamp()
+                        .iter()
+                        .map(|t| t.epoch)
+                        .min()
+                        .expect("a message has a time");
+                    pending.entry(epoch).or_default().append(batch);
+                });
+                let open = frontier
+                    .frontier()
+                    .iter()
+                    .map(|t| t.epoch)
+                    .min()
+                    .unwrap_or(u64::MAX);
+                // Every epoch below the least open one is complete, with or without acks.
+                let complete: Vec<u64> = pending.keys().copied().filter(|&e| e < open).collect();
+                for epoch in complete {
+                    let acks = pending.remove(&epoch).unwrap_or_default();
+                    marker.epoch = epoch;
+                    // Files are per epoch; positions carry forward (a finished split keeps
+                    // its last one).
+                    marker.files.clear();
+                    for ack in acks {
+                        match ack {
+                            Ack::Position {
+                                source,
+                                split,
+                                position,
+                            } => {
+                                marker
+                                    .positions
+                                    .entry(source)
+                                    .or_default()
+                                    .insert(split, position);
+                            }
+                            Ack::Files { files, .. } => marker.files.extend(files),
+                        }
+                    }
+                    if open == u64::MAX || epoch < first {
+                        continue; // the job is over: a final flush is not a checkpoint
+                    }
+                    let text = serde_json::to_vec_pretty(&marker).expect("a marker serialises");
+                    let written = locate(&dir, &format!("{}/COMMITTED", folder(epoch)))
+                        .and_then(|l| l.write(text.into()));
+                    if let Err(e) = written {
+                        panic!("checkpoint {epoch}: cannot write its marker: {e}");
+                    }
+                    done.push(epoch);
+                    while done.len() > retain {
+                        let old = done.remove(0);
+                        if let Some(local) =
+                            resolve(&dir).ok().and_then(|d| d.join(&folder(old)).local)
+                        {
+                            let _ = std::fs::remove_dir_all(local);
+                        }
+                    }
+                }
+            },
+        );
+    }
+}
+
+/// The checkpoint folder, as operators write to it.
+#[derive(Clone, Debug)]
+pub struct CheckpointStore {
+    dir: String,
+}
+
+impl CheckpointStore {
+    /// Writes `bytes` as `path` of epoch `epoch`'s checkpoint, giving the path and CRC
+    /// for the acknowledgement.
+    ///
+    /// # Panics
+    /// (Failing the job) when the checkpoint store cannot be written.
+    pub fn write(&self, epoch: u64, path: &str, bytes: Vec<u8>) -> (String, u32) {
+        let crc = crc32fast::hash(&bytes);
+        let rel = format!("{}/{path}", folder(epoch));
+        let written = locate(&self.dir, &rel).and_then(|l| l.write(bytes.into()));
+        if let Err(e) = written {
+            panic!("checkpoint {epoch}: cannot write {path}: {e}");
+        }
+        (path.to_string(), crc)
+    }
+}
+
+/// Shared by the operators of one worker's dataflow.
+pub type Shared<'s> = Option<Rc<Checkpointing<'s>>>;
