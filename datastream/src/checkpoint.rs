@@ -18,6 +18,10 @@ use strom_core::timely::dataflow::operators::Concatenate;
 use strom_core::timely::dataflow::operators::generic::Operator;
 use strom_core::{Error, Result};
 
+use strom_core::timely::container::CapacityContainerBuilder;
+use strom_core::timely::dataflow::operators::Capability;
+use strom_core::timely::dataflow::operators::generic::OutputBuilder;
+
 use crate::source::Position;
 
 /// What a source or operator tells the committer about an epoch.
@@ -315,6 +319,116 @@ impl CheckpointStore {
             panic!("checkpoint {epoch}: cannot write {path}: {e}");
         }
         (path.to_string(), crc)
+    }
+}
+
+/// Acknowledgements an operator sends.
+pub type AckOutput = OutputBuilder<StreamTime, CapacityContainerBuilder<Vec<Ack>>>;
+
+/// One stateful operator's checkpointing: its id, where snapshots go, the epoch it is
+/// in, what to restore, and the capability its acknowledgements go out at.
+pub struct OperatorSnapshots {
+    id: String,
+    store: CheckpointStore,
+    epoch: u64,
+    restore: Option<Restored>,
+    cap: Option<Capability<StreamTime>>,
+}
+
+impl OperatorSnapshots {
+    /// Registers an operator of `kind` with the job's checkpointing, its
+    /// acknowledgements on `acks`.
+    pub fn new<'s>(
+        c: &Checkpointing<'s>,
+        kind: &str,
+        acks: StreamVec<'s, StreamTime, Ack>,
+    ) -> Self {
+        c.acknowledge(acks);
+        OperatorSnapshots {
+            id: c.operator_id(kind),
+            store: c.store(),
+            epoch: c.first_epoch,
+            restore: c.restore.clone(),
+            cap: None,
+        }
+    }
+
+    /// The epoch the operator is in (restored state and timers belong to it).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Starts acknowledging at `cap` (the operator's initial acknowledgement
+    /// capability), and gives the restored snapshot of every key group of `groups`
+    /// that has one.
+    ///
+    /// # Panics
+    /// (Failing the job) when a checkpoint file cannot be read or is corrupt.
+    pub fn start(
+        &mut self,
+        cap: Option<Capability<StreamTime>>,
+        groups: std::ops::Range<u32>,
+    ) -> Vec<(u32, Vec<u8>)> {
+        self.cap = cap;
+        let Some(restored) = self.restore.take() else {
+            return Vec::new();
+        };
+        groups
+            .filter_map(|g| {
+                let path = format!("{}/kg-{g:05}.bin", self.id);
+                match restored.read(&path) {
+                    Ok(bytes) => bytes.map(|b| (g, b)),
+                    Err(e) => panic!("operator {}: {e}", self.id),
+                }
+            })
+            .collect()
+    }
+
+    /// Moves to epoch `to` if it is later: the state now (`snapshot()`) is that at the
+    /// end of every epoch from the current one to `to - 1`, so each gets it. True when
+    /// the epoch moved (the operator then moves what it holds to the new epoch).
+    pub fn take(
+        &mut self,
+        to: u64,
+        snapshot: impl FnOnce() -> Vec<(u32, Vec<u8>)>,
+        acks_out: &mut AckOutput,
+    ) -> bool {
+        if to <= self.epoch {
+            return false;
+        }
+        let Some(cap) = self.cap.as_mut() else {
+            return false;
+        };
+        let groups = snapshot();
+        let mut acks_out = acks_out.activate();
+        for epoch in self.epoch..to {
+            let files = groups
+                .iter()
+                .map(|(g, bytes)| {
+                    self.store
+                        .write(epoch, &format!("{}/kg-{g:05}.bin", self.id), bytes.clone())
+                })
+                .collect();
+            let at = StreamTime {
+                epoch,
+                ..*cap.time()
+            };
+            acks_out.session(&cap.delayed(&at)).give(Ack::Files {
+                operator: self.id.clone(),
+                files,
+            });
+        }
+        cap.downgrade(&StreamTime {
+            epoch: to,
+            ..*cap.time()
+        });
+        self.epoch = to;
+        true
+    }
+
+    /// The input has ended: no more snapshots.
+    pub fn finish(&mut self) {
+        self.cap = None;
     }
 }
 

@@ -16,10 +16,9 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::{KeyedProcessFunction, ProcessCore};
-use crate::checkpoint::{Ack, CheckpointStore, Restored};
+use crate::checkpoint::{Ack, OperatorSnapshots};
 use crate::ordered::TimeOrdered;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
-use strom_core::timely::container::CapacityContainerBuilder;
 
 /// A keyed process function's outputs.
 pub struct Processed<'s, O, S> {
@@ -101,16 +100,10 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
             OutputBuilder::from(acks_out),
         );
         let activator = env.scope.activator_for(builder.operator_info().address);
-        let mut snapshots = env.checkpoints.as_ref().map(|c| {
-            c.acknowledge(acks);
-            Snapshots {
-                id: c.operator_id("process"),
-                store: c.store(),
-                epoch: c.first_epoch,
-                restore: c.restore.clone(),
-                cap: None,
-            }
-        });
+        let mut snapshots = env
+            .checkpoints
+            .as_ref()
+            .map(|c| OperatorSnapshots::new(c, "process", acks));
         builder.build(move |mut initial| {
             let mut stash: TimeOrdered<Caps, Timestamped<T>> = TimeOrdered::default();
             let mut caps = TimerCaps::default();
@@ -120,9 +113,17 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                 main: initial.pop().expect("a main output"),
             };
             if let Some(s) = snapshots.as_mut() {
-                s.restore(&mut core);
+                let range = core.states().range();
+                let at = StreamTime {
+                    epoch: s.epoch(),
+                    event: 0,
+                };
+                for (g, bytes) in s.start(acks_cap, range.start..range.end) {
+                    if let Err(e) = core.restore_group(g, &bytes, at) {
+                        panic!("keyed process operator: {e}");
+                    }
+                }
                 track(&mut core, &mut caps, &start);
-                s.cap = acks_cap;
             }
             move |frontiers| {
                 let mut pending = Pending {
@@ -139,8 +140,10 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                 });
                 let frontier = frontiers[0].frontier();
                 while let Some((time, at, records)) = stash.pop_ready(frontier) {
-                    if let Some(s) = snapshots.as_mut() {
-                        s.take(time.epoch, &mut core, &mut caps, &mut acks_out);
+                    if let Some(s) = snapshots.as_mut()
+                        && s.take(time.epoch, || core.snapshot(), &mut acks_out)
+                    {
+                        advance_epoch(time.epoch, &mut core, &mut caps);
                     }
                     core.advance_watermark(time.watermark());
                     fire_timers(&mut core, &mut caps, &mut pending);
@@ -166,8 +169,12 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                         .chain(stash.first_epoch())
                         .min();
                     match open {
-                        Some(open) => s.take(open, &mut core, &mut caps, &mut acks_out),
-                        None => s.cap = None,
+                        Some(open) => {
+                            if s.take(open, || core.snapshot(), &mut acks_out) {
+                                advance_epoch(open, &mut core, &mut caps);
+                            }
+                        }
+                        None => s.finish(),
                     }
                 }
                 if frontier.is_empty() && stash.is_empty() {
@@ -202,99 +209,25 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
     }
 }
 
-/// A process operator's checkpointing: its id, where snapshots go, the epoch it is in,
-/// and the capability its acknowledgements go out at.
-struct Snapshots {
-    id: String,
-    store: CheckpointStore,
-    epoch: u64,
-    restore: Option<Restored>,
-    cap: Option<Capability<StreamTime>>,
-}
-
-impl Snapshots {
-    /// Restores the key groups this worker owns from the checkpoint, if any.
-    fn restore<K, I, F>(&mut self, core: &mut ProcessCore<K, I, F>)
-    where
-        K: Data + Hash + Eq,
-        F: KeyedProcessFunction<K, I>,
-    {
-        let Some(restored) = self.restore.take() else {
-            return;
-        };
-        let range = core.states().range();
-        let at = StreamTime {
-            epoch: self.epoch,
-            event: 0,
-        };
-        for g in range.start..range.end {
-            let path = format!("{}/kg-{g:05}.bin", self.id);
-            match restored.read(&path) {
-                Ok(Some(bytes)) => {
-                    if let Err(e) = core.restore_group(g, &bytes, at) {
-                        panic!("operator {}: {e}", self.id);
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => panic!("operator {}: {e}", self.id),
-            }
+/// Moves what a process operator holds to epoch `to`: event-time timers' outputs and
+/// the processing-time capability.
+fn advance_epoch<K, I, F>(to: u64, core: &mut ProcessCore<K, I, F>, caps: &mut TimerCaps)
+where
+    K: Data + Hash + Eq,
+    F: KeyedProcessFunction<K, I>,
+{
+    for (old, new) in core.timers_mut().advance_epoch(to) {
+        if let Some(held) = caps.event.remove(&old) {
+            caps.event.entry(new).or_insert_with(|| held.delayed(&new));
         }
     }
-
-    /// Moves to epoch `to`: the state now is that at the end of every epoch from the
-    /// current one to `to - 1`, so each gets a snapshot of it; pending timers move to
-    /// the new epoch.
-    fn take<K, I, F>(
-        &mut self,
-        to: u64,
-        core: &mut ProcessCore<K, I, F>,
-        caps: &mut TimerCaps,
-        acks_out: &mut OutputBuilder<StreamTime, CapacityContainerBuilder<Vec<Ack>>>,
-    ) where
-        K: Data + Hash + Eq,
-        F: KeyedProcessFunction<K, I>,
+    if let Some(p) = caps.processing.as_mut()
+        && p.time().epoch < to
     {
-        if to <= self.epoch {
-            return;
-        }
-        let Some(cap) = self.cap.as_mut() else { return };
-        let groups = core.snapshot();
-        let mut acks_out = acks_out.activate();
-        for epoch in self.epoch..to {
-            let files = groups
-                .iter()
-                .map(|(g, bytes)| {
-                    self.store
-                        .write(epoch, &format!("{}/kg-{g:05}.bin", self.id), bytes.clone())
-                })
-                .collect();
-            let at = StreamTime {
-                epoch,
-                ..*cap.time()
-            };
-            acks_out.session(&cap.delayed(&at)).give(Ack::Files {
-                operator: self.id.clone(),
-                files,
-            });
-        }
-        cap.downgrade(&StreamTime {
+        *p = p.delayed(&StreamTime {
             epoch: to,
-            ..*cap.time()
+            ..p.time()
         });
-        for (old, new) in core.timers_mut().advance_epoch(to) {
-            if let Some(held) = caps.event.remove(&old) {
-                caps.event.entry(new).or_insert_with(|| held.delayed(&new));
-            }
-        }
-        if let Some(p) = caps.processing.as_mut()
-            && p.time().epoch < to
-        {
-            *p = p.delayed(&StreamTime {
-                epoch: to,
-                ..p.time()
-            });
-        }
-        self.epoch = to;
     }
 }
 
