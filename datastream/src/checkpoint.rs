@@ -426,9 +426,22 @@ impl OperatorSnapshots {
         true
     }
 
-    /// The input has ended: no more snapshots.
-    pub fn finish(&mut self) {
-        self.cap = None;
+    /// After the input: every epoch below `open` (the least epoch still open at the
+    /// input, `None` when the input has ended) is complete. Takes the snapshots and
+    /// gives the epoch moved to, if it moved.
+    pub fn settle(
+        &mut self,
+        open: Option<u64>,
+        snapshot: impl FnOnce() -> Vec<(u32, Vec<u8>)>,
+        acks_out: &mut AckOutput,
+    ) -> Option<u64> {
+        match open {
+            Some(open) => self.take(open, snapshot, acks_out).then_some(open),
+            None => {
+                self.cap = None;
+                None
+            }
+        }
     }
 }
 

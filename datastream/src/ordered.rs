@@ -60,9 +60,11 @@ impl<C, T> TimeOrdered<C, T> {
         Some((time, retained, records))
     }
 
-    /// The epoch of the earliest waiting message.
-    pub(crate) fn first_epoch(&self) -> Option<u64> {
-        self.waiting.keys().next().map(|t| t.epoch)
+    /// The least epoch still open: of a frontier element or a waiting message
+    /// (`None` when the input has ended and nothing waits).
+    pub(crate) fn open_epoch(&self, frontier: AntichainRef<'_, StreamTime>) -> Option<u64> {
+        let waiting = self.waiting.keys().next().map(|t| t.epoch);
+        frontier.iter().map(|t| t.epoch).chain(waiting).min()
     }
 
     /// Whether nothing waits.

@@ -154,6 +154,14 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     }
                     track(&mut core, &mut caps, &at);
                 }
+                if let Some(s) = snapshots.as_mut() {
+                    // Epochs below every open one are complete here; timers that fire
+                    // from now on belong to the open one.
+                    let open = stash.open_epoch(frontier);
+                    if let Some(e) = s.settle(open, || core.snapshot(), &mut acks_out) {
+                        advance_epoch(e, &mut core, &mut caps);
+                    }
+                }
                 let watermark = frontier
                     .iter()
                     .map(StreamTime::watermark)
@@ -161,22 +169,6 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     .unwrap_or(i64::MAX);
                 core.advance_watermark(watermark);
                 fire_timers(&mut core, &mut caps, &mut pending);
-                if let Some(s) = snapshots.as_mut() {
-                    // Epochs below every open one are complete here.
-                    let open = frontier
-                        .iter()
-                        .map(|t| t.epoch)
-                        .chain(stash.first_epoch())
-                        .min();
-                    match open {
-                        Some(open) => {
-                            if s.take(open, || core.snapshot(), &mut acks_out) {
-                                advance_epoch(open, &mut core, &mut caps);
-                            }
-                        }
-                        None => s.finish(),
-                    }
-                }
                 if frontier.is_empty() && stash.is_empty() {
                     // End of input: Flink does not fire pending processing-time timers.
                     core.timers_mut().drop_processing();

@@ -12,8 +12,10 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::Windowed;
+use crate::checkpoint::{Ack, OperatorSnapshots};
 use crate::ordered::TimeOrdered;
 use crate::stream::{Data, KeyedStream, Timestamped};
+use strom_core::state::KeyGroupRange;
 
 /// Gives a window result at a capability.
 pub(super) type Emit<'a, R> = &'a mut dyn FnMut(&Capability<StreamTime>, Timestamped<R>);
@@ -57,6 +59,41 @@ pub(super) trait WindowLogic<T, R>: 'static {
 
     /// Fires the windows due at `watermark` and forgets those past their lateness.
     fn fire(&mut self, watermark: i64, emit: Emit<'_, R>);
+
+    /// The windows' state by key group, for a checkpoint.
+    fn snapshot(&self, range: KeyGroupRange) -> Vec<(u32, Vec<u8>)>;
+
+    /// Restores one key group's windows; those not fired yet are to be emitted at
+    /// capabilities made from `cap` in epoch `epoch`.
+    fn restore_group(&mut self, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>);
+
+    /// Moves the capabilities of windows not fired yet to epoch `epoch`.
+    fn advance_epoch(&mut self, epoch: u64);
+}
+
+/// Groups `entries` by the key group of their key and serialises each group.
+pub(super) fn by_group<K: std::hash::Hash, E: serde::Serialize>(
+    range: KeyGroupRange,
+    entries: impl Iterator<Item = (K, E)>,
+) -> Vec<(u32, Vec<u8>)> {
+    let mut groups: std::collections::BTreeMap<u32, Vec<E>> = Default::default();
+    for (k, e) in entries {
+        groups.entry(range.group_of(&k)).or_default().push(e);
+    }
+    groups
+        .into_iter()
+        .map(|(g, es)| (g, bincode::serialize(&es).expect("window state serialises")))
+        .collect()
+}
+
+/// The capability `cap` moved to epoch `epoch`, if it was earlier.
+pub(super) fn in_epoch(cap: &mut Capability<StreamTime>, epoch: u64) {
+    if cap.time().epoch < epoch {
+        *cap = cap.delayed(&StreamTime {
+            epoch,
+            ..*cap.time()
+        });
+    }
 }
 
 /// The capability a window ending at `end` is emitted at: stream time `end`, or the
@@ -94,11 +131,27 @@ where
     let (results_out, results) =
         builder.new_output::<Vec<Timestamped<super::WindowResult<K, R>>>>();
     let (late_out, late) = builder.new_output::<Vec<Timestamped<T>>>();
-    let (mut results_out, mut late_out) = (
+    let (acks_out, acks) = builder.new_output::<Vec<Ack>>();
+    let (mut results_out, mut late_out, mut acks_out) = (
         OutputBuilder::from(results_out),
         OutputBuilder::from(late_out),
+        OutputBuilder::from(acks_out),
     );
-    builder.build(move |_| {
+    let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
+    let mut snapshots = env
+        .checkpoints
+        .as_ref()
+        .map(|c| OperatorSnapshots::new(c, "window", acks));
+    builder.build(move |mut initial| {
+        let acks_cap = initial.pop();
+        drop(initial.pop());
+        let results_cap = initial.pop().expect("a results output");
+        if let Some(s) = snapshots.as_mut() {
+            for (_, bytes) in s.start(acks_cap, range.start..range.end) {
+                logic.restore_group(&bytes, s.epoch(), &results_cap);
+            }
+        }
+        drop(results_cap);
         let mut stash: TimeOrdered<(Capability<StreamTime>, Capability<StreamTime>), _> =
             TimeOrdered::default();
         move |frontiers| {
@@ -122,6 +175,11 @@ where
             });
             let frontier = frontiers[0].frontier();
             while let Some((time, (results, late_cap), records)) = stash.pop_ready(frontier) {
+                if let Some(s) = snapshots.as_mut()
+                    && s.take(time.epoch, || logic.snapshot(range), &mut acks_out)
+                {
+                    logic.advance_epoch(time.epoch);
+                }
                 let watermark = time.watermark();
                 logic.fire(watermark, &mut emit);
                 let mut too_late = Vec::new();
@@ -132,6 +190,14 @@ where
                 }
                 if !too_late.is_empty() {
                     late.push((late_cap, too_late));
+                }
+            }
+            if let Some(s) = snapshots.as_mut() {
+                // Epochs below every open one are complete here; windows that fire
+                // from now on belong to the open one.
+                let open = stash.open_epoch(frontier);
+                if let Some(e) = s.settle(open, || logic.snapshot(range), &mut acks_out) {
+                    logic.advance_epoch(e);
                 }
             }
             let watermark = frontier

@@ -23,6 +23,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use strom_core::state::KeyGroupRange;
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::operators::Capability;
 
@@ -124,7 +125,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
     /// Aggregates each window incrementally (Flink's `aggregate`): `init` per key and
     /// window, `add` per record, `finish` whenever the window fires. Late records are
     /// dropped; see [`EventTimeWindows::aggregate_with_late`] to keep them.
-    pub fn aggregate<A: Clone + 'static, O: Data>(
+    pub fn aggregate<A: Data, O: Data>(
         &self,
         init: impl Fn() -> A + 'static,
         add: impl Fn(&mut A, &T) + 'static,
@@ -148,7 +149,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
     }
 
     /// As [`EventTimeWindows::aggregate`], also giving the late records as a stream.
-    pub fn aggregate_with_late<A: Clone + 'static, O: Data>(
+    pub fn aggregate_with_late<A: Data, O: Data>(
         &self,
         init: impl Fn() -> A + 'static,
         add: impl Fn(&mut A, &T) + 'static,
@@ -180,7 +181,7 @@ struct Sliding<T, K, A, O> {
     windows: BTreeMap<(i64, i64), Window<K, A>>,
 }
 
-impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
+impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
     driver::WindowLogic<T, WindowResult<K, O>> for Sliding<T, K, A, O>
 {
     fn record(
@@ -232,5 +233,35 @@ impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
         let lateness = self.lateness;
         self.windows
             .retain(|&(end, _), _| end - 1 + lateness > watermark);
+    }
+
+    fn snapshot(&self, range: KeyGroupRange) -> Vec<(u32, Vec<u8>)> {
+        let entries = self.windows.iter().flat_map(|(&(end, start), w)| {
+            let fired = w.cap.is_none();
+            w.keys
+                .iter()
+                .map(move |(k, a)| (k, (end, start, fired, k, a)))
+        });
+        driver::by_group(range, entries)
+    }
+
+    fn restore_group(&mut self, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>) {
+        let entries: Vec<(i64, i64, bool, K, A)> =
+            bincode::deserialize(bytes).unwrap_or_else(|e| panic!("window snapshot: {e}"));
+        for (end, start, fired, k, a) in entries {
+            let window = self.windows.entry((end, start)).or_insert_with(|| Window {
+                cap: (!fired).then(|| cap.delayed(&StreamTime::at_watermark(epoch, end - 1))),
+                keys: FxHashMap::default(),
+            });
+            window.keys.insert(k, a);
+        }
+    }
+
+    fn advance_epoch(&mut self, epoch: u64) {
+        for w in self.windows.values_mut() {
+            if let Some(c) = w.cap.as_mut() {
+                driver::in_epoch(c, epoch);
+            }
+        }
     }
 }

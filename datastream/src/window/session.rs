@@ -10,6 +10,7 @@ use std::hash::Hash;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
+use strom_core::state::KeyGroupRange;
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::operators::Capability;
 
@@ -72,7 +73,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
 
     /// Aggregates each session incrementally; `merge` combines the accumulators of
     /// sessions that a record joins.
-    pub fn aggregate<A: Clone + 'static, O: Data>(
+    pub fn aggregate<A: Data, O: Data>(
         &self,
         init: impl Fn() -> A + 'static,
         add: impl Fn(&mut A, &T) + 'static,
@@ -83,7 +84,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
     }
 
     /// As [`SessionWindows::aggregate`], also giving the late records as a stream.
-    pub fn aggregate_with_late<A: Clone + 'static, O: Data>(
+    pub fn aggregate_with_late<A: Data, O: Data>(
         &self,
         init: impl Fn() -> A + 'static,
         add: impl Fn(&mut A, &T) + 'static,
@@ -104,8 +105,8 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
     }
 }
 
-impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
-    WindowLogic<T, WindowResult<K, O>> for Sessions<T, K, A, O>
+impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, WindowResult<K, O>>
+    for Sessions<T, K, A, O>
 {
     fn record(
         &mut self,
@@ -181,5 +182,41 @@ impl<T: 'static, K: Data + Hash + Eq, A: Clone + 'static, O: 'static>
             sessions.retain(|s| s.end - 1 + lateness > watermark);
             !sessions.is_empty()
         });
+    }
+
+    fn snapshot(&self, range: KeyGroupRange) -> Vec<(u32, Vec<u8>)> {
+        let entries = self.keys.iter().map(|(k, sessions)| {
+            let kept: Vec<(i64, i64, bool, &A)> = sessions
+                .iter()
+                .map(|s| (s.start, s.end, s.cap.is_none(), &s.acc))
+                .collect();
+            (k, (k, kept))
+        });
+        driver::by_group(range, entries)
+    }
+
+    fn restore_group(&mut self, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>) {
+        type Saved<K, A> = Vec<(K, Vec<(i64, i64, bool, A)>)>;
+        let entries: Saved<K, A> =
+            bincode::deserialize(bytes).unwrap_or_else(|e| panic!("session snapshot: {e}"));
+        for (k, sessions) in entries {
+            let restored = sessions
+                .into_iter()
+                .map(|(start, end, fired, acc)| Session {
+                    start,
+                    end,
+                    acc,
+                    cap: (!fired).then(|| cap.delayed(&StreamTime::at_watermark(epoch, end - 1))),
+                });
+            self.keys.entry(k).or_default().extend(restored);
+        }
+    }
+
+    fn advance_epoch(&mut self, epoch: u64) {
+        for s in self.keys.values_mut().flatten() {
+            if let Some(c) = s.cap.as_mut() {
+                driver::in_epoch(c, epoch);
+            }
+        }
     }
 }
