@@ -49,6 +49,16 @@ pub struct RuntimeArgs {
     /// Folder for spill and staging files.
     #[arg(long, global = true, value_name = "DIR")]
     pub spill_dir: Option<PathBuf>,
+    /// Where streaming jobs write checkpoints (any storage URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub checkpoint_dir: Option<String>,
+    /// How often streaming jobs take a checkpoint (e.g. 1s, 500ms).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub checkpoint_interval: Option<String>,
+    /// Start a streaming job from a checkpoint: `latest` in --checkpoint-dir, or a
+    /// checkpoint folder's URL.
+    #[arg(long, global = true, value_name = "latest|URL")]
+    pub restore: Option<String>,
     /// Settings file (default: ./strom.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -202,6 +212,17 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     }
     if let Some(d) = &args.spill_dir {
         config.spill_dir = Some(d.clone());
+    }
+    if let Some(d) = &args.checkpoint_dir {
+        config.checkpoint_dir = Some(d.clone());
+    }
+    if let Some(i) = &args.checkpoint_interval {
+        let ms = crate::jobs::window_agg::parse_duration(i).context("--checkpoint-interval")?;
+        anyhow::ensure!(ms > 0, "--checkpoint-interval must be positive");
+        config.checkpoint_interval = Some(std::time::Duration::from_millis(ms as u64));
+    }
+    if let Some(r) = &args.restore {
+        config.restore = Some(r.clone());
     }
     if let Some(h) = &args.hosts {
         config.hosts = strom_core::config::read_host_file(h)?;

@@ -50,6 +50,15 @@ impl Error {
         }
     }
 
+    /// Whether the error says a file or object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Error::Storage { source, .. } => matches!(source, object_store::Error::NotFound { .. }),
+            Error::Io(e) => e.kind() == std::io::ErrorKind::NotFound,
+            _ => false,
+        }
+    }
+
     /// A [`Error::Storage`] error for `url`.
     pub fn storage(url: impl Into<String>, source: object_store::Error) -> Self {
         Error::Storage {

@@ -36,6 +36,13 @@ pub enum Ack {
         /// Where it was.
         position: Position,
     },
+    /// A part file a sink staged for the epoch: published when the epoch commits.
+    Staged {
+        /// Where it is staged.
+        staged: String,
+        /// Where it is published.
+        target: String,
+    },
     /// Files an operator wrote for the epoch, with their CRC32.
     Files {
         /// The operator id.
@@ -58,6 +65,9 @@ pub struct Marker {
     pub positions: BTreeMap<String, BTreeMap<usize, Position>>,
     /// Every file, with its CRC32.
     pub files: BTreeMap<String, u32>,
+    /// Sink parts staged up to this epoch and published with it: `(staged, target)`.
+    #[serde(default)]
+    pub staged: Vec<(String, String)>,
 }
 
 /// A committed checkpoint to restore from.
@@ -103,6 +113,28 @@ fn locate(url: &str, rel: &str) -> Result<strom_core::storage::Location> {
         loc = loc.join(part);
     }
     Ok(loc)
+}
+
+/// Publishes staged sink parts (idempotent: a part already moved is skipped).
+///
+/// # Panics
+/// (Failing the job) when a part cannot be published.
+fn publish_all(parts: &mut Vec<(String, String)>) {
+    for (staged, target) in parts.drain(..) {
+        let published = (|| -> Result<()> {
+            let from = resolve(&staged)?;
+            let bytes = match from.read_all() {
+                Ok(bytes) => bytes,
+                Err(e) if e.is_not_found() => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            resolve(&target)?.write(bytes)?;
+            from.delete_prefix()
+        })();
+        if let Err(e) = published {
+            panic!("cannot publish {staged} as {target}: {e}");
+        }
+    }
 }
 
 /// The folder name of epoch `epoch`'s checkpoint.
@@ -227,9 +259,12 @@ impl<'s> Checkpointing<'s> {
         };
         let mut pending: BTreeMap<u64, Vec<Ack>> = BTreeMap::new();
         let mut done: Vec<u64> = Vec::new();
+        let mut unpublished: Vec<(String, String)> = Vec::new();
         let first = self.first_epoch;
         if let Some(r) = &self.restore {
             marker.positions = r.marker.positions.clone();
+            // A crash may have come between the marker and the publishing.
+            publish_all(&mut r.marker.staged.clone());
         }
         let acks = scope.concatenate(streams);
         acks.sink(
@@ -273,17 +308,28 @@ impl<'s> Checkpointing<'s> {
                                     .insert(split, position);
                             }
                             Ack::Files { files, .. } => marker.files.extend(files),
+                            Ack::Staged { staged, target } => {
+                                unpublished.push((staged, target));
+                            }
                         }
                     }
-                    if open == u64::MAX || epoch < first {
-                        continue; // the job is over: a final flush is not a checkpoint
+                    if open == u64::MAX {
+                        // The job is over: its last output is final, though the end
+                        // of input is not a checkpoint.
+                        publish_all(&mut unpublished);
+                        continue;
                     }
+                    if epoch < first {
+                        continue;
+                    }
+                    marker.staged = unpublished.clone();
                     let text = serde_json::to_vec_pretty(&marker).expect("a marker serialises");
                     let written = locate(&dir, &format!("{}/COMMITTED", folder(epoch)))
                         .and_then(|l| l.write(text.into()));
                     if let Err(e) = written {
                         panic!("checkpoint {epoch}: cannot write its marker: {e}");
                     }
+                    publish_all(&mut unpublished);
                     done.push(epoch);
                     while done.len() > retain {
                         let old = done.remove(0);

@@ -60,6 +60,17 @@ impl<C, T> TimeOrdered<C, T> {
         Some((time, retained, records))
     }
 
+    /// The event-time watermark a message may be handled at: its own, but no later
+    /// than any frontier element's or waiting message's (of any epoch). Without
+    /// epochs, time order makes this the message's own watermark; with them, a message
+    /// of epoch `e` may be handled before one of `e + 1` with a lower watermark, and the
+    /// operator must not fire past that one (`docs/0009-checkpoints.md`).
+    pub(crate) fn watermark_for(&self, time: StreamTime, frontier: AntichainRef<'_, StreamTime>) -> i64 {
+        let waiting = self.waiting.keys().map(StreamTime::watermark).min();
+        let open = frontier.iter().map(StreamTime::watermark).min();
+        [Some(time.watermark()), waiting, open].into_iter().flatten().min().expect("its own")
+    }
+
     /// The least epoch still open: of a frontier element or a waiting message
     /// (`None` when the input has ended and nothing waits).
     pub(crate) fn open_epoch(&self, frontier: AntichainRef<'_, StreamTime>) -> Option<u64> {

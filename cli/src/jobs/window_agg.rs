@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use strom_core::RuntimeConfig;
 use strom_core::storage::{list_files, resolve};
-use strom_datastream::{WatermarkStrategy, execute};
+use strom_datastream::{DataStream, StreamEnv, WatermarkStrategy, execute};
 
 /// `strom run window-agg` options.
 #[derive(clap::Args, Debug, Clone)]
@@ -33,6 +33,10 @@ pub struct WindowAggArgs {
     /// Where the records too late for any window go (CSV `key,event_time_ms,value`).
     #[arg(long, value_name = "URL")]
     pub late_output: Option<String>,
+    /// Read the input at this many events per second (all workers together), as a
+    /// live source would deliver it.
+    #[arg(long, value_name = "EVENTS_PER_S")]
+    pub rate: Option<f64>,
 }
 
 /// A duration in ms: `250ms`, `5s`, `2m`, `1h`, or a plain number of ms.
@@ -116,6 +120,85 @@ fn read_events(url: &str) -> Result<Vec<Event>> {
 /// One output row: a window firing, or a late record.
 type Row = (bool, String, i64, i64, u64, f64);
 
+/// The job's dataflow: window firings and late records as [`Row`]s.
+fn pipeline<'s>(
+    env: &StreamEnv<'s>,
+    events: &Arc<[Event]>,
+    window: Window,
+    bound: i64,
+    lateness: i64,
+    rate: Option<f64>,
+) -> DataStream<'s, Row> {
+    let keyed = env
+        .from_timestamped_at(
+            events.clone(),
+            WatermarkStrategy::bounded_out_of_orderness(bound),
+            rate,
+        )
+        .key_by(|e: &(String, f64)| e.0.clone());
+    let init = || (0u64, 0f64);
+    let add = |acc: &mut (u64, f64), e: &(String, f64)| {
+        acc.0 += 1;
+        acc.1 += e.1;
+    };
+    let windowed = match window {
+        Window::Sliding(size, slide) => keyed
+            .sliding_window(size, slide)
+            .allowed_lateness(lateness)
+            .aggregate_with_late(init, add, |acc| acc),
+        Window::Session(gap) => keyed
+            .session_window(gap)
+            .allowed_lateness(lateness)
+            .aggregate_with_late(
+                init,
+                add,
+                |acc, other| {
+                    acc.0 += other.0;
+                    acc.1 += other.1;
+                },
+                |acc| acc,
+            ),
+    };
+    let fired = windowed
+        .results
+        .map(|w| (true, w.key, w.start, w.end, w.value.0, w.value.1));
+    let late = windowed
+        .late
+        .with_timestamps()
+        .map(|(ts, (k, v))| (false, k, ts, 0, 0, v));
+    fired.union(&late)
+}
+
+/// Runs the job with checkpoints: output as part files published per committed epoch
+/// (exactly once), `--restore` resuming from a checkpoint.
+fn run_checkpointed(
+    config: &RuntimeConfig,
+    args: &WindowAggArgs,
+    window: Window,
+    bound: i64,
+    lateness: i64,
+    events: Arc<[Event]>,
+) -> Result<()> {
+    let output = args
+        .output
+        .clone()
+        .context("with checkpoints, window-agg needs --output (a folder for part files)")?;
+    let late_output = args.late_output.clone();
+    let rate = args.rate;
+    strom_datastream::run(config, move |env| {
+        let rows = pipeline(env, &events, window, bound, lateness, rate);
+        rows.filter(|r| r.0)
+            .write_lines_exactly_once(&output, |(_, k, start, end, n, sum)| {
+                format!("{k},{start},{end},{n},{sum}")
+            });
+        if let Some(url) = &late_output {
+            rows.filter(|r| !r.0)
+                .write_lines_exactly_once(url, |(_, k, ts, _, _, v)| format!("{k},{ts},{v}"));
+        }
+    })?;
+    Ok(())
+}
+
 /// Runs `strom run window-agg`.
 ///
 /// # Errors
@@ -126,44 +209,12 @@ pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
     let bound = parse_duration(&args.out_of_orderness)?;
     let lateness = parse_duration(&args.allowed_lateness)?;
     let events: Arc<[Event]> = read_events(&args.input)?.into();
+    if config.checkpoint_interval.is_some() || config.restore.is_some() {
+        return run_checkpointed(config, args, window, bound, lateness, events);
+    }
+    let rate = args.rate;
     let rows = execute(config, move |env| {
-        let keyed = env
-            .from_timestamped(
-                events.clone(),
-                WatermarkStrategy::bounded_out_of_orderness(bound),
-            )
-            .key_by(|e: &(String, f64)| e.0.clone());
-        let init = || (0u64, 0f64);
-        let add = |acc: &mut (u64, f64), e: &(String, f64)| {
-            acc.0 += 1;
-            acc.1 += e.1;
-        };
-        let windowed = match window {
-            Window::Sliding(size, slide) => keyed
-                .sliding_window(size, slide)
-                .allowed_lateness(lateness)
-                .aggregate_with_late(init, add, |acc| acc),
-            Window::Session(gap) => keyed
-                .session_window(gap)
-                .allowed_lateness(lateness)
-                .aggregate_with_late(
-                    init,
-                    add,
-                    |acc, other| {
-                        acc.0 += other.0;
-                        acc.1 += other.1;
-                    },
-                    |acc| acc,
-                ),
-        };
-        let fired = windowed
-            .results
-            .map(|w| (true, w.key, w.start, w.end, w.value.0, w.value.1));
-        let late = windowed
-            .late
-            .with_timestamps()
-            .map(|(ts, (k, v))| (false, k, ts, 0, 0, v));
-        fired.union(&late)
+        pipeline(env, &events, window, bound, lateness, rate)
     })?;
     let Some(rows) = rows else { return Ok(()) };
     let (mut fired, mut late): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.0);

@@ -145,7 +145,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     {
                         advance_epoch(time.epoch, &mut core, &mut caps);
                     }
-                    core.advance_watermark(time.watermark());
+                    core.advance_watermark(stash.watermark_for(time, frontier));
                     fire_timers(&mut core, &mut caps, &mut pending);
                     for r in records {
                         core.element(time, r);

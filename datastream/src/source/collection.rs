@@ -19,10 +19,22 @@ struct SliceSplit<T> {
     next: usize,
     end: usize,
     start: usize,
+    /// Records per ms and the processing time reading started (for a rate).
+    pace: Option<(f64, i64)>,
+    clock: strom_core::time::ProcessingClock,
 }
 
 impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
+        let mut max = max;
+        if let Some((per_ms, start)) = self.pace {
+            let due = ((self.clock.now() - start) as f64 * per_ms) as usize + 1;
+            let read = self.next - self.start;
+            if due <= read && self.next < self.end {
+                return Poll::Pending(std::time::Duration::from_millis(1));
+            }
+            max = max.min(due - read);
+        }
         let upto = (self.next + max).min(self.end);
         out.extend_from_slice(&self.records[self.next..upto]);
         let read = upto - self.next;
@@ -50,7 +62,7 @@ impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
 }
 
 impl<'s> StreamEnv<'s> {
-    fn slice_split<T>(&self, records: Arc<[T]>) -> SliceSplit<T> {
+    fn slice_split<T>(&self, records: Arc<[T]>, rate: Option<f64>) -> SliceSplit<T> {
         let (index, peers) = (self.index(), self.peers());
         let (start, end) = (
             records.len() * index / peers,
@@ -61,6 +73,8 @@ impl<'s> StreamEnv<'s> {
             next: start,
             end,
             start,
+            pace: rate.map(|r| (r / peers as f64 / 1_000.0, self.clock().now())),
+            clock: self.clock().clone(),
         }
     }
 
@@ -72,7 +86,18 @@ impl<'s> StreamEnv<'s> {
         records: impl Into<Arc<[(i64, T)]>>,
         strategy: WatermarkStrategy,
     ) -> DataStream<'s, T> {
-        let split = self.slice_split(records.into());
+        self.from_timestamped_at(records, strategy, None)
+    }
+
+    /// As [`StreamEnv::from_timestamped`], read at `rate` records per second across
+    /// the workers when given (as a live source would deliver them).
+    pub fn from_timestamped_at<T: Data>(
+        &self,
+        records: impl Into<Arc<[(i64, T)]>>,
+        strategy: WatermarkStrategy,
+        rate: Option<f64>,
+    ) -> DataStream<'s, T> {
+        let split = self.slice_split(records.into(), rate);
         let stamp = Timestamps::Event(std::rc::Rc::new(|r: &(i64, T)| r.0));
         self.source("TimestampedSource", split, stamp, strategy)
             .map(|(_, value)| value)
@@ -81,7 +106,7 @@ impl<'s> StreamEnv<'s> {
     /// A stream of `records` in ingestion time: each stamped with the processing
     /// clock as its split reads it.
     pub fn from_collection<T: Data>(&self, records: impl Into<Arc<[T]>>) -> DataStream<'s, T> {
-        let split = self.slice_split(records.into());
+        let split = self.slice_split(records.into(), None);
         self.source(
             "CollectionSource",
             split,

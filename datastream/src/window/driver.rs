@@ -180,7 +180,7 @@ where
                 {
                     logic.advance_epoch(time.epoch);
                 }
-                let watermark = time.watermark();
+                let watermark = stash.watermark_for(time, frontier);
                 logic.fire(watermark, &mut emit);
                 let mut too_late = Vec::new();
                 for r in records {
