@@ -65,10 +65,18 @@ impl<C, T> TimeOrdered<C, T> {
     /// epochs, time order makes this the message's own watermark; with them, a message
     /// of epoch `e` may be handled before one of `e + 1` with a lower watermark, and the
     /// operator must not fire past that one (`docs/0009-checkpoints.md`).
-    pub(crate) fn watermark_for(&self, time: StreamTime, frontier: AntichainRef<'_, StreamTime>) -> i64 {
+    pub(crate) fn watermark_for(
+        &self,
+        time: StreamTime,
+        frontier: AntichainRef<'_, StreamTime>,
+    ) -> i64 {
         let waiting = self.waiting.keys().map(StreamTime::watermark).min();
         let open = frontier.iter().map(StreamTime::watermark).min();
-        [Some(time.watermark()), waiting, open].into_iter().flatten().min().expect("its own")
+        [Some(time.watermark()), waiting, open]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("its own")
     }
 
     /// The least epoch still open: of a frontier element or a waiting message

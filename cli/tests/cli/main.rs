@@ -3,6 +3,7 @@
 mod errors;
 mod graph;
 mod http;
+mod recovery;
 mod s3;
 mod streaming;
 mod support;
