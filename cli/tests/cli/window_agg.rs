@@ -29,7 +29,7 @@ fn rows(path: &Path) -> Vec<(String, i64, i64, u64, f64)> {
 }
 
 /// Events over 10 keys, event times climbing with disorder below `bound` ms.
-fn write_events(path: &Path, n: usize, bound: i64) {
+pub(crate) fn write_events(path: &Path, n: usize, bound: i64) {
     let mut s = 99u64;
     let mut next = move || {
         s ^= s << 13;
