@@ -165,3 +165,87 @@ fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
         );
     }
 }
+
+/// The epoch in a part file's name, `part-<epoch>-<worker>.csv`.
+fn epoch_of(name: &str) -> u64 {
+    name.split('-').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_checkpoint_of_2_workers_restores_at_4_and_at_1() {
+    let dir = scratch("rescale");
+    let input = dir.join("events.csv");
+    crate::window_agg::write_events(&input, 20_000, 2_000);
+    let reference = dir.join("reference.csv");
+    run_strom(
+        &window_agg(&input, &reference)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let mut want: Vec<String> = std::fs::read_to_string(&reference)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    want.sort();
+    // A checkpointed run at 2 workers, to the end.
+    let (first, checkpoints) = (dir.join("first"), dir.join("checkpoints"));
+    let _ = std::fs::remove_dir_all(&first);
+    let _ = std::fs::remove_dir_all(&checkpoints);
+    let mut args = window_agg(&input, &first);
+    let more = [
+        "--checkpoint-dir",
+        checkpoints.to_str().unwrap(),
+        "--checkpoint-interval",
+        "500ms",
+    ];
+    args.extend(more.map(String::from));
+    args.extend(["--rate", "8000", "-w", "2"].map(String::from));
+    run_strom(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    // The oldest checkpoint kept, and the output published up to it.
+    let mut kept: Vec<PathBuf> = std::fs::read_dir(&checkpoints)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("COMMITTED").exists())
+        .collect();
+    kept.sort();
+    let chosen = kept.first().expect("a committed checkpoint").clone();
+    let epoch: u64 = chosen.file_name().unwrap().to_str().unwrap()[4..]
+        .parse()
+        .unwrap();
+    let mut before = Vec::new();
+    for entry in std::fs::read_dir(&first).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("part-") && epoch_of(&name) <= epoch {
+            before.extend(
+                std::fs::read_to_string(entry.path())
+                    .unwrap()
+                    .lines()
+                    .map(String::from),
+            );
+        }
+    }
+    assert!(
+        !before.is_empty() && before.len() < want.len(),
+        "checkpoint {epoch} is mid-way"
+    );
+    for workers in ["4", "1"] {
+        let out = dir.join(format!("restored-{workers}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let mut args = window_agg(&input, &out);
+        args.extend(["--restore", chosen.to_str().unwrap(), "-w", workers].map(String::from));
+        run_strom(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut got = published(&out);
+        got.extend(before.iter().cloned());
+        got.sort();
+        assert!(
+            got == want,
+            "restored at {workers} workers: {} rows, want {}",
+            got.len(),
+            want.len()
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! and read as a live source would read them, in order and in batches, the watermark
 //! moving after each batch.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::{Poll, Position, SplitReader, Timestamps};
@@ -13,15 +14,50 @@ use crate::watermark::WatermarkStrategy;
 /// periodic watermark interval when reading stored data as a stream).
 pub const WATERMARK_EVERY: usize = 256;
 
-/// Worker `index` of `peers`: the records `start..end` of a shared slice.
+/// One split of a shared slice: the index ranges it still has to give, in order, and
+/// those it has given (its position, in the slice's own terms, so that a run with
+/// another number of splits can resume from the union of all positions).
 struct SliceSplit<T> {
     records: Arc<[T]>,
-    next: usize,
-    end: usize,
-    start: usize,
-    /// Records per ms and the processing time reading started (for a rate).
+    todo: VecDeque<(usize, usize)>,
+    done: Vec<(u64, u64)>,
+    /// Records given in this run, records per ms and when reading started (a rate).
+    given: usize,
     pace: Option<(f64, i64)>,
     clock: strom_core::time::ProcessingClock,
+}
+
+/// `[a, b)` minus the sorted, disjoint `taken` ranges.
+fn subtract(a: usize, b: usize, taken: &[(u64, u64)]) -> Vec<(usize, usize)> {
+    let mut left = Vec::new();
+    let mut at = a;
+    for &(s, e) in taken {
+        let (s, e) = (s as usize, e as usize);
+        if e <= at || s >= b {
+            continue;
+        }
+        if s > at {
+            left.push((at, s.min(b)));
+        }
+        at = at.max(e);
+    }
+    if at < b {
+        left.push((at, b));
+    }
+    left
+}
+
+/// Sorted, merged ranges.
+fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (s, e) in ranges {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
 }
 
 impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
@@ -29,35 +65,74 @@ impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
         let mut max = max;
         if let Some((per_ms, start)) = self.pace {
             let due = ((self.clock.now() - start) as f64 * per_ms) as usize + 1;
-            let read = self.next - self.start;
-            if due <= read && self.next < self.end {
+            if due <= self.given && !self.todo.is_empty() {
                 return Poll::Pending(std::time::Duration::from_millis(1));
             }
-            max = max.min(due - read);
+            max = max.min(due - self.given);
         }
-        let upto = (self.next + max).min(self.end);
-        out.extend_from_slice(&self.records[self.next..upto]);
-        let read = upto - self.next;
-        self.next = upto;
-        if read == 0 { Poll::Done } else { Poll::Ready }
+        let Some((from, to)) = self.todo.front_mut() else {
+            return Poll::Done;
+        };
+        let upto = (*from + max).min(*to);
+        out.extend_from_slice(&self.records[*from..upto]);
+        self.given += upto - *from;
+        self.done.push((*from as u64, upto as u64));
+        self.done = merged(std::mem::take(&mut self.done));
+        *from = upto;
+        if from == to {
+            self.todo.pop_front();
+        }
+        Poll::Ready
     }
 
     fn position(&self) -> Position {
-        Position::Records((self.next - self.start) as u64)
+        Position::Ranges(self.done.clone())
     }
 
     fn paced_by_records(&self) -> bool {
         true
     }
 
-    fn seek(&mut self, position: &Position) -> Result<(), String> {
-        match position {
-            Position::Records(n) if self.start + (*n as usize) <= self.end => {
-                self.next = self.start + *n as usize;
-                Ok(())
+    fn resume(
+        &mut self,
+        positions: &BTreeMap<usize, Position>,
+        old_splits: usize,
+        _: usize,
+        _: usize,
+    ) -> Result<(), String> {
+        let len = self.records.len();
+        let mut taken = Vec::new();
+        for (&split, position) in positions {
+            match position {
+                Position::Ranges(r) => taken.extend_from_slice(r),
+                // An older position: a prefix of the split's contiguous range.
+                Position::Records(n) => {
+                    let start = (len * split / old_splits.max(1)) as u64;
+                    taken.push((start, start + n));
+                }
+                other => return Err(format!("{other:?} is not a position in a collection")),
             }
-            other => Err(format!("{other:?} is not a position in this split")),
         }
+        let taken = merged(taken);
+        let mut todo = VecDeque::new();
+        let mut done = Vec::new();
+        for (a, b) in std::mem::take(&mut self.todo) {
+            let left = subtract(a, b, &taken);
+            let mut at = a;
+            for &(s, e) in &left {
+                if s > at {
+                    done.push((at as u64, s as u64));
+                }
+                at = e;
+            }
+            if at < b {
+                done.push((at as u64, b as u64));
+            }
+            todo.extend(left);
+        }
+        self.todo = todo;
+        self.done = merged(done);
+        Ok(())
     }
 }
 
@@ -70,9 +145,9 @@ impl<'s> StreamEnv<'s> {
         );
         SliceSplit {
             records,
-            next: start,
-            end,
-            start,
+            todo: (start < end).then_some((start, end)).into_iter().collect(),
+            done: Vec::new(),
+            given: 0,
             pace: rate.map(|r| (r / peers as f64 / 1_000.0, self.clock().now())),
             clock: self.clock().clone(),
         }

@@ -54,6 +54,9 @@ pub enum Poll {
 pub enum Position {
     /// Records given so far (collections, generators).
     Records(u64),
+    /// Index ranges `[start, end)` of the source's records this split has given
+    /// (collections read as streams: any layout can resume from the union).
+    Ranges(Vec<(u64, u64)>),
     /// The file being read and the byte offset in it, after the files before it.
     File {
         /// Files done.
@@ -79,6 +82,30 @@ pub trait SplitReader<T>: 'static {
     fn paced_by_records(&self) -> bool {
         false
     }
+    /// Resumes after a checkpoint of a run with `old_splits` splits whose positions
+    /// were `positions` (by split): this split, `me` of `peers`, skips what any of them
+    /// had read. The default takes its own position back when the layout is the same.
+    ///
+    /// # Errors
+    /// When the source cannot resume so (another layout, or not replayable).
+    fn resume(
+        &mut self,
+        positions: &std::collections::BTreeMap<usize, Position>,
+        old_splits: usize,
+        me: usize,
+        peers: usize,
+    ) -> Result<(), String> {
+        if old_splits != peers {
+            return Err(format!(
+                "it was read by {old_splits} splits and cannot be split anew for {peers}"
+            ));
+        }
+        let position = positions
+            .get(&me)
+            .ok_or_else(|| format!("no position of split {me}"))?;
+        self.seek(position)
+    }
+
     /// Moves to `position` (from a checkpoint), so that reading goes on after it.
     ///
     /// # Errors
@@ -137,15 +164,11 @@ impl<'s> StreamEnv<'s> {
         if let (Some(c), Some(id)) = (&checkpoints, &id)
             && let Some(restored) = &c.restore
         {
-            match restored.position(id, me) {
-                Some(position) => {
-                    if let Err(e) = reader.seek(position) {
-                        panic!("source {id}: cannot resume at the checkpoint: {e}");
-                    }
-                }
-                None => panic!(
-                    "source {id}: the checkpoint has no position of split {me}: is it this job's?"
-                ),
+            let Some(positions) = restored.marker.positions.get(id) else {
+                panic!("source {id}: the checkpoint has no positions of it: is it this job's?");
+            };
+            if let Err(e) = reader.resume(positions, restored.marker.workers, me, peers) {
+                panic!("source {id}: cannot resume at the checkpoint: {e}");
             }
         }
         let (board_loop, board) = scope.feedback::<Vec<(usize, Standing)>>(StreamSummary {
