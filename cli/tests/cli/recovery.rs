@@ -90,19 +90,13 @@ fn job_args(input: &Path, out: &Path, checkpoints: &Path) -> Vec<String> {
     args
 }
 
-#[test]
-fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
-    let dir = scratch("recovery");
+/// Writes the input into `dir` and gives it with the sorted rows of an uninterrupted,
+/// uncheckpointed run.
+fn input_and_reference(dir: &Path) -> (PathBuf, Vec<String>) {
     let input = dir.join("events.csv");
     crate::window_agg::write_events(&input, 20_000, 2_000);
     let reference = dir.join("reference.csv");
-    let reference_args = window_agg(&input, &reference);
-    run_strom(
-        &reference_args
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    run(&window_agg(&input, &reference));
     let mut want: Vec<String> = std::fs::read_to_string(&reference)
         .unwrap()
         .lines()
@@ -110,6 +104,18 @@ fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
         .map(String::from)
         .collect();
     want.sort();
+    (input, want)
+}
+
+/// Runs `strom` with `args`, which must succeed.
+fn run(args: &[String]) {
+    run_strom(&args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
+    let dir = scratch("recovery");
+    let (input, want) = input_and_reference(&dir);
     assert!(want.len() > 300);
     for seed in [1u64, 2, 3] {
         let run_dir: PathBuf = dir.join(format!("seed-{seed}"));
@@ -174,22 +180,7 @@ fn epoch_of(name: &str) -> u64 {
 #[test]
 fn a_checkpoint_of_2_workers_restores_at_4_and_at_1() {
     let dir = scratch("rescale");
-    let input = dir.join("events.csv");
-    crate::window_agg::write_events(&input, 20_000, 2_000);
-    let reference = dir.join("reference.csv");
-    run_strom(
-        &window_agg(&input, &reference)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    let mut want: Vec<String> = std::fs::read_to_string(&reference)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(String::from)
-        .collect();
-    want.sort();
+    let (input, want) = input_and_reference(&dir);
     // A checkpointed run at 2 workers, to the end.
     let (first, checkpoints) = (dir.join("first"), dir.join("checkpoints"));
     let _ = std::fs::remove_dir_all(&first);
@@ -203,7 +194,7 @@ fn a_checkpoint_of_2_workers_restores_at_4_and_at_1() {
     ];
     args.extend(more.map(String::from));
     args.extend(["--rate", "8000", "-w", "2"].map(String::from));
-    run_strom(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run(&args);
     // The oldest checkpoint kept, and the output published up to it.
     let mut kept: Vec<PathBuf> = std::fs::read_dir(&checkpoints)
         .unwrap()
@@ -237,7 +228,7 @@ fn a_checkpoint_of_2_workers_restores_at_4_and_at_1() {
         let _ = std::fs::remove_dir_all(&out);
         let mut args = window_agg(&input, &out);
         args.extend(["--restore", chosen.to_str().unwrap(), "-w", workers].map(String::from));
-        run_strom(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        run(&args);
         let mut got = published(&out);
         got.extend(before.iter().cloned());
         got.sort();
