@@ -7,7 +7,7 @@
 //! strom jobs                                           # the built-in jobs
 //! ```
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use strom_cli::settings::RuntimeArgs;
 use strom_cli::{cluster, jobs, settings};
@@ -56,6 +56,19 @@ enum Command {
     },
     /// Lists the built-in jobs.
     Jobs,
+    /// Asks a running streaming job for a savepoint at its next checkpoint (and to stop
+    /// after it with --stop); prints the savepoint's URL, which --restore accepts.
+    Savepoint {
+        /// The job's --checkpoint-dir.
+        #[arg(long, value_name = "URL")]
+        checkpoint_dir: String,
+        /// Stop the job once the savepoint is taken.
+        #[arg(long)]
+        stop: bool,
+        /// How long to wait for the savepoint.
+        #[arg(long, value_name = "DURATION", default_value = "60s")]
+        timeout: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +121,47 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The name of a job as `strom run` spells it (recorded in checkpoints).
+fn job_name(job: &Job) -> &'static str {
+    match job {
+        Job::Wordcount(_) => "wordcount",
+        Job::Tpch(_) => "tpch",
+        Job::Teragen(_) => "teragen",
+        Job::Terasort(_) => "terasort",
+        Job::Teravalidate(_) => "teravalidate",
+        Job::Pagerank(_) => "pagerank",
+        Job::ConnectedComponents(_) => "connected-components",
+        Job::WindowAgg(_) => "window-agg",
+        Job::SocketWindowWordcount(_) => "socket-window-wordcount",
+        Job::TopSpeedWindowing(_) => "top-speed-windowing",
+        Job::SessionWindowing => "session-windowing",
+    }
+}
+
+/// `strom savepoint`: asks the job for a savepoint and waits for it.
+fn savepoint(dir: &str, stop: bool, timeout: &str) -> Result<()> {
+    use strom_datastream::checkpoint::{committed, request_savepoint};
+    let timeout = jobs::window_agg::parse_duration(timeout)?;
+    let before: Vec<String> = committed(dir)?.into_iter().map(|c| c.url).collect();
+    request_savepoint(dir, stop).with_context(|| format!("cannot ask for a savepoint in {dir}"))?;
+    let start = std::time::Instant::now();
+    loop {
+        let new = committed(dir)?
+            .into_iter()
+            .find(|c| c.url.contains("/savepoint-") && !before.contains(&c.url));
+        if let Some(sp) = new {
+            println!("{}", sp.url);
+            return Ok(());
+        }
+        if start.elapsed().as_millis() as i64 > timeout {
+            anyhow::bail!(
+                "no savepoint in {dir} after {timeout} ms: is a job checkpointing there?"
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Jobs => {
@@ -116,8 +170,14 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Savepoint {
+            checkpoint_dir,
+            stop,
+            timeout,
+        } => savepoint(&checkpoint_dir, stop, &timeout),
         Command::Run { runtime, job } => {
-            let config = settings::resolve(&runtime)?;
+            let mut config = settings::resolve(&runtime)?;
+            config.job_name = Some(job_name(&job).to_string());
             if config.processes > 1 && config.hosts.is_empty() {
                 return cluster::run_local_cluster(config.processes);
             }

@@ -35,6 +35,8 @@ pub struct RuntimeConfig {
     pub checkpoint_dir: Option<String>,
     /// How often streaming jobs take a checkpoint (default: never).
     pub checkpoint_interval: Option<std::time::Duration>,
+    /// The job's name, recorded in its checkpoints (default: none).
+    pub job_name: Option<String>,
     /// The checkpoint a streaming job starts from: `latest` (the newest committed one
     /// in `checkpoint_dir`) or a checkpoint folder's URL (default: none).
     pub restore: Option<String>,
@@ -56,6 +58,7 @@ impl Default for RuntimeConfig {
             checkpoint_dir: None,
             checkpoint_interval: None,
             restore: None,
+            job_name: None,
             key_groups: DEFAULT_KEY_GROUPS,
             split_size: crate::formats::lines::DEFAULT_SPLIT_SIZE,
         }

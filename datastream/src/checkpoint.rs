@@ -65,6 +65,9 @@ pub struct Marker {
     pub positions: BTreeMap<String, BTreeMap<usize, Position>>,
     /// Every file, with its CRC32.
     pub files: BTreeMap<String, u32>,
+    /// The job that wrote it.
+    #[serde(default)]
+    pub job: String,
     /// Sink parts staged up to this epoch and published with it: `(staged, target)`.
     #[serde(default)]
     pub staged: Vec<(String, String)>,
@@ -137,6 +140,56 @@ fn publish_all(parts: &mut Vec<(String, String)>) {
     }
 }
 
+/// A request for a savepoint in a checkpoint folder: `savepoint` or `stop`.
+pub const REQUEST: &str = "SAVEPOINT-REQUEST";
+/// Written when a job stops with a savepoint: the epoch after which sources end.
+pub const STOP: &str = "STOP";
+
+/// Asks the job checkpointing into `dir` for a savepoint at its next checkpoint, and
+/// to stop after it when `stop`.
+///
+/// # Errors
+/// When the folder cannot be written.
+pub fn request_savepoint(dir: &str, stop: bool) -> Result<()> {
+    let what = if stop { "stop" } else { "savepoint" };
+    locate(dir, REQUEST)?.write(what.as_bytes().to_vec().into())
+}
+
+/// The pending request, taken (removed).
+fn take_request(dir: &str) -> Option<String> {
+    let loc = locate(dir, REQUEST).ok()?;
+    let bytes = loc.read_all().ok()?;
+    let _ = loc.delete_prefix();
+    Some(String::from_utf8_lossy(&bytes).trim().to_string())
+}
+
+/// Whether the job checkpointing into `dir` is stopping (sources end at their next
+/// epoch).
+pub fn stop_requested(dir: &str) -> bool {
+    locate(dir, STOP).and_then(|l| l.read_all()).is_ok()
+}
+
+/// Copies the committed checkpoint of `epoch` to `savepoint-<epoch>` (kept whatever
+/// the retention), marker last; gives its URL.
+///
+/// # Panics
+/// (Failing the job) when the copy cannot be made.
+fn save(dir: &str, epoch: u64, marker: &Marker) -> String {
+    let name = format!("savepoint-{epoch:010}");
+    let copied = (|| -> Result<()> {
+        for path in marker.files.keys() {
+            let bytes = locate(dir, &format!("{}/{path}", folder(epoch)))?.read_all()?;
+            locate(dir, &format!("{name}/{path}"))?.write(bytes)?;
+        }
+        let text = serde_json::to_vec_pretty(marker).expect("a marker serialises");
+        locate(dir, &format!("{name}/COMMITTED"))?.write(text.into())
+    })();
+    if let Err(e) = copied {
+        panic!("savepoint {name}: {e}");
+    }
+    format!("{}/{name}", dir.trim_end_matches('/'))
+}
+
 /// The folder name of epoch `epoch`'s checkpoint.
 pub fn folder(epoch: u64) -> String {
     format!("chk-{epoch:010}")
@@ -201,6 +254,8 @@ pub struct Checkpointing<'s> {
     pub first_epoch: u64,
     /// What to restore, if anything.
     pub restore: Option<Restored>,
+    /// The job's name, recorded in its checkpoints.
+    pub job: String,
     acks: RefCell<Vec<StreamVec<'s, StreamTime, Ack>>>,
     next_id: Cell<usize>,
 }
@@ -209,6 +264,7 @@ impl<'s> Checkpointing<'s> {
     /// Checkpoints every `interval` into `dir`, restoring `restore` if given.
     pub fn new(interval: Duration, dir: String, restore: Option<Restored>) -> Self {
         Checkpointing {
+            job: String::new(),
             interval,
             first_epoch: restore.as_ref().map_or(0, |r| r.marker.epoch + 1),
             dir,
@@ -255,11 +311,17 @@ impl<'s> Checkpointing<'s> {
         let mut marker = Marker {
             workers,
             key_groups,
+            job: self.job.clone(),
             ..Marker::default()
         };
         let mut pending: BTreeMap<u64, Vec<Ack>> = BTreeMap::new();
         let mut done: Vec<u64> = Vec::new();
         let mut unpublished: Vec<(String, String)> = Vec::new();
+        let mut stopping = false;
+        if let Ok(l) = locate(&dir, STOP) {
+            // A stop from an earlier run of this folder is over.
+            let _ = l.delete_prefix();
+        }
         let first = self.first_epoch;
         if let Some(r) = &self.restore {
             marker.positions = r.marker.positions.clone();
@@ -313,6 +375,10 @@ impl<'s> Checkpointing<'s> {
                             }
                         }
                     }
+                    if stopping {
+                        // Stopped with a savepoint: nothing after it is published.
+                        continue;
+                    }
                     if open == u64::MAX {
                         // The job is over: its last output is final, though the end
                         // of input is not a checkpoint.
@@ -330,6 +396,15 @@ impl<'s> Checkpointing<'s> {
                         panic!("checkpoint {epoch}: cannot write its marker: {e}");
                     }
                     publish_all(&mut unpublished);
+                    if let Some(request) = take_request(&dir) {
+                        let at = save(&dir, epoch, &marker);
+                        if request == "stop" {
+                            stopping = true;
+                            let _ =
+                                locate(&dir, STOP).and_then(|l| l.write(epoch.to_string().into()));
+                        }
+                        eprintln!("savepoint {at}");
+                    }
                     done.push(epoch);
                     while done.len() > retain {
                         let old = done.remove(0);

@@ -110,10 +110,23 @@ fn checkpointing<'s>(
             })?)
         }
     };
-    Ok(match (config.checkpoint_interval, &config.checkpoint_dir) {
+    let job = config.job_name.clone().unwrap_or_default();
+    if let Some(r) = &restore
+        && r.marker.job != job
+    {
+        return Err(strom_core::Error::Config(format!(
+            "{} was written by job {:?}, not by {job:?}: it cannot be restored here",
+            r.url, r.marker.job
+        )));
+    }
+    let checkpointing = match (config.checkpoint_interval, &config.checkpoint_dir) {
         (Some(interval), Some(dir)) => Some(Checkpointing::new(interval, dir.clone(), restore)),
         _ => restore.map(|r| Checkpointing::new(std::time::Duration::MAX, r.url.clone(), Some(r))),
-    })
+    };
+    Ok(checkpointing.map(|mut c| {
+        c.job = job;
+        c
+    }))
 }
 
 /// Runs a streaming job until its sources end: `build` makes the dataflow on every

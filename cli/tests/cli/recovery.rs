@@ -172,6 +172,45 @@ fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
     }
 }
 
+/// `window-agg` at 2 workers with 500 ms checkpoints, reading `rate` events/s:
+/// `(output folder, checkpoint folder, arguments)`, both folders emptied.
+fn at_2_workers(dir: &Path, input: &Path, rate: &str) -> (PathBuf, PathBuf, Vec<String>) {
+    let (first, checkpoints) = (dir.join("first"), dir.join("checkpoints"));
+    let _ = std::fs::remove_dir_all(&first);
+    let _ = std::fs::remove_dir_all(&checkpoints);
+    let mut args = window_agg(input, &first);
+    let more = [
+        "--checkpoint-dir",
+        checkpoints.to_str().unwrap(),
+        "--checkpoint-interval",
+        "500ms",
+    ];
+    args.extend(more.map(String::from));
+    args.extend(["--rate", rate, "-w", "2"].map(String::from));
+    (first, checkpoints, args)
+}
+
+/// Restores `from` at 4 and at 1 workers: with the rows published `before` it, the
+/// output must be `want`.
+fn restore_at_4_and_1(dir: &Path, input: &Path, from: &str, before: &[String], want: &[String]) {
+    for workers in ["4", "1"] {
+        let out = dir.join(format!("restored-{workers}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let mut args = window_agg(input, &out);
+        args.extend(["--restore", from, "-w", workers].map(String::from));
+        run(&args);
+        let mut got = published(&out);
+        got.extend(before.iter().cloned());
+        got.sort();
+        assert!(
+            got == want,
+            "restored at {workers} workers: {} rows, want {}",
+            got.len(),
+            want.len()
+        );
+    }
+}
+
 /// The epoch in a part file's name, `part-<epoch>-<worker>.csv`.
 fn epoch_of(name: &str) -> u64 {
     name.split('-').nth(1).unwrap().parse().unwrap()
@@ -182,18 +221,7 @@ fn a_checkpoint_of_2_workers_restores_at_4_and_at_1() {
     let dir = scratch("rescale");
     let (input, want) = input_and_reference(&dir);
     // A checkpointed run at 2 workers, to the end.
-    let (first, checkpoints) = (dir.join("first"), dir.join("checkpoints"));
-    let _ = std::fs::remove_dir_all(&first);
-    let _ = std::fs::remove_dir_all(&checkpoints);
-    let mut args = window_agg(&input, &first);
-    let more = [
-        "--checkpoint-dir",
-        checkpoints.to_str().unwrap(),
-        "--checkpoint-interval",
-        "500ms",
-    ];
-    args.extend(more.map(String::from));
-    args.extend(["--rate", "8000", "-w", "2"].map(String::from));
+    let (first, checkpoints, args) = at_2_workers(&dir, &input, "8000");
     run(&args);
     // The oldest checkpoint kept, and the output published up to it.
     let mut kept: Vec<PathBuf> = std::fs::read_dir(&checkpoints)
@@ -223,20 +251,44 @@ fn a_checkpoint_of_2_workers_restores_at_4_and_at_1() {
         !before.is_empty() && before.len() < want.len(),
         "checkpoint {epoch} is mid-way"
     );
-    for workers in ["4", "1"] {
-        let out = dir.join(format!("restored-{workers}"));
-        let _ = std::fs::remove_dir_all(&out);
-        let mut args = window_agg(&input, &out);
-        args.extend(["--restore", chosen.to_str().unwrap(), "-w", workers].map(String::from));
-        run(&args);
-        let mut got = published(&out);
-        got.extend(before.iter().cloned());
-        got.sort();
-        assert!(
-            got == want,
-            "restored at {workers} workers: {} rows, want {}",
-            got.len(),
-            want.len()
-        );
-    }
+    restore_at_4_and_1(&dir, &input, chosen.to_str().unwrap(), &before, &want);
+}
+
+#[test]
+fn stop_with_a_savepoint_then_restore_at_4_and_at_1_workers() {
+    let dir = scratch("savepoint");
+    let (input, want) = input_and_reference(&dir);
+    let (first, checkpoints, args) = at_2_workers(&dir, &input, "5000");
+    let mut job = strom().args(&args).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1_500));
+    let asked = strom()
+        .args([
+            "savepoint",
+            "--checkpoint-dir",
+            checkpoints.to_str().unwrap(),
+            "--stop",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        asked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
+    let savepoint = String::from_utf8(asked.stdout).unwrap().trim().to_string();
+    assert!(savepoint.contains("/savepoint-"), "{savepoint}");
+    assert!(job.wait().unwrap().success(), "the job stops cleanly");
+    let before = published(&first);
+    assert!(before.len() < want.len(), "stopped before the end");
+    restore_at_4_and_1(&dir, &input, &savepoint, &before, &want);
+    // Another job cannot start from it.
+    let other = strom()
+        .args(["run", "top-speed-windowing", "--restore", &savepoint])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        !other.status.success() && err.contains("written by job \"window-agg\""),
+        "{err}"
+    );
 }

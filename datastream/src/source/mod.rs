@@ -190,7 +190,9 @@ impl<'s> StreamEnv<'s> {
             c.acknowledge(acks);
         }
         let started = self.clock().now();
-        let epochs = checkpoints.as_ref().map(|c| (c.interval, c.first_epoch));
+        let epochs = checkpoints
+            .as_ref()
+            .map(|c| (c.interval, c.first_epoch, c.dir.clone()));
         builder.build(move |mut caps| {
             let mut acks_cap = caps.pop().filter(|_| epochs.is_some());
             let mut notes_cap = caps.pop();
@@ -219,9 +221,17 @@ impl<'s> StreamEnv<'s> {
                     return;
                 };
                 // A new epoch: say where the split was at the end of the last one.
-                if let (Some((interval, first)), Some(a)) = (epochs, acks_cap.as_mut()) {
+                if let (Some((interval, first, dir)), Some(a)) = (&epochs, acks_cap.as_mut()) {
                     let elapsed = (split.clock.now() - started).max(0) as u128;
                     let target = first + (elapsed / interval.as_millis().max(1)) as u64;
+                    if target > data_c.time().epoch && crate::checkpoint::stop_requested(dir) {
+                        // Stopped with a savepoint: end here, without a final flush
+                        // being published (the committer knows).
+                        data_cap = None;
+                        notes_cap = None;
+                        acks_cap = None;
+                        return;
+                    }
                     if target > data_c.time().epoch {
                         let ack = Ack::Position {
                             source: id.clone().unwrap_or_default(),
