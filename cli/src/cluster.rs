@@ -12,16 +12,35 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 /// Runs this command line as `processes` local processes and waits for all of them.
-/// Fails (and stops the others) as soon as one fails.
-pub fn run_local_cluster(processes: usize) -> Result<()> {
+/// When one fails, the others are stopped; with `restart_attempts` left, all are
+/// started again from the latest checkpoint (`--restore latest`), else the run fails.
+pub fn run_local_cluster(processes: usize, restart_attempts: u32) -> Result<()> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut left = restart_attempts;
+    loop {
+        match run_processes(processes, &args) {
+            Ok(()) => return Ok(()),
+            Err(e) if left > 0 => {
+                left -= 1;
+                eprintln!("{e:#}; restarting from the latest checkpoint ({left} restarts left)");
+                if let Some(i) = args.iter().position(|a| a == "--restore") {
+                    args.drain(i..(i + 2).min(args.len()));
+                }
+                args.extend(["--restore".to_string(), "latest".to_string()]);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn run_processes(processes: usize, args: &[String]) -> Result<()> {
     let addresses = strom_core::config::free_local_addresses(processes)?;
     let exe = std::env::current_exe().context("cannot find the strom executable")?;
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let mut children: Vec<Child> = Vec::new();
     let mut forwarders = Vec::new();
     for index in 0..processes {
         let child = Command::new(&exe)
-            .args(&args)
+            .args(args)
             .arg("--process-index")
             .arg(index.to_string())
             .arg("--cluster-addresses")

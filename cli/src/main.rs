@@ -179,7 +179,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut config = settings::resolve(&runtime)?;
             config.job_name = Some(job_name(&job).to_string());
             if config.processes > 1 && config.hosts.is_empty() {
-                return cluster::run_local_cluster(config.processes);
+                return cluster::run_local_cluster(config.processes, runtime.restart_attempts);
             }
             config.validate()?;
             match job {

@@ -59,6 +59,10 @@ pub struct RuntimeArgs {
     /// checkpoint folder's URL.
     #[arg(long, global = true, value_name = "latest|URL")]
     pub restore: Option<String>,
+    /// With --processes: restart the job this many times from its latest checkpoint
+    /// when a process dies.
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
+    pub restart_attempts: u32,
     /// Settings file (default: ./strom.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,

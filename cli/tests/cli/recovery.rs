@@ -112,6 +112,35 @@ fn run(args: &[String]) {
     run_strom(&args.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
+/// Kills one of `job`'s two processes with SIGKILL (the `pick`-th by pid) once `at`
+/// has passed and a first checkpoint has committed (before it there is nothing to
+/// restore).
+fn kill_one(job: &std::process::Child, checkpoints: &Path, at: Duration, pick: usize) {
+    let start = Instant::now();
+    let committed = || {
+        std::fs::read_dir(checkpoints)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.path().join("COMMITTED").exists())
+    };
+    let mut victims = Vec::new();
+    while start.elapsed() < at || victims.len() < 2 || !committed() {
+        victims = children(job.id());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no worker processes"
+        );
+    }
+    victims.sort_unstable();
+    let victim = victims[pick % 2];
+    Command::new("kill")
+        .args(["-9", &victim.to_string()])
+        .status()
+        .unwrap();
+}
+
 #[test]
 fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
     let dir = scratch("recovery");
@@ -125,30 +154,7 @@ fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
         let mut job = strom().args(&args).spawn().unwrap();
         // Kill one of the two processes between 2.0 and 3.5 s in (the input takes 4 s).
         let at = Duration::from_millis(2_000 + seed * 7_919 % 1_500);
-        let start = Instant::now();
-        let mut victims = Vec::new();
-        // Not before the first checkpoint has committed: there is nothing to restore.
-        let committed = || {
-            std::fs::read_dir(&checkpoints)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|e| e.path().join("COMMITTED").exists())
-        };
-        while start.elapsed() < at || victims.len() < 2 || !committed() {
-            victims = children(job.id());
-            std::thread::sleep(Duration::from_millis(20));
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "no worker processes"
-            );
-        }
-        victims.sort_unstable();
-        let victim = victims[(seed as usize) % 2];
-        Command::new("kill")
-            .args(["-9", &victim.to_string()])
-            .status()
-            .unwrap();
+        kill_one(&job, &checkpoints, at, seed as usize);
         let status = job.wait().unwrap();
         assert!(
             !status.success(),
@@ -290,5 +296,26 @@ fn stop_with_a_savepoint_then_restore_at_4_and_at_1_workers() {
     assert!(
         !other.status.success() && err.contains("written by job \"window-agg\""),
         "{err}"
+    );
+}
+
+#[test]
+fn the_launcher_restarts_a_job_whose_process_died() {
+    let dir = scratch("restart");
+    let (input, want) = input_and_reference(&dir);
+    let (out, checkpoints) = (dir.join("out"), dir.join("checkpoints"));
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&checkpoints);
+    let mut args = job_args(&input, &out, &checkpoints);
+    args.extend(["--restart-attempts", "1"].map(String::from));
+    let mut job = strom().args(&args).spawn().unwrap();
+    kill_one(&job, &checkpoints, Duration::from_millis(2_500), 1);
+    assert!(
+        job.wait().unwrap().success(),
+        "restarted from the latest checkpoint"
+    );
+    assert!(
+        published(&out) == want,
+        "the restarted job's output is the uninterrupted one"
     );
 }
