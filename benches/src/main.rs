@@ -86,6 +86,18 @@ enum Bench {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
+    /// window-agg's pipeline with checkpoints every INTERVAL against none.
+    Checkpoints {
+        /// Events per run.
+        #[arg(long, default_value_t = 100_000_000)]
+        events: u64,
+        /// Distinct keys.
+        #[arg(long, default_value_t = 1_000)]
+        keys: u64,
+        /// Checkpoint interval (ms).
+        #[arg(long, default_value_t = 1_000)]
+        interval_ms: u64,
+    },
     /// TPC-H queries over Parquet.
     Tpch {
         /// Scale factor.
@@ -119,6 +131,14 @@ fn main() -> Result<()> {
     match &cli.bench {
         Bench::Wordcount { mb } => bench_wordcount(&cli, *mb),
         Bench::Tpch { sf, queries } => bench_tpch(&cli, sf, queries),
+        Bench::Checkpoints {
+            events,
+            keys,
+            interval_ms,
+        } => {
+            let workers = cli.workers.last().copied().unwrap_or(1);
+            streaming::bench_checkpoints(workers, cli.runs, *events, *keys, *interval_ms)
+        }
         Bench::WindowAgg {
             events,
             keys,

@@ -52,7 +52,10 @@ fn baseline(events: u64, keys: u64) -> Vec<Row> {
 }
 
 fn strom(workers: usize, events: u64, keys: u64) -> Result<Vec<Row>> {
-    let config = RuntimeConfig::default().with_workers(workers);
+    strom_with(RuntimeConfig::default().with_workers(workers), events, keys)
+}
+
+fn strom_with(config: RuntimeConfig, events: u64, keys: u64) -> Result<Vec<Row>> {
     let rows = execute(&config, move |env| {
         env.generate(
             Generator {
@@ -141,6 +144,80 @@ fn percentile(sorted: &[i64], p: f64) -> f64 {
 }
 
 /// Runs both parts.
+/// Throughput with checkpoints every `interval_ms` against none, at `workers`, on
+/// `events` events: the ratio, and the committed checkpoints' count and size.
+pub(crate) fn bench_checkpoints(
+    workers: usize,
+    runs: usize,
+    events: u64,
+    keys: u64,
+    interval_ms: u64,
+) -> Result<()> {
+    println!(
+        "window-agg with checkpoints every {interval_ms} ms against none: {events} events, {workers} workers"
+    );
+    let expected = baseline(events, keys);
+    let (mut plain, mut checked) = (Vec::new(), Vec::new());
+    let mut last = (0usize, 0u64);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let got = strom(workers, events, keys)?;
+        plain.push(start.elapsed().as_secs_f64());
+        if got != expected {
+            bail!("windows differ from the baseline's: no numbers reported");
+        }
+        let dir = std::env::temp_dir().join(format!("strom-bench-ckpt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut config = RuntimeConfig::default().with_workers(workers);
+        config.checkpoint_dir = Some(dir.to_string_lossy().into_owned());
+        config.checkpoint_interval = Some(Duration::from_millis(interval_ms));
+        let start = Instant::now();
+        let got = strom_with(config, events, keys)?;
+        checked.push(start.elapsed().as_secs_f64());
+        if got != expected {
+            bail!("windows with checkpoints differ from the baseline's: no numbers reported");
+        }
+        let committed = strom_datastream::checkpoint::committed(&dir.to_string_lossy())?;
+        let bytes: u64 = committed
+            .first()
+            .map(|c| walk_bytes(std::path::Path::new(&c.url)))
+            .unwrap_or(0);
+        last = (committed.len(), bytes);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let (p, c) = (crate::median(plain), crate::median(checked));
+    println!("\n| checkpoints | seconds | events/s | relative |");
+    println!("|---|---|---|---|");
+    println!("| none | {p:.2} | {:.0} | 1 |", events as f64 / p);
+    println!(
+        "| every {interval_ms} ms | {c:.2} | {:.0} | {:.3} |",
+        events as f64 / c,
+        p / c
+    );
+    println!(
+        "(last run: {} committed checkpoints kept, newest {} bytes)",
+        last.0, last.1
+    );
+    Ok(())
+}
+
+/// Bytes of the files under `dir`.
+fn walk_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                walk_bytes(&p)
+            } else {
+                e.metadata().map_or(0, |m| m.len())
+            }
+        })
+        .sum()
+}
+
 pub(crate) fn bench(
     workers: &[usize],
     runs: usize,
