@@ -59,14 +59,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         &self,
         field: impl Fn(&mut T) -> &mut N + 'static,
     ) -> DataStream<'s, T> {
-        self.reduce(move |mut acc, mut next| {
-            let n = *field(&mut next);
-            let a = field(&mut acc);
-            if n < *a {
-                *a = n;
-            }
-            acc
-        })
+        self.keep_field(field, |new, old| new < old)
     }
 
     /// The running maximum of a field; the other fields are the key's first record's.
@@ -74,10 +67,20 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         &self,
         field: impl Fn(&mut T) -> &mut N + 'static,
     ) -> DataStream<'s, T> {
+        self.keep_field(field, |new, old| new > old)
+    }
+
+    /// The running value of a field, replaced when `better(new, old)`; the other
+    /// fields are the key's first record's.
+    fn keep_field<N: Copy>(
+        &self,
+        field: impl Fn(&mut T) -> &mut N + 'static,
+        better: impl Fn(&N, &N) -> bool + 'static,
+    ) -> DataStream<'s, T> {
         self.reduce(move |mut acc, mut next| {
             let n = *field(&mut next);
             let a = field(&mut acc);
-            if n > *a {
+            if better(&n, a) {
                 *a = n;
             }
             acc

@@ -70,27 +70,45 @@ fn sh(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-/// The Python virtual environment with the test tools, or why it cannot be had.
-pub(crate) fn python_env() -> Result<PathBuf, String> {
-    static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-env-2");
-        build_once(&dir, |staging| {
-            sh(Command::new("python3").args(["-m", "venv"]).arg(staging))?;
-            sh(Command::new(staging.join("bin/python")).args([
+/// A virtual environment `name` in the test folder with `packages` installed (once,
+/// across test processes), or why it cannot be had.
+fn venv(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    build_once(&dir, |staging| {
+        sh(Command::new("python3").args(["-m", "venv"]).arg(staging))?;
+        sh(Command::new(staging.join("bin/python"))
+            .args([
                 "-m",
                 "pip",
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
-                "tpchgen-cli==4.0.0",
-                "pyarrow",
-                "moto[server]",
-                "boto3",
-                "networkx==3.4.2",
-            ]))
-        })?;
-        Ok(dir)
+            ])
+            .args(packages))
+    })?;
+    Ok(dir)
+}
+
+/// Runs a script of the support folder with the Python of the environment `env`.
+fn script_in(env: &Path, script: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli/support")
+        .join(script);
+    sh(Command::new(env.join("bin/python")).arg(path).args(args))
+}
+
+/// The Python virtual environment with the test tools, or why it cannot be had.
+pub(crate) fn python_env() -> Result<PathBuf, String> {
+    static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let tools = [
+            "tpchgen-cli==4.0.0",
+            "pyarrow",
+            "moto[server]",
+            "boto3",
+            "networkx==3.4.2",
+        ];
+        venv("py-env-2", &tools)
     })
     .clone()
 }
@@ -102,30 +120,14 @@ pub(crate) fn flink_env() -> Result<PathBuf, String> {
     static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     ENV.get_or_init(|| {
         sh(Command::new("java").arg("-version")).map_err(|e| format!("no Java: {e}"))?;
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-flink");
-        build_once(&dir, |staging| {
-            sh(Command::new("python3").args(["-m", "venv"]).arg(staging))?;
-            sh(Command::new(staging.join("bin/python")).args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "apache-flink==2.3.0",
-            ]))
-        })?;
-        Ok(dir)
+        venv("py-flink", &["apache-flink==2.3.0"])
     })
     .clone()
 }
 
 /// Runs a script of the support folder with the Flink environment's Python.
 pub(crate) fn flink_script(script: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
-    let env = flink_env()?;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/cli/support")
-        .join(script);
-    sh(Command::new(env.join("bin/python")).arg(path).args(args))
+    script_in(&flink_env()?, script, args)
 }
 
 /// TPC-H scale factor 0.1 as `(arrow-rs written, pyarrow written)` folders.
@@ -150,11 +152,7 @@ pub(crate) fn tpch_data() -> Result<(PathBuf, PathBuf), String> {
 
 /// Runs a reference script of the support folder with the test environment's Python.
 pub(crate) fn python_script(script: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
-    let env = python_env()?;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/cli/support")
-        .join(script);
-    sh(Command::new(env.join("bin/python")).arg(path).args(args))
+    script_in(&python_env()?, script, args)
 }
 
 /// The dependency graph of Debian's main archive (a real graph of about 290,000 edges,
