@@ -190,6 +190,43 @@ fn save(dir: &str, epoch: u64, marker: &Marker) -> String {
     format!("{}/{name}", dir.trim_end_matches('/'))
 }
 
+/// The checkpoint folders under `dir` by epoch, each with whether it is committed.
+fn checkpoint_folders(dir: &str) -> BTreeMap<u64, bool> {
+    let mut folders = BTreeMap::new();
+    for file in list_files(dir).unwrap_or_default() {
+        let url = &file.location.url;
+        let rel = url.strip_prefix(dir.trim_end_matches('/')).unwrap_or(url);
+        let Some(epoch) = rel
+            .split('/')
+            .find_map(|part| part.strip_prefix("chk-")?.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        *folders.entry(epoch).or_insert(false) |= url.ends_with("/COMMITTED");
+    }
+    folders
+}
+
+/// Deletes the checkpoint folders below epoch `committed` that have no marker: what
+/// a run that died while taking them left behind.
+fn sweep_incomplete(dir: &str, committed: u64) {
+    for (epoch, done) in checkpoint_folders(dir) {
+        if epoch < committed && !done {
+            let _ = locate(dir, &folder(epoch)).and_then(|l| l.delete_prefix());
+        }
+    }
+}
+
+/// Deletes the markers of checkpoints from epoch `first` on.
+fn drop_markers_from(dir: &str, first: u64) {
+    for (epoch, done) in checkpoint_folders(dir) {
+        if epoch >= first && done {
+            let _ = locate(dir, &format!("{}/COMMITTED", folder(epoch)))
+                .and_then(|l| l.delete_prefix());
+        }
+    }
+}
+
 /// The folder name of epoch `epoch`'s checkpoint.
 pub fn folder(epoch: u64) -> String {
     format!("chk-{epoch:010}")
@@ -318,6 +355,12 @@ impl<'s> Checkpointing<'s> {
         let mut done: Vec<u64> = Vec::new();
         let mut unpublished: Vec<(String, String)> = Vec::new();
         let mut stopping = false;
+        let mut swept = false;
+        if scope.index() == 0 {
+            // Markers at or after this run's first epoch are from an abandoned timeline
+            // (a run restored from an older checkpoint): not to be restored from again.
+            drop_markers_from(&dir, self.first_epoch);
+        }
         if let Ok(l) = locate(&dir, STOP) {
             // A stop from an earlier run of this folder is over.
             let _ = l.delete_prefix();
@@ -405,14 +448,15 @@ impl<'s> Checkpointing<'s> {
                         }
                         eprintln!("savepoint {at}");
                     }
+                    if !swept {
+                        // Incomplete checkpoints are left only by earlier runs.
+                        sweep_incomplete(&dir, epoch);
+                        swept = true;
+                    }
                     done.push(epoch);
                     while done.len() > retain {
                         let old = done.remove(0);
-                        if let Some(local) =
-                            resolve(&dir).ok().and_then(|d| d.join(&folder(old)).local)
-                        {
-                            let _ = std::fs::remove_dir_all(local);
-                        }
+                        let _ = locate(&dir, &folder(old)).and_then(|l| l.delete_prefix());
                     }
                 }
             },
@@ -568,3 +612,44 @@ impl OperatorSnapshots {
 
 /// Shared by the operators of one worker's dataflow.
 pub type Shared<'s> = Option<Rc<Checkpointing<'s>>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make(dir: &std::path::Path, epoch: u64, committed: bool) {
+        let f = dir.join(folder(epoch));
+        std::fs::create_dir_all(f.join("000-process")).unwrap();
+        std::fs::write(f.join("000-process/kg-00000.bin"), b"state").unwrap();
+        if committed {
+            std::fs::write(f.join("COMMITTED"), b"{}").unwrap();
+        }
+    }
+
+    #[test]
+    fn leftovers_of_dead_runs_are_cleaned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_str().unwrap();
+        make(tmp.path(), 3, true);
+        make(tmp.path(), 4, false);
+        make(tmp.path(), 5, true);
+        make(tmp.path(), 6, true);
+        make(tmp.path(), 7, false);
+        std::fs::create_dir_all(tmp.path().join("savepoint-0000000002")).unwrap();
+        std::fs::write(tmp.path().join("savepoint-0000000002/COMMITTED"), b"{}").unwrap();
+        // A run restored from epoch 5 starts at 6: epoch 6's marker is abandoned.
+        drop_markers_from(dir, 6);
+        let folders = checkpoint_folders(dir);
+        assert_eq!(
+            folders.into_iter().collect::<Vec<_>>(),
+            [(3, true), (4, false), (5, true), (6, false), (7, false)]
+        );
+        // Its first commit, of epoch 7, removes what has no marker below it.
+        sweep_incomplete(dir, 7);
+        assert_eq!(
+            checkpoint_folders(dir).into_iter().collect::<Vec<_>>(),
+            [(3, true), (5, true), (7, false)]
+        );
+        assert!(tmp.path().join("savepoint-0000000002/COMMITTED").exists());
+    }
+}

@@ -108,6 +108,32 @@ fn a_corrupt_checkpoint_is_skipped_for_the_previous_one() {
     );
 }
 
+#[test]
+fn a_restored_run_cleans_what_a_dead_run_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(url.clone());
+    config.checkpoint_interval = Some(Duration::from_millis(150));
+    rolling(&config);
+    let all = committed(&url).unwrap();
+    assert!(all.len() >= 2);
+    let older = all[1].marker.epoch;
+    // What a run that died leaves: a checkpoint without its marker.
+    let oldest = all.last().unwrap().marker.epoch;
+    assert!(oldest > 0, "older checkpoints were retired");
+    let incomplete = dir.path().join(format!("chk-{:010}", oldest - 1));
+    std::fs::create_dir_all(incomplete.join("000-process")).unwrap();
+    std::fs::write(incomplete.join("000-process/kg-00001.bin"), b"partial").unwrap();
+    let mut again = RuntimeConfig::default().with_workers(2);
+    again.checkpoint_dir = Some(url.clone());
+    again.checkpoint_interval = Some(Duration::from_millis(150));
+    again.restore = Some(all[1].url.clone());
+    rolling(&again);
+    assert!(!incomplete.exists(), "the incomplete checkpoint is deleted");
+    assert!(latest(&url).unwrap().unwrap().marker.epoch > older);
+}
+
 /// Counts per key in 100 ms event-time windows of `N` records at 4,000/s, event time
 /// = index (ms), keys `i % 3`.
 fn windows(config: &RuntimeConfig) -> Vec<(u64, i64, u64)> {
