@@ -95,6 +95,9 @@ enum Job {
     TopSpeedWindowing(jobs::stream_examples::TopSpeedArgs),
     /// Counts per session on Flink's SessionWindowing data.
     SessionWindowing,
+    /// Visits and first visits per window, every visitor kept in keyed state (a stream
+    /// job with state larger than memory on `--state-backend disk`).
+    UniqueVisitors(jobs::unique_visitors::UniqueVisitorsArgs),
 }
 
 fn init_logging(format: LogFormat) {
@@ -135,6 +138,7 @@ fn job_name(job: &Job) -> &'static str {
         Job::SocketWindowWordcount(_) => "socket-window-wordcount",
         Job::TopSpeedWindowing(_) => "top-speed-windowing",
         Job::SessionWindowing => "session-windowing",
+        Job::UniqueVisitors(_) => "unique-visitors",
     }
 }
 
@@ -196,6 +200,7 @@ fn run(cli: Cli) -> Result<()> {
                     jobs::stream_examples::run_top_speed(&config, &args)
                 }
                 Job::SessionWindowing => jobs::stream_examples::run_sessions(&config),
+                Job::UniqueVisitors(args) => jobs::unique_visitors::run(&config, &args),
             }
         }
     }

@@ -14,6 +14,10 @@
 //! spill_dir = "/mnt/spill"
 //! [checkpoint]
 //! dir = "s3://bucket/checkpoints"
+//! [state]
+//! backend = "disk"
+//! dir = "/mnt/state"
+//! cache_entries = 100000
 //! ```
 //!
 //! Environment: `STROM_WORKERS`, `STROM_PROCESSES`, `STROM_MEMORY`, `STROM_SPILL_DIR`,
@@ -63,6 +67,20 @@ pub struct RuntimeArgs {
     /// when a process dies.
     #[arg(long, global = true, value_name = "N", default_value_t = 0)]
     pub restart_attempts: u32,
+    /// Where streaming jobs keep keyed state: `heap`, or `disk` (an embedded store
+    /// for state larger than memory).
+    #[arg(long, global = true, value_name = "heap|disk")]
+    pub state_backend: Option<String>,
+    /// Folder for the disk state backend's files (default: the temporary folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Entries per state and worker the disk backend keeps in memory.
+    #[arg(long, global = true, value_name = "N")]
+    pub state_cache_entries: Option<usize>,
+    /// Memory of the disk backend's store (its block cache and write buffers), per
+    /// state and worker (e.g. 32MB).
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub state_store_memory: Option<String>,
     /// Settings file (default: ./strom.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -83,6 +101,16 @@ struct FileSettings {
     memory: MemorySettings,
     #[serde(default)]
     checkpoint: CheckpointSettings,
+    #[serde(default)]
+    state: StateSettings,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct StateSettings {
+    backend: Option<String>,
+    dir: Option<PathBuf>,
+    cache_entries: Option<usize>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -201,6 +229,24 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     if let Some(d) = file.checkpoint.dir {
         config.checkpoint_dir = Some(d);
     }
+    let backend = args
+        .state_backend
+        .clone()
+        .or(file.state.backend)
+        .unwrap_or_else(|| "heap".into());
+    let mut disk = strom_core::state::DiskOptions {
+        dir: args.state_dir.clone().or(file.state.dir),
+        ..Default::default()
+    };
+    if let Some(n) = args.state_cache_entries.or(file.state.cache_entries) {
+        anyhow::ensure!(n > 0, "--state-cache-entries must be positive");
+        disk.cache_entries = n;
+    }
+    if let Some(m) = &args.state_store_memory {
+        disk.page_cache_bytes = parse_size(m).context("--state-store-memory")? as usize;
+    }
+    config.state_backend =
+        strom_core::state::StateBackend::parse(&backend, disk).context("--state-backend")?;
 
     if let Some(w) = args.workers {
         config.workers = w;

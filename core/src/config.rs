@@ -44,6 +44,8 @@ pub struct RuntimeConfig {
     pub key_groups: u32,
     /// Bytes per split of line-oriented input files (default 64 MiB).
     pub split_size: u64,
+    /// Where keyed state lives (default: the heap).
+    pub state_backend: crate::state::StateBackend,
 }
 
 impl Default for RuntimeConfig {
@@ -61,6 +63,7 @@ impl Default for RuntimeConfig {
             job_name: None,
             key_groups: DEFAULT_KEY_GROUPS,
             split_size: crate::formats::lines::DEFAULT_SPLIT_SIZE,
+            state_backend: crate::state::StateBackend::Heap,
         }
     }
 }

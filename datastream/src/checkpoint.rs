@@ -49,6 +49,12 @@ pub enum Ack {
         operator: String,
         /// `(path below the checkpoint folder, crc32)`.
         files: Vec<(String, u32)>,
+        /// Bytes written.
+        #[serde(default)]
+        bytes: u64,
+        /// Milliseconds the operator spent taking and writing its snapshot.
+        #[serde(default)]
+        millis: u64,
     },
 }
 
@@ -71,6 +77,12 @@ pub struct Marker {
     /// Sink parts staged up to this epoch and published with it: `(staged, target)`.
     #[serde(default)]
     pub staged: Vec<(String, String)>,
+    /// Bytes of state in the checkpoint.
+    #[serde(default)]
+    pub bytes: u64,
+    /// The longest time (ms) an operator spent taking its snapshot.
+    #[serde(default)]
+    pub snapshot_ms: u64,
 }
 
 /// A committed checkpoint to restore from.
@@ -399,6 +411,8 @@ impl<'s> Checkpointing<'s> {
                     // Files are per epoch; positions carry forward (a finished split keeps
                     // its last one).
                     marker.files.clear();
+                    marker.bytes = 0;
+                    marker.snapshot_ms = 0;
                     for ack in acks {
                         match ack {
                             Ack::Position {
@@ -412,7 +426,16 @@ impl<'s> Checkpointing<'s> {
                                     .or_default()
                                     .insert(split, position);
                             }
-                            Ack::Files { files, .. } => marker.files.extend(files),
+                            Ack::Files {
+                                files,
+                                bytes,
+                                millis,
+                                ..
+                            } => {
+                                marker.files.extend(files);
+                                marker.bytes += bytes;
+                                marker.snapshot_ms = marker.snapshot_ms.max(millis);
+                            }
                             Ack::Staged { staged, target } => {
                                 unpublished.push((staged, target));
                             }
@@ -524,8 +547,8 @@ impl OperatorSnapshots {
     }
 
     /// Starts acknowledging at `cap` (the operator's initial acknowledgement
-    /// capability), and gives the restored snapshot of every key group of `groups`
-    /// that has one.
+    /// capability), and hands `restore` the restored snapshot of every key group of
+    /// `groups` that has one, one group at a time.
     ///
     /// # Panics
     /// (Failing the job) when a checkpoint file cannot be read or is corrupt.
@@ -533,29 +556,31 @@ impl OperatorSnapshots {
         &mut self,
         cap: Option<Capability<StreamTime>>,
         groups: std::ops::Range<u32>,
-    ) -> Vec<(u32, Vec<u8>)> {
+        mut restore: impl FnMut(u32, Vec<u8>),
+    ) {
         self.cap = cap;
         let Some(restored) = self.restore.take() else {
-            return Vec::new();
+            return;
         };
-        groups
-            .filter_map(|g| {
-                let path = format!("{}/kg-{g:05}.bin", self.id);
-                match restored.read(&path) {
-                    Ok(bytes) => bytes.map(|b| (g, b)),
-                    Err(e) => panic!("operator {}: {e}", self.id),
-                }
-            })
-            .collect()
+        for g in groups {
+            let path = format!("{}/kg-{g:05}.bin", self.id);
+            match restored.read(&path) {
+                Ok(Some(bytes)) => restore(g, bytes),
+                Ok(None) => {}
+                Err(e) => panic!("operator {}: {e}", self.id),
+            }
+        }
     }
 
-    /// Moves to epoch `to` if it is later: the state now (`snapshot()`) is that at the
-    /// end of every epoch from the current one to `to - 1`, so each gets it. True when
-    /// the epoch moved (the operator then moves what it holds to the new epoch).
+    /// Moves to epoch `to` if it is later: the state now is that at the end of every
+    /// epoch from the current one to `to - 1`, so each gets it. `snapshot` hands each
+    /// key group's bytes to the function it is given, one group at a time (so state on
+    /// disk is never all in memory). True when the epoch moved (the operator then
+    /// moves what it holds to the new epoch).
     pub fn take(
         &mut self,
         to: u64,
-        snapshot: impl FnOnce() -> Vec<(u32, Vec<u8>)>,
+        snapshot: impl FnOnce(&mut dyn FnMut(u32, Vec<u8>)),
         acks_out: &mut AckOutput,
     ) -> bool {
         if to <= self.epoch {
@@ -564,16 +589,20 @@ impl OperatorSnapshots {
         let Some(cap) = self.cap.as_mut() else {
             return false;
         };
-        let groups = snapshot();
+        let started = std::time::Instant::now();
+        let epochs = self.epoch..to;
+        let mut files: Vec<Vec<(String, u32)>> = epochs.clone().map(|_| Vec::new()).collect();
+        let mut bytes = 0u64;
+        let (store, id) = (&self.store, &self.id);
+        snapshot(&mut |g, data| {
+            bytes += data.len() as u64;
+            for (i, epoch) in epochs.clone().enumerate() {
+                files[i].push(store.write(epoch, &format!("{id}/kg-{g:05}.bin"), data.clone()));
+            }
+        });
+        let millis = started.elapsed().as_millis() as u64;
         let mut acks_out = acks_out.activate();
-        for epoch in self.epoch..to {
-            let files = groups
-                .iter()
-                .map(|(g, bytes)| {
-                    self.store
-                        .write(epoch, &format!("{}/kg-{g:05}.bin", self.id), bytes.clone())
-                })
-                .collect();
+        for (epoch, files) in epochs.zip(files) {
             let at = StreamTime {
                 epoch,
                 ..*cap.time()
@@ -581,6 +610,8 @@ impl OperatorSnapshots {
             acks_out.session(&cap.delayed(&at)).give(Ack::Files {
                 operator: self.id.clone(),
                 files,
+                bytes,
+                millis,
             });
         }
         cap.downgrade(&StreamTime {
@@ -597,7 +628,7 @@ impl OperatorSnapshots {
     pub fn settle(
         &mut self,
         open: Option<u64>,
-        snapshot: impl FnOnce() -> Vec<(u32, Vec<u8>)>,
+        snapshot: impl FnOnce(&mut dyn FnMut(u32, Vec<u8>)),
         acks_out: &mut AckOutput,
     ) -> Option<u64> {
         match open {

@@ -21,6 +21,7 @@ pub struct StreamEnv<'s> {
     pub(crate) positions: crate::source::Positions,
     pub(crate) watermark_interval: std::time::Duration,
     pub(crate) checkpoints: crate::checkpoint::Shared<'s>,
+    pub(crate) flow: crate::flow::Flow,
 }
 
 /// Flink's default auto-watermark interval.
@@ -150,6 +151,7 @@ where
                 positions: Default::default(),
                 watermark_interval: AUTO_WATERMARK_INTERVAL,
                 checkpoints: checkpoints.map(Rc::new),
+                flow: Default::default(),
             };
             build(&env);
             if let Some(c) = &env.checkpoints {

@@ -39,6 +39,7 @@ pub mod broadcast;
 pub mod checkpoint;
 pub mod connect;
 mod env;
+mod flow;
 pub mod join;
 mod ordered;
 pub mod process;
@@ -51,6 +52,7 @@ pub mod window;
 
 pub use connect::{ConnectedStreams, Either, KeyedCoProcessFunction};
 pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute, run};
+pub use flow::MAX_LEAD_MS;
 pub use sink::{FileSink, LineSink};
 pub use source::{
     FileFormat, FileMode, Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY,

@@ -5,6 +5,7 @@ pub mod socket_wordcount;
 pub mod stream_examples;
 pub mod terasort;
 pub mod tpch;
+pub mod unique_visitors;
 pub mod window_agg;
 pub mod wordcount;
 

@@ -9,12 +9,17 @@
 //! after a time to live ([`Ttl`]), measured on the processing clock
 //! ([`crate::time::ProcessingClock`]).
 //!
-//! This is the heap backend: values live as Rust values in hash maps, and are
-//! serialised only when a group is snapshotted.
+//! Two backends ([`StateBackend`]): on the heap, values live as Rust values in hash
+//! maps and are serialised only when a group is snapshotted; on disk, an embedded
+//! key-value store (fjall) holds them, behind a cache of recently used entries, for
+//! state larger than memory. Both write the same snapshot format.
 
+mod backend;
+mod store;
 mod table;
 mod ttl;
 
+pub use backend::{DiskOptions, StateBackend};
 pub use table::StateTable;
 pub use ttl::{Stamped, Ttl, TtlUpdate, TtlVisibility};
 

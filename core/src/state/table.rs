@@ -1,4 +1,12 @@
-//! [`StateTable`]: one named keyed state of an operator, a hash map per key group.
+//! [`StateTable`]: one named keyed state of an operator, a hash map per key group, and
+//! on the disk backend an embedded store behind it.
+//!
+//! On the disk backend the maps are a cache in two generations: entries used since the
+//! last eviction (`young`) and those used in the one before (`old`). An entry lives in
+//! exactly one place: young, old or the store. A use moves it to young (reading it
+//! out of the store removes it there); when young holds `cache_entries`, old is
+//! written to the store in one transaction and young becomes old. Keys used at least
+//! once per eviction period stay deserialised; the rest cost one store access.
 
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
@@ -8,28 +16,84 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::KeyGroupRange;
+use super::backend::StateBackend;
+use super::store::{Store, store_key};
 use crate::{Error, Result};
 
 /// Values of type `V` by key `K` (a user key, or a user key with a namespace such as a
 /// window), kept in one map per key group this worker owns. Callers pass the key's
 /// group ([`KeyGroupRange::group_of`]), computed once per record.
+///
+/// Store failures (a full disk) panic, failing the job as Flink fails a task, so that
+/// it restarts from its last checkpoint; the message names the store's file.
 pub struct StateTable<K, V> {
     range: KeyGroupRange,
+    /// Every entry on the heap backend; the young generation on the disk backend.
     groups: Vec<FxHashMap<K, V>>,
+    spill: Option<Box<Spill<K, V>>>,
 }
 
-impl<K: Hash + Eq, V> StateTable<K, V> {
-    /// An empty table for the groups of `range`.
+/// The disk backend's part of a table.
+struct Spill<K, V> {
+    old: Vec<FxHashMap<K, V>>,
+    /// At least the entries in young (exact after a recount).
+    young_bound: usize,
+    capacity: usize,
+    store: Store,
+}
+
+fn ser<T: Serialize + ?Sized>(value: &T, what: &str) -> Vec<u8> {
+    bincode::serialize(value).unwrap_or_else(|e| panic!("state {what} cannot be serialised: {e}"))
+}
+
+fn de<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    bincode::deserialize(bytes)
+        .unwrap_or_else(|e| panic!("a state store entry does not read back: {e}"))
+}
+
+fn ok<T>(r: Result<T>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+impl<K, V> StateTable<K, V>
+where
+    K: Hash + Eq + Clone + Serialize + DeserializeOwned,
+    V: Serialize + DeserializeOwned,
+{
+    /// An empty table for the groups of `range`, on the heap.
     pub fn new(range: KeyGroupRange) -> Self {
         StateTable {
             range,
             groups: (0..range.len()).map(|_| FxHashMap::default()).collect(),
+            spill: None,
         }
+    }
+
+    /// An empty table for the groups of `range` on `backend`.
+    ///
+    /// # Errors
+    /// When the disk backend's store cannot be created.
+    pub fn on(range: KeyGroupRange, backend: &StateBackend) -> Result<Self> {
+        let mut table = Self::new(range);
+        if let StateBackend::Disk(opts) = backend {
+            table.spill = Some(Box::new(Spill {
+                old: (0..range.len()).map(|_| FxHashMap::default()).collect(),
+                young_bound: 0,
+                capacity: opts.cache_entries.max(1),
+                store: Store::open(opts)?,
+            }));
+        }
+        Ok(table)
     }
 
     /// The groups this table holds.
     pub fn range(&self) -> KeyGroupRange {
         self.range
+    }
+
+    /// Whether the table is on the disk backend.
+    pub fn on_disk(&self) -> bool {
+        self.spill.is_some()
     }
 
     fn slot(&self, group: u32) -> usize {
@@ -42,80 +106,128 @@ impl<K: Hash + Eq, V> StateTable<K, V> {
         (group - self.range.start) as usize
     }
 
-    /// The value of `key` in `group`.
-    pub fn get(&self, group: u32, key: &K) -> Option<&V> {
-        self.groups[self.slot(group)].get(key)
+    /// Brings `key`'s entry, if it has one, into the young generation (disk backend),
+    /// making room first; gives the slot.
+    fn promote(&mut self, group: u32, key: &K) -> usize {
+        let slot = self.slot(group);
+        let Some(spill) = self.spill.as_mut() else {
+            return slot;
+        };
+        if self.groups[slot].contains_key(key) {
+            return slot;
+        }
+        if spill.young_bound >= spill.capacity {
+            spill.young_bound = self.groups.iter().map(FxHashMap::len).sum();
+            if spill.young_bound >= spill.capacity {
+                ok(spill.evict(&mut self.groups, self.range.start));
+            }
+        }
+        spill.young_bound += 1;
+        if let Some((k, v)) = spill.old[slot].remove_entry(key) {
+            self.groups[slot].insert(k, v);
+        } else if let Some(bytes) = ok(spill.store.take(&store_key(group, &ser(key, "key")))) {
+            self.groups[slot].insert(key.clone(), de(&bytes));
+        }
+        slot
     }
 
     /// The value of `key` in `group`, to change in place.
     pub fn get_mut(&mut self, group: u32, key: &K) -> Option<&mut V> {
-        let slot = self.slot(group);
+        let slot = self.promote(group, key);
         self.groups[slot].get_mut(key)
     }
 
     /// The entry of `key` in `group`.
     pub fn entry(&mut self, group: u32, key: K) -> Entry<'_, K, V> {
-        let slot = self.slot(group);
+        let slot = self.promote(group, &key);
         self.groups[slot].entry(key)
     }
 
     /// Sets the value of `key`, giving back the old one.
     pub fn insert(&mut self, group: u32, key: K, value: V) -> Option<V> {
-        let slot = self.slot(group);
+        let slot = self.promote(group, &key);
         self.groups[slot].insert(key, value)
     }
 
     /// Removes `key`, giving back its value.
     pub fn remove(&mut self, group: u32, key: &K) -> Option<V> {
         let slot = self.slot(group);
-        self.groups[slot].remove(key)
+        if let Some(v) = self.groups[slot].remove(key) {
+            return Some(v);
+        }
+        let spill = self.spill.as_mut()?;
+        if let Some(v) = spill.old[slot].remove(key) {
+            return Some(v);
+        }
+        ok(spill.store.take(&store_key(group, &ser(key, "key")))).map(|b| de(&b))
     }
 
     /// Entries in all groups.
     pub fn len(&self) -> usize {
-        self.groups.iter().map(FxHashMap::len).sum()
+        let cached: usize = self.groups.iter().map(FxHashMap::len).sum();
+        match &self.spill {
+            None => cached,
+            Some(s) => cached + s.old.iter().map(FxHashMap::len).sum::<usize>() + s.store.len,
+        }
     }
 
     /// Whether no group has an entry.
     pub fn is_empty(&self) -> bool {
-        self.groups.iter().all(FxHashMap::is_empty)
+        self.len() == 0
     }
 
-    /// The entries of one group.
-    pub fn group(&self, group: u32) -> impl Iterator<Item = (&K, &V)> {
-        self.groups[self.slot(group)].iter()
-    }
-
-    /// Every entry, group by group.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.groups.iter().flat_map(|g| g.iter())
-    }
-
-    /// Keeps the entries for which `keep` holds.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+    /// Keeps the entries in memory for which `keep` holds: every entry on the heap
+    /// backend, the cached ones on the disk backend (entries in its store are checked
+    /// when they are next read, as Flink's RocksDB backend leaves them to compaction).
+    pub fn retain_resident(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         for g in &mut self.groups {
             g.retain(&mut keep);
         }
+        if let Some(spill) = self.spill.as_mut() {
+            for g in &mut spill.old {
+                g.retain(&mut keep);
+            }
+        }
     }
-}
 
-impl<K: Hash + Eq + Serialize + DeserializeOwned, V: Serialize + DeserializeOwned>
-    StateTable<K, V>
-{
-    /// One group's entries as bytes, for a checkpoint.
+    /// One group's entries as bytes, for a checkpoint; `None` when it has none. Both
+    /// backends write the same format (bincode of a sequence of `(key, value)`), so a
+    /// checkpoint of one restores into the other.
     ///
     /// # Errors
-    /// When a key or value cannot be serialised.
-    pub fn snapshot_group(&self, group: u32) -> Result<Vec<u8>> {
-        let entries: Vec<(&K, &V)> = self.group(group).collect();
-        bincode::serialize(&entries)
-            .map_err(|e| Error::Internal(format!("state of key group {group}: {e}")))
+    /// When a key or value cannot be serialised, or the store cannot be read.
+    pub fn snapshot_group(&mut self, group: u32) -> Result<Option<Vec<u8>>> {
+        let slot = self.slot(group);
+        let fail = |e: bincode::Error| Error::Internal(format!("state of key group {group}: {e}"));
+        let mut out = vec![0u8; 8];
+        let mut n = 0u64;
+        let mut cached = |map: &FxHashMap<K, V>, out: &mut Vec<u8>| -> Result<()> {
+            for entry in map {
+                bincode::serialize_into(&mut *out, &entry).map_err(fail)?;
+                n += 1;
+            }
+            Ok(())
+        };
+        cached(&self.groups[slot], &mut out)?;
+        if let Some(spill) = self.spill.as_mut() {
+            cached(&spill.old[slot], &mut out)?;
+            n += spill.store.scan_group(group, |k, v| {
+                out.extend_from_slice(k);
+                out.extend_from_slice(v);
+            })? as u64;
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        out[..8].copy_from_slice(&n.to_le_bytes());
+        Ok(Some(out))
     }
 
     /// Replaces one group's entries with those of a snapshot.
     ///
     /// # Errors
-    /// When the bytes are not a snapshot of entries of these types.
+    /// When the bytes are not a snapshot of entries of these types, or the store
+    /// cannot be written.
     pub fn restore_group(&mut self, group: u32, bytes: &[u8]) -> Result<()> {
         let entries: Vec<(K, V)> = bincode::deserialize(bytes).map_err(|e| {
             Error::format(
@@ -124,48 +236,190 @@ impl<K: Hash + Eq + Serialize + DeserializeOwned, V: Serialize + DeserializeOwne
             )
         })?;
         let slot = self.slot(group);
-        self.groups[slot] = entries.into_iter().collect();
+        match self.spill.as_mut() {
+            None => self.groups[slot] = entries.into_iter().collect(),
+            Some(spill) => {
+                self.groups[slot].clear();
+                spill.old[slot].clear();
+                spill.store.clear_group(group)?;
+                spill.store.put_all(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (store_key(group, &ser(k, "key")), ser(v, "value"))),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<K: Serialize, V: Serialize> Spill<K, V> {
+    /// Writes the old generation to the store; young becomes old.
+    fn evict(&mut self, young: &mut [FxHashMap<K, V>], first_group: u32) -> Result<()> {
+        let mut batch = Vec::new();
+        for (i, map) in self.old.iter_mut().enumerate() {
+            let group = first_group + i as u32;
+            for (k, v) in map.drain() {
+                batch.push((store_key(group, &ser(&k, "key")), ser(&v, "value")));
+            }
+        }
+        self.store.put_all(batch)?;
+        for (old, young) in self.old.iter_mut().zip(young.iter_mut()) {
+            std::mem::swap(old, young);
+        }
+        self.young_bound = 0;
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::state::DiskOptions;
+
+    fn disk(cache_entries: usize) -> StateBackend {
+        StateBackend::Disk(DiskOptions {
+            cache_entries,
+            page_cache_bytes: 1 << 20,
+            ..DiskOptions::default()
+        })
+    }
+
+    /// A group's entries, sorted, read back from its snapshot.
+    fn entries<K, V>(t: &mut StateTable<K, V>, g: u32) -> Vec<(K, V)>
+    where
+        K: Hash + Eq + Clone + Ord + Serialize + DeserializeOwned,
+        V: Ord + Serialize + DeserializeOwned,
+    {
+        let mut e: Vec<(K, V)> = match t.snapshot_group(g).unwrap() {
+            Some(bytes) => bincode::deserialize(&bytes).unwrap(),
+            None => Vec::new(),
+        };
+        e.sort();
+        e
+    }
 
     #[test]
-    fn groups_are_separate_and_round_trip() {
+    fn groups_are_separate_and_round_trip_across_backends() {
         let range = KeyGroupRange::for_worker(1, 2, 8);
-        let mut table: StateTable<(String, i64), u64> = StateTable::new(range);
-        let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
-        let mine: Vec<&String> = keys
-            .iter()
-            .filter(|k| range.contains(range.group_of(*k)))
-            .collect();
-        assert!(mine.len() > 50 && mine.len() < 150, "{}", mine.len());
-        for (i, k) in mine.iter().enumerate() {
-            let g = range.group_of(*k);
-            table.insert(g, ((*k).clone(), 7), i as u64);
+        for (from, to) in [
+            (StateBackend::Heap, StateBackend::Heap),
+            (disk(4), StateBackend::Heap),
+            (StateBackend::Heap, disk(4)),
+            (disk(3), disk(1000)),
+        ] {
+            let mut table: StateTable<(String, i64), u64> = StateTable::on(range, &from).unwrap();
+            let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+            let mine: Vec<&String> = keys
+                .iter()
+                .filter(|k| range.contains(range.group_of(*k)))
+                .collect();
+            assert!(mine.len() > 50 && mine.len() < 150, "{}", mine.len());
+            let mut expected: BTreeMap<u32, Vec<((String, i64), u64)>> = BTreeMap::new();
+            for (i, k) in mine.iter().enumerate() {
+                let g = range.group_of(*k);
+                table.insert(g, ((*k).clone(), 7), i as u64);
+                expected
+                    .entry(g)
+                    .or_default()
+                    .push((((*k).clone(), 7), i as u64));
+            }
+            assert_eq!(table.len(), mine.len());
+            let g = range.start;
+            let mut want = expected.remove(&g).unwrap();
+            want.sort();
+            assert_eq!(entries(&mut table, g), want);
+            let bytes = table.snapshot_group(g).unwrap().unwrap();
+            let mut fresh: StateTable<(String, i64), u64> = StateTable::on(range, &to).unwrap();
+            fresh.restore_group(g, &bytes).unwrap();
+            assert_eq!(entries(&mut fresh, g), want, "{from:?} -> {to:?}");
+            assert_eq!(fresh.len(), want.len(), "only that group restored");
+            assert!(fresh.restore_group(g, b"junk").is_err());
         }
-        assert_eq!(table.len(), mine.len());
-        let g = range.start;
-        let before: Vec<_> = table.group(g).map(|(k, v)| (k.clone(), *v)).collect();
-        let bytes = table.snapshot_group(g).unwrap();
-        let mut fresh: StateTable<(String, i64), u64> = StateTable::new(range);
-        fresh.restore_group(g, &bytes).unwrap();
-        let mut after: Vec<_> = fresh.group(g).map(|(k, v)| (k.clone(), *v)).collect();
-        let mut before = before;
-        before.sort();
-        after.sort();
-        assert_eq!(before, after);
-        assert_eq!(fresh.len(), before.len(), "only that group restored");
-        assert!(fresh.restore_group(g, b"junk").is_err());
     }
 
     #[test]
     #[should_panic(expected = "not owned here")]
     fn a_foreign_group_is_a_routing_bug() {
-        let table: StateTable<u32, u32> = StateTable::new(KeyGroupRange::for_worker(0, 2, 8));
-        let _ = table.get(7, &1);
+        let mut table: StateTable<u32, u32> = StateTable::new(KeyGroupRange::for_worker(0, 2, 8));
+        let _ = table.get_mut(7, &1);
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(u16, u32),
+        Add(u16, u32),
+        Remove(u16),
+        Get(u16),
+        Restore(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..300u16, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            (0..300u16, 0..100u32).prop_map(|(k, v)| Op::Add(k, v)),
+            (0..300u16).prop_map(Op::Remove),
+            (0..300u16).prop_map(Op::Get),
+            (0..4u8).prop_map(Op::Restore),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// The disk backend with a tiny cache behaves as a plain map, through
+        /// evictions, store reads and snapshots restored group by group.
+        #[test]
+        fn the_disk_backend_is_a_map(ops in proptest::collection::vec(op(), 1..400), cache in 1..40usize) {
+            let range = KeyGroupRange::for_worker(0, 1, 4);
+            let mut t: StateTable<u16, u32> = StateTable::on(range, &disk(cache)).unwrap();
+            let mut model: BTreeMap<u16, u32> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        prop_assert_eq!(t.insert(range.group_of(&k), k, v), model.insert(k, v));
+                    }
+                    Op::Add(k, v) => {
+                        *t.entry(range.group_of(&k), k).or_insert(0) += v;
+                        *model.entry(k).or_insert(0) += v;
+                    }
+                    Op::Remove(k) => {
+                        prop_assert_eq!(t.remove(range.group_of(&k), &k), model.remove(&k));
+                    }
+                    Op::Get(k) => {
+                        let got = t.get_mut(range.group_of(&k), &k).map(|v| *v);
+                        prop_assert_eq!(got, model.get(&k).copied());
+                    }
+                    Op::Restore(g) => {
+                        let g = u32::from(g);
+                        let bytes = t.snapshot_group(g).unwrap();
+                        let mut fresh: StateTable<u16, u32> = StateTable::new(range);
+                        if let Some(b) = &bytes {
+                            fresh.restore_group(g, b).unwrap();
+                            t.restore_group(g, b).unwrap();
+                        }
+                        let want: Vec<(u16, u32)> = model
+                            .iter()
+                            .filter(|(k, _)| range.group_of(*k) == g)
+                            .map(|(k, v)| (*k, *v))
+                            .collect();
+                        prop_assert_eq!(entries(&mut fresh, g), want);
+                    }
+                }
+                prop_assert_eq!(t.len(), model.len());
+            }
+            for g in 0..4 {
+                let want: Vec<(u16, u32)> = model
+                    .iter()
+                    .filter(|(k, _)| range.group_of(*k) == g)
+                    .map(|(k, v)| (*k, *v))
+                    .collect();
+                prop_assert_eq!(entries(&mut t, g), want);
+            }
+        }
     }
 }

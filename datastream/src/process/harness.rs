@@ -7,7 +7,7 @@ use std::hash::Hash;
 use std::rc::Rc;
 
 use strom_core::config::DEFAULT_KEY_GROUPS;
-use strom_core::state::KeyGroupRange;
+use strom_core::state::{KeyGroupRange, StateBackend};
 use strom_core::time::{ProcessingClock, StreamTime};
 
 use super::{KeyedProcessFunction, KeyedStates, ProcessCore, Timers};
@@ -19,14 +19,20 @@ pub struct KeyedProcessHarness<K, I, F: KeyedProcessFunction<K, I>> {
 }
 
 impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> KeyedProcessHarness<K, I, F> {
-    /// `f` keyed by `key`, with the processing clock at 0.
+    /// `f` keyed by `key`, with the processing clock at 0 and state on the heap.
     pub fn new(f: F, key: impl Fn(&I) -> K + 'static) -> Self {
+        Self::on_backend(f, key, StateBackend::Heap)
+    }
+
+    /// `f` keyed by `key`, with the processing clock at 0 and state on `backend`.
+    pub fn on_backend(f: F, key: impl Fn(&I) -> K + 'static, backend: StateBackend) -> Self {
         KeyedProcessHarness {
             core: ProcessCore::new(
                 f,
                 Rc::new(key),
                 KeyGroupRange::for_worker(0, 1, DEFAULT_KEY_GROUPS),
                 ProcessingClock::manual(0),
+                backend,
             ),
         }
     }

@@ -69,7 +69,7 @@ pub use timers::{TimeDomain, Timers};
 use std::hash::Hash;
 use std::rc::Rc;
 
-use strom_core::state::KeyGroupRange;
+use strom_core::state::{KeyGroupRange, StateBackend};
 use strom_core::time::{ProcessingClock, StreamTime};
 
 use crate::stream::{Data, Timestamped};
@@ -222,18 +222,20 @@ impl<K> Default for GroupSnapshot<K> {
 const SWEEP_EVERY_MS: i64 = 1_000;
 
 impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F> {
-    /// `f` over the key groups of `range`, keys read by `key`, time from `clock`.
+    /// `f` over the key groups of `range`, keys read by `key`, time from `clock`, state
+    /// on `backend`.
     pub fn new(
         f: F,
         key: Rc<dyn Fn(&I) -> K>,
         range: KeyGroupRange,
         clock: ProcessingClock,
+        backend: StateBackend,
     ) -> Self {
         let now = clock.now();
         ProcessCore {
             f,
             key,
-            states: KeyedStates::new(range),
+            states: KeyedStates::new(range, backend),
             timers: Timers::default(),
             clock,
             watermark: i64::MIN,
@@ -300,11 +302,12 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
         }
     }
 
-    /// The snapshot of every key group with state or timers: `group -> bytes`.
+    /// The snapshot of every key group with state or timers, handed to `emit` group by
+    /// group.
     ///
     /// # Panics
     /// When state cannot be serialised (a bug in a state type).
-    pub fn snapshot(&self) -> Vec<(u32, Vec<u8>)> {
+    pub fn snapshot(&mut self, emit: &mut dyn FnMut(u32, Vec<u8>)) {
         let range = self.states.range();
         let (event, processing) = self.timers.snapshot();
         let mut timers: std::collections::BTreeMap<u32, GroupSnapshot<K>> = Default::default();
@@ -322,7 +325,6 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
                 .processing
                 .push((ts, k));
         }
-        let mut out = Vec::new();
         for g in range.start..range.end {
             let states = self.states.snapshot_group(g).expect("state serialises");
             let mut snap = timers.remove(&g).unwrap_or_default();
@@ -330,9 +332,8 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
                 continue;
             }
             snap.states = states;
-            out.push((g, bincode::serialize(&snap).expect("state serialises")));
+            emit(g, bincode::serialize(&snap).expect("state serialises"));
         }
-        out
     }
 
     /// Restores one key group from its snapshot; restored event-time timers output at

@@ -88,7 +88,13 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         let (groups, peers) = (env.config().key_groups, env.peers());
         let pact = self.exchange();
         let range = KeyGroupRange::for_worker(env.index(), peers, groups);
-        let mut core = ProcessCore::new(function, self.key.clone(), range, env.clock().clone());
+        let mut core = ProcessCore::new(
+            function,
+            self.key.clone(),
+            range,
+            env.clock().clone(),
+            env.config().state_backend.clone(),
+        );
         let mut builder = OperatorBuilder::new("KeyedProcess".to_string(), env.scope);
         let mut input = builder.new_input(stream.stream.clone(), pact);
         let (main_out, main) = builder.new_output::<Vec<Timestamped<F::Out>>>();
@@ -118,11 +124,11 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     epoch: s.epoch(),
                     event: 0,
                 };
-                for (g, bytes) in s.start(acks_cap, range.start..range.end) {
+                s.start(acks_cap, range.start..range.end, |g, bytes| {
                     if let Err(e) = core.restore_group(g, &bytes, at) {
                         panic!("keyed process operator: {e}");
                     }
-                }
+                });
                 track(&mut core, &mut caps, &start);
             }
             move |frontiers| {
@@ -141,7 +147,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                 let frontier = frontiers[0].frontier();
                 while let Some((time, at, records)) = stash.pop_ready(frontier) {
                     if let Some(s) = snapshots.as_mut()
-                        && s.take(time.epoch, || core.snapshot(), &mut acks_out)
+                        && s.take(time.epoch, |emit| core.snapshot(emit), &mut acks_out)
                     {
                         advance_epoch(time.epoch, &mut core, &mut caps);
                     }
@@ -158,7 +164,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     // Epochs below every open one are complete here; timers that fire
                     // from now on belong to the open one.
                     let open = stash.open_epoch(frontier);
-                    if let Some(e) = s.settle(open, || core.snapshot(), &mut acks_out) {
+                    if let Some(e) = s.settle(open, |emit| core.snapshot(emit), &mut acks_out) {
                         advance_epoch(e, &mut core, &mut caps);
                     }
                 }
@@ -195,7 +201,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
             }
         });
         Processed {
-            main: stream.wrap(main),
+            main: stream.wrap(env.flow.watch(main)),
             side: stream.wrap(side),
         }
     }

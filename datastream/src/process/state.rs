@@ -16,7 +16,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use strom_core::state::{KeyGroupRange, Stamped, StateTable, Ttl};
+use strom_core::state::{KeyGroupRange, Stamped, StateBackend, StateTable, Ttl};
 
 use crate::stream::Data;
 
@@ -57,14 +57,13 @@ trait ErasedTable {
     fn as_any(&mut self) -> &mut dyn Any;
     fn len(&self) -> usize;
     fn expire(&mut self, ttl: &Ttl, now: i64);
-    fn group_len(&self, group: u32) -> usize;
-    fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<u8>>;
+    fn snapshot_group(&mut self, group: u32) -> strom_core::Result<Option<Vec<u8>>>;
     fn restore_group(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()>;
 }
 
 impl<K, V> ErasedTable for StateTable<K, V>
 where
-    K: Hash + Eq + Serialize + DeserializeOwned + 'static,
+    K: Hash + Eq + Clone + Serialize + DeserializeOwned + 'static,
     V: Expire + Serialize + DeserializeOwned + 'static,
 {
     fn as_any(&mut self) -> &mut dyn Any {
@@ -74,12 +73,9 @@ where
         StateTable::len(self)
     }
     fn expire(&mut self, ttl: &Ttl, now: i64) {
-        self.retain(|_, v| v.expire(ttl, now));
+        self.retain_resident(|_, v| v.expire(ttl, now));
     }
-    fn group_len(&self, group: u32) -> usize {
-        self.group(group).count()
-    }
-    fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<u8>> {
+    fn snapshot_group(&mut self, group: u32) -> strom_core::Result<Option<Vec<u8>>> {
         StateTable::snapshot_group(self, group)
     }
     fn restore_group(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()> {
@@ -96,6 +92,7 @@ struct Registered {
 /// The keyed state of one operator on one worker: its named tables.
 pub struct KeyedStates<K> {
     range: KeyGroupRange,
+    backend: StateBackend,
     tables: Vec<Registered>,
     /// Restored groups of states no handle has asked for yet, by state name.
     restored: Vec<(String, u32, Vec<u8>)>,
@@ -103,10 +100,11 @@ pub struct KeyedStates<K> {
 }
 
 impl<K: Data + Hash + Eq> KeyedStates<K> {
-    /// No state yet, for the key groups of `range`.
-    pub fn new(range: KeyGroupRange) -> Self {
+    /// No state yet, for the key groups of `range`, on `backend`.
+    pub fn new(range: KeyGroupRange, backend: StateBackend) -> Self {
         KeyedStates {
             range,
+            backend,
             tables: Vec::new(),
             restored: Vec::new(),
             _key: PhantomData,
@@ -142,13 +140,13 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
     ///
     /// # Errors
     /// When a value cannot be serialised.
-    pub fn snapshot_group(&self, group: u32) -> strom_core::Result<Vec<(String, Vec<u8>)>> {
-        let mut out: Vec<(String, Vec<u8>)> = self
-            .tables
-            .iter()
-            .filter(|r| r.table.group_len(group) > 0)
-            .map(|r| Ok((r.name.clone(), r.table.snapshot_group(group)?)))
-            .collect::<strom_core::Result<_>>()?;
+    pub fn snapshot_group(&mut self, group: u32) -> strom_core::Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for r in &mut self.tables {
+            if let Some(bytes) = r.table.snapshot_group(group)? {
+                out.push((r.name.clone(), bytes));
+            }
+        }
         out.extend(
             self.restored
                 .iter()
@@ -189,7 +187,8 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
                 let slot = match self.tables.iter().position(|r| r.name == d.name) {
                     Some(slot) => slot,
                     None => {
-                        let mut table = StateTable::<K, V>::new(self.range);
+                        let mut table = StateTable::<K, V>::on(self.range, &self.backend)
+                            .unwrap_or_else(|e| panic!("state {:?}: {e}", d.name));
                         let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.restored)
                             .into_iter()
                             .partition(|(name, _, _)| *name == d.name);

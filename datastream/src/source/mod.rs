@@ -159,6 +159,7 @@ impl<'s> StreamEnv<'s> {
             positions.len() - 1
         };
         let positions = self.positions.clone();
+        let flow = self.flow.clone();
         let checkpoints = self.checkpoints.clone();
         let id = checkpoints.as_ref().map(|c| c.operator_id(name));
         if let (Some(c), Some(id)) = (&checkpoints, &id)
@@ -248,7 +249,12 @@ impl<'s> StreamEnv<'s> {
                         a.downgrade(&to(a.time()));
                     }
                 }
-                let poll = reader.read(&mut batch, WATERMARK_EVERY);
+                let poll = if flow.holds(data_c.time()) {
+                    // The operators after it are behind: wait for them.
+                    Poll::Pending(Duration::from_millis(1))
+                } else {
+                    reader.read(&mut batch, WATERMARK_EVERY)
+                };
                 positions.borrow_mut()[slot].1 = reader.position();
                 let now = split.clock.now();
                 let mut data_out = data_out.activate();

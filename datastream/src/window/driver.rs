@@ -147,9 +147,10 @@ where
         drop(initial.pop());
         let results_cap = initial.pop().expect("a results output");
         if let Some(s) = snapshots.as_mut() {
-            for (_, bytes) in s.start(acks_cap, range.start..range.end) {
-                logic.restore_group(&bytes, s.epoch(), &results_cap);
-            }
+            let epoch = s.epoch();
+            s.start(acks_cap, range.start..range.end, |_, bytes| {
+                logic.restore_group(&bytes, epoch, &results_cap);
+            });
         }
         drop(results_cap);
         let mut stash: TimeOrdered<(Capability<StreamTime>, Capability<StreamTime>), _> =
@@ -176,7 +177,11 @@ where
             let frontier = frontiers[0].frontier();
             while let Some((time, (results, late_cap), records)) = stash.pop_ready(frontier) {
                 if let Some(s) = snapshots.as_mut()
-                    && s.take(time.epoch, || logic.snapshot(range), &mut acks_out)
+                    && s.take(
+                        time.epoch,
+                        |emit| emit_all(logic.snapshot(range), emit),
+                        &mut acks_out,
+                    )
                 {
                     logic.advance_epoch(time.epoch);
                 }
@@ -196,7 +201,11 @@ where
                 // Epochs below every open one are complete here; windows that fire
                 // from now on belong to the open one.
                 let open = stash.open_epoch(frontier);
-                if let Some(e) = s.settle(open, || logic.snapshot(range), &mut acks_out) {
+                if let Some(e) = s.settle(
+                    open,
+                    |emit| emit_all(logic.snapshot(range), emit),
+                    &mut acks_out,
+                ) {
                     logic.advance_epoch(e);
                 }
             }
@@ -217,5 +226,12 @@ where
     Windowed {
         results: stream.wrap(results),
         late: stream.wrap(late),
+    }
+}
+
+/// Hands each group's snapshot to `emit`.
+fn emit_all(groups: Vec<(u32, Vec<u8>)>, emit: &mut dyn FnMut(u32, Vec<u8>)) {
+    for (g, bytes) in groups {
+        emit(g, bytes);
     }
 }

@@ -1,0 +1,178 @@
+//! State larger than memory: `unique-visitors` remembers 20 million visitors in keyed
+//! state on the disk backend while its resident memory stays far below that state's
+//! size; it checkpoints, is killed with SIGKILL, and restored from its latest
+//! checkpoint it ends with exactly the output the job's definition gives.
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use crate::support::{scratch, strom};
+
+const VISITORS: u64 = 20_000_000;
+const VISITS: u64 = 24_000_000;
+const PER_SECOND: u64 = 100_000;
+/// Resident memory allowed to the job, below its state's size: 20 million keys are
+/// about 320 MB serialised (a key and an expiry stamp of 8 bytes each), and the same
+/// job on the heap backend peaks at 870 MB.
+const MEMORY_LIMIT: u64 = 400 << 20;
+
+/// The rows the job's definition gives: visit `i` at `i * 1000 / PER_SECOND` ms is a
+/// first visit when `i < VISITORS` (each visitor comes once per round of VISITORS).
+fn expected() -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut start = 0;
+    while start * PER_SECOND / 1000 < VISITS {
+        let (from, to) = (
+            start * PER_SECOND / 1000,
+            ((start + 1000) * PER_SECOND / 1000).min(VISITS),
+        );
+        let first = to.min(VISITORS).saturating_sub(from);
+        rows.push(format!("{start},{},{},{first}", start + 1000, to - from));
+        start += 1000;
+    }
+    rows.sort();
+    rows
+}
+
+fn job(out: &Path, checkpoints: &Path, state: &Path, restore: bool) -> Child {
+    let mut cmd = strom();
+    cmd.args([
+        "run",
+        "unique-visitors",
+        "--visitors",
+        &VISITORS.to_string(),
+    ])
+    .args(["--visits", &VISITS.to_string()])
+    .args(["--events-per-second", &PER_SECOND.to_string(), "-w", "2"])
+    .args(["--state-backend", "disk", "--state-cache-entries", "20000"])
+    .args([
+        "--state-store-memory",
+        "8MB",
+        "--checkpoint-interval",
+        "15s",
+    ])
+    .arg("--state-dir")
+    .arg(state)
+    .arg("--checkpoint-dir")
+    .arg(checkpoints)
+    .arg("--output")
+    .arg(out)
+    // As Flink's images use jemalloc under RocksDB: glibc's arenas keep what the
+    // store's threads freed.
+    .env("MALLOC_ARENA_MAX", "2")
+    .env("MALLOC_TRIM_THRESHOLD_", "0");
+    if restore {
+        cmd.args(["--restore", "latest"]);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// The peak resident memory of `pid` so far (VmHWM), in bytes.
+fn peak(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
+/// Watches `child` until `done` holds or it exits, giving its peak memory and
+/// whether it exited.
+fn watch(child: &mut Child, mut done: impl FnMut() -> bool) -> (u64, bool) {
+    let mut highest = 0;
+    let deadline = Instant::now() + Duration::from_secs(900);
+    loop {
+        if let Some(p) = peak(child.id()) {
+            highest = highest.max(p);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "the job failed: {status}");
+            return (highest, true);
+        }
+        if done() {
+            return (highest, false);
+        }
+        assert!(Instant::now() < deadline, "the job took over 15 minutes");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Records read in the newest committed checkpoint, and its state's bytes.
+fn newest(checkpoints: &Path) -> Option<(u64, u64)> {
+    let all = strom_datastream::checkpoint::committed(checkpoints.to_str()?).ok()?;
+    let marker = &all.first()?.marker;
+    let read = marker
+        .positions
+        .values()
+        .flat_map(|s| s.values())
+        .map(|p| match p {
+            strom_datastream::Position::Records(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    Some((read, marker.bytes))
+}
+
+fn published(dir: &Path) -> Vec<String> {
+    let mut rows = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("part-") {
+            rows.extend(
+                std::fs::read_to_string(entry.path())
+                    .unwrap()
+                    .lines()
+                    .map(String::from),
+            );
+        }
+    }
+    rows.sort();
+    rows
+}
+
+#[test]
+fn twenty_million_keys_on_disk_checkpoint_and_recover_in_bounded_memory() {
+    let dir = scratch("disk-state");
+    let (out, checkpoints, state) = (dir.join("out"), dir.join("chk"), dir.join("state"));
+    let mut first = job(&out, &checkpoints, &state, false);
+    // Killed once a checkpoint holds every visitor (its state is the full 20 million).
+    let (peak_first, exited) = watch(&mut first, || {
+        newest(&checkpoints).is_some_and(|(read, _)| read >= VISITORS)
+    });
+    assert!(
+        !exited,
+        "the job ended before a checkpoint held every visitor"
+    );
+    let (_, bytes) = newest(&checkpoints).unwrap();
+    Command::new("kill")
+        .args(["-9", &first.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = first.wait();
+    assert!(
+        bytes >= 15 * VISITORS,
+        "the checkpoint holds {bytes} bytes of state"
+    );
+    let left_by_the_kill = std::fs::read_dir(&state).unwrap().count();
+    let mut second = job(&out, &checkpoints, &state, true);
+    let (peak_second, exited) = watch(&mut second, || false);
+    assert!(exited);
+    eprintln!(
+        "state {} MB; peak resident memory {} MB, after the restore {} MB",
+        bytes >> 20,
+        peak_first >> 20,
+        peak_second >> 20
+    );
+    for peak in [peak_first, peak_second] {
+        assert!(
+            peak < MEMORY_LIMIT,
+            "peak resident memory {} MB with {} MB of state",
+            peak >> 20,
+            bytes >> 20
+        );
+    }
+    assert_eq!(published(&out), expected(), "exactly once after the kill");
+    assert_eq!(
+        std::fs::read_dir(&state).unwrap().count(),
+        left_by_the_kill,
+        "a job that ends deletes its stores"
+    );
+}
