@@ -303,6 +303,8 @@ mod tests {
         e
     }
 
+    type Entry2 = ((String, i64), u64);
+
     #[test]
     fn groups_are_separate_and_round_trip_across_backends() {
         let range = KeyGroupRange::for_worker(1, 2, 8);
@@ -319,7 +321,7 @@ mod tests {
                 .filter(|k| range.contains(range.group_of(*k)))
                 .collect();
             assert!(mine.len() > 50 && mine.len() < 150, "{}", mine.len());
-            let mut expected: BTreeMap<u32, Vec<((String, i64), u64)>> = BTreeMap::new();
+            let mut expected: BTreeMap<u32, Vec<Entry2>> = BTreeMap::new();
             for (i, k) in mine.iter().enumerate() {
                 let g = range.group_of(*k);
                 table.insert(g, ((*k).clone(), 7), i as u64);
