@@ -15,6 +15,7 @@
 mod baseline;
 mod corpus;
 mod graph;
+mod state;
 mod streaming;
 
 use std::path::{Path, PathBuf};
@@ -98,6 +99,19 @@ enum Bench {
         #[arg(long, default_value_t = 1_000)]
         interval_ms: u64,
     },
+    /// Checkpoint size and duration, and recovery time, of keyed state on the heap
+    /// and disk backends.
+    State {
+        /// Distinct keys.
+        #[arg(long, default_value_t = 8_000_000)]
+        keys: u64,
+        /// Bytes of value per key (8M keys x 120 bytes: about 1 GB serialised).
+        #[arg(long, default_value_t = 120)]
+        value_bytes: usize,
+        /// Checkpoint interval (ms).
+        #[arg(long, default_value_t = 2_000)]
+        interval_ms: u64,
+    },
     /// TPC-H queries over Parquet.
     Tpch {
         /// Scale factor.
@@ -138,6 +152,14 @@ fn main() -> Result<()> {
         } => {
             let workers = cli.workers.last().copied().unwrap_or(1);
             streaming::bench_checkpoints(workers, cli.runs, *events, *keys, *interval_ms)
+        }
+        Bench::State {
+            keys,
+            value_bytes,
+            interval_ms,
+        } => {
+            let workers = cli.workers.last().copied().unwrap_or(1);
+            state::bench_state(workers, *keys, *value_bytes, *interval_ms)
         }
         Bench::WindowAgg {
             events,

@@ -301,9 +301,7 @@ where
             ctx: ctx.clone(),
         })
     });
-    while worker.has_dataflows() {
-        worker.step_or_park(None);
-    }
+    strom_core::launch::drive(worker);
 
     // Agree on failure across all workers and processes.
     let local: Vec<String> = process.errors.lock().expect("error lock").clone();
@@ -348,9 +346,7 @@ fn exchange_all(worker: &mut Worker, items: Vec<String>) -> Vec<String> {
                 sink.borrow_mut().push(e.clone());
             });
     });
-    while worker.has_dataflows() {
-        worker.step_or_park(None);
-    }
+    strom_core::launch::drive(worker);
     let mut all = seen.borrow().clone();
     all.sort();
     all.dedup();

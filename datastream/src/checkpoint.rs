@@ -23,6 +23,7 @@ use strom_core::timely::dataflow::operators::Capability;
 use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 
 use crate::source::Position;
+use crate::upload::Uploader;
 
 /// What a source or operator tells the committer about an epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -259,7 +260,12 @@ pub fn committed(dir: &str) -> Result<Vec<Restored>> {
         if !file.location.url.ends_with("/COMMITTED") {
             continue;
         }
-        let bytes = file.location.read_all()?;
+        let bytes = match file.location.read_all() {
+            Ok(bytes) => bytes,
+            // Deleted since the listing (retention, or a dropped abandoned marker).
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => return Err(e),
+        };
         let marker: Marker = serde_json::from_slice(&bytes).map_err(|e| {
             Error::format(&file.location.url, format!("not a checkpoint marker: {e}"))
         })?;
@@ -500,13 +506,20 @@ impl CheckpointStore {
     /// # Panics
     /// (Failing the job) when the checkpoint store cannot be written.
     pub fn write(&self, epoch: u64, path: &str, bytes: Vec<u8>) -> (String, u32) {
-        let crc = crc32fast::hash(&bytes);
-        let rel = format!("{}/{path}", folder(epoch));
-        let written = locate(&self.dir, &rel).and_then(|l| l.write(bytes.into()));
-        if let Err(e) = written {
-            panic!("checkpoint {epoch}: cannot write {path}: {e}");
+        match self.try_write(epoch, path, &bytes) {
+            Ok(crc) => (path.to_string(), crc),
+            Err(e) => panic!("checkpoint {epoch}: cannot write {path}: {e}"),
         }
-        (path.to_string(), crc)
+    }
+
+    /// Writes `bytes` as `path` of epoch `epoch`'s checkpoint, giving its CRC32.
+    ///
+    /// # Errors
+    /// When the checkpoint store cannot be written.
+    pub fn try_write(&self, epoch: u64, path: &str, bytes: &[u8]) -> Result<u32> {
+        let rel = format!("{}/{path}", folder(epoch));
+        locate(&self.dir, &rel)?.write(bytes.to_vec().into())?;
+        Ok(crc32fast::hash(bytes))
     }
 }
 
@@ -521,6 +534,19 @@ pub struct OperatorSnapshots {
     epoch: u64,
     restore: Option<Restored>,
     cap: Option<Capability<StreamTime>>,
+    uploader: Option<Uploader>,
+    wake: Option<strom_core::timely::scheduling::SyncActivator>,
+    /// Snapshots being written: their epochs' acknowledgement capabilities, the
+    /// uploader's answer, bytes and milliseconds.
+    pending: std::collections::VecDeque<Pending>,
+}
+
+/// A snapshot handed to the uploader and not yet acknowledged.
+struct Pending {
+    caps: Vec<Capability<StreamTime>>,
+    written: std::sync::mpsc::Receiver<crate::upload::Written>,
+    bytes: u64,
+    millis: u64,
 }
 
 impl OperatorSnapshots {
@@ -538,6 +564,9 @@ impl OperatorSnapshots {
             epoch: c.first_epoch,
             restore: c.restore.clone(),
             cap: None,
+            uploader: None,
+            wake: None,
+            pending: Default::default(),
         }
     }
 
@@ -547,7 +576,8 @@ impl OperatorSnapshots {
     }
 
     /// Starts acknowledging at `cap` (the operator's initial acknowledgement
-    /// capability), and hands `restore` the restored snapshot of every key group of
+    /// capability; `wake` activates the operator when a snapshot is written), and hands
+    /// `restore` the restored snapshot of every key group of
     /// `groups` that has one, one group at a time.
     ///
     /// # Panics
@@ -555,10 +585,12 @@ impl OperatorSnapshots {
     pub fn start(
         &mut self,
         cap: Option<Capability<StreamTime>>,
+        wake: strom_core::timely::scheduling::SyncActivator,
         groups: std::ops::Range<u32>,
         mut restore: impl FnMut(u32, Vec<u8>),
     ) {
         self.cap = cap;
+        self.wake = Some(wake);
         let Some(restored) = self.restore.take() else {
             return;
         };
@@ -591,35 +623,65 @@ impl OperatorSnapshots {
         };
         let started = std::time::Instant::now();
         let epochs = self.epoch..to;
-        let mut files: Vec<Vec<(String, u32)>> = epochs.clone().map(|_| Vec::new()).collect();
+        let uploader = self
+            .uploader
+            .get_or_insert_with(|| Uploader::start(self.store.clone(), &self.id));
         let mut bytes = 0u64;
-        let (store, id) = (&self.store, &self.id);
+        let id = &self.id;
         snapshot(&mut |g, data| {
             bytes += data.len() as u64;
-            for (i, epoch) in epochs.clone().enumerate() {
-                files[i].push(store.write(epoch, &format!("{id}/kg-{g:05}.bin"), data.clone()));
-            }
+            uploader.write(epochs.clone(), format!("{id}/kg-{g:05}.bin"), data);
         });
-        let millis = started.elapsed().as_millis() as u64;
-        let mut acks_out = acks_out.activate();
-        for (epoch, files) in epochs.zip(files) {
-            let at = StreamTime {
-                epoch,
-                ..*cap.time()
-            };
-            acks_out.session(&cap.delayed(&at)).give(Ack::Files {
-                operator: self.id.clone(),
-                files,
-                bytes,
-                millis,
-            });
-        }
+        let written = uploader.finish(self.wake.clone());
+        let caps = epochs
+            .map(|epoch| {
+                cap.delayed(&StreamTime {
+                    epoch,
+                    ..*cap.time()
+                })
+            })
+            .collect();
+        self.pending.push_back(Pending {
+            caps,
+            written,
+            bytes,
+            millis: started.elapsed().as_millis() as u64,
+        });
         cap.downgrade(&StreamTime {
             epoch: to,
             ..*cap.time()
         });
         self.epoch = to;
+        self.poll(acks_out);
         true
+    }
+
+    /// Acknowledges the snapshots whose files are written (in the order taken).
+    ///
+    /// # Panics
+    /// (Failing the job) when a file could not be written.
+    pub fn poll(&mut self, acks_out: &mut AckOutput) {
+        while let Some(front) = self.pending.front() {
+            let Some(written) = crate::upload::ready(&front.written) else {
+                return;
+            };
+            let done = self.pending.pop_front().expect("looked at above");
+            let files = written.unwrap_or_else(|e| panic!("operator {}: {e}", self.id));
+            let mut acks_out = acks_out.activate();
+            for cap in &done.caps {
+                let epoch = cap.time().epoch;
+                acks_out.session(cap).give(Ack::Files {
+                    operator: self.id.clone(),
+                    files: files
+                        .iter()
+                        .filter(|f| f.0 == epoch)
+                        .map(|(_, path, crc)| (path.clone(), *crc))
+                        .collect(),
+                    bytes: done.bytes,
+                    millis: done.millis,
+                });
+            }
+        }
     }
 
     /// After the input: every epoch below `open` (the least epoch still open at the

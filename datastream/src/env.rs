@@ -158,9 +158,7 @@ where
                 c.build_committer(scope, env.peers(), config.key_groups, RETAINED_CHECKPOINTS);
             }
         });
-        while worker.has_dataflows() {
-            worker.step_or_park(None);
-        }
+        strom_core::launch::drive(worker);
     })?;
     Ok(())
 }

@@ -47,6 +47,7 @@ mod rolling;
 pub mod sink;
 pub mod source;
 mod stream;
+mod upload;
 mod watermark;
 pub mod window;
 

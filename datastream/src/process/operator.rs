@@ -105,7 +105,9 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
             OutputBuilder::from(side_out),
             OutputBuilder::from(acks_out),
         );
-        let activator = env.scope.activator_for(builder.operator_info().address);
+        let address = builder.operator_info().address;
+        let activator = env.scope.activator_for(address.clone());
+        let wake = env.scope.worker().sync_activator_for(address.to_vec());
         let mut snapshots = env
             .checkpoints
             .as_ref()
@@ -124,7 +126,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     epoch: s.epoch(),
                     event: 0,
                 };
-                s.start(acks_cap, range.start..range.end, |g, bytes| {
+                s.start(acks_cap, wake, range.start..range.end, |g, bytes| {
                     if let Err(e) = core.restore_group(g, &bytes, at) {
                         panic!("keyed process operator: {e}");
                     }
@@ -144,6 +146,9 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     };
                     stash.push(time, retain, batch);
                 });
+                if let Some(s) = snapshots.as_mut() {
+                    s.poll(&mut acks_out);
+                }
                 let frontier = frontiers[0].frontier();
                 while let Some((time, at, records)) = stash.pop_ready(frontier) {
                     if let Some(s) = snapshots.as_mut()

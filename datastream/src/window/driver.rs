@@ -142,13 +142,17 @@ where
         .checkpoints
         .as_ref()
         .map(|c| OperatorSnapshots::new(c, "window", acks));
+    let wake = env
+        .scope
+        .worker()
+        .sync_activator_for(builder.operator_info().address.to_vec());
     builder.build(move |mut initial| {
         let acks_cap = initial.pop();
         drop(initial.pop());
         let results_cap = initial.pop().expect("a results output");
         if let Some(s) = snapshots.as_mut() {
             let epoch = s.epoch();
-            s.start(acks_cap, range.start..range.end, |_, bytes| {
+            s.start(acks_cap, wake, range.start..range.end, |_, bytes| {
                 logic.restore_group(&bytes, epoch, &results_cap);
             });
         }
@@ -174,6 +178,9 @@ where
                     batch,
                 );
             });
+            if let Some(s) = snapshots.as_mut() {
+                s.poll(&mut acks_out);
+            }
             let frontier = frontiers[0].frontier();
             while let Some((time, (results, late_cap), records)) = stash.pop_ready(frontier) {
                 if let Some(s) = snapshots.as_mut()

@@ -116,6 +116,33 @@ fn an_idle_split_holds_the_watermark_only_without_an_idleness_timeout() {
 }
 
 #[test]
+fn a_failing_worker_fails_the_job_with_its_message_and_stops_the_others() {
+    let start = Instant::now();
+    // Worker 0 makes the even indices; only it fails, at 500, while worker 1 goes on.
+    let result = execute(&RuntimeConfig::default().with_workers(2), |env| {
+        env.generate(
+            Generator {
+                count: Some(100_000),
+                rate: Some(20_000.0),
+            },
+            |i| i,
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+        .map(|i| {
+            assert!(i != 500, "bad record {i}");
+            i
+        })
+    });
+    let message = result.unwrap_err().to_string();
+    assert!(message.contains("bad record 500"), "{message}");
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "the other worker stopped at once, not after its 5 s of input"
+    );
+}
+
+#[test]
 fn the_generator_keeps_its_rate_and_gives_every_index_once() {
     let start = Instant::now();
     let mut got = execute(&RuntimeConfig::default().with_workers(2), |env| {
