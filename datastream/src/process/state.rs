@@ -95,7 +95,7 @@ pub struct KeyedStates<K> {
     backend: StateBackend,
     tables: Vec<Registered>,
     /// Restored groups of states no handle has asked for yet, by state name.
-    restored: Vec<(String, u32, Vec<u8>)>,
+    restored: Vec<(String, u32, Parked)>,
     _key: PhantomData<K>,
 }
 
@@ -147,12 +147,9 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
                 out.push((r.name.clone(), bytes));
             }
         }
-        out.extend(
-            self.restored
-                .iter()
-                .filter(|(_, g, _)| *g == group)
-                .map(|(name, _, bytes)| (name.clone(), bytes.clone())),
-        );
+        for (name, _, parked) in self.restored.iter().filter(|(_, g, _)| *g == group) {
+            out.push((name.clone(), parked.bytes()?));
+        }
         Ok(out)
     }
 
@@ -170,8 +167,8 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
         match self.tables.iter_mut().find(|r| r.name == name) {
             Some(r) => r.table.restore_group(group, bytes),
             None => {
-                self.restored
-                    .push((name.to_string(), group, bytes.to_vec()));
+                let parked = Parked::new(&self.backend, bytes)?;
+                self.restored.push((name.to_string(), group, parked));
                 Ok(())
             }
         }
@@ -193,8 +190,10 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
                             .into_iter()
                             .partition(|(name, _, _)| *name == d.name);
                         self.restored = rest;
-                        for (_, group, bytes) in mine {
-                            if let Err(e) = table.restore_group(group, &bytes) {
+                        for (_, group, parked) in mine {
+                            let restored =
+                                parked.bytes().and_then(|b| table.restore_group(group, &b));
+                            if let Err(e) = restored {
                                 panic!("state {:?}: {e}", d.name);
                             }
                         }
@@ -219,6 +218,35 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
             .downcast_mut::<StateTable<K, V>>()
             .unwrap_or_else(|| panic!("state {name:?} is used with two different types"));
         (table, ttl)
+    }
+}
+
+/// A restored group of a state no handle has asked for yet: in memory on the heap
+/// backend, in a file on the disk backend (so a restored state larger than memory is
+/// never all in memory).
+enum Parked {
+    Memory(Vec<u8>),
+    File(tempfile::NamedTempFile),
+}
+
+impl Parked {
+    fn new(backend: &StateBackend, bytes: &[u8]) -> strom_core::Result<Self> {
+        let StateBackend::Disk(opts) = backend else {
+            return Ok(Parked::Memory(bytes.to_vec()));
+        };
+        let dir = opts.dir.clone().unwrap_or_else(std::env::temp_dir);
+        let mut file = tempfile::Builder::new()
+            .prefix("strom-restored-")
+            .tempfile_in(&dir)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        Ok(Parked::File(file))
+    }
+
+    fn bytes(&self) -> strom_core::Result<Vec<u8>> {
+        match self {
+            Parked::Memory(b) => Ok(b.clone()),
+            Parked::File(f) => Ok(std::fs::read(f.path())?),
+        }
     }
 }
 
