@@ -131,18 +131,22 @@ fn measure(
         let (config, stop) = (config.clone(), stop.clone());
         std::thread::spawn(move || job(&config, keys, bytes, &stop))
     };
-    let full = loop {
+    loop {
         if running.is_finished() {
             running.join().expect("the job thread")?;
             bail!("the job ended before a checkpoint held every key");
         }
-        if let Some(c) = committed(&url)?.into_iter().find(|c| records(c) == keys) {
-            break c;
+        if committed(&url)?.iter().any(|c| records(c) == keys) {
+            break;
         }
         std::thread::sleep(Duration::from_millis(100));
-    };
+    }
     stop.store(true, Ordering::Relaxed);
     running.join().expect("the job thread")?;
+    // The newest (older ones may be retired by now): it holds every key too.
+    let Some(full) = committed(&url)?.into_iter().find(|c| records(c) == keys) else {
+        bail!("no committed checkpoint holds every key");
+    };
     let mut again = base;
     again.restore = Some(full.url.clone());
     let started = Instant::now();
