@@ -14,8 +14,8 @@ const VISITS: u64 = 24_000_000;
 const PER_SECOND: u64 = 100_000;
 /// Resident memory allowed to the job: 20 million keys are about 320 MB serialised (a
 /// key and an expiry stamp of 8 bytes each), and the same job on the heap backend
-/// peaks at 870 MB (release build); on disk it runs at about 200 MB with peaks near
-/// 420 MB (while restoring, and in checkpoints).
+/// peaks at 870 MB (release build); on disk it runs at about 200 MB, with peaks of 325 MB
+/// (checkpoints) and 344 MB (restoring) measured.
 const MEMORY_LIMIT: u64 = 512 << 20;
 
 /// The rows the job's definition gives: visit `i` at `i * 1000 / PER_SECOND` ms is a
