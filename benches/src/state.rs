@@ -53,13 +53,8 @@ impl SplitReader<u64> for KeysThenWait {
         Position::Records(self.made)
     }
     fn seek(&mut self, position: &Position) -> Result<(), String> {
-        match position {
-            Position::Records(n) => {
-                self.made = *n;
-                Ok(())
-            }
-            other => Err(format!("not a position of this source: {other:?}")),
-        }
+        self.made = position.records()?;
+        Ok(())
     }
 }
 

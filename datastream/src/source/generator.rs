@@ -60,13 +60,8 @@ impl<T: 'static> SplitReader<T> for GeneratorSplit<T> {
     }
 
     fn seek(&mut self, position: &Position) -> Result<(), String> {
-        match position {
-            Position::Records(n) => {
-                self.made = *n;
-                Ok(())
-            }
-            other => Err(format!("{other:?} is not a generator position")),
-        }
+        self.made = position.records()?;
+        Ok(())
     }
 }
 

@@ -70,6 +70,19 @@ pub enum Position {
     NotReplayable,
 }
 
+impl Position {
+    /// The records given, for a source whose position is a count.
+    ///
+    /// # Errors
+    /// When the position is of another kind (a checkpoint of another source).
+    pub fn records(&self) -> Result<u64, String> {
+        match self {
+            Position::Records(n) => Ok(*n),
+            other => Err(format!("{other:?} is not a count of records")),
+        }
+    }
+}
+
 /// One worker's split of a source.
 pub trait SplitReader<T>: 'static {
     /// Appends at most `max` records to `out`.
