@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::recovery::published;
 use crate::support::{scratch, strom};
 
 const VISITORS: u64 = 20_000_000;
@@ -111,22 +112,6 @@ fn newest(checkpoints: &Path) -> Option<(u64, u64)> {
         })
         .sum();
     Some((read, marker.bytes))
-}
-
-fn published(dir: &Path) -> Vec<String> {
-    let mut rows = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        if entry.file_name().to_string_lossy().starts_with("part-") {
-            rows.extend(
-                std::fs::read_to_string(entry.path())
-                    .unwrap()
-                    .lines()
-                    .map(String::from),
-            );
-        }
-    }
-    rows.sort();
-    rows
 }
 
 #[test]

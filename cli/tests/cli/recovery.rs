@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::support::{run_strom, scratch, strom};
 
 /// The lines of every part file in `dir`, sorted.
-fn published(dir: &Path) -> Vec<String> {
+pub(crate) fn published(dir: &Path) -> Vec<String> {
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

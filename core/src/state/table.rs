@@ -370,6 +370,15 @@ mod tests {
         ]
     }
 
+    /// The model's entries of group `g`, in key order.
+    fn in_group(model: &BTreeMap<u16, u32>, range: KeyGroupRange, g: u32) -> Vec<(u16, u32)> {
+        model
+            .iter()
+            .filter(|(k, _)| range.group_of(*k) == g)
+            .map(|(k, v)| (*k, *v))
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -404,23 +413,13 @@ mod tests {
                             fresh.restore_group(g, b).unwrap();
                             t.restore_group(g, b).unwrap();
                         }
-                        let want: Vec<(u16, u32)> = model
-                            .iter()
-                            .filter(|(k, _)| range.group_of(*k) == g)
-                            .map(|(k, v)| (*k, *v))
-                            .collect();
-                        prop_assert_eq!(entries(&mut fresh, g), want);
+                        prop_assert_eq!(entries(&mut fresh, g), in_group(&model, range, g));
                     }
                 }
                 prop_assert_eq!(t.len(), model.len());
             }
             for g in 0..4 {
-                let want: Vec<(u16, u32)> = model
-                    .iter()
-                    .filter(|(k, _)| range.group_of(*k) == g)
-                    .map(|(k, v)| (*k, *v))
-                    .collect();
-                prop_assert_eq!(entries(&mut t, g), want);
+                prop_assert_eq!(entries(&mut t, g), in_group(&model, range, g));
             }
         }
     }
