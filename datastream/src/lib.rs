@@ -57,6 +57,7 @@ pub use flow::MAX_LEAD_MS;
 pub use sink::{FileSink, LineSink};
 pub use source::{
     FileFormat, FileMode, Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY,
+    generated,
 };
 pub use stream::{DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;

@@ -105,11 +105,7 @@ fn newest(checkpoints: &Path) -> Option<(u64, u64)> {
     let read = marker
         .positions
         .values()
-        .flat_map(|s| s.values())
-        .map(|p| match p {
-            strom_datastream::Position::Records(n) => *n,
-            _ => 0,
-        })
+        .map(|splits| strom_datastream::generated(splits).unwrap_or(0))
         .sum();
     Some((read, marker.bytes))
 }

@@ -39,16 +39,6 @@ fn failure(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
     )))
 }
 
-/// The key range of `group`.
-fn group_range(group: u32) -> (std::ops::Bound<Vec<u8>>, std::ops::Bound<Vec<u8>>) {
-    use std::ops::Bound::{Excluded, Included, Unbounded};
-    let from = Included(group.to_be_bytes().to_vec());
-    match group.checked_add(1) {
-        Some(next) => (from, Excluded(next.to_be_bytes().to_vec())),
-        None => (from, Unbounded),
-    }
-}
-
 impl Store {
     /// A new, empty store in a fresh folder below `opts.dir`.
     pub(super) fn open(opts: &DiskOptions) -> Result<Self> {
@@ -124,16 +114,19 @@ impl Store {
 
     /// Calls `f` with the key bytes (without the group) and value of every entry of
     /// `group`, in key order; gives their number.
-    pub(super) fn scan_group(
-        &mut self,
-        group: u32,
-        mut f: impl FnMut(&[u8], &[u8]),
-    ) -> Result<usize> {
+    pub(super) fn scan_group(&mut self, group: u32, f: impl FnMut(&[u8], &[u8])) -> Result<usize> {
+        self.scan(&group.to_be_bytes(), f)
+    }
+
+    /// Calls `f` with the key bytes (without the group) and value of every entry whose
+    /// store key starts with `prefix` (a group, or a [`store_key`] prefix), in key
+    /// order; gives their number.
+    pub(super) fn scan(&mut self, prefix: &[u8], mut f: impl FnMut(&[u8], &[u8])) -> Result<usize> {
         if self.len == 0 {
             return Ok(0);
         }
         let mut n = 0;
-        for entry in self.entries.range(group_range(group)) {
+        for entry in self.entries.prefix(prefix) {
             let (k, v) = entry.map_err(|e| self.fail(e))?;
             f(&k[4..], &v);
             n += 1;
@@ -143,11 +136,16 @@ impl Store {
 
     /// Removes every entry of `group`.
     pub(super) fn clear_group(&mut self, group: u32) -> Result<()> {
+        self.clear(&group.to_be_bytes())
+    }
+
+    /// Removes every entry whose store key starts with `prefix`.
+    pub(super) fn clear(&mut self, prefix: &[u8]) -> Result<()> {
         if self.len == 0 {
             return Ok(());
         }
         let mut batch = self.keyspace.batch();
-        for entry in self.entries.range(group_range(group)) {
+        for entry in self.entries.prefix(prefix) {
             let (k, _) = entry.map_err(|e| self.fail(e))?;
             batch.remove(&self.entries, k);
         }

@@ -190,6 +190,68 @@ where
         }
     }
 
+    /// Calls `f` with every entry of `group` whose key serialises to `prefix` followed
+    /// by more (such as the window part of a `(window, key)` key); `in_prefix` says so
+    /// of a key and must agree with `prefix`. Entries in the store are read, not
+    /// cached.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub fn scan_prefix<P: Serialize + ?Sized>(
+        &mut self,
+        group: u32,
+        prefix: &P,
+        in_prefix: impl Fn(&K) -> bool,
+        mut f: impl FnMut(&K, &V),
+    ) -> Result<()> {
+        let slot = self.slot(group);
+        let mut visit = |map: &FxHashMap<K, V>| {
+            for (k, v) in map.iter().filter(|(k, _)| in_prefix(k)) {
+                f(k, v);
+            }
+        };
+        visit(&self.groups[slot]);
+        let Some(spill) = self.spill.as_mut() else {
+            return Ok(());
+        };
+        visit(&spill.old[slot]);
+        let mut failed = None;
+        spill
+            .store
+            .scan(&store_key(group, &ser(prefix, "key")), |k, v| {
+                match (bincode::deserialize(k), bincode::deserialize(v)) {
+                    (Ok(k), Ok(v)) => f(&k, &v),
+                    (Err(e), _) | (_, Err(e)) => failed = Some(e),
+                }
+            })?;
+        match failed {
+            Some(e) => Err(Error::Internal(format!(
+                "a state store entry of key group {group} does not read back: {e}"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes every entry of `group` whose key serialises to `prefix` followed by more
+    /// (see [`StateTable::scan_prefix`]).
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    pub fn remove_prefix<P: Serialize + ?Sized>(
+        &mut self,
+        group: u32,
+        prefix: &P,
+        in_prefix: impl Fn(&K) -> bool,
+    ) -> Result<()> {
+        let slot = self.slot(group);
+        self.groups[slot].retain(|k, _| !in_prefix(k));
+        if let Some(spill) = self.spill.as_mut() {
+            spill.old[slot].retain(|k, _| !in_prefix(k));
+            spill.store.clear(&store_key(group, &ser(prefix, "key")))?;
+        }
+        Ok(())
+    }
+
     /// One group's entries as bytes, for a checkpoint; `None` when it has none. Both
     /// backends write the same format (bincode of a sequence of `(key, value)`), so a
     /// checkpoint of one restores into the other.
@@ -349,6 +411,40 @@ mod tests {
     fn a_foreign_group_is_a_routing_bug() {
         let mut table: StateTable<u32, u32> = StateTable::new(KeyGroupRange::for_worker(0, 2, 8));
         let _ = table.get_mut(7, &1);
+    }
+
+    /// Window-like keys `(window, key)`: a window's entries are scanned and removed by
+    /// prefix alike on both backends, whether cached or in the store.
+    #[test]
+    fn prefixes_scan_and_remove_one_window() {
+        let range = KeyGroupRange::for_worker(0, 1, 4);
+        for backend in [StateBackend::Heap, disk(5), disk(1000)] {
+            let mut t: StateTable<(i64, u16), u32> = StateTable::on(range, &backend).unwrap();
+            let mut model: BTreeMap<(i64, u16), u32> = BTreeMap::new();
+            for i in 0..300u16 {
+                let key = (i64::from(i % 3) - 1, i);
+                t.insert(range.group_of(&i), key, u32::from(i) * 7);
+                model.insert(key, u32::from(i) * 7);
+            }
+            for g in 0..4 {
+                let mut seen = Vec::new();
+                t.scan_prefix(g, &0i64, |k| k.0 == 0, |k, v| seen.push((*k, *v)))
+                    .unwrap();
+                seen.sort_unstable();
+                let want: Vec<_> = model
+                    .iter()
+                    .filter(|(k, _)| k.0 == 0 && range.group_of(&k.1) == g)
+                    .map(|(k, v)| (*k, *v))
+                    .collect();
+                assert_eq!(seen, want, "{backend:?} group {g}");
+                t.remove_prefix(g, &0i64, |k| k.0 == 0).unwrap();
+            }
+            model.retain(|k, _| k.0 != 0);
+            assert_eq!(t.len(), model.len(), "{backend:?}");
+            for (k, v) in &model {
+                assert_eq!(t.get_mut(range.group_of(&k.1), k), Some(&mut v.clone()));
+            }
+        }
     }
 
     #[derive(Clone, Debug)]

@@ -19,7 +19,7 @@ mod socket;
 
 pub use collection::WATERMARK_EVERY;
 pub use files::{FileFormat, FileMode};
-pub use generator::Generator;
+pub use generator::{Generator, generated};
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -65,6 +65,18 @@ pub enum Position {
         url: String,
         /// Bytes of it consumed.
         offset: u64,
+    },
+    /// A generator split's place in the index space (see `generator.rs`): every index
+    /// below `base` is made; this split makes the indices from `next` on that are
+    /// `next` plus a multiple of the number of splits, except those in `ahead` (made
+    /// before a rescale, in ascending order).
+    Generated {
+        /// Indices below this are made, by any split.
+        base: u64,
+        /// The next index of this split's class.
+        next: u64,
+        /// Indices of this split's class at or after `next` that are made already.
+        ahead: Vec<u64>,
     },
     /// The input cannot be read again (a socket).
     NotReplayable,

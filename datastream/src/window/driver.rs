@@ -15,7 +15,7 @@ use super::Windowed;
 use crate::checkpoint::{Ack, OperatorSnapshots};
 use crate::ordered::TimeOrdered;
 use crate::stream::{Data, KeyedStream, Timestamped};
-use strom_core::state::KeyGroupRange;
+use strom_core::state::{KeyGroupRange, StateBackend};
 
 /// Gives a window result at a capability.
 pub(super) type Emit<'a, R> = &'a mut dyn FnMut(&Capability<StreamTime>, Timestamped<R>);
@@ -60,12 +60,16 @@ pub(super) trait WindowLogic<T, R>: 'static {
     /// Fires the windows due at `watermark` and forgets those past their lateness.
     fn fire(&mut self, watermark: i64, emit: Emit<'_, R>);
 
-    /// The windows' state by key group, for a checkpoint.
-    fn snapshot(&self, range: KeyGroupRange) -> Vec<(u32, Vec<u8>)>;
+    /// Places the windows' state on `backend`, for the key groups of `range` (before
+    /// any record or restore).
+    fn open(&mut self, range: KeyGroupRange, backend: &StateBackend);
 
-    /// Restores one key group's windows; those not fired yet are to be emitted at
+    /// Hands `emit` the windows' state by key group, for a checkpoint.
+    fn snapshot(&mut self, range: KeyGroupRange, emit: &mut dyn FnMut(u32, Vec<u8>));
+
+    /// Restores key group `group`'s windows; those not fired yet are to be emitted at
     /// capabilities made from `cap` in epoch `epoch`.
-    fn restore_group(&mut self, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>);
+    fn restore_group(&mut self, group: u32, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>);
 
     /// Moves the capabilities of windows not fired yet to epoch `epoch`.
     fn advance_epoch(&mut self, epoch: u64);
@@ -142,6 +146,7 @@ where
         .checkpoints
         .as_ref()
         .map(|c| OperatorSnapshots::new(c, "window", acks));
+    logic.open(range, &env.config().state_backend);
     let wake = env
         .scope
         .worker()
@@ -152,8 +157,8 @@ where
         let results_cap = initial.pop().expect("a results output");
         if let Some(s) = snapshots.as_mut() {
             let epoch = s.epoch();
-            s.start(acks_cap, wake, range.start..range.end, |_, bytes| {
-                logic.restore_group(&bytes, epoch, &results_cap);
+            s.start(acks_cap, wake, range.start..range.end, |group, bytes| {
+                logic.restore_group(group, &bytes, epoch, &results_cap);
             });
         }
         drop(results_cap);
@@ -186,7 +191,7 @@ where
                 if let Some(s) = snapshots.as_mut()
                     && s.take(
                         time.epoch,
-                        |emit| emit_all(logic.snapshot(range), emit),
+                        |emit| logic.snapshot(range, emit),
                         &mut acks_out,
                     )
                 {
@@ -208,11 +213,7 @@ where
                 // Epochs below every open one are complete here; windows that fire
                 // from now on belong to the open one.
                 let open = stash.open_epoch(frontier);
-                if let Some(e) = s.settle(
-                    open,
-                    |emit| emit_all(logic.snapshot(range), emit),
-                    &mut acks_out,
-                ) {
+                if let Some(e) = s.settle(open, |emit| logic.snapshot(range, emit), &mut acks_out) {
                     logic.advance_epoch(e);
                 }
             }
@@ -233,12 +234,5 @@ where
     Windowed {
         results: stream.wrap(results),
         late: stream.wrap(late),
-    }
-}
-
-/// Hands each group's snapshot to `emit`.
-fn emit_all(groups: Vec<(u32, Vec<u8>)>, emit: &mut dyn FnMut(u32, Vec<u8>)) {
-    for (g, bytes) in groups {
-        emit(g, bytes);
     }
 }

@@ -9,6 +9,7 @@
 //! fires again for that key. A record all of whose windows are past that point is late:
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
 
+mod accs;
 mod driver;
 mod processing;
 mod session;
@@ -17,13 +18,13 @@ pub mod triggered;
 pub use processing::{ProcessingTimeSessions, ProcessingTimeWindows};
 pub use session::SessionWindows;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
+use accs::{Accs, WindowId};
 use serde::{Deserialize, Serialize};
-use strom_core::state::KeyGroupRange;
+use strom_core::state::{KeyGroupRange, StateBackend};
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::operators::Capability;
 
@@ -96,12 +97,6 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
     }
 }
 
-/// A window's state: its capability until it first fires, and each key's accumulator.
-struct Window<K, A> {
-    cap: Option<Capability<StreamTime>>,
-    keys: FxHashMap<K, A>,
-}
-
 /// A window's results and the records too late for any of their windows.
 pub struct Windowed<'s, K, O, T> {
     /// Every firing: when the watermark passes the window's end, and again for each
@@ -164,12 +159,29 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
             add: Box::new(add),
             finish: Box::new(finish),
             windows: BTreeMap::new(),
+            accs: Accs::Heap(BTreeMap::new()),
+            range: KeyGroupRange::for_worker(0, 1, 1),
         };
         driver::window_operator(&self.keyed, "EventTimeWindow", logic)
     }
 }
 
-/// Sliding (and tumbling) windows: state by `(end, start)`, each key's accumulator.
+/// A live window: its capability until it fires (`None` after), and the key groups
+/// restored as fired already while others were not (a checkpoint of workers whose
+/// watermarks straddled the window's end, restored at another parallelism).
+struct Pending {
+    cap: Option<Capability<StreamTime>>,
+    fired: BTreeSet<u32>,
+}
+
+impl Pending {
+    fn fired(&self, group: u32) -> bool {
+        self.cap.is_none() || self.fired.contains(&group)
+    }
+}
+
+/// Sliding (and tumbling) windows: the live windows, and the accumulators by window
+/// and key.
 struct Sliding<T, K, A, O> {
     size: i64,
     slide: i64,
@@ -178,7 +190,9 @@ struct Sliding<T, K, A, O> {
     init: Box<dyn Fn() -> A>,
     add: driver::AddFn<A, T>,
     finish: Box<dyn Fn(A) -> O>,
-    windows: BTreeMap<(i64, i64), Window<K, A>>,
+    windows: BTreeMap<WindowId, Pending>,
+    accs: Accs<K, A>,
+    range: KeyGroupRange,
 }
 
 impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
@@ -193,24 +207,24 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         emit: driver::Emit<'_, WindowResult<K, O>>,
     ) -> bool {
         let k = (self.key)(&record.value);
+        let group = self.range.group_of(&k);
         let mut kept = false;
         for (start, end) in sliding_windows(record.ts, self.size, self.slide) {
             if end - 1 + self.lateness <= watermark {
                 continue; // past its allowed lateness
             }
             kept = true;
-            let window = self.windows.entry((end, start)).or_insert_with(|| Window {
+            let window = self.windows.entry((end, start)).or_insert_with(|| Pending {
                 cap: Some(driver::window_cap(cap, time, end)),
-                keys: FxHashMap::default(),
+                fired: BTreeSet::new(),
             });
-            if !window.keys.contains_key(&k) {
-                window.keys.insert(k.clone(), (self.init)());
-            }
-            let acc = window.keys.get_mut(&k).expect("just made");
+            let acc = self.accs.get_or_init((end, start), group, &k, &*self.init);
             (self.add)(acc, &record.value);
-            if window.cap.is_none() || end - 1 <= watermark {
+            if window.fired(group) || end - 1 <= watermark {
                 // Fired already (or due now): fire again with the late record.
-                window.cap = None;
+                if end - 1 <= watermark {
+                    window.cap = None;
+                }
                 emit(cap, driver::result(&*self.finish, &k, start, end, acc));
             }
         }
@@ -222,46 +236,64 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         let mut fired = Vec::new();
         for (&(end, start), window) in self.windows.range_mut(..due) {
             if let Some(cap) = window.cap.take() {
-                fired.push((end, start, cap));
+                fired.push((end, start, cap, std::mem::take(&mut window.fired)));
             }
         }
-        for (end, start, cap) in fired {
-            for (k, a) in &self.windows[&(end, start)].keys {
-                emit(&cap, driver::result(&*self.finish, k, start, end, a));
-            }
-        }
-        let lateness = self.lateness;
-        self.windows
-            .retain(|&(end, _), _| end - 1 + lateness > watermark);
-    }
-
-    fn snapshot(&self, range: KeyGroupRange) -> Vec<(u32, Vec<u8>)> {
-        let entries = self.windows.iter().flat_map(|(&(end, start), w)| {
-            let fired = w.cap.is_none();
-            w.keys
-                .iter()
-                .map(move |(k, a)| (k, (end, start, fired, k, a)))
-        });
-        driver::by_group(range, entries)
-    }
-
-    fn restore_group(&mut self, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>) {
-        let entries: Vec<(i64, i64, bool, K, A)> =
-            bincode::deserialize(bytes).unwrap_or_else(|e| panic!("window snapshot: {e}"));
-        for (end, start, fired, k, a) in entries {
-            let window = self.windows.entry((end, start)).or_insert_with(|| Window {
-                cap: (!fired).then(|| cap.delayed(&StreamTime::at_watermark(epoch, end - 1))),
-                keys: FxHashMap::default(),
+        for (end, start, cap, skip) in fired {
+            let (finish, range) = (&*self.finish, self.range);
+            self.accs.for_each((end, start), |k, a| {
+                if skip.is_empty() || !skip.contains(&range.group_of(k)) {
+                    emit(&cap, driver::result(finish, k, start, end, a));
+                }
             });
-            window.keys.insert(k, a);
         }
+        // Windows past their lateness, oldest first.
+        let lateness = self.lateness;
+        while let Some(entry) = self.windows.first_entry() {
+            if entry.key().0 - 1 + lateness > watermark {
+                break;
+            }
+            let (window, _) = entry.remove_entry();
+            self.accs.remove(window);
+        }
+    }
+
+    fn open(&mut self, range: KeyGroupRange, backend: &StateBackend) {
+        self.range = range;
+        self.accs = Accs::on(range, backend);
+    }
+
+    fn snapshot(&mut self, range: KeyGroupRange, emit: &mut dyn FnMut(u32, Vec<u8>)) {
+        let windows = &self.windows;
+        let fired = |w, g| windows.get(&w).is_some_and(|p: &Pending| p.fired(g));
+        self.accs.snapshot(range, fired, emit);
+    }
+
+    fn restore_group(
+        &mut self,
+        group: u32,
+        bytes: &[u8],
+        epoch: u64,
+        cap: &Capability<StreamTime>,
+    ) {
+        let windows = &mut self.windows;
+        self.accs
+            .restore_group(group, bytes, |(end, start), fired| {
+                let window = windows.entry((end, start)).or_insert_with(|| Pending {
+                    cap: None,
+                    fired: BTreeSet::new(),
+                });
+                if fired {
+                    window.fired.insert(group);
+                } else if window.cap.is_none() {
+                    window.cap = Some(cap.delayed(&StreamTime::at_watermark(epoch, end - 1)));
+                }
+            });
     }
 
     fn advance_epoch(&mut self, epoch: u64) {
-        for w in self.windows.values_mut() {
-            if let Some(c) = w.cap.as_mut() {
-                driver::in_epoch(c, epoch);
-            }
+        for c in self.windows.values_mut().filter_map(|w| w.cap.as_mut()) {
+            driver::in_epoch(c, epoch);
         }
     }
 }

@@ -10,7 +10,7 @@ use std::hash::Hash;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
-use strom_core::state::KeyGroupRange;
+use strom_core::state::{KeyGroupRange, StateBackend};
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::operators::Capability;
 
@@ -184,7 +184,9 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         });
     }
 
-    fn snapshot(&self, range: KeyGroupRange) -> Vec<(u32, Vec<u8>)> {
+    fn open(&mut self, _: KeyGroupRange, _: &StateBackend) {}
+
+    fn snapshot(&mut self, range: KeyGroupRange, emit: &mut dyn FnMut(u32, Vec<u8>)) {
         let entries = self.keys.iter().map(|(k, sessions)| {
             let kept: Vec<(i64, i64, bool, &A)> = sessions
                 .iter()
@@ -192,10 +194,12 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
                 .collect();
             (k, (k, kept))
         });
-        driver::by_group(range, entries)
+        for (g, bytes) in driver::by_group(range, entries) {
+            emit(g, bytes);
+        }
     }
 
-    fn restore_group(&mut self, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>) {
+    fn restore_group(&mut self, _: u32, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>) {
         type Saved<K, A> = Vec<(K, Vec<(i64, i64, bool, A)>)>;
         let entries: Saved<K, A> =
             bincode::deserialize(bytes).unwrap_or_else(|e| panic!("session snapshot: {e}"));

@@ -1,13 +1,14 @@
 //! Checkpoints of keyed state and source positions, and restoring from them: a rolling
-//! sum restarted from a checkpoint taken mid-way ends with the same totals as the
+//! sum restarted from a checkpoint taken mid-way (at another number of workers) ends with the same totals as the
 //! whole input, each record counted once; a corrupt checkpoint is skipped.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use strom_core::RuntimeConfig;
+use strom_core::state::{DiskOptions, StateBackend};
 use strom_datastream::checkpoint::{committed, latest};
-use strom_datastream::{Generator, Position, Timestamps, WatermarkStrategy, execute};
+use strom_datastream::{Generator, Timestamps, WatermarkStrategy, execute, generated};
 
 const N: u64 = 4_000;
 
@@ -55,18 +56,15 @@ fn a_rolling_sum_restored_from_a_checkpoint_counts_every_record_once() {
         .marker
         .positions
         .values()
-        .flat_map(|splits| splits.values())
-        .map(|p| match p {
-            Position::Records(n) => *n,
-            other => panic!("{other:?}"),
-        })
+        .map(|splits| generated(splits).unwrap())
         .sum();
     assert!(
         read > 0 && read < N,
         "read {read} of {N} at epoch {}",
         chosen.marker.epoch
     );
-    let mut again = RuntimeConfig::default().with_workers(2);
+    // Restored at 3 workers: the generator's splits and the key groups are dealt anew.
+    let mut again = RuntimeConfig::default().with_workers(3);
     again.restore = Some(chosen.url.clone());
     let second = rolling(&again);
     assert_eq!(second.len() as u64, N - read, "the rest of the input, once");
@@ -165,9 +163,14 @@ fn windows_restored_from_a_checkpoint_fire_with_every_record_once() {
         *reference.entry((i % 3, i as i64 / 100 * 100)).or_default() += 1;
     }
     let dir = tempfile::tempdir().unwrap();
+    // Checkpointed on the disk backend at 2 workers, restored on the heap at 3.
     let mut config = RuntimeConfig::default().with_workers(2);
     config.checkpoint_dir = Some(dir.path().to_str().unwrap().to_string());
     config.checkpoint_interval = Some(Duration::from_millis(150));
+    config.state_backend = StateBackend::Disk(DiskOptions {
+        cache_entries: 2,
+        ..DiskOptions::default()
+    });
     let first = windows(&config);
     let want: Vec<(u64, i64, u64)> = reference.iter().map(|(&(k, s), &n)| (k, s, n)).collect();
     assert_eq!(first, want, "with checkpoints, the same windows");
@@ -175,7 +178,7 @@ fn windows_restored_from_a_checkpoint_fire_with_every_record_once() {
         .unwrap()
         .pop()
         .expect("a checkpoint");
-    let mut again = RuntimeConfig::default().with_workers(2);
+    let mut again = RuntimeConfig::default().with_workers(3);
     again.restore = Some(chosen.url.clone());
     let second = windows(&again);
     // Windows still open at the checkpoint fire after the restore with their full

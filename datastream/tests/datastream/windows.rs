@@ -1,11 +1,13 @@
 //! Tumbling event-time windows against a reference model: for input whose disorder
 //! stays within the bound no record is late, so the result is every (key, window) of
-//! the input; beyond the bound, records whose window has fired are dropped.
+//! the input; beyond the bound, records whose window has fired are dropped. Sliding and
+//! tumbling windows run on both state backends.
 
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use strom_core::RuntimeConfig;
+use strom_core::state::{DiskOptions, StateBackend};
 use strom_datastream::window::tumbling_start;
 use strom_datastream::{DataStream, KeyedStream, WATERMARK_EVERY, WatermarkStrategy, execute};
 
@@ -36,20 +38,31 @@ fn reference(events: &[(i64, (u32, i64))], size: i64) -> Vec<Row> {
         .collect()
 }
 
-fn run(events: Vec<(i64, (u32, i64))>, size: i64, bound: i64, workers: usize) -> Vec<Row> {
-    let mut rows: Vec<Row> = execute(
-        &RuntimeConfig::default().with_workers(workers),
-        move |env| {
-            env.from_timestamped(
-                events.clone(),
-                WatermarkStrategy::bounded_out_of_orderness(bound),
-            )
-            .key_by(|e: &(u32, i64)| e.0)
-            .tumbling_window(size)
-            .aggregate(zero, add, |acc| acc)
-            .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
-        },
-    )
+/// `workers` on the heap backend, or on the disk backend with a cache of a few entries
+/// (so that windows fire from the store).
+fn config(workers: usize, disk: bool) -> RuntimeConfig {
+    let mut config = RuntimeConfig::default().with_workers(workers);
+    if disk {
+        config.state_backend = StateBackend::Disk(DiskOptions {
+            cache_entries: 3,
+            page_cache_bytes: 1 << 20,
+            ..DiskOptions::default()
+        });
+    }
+    config
+}
+
+fn run(events: Vec<(i64, (u32, i64))>, size: i64, bound: i64, config: &RuntimeConfig) -> Vec<Row> {
+    let mut rows: Vec<Row> = execute(config, move |env| {
+        env.from_timestamped(
+            events.clone(),
+            WatermarkStrategy::bounded_out_of_orderness(bound),
+        )
+        .key_by(|e: &(u32, i64)| e.0)
+        .tumbling_window(size)
+        .aggregate(zero, add, |acc| acc)
+        .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+    })
     .unwrap()
     .unwrap();
     rows.sort();
@@ -80,9 +93,10 @@ proptest! {
         events in in_bound_events(700),
         size in prop::sample::select(vec![100i64, 1_000, 5_000]),
         workers in 1usize..4,
+        disk in any::<bool>(),
     ) {
         let expected = reference(&events, size);
-        prop_assert_eq!(run(events, size, 700, workers), expected);
+        prop_assert_eq!(run(events, size, 700, &config(workers, disk)), expected);
     }
 }
 
@@ -96,11 +110,13 @@ fn records_behind_a_fired_window_are_dropped() {
         .collect();
     events.push((10_000, (1, 1_000)));
     events.push((300_000, (1, 7)));
-    let got = run(events.clone(), 1_000, 500, 1);
     let mut kept = events.clone();
     kept.remove(kept.len() - 2);
-    assert_eq!(got, reference(&kept, 1_000));
-    assert_ne!(got, reference(&events, 1_000));
+    for disk in [false, true] {
+        let got = run(events.clone(), 1_000, 500, &config(1, disk));
+        assert_eq!(got, reference(&kept, 1_000), "disk: {disk}");
+        assert_ne!(got, reference(&events, 1_000));
+    }
 }
 
 /// The climbing input of the late-record tests, then `extra` records.
@@ -118,9 +134,9 @@ fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
     // lateness, [10 s, 11 s) (end - 1 + lateness = 260,999) takes its record and fires
     // again; [3 s, 4 s) (253,999) is past it: its record goes to the side output.
     let events = climbing(&[(10_000, (1, 1_000)), (3_000, (1, 5_000))]);
-    let windowed = |late: bool| {
+    let windowed = |late: bool, disk: bool| {
         let events = events.clone();
-        let mut rows = execute(&RuntimeConfig::default().with_workers(1), move |env| {
+        let mut rows = execute(&config(1, disk), move |env| {
             let w = env
                 .from_timestamped(
                     events.clone(),
@@ -145,8 +161,10 @@ fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
     let mut expected = reference(&climbing(&[]), 1_000);
     expected.push((1, 10_000, 11_000, 2, 1_010));
     expected.sort();
-    assert_eq!(windowed(false), expected);
-    assert_eq!(windowed(true), vec![(1, 0, 0, 0, 5_000)]);
+    for disk in [false, true] {
+        assert_eq!(windowed(false, disk), expected, "disk: {disk}");
+        assert_eq!(windowed(true, disk), vec![(1, 0, 0, 0, 5_000)]);
+    }
 }
 
 #[test]
@@ -169,25 +187,22 @@ fn sliding_windows_match_the_reference() {
         .into_iter()
         .map(|((k, s), (n, sum))| (k, s, s + size, n, sum))
         .collect();
-    for workers in [1, 3] {
+    for (workers, disk) in [(1, false), (3, false), (1, true), (3, true)] {
         let e = events.clone();
-        let mut got = execute(
-            &RuntimeConfig::default().with_workers(workers),
-            move |env| {
-                env.from_timestamped(
-                    e.clone(),
-                    WatermarkStrategy::bounded_out_of_orderness(1_000),
-                )
-                .key_by(|e: &(u32, i64)| e.0)
-                .sliding_window(size, slide)
-                .aggregate(zero, add, |acc| acc)
-                .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
-            },
-        )
+        let mut got = execute(&config(workers, disk), move |env| {
+            env.from_timestamped(
+                e.clone(),
+                WatermarkStrategy::bounded_out_of_orderness(1_000),
+            )
+            .key_by(|e: &(u32, i64)| e.0)
+            .sliding_window(size, slide)
+            .aggregate(zero, add, |acc| acc)
+            .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+        })
         .unwrap()
         .unwrap();
         got.sort();
-        assert_eq!(got, expected, "workers {workers}");
+        assert_eq!(got, expected, "workers {workers}, disk: {disk}");
     }
 }
 
