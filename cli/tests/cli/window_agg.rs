@@ -65,11 +65,24 @@ const WINDOWS: [(&str, &str); 3] = [
     ("session:150ms", "session:150"),
 ];
 
-/// Runs `window-agg` on `input` at 1 worker, 4 workers and 2 processes of 2, checking
-/// each output against `expected(window)`.
+/// Runs `window-agg` on `input` at 1 worker, 4 workers, 2 processes of 2 and 2 workers
+/// on the disk state backend, checking each output against `expected(window)`.
 fn check_layouts(dir: &Path, input: &Path, expected: impl Fn(&str) -> std::path::PathBuf) {
     for (window, spec) in WINDOWS {
-        for layout in [&["-w", "1"][..], &["-w", "4"], &["-p", "2", "-w", "2"]] {
+        let disk = [
+            "-w",
+            "2",
+            "--state-backend",
+            "disk",
+            "--state-cache-entries",
+            "4",
+        ];
+        for layout in [
+            &["-w", "1"][..],
+            &["-w", "4"],
+            &["-p", "2", "-w", "2"],
+            &disk,
+        ] {
             let out = dir.join("out.csv");
             let _ = std::fs::remove_file(&out);
             let mut args = vec![

@@ -75,21 +75,6 @@ pub(super) trait WindowLogic<T, R>: 'static {
     fn advance_epoch(&mut self, epoch: u64);
 }
 
-/// Groups `entries` by the key group of their key and serialises each group.
-pub(super) fn by_group<K: std::hash::Hash, E: serde::Serialize>(
-    range: KeyGroupRange,
-    entries: impl Iterator<Item = (K, E)>,
-) -> Vec<(u32, Vec<u8>)> {
-    let mut groups: std::collections::BTreeMap<u32, Vec<E>> = Default::default();
-    for (k, e) in entries {
-        groups.entry(range.group_of(&k)).or_default().push(e);
-    }
-    groups
-        .into_iter()
-        .map(|(g, es)| (g, bincode::serialize(&es).expect("window state serialises")))
-        .collect()
-}
-
 /// The capability `cap` moved to epoch `epoch`, if it was earlier.
 pub(super) fn in_epoch(cap: &mut Capability<StreamTime>, epoch: u64) {
     if cap.time().epoch < epoch {

@@ -5,12 +5,19 @@
 //! the allowed lateness makes it fire again at once, and one that extends a fired
 //! session past the watermark makes the merged session fire when the watermark passes
 //! its new end. A record whose merged session is past its lateness is late.
+//!
+//! A key's sessions live in a [`StateTable`] on the job's state backend. Which keys have
+//! sessions to fire or forget at which end is kept on the heap (as Flink's heap timer
+//! service does beside its RocksDB backend): a key per live session, not its
+//! accumulator, with one capability per session end.
 
 use std::hash::Hash;
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
-use strom_core::state::{KeyGroupRange, StateBackend};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashSet;
+use strom_core::state::{KeyGroupRange, StateBackend, StateTable};
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::operators::Capability;
 
@@ -43,13 +50,8 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
     }
 }
 
-struct Session<A> {
-    start: i64,
-    end: i64,
-    acc: A,
-    /// Held until the session first fires.
-    cap: Option<Capability<StreamTime>>,
-}
+/// One session of a key: `(start, end, fired, accumulator)` (also its snapshot form).
+type Session<A> = (i64, i64, bool, A);
 
 struct Sessions<T, K, A, O> {
     gap: i64,
@@ -59,8 +61,52 @@ struct Sessions<T, K, A, O> {
     add: driver::AddFn<A, T>,
     merge: driver::MergeFn<A>,
     finish: Box<dyn Fn(A) -> O>,
+    range: KeyGroupRange,
     /// Each key's sessions, disjoint.
-    keys: FxHashMap<K, Vec<Session<A>>>,
+    sessions: StateTable<K, Vec<Session<A>>>,
+    /// Keys with a session not fired yet, by the session's end.
+    firing: BTreeMap<i64, FxHashSet<K>>,
+    /// Keys with a session, by the session's end.
+    live: BTreeMap<i64, FxHashSet<K>>,
+    /// The capabilities sessions ending at an end are emitted at (least ones).
+    caps: BTreeMap<i64, Vec<Capability<StreamTime>>>,
+}
+
+/// Adds `key` under `end`.
+fn index<K: Hash + Eq>(by_end: &mut BTreeMap<i64, FxHashSet<K>>, end: i64, key: K) {
+    by_end.entry(end).or_default().insert(key);
+}
+
+/// Removes `key` from under `end`.
+fn unindex<K: Hash + Eq>(by_end: &mut BTreeMap<i64, FxHashSet<K>>, end: i64, key: &K) {
+    if let Some(keys) = by_end.get_mut(&end) {
+        keys.remove(key);
+        if keys.is_empty() {
+            by_end.remove(&end);
+        }
+    }
+}
+
+/// The keys under ends up to `last`, taken out of the index.
+fn due<K>(by_end: &mut BTreeMap<i64, FxHashSet<K>>, last: i64) -> Vec<(i64, FxHashSet<K>)> {
+    let mut out = Vec::new();
+    while let Some(entry) = by_end.first_entry() {
+        if *entry.key() > last {
+            break;
+        }
+        out.push(entry.remove_entry());
+    }
+    out
+}
+
+/// Keeps `cap` among the least capabilities of `caps`.
+fn hold(caps: &mut Vec<Capability<StreamTime>>, cap: Capability<StreamTime>) {
+    use strom_core::timely::order::PartialOrder;
+    if caps.iter().any(|c| c.time().less_equal(cap.time())) {
+        return;
+    }
+    caps.retain(|c| !cap.time().less_equal(c.time()));
+    caps.push(cap);
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
@@ -99,7 +145,11 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
             add: Box::new(add),
             merge: Box::new(merge),
             finish: Box::new(finish),
-            keys: FxHashMap::default(),
+            range: KeyGroupRange::for_worker(0, 1, 1),
+            sessions: StateTable::new(KeyGroupRange::for_worker(0, 1, 1)),
+            firing: BTreeMap::new(),
+            live: BTreeMap::new(),
+            caps: BTreeMap::new(),
         };
         driver::window_operator(&self.keyed, "SessionWindow", logic)
     }
@@ -117,110 +167,130 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         emit: Emit<'_, WindowResult<K, O>>,
     ) -> bool {
         let k = (self.key)(&record.value);
+        let group = self.range.group_of(&k);
         let (open, close) = (record.ts, record.ts.saturating_add(self.gap));
-        let sessions = self.keys.entry(k.clone()).or_default();
         // Flink merges windows that overlap or touch; sessions of a key touch no other,
         // so the ones the record's window touches are all it merges.
-        let joins = |s: &Session<A>| s.start <= close && open <= s.end;
+        let joins = |s: &Session<A>| s.0 <= close && open <= s.1;
         let (mut start, mut end) = (open, close);
-        for s in sessions.iter().filter(|s| joins(s)) {
-            (start, end) = (start.min(s.start), end.max(s.end));
+        if let Some(sessions) = self.sessions.get_mut(group, &k) {
+            for s in sessions.iter().filter(|s| joins(s)) {
+                (start, end) = (start.min(s.0), end.max(s.1));
+            }
         }
         if end - 1 + self.lateness <= watermark {
             return false;
         }
         let mut acc = (self.init)();
         (self.add)(&mut acc, &record.value);
+        let sessions = self.sessions.entry(group, k.clone()).or_default();
         let mut i = 0;
         while i < sessions.len() {
             if joins(&sessions[i]) {
-                let s = sessions.swap_remove(i);
-                (self.merge)(&mut acc, s.acc);
+                let (_, old_end, fired, old) = sessions.swap_remove(i);
+                (self.merge)(&mut acc, old);
+                if !fired {
+                    unindex(&mut self.firing, old_end, &k);
+                }
+                unindex(&mut self.live, old_end, &k);
             } else {
                 i += 1;
             }
         }
-        let mut session = Session {
-            start,
-            end,
-            acc,
-            cap: Some(driver::window_cap(cap, time, end)),
-        };
         // Due already (a late record within the lateness): fire now, as Flink's trigger
         // does; otherwise when the watermark passes the merged end.
-        if end - 1 <= watermark {
-            session.cap = None;
-            emit(
-                cap,
-                driver::result(&*self.finish, &k, start, end, &session.acc),
-            );
+        let fired = end - 1 <= watermark;
+        if fired {
+            emit(cap, driver::result(&*self.finish, &k, start, end, &acc));
+        } else {
+            index(&mut self.firing, end, k.clone());
+            let caps = self.caps.entry(end).or_default();
+            hold(caps, driver::window_cap(cap, time, end));
         }
-        sessions.push(session);
+        sessions.push((start, end, fired, acc));
+        index(&mut self.live, end, k);
         true
     }
 
     fn fire(&mut self, watermark: i64, emit: Emit<'_, WindowResult<K, O>>) {
-        let lateness = self.lateness;
-        let mut due = Vec::new();
-        for (k, sessions) in &mut self.keys {
-            for (i, s) in sessions.iter_mut().enumerate() {
-                if s.end - 1 <= watermark
-                    && let Some(cap) = s.cap.take()
-                {
-                    due.push((k.clone(), i, cap));
+        let last = watermark.saturating_add(1);
+        for (end, keys) in due(&mut self.firing, last) {
+            let caps = self.caps.remove(&end).unwrap_or_default();
+            let cap = caps.first().expect("a session to fire holds a capability");
+            for k in keys {
+                let group = self.range.group_of(&k);
+                let sessions = self.sessions.get_mut(group, &k);
+                let s = sessions
+                    .and_then(|ss| ss.iter_mut().find(|s| s.1 == end && !s.2))
+                    .expect("an indexed session is in the state");
+                s.2 = true;
+                emit(cap, driver::result(&*self.finish, &k, s.0, s.1, &s.3));
+            }
+        }
+        // Capabilities of ends that no longer have sessions to fire (merged away).
+        while let Some(entry) = self.caps.first_entry() {
+            if *entry.key() > last || self.firing.contains_key(entry.key()) {
+                break;
+            }
+            entry.remove();
+        }
+        for (end, keys) in due(&mut self.live, last.saturating_sub(self.lateness)) {
+            for k in keys {
+                let group = self.range.group_of(&k);
+                let Some(sessions) = self.sessions.get_mut(group, &k) else {
+                    continue;
+                };
+                sessions.retain(|s| s.1 != end);
+                if sessions.is_empty() {
+                    self.sessions.remove(group, &k);
                 }
             }
         }
-        for (k, i, cap) in due {
-            let s = &self.keys[&k][i];
-            emit(
-                &cap,
-                driver::result(&*self.finish, &k, s.start, s.end, &s.acc),
-            );
-        }
-        self.keys.retain(|_, sessions| {
-            sessions.retain(|s| s.end - 1 + lateness > watermark);
-            !sessions.is_empty()
-        });
     }
 
-    fn open(&mut self, _: KeyGroupRange, _: &StateBackend) {}
+    fn open(&mut self, range: KeyGroupRange, backend: &StateBackend) {
+        self.range = range;
+        self.sessions =
+            StateTable::on(range, backend).unwrap_or_else(|e| panic!("session window state: {e}"));
+    }
 
     fn snapshot(&mut self, range: KeyGroupRange, emit: &mut dyn FnMut(u32, Vec<u8>)) {
-        let entries = self.keys.iter().map(|(k, sessions)| {
-            let kept: Vec<(i64, i64, bool, &A)> = sessions
-                .iter()
-                .map(|s| (s.start, s.end, s.cap.is_none(), &s.acc))
-                .collect();
-            (k, (k, kept))
-        });
-        for (g, bytes) in driver::by_group(range, entries) {
-            emit(g, bytes);
+        for g in range.start..range.end {
+            match self.sessions.snapshot_group(g) {
+                Ok(Some(bytes)) => emit(g, bytes),
+                Ok(None) => {}
+                Err(e) => panic!("session window state: {e}"),
+            }
         }
     }
 
-    fn restore_group(&mut self, _: u32, bytes: &[u8], epoch: u64, cap: &Capability<StreamTime>) {
-        type Saved<K, A> = Vec<(K, Vec<(i64, i64, bool, A)>)>;
-        let entries: Saved<K, A> =
+    fn restore_group(
+        &mut self,
+        group: u32,
+        bytes: &[u8],
+        epoch: u64,
+        cap: &Capability<StreamTime>,
+    ) {
+        let entries: Vec<(K, Vec<Session<A>>)> =
             bincode::deserialize(bytes).unwrap_or_else(|e| panic!("session snapshot: {e}"));
-        for (k, sessions) in entries {
-            let restored = sessions
-                .into_iter()
-                .map(|(start, end, fired, acc)| Session {
-                    start,
-                    end,
-                    acc,
-                    cap: (!fired).then(|| cap.delayed(&StreamTime::at_watermark(epoch, end - 1))),
-                });
-            self.keys.entry(k).or_default().extend(restored);
+        for (k, sessions) in &entries {
+            for &(_, end, fired, _) in sessions {
+                if !fired {
+                    index(&mut self.firing, end, k.clone());
+                    let at = cap.delayed(&StreamTime::at_watermark(epoch, end - 1));
+                    hold(self.caps.entry(end).or_default(), at);
+                }
+                index(&mut self.live, end, k.clone());
+            }
         }
+        self.sessions
+            .restore_group(group, bytes)
+            .unwrap_or_else(|e| panic!("session snapshot: {e}"));
     }
 
     fn advance_epoch(&mut self, epoch: u64) {
-        for s in self.keys.values_mut().flatten() {
-            if let Some(c) = s.cap.as_mut() {
-                driver::in_epoch(c, epoch);
-            }
+        for c in self.caps.values_mut().flatten() {
+            driver::in_epoch(c, epoch);
         }
     }
 }

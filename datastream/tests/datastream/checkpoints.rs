@@ -195,3 +195,111 @@ fn windows_restored_from_a_checkpoint_fire_with_every_record_once() {
     let last = want.iter().map(|r| r.1).max().unwrap();
     assert_eq!(second.iter().filter(|r| r.1 == last).count(), 3);
 }
+
+/// Session counts per key of `N` records at 4,000/s, published exactly once into
+/// `out` as `key,start,end,count`: event time `10 i` ms, key `i / 4 % 3`, 15 ms gap:
+/// one session per block of 4 records, which stays open after its last record until
+/// the next block's second record moves the watermark past it.
+fn sessions(config: &RuntimeConfig, out: &std::path::Path) {
+    let out = out.to_str().unwrap().to_string();
+    strom_datastream::run(config, move |env| {
+        env.generate(
+            Generator {
+                count: Some(N),
+                rate: Some(4_000.0),
+            },
+            |i| (i / 4 % 3, (i * 10) as i64),
+            Timestamps::Event(std::rc::Rc::new(|r: &(u64, i64)| r.1)),
+            WatermarkStrategy::bounded_out_of_orderness(0),
+        )
+        .key_by(|r: &(u64, i64)| r.0)
+        .session_window(15)
+        .aggregate(|| 0u64, |n, _| *n += 1, |a, b| *a += b, |n| n)
+        .write_lines_exactly_once(&out, |w| {
+            format!("{},{},{},{}", w.key, w.start, w.end, w.value)
+        });
+    })
+    .unwrap();
+}
+
+/// The lines of the part files in `dir` of epochs up to `last` (`part-<epoch>-...`).
+fn published_up_to(dir: &std::path::Path, last: u64) -> Vec<String> {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(epoch) = name.strip_prefix("part-").and_then(|r| r.split('-').next()) else {
+            continue;
+        };
+        if epoch.parse::<u64>().unwrap() <= last {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            lines.extend(text.lines().map(String::from));
+        }
+    }
+    lines.sort();
+    lines
+}
+
+#[test]
+fn sessions_restored_at_another_parallelism_and_backend_fire_once_in_full() {
+    let mut reference: BTreeMap<(u64, u64), (i64, i64, u64)> = BTreeMap::new();
+    for i in 0..N {
+        let ts = (i * 10) as i64;
+        let s = reference.entry((i / 4 % 3, i / 4)).or_insert((ts, ts, 0));
+        (s.0, s.1, s.2) = (s.0.min(ts), s.1.max(ts), s.2 + 1);
+    }
+    let mut want: Vec<String> = reference
+        .iter()
+        .map(|(&(k, _), &(first, last, n))| format!("{k},{first},{},{n}", last + 15))
+        .collect();
+    want.sort();
+    let dir = tempfile::tempdir().unwrap();
+    let (checkpoints, first, second) = (
+        dir.path().join("chk"),
+        dir.path().join("first"),
+        dir.path().join("second"),
+    );
+    // Checkpointed on the disk backend (one cached entry) at 2 workers.
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(checkpoints.to_str().unwrap().to_string());
+    config.checkpoint_interval = Some(Duration::from_millis(150));
+    config.state_backend = StateBackend::Disk(DiskOptions {
+        cache_entries: 1,
+        ..DiskOptions::default()
+    });
+    sessions(&config, &first);
+    let whole = published_up_to(&first, u64::MAX);
+    assert!(
+        whole == want,
+        "with checkpoints, on disk: {} rows",
+        whole.len()
+    );
+    // Restored from a checkpoint mid-way on the heap at 3 workers: what the first run
+    // published up to it and what the second run publishes are every session once.
+    for chosen in committed(checkpoints.to_str().unwrap())
+        .unwrap()
+        .iter()
+        .skip(1)
+    {
+        let before = published_up_to(&first, chosen.marker.epoch);
+        if before.is_empty() || before.len() == want.len() {
+            continue;
+        }
+        let mut again = RuntimeConfig::default().with_workers(3);
+        again.restore = Some(chosen.url.clone());
+        let _ = std::fs::remove_dir_all(&second);
+        sessions(&again, &second);
+        let mut all = before;
+        all.extend(published_up_to(&second, u64::MAX));
+        all.sort();
+        let missing: Vec<_> = want.iter().filter(|r| !all.contains(r)).collect();
+        assert!(
+            all.len() == want.len() && missing.is_empty(),
+            "restored from epoch {}: {} rows for {}, missing {missing:?}",
+            chosen.marker.epoch,
+            all.len(),
+            want.len()
+        );
+        return;
+    }
+    panic!("no checkpoint mid-way");
+}

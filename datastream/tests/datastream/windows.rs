@@ -1,7 +1,7 @@
 //! Tumbling event-time windows against a reference model: for input whose disorder
 //! stays within the bound no record is late, so the result is every (key, window) of
 //! the input; beyond the bound, records whose window has fired are dropped. Sliding and
-//! tumbling windows run on both state backends.
+//! tumbling windows and sessions run on both state backends.
 
 use std::collections::BTreeMap;
 
@@ -242,9 +242,10 @@ proptest! {
         events in in_bound_events(700),
         gap in prop::sample::select(vec![50i64, 300, 2_000]),
         workers in 1usize..4,
+        disk in any::<bool>(),
     ) {
         let expected = reference_sessions(&events, gap);
-        let mut got = execute(&RuntimeConfig::default().with_workers(workers), move |env| {
+        let mut got = execute(&config(workers, disk), move |env| {
             env.from_timestamped(events.clone(), WatermarkStrategy::bounded_out_of_orderness(700))
                 .key_by(|e: &(u32, i64)| e.0)
                 .session_window(gap)
