@@ -23,6 +23,9 @@ pub struct DiskOptions {
     pub cache_entries: usize,
     /// Bytes of the store's own page cache, per state and worker.
     pub page_cache_bytes: usize,
+    /// Whether checkpoints write only the entries changed since the last one (Flink's
+    /// `state.backend.incremental`): each state remembers the keys it changed.
+    pub incremental: bool,
 }
 
 impl Default for DiskOptions {
@@ -31,6 +34,7 @@ impl Default for DiskOptions {
             dir: None,
             cache_entries: 100_000,
             page_cache_bytes: 32 << 20,
+            incremental: true,
         }
     }
 }

@@ -99,6 +99,15 @@ impl Store {
         Ok(Some(value.to_vec()))
     }
 
+    /// The value under `key` (a [`store_key`]), left in place.
+    pub(super) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if self.len == 0 {
+            return Ok(None);
+        }
+        let value = self.entries.get(key).map_err(|e| self.fail(e))?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
     /// Writes `entries` (store keys and values), none of them in the store yet.
     pub(super) fn put_all(
         &mut self,

@@ -11,7 +11,7 @@
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -31,6 +31,9 @@ pub struct StateTable<K, V> {
     /// Every entry on the heap backend; the young generation on the disk backend.
     groups: Vec<FxHashMap<K, V>>,
     spill: Option<Box<Spill<K, V>>>,
+    /// Keys changed since the group's last snapshot, when changes are tracked (for
+    /// incremental checkpoints).
+    changed: Option<Vec<FxHashSet<K>>>,
 }
 
 /// The disk backend's part of a table.
@@ -66,6 +69,7 @@ where
             range,
             groups: (0..range.len()).map(|_| FxHashMap::default()).collect(),
             spill: None,
+            changed: None,
         }
     }
 
@@ -84,6 +88,29 @@ where
             }));
         }
         Ok(table)
+    }
+
+    /// Remembers the keys changed (or read to change) from now on, for
+    /// [`StateTable::delta_group`].
+    pub fn track_changes(&mut self) {
+        self.changed = Some(
+            (0..self.range.len())
+                .map(|_| FxHashSet::default())
+                .collect(),
+        );
+    }
+
+    /// Whether changes are tracked.
+    pub fn tracks_changes(&self) -> bool {
+        self.changed.is_some()
+    }
+
+    fn touch(&mut self, slot: usize, key: &K) {
+        if let Some(changed) = self.changed.as_mut()
+            && !changed[slot].contains(key)
+        {
+            changed[slot].insert(key.clone());
+        }
     }
 
     /// The groups this table holds.
@@ -134,24 +161,30 @@ where
     /// The value of `key` in `group`, to change in place.
     pub fn get_mut(&mut self, group: u32, key: &K) -> Option<&mut V> {
         let slot = self.promote(group, key);
+        if self.changed.is_some() && self.groups[slot].contains_key(key) {
+            self.touch(slot, key);
+        }
         self.groups[slot].get_mut(key)
     }
 
     /// The entry of `key` in `group`.
     pub fn entry(&mut self, group: u32, key: K) -> Entry<'_, K, V> {
         let slot = self.promote(group, &key);
+        self.touch(slot, &key);
         self.groups[slot].entry(key)
     }
 
     /// Sets the value of `key`, giving back the old one.
     pub fn insert(&mut self, group: u32, key: K, value: V) -> Option<V> {
         let slot = self.promote(group, &key);
+        self.touch(slot, &key);
         self.groups[slot].insert(key, value)
     }
 
     /// Removes `key`, giving back its value.
     pub fn remove(&mut self, group: u32, key: &K) -> Option<V> {
         let slot = self.slot(group);
+        self.touch(slot, key);
         if let Some(v) = self.groups[slot].remove(key) {
             return Some(v);
         }
@@ -180,14 +213,25 @@ where
     /// backend, the cached ones on the disk backend (entries in its store are checked
     /// when they are next read, as Flink's RocksDB backend leaves them to compaction).
     pub fn retain_resident(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        for g in &mut self.groups {
-            g.retain(&mut keep);
+        let mut changed = self.changed.take();
+        let mut retain = |slot: usize, map: &mut FxHashMap<K, V>| {
+            map.retain(|k, v| {
+                let kept = keep(k, v);
+                if !kept && let Some(c) = changed.as_mut() {
+                    c[slot].insert(k.clone());
+                }
+                kept
+            });
+        };
+        for (slot, map) in self.groups.iter_mut().enumerate() {
+            retain(slot, map);
         }
         if let Some(spill) = self.spill.as_mut() {
-            for g in &mut spill.old {
-                g.retain(&mut keep);
+            for (slot, map) in spill.old.iter_mut().enumerate() {
+                retain(slot, map);
             }
         }
+        self.changed = changed;
     }
 
     /// Calls `f` with every entry of `group` whose key serialises to `prefix` followed
@@ -260,6 +304,9 @@ where
     /// When a key or value cannot be serialised, or the store cannot be read.
     pub fn snapshot_group(&mut self, group: u32) -> Result<Option<Vec<u8>>> {
         let slot = self.slot(group);
+        if let Some(changed) = self.changed.as_mut() {
+            changed[slot].clear();
+        }
         let fail = |e: bincode::Error| Error::Internal(format!("state of key group {group}: {e}"));
         let mut out = vec![0u8; 8];
         let mut n = 0u64;
@@ -310,6 +357,82 @@ where
                         .map(|(k, v)| (store_key(group, &ser(k, "key")), ser(v, "value"))),
                 )?;
             }
+        }
+        if let Some(changed) = self.changed.as_mut() {
+            changed[slot].clear();
+        }
+        Ok(())
+    }
+
+    /// The entries of `group` changed since its last snapshot (full or delta), as
+    /// `(key, value or None when removed)`, for an incremental checkpoint; `None` when
+    /// none changed. Applied to the group's previous snapshot by
+    /// [`StateTable::apply_delta`], it gives the group as it is now.
+    ///
+    /// # Errors
+    /// When changes are not tracked, or the store cannot be read.
+    pub fn delta_group(&mut self, group: u32) -> Result<Option<Vec<u8>>> {
+        let slot = self.slot(group);
+        let Some(changed) = self.changed.as_mut() else {
+            return Err(Error::Internal(
+                "this state does not track its changes".into(),
+            ));
+        };
+        if changed[slot].is_empty() {
+            return Ok(None);
+        }
+        let keys = std::mem::take(&mut changed[slot]);
+        let fail = |e: bincode::Error| Error::Internal(format!("state of key group {group}: {e}"));
+        let mut out = Vec::with_capacity(8 + keys.len() * 16);
+        out.extend_from_slice(&(keys.len() as u64).to_le_bytes());
+        for k in &keys {
+            bincode::serialize_into(&mut out, k).map_err(fail)?;
+            let cached = self.groups[slot]
+                .get(k)
+                .or_else(|| self.spill.as_ref().and_then(|s| s.old[slot].get(k)));
+            match (cached, self.spill.as_ref()) {
+                (Some(v), _) => {
+                    out.push(1);
+                    bincode::serialize_into(&mut out, v).map_err(fail)?;
+                }
+                (None, Some(spill)) => match spill.store.get(&store_key(group, &ser(k, "key")))? {
+                    Some(bytes) => {
+                        out.push(1);
+                        out.extend_from_slice(&bytes);
+                    }
+                    None => out.push(0),
+                },
+                (None, None) => out.push(0),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Applies a [`StateTable::delta_group`] of `group` to its entries.
+    ///
+    /// # Errors
+    /// When the bytes are not a delta of entries of these types, or the store cannot be
+    /// written.
+    pub fn apply_delta(&mut self, group: u32, bytes: &[u8]) -> Result<()> {
+        let entries: Vec<(K, Option<V>)> = bincode::deserialize(bytes).map_err(|e| {
+            Error::format(
+                format!("delta of key group {group}"),
+                format!("not a state delta of this operator: {e}"),
+            )
+        })?;
+        let slot = self.slot(group);
+        for (k, v) in entries {
+            match v {
+                Some(v) => {
+                    self.insert(group, k, v);
+                }
+                None => {
+                    self.remove(group, &k);
+                }
+            }
+        }
+        if let Some(changed) = self.changed.as_mut() {
+            changed[slot].clear();
         }
         Ok(())
     }
@@ -477,6 +600,57 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A replica kept from one full snapshot per group and the deltas after it
+        /// equals the table, through inserts, updates, removals and evictions.
+        #[test]
+        fn deltas_replay_onto_the_last_full_snapshot(
+            ops in proptest::collection::vec(op(), 1..300),
+            cache in 1..20usize,
+            fulls in proptest::collection::vec(any::<bool>(), 40),
+        ) {
+            let range = KeyGroupRange::for_worker(0, 1, 4);
+            let mut t: StateTable<u16, u32> = StateTable::on(range, &disk(cache)).unwrap();
+            t.track_changes();
+            let mut replica: StateTable<u16, u32> = StateTable::new(range);
+            let mut model: BTreeMap<u16, u32> = BTreeMap::new();
+            let mut round = 0;
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        t.insert(range.group_of(&k), k, v);
+                        model.insert(k, v);
+                    }
+                    Op::Add(k, v) => {
+                        *t.entry(range.group_of(&k), k).or_insert(0) += v;
+                        *model.entry(k).or_insert(0) += v;
+                    }
+                    Op::Remove(k) => {
+                        t.remove(range.group_of(&k), &k);
+                        model.remove(&k);
+                    }
+                    Op::Get(k) => {
+                        let _ = t.get_mut(range.group_of(&k), &k);
+                    }
+                    Op::Restore(_) => {
+                        // A checkpoint: per group a full snapshot or a delta.
+                        for g in 0..4 {
+                            if fulls[round % fulls.len()] {
+                                let bytes = t.snapshot_group(g).unwrap();
+                                replica.restore_group(g, &bytes.unwrap_or_else(|| 0u64.to_le_bytes().to_vec())).unwrap();
+                            } else if let Some(delta) = t.delta_group(g).unwrap() {
+                                replica.apply_delta(g, &delta).unwrap();
+                            }
+                            round += 1;
+                        }
+                        for g in 0..4 {
+                            prop_assert_eq!(entries(&mut replica, g), in_group(&model, range, g));
+                        }
+                    }
+                }
+            }
+        }
+
 
         /// The disk backend with a tiny cache behaves as a plain map, through
         /// evictions, store reads and snapshots restored group by group.
