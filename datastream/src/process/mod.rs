@@ -72,6 +72,7 @@ use std::rc::Rc;
 use strom_core::state::{KeyGroupRange, StateBackend};
 use strom_core::time::{ProcessingClock, StreamTime};
 
+use crate::checkpoint::{GroupSink, Part};
 use crate::stream::{Data, Timestamped};
 
 /// User logic for each record of a keyed stream and each timer it sets.
@@ -302,12 +303,13 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
         }
     }
 
-    /// The snapshot of every key group with state or timers, handed to `emit` group by
-    /// group.
+    /// The snapshot of every key group with state or timers, written to `sink` group
+    /// by group: in full, or as a delta when the states track their changes and the
+    /// group has a chain to add it to (timers are always written whole).
     ///
     /// # Panics
     /// When state cannot be serialised (a bug in a state type).
-    pub fn snapshot(&mut self, emit: &mut dyn FnMut(u32, Vec<u8>)) {
+    pub fn snapshot(&mut self, sink: &mut dyn GroupSink) {
         let range = self.states.range();
         let (event, processing) = self.timers.snapshot();
         let mut timers: std::collections::BTreeMap<u32, GroupSnapshot<K>> = Default::default();
@@ -325,37 +327,62 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
                 .processing
                 .push((ts, k));
         }
+        let incremental = self.states.incremental();
         for g in range.start..range.end {
-            let states = self.states.snapshot_group(g).expect("state serialises");
+            let delta = incremental && !sink.full_due(g);
+            let states = if delta {
+                self.states.delta_group(g)
+            } else {
+                self.states.snapshot_group(g)
+            }
+            .expect("state serialises");
             let mut snap = timers.remove(&g).unwrap_or_default();
-            if states.is_empty() && snap.event.is_empty() && snap.processing.is_empty() {
+            let empty = states.is_empty() && snap.event.is_empty() && snap.processing.is_empty();
+            if empty && !delta {
                 continue;
             }
             snap.states = states;
-            emit(g, bincode::serialize(&snap).expect("state serialises"));
+            let bytes = bincode::serialize(&snap).expect("state serialises");
+            // A delta is written even when empty: it says the group is unchanged.
+            sink.emit(
+                g,
+                if delta {
+                    Part::Delta(bytes)
+                } else {
+                    Part::Full(bytes)
+                },
+            );
         }
     }
 
-    /// Restores one key group from its snapshot; restored event-time timers output at
-    /// stream time `at` or later.
+    /// Restores one key group from its snapshot: a full one and the deltas after it,
+    /// in order; restored event-time timers (those of the last part) output at stream
+    /// time `at` or later.
     ///
     /// # Errors
     /// When the bytes are not this operator's snapshot.
     pub fn restore_group(
         &mut self,
         group: u32,
-        bytes: &[u8],
+        parts: &[Part],
         at: StreamTime,
     ) -> strom_core::Result<()> {
-        let snap: GroupSnapshot<K> = bincode::deserialize(bytes).map_err(|e| {
-            strom_core::Error::format(
-                format!("key group {group}"),
-                format!("not this operator's snapshot: {e}"),
-            )
-        })?;
-        for (name, state) in &snap.states {
-            self.states.restore_group(name, group, state)?;
+        let mut last = None;
+        for part in parts {
+            let (bytes, delta) = match part {
+                Part::Full(b) => (b, false),
+                Part::Delta(b) => (b, true),
+            };
+            let snap: GroupSnapshot<K> = bincode::deserialize(bytes).map_err(|e| {
+                strom_core::Error::format(
+                    format!("key group {group}"),
+                    format!("not this operator's snapshot: {e}"),
+                )
+            })?;
+            self.states.restore_parts(group, &snap.states, delta)?;
+            last = Some(snap);
         }
+        let Some(snap) = last else { return Ok(()) };
         for (ts, k) in &snap.event {
             self.timers.register_event(k, *ts, at);
         }

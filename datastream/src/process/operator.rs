@@ -126,8 +126,8 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     epoch: s.epoch(),
                     event: 0,
                 };
-                s.start(acks_cap, wake, range.start..range.end, |g, bytes| {
-                    if let Err(e) = core.restore_group(g, &bytes, at) {
+                s.start(acks_cap, wake, range.start..range.end, |g, parts| {
+                    if let Err(e) = core.restore_group(g, &parts, at) {
                         panic!("keyed process operator: {e}");
                     }
                 });
@@ -152,7 +152,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                 let frontier = frontiers[0].frontier();
                 while let Some((time, at, records)) = stash.pop_ready(frontier) {
                     if let Some(s) = snapshots.as_mut()
-                        && s.take(time.epoch, |emit| core.snapshot(emit), &mut acks_out)
+                        && s.take(time.epoch, |sink| core.snapshot(sink), &mut acks_out)
                     {
                         advance_epoch(time.epoch, &mut core, &mut caps);
                     }
@@ -169,7 +169,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     // Epochs below every open one are complete here; timers that fire
                     // from now on belong to the open one.
                     let open = stash.open_epoch(frontier);
-                    if let Some(e) = s.settle(open, |emit| core.snapshot(emit), &mut acks_out) {
+                    if let Some(e) = s.settle(open, |sink| core.snapshot(sink), &mut acks_out) {
                         advance_epoch(e, &mut core, &mut caps);
                     }
                 }

@@ -59,6 +59,8 @@ trait ErasedTable {
     fn expire(&mut self, ttl: &Ttl, now: i64);
     fn snapshot_group(&mut self, group: u32) -> strom_core::Result<Option<Vec<u8>>>;
     fn restore_group(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()>;
+    fn delta_group(&mut self, group: u32) -> strom_core::Result<Option<Vec<u8>>>;
+    fn apply_delta(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()>;
 }
 
 impl<K, V> ErasedTable for StateTable<K, V>
@@ -81,6 +83,12 @@ where
     fn restore_group(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()> {
         StateTable::restore_group(self, group, bytes)
     }
+    fn delta_group(&mut self, group: u32) -> strom_core::Result<Option<Vec<u8>>> {
+        StateTable::delta_group(self, group)
+    }
+    fn apply_delta(&mut self, group: u32, bytes: &[u8]) -> strom_core::Result<()> {
+        StateTable::apply_delta(self, group, bytes)
+    }
 }
 
 struct Registered {
@@ -94,8 +102,9 @@ pub struct KeyedStates<K> {
     range: KeyGroupRange,
     backend: StateBackend,
     tables: Vec<Registered>,
-    /// Restored groups of states no handle has asked for yet, by state name.
-    restored: Vec<(String, u32, Parked)>,
+    /// Restored groups of states no handle has asked for yet, by state name: a full
+    /// snapshot or a delta (true), in the order restored.
+    restored: Vec<(String, u32, Parked, bool)>,
     _key: PhantomData<K>,
 }
 
@@ -147,10 +156,76 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
                 out.push((r.name.clone(), bytes));
             }
         }
-        for (name, _, parked) in self.restored.iter().filter(|(_, g, _)| *g == group) {
+        // A state no handle has asked for is written as restored: its full snapshot,
+        // then its deltas, under the same name (see `KeyedStates::restore_parts`).
+        for (name, _, parked, _) in self.restored.iter().filter(|r| r.1 == group) {
             out.push((name.clone(), parked.bytes()?));
         }
         Ok(out)
+    }
+
+    /// Restores `group` from a snapshot's states in order: a full snapshot's (where a
+    /// state listed again is a delta on its first listing) or a delta's.
+    ///
+    /// # Errors
+    /// When the bytes are not a snapshot or delta of the state's types.
+    pub fn restore_parts(
+        &mut self,
+        group: u32,
+        states: &[(String, Vec<u8>)],
+        delta: bool,
+    ) -> strom_core::Result<()> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, bytes) in states {
+            if !delta && seen.insert(name.as_str()) {
+                self.restore_group(name, group, bytes)?;
+            } else {
+                self.apply_delta(name, group, bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether states track their changes, so that a group can be written as a delta.
+    pub fn incremental(&self) -> bool {
+        matches!(&self.backend, StateBackend::Disk(o) if o.incremental)
+    }
+
+    /// Every state's changes in `group` since its last snapshot, by state name (states
+    /// without changes left out).
+    ///
+    /// # Errors
+    /// When a value cannot be serialised or the store read.
+    pub fn delta_group(&mut self, group: u32) -> strom_core::Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for r in &mut self.tables {
+            if let Some(bytes) = r.table.delta_group(group)? {
+                out.push((r.name.clone(), bytes));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies a delta of `group` of the state called `name` (see
+    /// [`KeyedStates::restore_group`]).
+    ///
+    /// # Errors
+    /// When the bytes are not a delta of the state's types.
+    pub fn apply_delta(&mut self, name: &str, group: u32, bytes: &[u8]) -> strom_core::Result<()> {
+        match self.tables.iter_mut().find(|r| r.name == name) {
+            Some(r) => r.table.apply_delta(group, bytes),
+            None => {
+                if !self.restored.iter().any(|r| r.0 == name && r.1 == group) {
+                    // A state made after the group's full snapshot: its deltas apply to
+                    // nothing (an empty snapshot, whatever the types).
+                    let empty = Parked::new(&self.backend, &0u64.to_le_bytes())?;
+                    self.restored.push((name.to_string(), group, empty, false));
+                }
+                let parked = Parked::new(&self.backend, bytes)?;
+                self.restored.push((name.to_string(), group, parked, true));
+                Ok(())
+            }
+        }
     }
 
     /// Restores `group` of the state called `name`: at once if a handle has registered
@@ -168,7 +243,7 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
             Some(r) => r.table.restore_group(group, bytes),
             None => {
                 let parked = Parked::new(&self.backend, bytes)?;
-                self.restored.push((name.to_string(), group, parked));
+                self.restored.push((name.to_string(), group, parked, false));
                 Ok(())
             }
         }
@@ -186,13 +261,21 @@ impl<K: Data + Hash + Eq> KeyedStates<K> {
                     None => {
                         let mut table = StateTable::<K, V>::on(self.range, &self.backend)
                             .unwrap_or_else(|e| panic!("state {:?}: {e}", d.name));
+                        if self.incremental() {
+                            table.track_changes();
+                        }
                         let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.restored)
                             .into_iter()
-                            .partition(|(name, _, _)| *name == d.name);
+                            .partition(|r| r.0 == d.name);
                         self.restored = rest;
-                        for (_, group, parked) in mine {
-                            let restored =
-                                parked.bytes().and_then(|b| table.restore_group(group, &b));
+                        for (_, group, parked, delta) in mine {
+                            let restored = parked.bytes().and_then(|b| {
+                                if delta {
+                                    table.apply_delta(group, &b)
+                                } else {
+                                    table.restore_group(group, &b)
+                                }
+                            });
                             if let Err(e) = restored {
                                 panic!("state {:?}: {e}", d.name);
                             }

@@ -12,7 +12,7 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::Windowed;
-use crate::checkpoint::{Ack, OperatorSnapshots};
+use crate::checkpoint::{Ack, GroupSink, OperatorSnapshots, Part};
 use crate::ordered::TimeOrdered;
 use crate::stream::{Data, KeyedStream, Timestamped};
 use strom_core::state::{KeyGroupRange, StateBackend};
@@ -142,8 +142,13 @@ where
         let results_cap = initial.pop().expect("a results output");
         if let Some(s) = snapshots.as_mut() {
             let epoch = s.epoch();
-            s.start(acks_cap, wake, range.start..range.end, |group, bytes| {
-                logic.restore_group(group, &bytes, epoch, &results_cap);
+            s.start(acks_cap, wake, range.start..range.end, |group, parts| {
+                for part in parts {
+                    let Part::Full(bytes) = part else {
+                        panic!("window state of key group {group}: windows write no deltas");
+                    };
+                    logic.restore_group(group, &bytes, epoch, &results_cap);
+                }
             });
         }
         drop(results_cap);
@@ -176,7 +181,7 @@ where
                 if let Some(s) = snapshots.as_mut()
                     && s.take(
                         time.epoch,
-                        |emit| logic.snapshot(range, emit),
+                        |sink| snapshot_full(&mut logic, range, sink),
                         &mut acks_out,
                     )
                 {
@@ -198,7 +203,11 @@ where
                 // Epochs below every open one are complete here; windows that fire
                 // from now on belong to the open one.
                 let open = stash.open_epoch(frontier);
-                if let Some(e) = s.settle(open, |emit| logic.snapshot(range, emit), &mut acks_out) {
+                if let Some(e) = s.settle(
+                    open,
+                    |sink| snapshot_full(&mut logic, range, sink),
+                    &mut acks_out,
+                ) {
                     logic.advance_epoch(e);
                 }
             }
@@ -220,4 +229,13 @@ where
         results: stream.wrap(results),
         late: stream.wrap(late),
     }
+}
+
+/// Writes every key group of `logic` in full to `sink`.
+fn snapshot_full<T, R>(
+    logic: &mut impl WindowLogic<T, R>,
+    range: KeyGroupRange,
+    sink: &mut dyn GroupSink,
+) {
+    logic.snapshot(range, &mut |g, bytes| sink.emit(g, Part::Full(bytes)));
 }

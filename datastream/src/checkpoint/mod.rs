@@ -5,7 +5,7 @@
 //! passed the epoch, which is when every acknowledgement of it is in.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -18,12 +18,11 @@ use strom_core::timely::dataflow::operators::Concatenate;
 use strom_core::timely::dataflow::operators::generic::Operator;
 use strom_core::{Error, Result};
 
-use strom_core::timely::container::CapacityContainerBuilder;
-use strom_core::timely::dataflow::operators::Capability;
-use strom_core::timely::dataflow::operators::generic::OutputBuilder;
-
 use crate::source::Position;
-use crate::upload::Uploader;
+
+mod operator;
+
+pub use operator::{AckOutput, GroupSink, MAX_CHAIN, OperatorSnapshots, Part};
 
 /// What a source or operator tells the committer about an epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,7 +104,11 @@ impl Restored {
         let Some(&crc) = self.marker.files.get(path) else {
             return Ok(None);
         };
-        let loc = locate(&self.url, path)?;
+        let loc = match path.strip_prefix("../") {
+            // A file of an earlier checkpoint that an incremental snapshot builds on.
+            Some(shared) => locate(parent(&self.url), shared)?,
+            None => locate(&self.url, path)?,
+        };
         let bytes = loc.read_all()?;
         if crc32fast::hash(&bytes) != crc {
             return Err(Error::format(
@@ -116,10 +119,39 @@ impl Restored {
         Ok(Some(bytes.to_vec()))
     }
 
+    /// The bytes of a file an incremental snapshot builds on, named by its path below
+    /// the checkpoint folder's parent: in an earlier checkpoint's folder, or copied
+    /// into this folder (a savepoint); `None` when the marker does not list it.
+    ///
+    /// # Errors
+    /// When the file is missing or its checksum does not match.
+    pub fn read_shared(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        if self.marker.files.contains_key(path) {
+            return self.read(path);
+        }
+        self.read(&format!("../{path}"))
+    }
+
     /// The position of split `split` of `source`.
     pub fn position(&self, source: &str, split: usize) -> Option<&Position> {
         self.marker.positions.get(source)?.get(&split)
     }
+}
+
+/// The folder holding `url`.
+fn parent(url: &str) -> &str {
+    url.trim_end_matches('/')
+        .rsplit_once('/')
+        .map_or(url, |(parent, _)| parent)
+}
+
+/// Epochs of the checkpoint folders the files of `marker` name outside its own.
+fn shared_epochs(marker: &Marker) -> BTreeSet<u64> {
+    marker
+        .files
+        .keys()
+        .filter_map(|p| p.strip_prefix("../chk-")?.split('/').next()?.parse().ok())
+        .collect()
 }
 
 /// The location `rel` (a `/`-separated path) below the folder `url`.
@@ -189,12 +221,20 @@ pub fn stop_requested(dir: &str) -> bool {
 /// (Failing the job) when the copy cannot be made.
 fn save(dir: &str, epoch: u64, marker: &Marker) -> String {
     let name = format!("savepoint-{epoch:010}");
+    let mut copy = marker.clone();
+    copy.files.clear();
     let copied = (|| -> Result<()> {
-        for path in marker.files.keys() {
-            let bytes = locate(dir, &format!("{}/{path}", folder(epoch)))?.read_all()?;
-            locate(dir, &format!("{name}/{path}"))?.write(bytes)?;
+        for (path, crc) in &marker.files {
+            // Files of earlier checkpoints go inside: a savepoint stands alone.
+            let (from, to) = match path.strip_prefix("../") {
+                Some(shared) => (shared.to_string(), shared.to_string()),
+                None => (format!("{}/{path}", folder(epoch)), path.clone()),
+            };
+            let bytes = locate(dir, &from)?.read_all()?;
+            locate(dir, &format!("{name}/{to}"))?.write(bytes)?;
+            copy.files.insert(to, *crc);
         }
-        let text = serde_json::to_vec_pretty(marker).expect("a marker serialises");
+        let text = serde_json::to_vec_pretty(&copy).expect("a marker serialises");
         locate(dir, &format!("{name}/COMMITTED"))?.write(text.into())
     })();
     if let Err(e) = copied {
@@ -223,8 +263,13 @@ fn checkpoint_folders(dir: &str) -> BTreeMap<u64, bool> {
 /// Deletes the checkpoint folders below epoch `committed` that have no marker: what
 /// a run that died while taking them left behind.
 fn sweep_incomplete(dir: &str, committed: u64) {
+    let shared: BTreeSet<u64> = self::committed(dir)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|r| shared_epochs(&r.marker))
+        .collect();
     for (epoch, done) in checkpoint_folders(dir) {
-        if epoch < committed && !done {
+        if epoch < committed && !done && !shared.contains(&epoch) {
             let _ = locate(dir, &folder(epoch)).and_then(|l| l.delete_prefix());
         }
     }
@@ -370,7 +415,7 @@ impl<'s> Checkpointing<'s> {
             ..Marker::default()
         };
         let mut pending: BTreeMap<u64, Vec<Ack>> = BTreeMap::new();
-        let mut done: Vec<u64> = Vec::new();
+        let mut done: Vec<(u64, BTreeSet<u64>)> = Vec::new();
         let mut unpublished: Vec<(String, String)> = Vec::new();
         let mut stopping = false;
         let mut swept = false;
@@ -482,9 +527,25 @@ impl<'s> Checkpointing<'s> {
                         sweep_incomplete(&dir, epoch);
                         swept = true;
                     }
-                    done.push(epoch);
-                    while done.len() > retain {
-                        let old = done.remove(0);
+                    done.push((epoch, shared_epochs(&marker)));
+                    // Past the newest `retain`, a checkpoint is no longer one (its
+                    // marker goes); its folder goes once none of those builds on its
+                    // files (incremental snapshots).
+                    let kept = done.len().saturating_sub(retain);
+                    let needed: BTreeSet<u64> = done[kept..]
+                        .iter()
+                        .flat_map(|(_, s)| s.iter().copied())
+                        .collect();
+                    let mut i = 0;
+                    while i < done.len().saturating_sub(retain) {
+                        let old = done[i].0;
+                        if needed.contains(&old) {
+                            let marker = format!("{}/COMMITTED", folder(old));
+                            let _ = locate(&dir, &marker).and_then(|l| l.delete_prefix());
+                            i += 1;
+                            continue;
+                        }
+                        done.remove(i);
                         let _ = locate(&dir, &folder(old)).and_then(|l| l.delete_prefix());
                     }
                 }
@@ -520,186 +581,6 @@ impl CheckpointStore {
         let rel = format!("{}/{path}", folder(epoch));
         locate(&self.dir, &rel)?.write(bytes.to_vec().into())?;
         Ok(crc32fast::hash(bytes))
-    }
-}
-
-/// Acknowledgements an operator sends.
-pub type AckOutput = OutputBuilder<StreamTime, CapacityContainerBuilder<Vec<Ack>>>;
-
-/// One stateful operator's checkpointing: its id, where snapshots go, the epoch it is
-/// in, what to restore, and the capability its acknowledgements go out at.
-pub struct OperatorSnapshots {
-    id: String,
-    store: CheckpointStore,
-    epoch: u64,
-    restore: Option<Restored>,
-    cap: Option<Capability<StreamTime>>,
-    uploader: Option<Uploader>,
-    wake: Option<strom_core::timely::scheduling::SyncActivator>,
-    /// Snapshots being written: their epochs' acknowledgement capabilities, the
-    /// uploader's answer, bytes and milliseconds.
-    pending: std::collections::VecDeque<Pending>,
-}
-
-/// A snapshot handed to the uploader and not yet acknowledged.
-struct Pending {
-    caps: Vec<Capability<StreamTime>>,
-    written: std::sync::mpsc::Receiver<crate::upload::Written>,
-    bytes: u64,
-    millis: u64,
-}
-
-impl OperatorSnapshots {
-    /// Registers an operator of `kind` with the job's checkpointing, its
-    /// acknowledgements on `acks`.
-    pub fn new<'s>(
-        c: &Checkpointing<'s>,
-        kind: &str,
-        acks: StreamVec<'s, StreamTime, Ack>,
-    ) -> Self {
-        c.acknowledge(acks);
-        OperatorSnapshots {
-            id: c.operator_id(kind),
-            store: c.store(),
-            epoch: c.first_epoch,
-            restore: c.restore.clone(),
-            cap: None,
-            uploader: None,
-            wake: None,
-            pending: Default::default(),
-        }
-    }
-
-    /// The epoch the operator is in (restored state and timers belong to it).
-    pub fn epoch(&self) -> u64 {
-        self.epoch
-    }
-
-    /// Starts acknowledging at `cap` (the operator's initial acknowledgement
-    /// capability; `wake` activates the operator when a snapshot is written), and hands
-    /// `restore` the restored snapshot of every key group of
-    /// `groups` that has one, one group at a time.
-    ///
-    /// # Panics
-    /// (Failing the job) when a checkpoint file cannot be read or is corrupt.
-    pub fn start(
-        &mut self,
-        cap: Option<Capability<StreamTime>>,
-        wake: strom_core::timely::scheduling::SyncActivator,
-        groups: std::ops::Range<u32>,
-        mut restore: impl FnMut(u32, Vec<u8>),
-    ) {
-        self.cap = cap;
-        self.wake = Some(wake);
-        let Some(restored) = self.restore.take() else {
-            return;
-        };
-        for g in groups {
-            let path = format!("{}/kg-{g:05}.bin", self.id);
-            match restored.read(&path) {
-                Ok(Some(bytes)) => restore(g, bytes),
-                Ok(None) => {}
-                Err(e) => panic!("operator {}: {e}", self.id),
-            }
-        }
-    }
-
-    /// Moves to epoch `to` if it is later: the state now is that at the end of every
-    /// epoch from the current one to `to - 1`, so each gets it. `snapshot` hands each
-    /// key group's bytes to the function it is given, one group at a time (so state on
-    /// disk is never all in memory). True when the epoch moved (the operator then
-    /// moves what it holds to the new epoch).
-    pub fn take(
-        &mut self,
-        to: u64,
-        snapshot: impl FnOnce(&mut dyn FnMut(u32, Vec<u8>)),
-        acks_out: &mut AckOutput,
-    ) -> bool {
-        if to <= self.epoch {
-            return false;
-        }
-        let Some(cap) = self.cap.as_mut() else {
-            return false;
-        };
-        let started = std::time::Instant::now();
-        let epochs = self.epoch..to;
-        let uploader = self
-            .uploader
-            .get_or_insert_with(|| Uploader::start(self.store.clone(), &self.id));
-        let mut bytes = 0u64;
-        let id = &self.id;
-        snapshot(&mut |g, data| {
-            bytes += data.len() as u64;
-            uploader.write(epochs.clone(), format!("{id}/kg-{g:05}.bin"), data);
-        });
-        let written = uploader.finish(self.wake.clone());
-        let caps = epochs
-            .map(|epoch| {
-                cap.delayed(&StreamTime {
-                    epoch,
-                    ..*cap.time()
-                })
-            })
-            .collect();
-        self.pending.push_back(Pending {
-            caps,
-            written,
-            bytes,
-            millis: started.elapsed().as_millis() as u64,
-        });
-        cap.downgrade(&StreamTime {
-            epoch: to,
-            ..*cap.time()
-        });
-        self.epoch = to;
-        self.poll(acks_out);
-        true
-    }
-
-    /// Acknowledges the snapshots whose files are written (in the order taken).
-    ///
-    /// # Panics
-    /// (Failing the job) when a file could not be written.
-    pub fn poll(&mut self, acks_out: &mut AckOutput) {
-        while let Some(front) = self.pending.front() {
-            let Some(written) = crate::upload::ready(&front.written) else {
-                return;
-            };
-            let done = self.pending.pop_front().expect("looked at above");
-            let files = written.unwrap_or_else(|e| panic!("operator {}: {e}", self.id));
-            let mut acks_out = acks_out.activate();
-            for cap in &done.caps {
-                let epoch = cap.time().epoch;
-                acks_out.session(cap).give(Ack::Files {
-                    operator: self.id.clone(),
-                    files: files
-                        .iter()
-                        .filter(|f| f.0 == epoch)
-                        .map(|(_, path, crc)| (path.clone(), *crc))
-                        .collect(),
-                    bytes: done.bytes,
-                    millis: done.millis,
-                });
-            }
-        }
-    }
-
-    /// After the input: every epoch below `open` (the least epoch still open at the
-    /// input, `None` when the input has ended) is complete. Takes the snapshots and
-    /// gives the epoch moved to, if it moved.
-    pub fn settle(
-        &mut self,
-        open: Option<u64>,
-        snapshot: impl FnOnce(&mut dyn FnMut(u32, Vec<u8>)),
-        acks_out: &mut AckOutput,
-    ) -> Option<u64> {
-        match open {
-            Some(open) => self.take(open, snapshot, acks_out).then_some(open),
-            None => {
-                self.cap = None;
-                None
-            }
-        }
     }
 }
 
