@@ -3,10 +3,12 @@
 //! and dealt to the workers in name order; monitoring, the folder is listed again on
 //! an interval and each new file goes to one worker (by a hash of its URL). A file is
 //! read whole when its turn comes and its records given in order; the position is the
-//! file and the records of it given. Bad data fails the job naming the file and line
-//! (or row).
+//! files read to the end and the records given of the current one. A checkpoint
+//! restores at any number of workers: the files any split had finished are skipped,
+//! the rest dealt anew, and a file read part-way goes on after its records given.
+//! Bad data fails the job naming the file and line (or row).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
@@ -60,7 +62,10 @@ struct FileSplit<T> {
     /// Every file seen (any worker's), so monitoring gives each once.
     seen: HashSet<String>,
     current: Option<(String, VecDeque<T>, u64)>,
-    done: u64,
+    /// Files this split has read to the end, and those restored as read.
+    done: Vec<String>,
+    /// Records already given of files read part-way before a restore.
+    resume_at: HashMap<String, u64>,
     listed_at: Option<Instant>,
     last_new: Instant,
 }
@@ -75,10 +80,11 @@ impl<T: 'static> FileSplit<T> {
         };
         let first = self.listed_at.is_none();
         self.listed_at = Some(Instant::now());
-        for (i, file) in files.into_iter().enumerate() {
-            if !self.seen.insert(file.location.url.clone()) {
-                continue;
-            }
+        // Files read to the end before a restore are seen already.
+        let files = files
+            .into_iter()
+            .filter(|f| self.seen.insert(f.location.url.clone()));
+        for (i, file) in files.enumerate() {
             self.last_new = Instant::now();
             let owner = match self.mode {
                 FileMode::Bounded if first => i % self.peers,
@@ -105,9 +111,10 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
                 let n = (max - out.len()).min(records.len());
                 out.extend(records.drain(..n));
                 *given += n as u64;
-                if records.is_empty() {
-                    self.current = None;
-                    self.done += 1;
+                if records.is_empty()
+                    && let Some((url, _, _)) = self.current.take()
+                {
+                    self.done.push(url);
                 }
                 continue;
             }
@@ -115,7 +122,13 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
                 break;
             };
             match (self.decode)(&file) {
-                Ok(records) => self.current = Some((file.location.url.clone(), records.into(), 0)),
+                Ok(records) => {
+                    let url = file.location.url.clone();
+                    let mut records: VecDeque<T> = records.into();
+                    let given = self.resume_at.remove(&url).unwrap_or(0);
+                    records.drain(..(given as usize).min(records.len()));
+                    self.current = Some((url, records, given));
+                }
                 Err(e) => panic!("file source: {e}"),
             }
         }
@@ -138,14 +151,44 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
     }
 
     fn position(&self) -> Position {
-        match &self.current {
-            Some((url, _, given)) => Position::File {
-                done: self.done,
-                url: url.clone(),
-                offset: *given,
-            },
-            None => Position::Records(self.done),
+        Position::Files {
+            done: self.done.clone(),
+            current: self
+                .current
+                .as_ref()
+                .map(|(url, _, given)| (url.clone(), *given)),
         }
+    }
+
+    fn resume(
+        &mut self,
+        positions: &BTreeMap<usize, Position>,
+        _old_splits: usize,
+        me: usize,
+        _peers: usize,
+    ) -> Result<(), String> {
+        let mut done = Vec::new();
+        for position in positions.values() {
+            let Position::Files {
+                done: read,
+                current,
+            } = position
+            else {
+                return Err(format!("{position:?} is not a position of a file source"));
+            };
+            done.extend(read.iter().cloned());
+            if let Some((url, given)) = current {
+                self.resume_at.insert(url.clone(), *given);
+            }
+        }
+        done.sort_unstable();
+        done.dedup();
+        self.seen.extend(done.iter().cloned());
+        // One split carries the files read before the restore on into its positions.
+        if me == 0 {
+            self.done = done;
+        }
+        Ok(())
     }
 }
 
@@ -226,7 +269,8 @@ impl<'s> StreamEnv<'s> {
             queue: VecDeque::new(),
             seen: HashSet::new(),
             current: None,
-            done: 0,
+            done: Vec::new(),
+            resume_at: HashMap::new(),
             listed_at: None,
             last_new: Instant::now(),
         };
@@ -258,5 +302,82 @@ impl<'s> StreamEnv<'s> {
             FileFormat::Parquet => Box::new(parquet_rows),
         };
         self.file_source(url, mode, decode, timestamps, strategy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(url: &str, me: usize, peers: usize) -> FileSplit<String> {
+        FileSplit {
+            url: url.to_string(),
+            mode: FileMode::Bounded,
+            index: me,
+            peers,
+            decode: Box::new(text_lines),
+            queue: VecDeque::new(),
+            seen: HashSet::new(),
+            current: None,
+            done: Vec::new(),
+            resume_at: HashMap::new(),
+            listed_at: None,
+            last_new: Instant::now(),
+        }
+    }
+
+    /// Reads `reads[i]` batches of 2 records from split `i` of a layout restored from
+    /// `from` (a layout's positions and size), giving the records and the positions.
+    fn run(
+        url: &str,
+        reads: &[usize],
+        from: Option<&(BTreeMap<usize, Position>, usize)>,
+        got: &mut Vec<String>,
+    ) -> (BTreeMap<usize, Position>, usize) {
+        let peers = reads.len();
+        let mut positions = BTreeMap::new();
+        for (me, &n) in reads.iter().enumerate() {
+            let mut s = split(url, me, peers);
+            if let Some((p, old)) = from {
+                s.resume(p, *old, me, peers).unwrap();
+            }
+            for _ in 0..n {
+                let mut out = Vec::new();
+                if s.read(&mut out, 2) == Poll::Done {
+                    break;
+                }
+                got.extend(out);
+            }
+            positions.insert(me, s.position());
+        }
+        (positions, peers)
+    }
+
+    #[test]
+    fn a_restore_at_other_layouts_reads_every_line_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all = Vec::new();
+        for f in 0..7 {
+            let lines: Vec<String> = (0..3 + f).map(|j| format!("f{f}-{j}")).collect();
+            std::fs::write(dir.path().join(format!("part-{f}.txt")), lines.join("\n")).unwrap();
+            all.extend(lines);
+        }
+        let url = dir.path().to_str().unwrap();
+        let mut got = Vec::new();
+        // 2 splits read unevenly (one stops inside a file), then 3, then 1 to the end.
+        let a = run(url, &[3, 7], None, &mut got);
+        let b = run(url, &[1, 0, 4], Some(&a), &mut got);
+        run(url, &[usize::MAX], Some(&b), &mut got);
+        got.sort();
+        all.sort();
+        assert_eq!(got, all);
+    }
+
+    #[test]
+    fn a_position_of_another_source_is_refused() {
+        let mut s = split("/nowhere", 0, 1);
+        let other = BTreeMap::from([(0, Position::Records(3))]);
+        let err = s.resume(&other, 1, 0, 1).unwrap_err();
+        assert!(err.contains("not a position of a file source"), "{err}");
     }
 }

@@ -57,14 +57,14 @@ pub enum Position {
     /// Index ranges `[start, end)` of the source's records this split has given
     /// (collections read as streams: any layout can resume from the union).
     Ranges(Vec<(u64, u64)>),
-    /// The file being read and the byte offset in it, after the files before it.
-    File {
-        /// Files done.
-        done: u64,
-        /// URL of the current file.
-        url: String,
-        /// Bytes of it consumed.
-        offset: u64,
+    /// A file source split's files read to the end (with, after a rescale, those
+    /// the splits before it had read), and the file being read with the records of it
+    /// given: any layout resumes from the union of all splits' positions.
+    Files {
+        /// URLs of files read to the end.
+        done: Vec<String>,
+        /// URL of the file being read, and records of it given.
+        current: Option<(String, u64)>,
     },
     /// A generator split's place in the index space (see `generator.rs`): every index
     /// below `base` is made; this split makes the indices from `next` on that are
