@@ -71,6 +71,24 @@ struct FileSplit<T> {
 }
 
 impl<T: 'static> FileSplit<T> {
+    /// Split `index` of `peers` of the files at `url`, nothing read yet.
+    fn new(url: &str, mode: FileMode, index: usize, peers: usize, decode: Decode<T>) -> Self {
+        FileSplit {
+            url: url.to_string(),
+            mode,
+            index,
+            peers,
+            decode,
+            queue: VecDeque::new(),
+            seen: HashSet::new(),
+            current: None,
+            done: Vec::new(),
+            resume_at: HashMap::new(),
+            listed_at: None,
+            last_new: Instant::now(),
+        }
+    }
+
     fn list(&mut self) {
         let files = match list_files(&self.url) {
             Ok(files) => files,
@@ -260,20 +278,7 @@ impl<'s> StreamEnv<'s> {
         timestamps: Timestamps<T>,
         strategy: WatermarkStrategy,
     ) -> DataStream<'s, T> {
-        let split = FileSplit {
-            url: url.to_string(),
-            mode,
-            index: self.index(),
-            peers: self.peers(),
-            decode,
-            queue: VecDeque::new(),
-            seen: HashSet::new(),
-            current: None,
-            done: Vec::new(),
-            resume_at: HashMap::new(),
-            listed_at: None,
-            last_new: Instant::now(),
-        };
+        let split = FileSplit::new(url, mode, self.index(), self.peers(), decode);
         self.source("FileSource", split, timestamps, strategy)
     }
 
@@ -310,20 +315,7 @@ mod tests {
     use super::*;
 
     fn split(url: &str, me: usize, peers: usize) -> FileSplit<String> {
-        FileSplit {
-            url: url.to_string(),
-            mode: FileMode::Bounded,
-            index: me,
-            peers,
-            decode: Box::new(text_lines),
-            queue: VecDeque::new(),
-            seen: HashSet::new(),
-            current: None,
-            done: Vec::new(),
-            resume_at: HashMap::new(),
-            listed_at: None,
-            last_new: Instant::now(),
-        }
+        FileSplit::new(url, FileMode::Bounded, me, peers, Box::new(text_lines))
     }
 
     /// Reads `reads[i]` batches of 2 records from split `i` of a layout restored from
