@@ -98,16 +98,25 @@ fn watch(child: &mut Child, mut done: impl FnMut() -> bool) -> (u64, bool) {
     }
 }
 
-/// Records read in the newest committed checkpoint, and its state's bytes.
-fn newest(checkpoints: &Path) -> Option<(u64, u64)> {
+/// Records read in the newest committed checkpoint, the bytes of state a restore from
+/// it reads (its own files and those of earlier checkpoints its deltas build on), and
+/// the bytes it wrote itself.
+fn newest(checkpoints: &Path) -> Option<(u64, u64, u64)> {
     let all = strom_datastream::checkpoint::committed(checkpoints.to_str()?).ok()?;
-    let marker = &all.first()?.marker;
+    let newest = all.first()?;
+    let marker = &newest.marker;
     let read = marker
         .positions
         .values()
         .map(|splits| strom_datastream::generated(splits).unwrap_or(0))
         .sum();
-    Some((read, marker.bytes))
+    let folder = Path::new(&newest.url);
+    let held = marker
+        .files
+        .keys()
+        .map(|f| std::fs::metadata(folder.join(f)).map_or(0, |m| m.len()))
+        .sum();
+    Some((read, held, marker.bytes))
 }
 
 #[test]
@@ -119,13 +128,13 @@ fn twenty_million_keys_on_disk_checkpoint_and_recover_in_bounded_memory() {
     let mut first = job(&out, &checkpoints, &state, false);
     // Killed once a checkpoint holds every visitor (its state is the full 20 million).
     let (peak_first, exited) = watch(&mut first, || {
-        newest(&checkpoints).is_some_and(|(read, _)| read >= VISITORS)
+        newest(&checkpoints).is_some_and(|(read, _, _)| read >= VISITORS)
     });
     assert!(
         !exited,
         "the job ended before a checkpoint held every visitor"
     );
-    let (_, bytes) = newest(&checkpoints).unwrap();
+    let (_, bytes, written) = newest(&checkpoints).unwrap();
     Command::new("kill")
         .args(["-9", &first.id().to_string()])
         .status()
@@ -140,8 +149,10 @@ fn twenty_million_keys_on_disk_checkpoint_and_recover_in_bounded_memory() {
     let (peak_second, exited) = watch(&mut second, || false);
     assert!(exited);
     eprintln!(
-        "state {} MB; peak resident memory {} MB, after the restore {} MB",
+        "state {} MB ({} MB written by the last, incremental checkpoint); peak resident \
+         memory {} MB, after the restore {} MB",
         bytes >> 20,
+        written >> 20,
         peak_first >> 20,
         peak_second >> 20
     );
