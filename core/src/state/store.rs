@@ -121,6 +121,33 @@ impl Store {
         batch.commit().map_err(|e| self.fail(e))
     }
 
+    /// Sets each key (a [`store_key`]) to its value, or removes it for `None`, in one
+    /// batch, whether or not it is in the store.
+    pub(super) fn replace_all(
+        &mut self,
+        entries: impl IntoIterator<Item = (Vec<u8>, Option<Vec<u8>>)>,
+    ) -> Result<()> {
+        let mut batch = self.keyspace.batch();
+        let mut len = self.len;
+        for (k, v) in entries {
+            let existed = len > 0 && self.entries.contains_key(&k).map_err(|e| self.fail(e))?;
+            match v {
+                Some(v) => {
+                    len += usize::from(!existed);
+                    batch.insert(&self.entries, k, v);
+                }
+                None if existed => {
+                    len -= 1;
+                    batch.remove(&self.entries, k);
+                }
+                None => {}
+            }
+        }
+        batch.commit().map_err(|e| self.fail(e))?;
+        self.len = len;
+        Ok(())
+    }
+
     /// Calls `f` with the key bytes (without the group) and value of every entry of
     /// `group`, in key order; gives their number.
     pub(super) fn scan_group(&mut self, group: u32, f: impl FnMut(&[u8], &[u8])) -> Result<usize> {

@@ -421,14 +421,26 @@ where
             )
         })?;
         let slot = self.slot(group);
-        for (k, v) in entries {
-            match v {
-                Some(v) => {
-                    self.insert(group, k, v);
+        match self.spill.as_mut() {
+            None => {
+                for (k, v) in entries {
+                    match v {
+                        Some(v) => self.groups[slot].insert(k, v),
+                        None => self.groups[slot].remove(&k),
+                    };
                 }
-                None => {
-                    self.remove(group, &k);
+            }
+            // Straight into the store, as a full snapshot's restore goes, not through
+            // the cache.
+            Some(spill) => {
+                let mut batch = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    self.groups[slot].remove(&k);
+                    spill.old[slot].remove(&k);
+                    let v = v.map(|v| ser(&v, "value"));
+                    batch.push((store_key(group, &ser(&k, "key")), v));
                 }
+                spill.store.replace_all(batch)?;
             }
         }
         if let Some(changed) = self.changed.as_mut() {
@@ -612,7 +624,8 @@ mod tests {
             let range = KeyGroupRange::for_worker(0, 1, 4);
             let mut t: StateTable<u16, u32> = StateTable::on(range, &disk(cache)).unwrap();
             t.track_changes();
-            let mut replica: StateTable<u16, u32> = StateTable::new(range);
+            // The replica on disk too: deltas go straight into its store.
+            let mut replica: StateTable<u16, u32> = StateTable::on(range, &disk(3)).unwrap();
             let mut model: BTreeMap<u16, u32> = BTreeMap::new();
             let mut round = 0;
             for op in ops {
@@ -646,6 +659,7 @@ mod tests {
                         for g in 0..4 {
                             prop_assert_eq!(entries(&mut replica, g), in_group(&model, range, g));
                         }
+                        prop_assert_eq!(replica.len(), model.len());
                     }
                 }
             }
