@@ -18,6 +18,7 @@
 //! backend = "disk"
 //! dir = "/mnt/state"
 //! cache_entries = 100000
+//! incremental = true
 //! ```
 //!
 //! Environment: `STROM_WORKERS`, `STROM_PROCESSES`, `STROM_MEMORY`, `STROM_SPILL_DIR`,
@@ -81,6 +82,10 @@ pub struct RuntimeArgs {
     /// state and worker (e.g. 32MB).
     #[arg(long, global = true, value_name = "SIZE")]
     pub state_store_memory: Option<String>,
+    /// Whether the disk backend's checkpoints write only what changed since the last
+    /// one (default true).
+    #[arg(long, global = true, value_name = "true|false")]
+    pub state_incremental: Option<bool>,
     /// Settings file (default: ./strom.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -111,6 +116,7 @@ struct StateSettings {
     backend: Option<String>,
     dir: Option<PathBuf>,
     cache_entries: Option<usize>,
+    incremental: Option<bool>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -242,6 +248,9 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
         anyhow::ensure!(n > 0, "--state-cache-entries must be positive");
         disk.cache_entries = n;
     }
+    if let Some(on) = args.state_incremental.or(file.state.incremental) {
+        disk.incremental = on;
+    }
     if let Some(m) = &args.state_store_memory {
         disk.page_cache_bytes = parse_size(m).context("--state-store-memory")? as usize;
     }
@@ -336,5 +345,28 @@ mod tests {
             err.contains("strom.toml") && err.contains("wrokers"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn incremental_checkpoints_are_on_unless_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("strom.toml");
+        let incremental = |text: &str, flag: Option<bool>| {
+            std::fs::write(&path, text).unwrap();
+            let args = RuntimeArgs {
+                config: Some(path.clone()),
+                state_backend: Some("disk".into()),
+                state_incremental: flag,
+                ..Default::default()
+            };
+            match resolve(&args).unwrap().state_backend {
+                strom_core::state::StateBackend::Disk(o) => o.incremental,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(incremental("", None));
+        assert!(!incremental("[state]\nincremental = false\n", None));
+        assert!(incremental("[state]\nincremental = false\n", Some(true)));
+        assert!(!incremental("", Some(false)));
     }
 }
