@@ -100,11 +100,6 @@ where
         );
     }
 
-    /// Whether changes are tracked.
-    pub fn tracks_changes(&self) -> bool {
-        self.changed.is_some()
-    }
-
     fn touch(&mut self, slot: usize, key: &K) {
         if let Some(changed) = self.changed.as_mut()
             && !changed[slot].contains(key)

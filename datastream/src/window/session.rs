@@ -173,17 +173,18 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         // so the ones the record's window touches are all it merges.
         let joins = |s: &Session<A>| s.0 <= close && open <= s.1;
         let (mut start, mut end) = (open, close);
-        if let Some(sessions) = self.sessions.get_mut(group, &k) {
-            for s in sessions.iter().filter(|s| joins(s)) {
-                (start, end) = (start.min(s.0), end.max(s.1));
-            }
+        let sessions = self.sessions.entry(group, k.clone()).or_default();
+        for s in sessions.iter().filter(|s| joins(s)) {
+            (start, end) = (start.min(s.0), end.max(s.1));
         }
         if end - 1 + self.lateness <= watermark {
+            if sessions.is_empty() {
+                self.sessions.remove(group, &k);
+            }
             return false;
         }
         let mut acc = (self.init)();
         (self.add)(&mut acc, &record.value);
-        let sessions = self.sessions.entry(group, k.clone()).or_default();
         let mut i = 0;
         while i < sessions.len() {
             if joins(&sessions[i]) {
