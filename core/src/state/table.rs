@@ -54,6 +54,16 @@ fn de<T: DeserializeOwned>(bytes: &[u8]) -> T {
         .unwrap_or_else(|e| panic!("a state store entry does not read back: {e}"))
 }
 
+/// A group's snapshot or delta (`what`) read back, or an error naming the group.
+fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str, group: u32) -> Result<T> {
+    bincode::deserialize(bytes).map_err(|e| {
+        Error::format(
+            format!("{what} of key group {group}"),
+            format!("not a state {what} of this operator: {e}"),
+        )
+    })
+}
+
 fn ok<T>(r: Result<T>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
@@ -98,6 +108,14 @@ where
                 .map(|_| FxHashSet::default())
                 .collect(),
         );
+    }
+
+    /// Forgets the changes of the group in `slot` (it was just snapshotted or
+    /// restored).
+    fn forget_changes(&mut self, slot: usize) {
+        if let Some(changed) = self.changed.as_mut() {
+            changed[slot].clear();
+        }
     }
 
     fn touch(&mut self, slot: usize, key: &K) {
@@ -299,9 +317,7 @@ where
     /// When a key or value cannot be serialised, or the store cannot be read.
     pub fn snapshot_group(&mut self, group: u32) -> Result<Option<Vec<u8>>> {
         let slot = self.slot(group);
-        if let Some(changed) = self.changed.as_mut() {
-            changed[slot].clear();
-        }
+        self.forget_changes(slot);
         let fail = |e: bincode::Error| Error::Internal(format!("state of key group {group}: {e}"));
         let mut out = vec![0u8; 8];
         let mut n = 0u64;
@@ -333,12 +349,7 @@ where
     /// When the bytes are not a snapshot of entries of these types, or the store
     /// cannot be written.
     pub fn restore_group(&mut self, group: u32, bytes: &[u8]) -> Result<()> {
-        let entries: Vec<(K, V)> = bincode::deserialize(bytes).map_err(|e| {
-            Error::format(
-                format!("snapshot of key group {group}"),
-                format!("not a state snapshot of this operator: {e}"),
-            )
-        })?;
+        let entries: Vec<(K, V)> = decode(bytes, "snapshot", group)?;
         let slot = self.slot(group);
         match self.spill.as_mut() {
             None => self.groups[slot] = entries.into_iter().collect(),
@@ -353,9 +364,7 @@ where
                 )?;
             }
         }
-        if let Some(changed) = self.changed.as_mut() {
-            changed[slot].clear();
-        }
+        self.forget_changes(slot);
         Ok(())
     }
 
@@ -409,12 +418,7 @@ where
     /// When the bytes are not a delta of entries of these types, or the store cannot be
     /// written.
     pub fn apply_delta(&mut self, group: u32, bytes: &[u8]) -> Result<()> {
-        let entries: Vec<(K, Option<V>)> = bincode::deserialize(bytes).map_err(|e| {
-            Error::format(
-                format!("delta of key group {group}"),
-                format!("not a state delta of this operator: {e}"),
-            )
-        })?;
+        let entries: Vec<(K, Option<V>)> = decode(bytes, "delta", group)?;
         let slot = self.slot(group);
         match self.spill.as_mut() {
             None => {
@@ -438,9 +442,7 @@ where
                 spill.store.replace_all(batch)?;
             }
         }
-        if let Some(changed) = self.changed.as_mut() {
-            changed[slot].clear();
-        }
+        self.forget_changes(slot);
         Ok(())
     }
 }
