@@ -7,6 +7,7 @@
 //! synced. An LSM tree suits state: writes are appends, and a read of a key that is not
 //! there is mostly answered by a bloom filter.
 
+use fjall::compaction::{Leveled, Strategy as CompactionStrategy};
 use fjall::{Config, Keyspace, PartitionCreateOptions, PartitionHandle};
 
 use super::backend::DiskOptions;
@@ -37,6 +38,17 @@ fn failure(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
         "state store {}: {e}",
         path.display()
     )))
+}
+
+/// Leveled compaction with segments no larger than the store's memory budget (at
+/// least 8 MB): a compaction holds a hash of every key of the segment it writes (for
+/// its Bloom filter), 64 MB segments (fjall's default) made that 30-60 MB per store.
+fn compaction(budget: usize) -> CompactionStrategy {
+    let target = budget.clamp(8 << 20, 64 << 20) as u32;
+    CompactionStrategy::Leveled(Leveled {
+        target_size: target,
+        ..Leveled::default()
+    })
 }
 
 impl Store {
@@ -70,7 +82,8 @@ impl Store {
                 "entries",
                 PartitionCreateOptions::default()
                     .manual_journal_persist(true)
-                    .max_memtable_size(memtable as u32),
+                    .max_memtable_size(memtable as u32)
+                    .compaction_strategy(compaction(opts.page_cache_bytes)),
             )
             .map_err(|e| failure(&path, e))?;
         Ok(Store {

@@ -274,7 +274,15 @@ impl<'s> StreamEnv<'s> {
                         a.downgrade(&to(a.time()));
                     }
                 }
-                let poll = if flow.holds(data_c.time()) {
+                // Held by what it has read (not by the watermark it last sent, which
+                // moves only on the interval: a fast source reads far past it).
+                let read_to = StreamTime::at_watermark(
+                    data_c.time().epoch,
+                    split
+                        .watermark(split.clock.now())
+                        .max(data_c.time().watermark()),
+                );
+                let poll = if flow.holds(&read_to) {
                     // The operators after it are behind: wait for them.
                     Poll::Pending(Duration::from_millis(1))
                 } else {
