@@ -10,7 +10,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use strom_cli::settings::RuntimeArgs;
-use strom_cli::{cluster, jobs, settings};
+use strom_cli::{cluster, control, jobs, settings};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -56,18 +56,65 @@ enum Command {
     },
     /// Lists the built-in jobs.
     Jobs,
-    /// Asks a running streaming job for a savepoint at its next checkpoint (and to stop
-    /// after it with --stop); prints the savepoint's URL, which --restore accepts.
+    /// Lists the running jobs (their id, name, state and REST endpoint).
+    List {
+        /// Also jobs that have ended.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON (an array of jobs).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows a job: operators with records, rates, watermarks and backpressure, and
+    /// its checkpoints.
+    Status {
+        /// The job's id (or a unique prefix of it, or the name of a running job).
+        job: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Takes a savepoint of a running streaming job; prints its path, which
+    /// `strom run ... --restore PATH` accepts.
     Savepoint {
-        /// The job's --checkpoint-dir.
+        /// The job's id (or a unique prefix, or the name of a running job).
+        #[arg(required_unless_present = "checkpoint_dir")]
+        job: Option<String>,
+        /// Copy the savepoint into this folder (default: the job's checkpoint folder).
         #[arg(long, value_name = "URL")]
-        checkpoint_dir: String,
+        dir: Option<String>,
+        /// Without a job: ask whatever job checkpoints into this folder, through the
+        /// folder itself.
+        #[arg(long, value_name = "URL", conflicts_with = "job")]
+        checkpoint_dir: Option<String>,
         /// Stop the job once the savepoint is taken.
         #[arg(long)]
         stop: bool,
-        /// How long to wait for the savepoint.
+        /// With --checkpoint-dir: how long to wait for the savepoint.
         #[arg(long, value_name = "DURATION", default_value = "60s")]
         timeout: String,
+        /// Print JSON (an object with the savepoint's `path`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stops a running streaming job with a savepoint; prints the savepoint's path.
+    Stop {
+        /// The job's id (or a unique prefix, or the name of a running job).
+        job: String,
+        /// Copy the savepoint into this folder (default: the job's checkpoint folder).
+        #[arg(long, value_name = "URL")]
+        savepoint_dir: Option<String>,
+        /// Print JSON (an object with the savepoint's `path`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancels a running job at once (no savepoint; unpublished output stays so).
+    Cancel {
+        /// The job's id (or a unique prefix, or the name of a running job).
+        job: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -174,11 +221,26 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::List { all, json } => control::client::list(all, json),
+        Command::Status { job, json } => control::client::status(&job, json),
         Command::Savepoint {
+            job,
+            dir,
             checkpoint_dir,
             stop,
             timeout,
-        } => savepoint(&checkpoint_dir, stop, &timeout),
+            json,
+        } => match (job, checkpoint_dir) {
+            (Some(job), _) => control::client::savepoint(&job, dir.as_deref(), stop, json),
+            (None, Some(chk)) => savepoint(&chk, stop, &timeout),
+            (None, None) => anyhow::bail!("give a job (or --checkpoint-dir)"),
+        },
+        Command::Stop {
+            job,
+            savepoint_dir,
+            json,
+        } => control::client::savepoint(&job, savepoint_dir.as_deref(), true, json),
+        Command::Cancel { job, json } => control::client::cancel(&job, json),
         Command::Run { runtime, job } => {
             let mut config = settings::resolve(&runtime)?;
             config.job_name = Some(job_name(&job).to_string());
@@ -186,22 +248,41 @@ fn run(cli: Cli) -> Result<()> {
                 return cluster::run_local_cluster(config.processes, runtime.restart_attempts);
             }
             config.validate()?;
-            match job {
-                Job::Wordcount(args) => jobs::wordcount::run(&config, &args),
-                Job::Tpch(args) => jobs::tpch::run(&config, &args),
-                Job::Teragen(args) => jobs::terasort::generate(&config, &args),
-                Job::Terasort(args) => jobs::terasort::sort(&config, &args),
-                Job::Teravalidate(args) => jobs::terasort::validate(&args),
-                Job::Pagerank(args) => jobs::graph::run_pagerank(&config, &args),
-                Job::ConnectedComponents(args) => jobs::graph::run_components(&config, &args),
-                Job::WindowAgg(args) => jobs::window_agg::run(&config, &args),
-                Job::SocketWindowWordcount(args) => jobs::socket_wordcount::run_job(&config, &args),
-                Job::TopSpeedWindowing(args) => {
-                    jobs::stream_examples::run_top_speed(&config, &args)
-                }
-                Job::SessionWindowing => jobs::stream_examples::run_sessions(&config),
-                Job::UniqueVisitors(args) => jobs::unique_visitors::run(&config, &args),
+            let endpoint = match runtime.rest_address.as_str() {
+                "off" => None,
+                _ if config.process_index > 0 => None,
+                address => Some(control::server::Endpoint::start(
+                    job_name(&job),
+                    &config,
+                    &control::server::RestOptions {
+                        address: address.to_string(),
+                        token: runtime.rest_token.clone(),
+                    },
+                )?),
+            };
+            let outcome = run_job(&config, job);
+            if let Some(e) = &endpoint {
+                e.finish(&outcome);
             }
+            outcome
         }
+    }
+}
+
+/// Runs a built-in job.
+fn run_job(config: &strom_core::RuntimeConfig, job: Job) -> Result<()> {
+    match job {
+        Job::Wordcount(args) => jobs::wordcount::run(config, &args),
+        Job::Tpch(args) => jobs::tpch::run(config, &args),
+        Job::Teragen(args) => jobs::terasort::generate(config, &args),
+        Job::Terasort(args) => jobs::terasort::sort(config, &args),
+        Job::Teravalidate(args) => jobs::terasort::validate(&args),
+        Job::Pagerank(args) => jobs::graph::run_pagerank(config, &args),
+        Job::ConnectedComponents(args) => jobs::graph::run_components(config, &args),
+        Job::WindowAgg(args) => jobs::window_agg::run(config, &args),
+        Job::SocketWindowWordcount(args) => jobs::socket_wordcount::run_job(config, &args),
+        Job::TopSpeedWindowing(args) => jobs::stream_examples::run_top_speed(config, &args),
+        Job::SessionWindowing => jobs::stream_examples::run_sessions(config),
+        Job::UniqueVisitors(args) => jobs::unique_visitors::run(config, &args),
     }
 }

@@ -68,6 +68,18 @@ pub struct RuntimeArgs {
     /// when a process dies.
     #[arg(long, global = true, value_name = "N", default_value_t = 0)]
     pub restart_attempts: u32,
+    /// Where the job's REST API (status, savepoint, stop, cancel, metrics, status page)
+    /// listens; beyond loopback it needs --rest-token. `off` serves none.
+    #[arg(
+        long,
+        global = true,
+        value_name = "HOST:PORT|off",
+        default_value = "127.0.0.1:0"
+    )]
+    pub rest_address: String,
+    /// The token every request to the REST API must carry (`Authorization: Bearer`).
+    #[arg(long, global = true, value_name = "TOKEN", env = "STROM_REST_TOKEN")]
+    pub rest_token: Option<String>,
     /// Where streaming jobs keep keyed state: `heap`, or `disk` (an embedded store
     /// for state larger than memory).
     #[arg(long, global = true, value_name = "heap|disk")]

@@ -23,11 +23,13 @@ where
 {
     let timely_config = config.timely_config()?;
     let failed = Arc::new(AtomicBool::new(false));
+    crate::metrics::begin();
     // A worker's panic message says what went wrong (a sink that cannot write, a user
     // function's bug): keep it rather than timely's opaque payload. The other workers
     // of the process stop too (they would wait for the failed one for ever).
     let guarded = move |worker: &mut Worker| {
         FAILED.with(|f| *f.borrow_mut() = Some(failed.clone()));
+        crate::metrics::attach(worker);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| func(worker)));
         result.map_err(|p| {
             failed.store(true, Ordering::Relaxed);
@@ -57,11 +59,15 @@ where
         .iter()
         .position(|r| matches!(r, Err(Error::Job(m)) if m != STOPPED));
     match first_cause {
-        Some(i) => Err(results
-            .into_iter()
-            .nth(i)
-            .and_then(Result::err)
-            .expect("an error")),
+        Some(i) => {
+            let error = results
+                .into_iter()
+                .nth(i)
+                .and_then(Result::err)
+                .expect("an error");
+            crate::metrics::record_exception(error.to_string());
+            Err(error)
+        }
         None => results.into_iter().collect(),
     }
 }

@@ -14,6 +14,7 @@
 //!   cluster of processes (local or from a host file);
 //! - [`keys`]: stable hashing and key groups, so exchanges and state agree everywhere;
 //! - [`state`]: keyed state by key group, with time to live;
+//! - [`metrics`]: the running job's operator graph, records, watermarks, checkpoints;
 //! - [`storage`]: every path is a URL through object_store;
 //! - [`formats`]: text, CSV and Parquet, decoded into serde records;
 //! - [`Decimal`] and [`Date`]: exact values for tabular data.
@@ -40,6 +41,7 @@ pub mod formats;
 pub mod io_runtime;
 pub mod keys;
 pub mod launch;
+pub mod metrics;
 pub mod spill;
 pub mod state;
 pub mod storage;

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use strom_core::metrics::CheckpointRecord;
 use strom_core::storage::{list_files, resolve};
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::StreamVec;
@@ -415,6 +416,10 @@ impl<'s> Checkpointing<'s> {
             ..Marker::default()
         };
         let mut pending: BTreeMap<u64, Vec<Ack>> = BTreeMap::new();
+        // When the committer first heard of each epoch (ms): a checkpoint's duration
+        // runs from there to its commit.
+        let mut heard: BTreeMap<u64, i64> = BTreeMap::new();
+        let now = || strom_core::time::ProcessingClock::System.now();
         let mut done: Vec<(u64, BTreeSet<u64>)> = Vec::new();
         let mut unpublished: Vec<(String, String)> = Vec::new();
         let mut stopping = false;
@@ -447,6 +452,7 @@ impl<'s> Checkpointing<'s> {
                         .min()
                         .expect("a message has a time");
                     pending.entry(epoch).or_default().append(batch);
+                    heard.entry(epoch).or_insert_with(now);
                 });
                 let open = frontier
                     .frontier()
@@ -458,6 +464,7 @@ impl<'s> Checkpointing<'s> {
                 let complete: Vec<u64> = pending.keys().copied().filter(|&e| e < open).collect();
                 for epoch in complete {
                     let acks = pending.remove(&epoch).unwrap_or_default();
+                    let started = heard.remove(&epoch).unwrap_or_else(now);
                     marker.epoch = epoch;
                     // Files are per epoch; positions carry forward (a finished split keeps
                     // its last one).
@@ -513,8 +520,24 @@ impl<'s> Checkpointing<'s> {
                         panic!("checkpoint {epoch}: cannot write its marker: {e}");
                     }
                     publish_all(&mut unpublished);
+                    let record = |kind: &str, path: String| {
+                        strom_core::metrics::record_checkpoint(CheckpointRecord {
+                            id: epoch,
+                            kind: kind.into(),
+                            path,
+                            started_ms: started,
+                            duration_ms: (now() - started).max(0) as u64,
+                            bytes: marker.bytes,
+                            status: "completed".into(),
+                        });
+                    };
+                    record(
+                        "checkpoint",
+                        format!("{}/{}", dir.trim_end_matches('/'), folder(epoch)),
+                    );
                     if let Some(request) = take_request(&dir) {
                         let at = save(&dir, epoch, &marker);
+                        record("savepoint", at.clone());
                         if request == "stop" {
                             stopping = true;
                             let _ =
@@ -586,6 +609,35 @@ impl CheckpointStore {
 
 /// Shared by the operators of one worker's dataflow.
 pub type Shared<'s> = Option<Rc<Checkpointing<'s>>>;
+
+/// Copies the committed savepoint at `from` into the folder `to_dir` (its marker last,
+/// so a partial copy is never a savepoint), giving the copy's URL.
+///
+/// # Errors
+/// When `from` cannot be read or `to_dir` cannot be written.
+pub fn copy_savepoint(from: &str, to_dir: &str) -> Result<String> {
+    let from = from.trim_end_matches('/');
+    let name = from.rsplit('/').next().unwrap_or(from);
+    let to = format!("{}/{name}", to_dir.trim_end_matches('/'));
+    let mut marker = None;
+    for file in list_files(from)? {
+        let url = &file.location.url;
+        let rel = url
+            .strip_prefix(from)
+            .map(|r| r.trim_start_matches('/'))
+            .unwrap_or(url);
+        let bytes = resolve(url)?.read_all()?;
+        if rel == "COMMITTED" {
+            marker = Some(bytes);
+            continue;
+        }
+        resolve(&format!("{to}/{rel}"))?.write(bytes)?;
+    }
+    let marker =
+        marker.ok_or_else(|| Error::Config(format!("{from}: not a committed savepoint")))?;
+    resolve(&format!("{to}/COMMITTED"))?.write(marker)?;
+    Ok(to)
+}
 
 #[cfg(test)]
 mod tests {

@@ -178,6 +178,9 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                     .map(StreamTime::watermark)
                     .min()
                     .unwrap_or(i64::MAX);
+                if watermark < i64::MAX {
+                    strom_core::metrics::report_watermark(&address, watermark);
+                }
                 core.advance_watermark(watermark);
                 fire_timers(&mut core, &mut caps, &mut pending);
                 if frontier.is_empty() && stash.is_empty() {

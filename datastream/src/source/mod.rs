@@ -202,7 +202,8 @@ impl<'s> StreamEnv<'s> {
             millis: 1,
         });
         let mut builder = OperatorBuilder::new(name.to_string(), scope);
-        let activator = scope.activator_for(builder.operator_info().address);
+        let address = builder.operator_info().address;
+        let activator = scope.activator_for(address.clone());
         let mut board_in = builder.new_input(board, Pipeline);
         let (data_out, data) = builder.new_output::<Vec<Timestamped<T>>>();
         let (notes_out, notes) = builder.new_output::<Vec<(usize, Standing)>>();
@@ -235,6 +236,7 @@ impl<'s> StreamEnv<'s> {
                 others: vec![None; peers],
             };
             let mut batch = Vec::new();
+            let mut held_since: Option<std::time::Instant> = None;
             move |_frontiers| {
                 board_in.for_each(|_, notes| {
                     for (from, standing) in notes.drain(..) {
@@ -282,8 +284,15 @@ impl<'s> StreamEnv<'s> {
                         .watermark(split.clock.now())
                         .max(data_c.time().watermark()),
                 );
-                let poll = if flow.holds(&read_to) {
+                let held = flow.holds(&read_to);
+                // Time held back since the last poll counts as backpressure.
+                if let Some(since) = held_since.take() {
+                    let nanos = since.elapsed().as_nanos() as u64;
+                    strom_core::metrics::report_blocked(&address, nanos);
+                }
+                let poll = if held {
                     // The operators after it are behind: wait for them.
+                    held_since = Some(std::time::Instant::now());
                     Poll::Pending(Duration::from_millis(1))
                 } else {
                     reader.read(&mut batch, WATERMARK_EVERY)
@@ -319,6 +328,7 @@ impl<'s> StreamEnv<'s> {
                     if next.event > data_c.time().event {
                         data_c.downgrade(&next);
                         notes_c.downgrade(&next);
+                        strom_core::metrics::report_watermark(&address, w);
                     }
                 }
                 let changed = match (split.standing, standing) {

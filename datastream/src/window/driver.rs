@@ -116,6 +116,7 @@ where
     let env = &stream.env;
     let pact = keyed.exchange();
     let mut builder = OperatorBuilder::new(name.to_string(), env.scope);
+    let address = builder.operator_info().address;
     let mut input = builder.new_input(stream.stream.clone(), pact);
     let (results_out, results) =
         builder.new_output::<Vec<Timestamped<super::WindowResult<K, R>>>>();
@@ -216,6 +217,9 @@ where
                 .map(StreamTime::watermark)
                 .min()
                 .unwrap_or(i64::MAX);
+            if watermark < i64::MAX {
+                strom_core::metrics::report_watermark(&address, watermark);
+            }
             logic.fire(watermark, &mut emit);
             for (cap, mut rows) in emitted {
                 results_out.session(&cap).give_container(&mut rows);
