@@ -54,7 +54,7 @@ fn children(parent: u32) -> Vec<u32> {
 }
 
 /// `window-agg` over `input` into `out`, 1 s tumbling windows, 2 s of disorder.
-fn window_agg(input: &Path, out: &Path) -> Vec<String> {
+pub(crate) fn window_agg(input: &Path, out: &Path) -> Vec<String> {
     let args = [
         "run",
         "window-agg",
@@ -92,7 +92,7 @@ fn job_args(input: &Path, out: &Path, checkpoints: &Path) -> Vec<String> {
 
 /// Writes the input into `dir` and gives it with the sorted rows of an uninterrupted,
 /// uncheckpointed run.
-fn input_and_reference(dir: &Path) -> (PathBuf, Vec<String>) {
+pub(crate) fn input_and_reference(dir: &Path) -> (PathBuf, Vec<String>) {
     let input = dir.join("events.csv");
     crate::window_agg::write_events(&input, 20_000, 2_000);
     let reference = dir.join("reference.csv");

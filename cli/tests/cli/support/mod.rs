@@ -9,9 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// The `strom` binary under test.
+/// The `strom` binary under test (its jobs registered under the target folder, not
+/// in the user's home).
 pub(crate) fn strom() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_strom"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strom"));
+    cmd.env(
+        "STROM_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("strom-home"),
+    );
+    cmd
 }
 
 /// Runs `strom` with `args`, panicking with its output when it fails.

@@ -1,0 +1,261 @@
+//! Job control end to end, through `strom` commands only: a streaming job is listed,
+//! its status and metrics read, a savepoint taken, the job stopped with a savepoint,
+//! restored from it and canceled; a third run from the same savepoint ends with
+//! exactly the output of an uninterrupted run. Errors name the job; the REST API
+//! listens on loopback unless told otherwise, and then only with a token.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::recovery::{input_and_reference, published, window_agg};
+use crate::support::{scratch, strom};
+
+/// `strom` with the test's own job registry.
+fn strom_in(home: &Path) -> Command {
+    let mut cmd = strom();
+    cmd.env("STROM_HOME", home).env_remove("STROM_REST_TOKEN");
+    cmd
+}
+
+fn output(home: &Path, args: &[&str]) -> Output {
+    strom_in(home).args(args).output().expect("strom runs")
+}
+
+/// Runs a job command that must succeed, giving its standard output as JSON.
+fn json(home: &Path, args: &[&str]) -> Value {
+    let out = output(home, args);
+    assert!(
+        out.status.success(),
+        "strom {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Runs a job command that must fail, giving its error text.
+fn error(home: &Path, args: &[&str]) -> String {
+    let out = output(home, args);
+    assert!(!out.status.success(), "strom {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Starts `window-agg` (read at 2000 events/s, checkpoints every second) with `more`.
+fn start(home: &Path, input: &Path, out: &Path, chk: &Path, more: &[&str]) -> Child {
+    let mut args = window_agg(input, out);
+    args.extend(["--rate", "2000", "-w", "2", "--checkpoint-interval", "1s"].map(String::from));
+    args.extend(["--checkpoint-dir".into(), chk.display().to_string()]);
+    args.extend(more.iter().map(|s| s.to_string()));
+    strom_in(home).args(&args).spawn().unwrap()
+}
+
+/// The running job of process `pid` in `strom list --json`, once it is there.
+fn listed(home: &Path, pid: u32) -> Value {
+    let start = Instant::now();
+    loop {
+        let jobs = json(home, &["list", "--json"]);
+        if let Some(job) = jobs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["pid"].as_u64() == Some(u64::from(pid)))
+        {
+            return job.clone();
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "never listed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A plain HTTP/1.1 GET of `path` at `url` (`http://host:port`), with `token`: the
+/// status code and body.
+fn get(url: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    let host = url.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let code = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (code, body)
+}
+
+/// Records the operators of a status have received in all.
+fn records_in(status: &Value) -> u64 {
+    status["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["records_in"].as_u64().unwrap())
+        .sum()
+}
+
+fn wait_for(child: &mut Child) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the job did not end"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_job_is_listed_watched_savepointed_stopped_restored_and_canceled_through_strom() {
+    let dir = scratch("control");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let home = dir.join("home");
+    let (input, want) = input_and_reference(&dir);
+    let (out, chk, saved) = (dir.join("out"), dir.join("chk"), dir.join("saved"));
+
+    let mut first = start(&home, &input, &out, &chk, &[]);
+    let job = listed(&home, first.id());
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(job["name"], "window-agg");
+    assert_eq!(job["state"], "running");
+    let url = job["url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "loopback by default: {url}"
+    );
+
+    // Status: the operator graph, records that grow, a watermark on the window.
+    let before = json(&home, &["status", &id, "--json"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let after = json(&home, &["status", &id[..8], "--json"]);
+    assert!(records_in(&after) > records_in(&before), "numbers move");
+    let ops = after["operators"].as_array().unwrap();
+    let window = ops
+        .iter()
+        .find(|o| o["name"] == "EventTimeWindow")
+        .expect("the window operator is listed");
+    assert_eq!(window["parallelism"], 2);
+    assert!(window["watermark"].as_i64().unwrap() > 1_700_000_000_000);
+    assert!(!window["inputs"].as_array().unwrap().is_empty(), "edges");
+    let (code, metrics) = get(&url, "/metrics", None);
+    assert_eq!(code, 200);
+    assert!(
+        metrics.contains("strom_operator_records_in_total{job=\"window-agg\""),
+        "{metrics}"
+    );
+    let (code, page) = get(&url, "/", None);
+    assert!(code == 200 && page.contains("<svg id=\"graph\""));
+
+    // A savepoint, one into a folder that cannot be written, a stop with a savepoint.
+    let sp = json(&home, &["savepoint", &id, "--json"]);
+    let sp = sp["path"].as_str().unwrap();
+    assert!(Path::new(sp).join("COMMITTED").exists(), "{sp}");
+    let bad = dir.join("a-file");
+    std::fs::write(&bad, "").unwrap();
+    let bad_dir = bad.join("savepoints");
+    let message = error(
+        &home,
+        &["savepoint", &id, "--dir", bad_dir.to_str().unwrap()],
+    );
+    assert!(
+        message.contains(&id) && message.contains("cannot write the savepoint folder"),
+        "{message}"
+    );
+    let stopped = json(
+        &home,
+        &[
+            "stop",
+            &id,
+            "--savepoint-dir",
+            saved.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let savepoint = stopped["path"].as_str().unwrap().to_string();
+    assert!(
+        savepoint.starts_with(saved.to_str().unwrap()),
+        "{savepoint}"
+    );
+    assert!(wait_for(&mut first).success());
+    let all = json(&home, &["list", "--all", "--json"]);
+    assert_eq!(all[0]["state"], "stopped");
+    let message = error(&home, &["savepoint", &id]);
+    assert!(
+        message.contains(&id) && message.contains("already stopped"),
+        "{message}"
+    );
+    let message = error(&home, &["status", "0123456789abcdef"]);
+    assert!(
+        message.contains("unknown job \"0123456789abcdef\""),
+        "{message}"
+    );
+
+    // Restored from the savepoint, then canceled.
+    let elsewhere = dir.join("out-canceled");
+    let mut second = start(&home, &input, &elsewhere, &chk, &["--restore", &savepoint]);
+    let job = listed(&home, second.id());
+    let second_id = job["id"].as_str().unwrap().to_string();
+    assert_ne!(second_id, id);
+    let canceled = json(&home, &["cancel", &second_id, "--json"]);
+    assert_eq!(canceled["state"], "canceled");
+    assert_eq!(wait_for(&mut second).code(), Some(3), "canceled: status 3");
+    let message = error(&home, &["cancel", &second_id]);
+    assert!(message.contains("already canceled"), "{message}");
+
+    // The savepoint is usable: a run from it completes the first run's output.
+    let mut third = start(&home, &input, &out, &chk, &["--restore", &savepoint]);
+    assert!(wait_for(&mut third).success());
+    assert_eq!(
+        published(&out),
+        want,
+        "the stopped run plus the restored one"
+    );
+}
+
+#[test]
+fn beyond_loopback_the_rest_api_needs_a_token() {
+    let dir = scratch("control-token");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let home = dir.join("home");
+    let input = dir.join("events.csv");
+    crate::window_agg::write_events(&input, 20_000, 2_000);
+    let (out, chk) = (dir.join("out"), dir.join("chk"));
+
+    let refused = start(&home, &input, &out, &chk, &["--rest-address", "0.0.0.0:0"]);
+    let result = refused.wait_with_output().unwrap();
+    assert!(!result.status.success());
+    let mut job = start(
+        &home,
+        &input,
+        &out,
+        &chk,
+        &["--rest-address", "0.0.0.0:0", "--rest-token", "s3cret"],
+    );
+    let entry = listed(&home, job.id());
+    let url = entry["url"].as_str().unwrap();
+    assert!(entry.get("token").is_none(), "list does not show the token");
+    let (code, body) = get(url, "/api/v1/job", None);
+    assert_eq!(code, 401, "{body}");
+    assert!(body.contains("needs the job's token"), "{body}");
+    assert_eq!(get(url, "/metrics", Some("wrong")).0, 401);
+    let (code, body) = get(url, "/api/v1/job", Some("s3cret"));
+    assert_eq!(code, 200, "{body}");
+    // `strom` commands carry the token the registry keeps for the user.
+    let id = entry["id"].as_str().unwrap();
+    let status = json(&home, &["status", id, "--json"]);
+    assert_eq!(status["state"], "running");
+    json(&home, &["cancel", id, "--json"]);
+    assert_eq!(wait_for(&mut job).code(), Some(3));
+}
