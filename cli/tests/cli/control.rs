@@ -259,3 +259,104 @@ fn beyond_loopback_the_rest_api_needs_a_token() {
     json(&home, &["cancel", id, "--json"]);
     assert_eq!(wait_for(&mut job).code(), Some(3));
 }
+
+/// The page as headless Chromium renders it after its script ran for a while.
+fn rendered(chromium: &Path, url: &str) -> String {
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=2500",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The cells of the operators table's row for operator `id`.
+fn row(dom: &str, id: &str) -> Vec<String> {
+    let start = dom
+        .find(&format!("<tr data-id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no row for operator {id} in the page"));
+    let end = start + dom[start..].find("</tr>").unwrap();
+    dom[start..end]
+        .split("<td>")
+        .skip(1)
+        .map(|c| c.split("</td>").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
+    let chromium = match crate::support::chromium() {
+        Ok(c) => c,
+        Err(why) => return crate::support::skip("the_status_page_...", &why),
+    };
+    let dir = scratch("control-page");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let home = dir.join("home");
+    let input = dir.join("events.csv");
+    crate::window_agg::write_events(&input, 20_000, 2_000);
+    let mut job = start(&home, &input, &dir.join("out"), &dir.join("chk"), &[]);
+    let entry = listed(&home, job.id());
+    let url = format!("{}/", entry["url"].as_str().unwrap());
+    let first = rendered(&chromium, &url);
+    std::thread::sleep(Duration::from_millis(1500));
+    let second = rendered(&chromium, &url);
+    let status = json(&home, &["status", entry["id"].as_str().unwrap(), "--json"]);
+    let window = status["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "EventTimeWindow")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for dom in [&first, &second] {
+        assert!(dom.contains("window-agg ("), "the title names the job");
+        // (The script's own template has `data-id="${...}"`.)
+        let nodes = dom.matches("class=\"node\" data-id=\"0.").count();
+        assert_eq!(
+            nodes,
+            status["operators"].as_array().unwrap().len(),
+            "a box per operator"
+        );
+        assert!(dom.contains("class=\"edge\""), "edges between them");
+        assert!(
+            dom.contains(">EventTimeWindow ×2<"),
+            "the window with its parallelism"
+        );
+    }
+    let (before, after) = (row(&first, &window), row(&second, &window));
+    assert_eq!(before[1], "EventTimeWindow");
+    assert_ne!(
+        before[3], after[3],
+        "records in move: {before:?} then {after:?}"
+    );
+    assert!(
+        after[7].starts_with("2023-") || after[7].starts_with("2024-"),
+        "watermark {after:?}"
+    );
+    let shot = dir.join("status-page.png");
+    let taken = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1300,1000",
+        ])
+        .args(["--virtual-time-budget=2500", "--hide-scrollbars"])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(taken.status.success() && shot.metadata().unwrap().len() > 10_000);
+    eprintln!("status page screenshot: {}", shot.display());
+    json(&home, &["cancel", entry["id"].as_str().unwrap(), "--json"]);
+    assert_eq!(wait_for(&mut job).code(), Some(3));
+}

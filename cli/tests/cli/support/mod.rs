@@ -182,3 +182,38 @@ pub(crate) fn debian_graph() -> Result<(PathBuf, PathBuf), String> {
 pub(crate) fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
 }
+
+/// Debian's headless Chromium, installed with apt-get on first use (the package lists
+/// refreshed once if the package is not found).
+pub(crate) fn chromium() -> Result<PathBuf, String> {
+    static CHROMIUM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    CHROMIUM
+        .get_or_init(|| {
+            let path = PathBuf::from("/usr/bin/chromium");
+            if path.exists() {
+                return Ok(path);
+            }
+            let install = || {
+                Command::new("apt-get")
+                    .args(["install", "-y", "--no-install-recommends", "chromium"])
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .output()
+                    .map_or(false, |o| o.status.success())
+            };
+            let installed = install()
+                || (Command::new("apt-get")
+                    .arg("update")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+                    && install());
+            if installed && path.exists() {
+                Ok(path)
+            } else {
+                Err(
+                    "Debian's chromium package could not be installed (apt-get install chromium)"
+                        .into(),
+                )
+            }
+        })
+        .clone()
+}
