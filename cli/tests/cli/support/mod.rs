@@ -198,7 +198,7 @@ pub(crate) fn chromium() -> Result<PathBuf, String> {
                     .args(["install", "-y", "--no-install-recommends", "chromium"])
                     .env("DEBIAN_FRONTEND", "noninteractive")
                     .output()
-                    .map_or(false, |o| o.status.success())
+                    .is_ok_and(|o| o.status.success())
             };
             let installed = install()
                 || (Command::new("apt-get")
