@@ -233,6 +233,44 @@ impl Control {
     }
 }
 
+impl Control {
+    /// Graceful shutdown: the first SIGTERM or Ctrl-C stops a checkpointing job with a
+    /// final savepoint (its output published up to there, `--restore latest` resumes
+    /// it); a job without checkpoints, or a second signal, ends at once with status
+    /// 143 (128 + SIGTERM).
+    async fn on_signals(self: Arc<Self>) {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return;
+        };
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        let mut next = async || {
+            tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                Some(()) = async { interrupt.as_mut()?.recv().await } => "Ctrl-C",
+            }
+        };
+        let first = next().await;
+        let entry = self.entry();
+        let job = format!("job {} ({})", entry.id, entry.name);
+        let stopping = self.must_run().is_ok()
+            && self.checkpoint_dir.as_deref().is_some_and(|dir| {
+                strom_datastream::checkpoint::request_savepoint(dir, true).is_ok()
+            });
+        if stopping {
+            eprintln!("{first}: stopping {job} with a final savepoint (again to end at once)");
+            self.set_state("stopping", false);
+            next().await;
+        }
+        eprintln!("{first}: {job} ends now, without a final savepoint");
+        self.set_state("canceled", true);
+        std::process::exit(TERMINATED_EXIT);
+    }
+}
+
+/// The exit status of a job ended by a signal without a final savepoint.
+pub const TERMINATED_EXIT: i32 = 143;
+
 /// Whether a file can be written into folder `dir` (written and deleted).
 fn writable(dir: &str) -> Result<()> {
     let probe = strom_core::storage::resolve(&format!(
@@ -416,7 +454,10 @@ impl Endpoint {
             entry: Mutex::new(entry),
             started: Instant::now(),
             token: opts.token.clone(),
-            checkpoint_dir: config.checkpoint_dir.clone(),
+            // Savepoints need checkpoints: a folder and an interval.
+            checkpoint_dir: config
+                .checkpoint_interval
+                .and(config.checkpoint_dir.clone()),
             workers: config.workers,
             processes: config.processes,
             rates: Mutex::default(),
@@ -430,6 +471,8 @@ impl Endpoint {
                 tracing::warn!("the REST endpoint stopped: {e}");
             }
         });
+        let stopper = control.clone();
+        handle.spawn(async move { stopper.on_signals().await });
         let sampler = control.clone();
         handle.spawn(async move {
             loop {

@@ -360,3 +360,41 @@ fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
     json(&home, &["cancel", entry["id"].as_str().unwrap(), "--json"]);
     assert_eq!(wait_for(&mut job).code(), Some(3));
 }
+
+#[test]
+fn sigterm_stops_a_checkpointing_job_with_a_final_savepoint_it_resumes_from() {
+    let dir = scratch("control-sigterm");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let home = dir.join("home");
+    let (input, want) = input_and_reference(&dir);
+    let (out, chk) = (dir.join("out"), dir.join("chk"));
+    let mut job = start(&home, &input, &out, &chk, &[]);
+    let entry = listed(&home, job.id());
+    // Once it has read some of its input.
+    let start_at = Instant::now();
+    while records_in(&json(
+        &home,
+        &["status", entry["id"].as_str().unwrap(), "--json"],
+    )) < 2_000
+    {
+        assert!(start_at.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Command::new("kill")
+        .args(["-TERM", &job.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_for(&mut job).success(), "a graceful stop succeeds");
+    let all = json(&home, &["list", "--all", "--json"]);
+    assert_eq!(all[0]["state"], "stopped");
+    let partial = published(&out);
+    assert!(partial.len() < want.len(), "stopped before the end");
+    let mut resumed = start(&home, &input, &out, &chk, &["--restore", "latest"]);
+    assert!(wait_for(&mut resumed).success());
+    assert_eq!(
+        published(&out),
+        want,
+        "the stopped run plus the resumed one"
+    );
+}
