@@ -260,7 +260,9 @@ fn run(cli: Cli) -> Result<()> {
                     },
                 )?),
             };
+            let progress = control::progress::Progress::start();
             let outcome = run_job(&config, job);
+            drop(progress);
             if let Some(e) = &endpoint {
                 e.finish(&outcome);
             }

@@ -4,6 +4,7 @@
 //! runtime; split `i` goes to worker `i % peers`. Errors (no such file, a malformed row)
 //! fail the job when it ends, naming the file and row, and no output is published.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde::de::DeserializeOwned;
@@ -15,6 +16,7 @@ use strom_core::formats::lines::{
 };
 use strom_core::formats::parquet::{self as pq, ParquetChunk};
 use strom_core::formats::{CsvOptions, ParquetOptions, fixed, text};
+use strom_core::metrics;
 use strom_core::storage::list_files;
 use strom_core::timely::dataflow::operators::ToStream;
 use strom_core::timely::dataflow::operators::generic::operator::source;
@@ -138,13 +140,13 @@ impl<'scope> Env<'scope> {
                 let run = || -> Result<()> {
                     let files = list_files(&url)?;
                     let size = split_size_for(&files, peers, split_size);
-                    for split in fixed::plan_splits(&files, len, size)?
-                        .iter()
-                        .skip(index)
-                        .step_by(peers)
-                    {
+                    let splits = fixed::plan_splits(&files, len, size)?;
+                    let mine: Vec<_> = splits.iter().skip(index).step_by(peers).collect();
+                    metrics::input_planned(mine.iter().map(|s| s.end - s.start).sum());
+                    for split in mine {
                         let mut open = true;
                         fixed::read_split(split, len, PIECE_BYTES as u64, &mut |piece| {
+                            metrics::input_read(piece.bytes.len() as u64);
                             open = tx.send(Ok(piece));
                             open
                         })?;
@@ -177,12 +179,21 @@ impl<'scope> Env<'scope> {
                 let run = || -> Result<()> {
                     let files = list_files(&url)?;
                     let splits = pq::plan_splits(&files, &options)?;
-                    for split in splits.iter().skip(index).step_by(peers) {
+                    // A row group's share of its file, for progress.
+                    let mut groups: HashMap<&str, u64> = HashMap::new();
+                    for s in &splits {
+                        *groups.entry(&s.file.location.url).or_default() += 1;
+                    }
+                    let share = |s: &pq::ParquetSplit| s.file.size / groups[&*s.file.location.url];
+                    let mine: Vec<_> = splits.iter().skip(index).step_by(peers).collect();
+                    metrics::input_planned(mine.iter().map(|s| share(s)).sum());
+                    for split in mine {
                         let mut keep_going = true;
                         pq::read_split(split, columns, options.batch_size, &mut |chunk| {
                             keep_going = tx.send(Ok(chunk));
                             keep_going
                         })?;
+                        metrics::input_read(share(split));
                         if !keep_going {
                             break;
                         }
@@ -277,17 +288,25 @@ fn for_my_line_splits<C>(
     let mut run = || -> Result<()> {
         let files = list_files(url)?;
         let split_size = split_size_for(&files, peers, split_size);
-        for split in plan_splits(&files, split_size)
+        let mine: Vec<_> = plan_splits(&files, split_size)
             .into_iter()
             .skip(index)
             .step_by(peers)
-        {
+            .collect();
+        metrics::input_planned(mine.iter().map(|s| s.end - s.start).sum());
+        for split in mine {
             let bytes = fetch_split(&split)?;
+            // Counted as pieces are taken downstream, so the bar follows the work.
+            let mut unread = split.end - split.start;
             for piece in pieces(&bytes, PIECE_BYTES, quote) {
+                let len = (piece.bytes.len() as u64).min(unread);
                 if !tx.send(make(split.clone(), piece)) {
                     return Ok(());
                 }
+                metrics::input_read(len);
+                unread -= len;
             }
+            metrics::input_read(unread);
         }
         Ok(())
     };

@@ -2,9 +2,11 @@
 //! records, rates and watermarks, checkpoint history, exceptions, savepoint, stop,
 //! cancel, Prometheus `/metrics` and a status page) and records itself in a per-user
 //! registry; `strom list|status|savepoint|stop|cancel` read the registry and call the
-//! API (`docs/0011-job-control.md`).
+//! API (`docs/0011-job-control.md`). Jobs reading files show a progress bar on a
+//! terminal.
 
 pub mod client;
+pub mod progress;
 pub mod registry;
 pub mod server;
 

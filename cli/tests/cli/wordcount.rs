@@ -270,3 +270,59 @@ fn wordcount_parquet_output_reads_back_in_pyarrow() {
         "Parquet output differs from the reference"
     );
 }
+
+/// A batch job draws a progress bar (bytes read of the total, rate, ETA) when standard
+/// error is a terminal (here a pseudo-terminal from util-linux `script`), and writes
+/// nothing to a pipe.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let dir = scratch("wordcount-progress");
+    // About 20 MB, so the job runs long enough for the bar to be drawn.
+    let input = dir.join("words.txt");
+    let line = "alpha beta gamma delta epsilon zeta eta theta iota kappa\n";
+    std::fs::write(&input, line.repeat(20_000_000 / line.len())).unwrap();
+    let size = std::fs::metadata(&input).unwrap().len();
+    let args = |out: &str| {
+        vec![
+            "run".to_string(),
+            "wordcount".into(),
+            "--input".into(),
+            input.to_str().unwrap().into(),
+            "--output".into(),
+            dir.join(out).to_str().unwrap().into(),
+        ]
+    };
+    let piped = crate::support::strom()
+        .args(args("piped.csv"))
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(
+        piped.stderr.is_empty(),
+        "quiet in a pipe, got: {}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+
+    let command = std::iter::once(env!("CARGO_BIN_EXE_strom").to_string())
+        .chain(args("tty.csv"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let Ok(tty) = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("STROM_HOME", dir.join("home"))
+        .output()
+    else {
+        crate::support::skip("progress_bar_only_on_a_terminal", "no util-linux `script`");
+        return;
+    };
+    assert!(tty.status.success());
+    let text = String::from_utf8_lossy(&tty.stdout);
+    let total = format!("/{:.2} MiB read", size as f64 / (1 << 20) as f64);
+    assert!(text.contains(&total), "a bar of {total} in: {text}");
+    assert!(text.contains("/s, ETA"), "rate and ETA in: {text}");
+    // The counts are the same as without a terminal.
+    assert_eq!(
+        std::fs::read(dir.join("tty.csv")).unwrap(),
+        std::fs::read(dir.join("piped.csv")).unwrap()
+    );
+}

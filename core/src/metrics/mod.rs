@@ -17,7 +17,7 @@ mod prometheus;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,9 @@ struct JobMetrics {
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
+/// Bytes of input files the running job's workers have planned to read, and read.
+static INPUT_PLANNED: AtomicU64 = AtomicU64::new(0);
+static INPUT_READ: AtomicU64 = AtomicU64::new(0);
 static JOB: OnceLock<JobMetrics> = OnceLock::new();
 
 fn job() -> &'static JobMetrics {
@@ -96,6 +99,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Forgets the workers of the job before (called by [`crate::launch::execute`] before
 /// it starts a job's workers).
 pub(crate) fn begin() {
+    INPUT_PLANNED.store(0, Ordering::Relaxed);
+    INPUT_READ.store(0, Ordering::Relaxed);
     if enabled() {
         lock(&job().workers).clear();
     }
@@ -137,6 +142,25 @@ pub fn report_watermark(address: &[usize], watermark: i64) {
 /// Adds `nanos` to the time the operator at `address` was held back on this worker.
 pub fn report_blocked(address: &[usize], nanos: u64) {
     with_log(|log| *log.blocked.entry(address.to_vec()).or_default() += nanos);
+}
+
+/// Adds `bytes` to the input a worker of the running job plans to read (its splits).
+pub fn input_planned(bytes: u64) {
+    INPUT_PLANNED.fetch_add(bytes, Ordering::Relaxed);
+}
+
+/// Adds `bytes` to the input the running job has read.
+pub fn input_read(bytes: u64) {
+    INPUT_READ.fetch_add(bytes, Ordering::Relaxed);
+}
+
+/// Bytes of input read and planned so far (for a progress bar; the plan grows as
+/// workers list their splits).
+pub fn input_progress() -> (u64, u64) {
+    (
+        INPUT_READ.load(Ordering::Relaxed),
+        INPUT_PLANNED.load(Ordering::Relaxed),
+    )
 }
 
 /// The operators of the running job (this process's workers), in address order.
