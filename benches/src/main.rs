@@ -13,6 +13,7 @@
 //! Parquet from `tpchgen-cli` (PyPI; `pip install tpchgen-cli`).
 
 mod baseline;
+mod compare;
 mod corpus;
 mod graph;
 mod state;
@@ -44,6 +45,32 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// Installs the peers (Spark and Flink from PyPI, in virtual environments under the
+    /// data folder) and the tools the comparison needs (tpchgen-cli, matplotlib).
+    Setup,
+    /// Strom against Spark, Flink and a hand-written single thread on every workload,
+    /// outputs checked equal first; writes the report.
+    Compare(compare::CompareArgs),
+    /// Renders the report again from its raw numbers, and with --readme puts it into the
+    /// README's performance section.
+    Report {
+        /// The results folder [default: benches/results/SIZE].
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// The size whose results to render when --results is not given.
+        #[arg(long, value_enum, default_value = "small")]
+        size: compare::workloads::Size,
+        /// A README with a `<!-- compare:begin -->` ... `<!-- compare:end -->` section.
+        #[arg(long)]
+        readme: Option<PathBuf>,
+    },
+    /// (Internal) runs one job of the comparison in this process: ENGINE WORKERS
+    /// WORKLOAD OUT ARGS...
+    #[command(hide = true)]
+    Engine {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Word count over a seeded Zipf-distributed corpus.
     Wordcount {
         /// Corpus size in MiB.
@@ -137,6 +164,26 @@ fn time<T>(f: impl FnOnce() -> Result<T>) -> Result<(f64, T)> {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     std::fs::create_dir_all(&cli.data)?;
+    match &cli.bench {
+        Bench::Setup => return compare::peers::setup(&cli.data),
+        Bench::Compare(args) => return compare::compare(args, &cli.data),
+        Bench::Engine { args } => return compare::engine(args),
+        Bench::Report {
+            results,
+            size,
+            readme,
+        } => {
+            let dir = results
+                .clone()
+                .unwrap_or_else(|| compare::results_dir(*size));
+            compare::report::render(&dir, &cli.data)?;
+            if let Some(readme) = readme {
+                compare::report::into_readme(&dir, readme)?;
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "machine: {cpus} cores; runs per setting: {} (median reported)",
@@ -173,6 +220,9 @@ fn main() -> Result<()> {
             edges,
             iterations,
         } => bench_pagerank(&cli, *vertices, *edges, *iterations),
+        Bench::Setup | Bench::Compare(_) | Bench::Report { .. } | Bench::Engine { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

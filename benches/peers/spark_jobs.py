@@ -1,0 +1,231 @@
+"""The comparison workloads on Apache Spark (PyPI `pyspark`), through its JVM-side
+DataFrame and SQL APIs only (no Python UDFs), run by `strom-bench compare`.
+
+    spark_jobs.py WORKERS WORKLOAD OUT ARGS...
+
+WORKLOAD and ARGS:
+    wordcount TEXT                       word,count
+    window-agg EVENTS BOUND_MS WINDOW    key,window_start,window_end,count,sum
+    tpch-q1 DATA | tpch-q3 DATA          TPC-H Q1 / Q3 over DATA/<table>.parquet
+    pagerank EDGES ITERATIONS            vertex,rank
+
+Batch workloads use DataFrames; window-agg uses Structured Streaming in micro-batch mode
+(`Trigger.AvailableNow`) with an event-time watermark and append output, its input read
+one file per micro-batch. A streaming query only emits a window once the watermark has
+passed it, and the watermark moves between micro-batches, so the input folder ends with
+two sentinel files far ahead in event time (key `~end`), which close every window. (The
+sentinel rows are not filtered here: Spark pushes such a filter below the watermark, and
+the watermark would then never move; `strom-bench` drops any `~end` row it gets back.)
+
+OUT is a folder of CSV part files with a header. The last line printed is
+`STROM_BENCH {"startup_s": ..., "processing_s": ...}`: the time to start the session (the
+JVM) and the time from submitting the job to its output being written.
+"""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+T0 = time.perf_counter()
+
+from pyspark.sql import SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+TPCH_Q1 = """
+SELECT l_returnflag, l_linestatus,
+       sum(l_quantity) AS sum_qty,
+       sum(l_extendedprice) AS sum_base_price,
+       sum(l_extendedprice * (1 - l_discount)) AS sum_disc_price,
+       sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge,
+       avg(l_quantity) AS avg_qty,
+       avg(l_extendedprice) AS avg_price,
+       avg(l_discount) AS avg_disc,
+       count(*) AS count_order
+FROM lineitem
+WHERE l_shipdate <= date '1998-12-01' - interval '90' day
+GROUP BY l_returnflag, l_linestatus
+"""
+
+TPCH_Q3 = """
+SELECT l_orderkey,
+       sum(l_extendedprice * (1 - l_discount)) AS revenue,
+       o_orderdate, o_shippriority
+FROM customer, orders, lineitem
+WHERE c_mktsegment = 'BUILDING'
+  AND c_custkey = o_custkey
+  AND l_orderkey = o_orderkey
+  AND o_orderdate < date '1995-03-15'
+  AND l_shipdate > date '1995-03-15'
+GROUP BY l_orderkey, o_orderdate, o_shippriority
+ORDER BY revenue DESC, o_orderdate
+LIMIT 10
+"""
+
+
+def session(workers):
+    return (
+        SparkSession.builder.master(f"local[{workers}]")
+        .appName("strom-bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(workers))
+        .config("spark.default.parallelism", str(workers))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", os.environ.get("STROM_BENCH_JVM_MEMORY", "2g"))
+        .getOrCreate()
+    )
+
+
+def write(df, out):
+    df.write.mode("overwrite").option("header", "true").csv(out)
+
+
+def wordcount(spark, out, text):
+    words = spark.read.text(text).select(
+        F.explode(F.split(F.lower("value"), "[^a-z0-9_]+")).alias("word")
+    )
+    write(words.where(F.col("word") != "").groupBy("word").count(), out)
+
+
+def window_agg(spark, out, events, bound_ms, spec):
+    # A folder: the events, then the two sentinel files (read in name order, one file
+    # per micro-batch).
+    folder = tempfile.mkdtemp(prefix="spark-events-")
+    linked = os.path.join(folder, "a-events.csv")
+    try:
+        os.link(events, linked)
+    except OSError:
+        shutil.copyfile(events, linked)
+    now = time.time()
+    os.utime(linked, (now - 20, now - 20))
+    last = 0
+    with open(events) as f:
+        for line in f:
+            fields = line.split(",")
+            if fields[1].isdigit():
+                last = max(last, int(fields[1]))
+    for i in (1, 2):
+        path = os.path.join(folder, f"z-end-{i}.csv")
+        with open(path, "w") as f:
+            f.write(f"key,event_time_ms,value\n~end,{last + i * 86_400_000},0\n")
+        # The file source orders by modification time: after the events, a second apart.
+        os.utime(path, (now - 15 + 5 * i, now - 15 + 5 * i))
+    stream = (
+        spark.readStream.schema("key STRING, event_time_ms LONG, value DOUBLE")
+        .option("header", "true")
+        .option("maxFilesPerTrigger", 1)
+        .csv(folder)
+        .withColumn("ts", F.timestamp_millis("event_time_ms"))
+        .withWatermark("ts", f"{int(bound_ms)} milliseconds")
+    )
+    kind, *ms = spec.split(":")
+    if kind == "tumbling":
+        window = F.window("ts", f"{ms[0]} milliseconds")
+    elif kind == "sliding":
+        window = F.window("ts", f"{ms[0]} milliseconds", f"{ms[1]} milliseconds")
+    else:
+        window = F.session_window("ts", f"{ms[0]} milliseconds")
+    column = "session_window" if kind == "session" else "window"
+    result = (
+        stream.groupBy(window, "key")
+        .agg(F.count("*").alias("count"), F.sum("value").alias("sum"))
+        .select(
+            "key",
+            F.unix_millis(F.col(column + ".start")).alias("window_start"),
+            F.unix_millis(F.col(column + ".end")).alias("window_end"),
+            "count",
+            "sum",
+        )
+    )
+    checkpoint = tempfile.mkdtemp(prefix="spark-checkpoint-")
+    query = (
+        result.writeStream.outputMode("append")
+        .format("csv")
+        .option("header", "true")
+        .option("path", out)
+        .option("checkpointLocation", checkpoint)
+        .trigger(availableNow=True)
+        .start()
+    )
+    query.awaitTermination()
+    if os.environ.get("STROM_BENCH_DEBUG"):
+        for p in query.recentProgress:
+            print("PROGRESS", p["batchId"], p["numInputRows"], p.get("eventTime"), file=sys.stderr)
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+def tpch(spark, out, data, query):
+    for table in ("customer", "orders", "lineitem"):
+        spark.read.parquet(os.path.join(data, f"{table}.parquet")).createOrReplaceTempView(
+            table
+        )
+    write(spark.sql(TPCH_Q1 if query == 1 else TPCH_Q3), out)
+
+
+def pagerank(spark, out, edges, iterations, damping=0.85):
+    """Flink's PageRank example: ranks start at 1/N, dangling vertices' rank is spread
+    evenly, duplicate edges and self-loops count."""
+    lines = spark.read.text(edges).where(~F.col("value").rlike(r"^\s*([#%]|$)"))
+    parts = F.split(F.trim("value"), r"[\s,]+")
+    links = lines.select(
+        parts.getItem(0).cast("long").alias("src"), parts.getItem(1).cast("long").alias("dst")
+    ).cache()
+    vertices = (
+        links.select(F.col("src").alias("v"))
+        .union(links.select(F.col("dst").alias("v")))
+        .distinct()
+        .cache()
+    )
+    n = vertices.count()
+    degree = links.groupBy("src").agg(F.count("*").alias("deg"))
+    shares = links.join(degree, "src").cache()
+    ranks = vertices.select("v", F.lit(1.0 / n).alias("rank"))
+    for _ in range(int(iterations)):
+        sent = (
+            shares.join(ranks, shares.src == ranks.v)
+            .select(F.col("dst").alias("v"), (F.col("rank") / F.col("deg")).alias("share"))
+        )
+        dangling = ranks.join(degree, ranks.v == degree.src, "left_anti").agg(
+            F.coalesce(F.sum("rank"), F.lit(0.0)).alias("d")
+        )
+        summed = vertices.join(sent.groupBy("v").agg(F.sum("share").alias("s")), "v", "left")
+        ranks = (
+            summed.crossJoin(dangling)
+            .select(
+                "v",
+                (
+                    F.lit(damping) * (F.coalesce("s", F.lit(0.0)) + F.col("d") / F.lit(n))
+                    + F.lit((1 - damping) / n)
+                ).alias("rank"),
+            )
+            .localCheckpoint()
+        )
+    write(ranks.select(F.col("v").alias("vertex"), "rank"), out)
+
+
+def main():
+    workers, workload, out, *args = sys.argv[1:]
+    spark = session(int(workers))
+    spark.sparkContext.setLogLevel("ERROR")
+    started = time.perf_counter()
+    if workload == "wordcount":
+        wordcount(spark, out, *args)
+    elif workload == "window-agg":
+        window_agg(spark, out, *args)
+    elif workload in ("tpch-q1", "tpch-q3"):
+        tpch(spark, out, args[0], int(workload[-1]))
+    elif workload == "pagerank":
+        pagerank(spark, out, *args)
+    else:
+        raise SystemExit(f"unknown workload {workload!r}")
+    done = time.perf_counter()
+    spark.stop()
+    timing = {"startup_s": started - T0, "processing_s": done - started}
+    print("STROM_BENCH " + json.dumps(timing), flush=True)
+
+
+if __name__ == "__main__":
+    main()
