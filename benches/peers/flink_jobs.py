@@ -16,7 +16,6 @@ to create the table environment (start the JVM) and from submitting the job to i
 output being written.
 """
 
-import calendar
 import json
 import os
 import sys
@@ -116,10 +115,6 @@ def interval(ms):
     return f"INTERVAL '{ms // 1000}.{ms % 1000:03}' SECOND"
 
 
-def millis(dt):
-    return calendar.timegm(dt.timetuple()) * 1000 + dt.microsecond // 1000
-
-
 def window_agg(env, out, events, bound_ms, spec):
     # Flink's CSV format has no header option: give it the rows only.
     rows = tempfile.mkdtemp(prefix="flink-events-")
@@ -141,13 +136,42 @@ def window_agg(env, out, events, bound_ms, spec):
         tvf = f"HOP(TABLE events, DESCRIPTOR(rowtime), {interval(ms[1])}, {interval(ms[0])})"
     else:
         tvf = f"SESSION(TABLE events PARTITION BY `key`, DESCRIPTOR(rowtime), {interval(ms[0])})"
-    query = f"""SELECT `key`, window_start, window_end, COUNT(*), SUM(`value`)
-                FROM TABLE({tvf}) GROUP BY `key`, window_start, window_end"""
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "part-0.csv"), "w") as f:
-        with env.execute_sql(query).collect() as results:
-            for key, start, end, count, total in results:
-                f.write(f"{key},{millis(start)},{millis(end)},{count},{total!r}\n")
+    sink(
+        env,
+        out,
+        "`key` STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total DOUBLE",
+    )
+    env.execute_sql(
+        f"""INSERT INTO bench_out
+            SELECT `key`, window_start, window_end, COUNT(*), SUM(`value`)
+            FROM TABLE({tvf}) GROUP BY `key`, window_start, window_end"""
+    ).wait()
+
+
+def latency(env, out, rate, seconds, keys, bound_ms):
+    """Tumbling 1 s windows of count per key over the datagen source (RATE rows/s for
+    SECONDS, each stamped with the wall clock as it is made), printed by the print
+    connector as windows fire (Flink's default 200 ms watermark interval)."""
+    rows = int(float(rate) * float(seconds))
+    env.execute_sql(
+        f"""CREATE TABLE events (
+              id BIGINT,
+              ts AS CAST(CURRENT_TIMESTAMP AS TIMESTAMP_LTZ(3)),
+              WATERMARK FOR ts AS ts - {interval(bound_ms)}
+            ) WITH ('connector' = 'datagen', 'rows-per-second' = '{int(rate)}',
+                    'fields.id.kind' = 'sequence', 'fields.id.start' = '0',
+                    'fields.id.end' = '{rows - 1}')"""
+    )
+    env.execute_sql(
+        "CREATE TABLE printed (`key` BIGINT, end_ms BIGINT, n BIGINT) WITH ('connector' = 'print')"
+    )
+    env.execute_sql(
+        """INSERT INTO printed
+           SELECT id % """ + str(int(keys)) + """ AS k,
+                  UNIX_TIMESTAMP(DATE_FORMAT(window_end, 'yyyy-MM-dd HH:mm:ss')) * 1000, COUNT(*)
+           FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND))
+           GROUP BY id % """ + str(int(keys)) + """, window_start, window_end"""
+    ).wait()
 
 
 def tpch(env, out, data, query):
@@ -233,7 +257,7 @@ def pagerank(env, out, edges, iterations, damping=0.85):
 
 def main():
     workers, workload, out, *args = sys.argv[1:]
-    env = environment(int(workers), streaming=workload == "window-agg")
+    env = environment(int(workers), streaming=workload in ("window-agg", "latency"))
     started = time.perf_counter()
     if workload == "wordcount":
         wordcount(env, out, *args)
@@ -243,6 +267,8 @@ def main():
         tpch(env, out, args[0], int(workload[-1]))
     elif workload == "pagerank":
         pagerank(env, out, *args)
+    elif workload == "latency":
+        latency(env, out, *args)
     else:
         raise SystemExit(f"unknown workload {workload!r}")
     done = time.perf_counter()

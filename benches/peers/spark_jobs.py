@@ -8,6 +8,8 @@ WORKLOAD and ARGS:
     window-agg EVENTS BOUND_MS WINDOW    key,window_start,window_end,count,sum
     tpch-q1 DATA | tpch-q3 DATA          TPC-H Q1 / Q3 over DATA/<table>.parquet
     pagerank EDGES ITERATIONS            vertex,rank
+    latency RATE SECONDS KEYS BOUND_MS TRIGGER_MS
+                                         key, window end (ms), count on stdout
 
 Batch workloads use DataFrames; window-agg uses Structured Streaming in micro-batch mode
 (`Trigger.AvailableNow`) with an event-time watermark and append output, its input read
@@ -157,6 +159,37 @@ def window_agg(spark, out, events, bound_ms, spec):
     shutil.rmtree(checkpoint, ignore_errors=True)
 
 
+def latency(spark, out, rate, seconds, keys, bound_ms, trigger_ms):
+    """Tumbling 1 s windows of count per key over Spark's `rate` source (RATE rows/s,
+    each stamped with its time of generation), printed by the console sink as each
+    micro-batch ends (trigger: every TRIGGER_MS, 0 = back to back), for SECONDS."""
+    stream = (
+        spark.readStream.format("rate")
+        .option("rowsPerSecond", int(rate))
+        .option("numPartitions", spark.sparkContext.defaultParallelism)
+        .load()
+        .withWatermark("timestamp", f"{int(bound_ms)} milliseconds")
+    )
+    result = (
+        stream.groupBy(F.window("timestamp", "1 second"), (F.col("value") % int(keys)).alias("key"))
+        .count()
+        .select("key", F.unix_millis(F.col("window.end")).alias("end_ms"), "count")
+    )
+    checkpoint = tempfile.mkdtemp(prefix="spark-checkpoint-")
+    query = (
+        result.writeStream.outputMode("append")
+        .format("console")
+        .option("numRows", 1_000_000)
+        .option("truncate", "false")
+        .option("checkpointLocation", checkpoint)
+        .trigger(processingTime=f"{int(trigger_ms)} milliseconds")
+        .start()
+    )
+    query.awaitTermination(float(seconds))
+    query.stop()
+    shutil.rmtree(checkpoint, ignore_errors=True)
+
+
 def tpch(spark, out, data, query):
     for table in ("customer", "orders", "lineitem"):
         spark.read.parquet(os.path.join(data, f"{table}.parquet")).createOrReplaceTempView(
@@ -219,6 +252,8 @@ def main():
         tpch(spark, out, args[0], int(workload[-1]))
     elif workload == "pagerank":
         pagerank(spark, out, *args)
+    elif workload == "latency":
+        latency(spark, out, *args)
     else:
         raise SystemExit(f"unknown workload {workload!r}")
     done = time.perf_counter()

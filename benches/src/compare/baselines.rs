@@ -50,7 +50,7 @@ fn for_batches(
 
 /// Days since the Unix epoch of `y-m-d` (proleptic Gregorian; Howard Hinnant's
 /// days-from-civil).
-fn days(y: i32, m: u32, d: u32) -> i32 {
+pub(crate) fn days(y: i32, m: u32, d: u32) -> i32 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -79,12 +79,7 @@ fn decimal(v: i128, scale: u32) -> String {
     let p = 10i128.pow(scale);
     let sign = if v < 0 { "-" } else { "" };
     let v = v.abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        v / p,
-        v % p,
-        width = scale as usize
-    )
+    format!("{sign}{}.{:0width$}", v / p, v % p, width = scale as usize)
 }
 
 fn strings(batch: &RecordBatch, i: usize) -> Result<Vec<String>> {
@@ -262,7 +257,10 @@ pub(crate) fn window_agg(input: &Path, _bound_ms: i64, spec: &str, out: &Path) -
                     start -= slide;
                 }
             }
-            ("session", &[_]) => per_key.entry(key.to_string()).or_default().push((ts, value)),
+            ("session", &[_]) => per_key
+                .entry(key.to_string())
+                .or_default()
+                .push((ts, value)),
             _ => bail!("unknown window {spec:?}"),
         }
     }

@@ -12,6 +12,7 @@
 
 mod baselines;
 mod check;
+mod latency;
 mod measure;
 pub(crate) mod peers;
 pub(crate) mod report;
@@ -32,7 +33,11 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_enum, default_value = "small")]
     size: Size,
     /// Engines, alternating in this order each round.
-    #[arg(long, value_delimiter = ',', default_value = "strom,spark,flink,baseline")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "strom,spark,flink,baseline"
+    )]
     engines: Vec<String>,
     /// Workloads (default: all).
     #[arg(long, value_delimiter = ',')]
@@ -43,6 +48,15 @@ pub(crate) struct CompareArgs {
     /// Rounds of every engine; medians are reported.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Events per second of the latency runs (below every engine's maximum).
+    #[arg(long, default_value_t = 10_000)]
+    latency_rate: u64,
+    /// Seconds of each latency run (the first 10 are warm-up); 0 skips latency.
+    #[arg(long, default_value_t = 30)]
+    latency_seconds: u64,
+    /// Spark's micro-batch trigger interval in the latency runs (0: back to back).
+    #[arg(long, default_value_t = 0)]
+    spark_trigger_ms: u64,
     /// Where the results and the report go [default: benches/results/SIZE, which the
     /// README's performance section shows].
     #[arg(long)]
@@ -101,11 +115,111 @@ pub(crate) fn compare(args: &CompareArgs, data: &Path) -> Result<()> {
         verdicts.extend(v);
         inputs.push((workload.name().to_string(), input.describe));
     }
+    let latencies = if args.latency_seconds > 0 {
+        latency_runs(args, data, &exe, &scratch)?
+    } else {
+        Vec::new()
+    };
     let meta = report::Meta::of_this_machine(args.size, args.parallelism, args.rounds, inputs);
-    report::write_raw(&out, &meta, &runs, &verdicts)?;
+    report::write_raw(&out, &meta, &runs, &verdicts, &latencies)?;
     report::render(&out, data)?;
     println!("report: {}", out.join("report.md").display());
     Ok(())
+}
+
+/// One engine's latency run.
+#[derive(Clone, Debug)]
+pub(crate) struct LatencyRun {
+    pub(crate) engine: String,
+    /// How the engine was set up (trigger, watermark interval).
+    pub(crate) setting: String,
+    pub(crate) rate: u64,
+    pub(crate) windows: usize,
+    pub(crate) p50_ms: i64,
+    pub(crate) p99_ms: i64,
+    pub(crate) max_ms: i64,
+}
+
+/// Latency at a fixed rate on Strom and the installed peers.
+fn latency_runs(
+    args: &CompareArgs,
+    data: &Path,
+    exe: &Path,
+    scratch: &Path,
+) -> Result<Vec<LatencyRun>> {
+    let settings = latency::Settings {
+        rate: args.latency_rate,
+        seconds: args.latency_seconds,
+        warm_up: 10.min(args.latency_seconds / 2),
+        keys: 100,
+        spark_trigger_ms: args.spark_trigger_ms,
+    };
+    println!(
+        "== latency: {} events/s for {} s, 1 s tumbling windows, 100 keys ==",
+        settings.rate, settings.seconds
+    );
+    let (p, rate, secs, keys) = (
+        args.parallelism.to_string(),
+        settings.rate.to_string(),
+        settings.seconds.to_string(),
+        settings.keys.to_string(),
+    );
+    let mut out = Vec::new();
+    for engine in args.engines.iter().filter(|e| *e != "baseline") {
+        let (cmd, setting) = match engine.as_str() {
+            "strom" => {
+                let mut cmd = Command::new(exe);
+                cmd.args(["engine", "strom-latency", &p, &rate, &secs, &keys]);
+                let w = latency::WATERMARK_INTERVAL_MS;
+                (cmd, format!("watermark interval {w} ms (Flink's default)"))
+            }
+            "spark" | "flink" if !peers::installed(data, engine) => continue,
+            "spark" => {
+                let trigger = settings.spark_trigger_ms.to_string();
+                let a = [
+                    rate.clone(),
+                    secs.clone(),
+                    keys.clone(),
+                    "0".into(),
+                    trigger,
+                ];
+                let cmd = peers::command(data, engine, args.parallelism, "latency", scratch, &a);
+                let t = settings.spark_trigger_ms;
+                let how = if t == 0 {
+                    "micro-batch trigger: back to back (ProcessingTime 0)".to_string()
+                } else {
+                    format!("micro-batch trigger every {t} ms")
+                };
+                (cmd, how)
+            }
+            "flink" => {
+                let a = [rate.clone(), secs.clone(), keys.clone(), "0".into()];
+                let cmd = peers::command(data, engine, args.parallelism, "latency", scratch, &a);
+                (cmd, "watermark interval 200 ms (default)".to_string())
+            }
+            other => anyhow::bail!("unknown engine {other:?}"),
+        };
+        match latency::measure(cmd, settings) {
+            Ok(sorted) => {
+                let (p50, p99, max) = latency::percentiles(&sorted);
+                println!(
+                    "  {engine:>8}: p50 {p50} ms, p99 {p99} ms, max {max} ms ({} windows)",
+                    sorted.len()
+                );
+                out.push(LatencyRun {
+                    engine: engine.clone(),
+                    setting,
+                    rate: settings.rate,
+                    windows: sorted.len(),
+                    p50_ms: p50,
+                    p99_ms: p99,
+                    max_ms: max,
+                });
+            }
+            Err(e) => println!("  {engine}: latency run failed: {e:#}"),
+        }
+    }
+    Ok(out)
 }
 
 /// The rounds of one workload: every engine once per round, its output checked.
@@ -206,7 +320,12 @@ pub(crate) fn results_dir(size: Size) -> PathBuf {
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().chars().take(200).collect()
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
 }
 
 /// The command that runs `workload` on `engine`.
@@ -240,12 +359,27 @@ fn engine_command(
 /// `strom-bench engine ENGINE WORKERS WORKLOAD OUT ARGS...`: runs one job here and
 /// prints its processing time for [`measure::run`].
 pub(crate) fn engine(args: &[String]) -> Result<()> {
+    if let [engine, workers, rate, seconds, keys] = args
+        && engine == "strom-latency"
+    {
+        return latency::run_strom(
+            workers.parse()?,
+            rate.parse()?,
+            seconds.parse()?,
+            keys.parse()?,
+        );
+    }
     let [engine, workers, workload, out, rest @ ..] = args else {
         anyhow::bail!("usage: strom-bench engine ENGINE WORKERS WORKLOAD OUT ARGS...");
     };
     let workers: usize = workers.parse().context("WORKERS")?;
-    let seconds =
-        workloads::run_here(engine, workers, Workload::parse(workload)?, Path::new(out), rest)?;
+    let seconds = workloads::run_here(
+        engine,
+        workers,
+        Workload::parse(workload)?,
+        Path::new(out),
+        rest,
+    )?;
     println!("STROM_BENCH {{\"processing_s\": {seconds}}}");
     Ok(())
 }

@@ -28,7 +28,9 @@ pub(crate) fn installed(data: &Path, engine: &str) -> bool {
 
 fn sh(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
-    let out = cmd.output().with_context(|| format!("cannot run {shown}"))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {shown}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = err.lines().rev().take(8).collect();
@@ -50,10 +52,20 @@ pub(crate) fn setup(data: &Path) -> Result<()> {
             println!("{engine}: installed in {}", dir.display());
             continue;
         }
-        println!("{engine}: installing {} into {}", packages.join(" "), dir.display());
+        println!(
+            "{engine}: installing {} into {}",
+            packages.join(" "),
+            dir.display()
+        );
         sh(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
         sh(Command::new(dir.join("bin/python"))
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(packages))
         .with_context(|| format!("installing {engine} from PyPI"))?;
         std::fs::write(dir.join(".installed"), packages.join("\n"))?;
