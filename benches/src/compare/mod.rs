@@ -52,7 +52,7 @@ pub(crate) struct CompareArgs {
     #[arg(long, default_value_t = 10_000)]
     latency_rate: u64,
     /// Seconds of each latency run (the first 10 are warm-up); 0 skips latency.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 20)]
     latency_seconds: u64,
     /// Spark's micro-batch trigger interval in the latency runs (0: back to back).
     #[arg(long, default_value_t = 0)]
