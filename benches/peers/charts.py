@@ -1,10 +1,12 @@
-"""Charts of `strom-bench compare`'s raw numbers (runs.csv): processing throughput by
-engine for every workload, as throughput.png in OUT_DIR.
+"""Charts of `strom-bench compare`'s raw numbers: processing throughput by engine for
+every workload (runs.csv) as throughput.png, and the distribution of event-time latency
+by engine (latency-samples.csv beside it, when there) as latency.png, in OUT_DIR.
 
     charts.py RUNS_CSV OUT_DIR
 """
 
 import csv
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -38,12 +40,37 @@ def main():
         names = [e for e in engines if (w, e) in times]
         rates = [records[w] / statistics.median(times[(w, e)]) / 1e6 for e in names]
         ax.bar(names, rates, color=[COLORS.get(e, "#2ca02c") for e in names])
+        ax.set_yscale("log")
         ax.set_title(w, fontsize=9)
         ax.tick_params(axis="x", labelrotation=60, labelsize=8)
         ax.tick_params(axis="y", labelsize=8)
-    axes[0].set_ylabel("million input records/s (processing)")
+    axes[0].set_ylabel("million input records/s\n(processing, log scale)")
     fig.tight_layout()
     fig.savefig(f"{out_dir}/throughput.png", dpi=110)
+    latency_chart(os.path.join(os.path.dirname(runs_csv), "latency-samples.csv"), out_dir)
+
+
+def latency_chart(samples_csv, out_dir):
+    if not os.path.exists(samples_csv):
+        return
+    samples = defaultdict(list)
+    with open(samples_csv) as f:
+        for row in csv.DictReader(f):
+            samples[row["engine"]].append(float(row["latency_ms"]))
+    if not samples:
+        return
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for engine, values in samples.items():
+        values.sort()
+        share = [(i + 1) / len(values) for i in range(len(values))]
+        ax.step(values, share, where="post", label=engine, color=COLORS.get(engine))
+    ax.set_xscale("log")
+    ax.set_xlabel("event-time latency, ms (log scale)")
+    ax.set_ylabel("share of windows")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(f"{out_dir}/latency.png", dpi=110)
 
 
 if __name__ == "__main__":

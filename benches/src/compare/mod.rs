@@ -138,6 +138,8 @@ pub(crate) struct LatencyRun {
     pub(crate) p50_ms: i64,
     pub(crate) p99_ms: i64,
     pub(crate) max_ms: i64,
+    /// Every window's latency, sorted (for the chart; not read back).
+    pub(crate) samples: Vec<i64>,
 }
 
 /// Latency at a fixed rate on Strom and the installed peers.
@@ -214,6 +216,7 @@ fn latency_runs(
                     p50_ms: p50,
                     p99_ms: p99,
                     max_ms: max,
+                    samples: sorted,
                 });
             }
             Err(e) => println!("  {engine}: latency run failed: {e:#}"),

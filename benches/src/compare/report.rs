@@ -145,6 +145,14 @@ pub(crate) fn write_raw(
         ])?;
     }
     w.flush()?;
+    let mut w = csv::Writer::from_path(dir.join("latency-samples.csv"))?;
+    w.write_record(["engine", "latency_ms"])?;
+    for l in latencies {
+        for ms in &l.samples {
+            w.write_record([l.engine.clone(), ms.to_string()])?;
+        }
+    }
+    w.flush()?;
     Ok(())
 }
 
@@ -164,6 +172,7 @@ fn read_latencies(dir: &Path) -> Result<Vec<LatencyRun>> {
             p50_ms: row[4].parse()?,
             p99_ms: row[5].parse()?,
             max_ms: row[6].parse()?,
+            samples: Vec::new(),
         });
     }
     Ok(out)
@@ -221,7 +230,6 @@ struct Summary {
     processing_s: f64,
     overhead_s: f64,
     peak_mib: f64,
-    runs: usize,
 }
 
 fn summarize(runs: &[&Run]) -> Summary {
@@ -233,7 +241,6 @@ fn summarize(runs: &[&Run]) -> Summary {
         processing_s: m(&|r| r.cost.processing_s),
         overhead_s: m(&|r| r.cost.overhead_s()),
         peak_mib: m(&|r| r.cost.peak_rss as f64 / f64::from(1 << 20)),
-        runs: runs.len(),
     }
 }
 
@@ -333,7 +340,6 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
                 thousands(rate / s.workers as f64),
                 s.peak_mib,
             )?;
-            debug_assert!(s.runs > 0);
         }
         writeln!(md)?;
     }
@@ -361,7 +367,7 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
                 l.engine, l.setting, l.windows, l.p50_ms, l.p99_ms, l.max_ms
             )?;
         }
-        writeln!(md)?;
+        writeln!(md, "\n![latency distribution by engine](latency.png)\n")?;
     }
     writeln!(
         md,
@@ -405,8 +411,16 @@ pub(crate) fn into_readme(dir: &Path, readme: &Path) -> Result<()> {
         bail!("{}: no {begin} ... {end} section", readme.display());
     };
     // Chart paths relative to the README's folder.
-    let charts = pathdiff(dir, readme.parent().unwrap_or(Path::new(".")));
-    let report = report.replace("(throughput.png)", &format!("({charts}/throughput.png)"));
+    let folder = readme
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let charts = pathdiff(dir, folder);
+    let report = report
+        .replace("(throughput.png)", &format!("({charts}/throughput.png)"))
+        .replace("(latency.png)", &format!("({charts}/latency.png)"))
+        // One level below the README's own heading.
+        .replace("### ", "#### ");
     let new = format!("{}{begin}\n{report}{}", &text[..b], &text[e..]);
     std::fs::write(readme, new)?;
     Ok(())

@@ -53,13 +53,13 @@ pub(crate) enum Size {
 impl Size {
     fn corpus_mb(self) -> usize {
         match self {
-            Size::Small => 32,
+            Size::Small => 16,
             Size::Large => 1024,
         }
     }
     fn events(self) -> u64 {
         match self {
-            Size::Small => 1_000_000,
+            Size::Small => 500_000,
             Size::Large => 50_000_000,
         }
     }
@@ -71,7 +71,7 @@ impl Size {
     }
     fn graph(self) -> (u64, u64) {
         match self {
-            Size::Small => (100_000, 1_000_000),
+            Size::Small => (50_000, 300_000),
             Size::Large => (1_000_000, 10_000_000),
         }
     }
