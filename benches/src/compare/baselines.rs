@@ -12,6 +12,7 @@ use arrow::datatypes::{Date32Type, Decimal128Type, Int32Type, Int64Type};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rustc_hash::{FxHashMap, FxHashSet};
+use strom_core::{Date, Decimal};
 
 /// Rows of a Parquet file (from its footer).
 pub(crate) fn parquet_rows(path: &Path) -> Result<u64> {
@@ -48,40 +49,6 @@ fn for_batches(
     Ok(())
 }
 
-/// Days since the Unix epoch of `y-m-d` (proleptic Gregorian; Howard Hinnant's
-/// days-from-civil).
-pub(crate) fn days(y: i32, m: u32, d: u32) -> i32 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe as u32 * 365 + yoe as u32 / 4 - yoe as u32 / 100 + doy;
-    era * 146_097 + doe as i32 - 719_468
-}
-
-fn date_text(days: i32) -> String {
-    // Civil-from-days, the inverse of the above.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i32::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// A decimal of `scale` places as text.
-fn decimal(v: i128, scale: u32) -> String {
-    let p = 10i128.pow(scale);
-    let sign = if v < 0 { "-" } else { "" };
-    let v = v.abs();
-    format!("{sign}{}.{:0width$}", v / p, v % p, width = scale as usize)
-}
-
 fn strings(batch: &RecordBatch, i: usize) -> Result<Vec<String>> {
     let column = arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Utf8)?;
     let column = column.as_string::<i32>();
@@ -101,7 +68,7 @@ pub(crate) fn tpch_q1(data: &Path, out: &Path) -> Result<()> {
         disc: i128,
         count: i64,
     }
-    let cutoff = days(1998, 12, 1) - 90;
+    let cutoff = Date::from_ymd(1998, 12, 1).days() - 90;
     let mut groups: BTreeMap<(String, String), Acc> = BTreeMap::new();
     let columns = [
         "l_quantity",
@@ -144,10 +111,10 @@ pub(crate) fn tpch_q1(data: &Path, out: &Path) -> Result<()> {
         writeln!(
             w,
             "{flag},{status},{},{},{},{},{},{},{},{}",
-            decimal(a.qty, 2),
-            decimal(a.price, 2),
-            decimal(a.disc_price, 4),
-            decimal(a.charge, 6),
+            Decimal::new(a.qty, 2),
+            Decimal::new(a.price, 2),
+            Decimal::new(a.disc_price, 4),
+            Decimal::new(a.charge, 6),
             a.qty as f64 / 100.0 / n,
             a.price as f64 / 100.0 / n,
             a.disc as f64 / 100.0 / n,
@@ -160,7 +127,7 @@ pub(crate) fn tpch_q1(data: &Path, out: &Path) -> Result<()> {
 
 /// TPC-H Q3 (segment BUILDING, date 1995-03-15) over `data/{customer,orders,lineitem}.parquet`.
 pub(crate) fn tpch_q3(data: &Path, out: &Path) -> Result<()> {
-    let date = days(1995, 3, 15);
+    let date = Date::from_ymd(1995, 3, 15).days();
     let mut customers: FxHashSet<i64> = FxHashSet::default();
     for_batches(
         &data.join("customer.parquet"),
@@ -221,7 +188,7 @@ pub(crate) fn tpch_q3(data: &Path, out: &Path) -> Result<()> {
     let mut w = BufWriter::new(std::fs::File::create(out)?);
     writeln!(w, "l_orderkey,revenue,o_orderdate,o_shippriority")?;
     for (k, rev, odate, prio) in rows.into_iter().take(10) {
-        writeln!(w, "{k},{},{},{prio}", decimal(rev, 4), date_text(odate))?;
+        writeln!(w, "{k},{},{},{prio}", Decimal::new(rev, 4), Date(odate))?;
     }
     w.flush()?;
     Ok(())
@@ -298,16 +265,6 @@ pub(crate) fn window_agg(input: &Path, _bound_ms: i64, spec: &str, out: &Path) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_and_decimals() {
-        assert_eq!(days(1970, 1, 1), 0);
-        assert_eq!(days(1995, 3, 15), 9204);
-        assert_eq!(date_text(9204), "1995-03-15");
-        assert_eq!(date_text(days(2000, 2, 29)), "2000-02-29");
-        assert_eq!(decimal(123_456, 4), "12.3456");
-        assert_eq!(decimal(-5, 2), "-0.05");
-    }
 
     #[test]
     fn windows_by_hand() {

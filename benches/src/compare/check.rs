@@ -32,13 +32,12 @@ fn field(text: &str) -> Field {
 /// epoch; plain dates stay text.
 fn timestamp_ms(t: &str) -> Option<i64> {
     let (date, time) = t.split_once(' ')?;
-    let mut d = date.splitn(3, '-').map(str::parse::<u32>);
-    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let date: strom_core::Date = date.parse().ok()?;
     let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
     let mut h = hms.splitn(3, ':').map(str::parse::<i64>);
     let (hh, mm, ss) = (h.next()?.ok()?, h.next()?.ok()?, h.next()?.ok()?);
     let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
-    let days = i64::from(super::baselines::days(y as i32, m, day));
+    let days = i64::from(date.days());
     Some(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + millis)
 }
 
