@@ -59,7 +59,7 @@ pub use source::{
     FileFormat, FileMode, Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY,
     generated,
 };
-pub use stream::{DataStream, KeyedStream, Timestamped};
+pub use stream::{Data, DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;
 pub use watermark::WatermarkStrategy;
 pub use window::{SessionWindows, WindowResult};

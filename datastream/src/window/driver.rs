@@ -85,14 +85,22 @@ pub(super) fn in_epoch(cap: &mut Capability<StreamTime>, epoch: u64) {
     }
 }
 
-/// The capability a window ending at `end` is emitted at: stream time `end`, or the
+/// The stream time a window ending at `end` is emitted at: `end - 1`, a watermark of
+/// `end - 2`. Its result, at event time `end - 1`, thus comes before the watermark that
+/// fired the window, as in Flink, where an operator forwards a watermark after the
+/// results it fired: a downstream window ending at `end` too still counts it.
+pub(super) fn result_time(epoch: u64, end: i64) -> StreamTime {
+    StreamTime::at_watermark(epoch, end.saturating_sub(2))
+}
+
+/// The capability a window ending at `end` is emitted at: [`result_time`], or the
 /// record's time if that is later.
 pub(super) fn window_cap(
     cap: &Capability<StreamTime>,
     time: StreamTime,
     end: i64,
 ) -> Capability<StreamTime> {
-    let at = StreamTime::at_watermark(time.epoch, end - 1);
+    let at = result_time(time.epoch, end);
     cap.delayed(&StreamTime {
         event: at.event.max(time.event),
         ..at

@@ -3,8 +3,9 @@
 //! A window `[start, end)` of size `s` sliding by `d` starts at multiples of `d`
 //! (aligned to the Unix epoch; tumbling when `d = s`). It fires once the watermark,
 //! read off the operator's input frontier, reaches `end - 1`; its result carries event
-//! time `end - 1` and is sent at stream time `end`, so downstream windows see a
-//! watermark that includes it. Its state is kept until the watermark reaches
+//! time `end - 1` and is sent at stream time `end - 1` (ahead of that watermark, as
+//! Flink forwards a watermark after the results it fired), so windows downstream, even
+//! one ending at `end` too, count it. Its state is kept until the watermark reaches
 //! `end - 1 + allowed lateness`; a record arriving before then joins it and the window
 //! fires again for that key. A record all of whose windows are past that point is late:
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
@@ -286,7 +287,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
                 if fired {
                     window.fired.insert(group);
                 } else if window.cap.is_none() {
-                    window.cap = Some(cap.delayed(&StreamTime::at_watermark(epoch, end - 1)));
+                    window.cap = Some(cap.delayed(&driver::result_time(epoch, end)));
                 }
             });
     }

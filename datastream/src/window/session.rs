@@ -278,7 +278,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
             for &(_, end, fired, _) in sessions {
                 if !fired {
                     index(&mut self.firing, end, k.clone());
-                    let at = cap.delayed(&StreamTime::at_watermark(epoch, end - 1));
+                    let at = cap.delayed(&driver::result_time(epoch, end));
                     hold(self.caps.entry(end).or_default(), at);
                 }
                 index(&mut self.live, end, k.clone());

@@ -206,6 +206,57 @@ fn sliding_windows_match_the_reference() {
     }
 }
 
+/// Windows of window results (Flink's "largest count per window"): a result carries
+/// event time `end - 1`, and a downstream window ending at the same `end` still counts
+/// it, also for sessions and when the upstream windows slide.
+#[test]
+fn windows_of_window_results_count_every_result() {
+    // Key k has k + 1 events in every second of [0, 10 s).
+    let events: Vec<(i64, (u32, i64))> = (0..10)
+        .flat_map(|second| {
+            (0..4u32).flat_map(move |k| {
+                (0..=i64::from(k)).map(move |i| (second * 1_000 + 100 * i + 7, (k, 1)))
+            })
+        })
+        .collect();
+    for (workers, disk) in [(1, false), (3, false), (2, true)] {
+        let e = events.clone();
+        let mut got = execute(&config(workers, disk), move |env| {
+            let counts = env
+                .from_timestamped(e.clone(), WatermarkStrategy::bounded_out_of_orderness(0))
+                .key_by(|e: &(u32, i64)| e.0)
+                .sliding_window(2_000, 1_000)
+                .aggregate(zero, add, |acc| acc.0);
+            // Per window start, the key with the most events and the number of keys.
+            counts
+                .key_by(|w| w.start)
+                .tumbling_window(1_000)
+                .aggregate(
+                    || (0u32, 0u64, 0u32),
+                    |acc, w| {
+                        if w.value > acc.1 {
+                            (acc.0, acc.1) = (w.key, w.value);
+                        }
+                        acc.2 += 1;
+                    },
+                    |acc| acc,
+                )
+                .map(|w| (w.key, w.value))
+        })
+        .unwrap()
+        .unwrap();
+        got.sort();
+        // Window [-1 s, 1 s) holds one second of each key, [9 s, 11 s) too; the others two.
+        let expected: Vec<(i64, (u32, u64, u32))> = (-1..10)
+            .map(|s| {
+                let seconds = if s == -1 || s == 9 { 1 } else { 2 };
+                (s * 1_000, (3, 4 * seconds, 4))
+            })
+            .collect();
+        assert_eq!(got, expected, "workers {workers}, disk {disk}");
+    }
+}
+
 /// Sessions of `gap` per key: windows `[t, t + gap)` merged while they overlap or touch.
 fn reference_sessions(events: &[(i64, (u32, i64))], gap: i64) -> Vec<Row> {
     let mut by_key: BTreeMap<u32, Vec<(i64, i64)>> = BTreeMap::new();
