@@ -16,6 +16,7 @@ mod baseline;
 mod compare;
 mod corpus;
 mod graph;
+mod nexmark;
 mod state;
 mod streaming;
 

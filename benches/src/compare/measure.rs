@@ -31,7 +31,13 @@ impl Cost {
 
 /// Runs `cmd` to its end; fails with the tail of its standard error if it fails or does
 /// not report its processing time.
-pub(crate) fn run(mut cmd: Command) -> Result<Cost> {
+pub(crate) fn run(cmd: Command) -> Result<Cost> {
+    run_reporting(cmd).map(|(cost, _)| cost)
+}
+
+/// As [`run`], also giving every `STROM_BENCH` report the job printed, in order (a
+/// suite of queries reports each query's time, and last the whole suite's).
+pub(crate) fn run_reporting(mut cmd: Command) -> Result<(Cost, Vec<serde_json::Value>)> {
     let shown = format!("{cmd:?}");
     let started = Instant::now();
     let mut child = cmd
@@ -70,11 +76,13 @@ pub(crate) fn run(mut cmd: Command) -> Result<Cost> {
     if !status.success() {
         bail!("{shown} failed ({status}):\n{}", tail(&stderr, 15));
     }
-    let processing_s = stdout
+    let reports: Vec<serde_json::Value> = stdout
         .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("STROM_BENCH "))
-        .and_then(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+        .filter_map(|l| l.strip_prefix("STROM_BENCH "))
+        .filter_map(|json| serde_json::from_str(json).ok())
+        .collect();
+    let processing_s = reports
+        .last()
         .and_then(|v| v["processing_s"].as_f64())
         .with_context(|| {
             format!(
@@ -82,11 +90,12 @@ pub(crate) fn run(mut cmd: Command) -> Result<Cost> {
                 tail(&stdout, 10)
             )
         })?;
-    Ok(Cost {
+    let cost = Cost {
         wall_s,
         processing_s,
         peak_rss: peak.load(Ordering::Relaxed),
-    })
+    };
+    Ok((cost, reports))
 }
 
 fn tail(text: &str, lines: usize) -> String {

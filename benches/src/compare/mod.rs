@@ -14,6 +14,7 @@ mod baselines;
 mod check;
 mod latency;
 mod measure;
+mod nexmark;
 pub(crate) mod peers;
 pub(crate) mod report;
 pub(crate) mod workloads;
@@ -42,6 +43,9 @@ pub(crate) struct CompareArgs {
     /// Workloads (default: all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
+    /// The Nexmark queries of the `nexmark` workload.
+    #[arg(long, value_delimiter = ',', default_value = "q0,q1,q2,q5,q7,q8")]
+    queries: Vec<String>,
     /// Parallelism of every engine (the baseline has one thread).
     #[arg(long, default_value_t = 2)]
     parallelism: usize,
@@ -110,7 +114,24 @@ pub(crate) fn compare(args: &CompareArgs, data: &Path) -> Result<()> {
         println!("== {} ==", workload.name());
         let input = workloads::prepare(workload, args.size, data)?;
         println!("input: {}", input.describe);
-        let (r, v) = compare_one(args, data, &exe, &scratch, workload, &input)?;
+        let (r, v) = if workload == Workload::Nexmark {
+            let queries: Vec<crate::nexmark::Query> = args
+                .queries
+                .iter()
+                .map(|q| crate::nexmark::Query::parse(q))
+                .collect::<Result<_>>()?;
+            for &q in &queries {
+                let what = format!(
+                    "{}: {} records read",
+                    q.describe(),
+                    nexmark::records(q, input.records)
+                );
+                inputs.push((nexmark::workload_name(q), what));
+            }
+            nexmark::compare_suite(args, data, &exe, &scratch, &input, &queries)?
+        } else {
+            compare_one(args, data, &exe, &scratch, workload, &input)?
+        };
         runs.extend(r);
         verdicts.extend(v);
         inputs.push((workload.name().to_string(), input.describe));
@@ -376,6 +397,12 @@ pub(crate) fn engine(args: &[String]) -> Result<()> {
         anyhow::bail!("usage: strom-bench engine ENGINE WORKERS WORKLOAD OUT ARGS...");
     };
     let workers: usize = workers.parse().context("WORKERS")?;
+    if workload == "nexmark" {
+        let [events, queries] = rest else {
+            anyhow::bail!("usage: strom-bench engine ENGINE WORKERS nexmark OUT EVENTS QUERIES");
+        };
+        return nexmark::run_suite(engine, workers, Path::new(out), Path::new(events), queries);
+    }
     let seconds = workloads::run_here(
         engine,
         workers,

@@ -12,7 +12,7 @@ use strom_core::RuntimeConfig;
 use strom_core::keys::stable_hash;
 
 use super::{baselines, peers};
-use crate::{corpus, graph};
+use crate::{corpus, graph, nexmark};
 
 /// One workload of the comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,9 +24,11 @@ pub(crate) enum Workload {
     TpchQ1,
     TpchQ3,
     Pagerank,
+    /// The Nexmark queries, one after another in one process per engine and round.
+    Nexmark,
 }
 
-pub(crate) const ALL: [Workload; 7] = [
+pub(crate) const ALL: [Workload; 8] = [
     Workload::Wordcount,
     Workload::WindowTumbling,
     Workload::WindowSliding,
@@ -34,10 +36,13 @@ pub(crate) const ALL: [Workload; 7] = [
     Workload::TpchQ1,
     Workload::TpchQ3,
     Workload::Pagerank,
+    Workload::Nexmark,
 ];
 
 /// Disorder of the generated events, and the watermark bound every engine is given.
 pub(crate) const BOUND_MS: i64 = 500;
+/// Seeds the Nexmark generator.
+pub(crate) const NEXMARK_SEED: u64 = 42;
 /// PageRank's rounds.
 pub(crate) const ITERATIONS: u32 = 10;
 
@@ -75,6 +80,13 @@ impl Size {
             Size::Large => (1_000_000, 10_000_000),
         }
     }
+    /// Nexmark's events, and their rate in event time (events/s).
+    fn nexmark(self) -> (u64, u64) {
+        match self {
+            Size::Small => (500_000, 2_000),
+            Size::Large => (50_000_000, 100_000),
+        }
+    }
 }
 
 impl Workload {
@@ -87,6 +99,7 @@ impl Workload {
             Workload::TpchQ1 => "tpch-q1",
             Workload::TpchQ3 => "tpch-q3",
             Workload::Pagerank => "pagerank",
+            Workload::Nexmark => "nexmark",
         }
     }
 
@@ -131,6 +144,7 @@ impl Workload {
             Workload::Wordcount => "lines",
             Workload::TpchQ1 | Workload::TpchQ3 => "lineitem rows",
             Workload::Pagerank => "edges",
+            Workload::Nexmark => "events read",
             _ => "events",
         }
     }
@@ -226,6 +240,29 @@ pub(crate) fn prepare(workload: Workload, size: Size, data: &Path) -> Result<Inp
                 ),
             })
         }
+        Workload::Nexmark => {
+            let (events, rate) = size.nexmark();
+            let folder = dir.join(format!("nexmark-{events}"));
+            let config = nexmark::generator::Config {
+                rate,
+                seed: NEXMARK_SEED,
+            };
+            let n = nexmark::generator::ensure(&folder, events, config)?;
+            Ok(Input {
+                args: vec![path(folder)],
+                flink_args: None,
+                records: events,
+                describe: format!(
+                    "{events} Nexmark events ({} people, {} auctions, {} bids; person : \
+                     auction : bid = 1 : 3 : 46), {rate} events/s of event time, in order; \
+                     watermarks {} ms behind",
+                    n.persons,
+                    n.auctions,
+                    n.bids,
+                    nexmark::WATERMARK_MS
+                ),
+            })
+        }
         _ => unreachable!("every workload is matched"),
     }
 }
@@ -265,6 +302,9 @@ pub(crate) fn run_here(
     out: &Path,
     args: &[String],
 ) -> Result<f64> {
+    if workload == Workload::Nexmark {
+        bail!("the Nexmark queries run as a suite (`engine ENGINE WORKERS nexmark ...`)");
+    }
     let started = Instant::now();
     let out_url = out.to_string_lossy().into_owned();
     let arg = |i: usize| -> Result<&String> {
