@@ -1,5 +1,5 @@
 """Charts of `strom-bench compare`'s raw numbers: processing throughput by engine for
-every workload (runs.csv) as throughput.png, and the distribution of event-time latency
+every workload (runs.csv, without the rows of whole processes) as throughput.png, and the distribution of event-time latency
 by engine (latency-samples.csv beside it, when there) as latency.png, in OUT_DIR.
 
     charts.py RUNS_CSV OUT_DIR
@@ -27,15 +27,22 @@ def main():
     with open(runs_csv) as f:
         for row in csv.DictReader(f):
             w, e = row["workload"], row["engine"]
+            if w == "process":
+                continue
             if w not in workloads:
                 workloads.append(w)
             if e not in engines:
                 engines.append(e)
             times[(w, e)].append(float(row["processing_s"]))
             records[w] = int(row["records"])
-    fig, axes = plt.subplots(1, len(workloads), figsize=(2.2 * len(workloads) + 1, 3.6))
-    if len(workloads) == 1:
-        axes = [axes]
+    columns = min(len(workloads), 7)
+    rows = (len(workloads) + columns - 1) // columns
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.2 * columns + 1, 3.6 * rows), squeeze=False
+    )
+    axes = [ax for row in axes for ax in row]
+    for ax in axes[len(workloads):]:
+        ax.axis("off")
     for ax, w in zip(axes, workloads):
         names = [e for e in engines if (w, e) in times]
         rates = [records[w] / statistics.median(times[(w, e)]) / 1e6 for e in names]
@@ -44,7 +51,8 @@ def main():
         ax.set_title(w, fontsize=9)
         ax.tick_params(axis="x", labelrotation=60, labelsize=8)
         ax.tick_params(axis="y", labelsize=8)
-    axes[0].set_ylabel("million input records/s\n(processing, log scale)")
+    for i in range(0, len(workloads), columns):
+        axes[i].set_ylabel("million input records/s\n(processing, log scale)")
     fig.tight_layout()
     fig.savefig(f"{out_dir}/throughput.png", dpi=110)
     latency_chart(os.path.join(os.path.dirname(runs_csv), "latency-samples.csv"), out_dir)

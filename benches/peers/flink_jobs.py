@@ -11,6 +11,15 @@ collected into OUT/part-0.csv. The PyPI package has no Parquet format (its jar c
 from Maven Central), so where `strom-bench` cannot give it one, TPC-H runs on
 tpchgen-cli's CSV of the same tables, and the report says so.
 
+Nexmark runs in streaming mode, each query its own job over EVENTS/bid.csv (q8:
+person.csv and auction.csv) with the Nexmark suite's watermark (4 s behind), written
+into OUT/<query>: q0, q1, q2 as in the suite; q5 and q8 as the suite writes them (a
+window join of window aggregations), q7 as a window join of each tumbling window's bids
+with its highest price.
+
+A suite (`suite SPEC`, as in spark_jobs.py) runs each job in a table environment of its
+own (streaming or batch mode as the workload needs), one JVM for all of them.
+
 The last line printed is `STROM_BENCH {"startup_s": ..., "processing_s": ...}`: the time
 to create the table environment (start the JVM) and from submitting the job to its
 output being written.
@@ -174,6 +183,82 @@ def latency(env, out, rate, seconds, keys, bound_ms):
     ).wait()
 
 
+NEXMARK_TABLES = {
+    "person": """id BIGINT, name STRING, email_address STRING, credit_card STRING,
+        city STRING, state STRING, date_time BIGINT, extra STRING""",
+    "auction": """id BIGINT, item_name STRING, description STRING, initial_bid BIGINT,
+        reserve BIGINT, date_time BIGINT, expires BIGINT, seller BIGINT, category BIGINT,
+        extra STRING""",
+    "bid": """auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING,
+        date_time BIGINT, extra STRING""",
+}
+
+NEXMARK_QUERIES = {
+    "q0": ("auction BIGINT, bidder BIGINT, price BIGINT, date_time BIGINT, extra STRING",
+           "SELECT auction, bidder, price, date_time, extra FROM bid"),
+    "q1": ("auction BIGINT, bidder BIGINT, price_eur DECIMAL(23, 3), date_time BIGINT, extra STRING",
+           "SELECT auction, bidder, 0.908 * price, date_time, extra FROM bid"),
+    "q2": ("auction BIGINT, price BIGINT",
+           "SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0"),
+    "q5": ("window_start TIMESTAMP(3), auction BIGINT, num BIGINT", """
+        SELECT AuctionBids.starttime, AuctionBids.auction, AuctionBids.num
+        FROM (
+          SELECT auction, count(*) AS num, window_start AS starttime, window_end AS endtime
+          FROM TABLE(HOP(TABLE bid, DESCRIPTOR(rowtime), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+          GROUP BY auction, window_start, window_end
+        ) AS AuctionBids
+        JOIN (
+          SELECT max(CountBids.num) AS maxn, CountBids.starttime, CountBids.endtime
+          FROM (
+            SELECT count(*) AS num, window_start AS starttime, window_end AS endtime
+            FROM TABLE(HOP(TABLE bid, DESCRIPTOR(rowtime), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+            GROUP BY auction, window_start, window_end
+          ) AS CountBids
+          GROUP BY CountBids.starttime, CountBids.endtime
+        ) AS MaxBids
+        ON AuctionBids.starttime = MaxBids.starttime AND AuctionBids.endtime = MaxBids.endtime
+           AND AuctionBids.num >= MaxBids.maxn"""),
+    "q7": ("window_start TIMESTAMP(3), auction BIGINT, bidder BIGINT, price BIGINT, date_time BIGINT", """
+        SELECT B.window_start, B.auction, B.bidder, B.price, B.date_time
+        FROM (SELECT * FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(rowtime), INTERVAL '10' SECOND))) B
+        JOIN (
+          SELECT max(price) AS maxprice, window_start, window_end
+          FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(rowtime), INTERVAL '10' SECOND))
+          GROUP BY window_start, window_end
+        ) M
+        ON B.window_start = M.window_start AND B.window_end = M.window_end
+           AND B.price = M.maxprice"""),
+    "q8": ("id BIGINT, name STRING, window_start TIMESTAMP(3)", """
+        SELECT P.id, P.name, P.starttime
+        FROM (
+          SELECT id, name, window_start AS starttime, window_end AS endtime
+          FROM TABLE(TUMBLE(TABLE person, DESCRIPTOR(rowtime), INTERVAL '10' SECOND))
+          GROUP BY id, name, window_start, window_end
+        ) P
+        JOIN (
+          SELECT seller, window_start AS starttime, window_end AS endtime
+          FROM TABLE(TUMBLE(TABLE auction, DESCRIPTOR(rowtime), INTERVAL '10' SECOND))
+          GROUP BY seller, window_start, window_end
+        ) A
+        ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime"""),
+}
+
+
+def nexmark(env, out, events, query):
+    for name, columns in NEXMARK_TABLES.items():
+        env.execute_sql(
+            f"""CREATE TABLE {name} (
+                  {columns},
+                  rowtime AS TO_TIMESTAMP_LTZ(date_time, 3),
+                  WATERMARK FOR rowtime AS rowtime - INTERVAL '4' SECOND
+                ) WITH ('connector' = 'filesystem',
+                        'path' = '{os.path.join(events, name + ".csv")}', 'format' = 'csv')"""
+        )
+    columns, select = NEXMARK_QUERIES[query]
+    table(env, "nexmark_out", out, columns)
+    env.execute_sql(f"INSERT INTO nexmark_out {select}").wait()
+
+
 def tpch(env, out, data, query):
     for table, columns in TPCH_TABLES.items():
         parquet = os.path.join(data, table + ".parquet")
@@ -277,24 +362,56 @@ def table(env, name, path, columns):
     )
 
 
+WORKLOADS = {
+    "wordcount": wordcount,
+    "window-agg": window_agg,
+    "tpch-q1": lambda env, out, data: tpch(env, out, data, 1),
+    "tpch-q3": lambda env, out, data: tpch(env, out, data, 3),
+    "pagerank": pagerank,
+    "latency": latency,
+    "nexmark": nexmark,
+}
+STREAMING = ("window-agg", "latency", "nexmark")
+
+
+def suite(workers, out, spec):
+    """Every job of `spec`, each in a fresh table environment; a failing job is reported
+    and the next runs."""
+    total = 0.0
+    with open(spec) as f:
+        jobs = json.load(f)
+    for job in jobs:
+        name, workload = job["name"], job["workload"]
+        print("STROM_BENCH " + json.dumps({"begin": name}), flush=True)
+        started = time.perf_counter()
+        try:
+            env = environment(workers, streaming=workload in STREAMING)
+            WORKLOADS[workload](env, os.path.join(out, name), *job["args"])
+            seconds = time.perf_counter() - started
+            total += seconds
+            report = {"item": name, "processing_s": seconds}
+        except Exception as e:  # noqa: BLE001 - reported, and the suite goes on
+            report = {"item": name, "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+            print(f"{name}: {e}", file=sys.stderr)
+        print("STROM_BENCH " + json.dumps(report), flush=True)
+    return total
+
+
 def main():
     workers, workload, out, *args = sys.argv[1:]
-    env = environment(int(workers), streaming=workload in ("window-agg", "latency"))
-    started = time.perf_counter()
-    if workload == "wordcount":
-        wordcount(env, out, *args)
-    elif workload == "window-agg":
-        window_agg(env, out, *args)
-    elif workload in ("tpch-q1", "tpch-q3"):
-        tpch(env, out, args[0], int(workload[-1]))
-    elif workload == "pagerank":
-        pagerank(env, out, *args)
-    elif workload == "latency":
-        latency(env, out, *args)
+    if workload == "suite":
+        # Start the JVM before the clock, as a single job's environment does.
+        environment(int(workers), streaming=True)
+        started = time.perf_counter()
+        processing = suite(int(workers), out, *args)
+    elif workload in WORKLOADS:
+        env = environment(int(workers), streaming=workload in STREAMING)
+        started = time.perf_counter()
+        WORKLOADS[workload](env, out, *args)
+        processing = time.perf_counter() - started
     else:
         raise SystemExit(f"unknown workload {workload!r}")
-    done = time.perf_counter()
-    timing = {"startup_s": started - T0, "processing_s": done - started}
+    timing = {"startup_s": started - T0, "processing_s": processing}
     print("STROM_BENCH " + json.dumps(timing), flush=True)
 
 

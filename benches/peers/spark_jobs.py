@@ -8,6 +8,10 @@ WORKLOAD and ARGS:
     window-agg EVENTS BOUND_MS WINDOW    key,window_start,window_end,count,sum
     tpch-q1 DATA | tpch-q3 DATA          TPC-H Q1 / Q3 over DATA/<table>.parquet
     pagerank EDGES ITERATIONS            vertex,rank
+    nexmark EVENTS QUERY                 the columns of strom-bench's Nexmark QUERY
+                                         (q0, q1, q2, q5, q7 or q8)
+    suite SPEC                           every job of the JSON list SPEC ({"name",
+                                         "workload", "args"}) into OUT/<name>
     latency RATE SECONDS KEYS BOUND_MS TRIGGER_MS
                                          key, window end (ms), count on stdout
 
@@ -18,6 +22,18 @@ passed it, and the watermark moves between micro-batches, so the input folder en
 two sentinel files far ahead in event time (key `~end`), which close every window. (The
 sentinel rows are not filtered here: Spark pushes such a filter below the watermark, and
 the watermark would then never move; `strom-bench` drops any `~end` row it gets back.)
+
+Nexmark runs each query as its own Structured Streaming query over EVENTS/bid.csv (q8:
+person.csv and auction.csv), one after another in this session; the stateful ones
+(q5, q7, q8) get sentinel files as window-agg does, with ids -1, whose rows come out
+marked `~end`. Streaming Spark cannot join two aggregations, so q5 and q7 take each
+window's maximum and the rows that reach it in one aggregation (a second, chained
+window aggregation for q5), and q8 is one aggregation of people and auctions together
+per window and person.
+
+A suite runs its jobs one after another in this session, printing
+`STROM_BENCH {"begin": NAME}` before each and `{"item": NAME, "processing_s": ...}`
+(or `"error"`) after it.
 
 OUT is a folder of CSV part files with a header. The last line printed is
 `STROM_BENCH {"startup_s": ..., "processing_s": ...}`: the time to start the session (the
@@ -72,6 +88,7 @@ def session(workers):
         SparkSession.builder.master(f"local[{workers}]")
         .appName("strom-bench")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(workers))
         .config("spark.default.parallelism", str(workers))
         .config("spark.sql.session.timeZone", "UTC")
@@ -159,6 +176,148 @@ def window_agg(spark, out, events, bound_ms, spec):
     shutil.rmtree(checkpoint, ignore_errors=True)
 
 
+NEXMARK_SCHEMAS = {
+    "person": """id BIGINT, name STRING, email_address STRING, credit_card STRING, city STRING,
+        state STRING, date_time BIGINT, extra STRING""",
+    "auction": """id BIGINT, item_name STRING, description STRING, initial_bid BIGINT,
+        reserve BIGINT, date_time BIGINT, expires BIGINT, seller BIGINT, category BIGINT,
+        extra STRING""",
+    "bid": """auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING,
+        date_time BIGINT, extra STRING""",
+}
+NEXMARK_WATERMARK = "4 seconds"
+
+
+def last_line(path):
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - 64 * 1024))
+        return f.read().decode().rstrip("\n").rsplit("\n", 1)[-1]
+
+
+def nexmark_stream(spark, events, table, folders, sentinels):
+    """A stream of EVENTS/<table>.csv; with `sentinels`, two files after it with one
+    row each (ids -1, a day and two days later) to move the watermark past the end."""
+    folder = tempfile.mkdtemp(prefix=f"spark-{table}-")
+    folders.append(folder)
+    path = os.path.join(events, table + ".csv")
+    linked = os.path.join(folder, "a-events.csv")
+    try:
+        os.link(path, linked)
+    except OSError:
+        shutil.copyfile(path, linked)
+    now = time.time()
+    os.utime(linked, (now - 20, now - 20))
+    columns = [c.split()[0] for c in NEXMARK_SCHEMAS[table].split(",")]
+    last = int(last_line(path).split(",")[columns.index("date_time")])
+    for i in (1, 2) if sentinels else ():
+        row = ["-1" if c in ("id", "auction", "seller") else "0" for c in columns]
+        row[columns.index("date_time")] = str(last + i * 86_400_000)
+        sentinel = os.path.join(folder, f"z-end-{i}.csv")
+        with open(sentinel, "w") as f:
+            f.write(",".join(row) + "\n")
+        os.utime(sentinel, (now - 15 + 5 * i, now - 15 + 5 * i))
+    stream = (
+        spark.readStream.schema(NEXMARK_SCHEMAS[table])
+        .option("maxFilesPerTrigger", 1)
+        .csv(folder)
+        .withColumn("ts", F.timestamp_millis("date_time"))
+    )
+    return stream.withWatermark("ts", NEXMARK_WATERMARK) if sentinels else stream
+
+
+def marked(key, column):
+    """`column` as text, or `~end` on a sentinel's row (`key` -1)."""
+    return F.when(F.col(key) == -1, F.lit("~end")).otherwise(column.cast("string"))
+
+
+def nexmark_query(spark, events, query, folders):
+    if query == "q8":
+        people = nexmark_stream(spark, events, "person", folders, True).select(
+            "id", "name", "ts", F.lit(1).alias("is_person")
+        )
+        sellers = nexmark_stream(spark, events, "auction", folders, True).select(
+            F.col("seller").alias("id"),
+            F.lit(None).cast("string").alias("name"),
+            "ts",
+            F.lit(0).alias("is_person"),
+        )
+        per_window = people.unionByName(sellers).groupBy(F.window("ts", "10 seconds"), "id").agg(
+            F.max("name").alias("name"),
+            F.max("is_person").alias("person"),
+            F.min("is_person").alias("auction"),
+        )
+        return per_window.where((F.col("person") == 1) & (F.col("auction") == 0)).select(
+            marked("id", F.col("id")).alias("id"),
+            "name",
+            F.unix_millis(F.col("window.start")).alias("window_start"),
+        )
+    bids = nexmark_stream(spark, events, "bid", folders, query in ("q5", "q7"))
+    if query == "q0":
+        return bids.select("auction", "bidder", "price", "date_time", "extra")
+    if query == "q1":
+        return bids.select(
+            "auction", "bidder", F.expr("0.908 * price").alias("price_eur"), "date_time", "extra"
+        )
+    if query == "q2":
+        return bids.where(F.col("auction") % 123 == 0).select("auction", "price")
+    if query == "q5":
+        counts = bids.groupBy(F.window("ts", "10 seconds", "2 seconds"), "auction").agg(
+            F.count("*").alias("num")
+        )
+        # Each sliding window's results, by the 2 s window holding its window_time.
+        top = counts.groupBy(F.window(F.window_time("window"), "2 seconds")).agg(
+            F.max("num").alias("maxn"),
+            F.collect_list(
+                F.struct(F.col("window.start").alias("start"), "auction", "num")
+            ).alias("items"),
+        )
+        return (
+            top.select(F.explode(F.expr("filter(items, x -> x.num = maxn)")).alias("b"))
+            .select(
+                marked("b.auction", F.unix_millis("b.start")).alias("window_start"),
+                "b.auction",
+                "b.num",
+            )
+        )
+    if query == "q7":
+        highest = bids.groupBy(F.window("ts", "10 seconds")).agg(
+            F.max("price").alias("maxp"),
+            F.collect_list(F.struct("auction", "bidder", "price", "date_time")).alias("items"),
+        )
+        return highest.select(
+            F.col("window.start").alias("start"),
+            F.explode(F.expr("filter(items, x -> x.price = maxp)")).alias("b"),
+        ).select(
+            marked("b.auction", F.unix_millis("start")).alias("window_start"),
+            "b.auction",
+            "b.bidder",
+            "b.price",
+            "b.date_time",
+        )
+    raise SystemExit(f"unknown Nexmark query {query!r}")
+
+
+def nexmark(spark, out, events, query):
+    folders = []
+    checkpoint = tempfile.mkdtemp(prefix="spark-checkpoint-")
+    try:
+        (
+            nexmark_query(spark, events, query, folders)
+            .writeStream.outputMode("append")
+            .format("csv")
+            .option("header", "true")
+            .option("path", out)
+            .option("checkpointLocation", checkpoint)
+            .trigger(availableNow=True)
+            .start()
+            .awaitTermination()
+        )
+    finally:
+        for folder in folders + [checkpoint]:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def latency(spark, out, rate, seconds, keys, bound_ms, trigger_ms):
     """Tumbling 1 s windows of count per key over Spark's `rate` source (RATE rows/s,
     each stamped with its time of generation), printed by the console sink as each
@@ -239,26 +398,52 @@ def pagerank(spark, out, edges, iterations, damping=0.85):
     write(ranks.select(F.col("v").alias("vertex"), "rank"), out)
 
 
+WORKLOADS = {
+    "wordcount": wordcount,
+    "window-agg": window_agg,
+    "tpch-q1": lambda spark, out, data: tpch(spark, out, data, 1),
+    "tpch-q3": lambda spark, out, data: tpch(spark, out, data, 3),
+    "pagerank": pagerank,
+    "latency": latency,
+    "nexmark": nexmark,
+}
+
+
+def suite(spark, out, spec):
+    """Every job of `spec` in this session; a failing job is reported and the next runs."""
+    total = 0.0
+    with open(spec) as f:
+        jobs = json.load(f)
+    for job in jobs:
+        name = job["name"]
+        print("STROM_BENCH " + json.dumps({"begin": name}), flush=True)
+        started = time.perf_counter()
+        try:
+            WORKLOADS[job["workload"]](spark, os.path.join(out, name), *job["args"])
+            seconds = time.perf_counter() - started
+            total += seconds
+            report = {"item": name, "processing_s": seconds}
+        except Exception as e:  # noqa: BLE001 - reported, and the suite goes on
+            report = {"item": name, "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+            print(f"{name}: {e}", file=sys.stderr)
+        print("STROM_BENCH " + json.dumps(report), flush=True)
+    return total
+
+
 def main():
     workers, workload, out, *args = sys.argv[1:]
     spark = session(int(workers))
     spark.sparkContext.setLogLevel("ERROR")
     started = time.perf_counter()
-    if workload == "wordcount":
-        wordcount(spark, out, *args)
-    elif workload == "window-agg":
-        window_agg(spark, out, *args)
-    elif workload in ("tpch-q1", "tpch-q3"):
-        tpch(spark, out, args[0], int(workload[-1]))
-    elif workload == "pagerank":
-        pagerank(spark, out, *args)
-    elif workload == "latency":
-        latency(spark, out, *args)
+    if workload == "suite":
+        processing = suite(spark, out, *args)
+    elif workload in WORKLOADS:
+        WORKLOADS[workload](spark, out, *args)
+        processing = time.perf_counter() - started
     else:
         raise SystemExit(f"unknown workload {workload!r}")
-    done = time.perf_counter()
     spark.stop()
-    timing = {"startup_s": started - T0, "processing_s": done - started}
+    timing = {"startup_s": started - T0, "processing_s": processing}
     print("STROM_BENCH " + json.dumps(timing), flush=True)
 
 

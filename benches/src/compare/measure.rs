@@ -1,12 +1,13 @@
-//! Runs one engine's job as a child process and measures it from outside: wall time,
-//! the processing time the job reports (`STROM_BENCH {"processing_s": ...}` on its
-//! standard output), and the peak resident memory of the child and all its descendants
-//! together (sampled from `/proc` every 20 ms; a JVM started by Python counts).
+//! Runs one engine's process and measures it from outside: wall time, the reports it
+//! prints (`STROM_BENCH {...}` lines on its standard output, stamped as they arrive:
+//! each job's processing time, and last the process's), and the resident memory of the
+//! child and all its descendants together, sampled from `/proc` every 20 ms (a JVM
+//! started by Python counts), so that the peak while one job ran is known too.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -29,15 +30,49 @@ impl Cost {
     }
 }
 
-/// Runs `cmd` to its end; fails with the tail of its standard error if it fails or does
-/// not report its processing time.
-pub(crate) fn run(cmd: Command) -> Result<Cost> {
-    run_reporting(cmd).map(|(cost, _)| cost)
+/// A `STROM_BENCH {...}` line of the job's standard output, and when it came.
+#[derive(Clone, Debug)]
+pub(crate) struct Report {
+    /// Seconds from the start of the process.
+    pub(crate) at_s: f64,
+    pub(crate) value: serde_json::Value,
 }
 
-/// As [`run`], also giving every `STROM_BENCH` report the job printed, in order (a
-/// suite of queries reports each query's time, and last the whole suite's).
-pub(crate) fn run_reporting(mut cmd: Command) -> Result<(Cost, Vec<serde_json::Value>)> {
+/// What a run of a process gave: its cost, its reports, its memory over time, and
+/// what went wrong if it failed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Measured {
+    pub(crate) cost: Cost,
+    pub(crate) reports: Vec<Report>,
+    /// (seconds from the start, resident bytes of the process tree), every 20 ms.
+    samples: Vec<(f64, u64)>,
+    /// The exit status and the tail of standard error, when the process failed.
+    pub(crate) error: Option<String>,
+}
+
+impl Measured {
+    /// The peak resident memory of the process tree between two moments (seconds from
+    /// the start), at least the sample just before the first.
+    pub(crate) fn peak_between(&self, from_s: f64, to_s: f64) -> u64 {
+        let before = self
+            .samples
+            .iter()
+            .take_while(|s| s.0 <= from_s)
+            .last()
+            .map_or(0, |s| s.1);
+        self.samples
+            .iter()
+            .filter(|s| s.0 >= from_s && s.0 <= to_s)
+            .map(|s| s.1)
+            .fold(before, u64::max)
+    }
+}
+
+/// Runs `cmd` to its end, keeping every `STROM_BENCH` report it prints with the time it
+/// came (a suite reports each job, and last the suite's processing time). A process
+/// that fails is measured too, with `error` set; an error here is one of starting it or
+/// of a process that reported nothing.
+pub(crate) fn run_reporting(mut cmd: Command) -> Result<Measured> {
     let shown = format!("{cmd:?}");
     let started = Instant::now();
     let mut child = cmd
@@ -46,56 +81,64 @@ pub(crate) fn run_reporting(mut cmd: Command) -> Result<(Cost, Vec<serde_json::V
         .spawn()
         .with_context(|| format!("cannot start {shown}"))?;
     let done = Arc::new(AtomicBool::new(false));
-    let peak = Arc::new(AtomicU64::new(0));
     let sampler = {
-        let (done, peak, pid) = (done.clone(), peak.clone(), child.id());
+        let (done, pid) = (done.clone(), child.id());
         std::thread::spawn(move || {
+            let mut samples = Vec::new();
             while !done.load(Ordering::Relaxed) {
-                peak.fetch_max(tree_rss(pid), Ordering::Relaxed);
+                samples.push((started.elapsed().as_secs_f64(), tree_rss(pid)));
                 std::thread::sleep(Duration::from_millis(20));
             }
+            samples
         })
     };
-    let mut stdout = String::new();
     let mut stderr = String::new();
     let mut err_pipe = child.stderr.take().expect("piped");
     let err_reader = std::thread::spawn(move || {
         let _ = err_pipe.read_to_string(&mut stderr);
         stderr
     });
-    child
-        .stdout
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stdout)?;
+    let mut reports = Vec::new();
+    let mut last_lines = std::collections::VecDeque::new();
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line?;
+        let at_s = started.elapsed().as_secs_f64();
+        if let Some(value) = line
+            .strip_prefix("STROM_BENCH ")
+            .and_then(|json| serde_json::from_str(json).ok())
+        {
+            reports.push(Report { at_s, value });
+        }
+        last_lines.push_back(line);
+        if last_lines.len() > 10 {
+            last_lines.pop_front();
+        }
+    }
     let status = child.wait()?;
     let wall_s = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
-    let _ = sampler.join();
+    let samples = sampler.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
-    if !status.success() {
-        bail!("{shown} failed ({status}):\n{}", tail(&stderr, 15));
-    }
-    let reports: Vec<serde_json::Value> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("STROM_BENCH "))
-        .filter_map(|json| serde_json::from_str(json).ok())
-        .collect();
+    let error =
+        (!status.success()).then(|| format!("{shown} failed ({status}):\n{}", tail(&stderr, 15)));
     let processing_s = reports
         .last()
-        .and_then(|v| v["processing_s"].as_f64())
-        .with_context(|| {
-            format!(
-                "{shown} reported no processing time:\n{}",
-                tail(&stdout, 10)
-            )
-        })?;
-    let cost = Cost {
-        wall_s,
-        processing_s,
-        peak_rss: peak.load(Ordering::Relaxed),
-    };
-    Ok((cost, reports))
+        .and_then(|r| r.value["processing_s"].as_f64());
+    if error.is_none() && processing_s.is_none() {
+        let out: Vec<String> = last_lines.into();
+        bail!("{shown} reported no processing time:\n{}", out.join("\n"));
+    }
+    let peak_rss = samples.iter().map(|s| s.1).max().unwrap_or(0);
+    Ok(Measured {
+        cost: Cost {
+            wall_s,
+            processing_s: processing_s.unwrap_or(f64::NAN),
+            peak_rss,
+        },
+        reports,
+        samples,
+        error,
+    })
 }
 
 fn tail(text: &str, lines: usize) -> String {
@@ -154,13 +197,28 @@ mod tests {
             "python3 -c 'import time; b = bytearray(64 << 20); time.sleep(0.5)'; \
              echo 'STROM_BENCH {\"processing_s\": 0.25}'",
         );
-        let cost = run(cmd).unwrap();
+        let measured = run_reporting(cmd).unwrap();
+        assert!(measured.error.is_none());
+        let cost = measured.cost;
         assert_eq!(cost.processing_s, 0.25);
         assert!(cost.wall_s >= 0.5, "{cost:?}");
         assert!(cost.peak_rss > 64 << 20, "{cost:?}");
         assert!((cost.overhead_s() - (cost.wall_s - 0.25)).abs() < 1e-9);
+        // The peak while the child ran, not after.
+        assert!(measured.peak_between(0.0, 0.3) > 64 << 20);
+        assert!(measured.peak_between(cost.wall_s + 1.0, cost.wall_s + 2.0) < 64 << 20);
         let mut silent = Command::new("true");
         silent.arg("x");
-        assert!(run(silent).is_err(), "no report is an error");
+        assert!(run_reporting(silent).is_err(), "no report is an error");
+        let mut failing = Command::new("sh");
+        failing.args([
+            "-c",
+            "echo 'STROM_BENCH {\"processing_s\": 1}'; echo oops >&2; exit 3",
+        ]);
+        let failed = run_reporting(failing).unwrap();
+        assert!(
+            failed.error.as_deref().is_some_and(|e| e.contains("oops")),
+            "{failed:?}"
+        );
     }
 }

@@ -11,12 +11,12 @@
 //! ```
 
 mod baselines;
-mod check;
+pub(crate) mod check;
 mod latency;
 mod measure;
-mod nexmark;
 pub(crate) mod peers;
 pub(crate) mod report;
+mod suite;
 pub(crate) mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 
 use measure::Cost;
-use workloads::{Input, Size, Workload};
+use workloads::{Size, Workload};
 
 /// `strom-bench compare` options.
 #[derive(clap::Args, Debug)]
@@ -43,9 +43,6 @@ pub(crate) struct CompareArgs {
     /// Workloads (default: all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
-    /// The Nexmark queries of the `nexmark` workload.
-    #[arg(long, value_delimiter = ',', default_value = "q0,q1,q2,q5,q7,q8")]
-    queries: Vec<String>,
     /// Parallelism of every engine (the baseline has one thread).
     #[arg(long, default_value_t = 2)]
     parallelism: usize,
@@ -107,35 +104,17 @@ pub(crate) fn compare(args: &CompareArgs, data: &Path) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let scratch = data.join("compare-out");
     let exe = std::env::current_exe()?;
-    let mut runs = Vec::new();
-    let mut verdicts = Vec::new();
     let mut inputs = Vec::new();
     for &workload in &workloads {
-        println!("== {} ==", workload.name());
         let input = workloads::prepare(workload, args.size, data)?;
-        println!("input: {}", input.describe);
-        let (r, v) = if workload == Workload::Nexmark {
-            let queries: Vec<crate::nexmark::Query> = args
-                .queries
-                .iter()
-                .map(|q| crate::nexmark::Query::parse(q))
-                .collect::<Result<_>>()?;
-            for &q in &queries {
-                let what = format!(
-                    "{}: {} records read",
-                    q.describe(),
-                    nexmark::records(q, input.records)
-                );
-                inputs.push((nexmark::workload_name(q), what));
-            }
-            nexmark::compare_suite(args, data, &exe, &scratch, &input, &queries)?
-        } else {
-            compare_one(args, data, &exe, &scratch, workload, &input)?
-        };
-        runs.extend(r);
-        verdicts.extend(v);
-        inputs.push((workload.name().to_string(), input.describe));
+        println!("{}: {}", workload.name(), input.describe);
+        inputs.push((workload, input));
     }
+    let (runs, verdicts) = suite::rounds(args, data, &exe, &scratch, &inputs)?;
+    let inputs = inputs
+        .into_iter()
+        .map(|(w, input)| (w.name().to_string(), input.describe))
+        .collect();
     let latencies = if args.latency_seconds > 0 {
         latency_runs(args, data, &exe, &scratch)?
     } else {
@@ -246,96 +225,6 @@ fn latency_runs(
     Ok(out)
 }
 
-/// The rounds of one workload: every engine once per round, its output checked.
-fn compare_one(
-    args: &CompareArgs,
-    data: &Path,
-    exe: &Path,
-    scratch: &Path,
-    workload: Workload,
-    input: &Input,
-) -> Result<(Vec<Run>, Vec<Verdict>)> {
-    let mut verdicts: Vec<Verdict> = args
-        .engines
-        .iter()
-        .filter(|e| *e != "strom")
-        .map(|e| Verdict {
-            workload: workload.name().into(),
-            engine: e.clone(),
-            outcome: if matches!(e.as_str(), "spark" | "flink") && !peers::installed(data, e) {
-                "not installed (`strom-bench setup`)".into()
-            } else {
-                "equal".into()
-            },
-        })
-        .collect();
-    let dir = scratch.join(workload.name());
-    std::fs::create_dir_all(&dir)?;
-    let mut runs = Vec::new();
-    for round in 0..args.rounds {
-        let mut strom_rows = None;
-        for engine in &args.engines {
-            let verdict = verdicts.iter_mut().find(|v| &v.engine == engine);
-            if verdict.as_ref().is_some_and(|v| !v.equal()) {
-                continue; // failed, differs or not installed: not run again
-            }
-            let workers = if engine == "baseline" {
-                1
-            } else {
-                args.parallelism
-            };
-            let out = dir.join(format!("{engine}-{round}"));
-            let _ = std::fs::remove_dir_all(&out);
-            let _ = std::fs::remove_file(&out);
-            let cmd = engine_command(data, exe, engine, workers, workload, &out, input);
-            let outcome = measure::run(cmd).and_then(|cost| {
-                let header = !matches!(engine.as_str(), "flink");
-                let rows = check::read_rows(&out, header)?;
-                Ok((cost, rows))
-            });
-            let (cost, rows) = match (outcome, verdict) {
-                (Ok(done), _) => done,
-                (Err(e), None) => return Err(e.context(format!("strom on {}", workload.name()))),
-                (Err(e), Some(v)) => {
-                    println!("  {engine}: failed: {e:#}");
-                    v.outcome = format!("failed: {}", first_line(&format!("{e:#}")));
-                    continue;
-                }
-            };
-            println!(
-                "  round {round} {engine:>8}: {:.2} s ({:.2} s processing), peak {} MiB",
-                cost.wall_s,
-                cost.processing_s,
-                cost.peak_rss >> 20
-            );
-            runs.push(Run {
-                workload: workload.name().into(),
-                engine: engine.clone(),
-                workers,
-                round,
-                records: input.records,
-                cost,
-            });
-            let _ = std::fs::remove_dir_all(&out).or_else(|_| std::fs::remove_file(&out));
-            match (engine.as_str(), &strom_rows) {
-                ("strom", _) => strom_rows = Some(rows),
-                (_, Some(expected)) => {
-                    if let Some(why) =
-                        check::differences(expected.clone(), rows, workload.tolerance())
-                    {
-                        println!("  {engine}: output differs from strom's: {why}");
-                        if let Some(v) = verdicts.iter_mut().find(|v| &v.engine == engine) {
-                            v.outcome = format!("differs: {why}");
-                        }
-                    }
-                }
-                (_, None) => {}
-            }
-        }
-    }
-    Ok((runs, verdicts))
-}
-
 /// Where a size's report is kept (committed: the README shows it).
 pub(crate) fn results_dir(size: Size) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -350,34 +239,6 @@ fn first_line(text: &str) -> String {
         .chars()
         .take(200)
         .collect()
-}
-
-/// The command that runs `workload` on `engine`.
-fn engine_command(
-    data: &Path,
-    exe: &Path,
-    engine: &str,
-    workers: usize,
-    workload: Workload,
-    out: &Path,
-    input: &Input,
-) -> Command {
-    match engine {
-        "spark" | "flink" => {
-            let args = match (engine, &input.flink_args) {
-                ("flink", Some(a)) => a,
-                _ => &input.args,
-            };
-            peers::command(data, engine, workers, workload.script_name(), out, args)
-        }
-        _ => {
-            let mut cmd = Command::new(exe);
-            cmd.args(["engine", engine, &workers.to_string(), workload.name()])
-                .arg(out)
-                .args(&input.args);
-            cmd
-        }
-    }
 }
 
 /// `strom-bench engine ENGINE WORKERS WORKLOAD OUT ARGS...`: runs one job here and
@@ -397,11 +258,11 @@ pub(crate) fn engine(args: &[String]) -> Result<()> {
         anyhow::bail!("usage: strom-bench engine ENGINE WORKERS WORKLOAD OUT ARGS...");
     };
     let workers: usize = workers.parse().context("WORKERS")?;
-    if workload == "nexmark" {
-        let [events, queries] = rest else {
-            anyhow::bail!("usage: strom-bench engine ENGINE WORKERS nexmark OUT EVENTS QUERIES");
+    if workload == "suite" {
+        let [spec] = rest else {
+            anyhow::bail!("usage: strom-bench engine ENGINE WORKERS suite OUT SPEC");
         };
-        return nexmark::run_suite(engine, workers, Path::new(out), Path::new(events), queries);
+        return suite::run_here(engine, workers, Path::new(out), Path::new(spec));
     }
     let seconds = workloads::run_here(
         engine,

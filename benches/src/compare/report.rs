@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::measure::Cost;
+use super::suite::PROCESS;
 use super::workloads::{Size, Workload};
 use super::{LatencyRun, Run, Verdict, peers};
 
@@ -253,7 +254,7 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
         md,
         "Java: {}; Spark: PyPI pyspark 4.3.0 (local[{p}], `spark.sql.shuffle.partitions={p}`); \
          Flink: PyPI apache-flink 2.3.0 (parallelism {p}); Strom: {p} workers; the \
-         hand-written baseline: 1 thread. Size `{}`, {} rounds per engine alternating \
+         hand-written baseline: 1 thread. Size `{}`, rounds per engine: {}, alternating \
          (A B C D, A B C D, ...), medians reported.",
         meta.java,
         meta.size,
@@ -263,17 +264,37 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
     writeln!(md, "\nCommand: `{}`\n", meta.command)?;
     writeln!(
         md,
-        "*processing*: from submitting the job to its output written, as each engine \
-         reports it; *start-up and shutdown*: the rest of the process's wall time (JVM, \
-         session, mini-cluster); *records/s*: input records over processing time, *per \
-         core* divided by the parallelism; *peak memory*: resident memory of the \
-         process and its children together (Python and its JVM for the peers). *Strom \
-         is N× faster*: the peer's processing time over Strom's.\n"
+        "In each round every engine runs all the workloads one after another in one \
+         process (as jobs run on a standing cluster: a peer starts its JVM once per \
+         round), the engines in turn. *processing*: from submitting a job to its output \
+         written, as the engine reports it; *records/s*: input records over processing \
+         time, *per core* divided by the parallelism; *peak memory*: resident memory of \
+         the process and its children together (Python and its JVM for the peers) while \
+         the job ran (a JVM keeps the heap earlier jobs grew); *Strom is N× faster*: \
+         the peer's processing time over Strom's. Start-up and shutdown are those of the \
+         whole process, in the last table.\n"
     )?;
     let mut by_workload: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
     for r in &runs {
         by_workload.entry(&r.workload).or_default().push(r);
     }
+    let engines_of = |name: &str| {
+        let mut engines: Vec<&str> = Vec::new();
+        for r in by_workload.get(name).into_iter().flatten() {
+            if !engines.contains(&r.engine.as_str()) {
+                engines.push(&r.engine);
+            }
+        }
+        engines
+    };
+    let summary = |name: &str, engine: &str| {
+        let mine: Vec<&Run> = by_workload[name]
+            .iter()
+            .copied()
+            .filter(|r| r.engine == engine)
+            .collect();
+        summarize(&mine)
+    };
     for (workload, input) in &meta.inputs {
         let name = workload.as_str();
         let kind = Workload::parse(name).ok();
@@ -301,26 +322,13 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
         let unit = kind.map_or("records", |k| k.record_unit());
         writeln!(
             md,
-            "| engine | parallelism | wall s | processing s | start-up and shutdown s | {unit}/s | per core | peak memory MiB | Strom is N× faster |"
+            "| engine | parallelism | processing s | {unit}/s | per core | peak memory MiB | Strom is N× faster |"
         )?;
-        writeln!(md, "|---|---|---|---|---|---|---|---|---|")?;
-        let mut engines: Vec<&str> = Vec::new();
-        for r in by_workload.get(name).into_iter().flatten() {
-            if !engines.contains(&r.engine.as_str()) {
-                engines.push(&r.engine);
-            }
-        }
-        let summary = |engine: &str| {
-            let mine: Vec<&Run> = by_workload[name]
-                .iter()
-                .copied()
-                .filter(|r| r.engine == engine)
-                .collect();
-            summarize(&mine)
-        };
-        let strom = engines.contains(&"strom").then(|| summary("strom"));
+        writeln!(md, "|---|---|---|---|---|---|---|")?;
+        let engines = engines_of(name);
+        let strom = engines.contains(&"strom").then(|| summary(name, "strom"));
         for engine in &engines {
-            let s = summary(engine);
+            let s = summary(name, engine);
             let rate = s.records as f64 / s.processing_s;
             let ratio = strom.map_or("".into(), |st| {
                 if *engine == "strom" {
@@ -331,14 +339,33 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
             });
             writeln!(
                 md,
-                "| {engine} | {} | {:.2} | {:.2} | {:.2} | {} | {} | {:.0} | {ratio} |",
+                "| {engine} | {} | {:.2} | {} | {} | {:.0} | {ratio} |",
                 s.workers,
-                s.wall_s,
                 s.processing_s,
-                s.overhead_s,
                 thousands(rate),
                 thousands(rate / s.workers as f64),
                 s.peak_mib,
+            )?;
+        }
+        writeln!(md)?;
+    }
+    if by_workload.contains_key(PROCESS) {
+        writeln!(
+            md,
+            "### The processes\n\nOne per engine and round, running every workload the \
+             engine still had (one whose output differed or failed is not run again).\n"
+        )?;
+        writeln!(
+            md,
+            "| engine | jobs | wall s | processing s | start-up and shutdown s | peak memory MiB |"
+        )?;
+        writeln!(md, "|---|---|---|---|---|---|")?;
+        for engine in engines_of(PROCESS) {
+            let s = summary(PROCESS, engine);
+            writeln!(
+                md,
+                "| {engine} | {} | {:.2} | {:.2} | {:.2} | {:.0} |",
+                s.records, s.wall_s, s.processing_s, s.overhead_s, s.peak_mib
             )?;
         }
         writeln!(md)?;
@@ -377,7 +404,15 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
          functions; Strom runs `window-agg`. Flink reads TPC-H from tpchgen-cli's CSV \
          of the same tables (its PyPI package has no Parquet format), the others from \
          Parquet. Strom and Flink move watermarks every 200 ms; Spark moves \
-         its watermark once per micro-batch."
+         its watermark once per micro-batch. Nexmark: the events come from \
+         `strom-bench`'s generator (after the benchmark's description: people, auctions \
+         and bids 1 : 3 : 46, hot auctions, sellers and bidders, log-uniform prices) as \
+         three CSV files every engine reads; Strom runs the queries on its DataStream \
+         API, Flink as SQL (q5 and q8 as its Nexmark suite writes them, q7 as a window \
+         join), Spark as Structured Streaming, which cannot join two streaming \
+         aggregations: q5 and q7 keep each window's rows that reach its maximum in one \
+         aggregation (q5 a second, chained one), q8 aggregates people and auctions \
+         together per window and person."
     )?;
     std::fs::write(dir.join("report.md"), &md)?;
     if let Err(e) = peers::charts(data, &dir.join("runs.csv"), dir) {

@@ -12,6 +12,7 @@ use strom_core::RuntimeConfig;
 use strom_core::keys::stable_hash;
 
 use super::{baselines, peers};
+use crate::nexmark::Query;
 use crate::{corpus, graph, nexmark};
 
 /// One workload of the comparison.
@@ -24,11 +25,11 @@ pub(crate) enum Workload {
     TpchQ1,
     TpchQ3,
     Pagerank,
-    /// The Nexmark queries, one after another in one process per engine and round.
-    Nexmark,
+    /// A Nexmark query.
+    Nexmark(Query),
 }
 
-pub(crate) const ALL: [Workload; 8] = [
+pub(crate) const ALL: [Workload; 13] = [
     Workload::Wordcount,
     Workload::WindowTumbling,
     Workload::WindowSliding,
@@ -36,7 +37,12 @@ pub(crate) const ALL: [Workload; 8] = [
     Workload::TpchQ1,
     Workload::TpchQ3,
     Workload::Pagerank,
-    Workload::Nexmark,
+    Workload::Nexmark(Query::Q0),
+    Workload::Nexmark(Query::Q1),
+    Workload::Nexmark(Query::Q2),
+    Workload::Nexmark(Query::Q5),
+    Workload::Nexmark(Query::Q7),
+    Workload::Nexmark(Query::Q8),
 ];
 
 /// Disorder of the generated events, and the watermark bound every engine is given.
@@ -99,7 +105,14 @@ impl Workload {
             Workload::TpchQ1 => "tpch-q1",
             Workload::TpchQ3 => "tpch-q3",
             Workload::Pagerank => "pagerank",
-            Workload::Nexmark => "nexmark",
+            Workload::Nexmark(q) => match q {
+                Query::Q0 => "nexmark-q0",
+                Query::Q1 => "nexmark-q1",
+                Query::Q2 => "nexmark-q2",
+                Query::Q5 => "nexmark-q5",
+                Query::Q7 => "nexmark-q7",
+                Query::Q8 => "nexmark-q8",
+            },
         }
     }
 
@@ -131,10 +144,10 @@ impl Workload {
 
     /// The workload's name for the peer scripts.
     pub(crate) fn script_name(self) -> &'static str {
-        if self.streaming() {
-            "window-agg"
-        } else {
-            self.name()
+        match self {
+            w if w.streaming() => "window-agg",
+            Workload::Nexmark(_) => "nexmark",
+            w => w.name(),
         }
     }
 
@@ -144,7 +157,8 @@ impl Workload {
             Workload::Wordcount => "lines",
             Workload::TpchQ1 | Workload::TpchQ3 => "lineitem rows",
             Workload::Pagerank => "edges",
-            Workload::Nexmark => "events read",
+            Workload::Nexmark(q) if q.reads_people() => "people and auctions",
+            Workload::Nexmark(_) => "bids",
             _ => "events",
         }
     }
@@ -240,7 +254,7 @@ pub(crate) fn prepare(workload: Workload, size: Size, data: &Path) -> Result<Inp
                 ),
             })
         }
-        Workload::Nexmark => {
+        Workload::Nexmark(query) => {
             let (events, rate) = size.nexmark();
             let folder = dir.join(format!("nexmark-{events}"));
             let config = nexmark::generator::Config {
@@ -248,14 +262,19 @@ pub(crate) fn prepare(workload: Workload, size: Size, data: &Path) -> Result<Inp
                 seed: NEXMARK_SEED,
             };
             let n = nexmark::generator::ensure(&folder, events, config)?;
+            let records = if query.reads_people() {
+                n.persons + n.auctions
+            } else {
+                n.bids
+            };
             Ok(Input {
-                args: vec![path(folder)],
+                args: vec![path(folder), query.name().into()],
                 flink_args: None,
-                records: events,
+                records,
                 describe: format!(
-                    "{events} Nexmark events ({} people, {} auctions, {} bids; person : \
-                     auction : bid = 1 : 3 : 46), {rate} events/s of event time, in order; \
-                     watermarks {} ms behind",
+                    "{}. Nexmark events: {events} ({} people, {} auctions, {} bids), \
+                     {rate} per second of event time, in order; watermarks {} ms behind",
+                    query.describe(),
                     n.persons,
                     n.auctions,
                     n.bids,
@@ -302,9 +321,6 @@ pub(crate) fn run_here(
     out: &Path,
     args: &[String],
 ) -> Result<f64> {
-    if workload == Workload::Nexmark {
-        bail!("the Nexmark queries run as a suite (`engine ENGINE WORKERS nexmark ...`)");
-    }
     let started = Instant::now();
     let out_url = out.to_string_lossy().into_owned();
     let arg = |i: usize| -> Result<&String> {
@@ -315,6 +331,9 @@ pub(crate) fn run_here(
         "strom" => {
             let config = RuntimeConfig::default().with_workers(workers);
             match workload {
+                Workload::Nexmark(q) => {
+                    nexmark::strom::run(&config, q, Path::new(arg(0)?), &out_url)?
+                }
                 Workload::Wordcount => wordcount::run(
                     &config,
                     &wordcount::WordCountArgs {
@@ -358,6 +377,7 @@ pub(crate) fn run_here(
         "baseline" => {
             let input = Path::new(arg(0)?);
             match workload {
+                Workload::Nexmark(q) => nexmark::baseline::run(q, input, out)?,
                 Workload::Wordcount => std::fs::write(out, crate::baseline::wordcount(input)?)?,
                 Workload::TpchQ1 => baselines::tpch_q1(input, out)?,
                 Workload::TpchQ3 => baselines::tpch_q3(input, out)?,

@@ -282,7 +282,13 @@ fn bid(n: u64, ts: i64, r: &mut Random) -> Bid {
 /// The 0-based id of the latest person at event `n`.
 fn last_person(n: u64) -> u64 {
     let (block, offset) = (n / TOTAL_PROPORTION, n % TOTAL_PROPORTION);
-    block * PERSON_PROPORTION + offset.min(PERSON_PROPORTION - 1)
+    // Past the block's people, the latest is its last one.
+    let within = if offset < PERSON_PROPORTION {
+        offset
+    } else {
+        PERSON_PROPORTION - 1
+    };
+    block * PERSON_PROPORTION + within
 }
 
 /// The 0-based id of the latest auction at event `n` (of the previous block before a
@@ -433,7 +439,7 @@ mod tests {
                 // At most AUCTION_ID_LEAD ahead of the latest auction.
                 assert!(b.auction <= last_auction(n) + AUCTION_ID_LEAD + FIRST_AUCTION_ID);
                 assert!(b.bidder <= last_person(n) + PERSON_ID_LEAD + FIRST_PERSON_ID + 1);
-                if (b.auction - FIRST_AUCTION_ID) % HOT_GROUP == 0 {
+                if (b.auction - FIRST_AUCTION_ID).is_multiple_of(HOT_GROUP) {
                     hot += 1;
                 }
                 assert!((100..=100_000_000).contains(&b.price));

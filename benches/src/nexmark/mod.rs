@@ -15,8 +15,6 @@ pub(crate) mod generator;
 pub(crate) mod model;
 pub(crate) mod strom;
 
-use anyhow::{Result, bail};
-
 /// q5's sliding windows: 10 s every 2 s.
 pub(crate) const Q5_SIZE_MS: i64 = 10_000;
 pub(crate) const Q5_SLIDE_MS: i64 = 2_000;
@@ -37,15 +35,6 @@ pub(crate) enum Query {
     Q8,
 }
 
-pub(crate) const ALL: [Query; 6] = [
-    Query::Q0,
-    Query::Q1,
-    Query::Q2,
-    Query::Q5,
-    Query::Q7,
-    Query::Q8,
-];
-
 impl Query {
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -55,13 +44,6 @@ impl Query {
             Query::Q5 => "q5",
             Query::Q7 => "q7",
             Query::Q8 => "q8",
-        }
-    }
-
-    pub(crate) fn parse(name: &str) -> Result<Query> {
-        match ALL.into_iter().find(|q| q.name() == name) {
-            Some(q) => Ok(q),
-            None => bail!("unknown Nexmark query {name:?} (q0, q1, q2, q5, q7 or q8)"),
         }
     }
 
@@ -104,7 +86,7 @@ pub(crate) fn euros(price: i64) -> String {
 
 /// q2's selection.
 pub(crate) fn q2_selects(auction: u64) -> bool {
-    auction % 123 == 0
+    auction.is_multiple_of(123)
 }
 
 #[cfg(test)]
@@ -117,7 +99,5 @@ mod tests {
         assert_eq!(euros(100), "90.800");
         assert_eq!(euros(1), "0.908");
         assert_eq!(euros(-3), "-2.724");
-        assert_eq!(Query::parse("q7").unwrap(), Query::Q7);
-        assert!(Query::parse("q3").is_err());
     }
 }

@@ -180,3 +180,56 @@ fn q8<'s>(
             _ => None,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::check;
+    use crate::nexmark::{baseline, generator};
+
+    #[test]
+    fn every_query_equals_the_hand_written_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = dir.path().join("events");
+        let config = generator::Config {
+            rate: 1_000,
+            seed: 3,
+        };
+        generator::ensure(&events, 60_000, config).unwrap();
+        for query in [
+            Query::Q0,
+            Query::Q1,
+            Query::Q2,
+            Query::Q5,
+            Query::Q7,
+            Query::Q8,
+        ] {
+            let (ours, theirs) = (
+                dir.path().join(format!("strom-{}", query.name())),
+                dir.path().join(format!("baseline-{}", query.name())),
+            );
+            run(
+                &RuntimeConfig::default().with_workers(3),
+                query,
+                &events,
+                &ours.to_string_lossy(),
+            )
+            .unwrap();
+            baseline::run(query, &events, &theirs).unwrap();
+            let expected = check::read_rows(&theirs, true).unwrap();
+            assert!(
+                expected.len() > 5,
+                "{}: {} rows",
+                query.name(),
+                expected.len()
+            );
+            let got = check::read_rows(&ours, true).unwrap();
+            assert_eq!(
+                check::differences(expected, got, (0.0, 0.0)),
+                None,
+                "{}",
+                query.name()
+            );
+        }
+    }
+}
