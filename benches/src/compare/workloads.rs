@@ -90,7 +90,7 @@ impl Size {
     fn nexmark(self) -> (u64, u64) {
         match self {
             Size::Small => (500_000, 2_000),
-            Size::Large => (50_000_000, 100_000),
+            Size::Large => (10_000_000, 20_000),
         }
     }
 }

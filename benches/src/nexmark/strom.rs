@@ -9,6 +9,9 @@
 //!   per window the highest of those (no shuffle of every bid to one worker).
 //! - q8: people and auctions connected and keyed by person (the seller for auctions)
 //!   in tumbling windows; a person who has both is a new user who sells.
+//!
+//! Each query's source gives only the columns it uses, as Flink's and Spark's planners
+//! push projections into their scans.
 
 use std::sync::Arc;
 
@@ -44,10 +47,6 @@ fn source<'s, T: strom_datastream::Data>(
     )
 }
 
-fn timestamped<T>(records: Vec<T>, time: fn(&T) -> i64) -> Arc<[(i64, T)]> {
-    records.into_iter().map(|r| (time(&r), r)).collect()
-}
-
 /// Runs `query` over the events in `dir`, writing part files with a header line into
 /// the folder `out`.
 pub(crate) fn run(
@@ -62,52 +61,83 @@ pub(crate) fn run(
         ..FileSink::new(out)
     });
     if query.reads_people() {
-        let persons = timestamped(read_all(&dir.join("person.csv"), Person::parse)?, |p| {
-            p.date_time
-        });
-        let auctions = timestamped(read_all(&dir.join("auction.csv"), Auction::parse)?, |a| {
-            a.date_time
-        });
+        let persons: Arc<[(i64, (u64, String))]> =
+            read_all(&dir.join("person.csv"), Person::parse)?
+                .into_iter()
+                .map(|p| (p.date_time, (p.id, p.name)))
+                .collect();
+        let sellers: Arc<[(i64, u64)]> = read_all(&dir.join("auction.csv"), Auction::parse)?
+            .into_iter()
+            .map(|a| (a.date_time, a.seller))
+            .collect();
         strom_datastream::run(config, move |env| {
-            q8(&source(env, &persons), &source(env, &auctions))
+            q8(&source(env, &persons), &source(env, &sellers))
                 .write_lines(sink.clone(), |(id, name, start)| {
                     format!("{id},{name},{start}")
                 });
         })?;
         return Ok(());
     }
-    let bids = timestamped(read_all(&dir.join("bid.csv"), Bid::parse)?, |b| b.date_time);
-    strom_datastream::run(config, move |env| {
-        let bids = source(env, &bids);
-        let sink = sink.clone();
-        match query {
-            Query::Q0 => bids.write_lines(sink, |b| {
-                let (a, by, p, t, e) = (b.auction, b.bidder, b.price, b.date_time, &b.extra);
-                format!("{a},{by},{p},{t},{e}")
-            }),
-            Query::Q1 => bids.write_lines(sink, |b| {
-                let (a, by, t, e) = (b.auction, b.bidder, b.date_time, &b.extra);
-                format!("{a},{by},{},{t},{e}", euros(b.price))
-            }),
-            Query::Q2 => bids
-                .filter(|b| q2_selects(b.auction))
-                .write_lines(sink, |b| format!("{},{}", b.auction, b.price)),
-            Query::Q5 => {
-                q5(&bids).write_lines(sink, |(start, auction, n)| format!("{start},{auction},{n}"))
-            }
-            Query::Q7 => q7(&bids).write_lines(sink, |(start, b)| {
-                let (a, by, p, t) = (b.auction, b.bidder, b.price, b.date_time);
-                format!("{start},{a},{by},{p},{t}")
-            }),
-            Query::Q8 => unreachable!("q8 reads people"),
+    let bids = read_all(&dir.join("bid.csv"), Bid::parse)?;
+    // Each query's source gives only the columns the query uses (the projection Flink's
+    // and Spark's planners push into their scans).
+    match query {
+        Query::Q0 | Query::Q1 => {
+            let rows = project(bids, |b| {
+                (b.auction, b.bidder, b.price, b.date_time, b.extra)
+            });
+            strom_datastream::run(config, move |env| {
+                let rows = source(env, &rows);
+                if query == Query::Q0 {
+                    rows.write_lines(sink.clone(), |(a, by, p, t, e)| {
+                        format!("{a},{by},{p},{t},{e}")
+                    });
+                } else {
+                    rows.write_lines(sink.clone(), |(a, by, p, t, e)| {
+                        format!("{a},{by},{},{t},{e}", euros(*p))
+                    });
+                }
+            })?;
         }
-    })?;
+        Query::Q2 => {
+            let rows = project(bids, |b| (b.auction, b.price));
+            strom_datastream::run(config, move |env| {
+                source(env, &rows)
+                    .filter(|(auction, _)| q2_selects(*auction))
+                    .write_lines(sink.clone(), |(a, p)| format!("{a},{p}"));
+            })?;
+        }
+        Query::Q5 => {
+            let auctions = project(bids, |b| b.auction);
+            strom_datastream::run(config, move |env| {
+                q5(&source(env, &auctions))
+                    .write_lines(sink.clone(), |(start, a, n)| format!("{start},{a},{n}"));
+            })?;
+        }
+        Query::Q7 => {
+            let rows = project(bids, |b| (b.auction, b.bidder, b.price, b.date_time));
+            strom_datastream::run(config, move |env| {
+                q7(&source(env, &rows)).write_lines(sink.clone(), |(start, (a, by, p, t))| {
+                    format!("{start},{a},{by},{p},{t}")
+                });
+            })?;
+        }
+        Query::Q8 => unreachable!("q8 reads people"),
+    }
     Ok(())
 }
 
+/// The bids' `columns`, stamped with their event time.
+fn project<T>(bids: Vec<Bid>, columns: fn(Bid) -> T) -> Arc<[(i64, T)]> {
+    bids.into_iter()
+        .map(|b| (b.date_time, columns(b)))
+        .collect()
+}
+
 /// (window start, auction, bids) of the auctions with the most bids per window.
-fn q5<'s>(bids: &DataStream<'s, Bid>) -> DataStream<'s, (i64, u64, u64)> {
-    bids.key_by(|b: &Bid| b.auction)
+fn q5<'s>(auctions: &DataStream<'s, u64>) -> DataStream<'s, (i64, u64, u64)> {
+    auctions
+        .key_by(|auction: &u64| *auction)
         .sliding_window(Q5_SIZE_MS, Q5_SLIDE_MS)
         .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
         // A result carries event time `end - 1`: the tumbling window of one slide
@@ -132,21 +162,24 @@ fn q5<'s>(bids: &DataStream<'s, Bid>) -> DataStream<'s, (i64, u64, u64)> {
         })
 }
 
+/// The columns of a bid q7 writes: auction, bidder, price, time.
+type BidRow = (u64, u64, i64, i64);
+
 /// (window start, bid) of the bids with the highest price per window.
-fn q7<'s>(bids: &DataStream<'s, Bid>) -> DataStream<'s, (i64, Bid)> {
-    bids.key_by(|b: &Bid| b.auction)
+fn q7<'s>(bids: &DataStream<'s, BidRow>) -> DataStream<'s, (i64, BidRow)> {
+    bids.key_by(|b: &BidRow| b.0)
         .tumbling_window(TUMBLE_MS)
         .aggregate(
             || (i64::MIN, Vec::new()),
-            |acc: &mut Highest<Bid>, b: &Bid| keep_highest(acc, b.price, std::slice::from_ref(b)),
+            |acc: &mut Highest<BidRow>, b: &BidRow| keep_highest(acc, b.2, std::slice::from_ref(b)),
             |acc| acc,
         )
         // Per auction's result (at `end - 1`, in the same window): the window's highest.
-        .key_by(|w: &WindowResult<u64, Highest<Bid>>| w.start)
+        .key_by(|w: &WindowResult<u64, Highest<BidRow>>| w.start)
         .tumbling_window(TUMBLE_MS)
         .aggregate(
             || (i64::MIN, Vec::new()),
-            |acc: &mut Highest<Bid>, w: &WindowResult<u64, Highest<Bid>>| {
+            |acc: &mut Highest<BidRow>, w: &WindowResult<u64, Highest<BidRow>>| {
                 keep_highest(acc, w.value.0, &w.value.1);
             },
             |acc| acc,
@@ -160,17 +193,17 @@ fn q7<'s>(bids: &DataStream<'s, Bid>) -> DataStream<'s, (i64, Bid)> {
 /// (person, name, window start) of the people who opened an auction in the window they
 /// registered in.
 fn q8<'s>(
-    persons: &DataStream<'s, Person>,
-    auctions: &DataStream<'s, Auction>,
+    persons: &DataStream<'s, (u64, String)>,
+    sellers: &DataStream<'s, u64>,
 ) -> DataStream<'s, (u64, String, i64)> {
     persons
-        .connect(auctions)
-        .key_by(|p: &Person| p.id, |a: &Auction| a.seller)
+        .connect(sellers)
+        .key_by(|p: &(u64, String)| p.0, |seller: &u64| *seller)
         .tumbling_window(TUMBLE_MS)
         .aggregate(
             || (None, false),
-            |acc: &mut (Option<String>, bool), e: &Either<Person, Auction>| match e {
-                Either::Left(p) => acc.0 = Some(p.name.clone()),
+            |acc: &mut (Option<String>, bool), e: &Either<(u64, String), u64>| match e {
+                Either::Left((_, name)) => acc.0 = Some(name.clone()),
                 Either::Right(_) => acc.1 = true,
             },
             |acc| acc,
