@@ -21,7 +21,7 @@ use super::{CompareArgs, Run, Verdict, check, first_line, peers};
 /// The workload name of the runs that stand for a whole process.
 pub(crate) const PROCESS: &str = "process";
 
-/// One job of a suite, as the engines read it (`suite.json`).
+/// One job of a suite, as the engines read it (a JSON list of these).
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub(crate) struct Job {
     /// The workload (`nexmark-q5`), and the output's name under the suite's folder.
