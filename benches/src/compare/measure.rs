@@ -191,22 +191,31 @@ mod tests {
 
     #[test]
     fn measures_a_process_tree() {
-        // A shell whose child holds 64 MiB: the tree's peak counts the child.
+        // A shell whose child holds 64 MiB, then a stretch without it: the tree's peak
+        // counts the child, and the peak between two reports is that of the stretch.
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(
-            "python3 -c 'import time; b = bytearray(64 << 20); time.sleep(0.5)'; \
-             echo 'STROM_BENCH {\"processing_s\": 0.25}'",
+            r#"python3 -c 'import time; b = bytearray(64 << 20); print("STROM_BENCH {\"begin\": \"big\"}", flush=True); time.sleep(0.5)'
+               echo 'STROM_BENCH {"begin": "idle"}'; sleep 0.4; echo 'STROM_BENCH {"item": "idle"}'
+               echo 'STROM_BENCH {"processing_s": 0.25}'"#,
         );
         let measured = run_reporting(cmd).unwrap();
         assert!(measured.error.is_none());
         let cost = measured.cost;
         assert_eq!(cost.processing_s, 0.25);
-        assert!(cost.wall_s >= 0.5, "{cost:?}");
+        assert!(cost.wall_s >= 0.9, "{cost:?}");
         assert!(cost.peak_rss > 64 << 20, "{cost:?}");
         assert!((cost.overhead_s() - (cost.wall_s - 0.25)).abs() < 1e-9);
-        // The peak while the child ran, not after.
-        assert!(measured.peak_between(0.0, 0.3) > 64 << 20);
-        assert!(measured.peak_between(cost.wall_s + 1.0, cost.wall_s + 2.0) < 64 << 20);
+        let at = |key: &str, name: &str| {
+            let r = measured.reports.iter().find(|r| r.value[key] == name);
+            r.unwrap_or_else(|| panic!("{key} {name}: {measured:?}"))
+                .at_s
+        };
+        let big = at("begin", "big");
+        let (idle, idle_end) = (at("begin", "idle"), at("item", "idle"));
+        assert!(big < idle && idle + 0.3 < idle_end, "{measured:?}");
+        assert!(measured.peak_between(big, big + 0.2) > 64 << 20);
+        assert!(measured.peak_between(idle + 0.1, idle_end) < 64 << 20);
         let mut silent = Command::new("true");
         silent.arg("x");
         assert!(run_reporting(silent).is_err(), "no report is an error");
