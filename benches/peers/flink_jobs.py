@@ -33,6 +33,7 @@ import time
 
 T0 = time.perf_counter()
 
+import suite  # noqa: E402 - beside this script
 from pyflink.table import EnvironmentSettings, TableEnvironment  # noqa: E402
 
 TPCH_TABLES = {
@@ -374,27 +375,10 @@ WORKLOADS = {
 STREAMING = ("window-agg", "latency", "nexmark")
 
 
-def suite(workers, out, spec):
-    """Every job of `spec`, each in a fresh table environment; a failing job is reported
-    and the next runs."""
-    total = 0.0
-    with open(spec) as f:
-        jobs = json.load(f)
-    for job in jobs:
-        name, workload = job["name"], job["workload"]
-        print("STROM_BENCH " + json.dumps({"begin": name}), flush=True)
-        started = time.perf_counter()
-        try:
-            env = environment(workers, streaming=workload in STREAMING)
-            WORKLOADS[workload](env, os.path.join(out, name), *job["args"])
-            seconds = time.perf_counter() - started
-            total += seconds
-            report = {"item": name, "processing_s": seconds}
-        except Exception as e:  # noqa: BLE001 - reported, and the suite goes on
-            report = {"item": name, "error": f"{type(e).__name__}: {e}".splitlines()[0]}
-            print(f"{name}: {e}", file=sys.stderr)
-        print("STROM_BENCH " + json.dumps(report), flush=True)
-    return total
+def run_job(workers, workload, out, args):
+    """One job of a suite, in a table environment of its own."""
+    env = environment(int(workers), streaming=workload in STREAMING)
+    WORKLOADS[workload](env, out, *args)
 
 
 def main():
@@ -403,7 +387,9 @@ def main():
         # Start the JVM before the clock, as a single job's environment does.
         environment(int(workers), streaming=True)
         started = time.perf_counter()
-        processing = suite(int(workers), out, *args)
+        processing = suite.run(
+            args[0], out, lambda name, job_out, a: run_job(workers, name, job_out, a)
+        )
     elif workload in WORKLOADS:
         env = environment(int(workers), streaming=workload in STREAMING)
         started = time.perf_counter()

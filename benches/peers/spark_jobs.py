@@ -49,6 +49,7 @@ import time
 
 T0 = time.perf_counter()
 
+import suite  # noqa: E402 - beside this script
 from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
@@ -108,9 +109,10 @@ def wordcount(spark, out, text):
     write(words.where(F.col("word") != "").groupBy("word").count(), out)
 
 
-def window_agg(spark, out, events, bound_ms, spec):
-    # A folder: the events, then the two sentinel files (read in name order, one file
-    # per micro-batch).
+def event_folder(events, sentinels):
+    """A folder for a file stream: the file `events` (linked), then one file per text
+    of `sentinels`, each read in a micro-batch of its own after it (the file source
+    orders files by modification time: these are seconds apart)."""
     folder = tempfile.mkdtemp(prefix="spark-events-")
     linked = os.path.join(folder, "a-events.csv")
     try:
@@ -119,18 +121,26 @@ def window_agg(spark, out, events, bound_ms, spec):
         shutil.copyfile(events, linked)
     now = time.time()
     os.utime(linked, (now - 20, now - 20))
+    for i, text in enumerate(sentinels, start=1):
+        path = os.path.join(folder, f"z-end-{i}.csv")
+        with open(path, "w") as f:
+            f.write(text)
+        os.utime(path, (now - 15 + 5 * i, now - 15 + 5 * i))
+    return folder
+
+
+def window_agg(spark, out, events, bound_ms, spec):
+    # The events, then two sentinel files far ahead in event time.
     last = 0
     with open(events) as f:
         for line in f:
             fields = line.split(",")
             if fields[1].isdigit():
                 last = max(last, int(fields[1]))
-    for i in (1, 2):
-        path = os.path.join(folder, f"z-end-{i}.csv")
-        with open(path, "w") as f:
-            f.write(f"key,event_time_ms,value\n~end,{last + i * 86_400_000},0\n")
-        # The file source orders by modification time: after the events, a second apart.
-        os.utime(path, (now - 15 + 5 * i, now - 15 + 5 * i))
+    folder = event_folder(
+        events,
+        [f"key,event_time_ms,value\n~end,{last + i * 86_400_000},0\n" for i in (1, 2)],
+    )
     stream = (
         spark.readStream.schema("key STRING, event_time_ms LONG, value DOUBLE")
         .option("header", "true")
@@ -198,25 +208,16 @@ def last_line(path):
 def nexmark_stream(spark, events, table, folders, sentinels):
     """A stream of EVENTS/<table>.csv; with `sentinels`, two files after it with one
     row each (ids -1, a day and two days later) to move the watermark past the end."""
-    folder = tempfile.mkdtemp(prefix=f"spark-{table}-")
-    folders.append(folder)
     path = os.path.join(events, table + ".csv")
-    linked = os.path.join(folder, "a-events.csv")
-    try:
-        os.link(path, linked)
-    except OSError:
-        shutil.copyfile(path, linked)
-    now = time.time()
-    os.utime(linked, (now - 20, now - 20))
     columns = [c.split()[0] for c in NEXMARK_SCHEMAS[table].split(",")]
     last = int(last_line(path).split(",")[columns.index("date_time")])
+    rows = []
     for i in (1, 2) if sentinels else ():
         row = ["-1" if c in ("id", "auction", "seller") else "0" for c in columns]
         row[columns.index("date_time")] = str(last + i * 86_400_000)
-        sentinel = os.path.join(folder, f"z-end-{i}.csv")
-        with open(sentinel, "w") as f:
-            f.write(",".join(row) + "\n")
-        os.utime(sentinel, (now - 15 + 5 * i, now - 15 + 5 * i))
+        rows.append(",".join(row) + "\n")
+    folder = event_folder(path, rows)
+    folders.append(folder)
     stream = (
         spark.readStream.schema(NEXMARK_SCHEMAS[table])
         .option("maxFilesPerTrigger", 1)
@@ -409,34 +410,15 @@ WORKLOADS = {
 }
 
 
-def suite(spark, out, spec):
-    """Every job of `spec` in this session; a failing job is reported and the next runs."""
-    total = 0.0
-    with open(spec) as f:
-        jobs = json.load(f)
-    for job in jobs:
-        name = job["name"]
-        print("STROM_BENCH " + json.dumps({"begin": name}), flush=True)
-        started = time.perf_counter()
-        try:
-            WORKLOADS[job["workload"]](spark, os.path.join(out, name), *job["args"])
-            seconds = time.perf_counter() - started
-            total += seconds
-            report = {"item": name, "processing_s": seconds}
-        except Exception as e:  # noqa: BLE001 - reported, and the suite goes on
-            report = {"item": name, "error": f"{type(e).__name__}: {e}".splitlines()[0]}
-            print(f"{name}: {e}", file=sys.stderr)
-        print("STROM_BENCH " + json.dumps(report), flush=True)
-    return total
-
-
 def main():
     workers, workload, out, *args = sys.argv[1:]
     spark = session(int(workers))
     spark.sparkContext.setLogLevel("ERROR")
     started = time.perf_counter()
     if workload == "suite":
-        processing = suite(spark, out, *args)
+        processing = suite.run(
+            args[0], out, lambda name, job_out, a: WORKLOADS[name](spark, job_out, *a)
+        )
     elif workload in WORKLOADS:
         WORKLOADS[workload](spark, out, *args)
         processing = time.perf_counter() - started
