@@ -123,15 +123,16 @@ impl Workload {
         })
     }
 
-    /// Whether the workload is a streaming one (event time, watermarks).
-    pub(crate) fn streaming(self) -> bool {
+    /// Whether the workload is one of `window-agg`'s windows (Nexmark streams too, with
+    /// inputs of its own).
+    pub(crate) fn window_agg(self) -> bool {
         matches!(
             self,
             Workload::WindowTumbling | Workload::WindowSliding | Workload::WindowSession
         )
     }
 
-    /// The window of a streaming workload, as `window-agg` and the peer scripts take it
+    /// The window of a `window-agg` workload, as `window-agg` and the peer scripts take it
     /// (milliseconds).
     pub(crate) fn window_ms(self) -> Option<&'static str> {
         match self {
@@ -145,7 +146,7 @@ impl Workload {
     /// The workload's name for the peer scripts.
     pub(crate) fn script_name(self) -> &'static str {
         match self {
-            w if w.streaming() => "window-agg",
+            w if w.window_agg() => "window-agg",
             Workload::Nexmark(_) => "nexmark",
             w => w.name(),
         }
@@ -207,7 +208,7 @@ pub(crate) fn prepare(workload: Workload, size: Size, data: &Path) -> Result<Inp
                 ),
             })
         }
-        w if w.streaming() => {
+        w if w.window_agg() => {
             let events = size.events();
             let file = dir.join(format!("events-{events}.csv"));
             ensure_events(&file, events, 1_000)?;
