@@ -129,6 +129,26 @@ def event_folder(events, sentinels):
     return folder
 
 
+def run_available(result, out):
+    """Runs the streaming `result` over all input there is (`Trigger.AvailableNow`),
+    appending CSV with a header to the folder `out`; returns the finished query."""
+    checkpoint = tempfile.mkdtemp(prefix="spark-checkpoint-")
+    try:
+        query = (
+            result.writeStream.outputMode("append")
+            .format("csv")
+            .option("header", "true")
+            .option("path", out)
+            .option("checkpointLocation", checkpoint)
+            .trigger(availableNow=True)
+            .start()
+        )
+        query.awaitTermination()
+        return query
+    finally:
+        shutil.rmtree(checkpoint, ignore_errors=True)
+
+
 def window_agg(spark, out, events, bound_ms, spec):
     # The events, then two sentinel files far ahead in event time.
     last = 0
@@ -168,22 +188,11 @@ def window_agg(spark, out, events, bound_ms, spec):
             "sum",
         )
     )
-    checkpoint = tempfile.mkdtemp(prefix="spark-checkpoint-")
-    query = (
-        result.writeStream.outputMode("append")
-        .format("csv")
-        .option("header", "true")
-        .option("path", out)
-        .option("checkpointLocation", checkpoint)
-        .trigger(availableNow=True)
-        .start()
-    )
-    query.awaitTermination()
+    query = run_available(result, out)
     if os.environ.get("STROM_BENCH_DEBUG"):
         for p in query.recentProgress:
             print("PROGRESS", p["batchId"], p["numInputRows"], p.get("eventTime"), file=sys.stderr)
     shutil.rmtree(folder, ignore_errors=True)
-    shutil.rmtree(checkpoint, ignore_errors=True)
 
 
 NEXMARK_SCHEMAS = {
@@ -301,21 +310,10 @@ def nexmark_query(spark, events, query, folders):
 
 def nexmark(spark, out, events, query):
     folders = []
-    checkpoint = tempfile.mkdtemp(prefix="spark-checkpoint-")
     try:
-        (
-            nexmark_query(spark, events, query, folders)
-            .writeStream.outputMode("append")
-            .format("csv")
-            .option("header", "true")
-            .option("path", out)
-            .option("checkpointLocation", checkpoint)
-            .trigger(availableNow=True)
-            .start()
-            .awaitTermination()
-        )
+        run_available(nexmark_query(spark, events, query, folders), out)
     finally:
-        for folder in folders + [checkpoint]:
+        for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
 
 
