@@ -8,12 +8,14 @@
 //! input frontier is the minimum watermark over all its inputs and upstream workers.
 //! Records carry their own event time ([`Timestamped`]).
 //!
-//! Built so far: timestamped sources with watermark strategies, `map`/`filter`/
-//! `flat_map`, `union`, `key_by`, rolling `reduce` per key, and tumbling, sliding and
-//! session event-time windows with incremental aggregation, allowed lateness
-//! (re-firing) and a late-data side output; keyed process functions with keyed state
-//! (value, list, map, reducing, aggregating; TTL) and event- and processing-time
-//! timers ([`process`]).
+//! What it holds: sources (collections, generators, files, sockets) with watermark
+//! strategies; `map`/`filter`/`flat_map`, `union`, partitioning, `key_by` and rolling
+//! aggregation; tumbling, sliding and session windows in event and processing time
+//! (incremental aggregation, allowed lateness, late side output), count and global
+//! windows with triggers and evictors; interval and window joins; connected streams
+//! and broadcast state; keyed process functions with keyed state (value, list, map,
+//! reducing, aggregating; TTL) and event- and processing-time timers ([`process`]);
+//! sinks; and aligned checkpoints with exactly-once restore ([`checkpoint`]).
 //!
 //! ```
 //! use strom_core::RuntimeConfig;

@@ -4,7 +4,8 @@
 //! File sinks roll part files (`part-<worker>-<n><suffix>`) when a part reaches its
 //! size or age, and publish each part whole through object_store, so a reader never
 //! sees a half-written part; the last part is published when the stream ends.
-//! Exactly-once staging per checkpoint comes with checkpoints (issue 5).
+//! `write_lines_exactly_once` stages each checkpoint's lines and publishes them when
+//! the checkpoint commits.
 
 use std::io::Write;
 use std::net::TcpStream;
