@@ -17,6 +17,7 @@ Examples:
   strom run wordcount
   strom run wordcount --input ./books/ --output counts.csv --workers 4
   strom run wordcount --input s3://bucket/text/*.txt --processes 2 --workers 2
+  strom run tpchgen --sf 1 --output ./tpch-sf1
   strom run tpch --query 3 --data ./tpch-sf1 --output q3.csv
   strom run teragen --rows 20000000 --output ./tera-in/
   strom run terasort --input ./tera-in/ --output ./tera-out/ --memory 128MB
@@ -124,6 +125,8 @@ enum Job {
     Wordcount(jobs::wordcount::WordCountArgs),
     /// Runs a TPC-H query over Parquet tables.
     Tpch(jobs::tpch::TpchArgs),
+    /// Writes the TPC-H tables as Parquet at a scale factor.
+    Tpchgen(jobs::tpchgen::TpchgenArgs),
     /// Generates TeraSort input.
     Teragen(jobs::terasort::TeraGenArgs),
     /// Sorts TeraSort input by key, out of core.
@@ -176,6 +179,7 @@ fn job_name(job: &Job) -> &'static str {
     match job {
         Job::Wordcount(_) => "wordcount",
         Job::Tpch(_) => "tpch",
+        Job::Tpchgen(_) => "tpchgen",
         Job::Teragen(_) => "teragen",
         Job::Terasort(_) => "terasort",
         Job::Teravalidate(_) => "teravalidate",
@@ -276,6 +280,7 @@ fn run_job(config: &strom_core::RuntimeConfig, job: Job) -> Result<()> {
     match job {
         Job::Wordcount(args) => jobs::wordcount::run(config, &args),
         Job::Tpch(args) => jobs::tpch::run(config, &args),
+        Job::Tpchgen(args) => jobs::tpchgen::run(config, &args),
         Job::Teragen(args) => jobs::terasort::generate(config, &args),
         Job::Terasort(args) => jobs::terasort::sort(config, &args),
         Job::Teravalidate(args) => jobs::terasort::validate(&args),

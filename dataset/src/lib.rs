@@ -44,6 +44,7 @@ mod env;
 pub mod iteration;
 pub mod operators;
 mod output;
+mod parallel;
 mod sinks;
 mod sources;
 

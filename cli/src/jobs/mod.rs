@@ -5,6 +5,7 @@ pub mod socket_wordcount;
 pub mod stream_examples;
 pub mod terasort;
 pub mod tpch;
+pub mod tpchgen;
 pub mod unique_visitors;
 pub mod window_agg;
 pub mod wordcount;
@@ -30,6 +31,10 @@ pub const CATALOG: &[(&str, &str)] = &[
     (
         "tpch",
         "TPC-H queries 1, 3, 5, 6 and 10 over Parquet tables (--query Q --data URL)",
+    ),
+    (
+        "tpchgen",
+        "write the eight TPC-H tables as Parquet at a scale factor (--sf N --output URL)",
     ),
     (
         "teragen",

@@ -89,3 +89,60 @@ fn answer_comparison_catches_a_wrong_cent() {
     });
     assert!(wrong.is_err());
 }
+
+/// `strom run tpchgen` at scale factor 0.1, split three ways, writes the tables TPC-H
+/// defines (the sizes its specification fixes) with the rows DuckDB answered on
+/// `tpchgen-cli`'s data: every query gives the golden answers.
+#[test]
+fn tpchgen_data_gives_duckdbs_answers() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tpch");
+    let dir = scratch("tpchgen-sf0.1");
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.join("data");
+    let made = run_strom(&[
+        "run",
+        "tpchgen",
+        "--sf",
+        "0.1",
+        "--output",
+        data.to_str().unwrap(),
+        "--workers",
+        "3",
+    ]);
+    let report = String::from_utf8(made.stdout).unwrap();
+    // Sizes at scale factor 0.1 (TPC-H 4.2.5: SF x 150,000 customers, ...); line items
+    // are 1 to 7 per order, 600,572 as dbgen makes them.
+    for (table, rows) in [
+        ("lineitem", 600_572),
+        ("orders", 150_000),
+        ("customer", 15_000),
+        ("part", 20_000),
+        ("partsupp", 80_000),
+        ("supplier", 1_000),
+        ("nation", 25),
+        ("region", 5),
+    ] {
+        let line = format!("{table}: {rows} rows");
+        assert!(report.lines().any(|l| l == line), "{line} not in {report}");
+    }
+    let out = dir.join("answer.csv");
+    for query in [1u32, 3, 5, 6, 10] {
+        let q = query.to_string();
+        run_strom(&[
+            "run",
+            "tpch",
+            "--query",
+            &q,
+            "--data",
+            data.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--workers",
+            "2",
+        ]);
+        let expected = std::fs::read(golden.join(format!("q{query}.csv"))).unwrap();
+        let got = std::fs::read(&out).unwrap();
+        assert_same_answer(query, "tpchgen data", &got, &expected);
+        std::fs::remove_file(&out).unwrap();
+    }
+}
