@@ -36,6 +36,7 @@
 
 pub mod chunks;
 pub mod config;
+mod data;
 pub mod error;
 pub mod formats;
 pub mod io_runtime;
@@ -49,6 +50,7 @@ pub mod time;
 pub mod types;
 
 pub use config::RuntimeConfig;
+pub use data::Data;
 pub use error::{Error, Result};
 pub use types::{Date, Decimal};
 

@@ -8,9 +8,7 @@ use strom_core::timely::dataflow::StreamVec;
 use crate::env::{Env, Time};
 use crate::iteration::LoopScope;
 
-/// What a record must be: cloneable and serializable (to cross workers and processes).
-pub trait Data: strom_core::timely::ExchangeData + Clone {}
-impl<T: strom_core::timely::ExchangeData + Clone> Data for T {}
+pub use strom_core::Data;
 
 /// What a key must be: a record that can be hashed, compared and ordered.
 pub trait Key: Data + Hash + Eq + Ord {}

@@ -22,9 +22,7 @@ pub struct Timestamped<T> {
     pub value: T,
 }
 
-/// What a stream record must be.
-pub trait Data: strom_core::timely::ExchangeData + Clone {}
-impl<T: strom_core::timely::ExchangeData + Clone> Data for T {}
+pub use strom_core::Data;
 
 /// A stream of records of type `T` in event time.
 pub struct DataStream<'s, T> {
