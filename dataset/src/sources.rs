@@ -24,9 +24,6 @@ use strom_core::timely::dataflow::operators::generic::operator::source;
 use crate::data_set::{Data, DataSet};
 use crate::env::Env;
 
-/// Records a sequence source hands to its worker per activation before yielding.
-const BATCH: usize = 8192;
-
 /// Chunks a file source decodes per activation before yielding, so that downstream
 /// operators run (and drain) between them instead of the whole input queueing up.
 const CHUNKS_PER_ACTIVATION: usize = 2;
@@ -45,34 +42,18 @@ impl<'scope> Env<'scope> {
 
     /// The numbers `from..=to`, split evenly across workers.
     pub fn generate_sequence(&self, from: u64, to: u64) -> DataSet<'scope, u64> {
-        let (index, peers) = (self.index() as u128, self.peers() as u128);
-        let len = if to >= from {
-            u128::from(to - from) + 1
-        } else {
-            0
-        };
-        let start = u128::from(from) + len * index / peers;
-        let end = u128::from(from) + len * (index + 1) / peers;
-        let mut next = start as u64;
-        let end = end as u64;
-        let scope = self.scope;
-        let stream = source(self.scope, "Sequence", move |cap, info| {
-            let activator = scope.activator_for(info.address);
-            let mut cap = Some(cap);
-            move |output| {
-                if let Some(c) = cap.as_ref() {
-                    let upto = end.min(next.saturating_add(BATCH as u64));
-                    output.session(c).give_iterator(next..upto);
-                    next = upto;
-                    if next >= end {
-                        cap = None;
-                    } else {
-                        activator.activate();
-                    }
-                }
-            }
-        });
-        DataSet::from_stream(self, stream)
+        self.from_parallel_iter(move |index, peers| {
+            let (index, peers) = (index as u128, peers as u128);
+            let len = if to >= from {
+                u128::from(to - from) + 1
+            } else {
+                0
+            };
+            let start = u128::from(from) + len * index / peers;
+            let end = u128::from(from) + len * (index + 1) / peers;
+            // `end` may be 2^64 (`to` = `u64::MAX`): count in u128.
+            (start..end).map(|i| i as u64)
+        })
     }
 
     /// The lines of the text file(s) at `url`, without line endings.
