@@ -38,6 +38,26 @@ fn assert_same_answer(query: u32, context: &str, got: &[u8], expected: &[u8]) {
     }
 }
 
+/// Runs TPC-H query `query` over `data` with the settings `layout`, writing `out` (removed
+/// first, as a new output must be), and returns the answer.
+fn answer(query: u32, data: &Path, out: &Path, layout: &[&str]) -> Vec<u8> {
+    let _ = std::fs::remove_file(out);
+    let q = query.to_string();
+    let mut args = vec![
+        "run",
+        "tpch",
+        "--query",
+        &q,
+        "--data",
+        data.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(layout);
+    run_strom(&args);
+    std::fs::read(out).unwrap()
+}
+
 #[test]
 fn tpch_queries_match_duckdb_to_the_cent() {
     let (arrow_rs, pyarrow) = match tpch_data() {
@@ -58,22 +78,7 @@ fn tpch_queries_match_duckdb_to_the_cent() {
         for query in [1u32, 3, 5, 6, 10] {
             let expected = std::fs::read(golden.join(format!("q{query}.csv"))).unwrap();
             for layout in layouts {
-                let out = out_dir.join(format!("q{query}.csv"));
-                let _ = std::fs::remove_file(&out);
-                let q = query.to_string();
-                let mut args = vec![
-                    "run",
-                    "tpch",
-                    "--query",
-                    &q,
-                    "--data",
-                    data.to_str().unwrap(),
-                    "--output",
-                    out.to_str().unwrap(),
-                ];
-                args.extend_from_slice(layout);
-                run_strom(&args);
-                let got = std::fs::read(&out).unwrap();
+                let got = answer(query, data, &out_dir.join(format!("q{query}.csv")), layout);
                 assert_same_answer(query, &format!("{writer} {layout:?}"), &got, &expected);
             }
         }
@@ -127,22 +132,8 @@ fn tpchgen_data_gives_duckdbs_answers() {
     }
     let out = dir.join("answer.csv");
     for query in [1u32, 3, 5, 6, 10] {
-        let q = query.to_string();
-        run_strom(&[
-            "run",
-            "tpch",
-            "--query",
-            &q,
-            "--data",
-            data.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-            "--workers",
-            "2",
-        ]);
         let expected = std::fs::read(golden.join(format!("q{query}.csv"))).unwrap();
-        let got = std::fs::read(&out).unwrap();
+        let got = answer(query, &data, &out, &["--workers", "2"]);
         assert_same_answer(query, "tpchgen data", &got, &expected);
-        std::fs::remove_file(&out).unwrap();
     }
 }
