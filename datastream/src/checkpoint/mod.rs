@@ -23,6 +23,7 @@ use crate::source::Position;
 
 mod operator;
 
+pub(crate) use operator::snapshots_in;
 pub use operator::{AckOutput, GroupSink, MAX_CHAIN, OperatorSnapshots, Part};
 
 /// What a source or operator tells the committer about an epoch.

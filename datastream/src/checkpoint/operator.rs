@@ -150,6 +150,28 @@ impl GroupSink for Taking<'_> {
     }
 }
 
+/// The checkpointing of an operator of `kind` built in `env` at `address`, its
+/// acknowledgements on `acks`, when the job checkpoints; and the activator that wakes
+/// the operator when a snapshot is written (for [`OperatorSnapshots::start`]).
+pub(crate) fn snapshots_in<'s>(
+    env: &crate::env::StreamEnv<'s>,
+    kind: &str,
+    acks: StreamVec<'s, StreamTime, Ack>,
+    address: &[usize],
+) -> (
+    Option<OperatorSnapshots>,
+    strom_core::timely::scheduling::SyncActivator,
+) {
+    let snapshots = env
+        .checkpoints
+        .as_ref()
+        .map(|c| OperatorSnapshots::new(c, kind, acks));
+    (
+        snapshots,
+        env.scope.worker().sync_activator_for(address.to_vec()),
+    )
+}
+
 impl OperatorSnapshots {
     /// Registers an operator of `kind` with the job's checkpointing, its
     /// acknowledgements on `acks`.

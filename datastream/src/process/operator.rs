@@ -16,7 +16,7 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::{KeyedProcessFunction, ProcessCore};
-use crate::checkpoint::{Ack, OperatorSnapshots};
+use crate::checkpoint::{Ack, snapshots_in};
 use crate::ordered::TimeOrdered;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
@@ -107,11 +107,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         );
         let address = builder.operator_info().address;
         let activator = env.scope.activator_for(address.clone());
-        let wake = env.scope.worker().sync_activator_for(address.to_vec());
-        let mut snapshots = env
-            .checkpoints
-            .as_ref()
-            .map(|c| OperatorSnapshots::new(c, "process", acks));
+        let (mut snapshots, wake) = snapshots_in(env, "process", acks, &address);
         builder.build(move |mut initial| {
             let mut stash: TimeOrdered<Caps, Timestamped<T>> = TimeOrdered::default();
             let mut caps = TimerCaps::default();

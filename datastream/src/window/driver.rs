@@ -12,7 +12,7 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::Windowed;
-use crate::checkpoint::{Ack, GroupSink, OperatorSnapshots, Part};
+use crate::checkpoint::{Ack, GroupSink, Part, snapshots_in};
 use crate::ordered::TimeOrdered;
 use crate::stream::{Data, KeyedStream, Timestamped};
 use strom_core::state::{KeyGroupRange, StateBackend};
@@ -136,15 +136,8 @@ where
         OutputBuilder::from(acks_out),
     );
     let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
-    let mut snapshots = env
-        .checkpoints
-        .as_ref()
-        .map(|c| OperatorSnapshots::new(c, "window", acks));
+    let (mut snapshots, wake) = snapshots_in(env, "window", acks, &address);
     logic.open(range, &env.config().state_backend);
-    let wake = env
-        .scope
-        .worker()
-        .sync_activator_for(builder.operator_info().address.to_vec());
     builder.build(move |mut initial| {
         let acks_cap = initial.pop();
         drop(initial.pop());

@@ -412,3 +412,88 @@ fn incremental_checkpoints_restore_from_every_retained_one_and_a_savepoint() {
         assert!(!shared.starts_with(&c.url.rsplit('/').next().unwrap().to_string()));
     }
 }
+
+/// Rules by key (`key -> factor`), broadcast once at the start; each main record
+/// `(key, i)` comes out as `(i, i * factor)`, with factor 0 while its key has no rule.
+struct Rules;
+
+impl strom_datastream::broadcast::BroadcastProcessFunction<(u64, u64), (u64, u64)> for Rules {
+    type Out = (u64, u64);
+    type State = BTreeMap<u64, u64>;
+    fn process_element(
+        &mut self,
+        (key, i): (u64, u64),
+        rules: &BTreeMap<u64, u64>,
+        ctx: &mut strom_datastream::broadcast::BroadcastContext<'_, (u64, u64)>,
+    ) {
+        ctx.collect((i, i * rules.get(&key).copied().unwrap_or(0)));
+    }
+    fn process_broadcast_element(
+        &mut self,
+        (key, factor): (u64, u64),
+        rules: &mut BTreeMap<u64, u64>,
+        _: &mut strom_datastream::broadcast::BroadcastContext<'_, (u64, u64)>,
+    ) {
+        rules.insert(key, factor);
+    }
+}
+
+/// `N` main records `(i % 3, i)` at 4,000/s under three broadcast rules.
+fn ruled(config: &RuntimeConfig) -> BTreeMap<u64, u64> {
+    execute(config, |env| {
+        let rules = env.from_timestamped(
+            vec![(0, (0, 10)), (0, (1, 20)), (0, (2, 30))],
+            WatermarkStrategy::monotonous(),
+        );
+        env.generate(
+            Generator {
+                count: Some(N),
+                rate: Some(4_000.0),
+            },
+            |i| (i % 3, i),
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+        .connect_broadcast(&rules)
+        .process(Rules)
+    })
+    .unwrap()
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+/// Issue 17: broadcast state was in no checkpoint, so a restored job had lost its
+/// rules without a word. Restored at another number of workers, every worker has the
+/// rules again: the records after the checkpoint come out as in the uninterrupted run.
+#[test]
+fn issue_17_broadcast_state_is_restored_at_another_parallelism() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(url.clone());
+    config.checkpoint_interval = Some(Duration::from_millis(150));
+    let first = ruled(&config);
+    assert_eq!(first.len() as u64, N);
+    let chosen = committed(&url).unwrap().pop().expect("a checkpoint");
+    let read: u64 = chosen
+        .marker
+        .positions
+        .iter()
+        .filter(|(source, _)| source.ends_with("GeneratorSource"))
+        .map(|(_, splits)| generated(splits).unwrap())
+        .sum();
+    assert!(read > 0 && read < N, "read {read} of {N}");
+    for workers in [3, 1] {
+        let mut again = RuntimeConfig::default().with_workers(workers);
+        again.restore = Some(chosen.url.clone());
+        let second = ruled(&again);
+        assert_eq!(second.len() as u64, N - read, "{workers} workers");
+        let differ: Vec<_> = second
+            .iter()
+            .filter(|(i, out)| first.get(i) != Some(out))
+            .take(3)
+            .collect();
+        assert!(differ.is_empty(), "{workers} workers: {differ:?}");
+    }
+}
