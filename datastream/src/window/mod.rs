@@ -305,4 +305,8 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
             driver::in_epoch(c, epoch);
         }
     }
+
+    fn release(&mut self) {
+        self.windows.clear();
+    }
 }

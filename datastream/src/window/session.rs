@@ -294,4 +294,9 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
             driver::in_epoch(c, epoch);
         }
     }
+
+    fn release(&mut self) {
+        self.caps.clear();
+        self.firing.clear();
+    }
 }
