@@ -105,6 +105,11 @@ enum Command {
         /// Copy the savepoint into this folder (default: the job's checkpoint folder).
         #[arg(long, value_name = "URL")]
         savepoint_dir: Option<String>,
+        /// Fire every pending window and timer before ending (the watermark goes to
+        /// the end of time), for a job that is over; without it they stay in the
+        /// savepoint, for the job restored from it.
+        #[arg(long)]
+        drain: bool,
         /// Print JSON (an object with the savepoint's `path`).
         #[arg(long)]
         json: bool,
@@ -242,8 +247,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Stop {
             job,
             savepoint_dir,
+            drain,
             json,
-        } => control::client::savepoint(&job, savepoint_dir.as_deref(), true, json),
+        } => control::client::stop(&job, savepoint_dir.as_deref(), drain, json),
         Command::Cancel { job, json } => control::client::cancel(&job, json),
         Command::Run { runtime, job } => {
             let mut config = settings::resolve(&runtime)?;

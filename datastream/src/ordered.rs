@@ -91,3 +91,17 @@ impl<C, T> TimeOrdered<C, T> {
         self.waiting.is_empty()
     }
 }
+
+/// The event-time watermark of `frontier`, the end of time once it is empty; reported as
+/// the watermark of the operator at `address` while it is not.
+pub(crate) fn frontier_watermark(frontier: AntichainRef<'_, StreamTime>, address: &[usize]) -> i64 {
+    let watermark = frontier
+        .iter()
+        .map(StreamTime::watermark)
+        .min()
+        .unwrap_or(i64::MAX);
+    if watermark < i64::MAX {
+        strom_core::metrics::report_watermark(address, watermark);
+    }
+    watermark
+}

@@ -156,18 +156,38 @@ pub fn status(reference: &str, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `strom savepoint JOB` and `strom stop JOB`: a savepoint (copied into `dir`).
+/// `strom savepoint JOB [--stop]`: a savepoint (copied into `dir`), and with `stop` the
+/// job ends after it (not drained).
 pub fn savepoint(reference: &str, dir: Option<&str>, stop: bool, as_json: bool) -> Result<()> {
-    let job = registry::find(reference)?;
-    let mut path = if stop {
-        "/api/v1/stop".to_string()
+    let path = if stop {
+        "/api/v1/stop"
     } else {
-        "/api/v1/savepoint".to_string()
+        "/api/v1/savepoint"
     };
+    ask(reference, path, dir, false, as_json)
+}
+
+/// `strom stop JOB [--drain]`: a savepoint (copied into `dir`), then the job ends;
+/// with `drain`, after firing every pending window and timer.
+pub fn stop(reference: &str, dir: Option<&str>, drain: bool, as_json: bool) -> Result<()> {
+    ask(reference, "/api/v1/stop", dir, drain, as_json)
+}
+
+/// Posts a savepoint request to `path` of the job and prints the savepoint's path.
+fn ask(reference: &str, path: &str, dir: Option<&str>, drain: bool, as_json: bool) -> Result<()> {
+    let job = registry::find(reference)?;
+    let mut query = Vec::new();
     if let Some(dir) = dir {
-        path.push_str("?dir=");
-        path.push_str(&url_encode(dir));
+        query.push(format!("dir={}", url_encode(dir)));
     }
+    if drain {
+        query.push("drain=true".to_string());
+    }
+    let path = if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    };
     let reply: SavepointReply = call(&job, "POST", &path)?;
     if as_json {
         println!("{}", json(&reply));

@@ -9,7 +9,8 @@
 //! | `GET /api/v1/checkpoints`| checkpoint history                                  |
 //! | `GET /api/v1/exceptions` | failures                                            |
 //! | `POST /api/v1/savepoint` | `?dir=URL`: takes a savepoint ([`SavepointReply`])  |
-//! | `POST /api/v1/stop`      | `?dir=URL`: stops with a savepoint                  |
+//! | `POST /api/v1/stop`      | `?dir=URL`: stops with a savepoint; `&drain=true`   |
+//! |                          | fires every pending window first (`stop --drain`)   |
 //! | `POST /api/v1/cancel`    | cancels (the process ends with status 3)            |
 //! | `GET /metrics`           | Prometheus text                                     |
 //!
@@ -31,6 +32,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use strom_core::RuntimeConfig;
 use strom_core::metrics;
+use strom_datastream::checkpoint::Request as SavepointRequest;
 
 use super::registry::{self, JobEntry};
 use super::{ApiError, JobStatus, OperatorStatus, SavepointReply};
@@ -165,9 +167,14 @@ impl Control {
         ))
     }
 
-    /// Takes a savepoint (and stops after it with `stop`), copied into `dir` if given.
-    fn savepoint(&self, dir: Option<&str>, stop: bool) -> Result<SavepointReply, Failure> {
-        use strom_datastream::checkpoint::{committed, copy_savepoint, request_savepoint};
+    /// Takes a savepoint (and stops after it, draining or not, as `what` says), copied
+    /// into `dir` if given.
+    fn savepoint(
+        &self,
+        dir: Option<&str>,
+        what: SavepointRequest,
+    ) -> Result<SavepointReply, Failure> {
+        use strom_datastream::checkpoint::{committed, copy_savepoint, request};
         let entry = self.entry();
         let job = format!("job {} ({})", entry.id, entry.name);
         self.must_run()?;
@@ -196,8 +203,8 @@ impl Control {
             .into_iter()
             .map(|c| c.url)
             .collect();
-        request_savepoint(chk, stop).map_err(|e| internal(&e))?;
-        if stop {
+        request(chk, what).map_err(|e| internal(&e))?;
+        if what != SavepointRequest::Savepoint {
             self.set_state("stopping", false);
         }
         let start = Instant::now();
@@ -328,6 +335,9 @@ async fn auth(State(c): State<Shared>, request: Request, next: Next) -> Response
 #[derive(Deserialize)]
 struct Target {
     dir: Option<String>,
+    /// With a stop: fire every pending window before ending.
+    #[serde(default)]
+    drain: bool,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -341,13 +351,18 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-/// `POST /api/v1/savepoint` (or `/stop` with `stop`), `?dir=URL`.
+/// `POST /api/v1/savepoint` (or `/stop` with `stop`), `?dir=URL` (and `&drain=true`).
 async fn savepoint(
     State(c): State<Shared>,
     Query(t): Query<Target>,
     stop: bool,
 ) -> Result<axum::Json<SavepointReply>, Failure> {
-    blocking(move || c.savepoint(t.dir.as_deref(), stop))
+    let what = match (stop, t.drain) {
+        (false, _) => SavepointRequest::Savepoint,
+        (true, false) => SavepointRequest::Stop,
+        (true, true) => SavepointRequest::Drain,
+    };
+    blocking(move || c.savepoint(t.dir.as_deref(), what))
         .await
         .map(axum::Json)
 }

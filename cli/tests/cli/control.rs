@@ -1,7 +1,8 @@
 //! Job control end to end, through `strom` commands only: a streaming job is listed,
 //! its status and metrics read, a savepoint taken, the job stopped with a savepoint,
 //! restored from it and canceled; a third run from the same savepoint ends with
-//! exactly the output of an uninterrupted run. Errors name the job; the REST API
+//! exactly the output of an uninterrupted run. A stop publishes nothing after its
+//! savepoint; a stop with `--drain` fires the pending windows and publishes them. Errors name the job; the REST API
 //! listens on loopback unless told otherwise, and then only with a token.
 
 use std::io::{Read, Write};
@@ -188,6 +189,11 @@ fn a_job_is_listed_watched_savepointed_stopped_restored_and_canceled_through_str
         "{savepoint}"
     );
     assert!(wait_for(&mut first).success());
+    let last = part_epochs(&out).into_iter().max();
+    assert!(
+        last <= Some(epoch_of(&savepoint)),
+        "not drained: nothing after the savepoint is published (part epoch {last:?})"
+    );
     let all = json(&home, &["list", "--all", "--json"]);
     assert_eq!(all[0]["state"], "stopped");
     let message = error(&home, &["savepoint", &id]);
@@ -220,6 +226,83 @@ fn a_job_is_listed_watched_savepointed_stopped_restored_and_canceled_through_str
         published(&out),
         want,
         "the stopped run plus the restored one"
+    );
+}
+
+/// The epochs of the part files published in `dir` (`part-<epoch>-<worker>.csv`).
+fn part_epochs(dir: &Path) -> Vec<u64> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_prefix("part-")?.split('-').next()?.parse().ok()
+        })
+        .collect()
+}
+
+/// The epoch of the savepoint at `path` (`.../savepoint-<epoch>`).
+fn epoch_of(savepoint: &str) -> u64 {
+    let name = savepoint.rsplit('/').next().unwrap();
+    name.strip_prefix("savepoint-").unwrap().parse().unwrap()
+}
+
+/// A `window-agg` job in the scratch folder `name` (see [`start`]), once it has read
+/// some of its input.
+struct Reading {
+    home: std::path::PathBuf,
+    input: std::path::PathBuf,
+    want: Vec<String>,
+    out: std::path::PathBuf,
+    chk: std::path::PathBuf,
+    job: Child,
+    id: String,
+}
+
+fn reading(name: &str) -> Reading {
+    let dir = scratch(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let home = dir.join("home");
+    let (input, want) = input_and_reference(&dir);
+    let (out, chk) = (dir.join("out"), dir.join("chk"));
+    let job = start(&home, &input, &out, &chk, &[]);
+    let id = listed(&home, job.id())["id"].as_str().unwrap().to_string();
+    let start_at = Instant::now();
+    while records_in(&json(&home, &["status", &id, "--json"])) < 2_000 {
+        assert!(start_at.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Reading {
+        home,
+        input,
+        want,
+        out,
+        chk,
+        job,
+        id,
+    }
+}
+
+#[test]
+fn stop_with_drain_fires_and_publishes_the_pending_windows() {
+    let Reading {
+        home,
+        out,
+        mut job,
+        id,
+        ..
+    } = reading("control-drain");
+    let stopped = json(&home, &["stop", &id, "--drain", "--json"]);
+    let savepoint = stopped["path"].as_str().unwrap().to_string();
+    assert!(wait_for(&mut job).success());
+    let all = json(&home, &["list", "--all", "--json"]);
+    assert_eq!(all[0]["state"], "stopped");
+    // The windows pending at the stop fired at the end of the input that was read,
+    // after the savepoint, and that output is published.
+    let last = part_epochs(&out).into_iter().max();
+    assert!(
+        last > Some(epoch_of(&savepoint)),
+        "drained output after the savepoint's epoch {savepoint}: last part epoch {last:?}"
     );
 }
 
@@ -363,24 +446,15 @@ fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
 
 #[test]
 fn sigterm_stops_a_checkpointing_job_with_a_final_savepoint_it_resumes_from() {
-    let dir = scratch("control-sigterm");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let home = dir.join("home");
-    let (input, want) = input_and_reference(&dir);
-    let (out, chk) = (dir.join("out"), dir.join("chk"));
-    let mut job = start(&home, &input, &out, &chk, &[]);
-    let entry = listed(&home, job.id());
-    // Once it has read some of its input.
-    let start_at = Instant::now();
-    while records_in(&json(
-        &home,
-        &["status", entry["id"].as_str().unwrap(), "--json"],
-    )) < 2_000
-    {
-        assert!(start_at.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let Reading {
+        home,
+        input,
+        want,
+        out,
+        chk,
+        mut job,
+        ..
+    } = reading("control-sigterm");
     Command::new("kill")
         .args(["-TERM", &job.id().to_string()])
         .status()

@@ -3,6 +3,11 @@
 //! their key groups when their input has passed an epoch and acknowledge the files; a
 //! committer on worker 0 writes `chk-<epoch>/COMMITTED` once its input frontier has
 //! passed the epoch, which is when every acknowledgement of it is in.
+//!
+//! A savepoint is asked for through a request file ([`Request`]); after a stop, the
+//! sources end at their next epoch and operators fire nothing pending unless the job
+//! drains. Known limitation: what the sources read between the savepoint's epoch and
+//! their seeing the stop still reaches sinks that are not exactly-once.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +28,7 @@ use crate::source::Position;
 
 mod operator;
 
+pub(crate) use operator::snapshots_in;
 pub use operator::{AckOutput, GroupSink, MAX_CHAIN, OperatorSnapshots, Part};
 
 /// What a source or operator tells the committer about an epoch.
@@ -186,19 +192,61 @@ fn publish_all(parts: &mut Vec<(String, String)>) {
     }
 }
 
-/// A request for a savepoint in a checkpoint folder: `savepoint` or `stop`.
+/// A request for a savepoint in a checkpoint folder: `savepoint`, `stop` or `drain`
+/// ([`Request`]).
 pub const REQUEST: &str = "SAVEPOINT-REQUEST";
-/// Written when a job stops with a savepoint: the epoch after which sources end.
+/// Written when a job stops with a savepoint: the epoch after which sources end, then
+/// ` drain` when the job drains.
 pub const STOP: &str = "STOP";
 
+/// What a savepoint request asks of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// A savepoint; the job goes on.
+    Savepoint,
+    /// A savepoint, after which sources end and the job finishes without firing what
+    /// is pending: event-time windows and timers stay in the savepoint, for the job
+    /// restored from it (Flink's `stop`).
+    Stop,
+    /// A savepoint, after which sources end and the watermark goes to the end of time:
+    /// every pending window and timer fires and the output is published, for a job
+    /// that is over (Flink's `stop --drain`). A job restored from the savepoint fires
+    /// those windows again.
+    Drain,
+}
+
+impl Request {
+    fn word(self) -> &'static str {
+        match self {
+            Request::Savepoint => "savepoint",
+            Request::Stop => "stop",
+            Request::Drain => "drain",
+        }
+    }
+}
+
 /// Asks the job checkpointing into `dir` for a savepoint at its next checkpoint, and
-/// to stop after it when `stop`.
+/// to stop after it (without draining) when `stop`.
 ///
 /// # Errors
 /// When the folder cannot be written.
 pub fn request_savepoint(dir: &str, stop: bool) -> Result<()> {
-    let what = if stop { "stop" } else { "savepoint" };
-    locate(dir, REQUEST)?.write(what.as_bytes().to_vec().into())
+    request(
+        dir,
+        if stop {
+            Request::Stop
+        } else {
+            Request::Savepoint
+        },
+    )
+}
+
+/// Asks the job checkpointing into `dir` for what `what` says, at its next checkpoint.
+///
+/// # Errors
+/// When the folder cannot be written.
+pub fn request(dir: &str, what: Request) -> Result<()> {
+    locate(dir, REQUEST)?.write(what.word().as_bytes().to_vec().into())
 }
 
 /// The pending request, taken (removed).
@@ -212,7 +260,14 @@ fn take_request(dir: &str) -> Option<String> {
 /// Whether the job checkpointing into `dir` is stopping (sources end at their next
 /// epoch).
 pub fn stop_requested(dir: &str) -> bool {
-    locate(dir, STOP).and_then(|l| l.read_all()).is_ok()
+    stopping(dir).is_some()
+}
+
+/// How the job checkpointing into `dir` stops: `None` when it does not,
+/// `Some(true)` when it drains.
+fn stopping(dir: &str) -> Option<bool> {
+    let bytes = locate(dir, STOP).and_then(|l| l.read_all()).ok()?;
+    Some(String::from_utf8_lossy(&bytes).trim().ends_with("drain"))
 }
 
 /// Copies the committed checkpoint of `epoch` to `savepoint-<epoch>` (kept whatever
@@ -500,7 +555,8 @@ impl<'s> Checkpointing<'s> {
                         }
                     }
                     if stopping {
-                        // Stopped with a savepoint: nothing after it is published.
+                        // Stopped with a savepoint, not drained: nothing after it is
+                        // published (the restored job makes it again).
                         continue;
                     }
                     if open == u64::MAX {
@@ -538,10 +594,17 @@ impl<'s> Checkpointing<'s> {
                     if let Some(request) = take_request(&dir) {
                         let at = save(&dir, epoch, &marker);
                         record("savepoint", at.clone());
-                        if request == "stop" {
-                            stopping = true;
-                            let _ =
-                                locate(&dir, STOP).and_then(|l| l.write(epoch.to_string().into()));
+                        let drain = request == Request::Drain.word();
+                        if drain || request == Request::Stop.word() {
+                            // Draining, the job's last output is final (published at
+                            // the end, as when the input ends).
+                            stopping = !drain;
+                            let text = if drain {
+                                format!("{epoch} drain")
+                            } else {
+                                epoch.to_string()
+                            };
+                            let _ = locate(&dir, STOP).and_then(|l| l.write(text.into()));
                         }
                         eprintln!("savepoint {at}");
                     }

@@ -78,6 +78,8 @@ pub struct OperatorSnapshots {
     /// Checksums of files written, by path below the checkpoint folder's parent
     /// (those a chain may still name).
     crcs: HashMap<String, u32>,
+    /// Whether the input ended on a stop without draining, once looked up.
+    kept: Option<bool>,
 }
 
 /// A snapshot handed to the uploader and not yet acknowledged.
@@ -150,6 +152,28 @@ impl GroupSink for Taking<'_> {
     }
 }
 
+/// The checkpointing of an operator of `kind` built in `env` at `address`, its
+/// acknowledgements on `acks`, when the job checkpoints; and the activator that wakes
+/// the operator when a snapshot is written (for [`OperatorSnapshots::start`]).
+pub(crate) fn snapshots_in<'s>(
+    env: &crate::env::StreamEnv<'s>,
+    kind: &str,
+    acks: StreamVec<'s, StreamTime, Ack>,
+    address: &[usize],
+) -> (
+    Option<OperatorSnapshots>,
+    strom_core::timely::scheduling::SyncActivator,
+) {
+    let snapshots = env
+        .checkpoints
+        .as_ref()
+        .map(|c| OperatorSnapshots::new(c, kind, acks));
+    (
+        snapshots,
+        env.scope.worker().sync_activator_for(address.to_vec()),
+    )
+}
+
 impl OperatorSnapshots {
     /// Registers an operator of `kind` with the job's checkpointing, its
     /// acknowledgements on `acks`.
@@ -170,6 +194,7 @@ impl OperatorSnapshots {
             pending: VecDeque::new(),
             chains: BTreeMap::new(),
             crcs: HashMap::new(),
+            kept: None,
         }
     }
 
@@ -238,6 +263,16 @@ impl OperatorSnapshots {
             parts.push(Part::Delta(last.delta));
             restore(g, parts);
         }
+    }
+
+    /// Whether the input, which has ended, ended because the job stopped with a
+    /// savepoint without draining ([`super::Request::Stop`]): then the operator's
+    /// pending windows and timers stay in the savepoint and must not fire. Ask only
+    /// once the input has ended (the answer is kept).
+    pub fn stopped_without_drain(&mut self) -> bool {
+        *self
+            .kept
+            .get_or_insert_with(|| super::stopping(&self.store.dir) == Some(false))
     }
 
     /// Moves to epoch `to` if it is later: the state now is that at the end of every

@@ -2,7 +2,9 @@
 //! time order (as window operators take them), event-time timers fired as the
 //! watermark passes them, each holding a capability for its output, and
 //! processing-time timers fired off the clock, sharing one capability that follows the
-//! input frontier so they never hold the watermark back.
+//! input frontier so they never hold the watermark back. When the input ends every
+//! event-time timer fires (the watermark goes to the end of time), except when the job
+//! stopped with a savepoint without draining: then they stay in the savepoint.
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -15,9 +17,9 @@ use strom_core::timely::dataflow::operators::Capability;
 use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
-use super::{KeyedProcessFunction, ProcessCore};
-use crate::checkpoint::{Ack, OperatorSnapshots};
-use crate::ordered::TimeOrdered;
+use super::{KeyedProcessFunction, ProcessCore, Timers};
+use crate::checkpoint::{Ack, snapshots_in};
+use crate::ordered::{TimeOrdered, frontier_watermark};
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
 /// A keyed process function's outputs.
@@ -107,11 +109,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         );
         let address = builder.operator_info().address;
         let activator = env.scope.activator_for(address.clone());
-        let wake = env.scope.worker().sync_activator_for(address.to_vec());
-        let mut snapshots = env
-            .checkpoints
-            .as_ref()
-            .map(|c| OperatorSnapshots::new(c, "process", acks));
+        let (mut snapshots, wake) = snapshots_in(env, "process", acks, &address);
         builder.build(move |mut initial| {
             let mut stash: TimeOrdered<Caps, Timestamped<T>> = TimeOrdered::default();
             let mut caps = TimerCaps::default();
@@ -173,17 +171,20 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
                         advance_epoch(e, &mut core, &mut caps);
                     }
                 }
-                let watermark = frontier
-                    .iter()
-                    .map(StreamTime::watermark)
-                    .min()
-                    .unwrap_or(i64::MAX);
-                if watermark < i64::MAX {
-                    strom_core::metrics::report_watermark(&address, watermark);
+                let ended = frontier.is_empty() && stash.is_empty();
+                if ended
+                    && snapshots
+                        .as_mut()
+                        .is_some_and(|s| s.stopped_without_drain())
+                {
+                    // Stopped without draining: timers stay in the savepoint.
+                    *core.timers_mut() = Timers::default();
+                    caps = TimerCaps::default();
+                } else {
+                    core.advance_watermark(frontier_watermark(frontier, &address));
+                    fire_timers(&mut core, &mut caps, &mut pending);
                 }
-                core.advance_watermark(watermark);
-                fire_timers(&mut core, &mut caps, &mut pending);
-                if frontier.is_empty() && stash.is_empty() {
+                if ended {
                     // End of input: Flink does not fire pending processing-time timers.
                     core.timers_mut().drop_processing();
                     caps.processing = None;

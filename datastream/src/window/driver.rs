@@ -2,7 +2,10 @@
 //! time order (a message waits until no frontier element is earlier than its time, and
 //! is handled at the watermark of its own time, as in a Flink channel), windows fired
 //! as the watermark passes them, and records too late for every window given to a side
-//! output. What a window is, and how records join it, is the [`WindowLogic`].
+//! output. What a window is, and how records join it, is the [`WindowLogic`]. When the
+//! input ends the watermark goes to the end of time and every window fires, except
+//! when the job stopped with a savepoint without draining: then windows stay pending,
+//! in the savepoint.
 
 use std::hash::Hash;
 
@@ -12,8 +15,8 @@ use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::Windowed;
-use crate::checkpoint::{Ack, GroupSink, OperatorSnapshots, Part};
-use crate::ordered::TimeOrdered;
+use crate::checkpoint::{Ack, GroupSink, Part, snapshots_in};
+use crate::ordered::{TimeOrdered, frontier_watermark};
 use crate::stream::{Data, KeyedStream, Timestamped};
 use strom_core::state::{KeyGroupRange, StateBackend};
 
@@ -73,6 +76,10 @@ pub(super) trait WindowLogic<T, R>: 'static {
 
     /// Moves the capabilities of windows not fired yet to epoch `epoch`.
     fn advance_epoch(&mut self, epoch: u64);
+
+    /// Drops the capabilities of windows not fired yet, which never fire here: the
+    /// input ended on a stop without draining, and they are in the savepoint.
+    fn release(&mut self);
 }
 
 /// The capability `cap` moved to epoch `epoch`, if it was earlier.
@@ -136,15 +143,8 @@ where
         OutputBuilder::from(acks_out),
     );
     let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
-    let mut snapshots = env
-        .checkpoints
-        .as_ref()
-        .map(|c| OperatorSnapshots::new(c, "window", acks));
+    let (mut snapshots, wake) = snapshots_in(env, "window", acks, &address);
     logic.open(range, &env.config().state_backend);
-    let wake = env
-        .scope
-        .worker()
-        .sync_activator_for(builder.operator_info().address.to_vec());
     builder.build(move |mut initial| {
         let acks_cap = initial.pop();
         drop(initial.pop());
@@ -220,15 +220,17 @@ where
                     logic.advance_epoch(e);
                 }
             }
-            let watermark = frontier
-                .iter()
-                .map(StreamTime::watermark)
-                .min()
-                .unwrap_or(i64::MAX);
-            if watermark < i64::MAX {
-                strom_core::metrics::report_watermark(&address, watermark);
+            let ended = frontier.is_empty() && stash.is_empty();
+            if ended
+                && snapshots
+                    .as_mut()
+                    .is_some_and(|s| s.stopped_without_drain())
+            {
+                // Stopped without draining: pending windows stay in the savepoint.
+                logic.release();
+            } else {
+                logic.fire(frontier_watermark(frontier, &address), &mut emit);
             }
-            logic.fire(watermark, &mut emit);
             for (cap, mut rows) in emitted {
                 results_out.session(&cap).give_container(&mut rows);
             }

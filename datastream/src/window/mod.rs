@@ -6,8 +6,9 @@
 //! time `end - 1` and is sent at stream time `end - 1` (ahead of that watermark, as
 //! Flink forwards a watermark after the results it fired), so windows downstream, even
 //! one ending at `end` too, count it. Its state is kept until the watermark reaches
-//! `end - 1 + allowed lateness`; a record arriving before then joins it and the window
-//! fires again for that key. A record all of whose windows are past that point is late:
+//! `end - 1 + allowed lateness` (saturating at the end of time, as Flink's cleanup time
+//! does); a record arriving before then joins it and the window fires again for that
+//! key. A record all of whose windows are past that point is late:
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
 
 mod accs;
@@ -57,6 +58,13 @@ pub fn sliding_windows(ts: i64, size: i64, slide: i64) -> impl Iterator<Item = (
         .map(move |i| last - i * slide)
         .take_while(move |&start| start > ts - size)
         .map(move |start| (start, start + size))
+}
+
+/// The last watermark a window ending at `end` keeps its state to: `end - 1` plus the
+/// allowed lateness, saturating at the end of time (Flink's cleanup time), so a window
+/// near `i64::MAX` with a large lateness is kept, not wrapped into the past.
+pub(crate) fn cleanup_time(end: i64, lateness: i64) -> i64 {
+    (end - 1).saturating_add(lateness)
 }
 
 /// A keyed stream cut into event-time windows of `size` ms every `slide` ms (tumbling
@@ -211,7 +219,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         let group = self.range.group_of(&k);
         let mut kept = false;
         for (start, end) in sliding_windows(record.ts, self.size, self.slide) {
-            if end - 1 + self.lateness <= watermark {
+            if cleanup_time(end, self.lateness) <= watermark {
                 continue; // past its allowed lateness
             }
             kept = true;
@@ -251,7 +259,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         // Windows past their lateness, oldest first.
         let lateness = self.lateness;
         while let Some(entry) = self.windows.first_entry() {
-            if entry.key().0 - 1 + lateness > watermark {
+            if cleanup_time(entry.key().0, lateness) > watermark {
                 break;
             }
             let (window, _) = entry.remove_entry();
@@ -296,5 +304,9 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         for c in self.windows.values_mut().filter_map(|w| w.cap.as_mut()) {
             driver::in_epoch(c, epoch);
         }
+    }
+
+    fn release(&mut self) {
+        self.windows.clear();
     }
 }

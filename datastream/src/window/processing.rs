@@ -1,9 +1,15 @@
 //! Processing-time windows (Flink's `TumblingProcessingTimeWindows`,
 //! `SlidingProcessingTimeWindows`): a record joins the windows holding the processing
-//! time at which it is handled, and a window fires when the clock reaches its
-//! `end - 1`. Built as a keyed process function: accumulators in map state by window,
-//! a processing-time timer per window. As in Flink, windows still open when the input
-//! ends do not fire.
+//! time at which it is handled, and a window fires once the clock has passed it (reads
+//! its `end`); its result carries event time `end - 1`. Built as a keyed process
+//! function: accumulators in map state by window, a processing-time timer per window.
+//! As in Flink, windows still open when the input ends do not fire.
+//!
+//! A window fires exactly once: its timer is at `end`, so a record handled in the
+//! window's last millisecond still joins it, and the clock, which never goes back, puts
+//! every record handled after the firing into a later window. (With the timer at
+//! `end - 1`, as first built, a record handled later in that millisecond opened a
+//! second copy of the window, which fired again: issue 17.)
 
 use std::hash::Hash;
 
@@ -94,12 +100,11 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: Data> KeyedProcessFunction<K, 
                 .unwrap_or_else(|| (self.agg.init)());
             (self.agg.add)(&mut acc, &value);
             self.windows.put(ctx, end, acc);
-            ctx.register_processing_time_timer(end - 1);
+            ctx.register_processing_time_timer(end);
         }
     }
 
-    fn on_timer(&mut self, ts: i64, ctx: &mut Context<'_, K, Self::Out, ()>) {
-        let end = ts + 1;
+    fn on_timer(&mut self, end: i64, ctx: &mut Context<'_, K, Self::Out, ()>) {
         if let Some(acc) = self.windows.get(ctx, &end) {
             self.windows.remove(ctx, &end);
             let result = WindowResult {
@@ -108,7 +113,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: Data> KeyedProcessFunction<K, 
                 end,
                 value: (self.agg.finish)(acc),
             };
-            ctx.collect(result);
+            ctx.collect_at(end - 1, result);
         }
     }
 }
@@ -230,5 +235,43 @@ impl<'s, T: Data, K: Data + Hash + Eq> ProcessingTimeWindows<'s, T, K> {
                 agg: Aggregation::new(init, add, finish),
             })
             .main
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::KeyedProcessHarness;
+
+    /// Tumbling processing-time windows of `size` ms counting records.
+    fn counting(size: i64) -> WindowFn<char, u64, u64> {
+        WindowFn {
+            size,
+            slide: size,
+            windows: MapState::new("processing-windows"),
+            agg: Aggregation::new(|| 0, |n: &mut u64, _: &char| *n += 1, |n| n),
+        }
+    }
+
+    /// Issue 17: the clock reaches a window's last millisecond, the operator fires its
+    /// due timers, and a record handled later in that same millisecond still belongs to
+    /// the window. Exactly one result per window, counting every record handled while
+    /// the clock was in it.
+    #[test]
+    fn issue_17_a_processing_time_window_fires_once() {
+        let mut h = KeyedProcessHarness::new(counting(10), |c: &char| *c);
+        h.set_processing_time(3);
+        h.process_element(0, 'a');
+        h.set_processing_time(9);
+        h.process_element(0, 'a');
+        h.set_processing_time(10);
+        h.process_element(0, 'a');
+        h.set_processing_time(25);
+        let fired: Vec<(i64, i64, i64, u64)> = h
+            .take_output()
+            .into_iter()
+            .map(|(ts, w)| (ts, w.start, w.end, w.value))
+            .collect();
+        assert_eq!(fired, [(9, 0, 10, 2), (19, 10, 20, 1)]);
     }
 }

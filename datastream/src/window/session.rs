@@ -177,7 +177,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         for s in sessions.iter().filter(|s| joins(s)) {
             (start, end) = (start.min(s.0), end.max(s.1));
         }
-        if end - 1 + self.lateness <= watermark {
+        if super::cleanup_time(end, self.lateness) <= watermark {
             if sessions.is_empty() {
                 self.sessions.remove(group, &k);
             }
@@ -293,5 +293,10 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         for c in self.caps.values_mut().flatten() {
             driver::in_epoch(c, epoch);
         }
+    }
+
+    fn release(&mut self) {
+        self.caps.clear();
+        self.firing.clear();
     }
 }

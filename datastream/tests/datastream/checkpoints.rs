@@ -8,7 +8,10 @@ use std::time::Duration;
 use strom_core::RuntimeConfig;
 use strom_core::state::{DiskOptions, StateBackend};
 use strom_datastream::checkpoint::{committed, latest};
-use strom_datastream::{Generator, Timestamps, WatermarkStrategy, execute, generated};
+use strom_datastream::{
+    DataStream, Generator, Poll, Position, SplitReader, StreamEnv, Timestamps, WatermarkStrategy,
+    execute, generated,
+};
 
 const N: u64 = 4_000;
 
@@ -137,10 +140,29 @@ fn a_restored_run_cleans_what_a_dead_run_left() {
     assert!(latest(&url).unwrap().unwrap().marker.epoch > older);
 }
 
+/// `(key, window start, count)` of the `(key, event time)` records of `source` in
+/// tumbling event-time windows of `size` ms, sorted.
+fn window_counts<S>(config: &RuntimeConfig, size: i64, source: S) -> Vec<(u64, i64, u64)>
+where
+    S: for<'s> Fn(&StreamEnv<'s>) -> DataStream<'s, (u64, i64)> + Send + Sync + 'static,
+{
+    let mut rows = execute(config, move |env| {
+        source(env)
+            .key_by(|r: &(u64, i64)| r.0)
+            .tumbling_window(size)
+            .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
+            .map(|w| (w.key, w.start, w.value))
+    })
+    .unwrap()
+    .unwrap();
+    rows.sort_unstable();
+    rows
+}
+
 /// Counts per key in 100 ms event-time windows of `N` records at 4,000/s, event time
 /// = index (ms), keys `i % 3`.
 fn windows(config: &RuntimeConfig) -> Vec<(u64, i64, u64)> {
-    let mut rows = execute(config, |env| {
+    window_counts(config, 100, |env| {
         env.generate(
             Generator {
                 count: Some(N),
@@ -150,15 +172,7 @@ fn windows(config: &RuntimeConfig) -> Vec<(u64, i64, u64)> {
             Timestamps::Event(std::rc::Rc::new(|r: &(u64, i64)| r.1)),
             WatermarkStrategy::bounded_out_of_orderness(0),
         )
-        .key_by(|r: &(u64, i64)| r.0)
-        .tumbling_window(100)
-        .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
-        .map(|w| (w.key, w.start, w.value))
     })
-    .unwrap()
-    .unwrap();
-    rows.sort_unstable();
-    rows
 }
 
 #[test]
@@ -411,4 +425,222 @@ fn incremental_checkpoints_restore_from_every_retained_one_and_a_savepoint() {
         );
         assert!(!shared.starts_with(&c.url.rsplit('/').next().unwrap().to_string()));
     }
+}
+
+/// Rules by key (`key -> factor`), broadcast once at the start; each main record
+/// `(key, i)` comes out as `(i, i * factor)`, with factor 0 while its key has no rule.
+struct Rules;
+
+impl strom_datastream::broadcast::BroadcastProcessFunction<(u64, u64), (u64, u64)> for Rules {
+    type Out = (u64, u64);
+    type State = BTreeMap<u64, u64>;
+    fn process_element(
+        &mut self,
+        (key, i): (u64, u64),
+        rules: &BTreeMap<u64, u64>,
+        ctx: &mut strom_datastream::broadcast::BroadcastContext<'_, (u64, u64)>,
+    ) {
+        ctx.collect((i, i * rules.get(&key).copied().unwrap_or(0)));
+    }
+    fn process_broadcast_element(
+        &mut self,
+        (key, factor): (u64, u64),
+        rules: &mut BTreeMap<u64, u64>,
+        _: &mut strom_datastream::broadcast::BroadcastContext<'_, (u64, u64)>,
+    ) {
+        rules.insert(key, factor);
+    }
+}
+
+/// `N` main records `(i % 3, i)` at 4,000/s under three broadcast rules.
+fn ruled(config: &RuntimeConfig) -> BTreeMap<u64, u64> {
+    execute(config, |env| {
+        let rules = env.from_timestamped(
+            vec![(0, (0, 10)), (0, (1, 20)), (0, (2, 30))],
+            WatermarkStrategy::monotonous(),
+        );
+        env.generate(
+            Generator {
+                count: Some(N),
+                rate: Some(4_000.0),
+            },
+            |i| (i % 3, i),
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+        .connect_broadcast(&rules)
+        .process(Rules)
+    })
+    .unwrap()
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+/// Issue 17: broadcast state was in no checkpoint, so a restored job had lost its
+/// rules without a word. Restored at another number of workers, every worker has the
+/// rules again: the records after the checkpoint come out as in the uninterrupted run.
+#[test]
+fn issue_17_broadcast_state_is_restored_at_another_parallelism() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(url.clone());
+    config.checkpoint_interval = Some(Duration::from_millis(150));
+    let first = ruled(&config);
+    assert_eq!(first.len() as u64, N);
+    let chosen = committed(&url).unwrap().pop().expect("a checkpoint");
+    let read: u64 = chosen
+        .marker
+        .positions
+        .iter()
+        .filter(|(source, _)| source.ends_with("GeneratorSource"))
+        .map(|(_, splits)| generated(splits).unwrap())
+        .sum();
+    assert!(read > 0 && read < N, "read {read} of {N}");
+    for workers in [3, 1] {
+        let mut again = RuntimeConfig::default().with_workers(workers);
+        again.restore = Some(chosen.url.clone());
+        let second = ruled(&again);
+        assert_eq!(second.len() as u64, N - read, "{workers} workers");
+        let differ: Vec<_> = second
+            .iter()
+            .filter(|(i, out)| first.get(i) != Some(out))
+            .take(3)
+            .collect();
+        assert!(differ.is_empty(), "{workers} workers: {differ:?}");
+    }
+}
+
+/// `(key, event time)` records `(i % 3, 10 i ms)`, split by worker (`i % peers`),
+/// read all at once; then the split ends when `ends`, or waits for more forever (a
+/// live source, which only a stop ends).
+struct Live {
+    records: Vec<(u64, i64)>,
+    given: usize,
+    ends: bool,
+}
+
+impl SplitReader<(u64, i64)> for Live {
+    fn read(&mut self, out: &mut Vec<(u64, i64)>, max: usize) -> Poll {
+        let rest = &self.records[self.given..];
+        let n = rest.len().min(max);
+        out.extend_from_slice(&rest[..n]);
+        self.given += n;
+        match (n, self.ends) {
+            (0, true) => Poll::Done,
+            (0, false) => Poll::Pending(Duration::from_millis(5)),
+            _ => Poll::Ready,
+        }
+    }
+    fn position(&self) -> Position {
+        Position::Records(self.given as u64)
+    }
+    fn paced_by_records(&self) -> bool {
+        true
+    }
+    fn seek(&mut self, position: &Position) -> Result<(), String> {
+        self.given = position.records()? as usize;
+        Ok(())
+    }
+}
+
+const LIVE: u64 = 300;
+
+/// Counts per key in 1 s windows of the [`Live`] records: the watermark stops at
+/// 2,979 ms, so the windows `[2 s, 3 s)` are pending until the input ends.
+fn live_windows(config: &RuntimeConfig, ends: bool) -> Vec<(u64, i64, u64)> {
+    window_counts(config, 1_000, move |env| {
+        let (me, peers) = (env.index() as u64, env.peers() as u64);
+        let records = (0..LIVE)
+            .filter(|i| i % peers == me)
+            .map(|i| (i % 3, i as i64 * 10))
+            .collect();
+        let live = Live {
+            records,
+            given: 0,
+            ends,
+        };
+        env.source(
+            "LiveSource",
+            live,
+            Timestamps::Event(std::rc::Rc::new(|r: &(u64, i64)| r.1)),
+            WatermarkStrategy::bounded_out_of_orderness(0),
+        )
+    })
+}
+
+/// Runs [`live_windows`] at 2 workers, checkpointing into `url`, and asks for `what`
+/// once a checkpoint holds every record read; gives its output and the savepoint.
+fn stopped(
+    url: &str,
+    what: strom_datastream::checkpoint::Request,
+) -> (Vec<(u64, i64, u64)>, String) {
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(url.to_string());
+    config.checkpoint_interval = Some(Duration::from_millis(100));
+    let asker = {
+        let url = url.to_string();
+        std::thread::spawn(move || {
+            let all_read = || {
+                committed(&url).unwrap().iter().any(|c| {
+                    let read: u64 = c
+                        .marker
+                        .positions
+                        .values()
+                        .flat_map(|s| s.values())
+                        .map(|p| p.records().unwrap())
+                        .sum();
+                    read == LIVE
+                })
+            };
+            let start = std::time::Instant::now();
+            while !all_read() && start.elapsed() < Duration::from_secs(60) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            strom_datastream::checkpoint::request(&url, what).unwrap();
+        })
+    };
+    let rows = live_windows(&config, false);
+    asker.join().unwrap();
+    let savepoint = committed(url)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.url.contains("/savepoint-"))
+        .expect("a savepoint");
+    (rows, savepoint.url)
+}
+
+/// Issue 17: a stop with a savepoint fired every pending window into the job's output,
+/// and the job restored from the savepoint fired them again. Stopped without
+/// draining, the pending windows stay in the savepoint: what the stopped run and the
+/// restored run give together is the uninterrupted run's output, each window once.
+#[test]
+fn issue_17_a_stop_leaves_pending_windows_to_the_restored_job() {
+    let want = live_windows(&RuntimeConfig::default().with_workers(2), true);
+    assert_eq!(want.len(), 9, "3 keys, 3 windows: {want:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let (before, savepoint) = stopped(&url, strom_datastream::checkpoint::Request::Stop);
+    assert!(
+        before.iter().all(|r| r.1 < 2_000),
+        "fired at the stop: {before:?}"
+    );
+    let mut again = RuntimeConfig::default().with_workers(2);
+    again.restore = Some(savepoint);
+    let mut all = before;
+    all.extend(live_windows(&again, true));
+    all.sort_unstable();
+    assert_eq!(all, want);
+}
+
+/// A drained stop (`strom stop --drain`) fires every pending window first: the
+/// stopped run's output is the uninterrupted run's.
+#[test]
+fn issue_17_a_drained_stop_fires_every_pending_window() {
+    let want = live_windows(&RuntimeConfig::default().with_workers(2), true);
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let (drained, _) = stopped(&url, strom_datastream::checkpoint::Request::Drain);
+    assert_eq!(drained, want);
 }

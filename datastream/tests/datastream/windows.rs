@@ -286,6 +286,37 @@ fn reference_sessions(events: &[(i64, (u32, i64))], gap: i64) -> Vec<Row> {
     rows
 }
 
+/// `(key, start, end, count, sum)` of the sessions of `gap` (kept `lateness` ms past
+/// their end) over `events`, sorted.
+fn sessions(
+    events: Vec<(i64, (u32, i64))>,
+    gap: i64,
+    lateness: i64,
+    strategy: WatermarkStrategy,
+    config: &RuntimeConfig,
+) -> Vec<Row> {
+    let mut rows = execute(config, move |env| {
+        env.from_timestamped(events.clone(), strategy.clone())
+            .key_by(|e: &(u32, i64)| e.0)
+            .session_window(gap)
+            .allowed_lateness(lateness)
+            .aggregate(
+                zero,
+                add,
+                |acc, other| {
+                    acc.0 += other.0;
+                    acc.1 += other.1;
+                },
+                |acc| acc,
+            )
+            .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+    })
+    .unwrap()
+    .unwrap();
+    rows.sort();
+    rows
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
@@ -296,23 +327,7 @@ proptest! {
         disk in any::<bool>(),
     ) {
         let expected = reference_sessions(&events, gap);
-        let mut got = execute(&config(workers, disk), move |env| {
-            env.from_timestamped(events.clone(), WatermarkStrategy::bounded_out_of_orderness(700))
-                .key_by(|e: &(u32, i64)| e.0)
-                .session_window(gap)
-                .aggregate(
-                    zero, add,
-                    |acc, other| {
-                        acc.0 += other.0;
-                        acc.1 += other.1;
-                    },
-                    |acc| acc,
-                )
-                .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
-        })
-        .unwrap()
-        .unwrap();
-        got.sort();
+        let got = sessions(events, gap, 0, WatermarkStrategy::bounded_out_of_orderness(700), &config(workers, disk));
         prop_assert_eq!(got, expected);
     }
 }
@@ -437,4 +452,47 @@ fn window_reduce_equals_the_aggregate() {
     let sums = run(false);
     assert_eq!(sums.len(), 15);
     assert_eq!(run(true), sums);
+}
+
+/// Issue 17: a window whose end plus allowed lateness passes `i64::MAX` panicked
+/// (debug) or was taken as long past and dropped (release). Its cleanup time saturates:
+/// records near the end of time are counted, a late one within the lateness fires its
+/// window again, and sessions there merge and fire alike.
+#[test]
+fn issue_17_windows_near_the_end_of_time_keep_their_allowed_lateness() {
+    let base = tumbling_start(i64::MAX - 10_000, 1_000);
+    let climbing: Vec<(i64, (u32, i64))> = (0..WATERMARK_EVERY as i64 + 50)
+        .map(|i| (base + i * 10, (1, i)))
+        .collect();
+    // When it comes, the first read has moved the watermark to base + 2,549 ms: the
+    // window [base, base + 1 s) has fired, and fires again with it.
+    let mut events = climbing.clone();
+    events.push((base + 5, (1, 1_000)));
+    let lateness = i64::MAX / 2;
+    let inputs = events.clone();
+    let mut tumbling = execute(&config(1, false), move |env| {
+        env.from_timestamped(inputs.clone(), WatermarkStrategy::monotonous())
+            .key_by(|e: &(u32, i64)| e.0)
+            .tumbling_window(1_000)
+            .allowed_lateness(lateness)
+            .aggregate(zero, add, |acc| acc)
+            .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+    })
+    .unwrap()
+    .unwrap();
+    tumbling.sort();
+    let mut expected = reference(&climbing, 1_000);
+    let first = expected[0];
+    expected.push((1, base, base + 1_000, first.3 + 1, first.4 + 1_000));
+    expected.sort();
+    assert_eq!(tumbling, expected);
+
+    let got = sessions(
+        events.clone(),
+        100,
+        lateness,
+        WatermarkStrategy::monotonous(),
+        &config(2, false),
+    );
+    assert_eq!(got, reference_sessions(&events, 100));
 }
