@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use strom_cli::settings::RuntimeArgs;
 use strom_cli::{cluster, control, jobs, settings};
+use strom_core::storage::JobPaths;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -124,35 +125,63 @@ enum Command {
     },
 }
 
+/// The built-in jobs: `strom run <job>` and `strom jobs` both list these (each variant's
+/// first doc line is its description).
 #[derive(Subcommand, Debug)]
 enum Job {
-    /// Counts words (Flink's WordCount).
+    /// Count words in text (built-in text without --input); Flink's WordCount.
     Wordcount(jobs::wordcount::WordCountArgs),
-    /// Runs a TPC-H query over Parquet tables.
+    /// TPC-H queries 1, 3, 5, 6 and 10 over Parquet tables (--query Q --data URL).
     Tpch(jobs::tpch::TpchArgs),
-    /// Writes the TPC-H tables as Parquet at a scale factor.
+    /// Write the eight TPC-H tables as Parquet at a scale factor (--sf N --output URL).
     Tpchgen(jobs::tpchgen::TpchgenArgs),
-    /// Generates TeraSort input.
+    /// Generate TeraSort input: 100-byte records (--rows N --output URL).
     Teragen(jobs::terasort::TeraGenArgs),
-    /// Sorts TeraSort input by key, out of core.
+    /// Sort TeraSort input by key, out of core (--input URL --output URL).
     Terasort(jobs::terasort::TeraSortArgs),
-    /// Checks TeraSort output.
+    /// Check that TeraSort output is sorted and complete.
     Teravalidate(jobs::terasort::TeraValidateArgs),
-    /// Ranks the vertices of a graph (PageRank, a bulk iteration).
+    /// PageRank of a graph's vertices, a bulk iteration (--edges URL).
     Pagerank(jobs::graph::PageRankArgs),
-    /// Labels each vertex with its connected component (a delta iteration).
+    /// Connected components of a graph, a delta iteration (--edges URL).
     ConnectedComponents(jobs::graph::ComponentsArgs),
-    /// Counts and sums per key in event-time windows (a stream job).
+    /// Event-time window count/sum per key over a CSV read as a stream (--input --window).
     WindowAgg(jobs::window_agg::WindowAggArgs),
-    /// Word counts in processing-time windows of a text socket (Flink's example).
+    /// Word counts in processing-time windows of a text socket (--port P); Flink's example.
     SocketWindowWordcount(jobs::socket_wordcount::SocketWordCountArgs),
-    /// Top speed per car over each 50 m stretch (Flink's TopSpeedWindowing).
+    /// Top speed per car over each 50 m, global windows with a delta trigger (Flink's
+    /// TopSpeedWindowing).
     TopSpeedWindowing(jobs::stream_examples::TopSpeedArgs),
-    /// Counts per session on Flink's SessionWindowing data.
+    /// Counts per 3 ms session on Flink's SessionWindowing data.
     SessionWindowing,
     /// Visits and first visits per window, every visitor kept in keyed state (a stream
     /// job with state larger than memory on `--state-backend disk`).
     UniqueVisitors(jobs::unique_visitors::UniqueVisitorsArgs),
+}
+
+/// What `job` reads and writes, for the checks before launch. (window-agg's own
+/// arguments are checked where that job parses them.)
+fn job_paths(job: &Job) -> JobPaths {
+    let of = |inputs: &[&Option<String>], outputs: &[&Option<String>]| JobPaths {
+        inputs: inputs.iter().filter_map(|u| (*u).clone()).collect(),
+        outputs: outputs.iter().filter_map(|u| (*u).clone()).collect(),
+    };
+    let some = |url: &String| Some(url.clone());
+    match job {
+        Job::Wordcount(a) => of(&[&a.input], &[&a.output]),
+        Job::Tpch(a) => of(&[&some(&a.data)], &[&a.output]),
+        Job::Tpchgen(a) => a.paths(),
+        Job::Teragen(a) => a.paths(),
+        Job::Terasort(a) => a.paths(),
+        Job::Teravalidate(a) => of(&[&some(&a.input)], &[]),
+        Job::Pagerank(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
+        Job::ConnectedComponents(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
+        Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
+        Job::UniqueVisitors(a) => of(&[], &[&a.output]),
+        Job::WindowAgg(_) | Job::SocketWindowWordcount(_) | Job::SessionWindowing => {
+            JobPaths::default()
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {
@@ -168,6 +197,7 @@ fn init_logging(format: LogFormat) {
 }
 
 fn main() -> std::process::ExitCode {
+    strom_cli::install_panic_hook();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match run(cli) {
@@ -225,8 +255,11 @@ fn savepoint(dir: &str, stop: bool, timeout: &str) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Jobs => {
-            for (name, about) in jobs::CATALOG {
-                println!("{name:<22} {about}");
+            let cli = <Cli as clap::CommandFactory>::command();
+            let run = cli.find_subcommand("run").expect("strom has a run command");
+            for job in run.get_subcommands() {
+                let about = job.get_about().map(ToString::to_string).unwrap_or_default();
+                println!("{:<24} {about}", job.get_name());
             }
             Ok(())
         }
@@ -254,6 +287,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run { runtime, job } => {
             let mut config = settings::resolve(&runtime)?;
             config.job_name = Some(job_name(&job).to_string());
+            settings::check_before_launch(&config, &runtime, &job_paths(&job))?;
             if config.processes > 1 && config.hosts.is_empty() {
                 return cluster::run_local_cluster(config.processes, runtime.restart_attempts);
             }

@@ -42,6 +42,10 @@ pub struct RuntimeArgs {
     /// File with one host:port per process, for a cluster across machines.
     #[arg(long, global = true, value_name = "FILE")]
     pub hosts: Option<PathBuf>,
+    /// How long the processes of a cluster wait for each other to connect before the
+    /// job fails, naming those that never connected (e.g. 30s, 2m; default 60s).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub connect_timeout: Option<String>,
     /// This process's index in the cluster (with --hosts).
     #[arg(long, global = true, value_name = "I")]
     pub process_index: Option<usize>,
@@ -98,6 +102,11 @@ pub struct RuntimeArgs {
     /// one (default true).
     #[arg(long, global = true, value_name = "true|false")]
     pub state_incremental: Option<bool>,
+    /// Write into a non-empty output folder or over an existing output file. Only what
+    /// the job writes is replaced: the file itself, or in a folder the part files
+    /// (`part-NNNNN...`) of an earlier run; other files in the folder are kept.
+    #[arg(long, global = true)]
+    pub overwrite: bool,
     /// Settings file (default: ./strom.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -295,6 +304,11 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     if let Some(r) = &args.restore {
         config.restore = Some(r.clone());
     }
+    if let Some(t) = &args.connect_timeout {
+        let ms = crate::jobs::window_agg::parse_duration(t).context("--connect-timeout")?;
+        anyhow::ensure!(ms > 0, "--connect-timeout must be positive");
+        config.connect_timeout = std::time::Duration::from_millis(ms as u64);
+    }
     if let Some(h) = &args.hosts {
         config.hosts = strom_core::config::read_host_file(h)?;
         if args.processes.is_none() {
@@ -312,6 +326,81 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
         config.hosts.truncate(config.processes);
     }
     Ok(config)
+}
+
+/// The checks before a job is launched, so that it fails at once, naming the setting or
+/// path, rather than hang, exhaust the machine or fail in a worker later:
+///
+/// - the resources ([`RuntimeConfig::validate_resources`]);
+/// - the outputs against the inputs and what exists
+///   ([`strom_core::storage::check_outputs`]; a restored streaming job continues its
+///   output, so existing output is then allowed);
+/// - every folder or URL the job writes: outputs, checkpoint, spill and state folders
+///   ([`strom_core::storage::check_writable`]);
+/// - the checkpoint `--restore` names: it must be a committed checkpoint (`latest`: a
+///   checkpoint folder with one).
+///
+/// # Errors
+/// The first check that fails, naming what it checked.
+pub fn check_before_launch(
+    config: &RuntimeConfig,
+    args: &RuntimeArgs,
+    paths: &strom_core::storage::JobPaths,
+) -> Result<()> {
+    use strom_core::storage::{check_outputs, check_writable};
+    config.validate_resources()?;
+    check_outputs(paths, args.overwrite || config.restore.is_some())?;
+    for url in &paths.outputs {
+        check_writable(url, !url.ends_with('/')).context("output cannot be written")?;
+    }
+    if let Some(dir) = &config.checkpoint_dir {
+        check_writable(dir, false).context("--checkpoint-dir cannot be written")?;
+    }
+    let local = [
+        ("--spill-dir", config.spill_dir.as_ref()),
+        ("--state-dir", state_dir(config)),
+    ];
+    for (flag, dir) in local {
+        if let Some(dir) = dir {
+            check_writable(&dir.to_string_lossy(), false)
+                .with_context(|| format!("{flag} cannot be written"))?;
+        }
+    }
+    if let Some(restore) = &config.restore {
+        check_restore(restore, config.checkpoint_dir.as_deref())?;
+    }
+    Ok(())
+}
+
+/// The disk state backend's folder, when set.
+fn state_dir(config: &RuntimeConfig) -> Option<&PathBuf> {
+    match &config.state_backend {
+        strom_core::state::StateBackend::Disk(options) => options.dir.as_ref(),
+        _ => None,
+    }
+}
+
+/// Checks that `--restore` names a committed checkpoint.
+fn check_restore(restore: &str, checkpoint_dir: Option<&str>) -> Result<()> {
+    use strom_datastream::checkpoint::committed;
+    if restore == "latest" {
+        let dir = checkpoint_dir.context("--restore latest needs --checkpoint-dir")?;
+        if committed(dir).map_or(true, |c| c.is_empty()) {
+            bail!("--restore latest: no committed checkpoint in {dir}");
+        }
+        return Ok(());
+    }
+    let wanted = restore.trim_end_matches('/');
+    let (parent, name) = wanted.rsplit_once('/').unwrap_or((".", wanted));
+    let found = committed(parent).is_ok_and(|all| {
+        all.iter()
+            .any(|c| c.url.trim_end_matches('/').rsplit('/').next() == Some(name))
+    });
+    anyhow::ensure!(
+        found,
+        "--restore {restore}: not a committed checkpoint (a checkpoint folder holding COMMITTED)"
+    );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,13 @@ use crate::error::{Error, Result};
 /// Default number of key groups (Flink's default max parallelism).
 pub const DEFAULT_KEY_GROUPS: u32 = 128;
 
+/// The smallest managed memory per worker thread: below it sort, group and join operators
+/// would spill a run every few records (a budget of 0 would never finish).
+pub const MIN_MEMORY_PER_WORKER: u64 = 16 << 10;
+
+/// Worker threads per process allowed per core of the machine: more only thrash.
+pub const MAX_WORKERS_PER_CORE: usize = 64;
+
 /// How a job is laid out and what resources it may use.
 ///
 /// ```
@@ -46,7 +53,13 @@ pub struct RuntimeConfig {
     pub split_size: u64,
     /// Where keyed state lives (default: the heap).
     pub state_backend: crate::state::StateBackend,
+    /// How long the processes of a cluster wait for each other to connect before the
+    /// job fails, naming the ones that never did (default 60 s).
+    pub connect_timeout: std::time::Duration,
 }
+
+/// Default of [`RuntimeConfig::connect_timeout`].
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
@@ -64,6 +77,7 @@ impl Default for RuntimeConfig {
             key_groups: DEFAULT_KEY_GROUPS,
             split_size: crate::formats::lines::DEFAULT_SPLIT_SIZE,
             state_backend: crate::state::StateBackend::Heap,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         }
     }
 }
@@ -118,17 +132,13 @@ impl RuntimeConfig {
         self.workers * self.processes
     }
 
-    /// Checks that the layout is consistent.
+    /// Checks that the layout is consistent and the resources can run a job (see
+    /// [`RuntimeConfig::validate_resources`]).
     ///
     /// # Errors
     /// [`Error::Config`] naming the inconsistent field.
     pub fn validate(&self) -> Result<()> {
-        if self.workers == 0 {
-            return Err(Error::Config("workers must be at least 1".into()));
-        }
-        if self.processes == 0 {
-            return Err(Error::Config("processes must be at least 1".into()));
-        }
+        self.validate_resources()?;
         if self.process_index >= self.processes {
             return Err(Error::Config(format!(
                 "process index {} is not below the number of processes {}",
@@ -143,11 +153,62 @@ impl RuntimeConfig {
                 self.hosts.len()
             )));
         }
-        if self.split_size == 0 {
-            return Err(Error::Config("split size must be at least 1 byte".into()));
+        Ok(())
+    }
+
+    /// Checks the settings that do not depend on the host list (a local cluster gets its
+    /// hosts only when it starts): at least 1 worker and process, at most
+    /// [`MAX_WORKERS_PER_CORE`] workers per core of this machine and no more workers in
+    /// all than key groups (the upper bound of parallelism), a memory budget of at least
+    /// [`MIN_MEMORY_PER_WORKER`] per worker, a split size and a checkpoint interval
+    /// above zero.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the setting, its value and the bound it breaks.
+    pub fn validate_resources(&self) -> Result<()> {
+        if self.workers == 0 {
+            return Err(Error::Config("workers must be at least 1".into()));
+        }
+        if self.processes == 0 {
+            return Err(Error::Config("processes must be at least 1".into()));
         }
         if self.key_groups == 0 {
             return Err(Error::Config("key groups must be at least 1".into()));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        if self.workers > cores * MAX_WORKERS_PER_CORE {
+            return Err(Error::Config(format!(
+                "{} workers per process is more than {MAX_WORKERS_PER_CORE} per core of this machine ({cores} cores)",
+                self.workers
+            )));
+        }
+        let total = self.workers.saturating_mul(self.processes);
+        if total > self.key_groups as usize {
+            return Err(Error::Config(format!(
+                "{total} workers in all is more than the {} key groups, the most a job can be split into (raise key groups, e.g. STROM_KEY_GROUPS or key_groups in strom.toml)",
+                self.key_groups
+            )));
+        }
+        if let Some(limit) = self.memory_limit {
+            let least = MIN_MEMORY_PER_WORKER * self.workers as u64;
+            if limit < least {
+                return Err(Error::Config(format!(
+                    "a memory budget of {limit} bytes is too small to run: {} workers need at least {least} bytes ({} KiB each)",
+                    self.workers,
+                    MIN_MEMORY_PER_WORKER >> 10
+                )));
+            }
+        }
+        if self.split_size == 0 {
+            return Err(Error::Config("split size must be at least 1 byte".into()));
+        }
+        if self.connect_timeout.is_zero() {
+            return Err(Error::Config("the connect timeout must be positive".into()));
+        }
+        if self.checkpoint_interval.is_some_and(|i| i.is_zero()) {
+            return Err(Error::Config(
+                "the checkpoint interval must be positive".into(),
+            ));
         }
         Ok(())
     }
@@ -237,6 +298,34 @@ mod tests {
         );
         let c = RuntimeConfig::default().with_cluster(2, 2, vec!["a:1".into(), "b:2".into()]);
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn validate_refuses_resources_that_cannot_run() {
+        let err = |c: RuntimeConfig| c.validate().unwrap_err().to_string();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let many = RuntimeConfig::default().with_workers(cores * MAX_WORKERS_PER_CORE + 1);
+        assert!(err(many).contains("per core"));
+        let wide = RuntimeConfig {
+            key_groups: 4,
+            ..RuntimeConfig::default().with_workers(5)
+        };
+        assert!(err(wide).contains("key groups"));
+        assert!(err(RuntimeConfig::default().with_memory_limit(0)).contains("too small"));
+        let two = RuntimeConfig::default().with_workers(2);
+        assert!(
+            err(two.clone().with_memory_limit(2 * MIN_MEMORY_PER_WORKER - 1)).contains("too small")
+        );
+        assert!(
+            two.with_memory_limit(2 * MIN_MEMORY_PER_WORKER)
+                .validate()
+                .is_ok()
+        );
+        let never = RuntimeConfig {
+            checkpoint_interval: Some(std::time::Duration::ZERO),
+            ..RuntimeConfig::default()
+        };
+        assert!(err(never).contains("checkpoint interval"));
     }
 
     #[test]

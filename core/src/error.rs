@@ -30,6 +30,15 @@ pub enum Error {
         #[source]
         source: object_store::Error,
     },
+    /// A local I/O error at a path or URL.
+    #[error("{path}: {source}")]
+    Path {
+        /// The file or folder that was being accessed.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A local I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -54,8 +63,18 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         match self {
             Error::Storage { source, .. } => matches!(source, object_store::Error::NotFound { .. }),
-            Error::Io(e) => e.kind() == std::io::ErrorKind::NotFound,
+            Error::Io(e) | Error::Path { source: e, .. } => {
+                e.kind() == std::io::ErrorKind::NotFound
+            }
             _ => false,
+        }
+    }
+
+    /// A [`Error::Path`] error: `source` met at `path` (a local path or URL).
+    pub fn path(path: impl std::fmt::Display, source: std::io::Error) -> Self {
+        Error::Path {
+            path: path.to_string(),
+            source,
         }
     }
 

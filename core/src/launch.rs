@@ -1,10 +1,15 @@
 //! Starting timely workers for a [`RuntimeConfig`].
 
 use std::cell::RefCell;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use timely::communication::AllocatorBuilder;
+use timely::communication::allocator::ProcessBuilder;
+use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::worker::Worker;
 
 use crate::config::RuntimeConfig;
@@ -37,14 +42,43 @@ where
             for id in worker.installed_dataflows() {
                 worker.drop_dataflow(id);
             }
-            p.downcast_ref::<String>()
+            let message = p
+                .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_string()))
-                .unwrap_or_else(|| "a worker panicked".to_string())
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            if message == STOPPED {
+                message
+            } else {
+                format!("worker {} panicked: {message}", worker.index())
+            }
         })
     };
-    let guards = timely::execute(timely_config, guarded)
-        .map_err(|e| Error::Config(format!("cannot start workers: {e}")))?;
+    let guards = match timely_config.communication {
+        timely::CommunicationConfig::Cluster { threads, .. } => {
+            let sockets = connect_cluster(config)?;
+            let hooks = timely::communication::Hooks::default();
+            let local = ProcessBuilder::new_typed_vector(threads, hooks.refill.clone(), None);
+            let (builders, guard) = initialize_networking_from_sockets(
+                local,
+                sockets,
+                config.process_index,
+                threads,
+                hooks,
+            )
+            .map_err(|e| Error::Config(format!("cannot start the cluster's network: {e}")))?;
+            let builders = builders.into_iter().map(AllocatorBuilder::Tcp).collect();
+            timely::execute::execute_from(builders, Box::new(guard), timely_config.worker, guarded)
+        }
+        communication => timely::execute(
+            timely::Config {
+                communication,
+                worker: timely_config.worker,
+            },
+            guarded,
+        ),
+    }
+    .map_err(|e| Error::Config(format!("cannot start workers: {e}")))?;
     let results: Vec<Result<T>> = guards
         .join()
         .into_iter()
@@ -72,13 +106,95 @@ where
     }
 }
 
+/// Connects this process to the others of its cluster, as timely's cluster mode does (a
+/// process connects to those of lower index and sends its index; those of higher index
+/// connect to it), within `config.connect_timeout`.
+///
+/// # Errors
+/// [`Error::Config`] naming the processes (index and address) that did not connect in
+/// time, or the address this process cannot listen on.
+fn connect_cluster(config: &RuntimeConfig) -> Result<Vec<Option<TcpStream>>> {
+    let (me, hosts) = (config.process_index, &config.hosts);
+    let deadline = Instant::now() + config.connect_timeout;
+    let mut sockets: Vec<Option<TcpStream>> = (0..hosts.len()).map(|_| None).collect();
+    let listener = if me + 1 < hosts.len() {
+        let listener = TcpListener::bind(&hosts[me]).map_err(|e| {
+            Error::Config(format!(
+                "cannot listen at {} (process {me}): {e}",
+                hosts[me]
+            ))
+        })?;
+        listener.set_nonblocking(true)?;
+        Some(listener)
+    } else {
+        None
+    };
+    let pending = |sockets: &[Option<TcpStream>]| -> Vec<usize> {
+        (0..hosts.len())
+            .filter(|&i| i != me && sockets[i].is_none())
+            .collect()
+    };
+    loop {
+        for peer in 0..me {
+            if sockets[peer].is_none() {
+                sockets[peer] = connect_to(&hosts[peer], me);
+            }
+        }
+        if let Some(listener) = &listener {
+            while let Ok((stream, _)) = listener.accept() {
+                if let Some(peer) = greeted_by(&stream).filter(|&p| p > me && p < hosts.len()) {
+                    sockets[peer] = Some(stream);
+                }
+            }
+        }
+        let missing = pending(&sockets);
+        if missing.is_empty() {
+            return Ok(sockets);
+        }
+        if Instant::now() >= deadline {
+            let named: Vec<String> = missing
+                .iter()
+                .map(|&i| format!("process {i} at {}", hosts[i]))
+                .collect();
+            return Err(Error::Config(format!(
+                "the cluster did not connect within {:?} (--connect-timeout): no connection with {}",
+                config.connect_timeout,
+                named.join(", ")
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A connection to `address`, greeted with this process's index; `None` while nobody
+/// listens there.
+fn connect_to(address: &str, me: usize) -> Option<TcpStream> {
+    let target = address.to_socket_addrs().ok()?.next()?;
+    let mut stream = TcpStream::connect_timeout(&target, Duration::from_secs(1)).ok()?;
+    stream.set_nodelay(true).ok()?;
+    stream.write_all(&(me as u64).to_be_bytes()).ok()?;
+    Some(stream)
+}
+
+/// The index a connecting process sends first.
+fn greeted_by(stream: &TcpStream) -> Option<usize> {
+    stream.set_nonblocking(false).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.set_nodelay(true).ok()?;
+    let mut index = [0u8; 8];
+    (&*stream).read_exact(&mut index).ok()?;
+    stream.set_read_timeout(None).ok()?;
+    usize::try_from(u64::from_be_bytes(index)).ok()
+}
+
 thread_local! {
     /// Set when a worker of this worker's job (in this process) has failed.
     static FAILED: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
 }
 
-/// What a worker stopped because another failed says.
-const STOPPED: &str = "stopped: another worker of this job failed";
+/// What a worker stopped because another failed says (its panic message: a panic hook
+/// can leave it unprinted).
+pub const STOPPED: &str = "stopped: another worker of this job failed";
 
 /// Steps `worker` until its dataflows are complete.
 ///
@@ -91,5 +207,26 @@ pub fn drive(worker: &mut Worker) {
         if failed.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) {
             std::panic::panic_any(STOPPED.to_string());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_worker_is_named_with_its_message() {
+        let config = RuntimeConfig::default().with_workers(2);
+        let err = execute(&config, |worker| {
+            if worker.index() == 1 {
+                panic!("the user function broke");
+            }
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "job failed: worker 1 panicked: the user function broke"
+        );
     }
 }

@@ -149,7 +149,20 @@ fn url_path(parsed: &Url) -> Result<StorePath> {
 }
 
 fn local(url: &str, path: &std::path::Path) -> Result<Location> {
-    let absolute = std::path::absolute(path)?;
+    let absolute = std::path::absolute(path).map_err(|e| Error::path(url, e))?;
+    // `a/b/../c` is `a/c` (lexically, as a shell's `cd` does).
+    let absolute = absolute
+        .components()
+        .fold(std::path::PathBuf::new(), |mut p, c| {
+            match c {
+                std::path::Component::ParentDir => {
+                    p.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => p.push(other),
+            }
+            p
+        });
     let store_path = StorePath::from_absolute_path(&absolute)
         .map_err(|e| Error::Plan(format!("bad local path {url}: {e}")))?;
     static LOCAL: OnceLock<Arc<dyn ObjectStore>> = OnceLock::new();
@@ -311,7 +324,7 @@ impl Location {
     /// [`Error::Storage`] naming the URL.
     pub fn write(&self, bytes: Bytes) -> Result<()> {
         if let Some(parent) = self.local.as_ref().and_then(|l| l.parent()) {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent).map_err(|e| Error::path(&self.url, e))?;
         }
         let (store, path) = (self.store.clone(), self.path.clone());
         block_on(async move { store.put(&path, bytes.into()).await })
@@ -323,21 +336,23 @@ impl Location {
     /// an upload (multipart for large files) elsewhere.
     ///
     /// # Errors
-    /// [`Error::Io`] or [`Error::Storage`].
+    /// [`Error::Path`] naming the target (or the staged file) or [`Error::Storage`].
     pub fn publish_file(&self, staged: &std::path::Path) -> Result<()> {
+        let at_target = |e| Error::path(&self.url, e);
+        let at_staged = |e| Error::path(staged.display(), e);
         if let Some(target) = &self.local {
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
+                std::fs::create_dir_all(parent).map_err(at_target)?;
             }
             if std::fs::rename(staged, target).is_err() {
-                std::fs::copy(staged, target)?;
-                std::fs::remove_file(staged)?;
+                std::fs::copy(staged, target).map_err(at_target)?;
+                std::fs::remove_file(staged).map_err(at_staged)?;
             }
             return Ok(());
         }
-        let size = std::fs::metadata(staged)?.len();
+        let size = std::fs::metadata(staged).map_err(at_staged)?.len();
         if size <= 16 << 20 {
-            let bytes = std::fs::read(staged)?;
+            let bytes = std::fs::read(staged).map_err(at_staged)?;
             self.write(Bytes::from(bytes))?;
         } else {
             let (store, path, file) = (self.store.clone(), self.path.clone(), staged.to_owned());
@@ -367,25 +382,34 @@ impl Location {
             })
             .map_err(|e| Error::storage(&self.url, e))?;
         }
-        std::fs::remove_file(staged)?;
+        std::fs::remove_file(staged).map_err(at_staged)?;
         Ok(())
     }
 
-    /// Deletes every object below this location (used to clear an output folder).
+    /// Deletes the object at this location and every object below it.
     ///
     /// # Errors
-    /// [`Error::Storage`].
+    /// [`Error::Storage`], or [`Error::Path`] naming the local path.
     pub fn delete_prefix(&self) -> Result<()> {
         if let Some(local) = &self.local {
-            if local.is_dir() {
-                std::fs::remove_dir_all(local)?;
-            } else if local.exists() {
-                std::fs::remove_file(local)?;
-            }
-            return Ok(());
+            let removed = if local.is_dir() {
+                std::fs::remove_dir_all(local)
+            } else {
+                std::fs::remove_file(local)
+            };
+            return match removed {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(Error::path(&self.url, e))
+                }
+                _ => Ok(()),
+            };
         }
         let (store, path) = (self.store.clone(), self.path.clone());
         block_on(async move {
+            match store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
             let listed: Vec<_> = store.list(Some(&path)).try_collect().await?;
             for meta in listed {
                 store.delete(&meta.location).await?;
@@ -394,6 +418,285 @@ impl Location {
         })
         .map_err(|e| Error::storage(&self.url, e))
     }
+
+    /// The names of the files directly in this folder (none when it does not exist).
+    ///
+    /// # Errors
+    /// [`Error::Storage`], or [`Error::Path`] naming the local path.
+    pub fn file_names(&self) -> Result<Vec<String>> {
+        if let Some(local) = &self.local {
+            let entries = match std::fs::read_dir(local) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(Error::path(&self.url, e)),
+            };
+            let mut names = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::path(&self.url, e))?;
+                if entry.file_type().is_ok_and(|t| t.is_file()) {
+                    names.push(entry.file_name().to_string_lossy().into_owned());
+                }
+            }
+            names.sort();
+            return Ok(names);
+        }
+        let (store, path) = (self.store.clone(), self.path.clone());
+        let listed = block_on(async move { store.list_with_delimiter(Some(&path)).await })
+            .map_err(|e| Error::storage(&self.url, e))?;
+        let mut names: Vec<String> = listed
+            .objects
+            .iter()
+            .filter_map(|m| m.location.filename().map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// The files and folders a job writes, and the ones it reads, checked before it runs by
+/// [`check_outputs`].
+#[derive(Clone, Debug, Default)]
+pub struct JobPaths {
+    /// URLs the job reads (files, folders or globs).
+    pub inputs: Vec<String>,
+    /// URLs the job writes: a folder when the URL ends in `/`, else one file.
+    pub outputs: Vec<String>,
+}
+
+/// Checks, before a job starts, that writing its outputs harms nothing:
+///
+/// - no output is, contains or lies inside an input (or another output);
+/// - without `overwrite`, a folder output (URL ending in `/`) is absent or empty and a
+///   file output does not exist;
+/// - a file output is not an existing folder, and a folder output is not an existing file.
+///
+/// With `overwrite`, a job replaces only what it writes itself: the file of a file output,
+/// and in a folder the part files named as it names them (`part-NNNNN<ext>`); any other
+/// file in the folder is kept.
+///
+/// # Errors
+/// [`Error::Plan`] naming the output (and the input it collides with);
+/// [`Error::Storage`] or [`Error::Io`] naming the path when the store cannot be read.
+pub fn check_outputs(paths: &JobPaths, overwrite: bool) -> Result<()> {
+    let inputs = paths
+        .inputs
+        .iter()
+        .map(|url| Ok((url, Scope::of(url)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut outputs: Vec<(&String, Scope)> = Vec::new();
+    for url in &paths.outputs {
+        let scope = Scope::of(url)?;
+        for (input, other) in &inputs {
+            if scope.overlaps(other) {
+                return Err(Error::Plan(format!(
+                    "output {url} is, holds or lies inside input {input}: writing it could destroy the input"
+                )));
+            }
+        }
+        for (output, other) in &outputs {
+            if scope.overlaps(other) {
+                return Err(Error::Plan(format!(
+                    "outputs {output} and {url} overlap: one would replace the other"
+                )));
+            }
+        }
+        check_output_target(url, overwrite)?;
+        outputs.push((url, scope));
+    }
+    Ok(())
+}
+
+/// What a URL covers, for overlap checks: its store and path segments (a glob's fixed
+/// folder for a glob; local paths with links and `..` resolved).
+#[derive(Debug, PartialEq, Eq)]
+struct Scope {
+    store: String,
+    parts: Vec<String>,
+}
+
+impl Scope {
+    fn of(url: &str) -> Result<Scope> {
+        let location = resolve(url)?;
+        let (store, path) = match &location.local {
+            Some(local) => (
+                "file://".to_string(),
+                canonical(local)?.display().to_string(),
+            ),
+            None => {
+                let base = url.split_once("://").map_or(String::new(), |(s, rest)| {
+                    format!("{s}://{}", rest.split('/').next().unwrap_or(""))
+                });
+                (base, location.path.as_ref().to_string())
+            }
+        };
+        let mut parts: Vec<String> = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        if let Some(glob) = parts.iter().position(|p| p.contains(['*', '?', '[', '{'])) {
+            parts.truncate(glob);
+        }
+        Ok(Scope { store, parts })
+    }
+
+    /// Whether one of the two is the other or lies inside it.
+    fn overlaps(&self, other: &Scope) -> bool {
+        let n = self.parts.len().min(other.parts.len());
+        self.store == other.store && self.parts[..n] == other.parts[..n]
+    }
+}
+
+/// `path` with links and `..` resolved as far as it exists.
+fn canonical(path: &std::path::Path) -> Result<std::path::PathBuf> {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        match std::fs::canonicalize(&existing) {
+            Ok(found) => {
+                return Ok(rest.into_iter().rev().fold(found, |p, name| p.join(name)));
+            }
+            Err(_) => match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_owned());
+                    existing = parent.to_path_buf();
+                }
+                _ => return Ok(path.to_path_buf()),
+            },
+        }
+    }
+}
+
+fn check_output_target(url: &str, overwrite: bool) -> Result<()> {
+    let location = resolve(url)?;
+    let folder = url.ends_with('/');
+    if let Some(local) = &location.local {
+        let meta = match std::fs::metadata(local) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::path(url, e)),
+        };
+        return match (folder, meta.is_dir()) {
+            (true, false) => Err(Error::Plan(format!(
+                "output folder {url} is an existing file"
+            ))),
+            (false, true) => Err(Error::Plan(format!(
+                "output {url} is an existing folder (end the URL with / to write part files into it)"
+            ))),
+            (true, true) => {
+                let first = std::fs::read_dir(local)
+                    .map_err(|e| Error::path(url, e))?
+                    .next()
+                    .transpose()
+                    .map_err(|e| Error::path(url, e))?;
+                match first {
+                    Some(entry) if !overwrite => {
+                        Err(not_empty(url, &entry.file_name().to_string_lossy()))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            (false, false) if overwrite => Ok(()),
+            (false, false) => Err(exists(url)),
+        };
+    }
+    let (store, path) = (location.store.clone(), location.path.clone());
+    if folder {
+        let first = block_on(async move {
+            let mut listed = store.list(Some(&path));
+            listed.try_next().await
+        })
+        .map_err(|e| Error::storage(url, e))?;
+        match first {
+            Some(meta) if !overwrite => Err(not_empty(url, meta.location.filename().unwrap_or(""))),
+            _ => Ok(()),
+        }
+    } else {
+        match block_on(async move { store.head(&path).await }) {
+            Ok(_) if !overwrite => Err(exists(url)),
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(Error::storage(url, e)),
+        }
+    }
+}
+
+/// Checks that a job can write below `url` (a folder, or a file's folder when
+/// `file` is set) before it starts: on the local file system, the nearest existing
+/// folder on the way is a folder and takes a new file; in an object store, a probe
+/// object can be written and deleted.
+///
+/// # Errors
+/// [`Error::Path`] or [`Error::Storage`] naming `url` and why it cannot be written.
+pub fn check_writable(url: &str, file: bool) -> Result<()> {
+    let location = resolve(url)?;
+    if let Some(local) = &location.local {
+        let mut folder = if file {
+            local
+                .parent()
+                .map_or_else(|| local.clone(), std::path::Path::to_path_buf)
+        } else {
+            local.clone()
+        };
+        loop {
+            match std::fs::metadata(&folder) {
+                Ok(meta) if meta.is_dir() => break,
+                Ok(_) => {
+                    return Err(Error::path(
+                        url,
+                        std::io::Error::new(
+                            std::io::ErrorKind::NotADirectory,
+                            format!("{} is a file, not a folder", folder.display()),
+                        ),
+                    ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match folder.parent() {
+                    Some(parent) => folder = parent.to_path_buf(),
+                    None => return Err(Error::path(url, e)),
+                },
+                Err(e) => return Err(Error::path(url, e)),
+            }
+        }
+        return tempfile::Builder::new()
+            .prefix(".strom-probe-")
+            .tempfile_in(&folder)
+            .map(drop)
+            .map_err(|e| {
+                Error::path(
+                    url,
+                    std::io::Error::new(
+                        e.kind(),
+                        format!("cannot write in {}: {e}", folder.display()),
+                    ),
+                )
+            });
+    }
+    let folder = if file {
+        let parent = location.path.parts().collect::<Vec<_>>();
+        StorePath::from_iter(parent[..parent.len().saturating_sub(1)].iter().cloned())
+    } else {
+        location.path.clone()
+    };
+    let probe = folder
+        .clone()
+        .join(format!(".strom-probe-{}", std::process::id()));
+    let store = location.store.clone();
+    block_on(async move {
+        store.put(&probe, Bytes::new().into()).await?;
+        store.delete(&probe).await
+    })
+    .map_err(|e| Error::storage(url, e))
+}
+
+fn not_empty(url: &str, example: &str) -> Error {
+    Error::Plan(format!(
+        "output folder {url} is not empty (it holds {example}); choose an empty or new folder, or overwrite (--overwrite) to replace only the part files Strom writes there"
+    ))
+}
+
+fn exists(url: &str) -> Error {
+    Error::Plan(format!(
+        "output file {url} exists; choose another, or overwrite (--overwrite) to replace it"
+    ))
 }
 
 #[cfg(test)]
@@ -431,6 +734,121 @@ mod tests {
                 .to_string()
                 .contains("no input files")
         );
+    }
+
+    fn paths(inputs: &[&str], outputs: &[&str]) -> JobPaths {
+        JobPaths {
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            outputs: outputs.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn outputs_never_overlap_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let books = dir.path().join("books");
+        std::fs::create_dir_all(books.join("sub")).unwrap();
+        std::fs::write(books.join("a.txt"), "x").unwrap();
+        let b = books.to_str().unwrap();
+        let check = |input: &str, output: &str| {
+            check_outputs(&paths(&[input], &[output]), true).map_err(|e| e.to_string())
+        };
+        for output in [
+            format!("{b}/"),
+            b.to_string(),
+            format!("{b}/sub/out/"),
+            format!("{b}/a.txt"),
+            format!("{}/", dir.path().display()),
+            format!("file://{b}/"),
+            format!("{b}/sub/../"),
+        ] {
+            let err = check(b, &output).unwrap_err();
+            assert!(err.contains("input"), "{output}: {err}");
+        }
+        // A glob's fixed folder counts; a sibling does not.
+        assert!(check(&format!("{b}/*.txt"), &format!("{b}/out/")).is_err());
+        assert!(check(b, &format!("{}/books-out/", dir.path().display())).is_ok());
+        assert!(check("memory://m/in/", "memory://m/in/out/").is_err());
+        assert!(check("memory://m/in/", "memory://other/in/").is_ok());
+        let two = paths(&[], &["memory://m/o/", "memory://m/o/x.csv"]);
+        assert!(
+            check_outputs(&two, true)
+                .unwrap_err()
+                .to_string()
+                .contains("overlap")
+        );
+    }
+
+    #[test]
+    fn existing_outputs_are_refused_without_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("out");
+        std::fs::create_dir_all(&folder).unwrap();
+        let f = format!("{}/", folder.display());
+        assert!(check_outputs(&paths(&[], &[&f]), false).is_ok(), "empty");
+        std::fs::write(folder.join("notes.txt"), "mine").unwrap();
+        let err = check_outputs(&paths(&[], &[&f]), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not empty") && err.contains("notes.txt"),
+            "{err}"
+        );
+        assert!(check_outputs(&paths(&[], &[&f]), true).is_ok());
+        let file = folder.join("notes.txt");
+        let err = check_outputs(&paths(&[], &[file.to_str().unwrap()]), false).unwrap_err();
+        assert!(err.to_string().contains("exists"), "{err}");
+        assert!(check_outputs(&paths(&[], &[file.to_str().unwrap()]), true).is_ok());
+        // A file where a folder is meant, and the other way round.
+        let as_folder = format!("{}/", file.display());
+        assert!(check_outputs(&paths(&[], &[&as_folder]), true).is_err());
+        assert!(check_outputs(&paths(&[], &[folder.to_str().unwrap()]), true).is_err());
+        // Object stores too.
+        resolve("memory://exists/out/a.csv")
+            .unwrap()
+            .write(Bytes::from_static(b"x"))
+            .unwrap();
+        assert!(check_outputs(&paths(&[], &["memory://exists/out/"]), false).is_err());
+        assert!(check_outputs(&paths(&[], &["memory://exists/out/a.csv"]), false).is_err());
+        assert!(check_outputs(&paths(&[], &["memory://exists/new/"]), false).is_ok());
+    }
+
+    #[test]
+    fn unwritable_places_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let below = format!("{}/sub", file.display());
+        for (url, is_file) in [
+            ("/proc/nope", false),
+            ("/proc/nope/o.csv", true),
+            (&below[..], false),
+        ] {
+            let err = check_writable(url, is_file).unwrap_err().to_string();
+            assert!(err.starts_with(url), "{err}");
+        }
+        let fresh = dir.path().join("new/deeper");
+        check_writable(fresh.to_str().unwrap(), false).unwrap();
+        assert!(!fresh.exists(), "checking creates nothing");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no probe left"
+        );
+        check_writable("memory://w/out/", false).unwrap();
+    }
+
+    #[test]
+    fn publishing_names_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join("staged");
+        std::fs::write(&staged, "x").unwrap();
+        let err = resolve("/proc/nope/o.csv")
+            .unwrap()
+            .publish_file(&staged)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/proc/nope/o.csv: "), "{err}");
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! through object_store.
 //!
 //! A file URL ending in `/` is a folder: every worker writes `part-NNNNN.<ext>` (Flink's
-//! layout at parallelism above one), and the folder's old contents are replaced. Any other
+//! layout at parallelism above one). Publishing replaces the part files of an earlier run
+//! (those of more workers too) and never touches any other file in the folder; refusing a
+//! non-empty folder or an existing file is the caller's choice
+//! (`strom_core::storage::check_outputs`, which `strom run` calls before launch). Any other
 //! URL is one file, written by worker 0 after gathering all records there (records
 //! already on worker 0 keep their order, so `gather().sort_partition(..)` writes a sorted
 //! file). Files are staged locally and published only when the whole job succeeded.
@@ -23,6 +26,14 @@ use crate::env::Staged;
 use crate::output::{Collected, Counted};
 
 type FileWriter = BufWriter<std::fs::File>;
+
+/// The worker index in a part file's name, `part-NNNNN<ext>`, as folder sinks name them.
+fn part_index(name: &str, ext: &str) -> Option<usize> {
+    let digits = name.strip_prefix("part-")?.strip_suffix(ext)?;
+    (digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
 
 /// Flushes a staged file to disk.
 fn close(w: FileWriter) -> Result<()> {
@@ -186,7 +197,21 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         };
         let folder = url.ends_with('/');
         let (target, stream) = if folder {
-            ctx.replace_folder(target.clone());
+            if index == 0 {
+                // Part files of an earlier, wider run that this run will not replace.
+                let stale = target.file_names().map(|names| {
+                    names
+                        .into_iter()
+                        .filter(|name| part_index(name, ext).is_some_and(|i| i >= self.env.peers()))
+                        .collect::<Vec<_>>()
+                });
+                match stale {
+                    Ok(stale) => stale
+                        .iter()
+                        .for_each(|name| ctx.replace_folder(target.join(name))),
+                    Err(e) => return ctx.fail(&e),
+                }
+            }
             (
                 target.join(&format!("part-{index:05}{ext}")),
                 self.stream.clone(),
@@ -201,7 +226,9 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             let mut step = || -> Result<()> {
                 if writes && file.is_none() && !done {
                     let path = ctx.staging_file(index)?;
-                    let out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+                    let created =
+                        std::fs::File::create(&path).map_err(|e| Error::path(path.display(), e))?;
+                    let out = BufWriter::with_capacity(1 << 20, created);
                     file = Some((path, open(out)?));
                 }
                 let mut result = Ok(());

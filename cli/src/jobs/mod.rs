@@ -22,54 +22,17 @@ pub(crate) fn write_output<T: Data + serde::Serialize>(result: &DataSet<'_, T>, 
     }
 }
 
-/// Name and one-line description of every built-in job, for `strom jobs`.
-pub const CATALOG: &[(&str, &str)] = &[
-    (
-        "wordcount",
-        "count words in text (built-in text without --input); Flink's WordCount",
-    ),
-    (
-        "tpch",
-        "TPC-H queries 1, 3, 5, 6 and 10 over Parquet tables (--query Q --data URL)",
-    ),
-    (
-        "tpchgen",
-        "write the eight TPC-H tables as Parquet at a scale factor (--sf N --output URL)",
-    ),
-    (
-        "teragen",
-        "generate TeraSort input: 100-byte records (--rows N --output URL)",
-    ),
-    (
-        "terasort",
-        "sort TeraSort input by key, out of core (--input URL --output URL)",
-    ),
-    (
-        "teravalidate",
-        "check that TeraSort output is sorted and complete",
-    ),
-    (
-        "pagerank",
-        "PageRank of a graph's vertices, a bulk iteration (--edges URL)",
-    ),
-    (
-        "connected-components",
-        "connected components of a graph, a delta iteration (--edges URL)",
-    ),
-    (
-        "socket-window-wordcount",
-        "word counts in 5 s processing-time windows of a text socket (--port P)",
-    ),
-    (
-        "top-speed-windowing",
-        "top speed per car over each 50 m, global windows with a delta trigger (Flink's example)",
-    ),
-    (
-        "session-windowing",
-        "counts per 3 ms session on Flink's SessionWindowing data",
-    ),
-    (
-        "window-agg",
-        "event-time window count/sum per key over a CSV read as a stream (--input --window)",
-    ),
-];
+/// Parses an events-per-second rate, which must be a positive, finite number (a rate
+/// of 0 would never emit an event); for clap's `value_parser`.
+///
+/// # Errors
+/// When `text` is not such a number.
+pub fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        Ok(_) => Err(format!(
+            "{text:?}: the rate must be a positive number of events per second"
+        )),
+        Err(e) => Err(format!("{text:?} is not a number: {e}")),
+    }
+}

@@ -65,9 +65,10 @@ fn read_cars(url: &str) -> Result<Vec<Car>> {
     let mut cars = Vec::new();
     for file in list_files(url)? {
         let bytes = file.location.read_all()?;
-        for (n, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
+        for numbered in strom_core::formats::text::utf8_lines(&file.location.url, &bytes) {
+            let (n, line) = numbered?;
             let line = line.trim();
-            if line.is_empty() || (n == 0 && line.starts_with("car")) {
+            if line.is_empty() || (n == 1 && line.starts_with("car")) {
                 continue;
             }
             let f: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -82,7 +83,7 @@ fn read_cars(url: &str) -> Result<Vec<Car>> {
                     time.parse()?,
                 ))
             })()
-            .with_context(|| format!("{}:{}", file.location.url, n + 1))?;
+            .with_context(|| format!("{}:{n}", file.location.url))?;
             cars.push(car);
         }
     }

@@ -11,6 +11,7 @@
 use anyhow::{Result, bail};
 use strom_core::RuntimeConfig;
 use strom_core::keys::stable_hash;
+use strom_core::storage::JobPaths;
 use strom_dataset::{Order, execute, execute_with_metrics};
 
 /// Bytes per record.
@@ -95,6 +96,26 @@ fn folder(url: &str) -> String {
         url.to_string()
     } else {
         format!("{url}/")
+    }
+}
+
+impl TeraGenArgs {
+    /// What the job writes, for the checks before launch.
+    pub fn paths(&self) -> JobPaths {
+        JobPaths {
+            inputs: Vec::new(),
+            outputs: vec![folder(&self.output)],
+        }
+    }
+}
+
+impl TeraSortArgs {
+    /// What the job reads and writes, for the checks before launch.
+    pub fn paths(&self) -> JobPaths {
+        JobPaths {
+            inputs: vec![self.input.clone()],
+            outputs: vec![folder(&self.output)],
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
+use strom_core::storage::JobPaths;
 use strom_core::{Date, Decimal, RuntimeConfig};
 use strom_dataset::{Data, DataSet, Env, execute};
 use tpchgen::dates::TPCHDate;
@@ -307,6 +308,17 @@ fn tables(env: &Env<'_>, sf: f64, output: &str) -> Vec<strom_dataset::Counted> {
 pub const TABLES: [&str; 8] = [
     "lineitem", "orders", "customer", "part", "partsupp", "supplier", "nation", "region",
 ];
+
+impl TpchgenArgs {
+    /// What the job writes (one folder per table), for the checks before launch.
+    pub fn paths(&self) -> JobPaths {
+        let root = self.output.trim_end_matches('/');
+        JobPaths {
+            inputs: Vec::new(),
+            outputs: TABLES.iter().map(|t| format!("{root}/{t}/")).collect(),
+        }
+    }
+}
 
 /// Runs the job; prints each table's row count.
 pub fn run(config: &RuntimeConfig, args: &TpchgenArgs) -> Result<()> {

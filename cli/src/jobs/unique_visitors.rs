@@ -34,7 +34,7 @@ pub struct UniqueVisitorsArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s")]
     pub window: String,
     /// Generate at most this many visits per second of wall time (all workers).
-    #[arg(long, value_name = "EVENTS_PER_S")]
+    #[arg(long, value_name = "EVENTS_PER_S", value_parser = super::positive_rate)]
     pub rate: Option<f64>,
     /// Output CSV (with checkpoints: a folder of part files, published exactly once);
     /// printed when absent.

@@ -100,3 +100,115 @@ fn bad_settings_are_named() {
         &["workers must be at least 1"],
     );
 }
+
+/// Settings that used to hang or exhaust the machine fail at once, naming the setting.
+#[test]
+fn settings_that_cannot_run_are_refused_before_launch() {
+    fails_with(
+        &["run", "wordcount", "--memory", "0"],
+        &["memory budget of 0 bytes is too small"],
+    );
+    fails_with(
+        &["run", "wordcount", "--workers", "4", "--memory", "32KB"],
+        &["too small", "4 workers"],
+    );
+    fails_with(
+        &["run", "wordcount", "--workers", "100000"],
+        &["100000 workers", "per core"],
+    );
+    fails_with(
+        &["run", "wordcount", "--processes", "100", "--workers", "2"],
+        &["200 workers", "key groups"],
+    );
+    fails_with(
+        &["run", "unique-visitors", "--rate", "0"],
+        &["--rate", "positive"],
+    );
+    fails_with(
+        &["run", "unique-visitors", "--rate=-5"],
+        &["--rate", "positive"],
+    );
+}
+
+/// Every folder a job writes is checked before the first record is read, and the error
+/// names it; nothing panics.
+#[test]
+fn unwritable_folders_are_named_before_launch() {
+    let dir = scratch("errors-unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let below_file = file.join("sub");
+    let below = below_file.to_str().unwrap();
+    let stream = [
+        "run",
+        "unique-visitors",
+        "--visitors",
+        "10",
+        "--visits",
+        "100",
+        "--checkpoint-interval",
+        "1s",
+        "--output",
+    ];
+    let out = dir.join("visits/");
+    let _ = std::fs::remove_dir_all(&out);
+    let o = out.to_str().unwrap();
+    for bad in ["/proc/nope", below] {
+        let mut args = stream.to_vec();
+        args.extend([o, "--checkpoint-dir", bad]);
+        fails_with(&args, &["--checkpoint-dir", bad]);
+        assert!(!out.exists(), "the job did not start");
+        fails_with(
+            &["run", "wordcount", "--spill-dir", bad],
+            &["--spill-dir", bad],
+        );
+        let mut args = stream.to_vec();
+        args.extend([o, "--state-backend", "disk", "--state-dir", bad]);
+        fails_with(&args, &["--state-dir", bad]);
+    }
+    fails_with(
+        &["run", "wordcount", "--output", "/proc/nope/o.csv"],
+        &["/proc/nope/o.csv"],
+    );
+    let mut args = stream.to_vec();
+    args.push("/proc/nope/");
+    fails_with(&args, &["/proc/nope/"]);
+}
+
+/// A `--restore` that names no committed checkpoint fails before launch.
+#[test]
+fn a_bad_restore_path_is_named_before_launch() {
+    let dir = scratch("errors-restore");
+    let missing = dir.join("checkpoints/chk-0000000007");
+    let m = missing.to_str().unwrap();
+    let out = dir.join("out/");
+    let _ = std::fs::remove_dir_all(&out);
+    fails_with(
+        &[
+            "run",
+            "unique-visitors",
+            "--visitors",
+            "10",
+            "--output",
+            out.to_str().unwrap(),
+            "--restore",
+            m,
+        ],
+        &["--restore", m, "not a committed checkpoint"],
+    );
+    let empty = dir.join("empty-checkpoints");
+    std::fs::create_dir_all(&empty).unwrap();
+    fails_with(
+        &[
+            "run",
+            "unique-visitors",
+            "--output",
+            out.to_str().unwrap(),
+            "--checkpoint-dir",
+            empty.to_str().unwrap(),
+            "--restore",
+            "latest",
+        ],
+        &["--restore latest", "no committed checkpoint"],
+    );
+}

@@ -6,7 +6,7 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::support::{debian_graph, python_script, run_strom, scratch, skip, strom};
+use crate::support::{debian_graph, fresh, python_script, run_strom, scratch, skip, strom};
 
 /// `vertex,value` rows of a CSV file with a header.
 fn read_rows(path: &Path) -> Vec<(u64, f64)> {
@@ -117,7 +117,7 @@ fn graph_jobs_match_power_iteration_and_networkx() {
     }
     let (e, v) = (edges.to_str().unwrap(), vertices.to_str().unwrap());
     for layout in [&["-w", "1"][..], &["-w", "3"], &["-p", "2", "-w", "2"]] {
-        let out = dir.join("ranks.csv");
+        let out = fresh(dir.join("ranks.csv"));
         let o = out.to_str().unwrap();
         let mut args = vec![
             "run",
@@ -133,7 +133,7 @@ fn graph_jobs_match_power_iteration_and_networkx() {
         run_strom(&args);
         assert_close(&out, &pr10, 1e-9);
 
-        let labels = dir.join("labels.csv");
+        let labels = fresh(dir.join("labels.csv"));
         let l = labels.to_str().unwrap();
         let mut args = vec!["run", "connected-components", "--edges", e, "--vertices", v];
         args.extend_from_slice(&["--output", l]);
@@ -142,7 +142,7 @@ fn graph_jobs_match_power_iteration_and_networkx() {
         assert_close(&labels, &cc, 0.0);
     }
     // Iterated to convergence, as networkx does (0.85^200 is far below 1e-9).
-    let out = dir.join("ranks-200.csv");
+    let out = fresh(dir.join("ranks-200.csv"));
     let o = out.to_str().unwrap();
     run_strom(&[
         "run",
@@ -198,7 +198,7 @@ fn graph_jobs_on_a_real_graph() {
     reference_ranks_and_components(&edges, &vertices, &pr10, &cc)
         .expect("the references run once the graph is here");
     let (e, v) = (edges.to_str().unwrap(), vertices.to_str().unwrap());
-    let (ranks, labels) = (dir.join("ranks.csv"), dir.join("labels.csv"));
+    let (ranks, labels) = (fresh(dir.join("ranks.csv")), fresh(dir.join("labels.csv")));
     run_strom(&[
         "run",
         "pagerank",

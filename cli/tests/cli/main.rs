@@ -5,6 +5,8 @@ mod disk_state;
 mod errors;
 mod graph;
 mod http;
+mod operations;
+mod outputs;
 mod recovery;
 mod s3;
 mod streaming;

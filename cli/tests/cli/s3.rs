@@ -99,7 +99,7 @@ fn wordcount_reads_and_writes_s3() {
     std::fs::create_dir_all(&local_in).unwrap();
     std::fs::write(local_in.join("a.txt"), text).unwrap();
     std::fs::write(local_in.join("b.txt"), "be quick\n").unwrap();
-    let local_out = dir.join("counts.csv");
+    let local_out = crate::support::fresh(dir.join("counts.csv"));
     run_strom(&[
         "run",
         "wordcount",

@@ -289,7 +289,10 @@ fn progress_bar_only_on_a_terminal() {
             "--input".into(),
             input.to_str().unwrap().into(),
             "--output".into(),
-            dir.join(out).to_str().unwrap().into(),
+            crate::support::fresh(dir.join(out))
+                .to_str()
+                .unwrap()
+                .into(),
         ]
     };
     let piped = crate::support::strom()

@@ -34,3 +34,32 @@ pub fn decode_parsed<T>(
     }
     Ok(())
 }
+
+/// The lines of a whole file's `bytes` (from `url`), numbered from 1, without their line
+/// ends; invalid UTF-8 is an error naming the file and line, as [`decode_parsed`] gives,
+/// never replacement characters.
+pub fn utf8_lines<'a>(
+    url: &'a str,
+    bytes: &'a [u8],
+) -> impl Iterator<Item = Result<(usize, &'a str)>> + 'a {
+    lines(bytes).enumerate().map(move |(n, (_, line))| {
+        std::str::from_utf8(line)
+            .map(|text| (n + 1, text))
+            .map_err(|e| Error::format(format!("{url}:{}", n + 1), e))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_lines_name_the_line_of_invalid_bytes() {
+        let bytes = b"key,1\r\nok,2\nb\xffd,3\n";
+        let mut it = utf8_lines("in.csv", bytes);
+        assert_eq!(it.next().unwrap().unwrap(), (1, "key,1"));
+        assert_eq!(it.next().unwrap().unwrap(), (2, "ok,2"));
+        let err = it.next().unwrap().unwrap_err().to_string();
+        assert!(err.starts_with("in.csv:3: invalid utf-8"), "{err}");
+    }
+}

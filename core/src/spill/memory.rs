@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Counters of what was spilled (for tests, metrics and logs).
 #[derive(Debug, Default)]
@@ -50,11 +50,12 @@ impl SpillDir {
             b
         };
         let dir = match parent {
-            Some(p) => {
-                std::fs::create_dir_all(p)?;
-                builder.tempdir_in(p)?
-            }
-            None => builder.tempdir()?,
+            Some(p) => std::fs::create_dir_all(p)
+                .and_then(|()| builder.tempdir_in(p))
+                .map_err(|e| Error::path(p.display(), e))?,
+            None => builder
+                .tempdir()
+                .map_err(|e| Error::path(std::env::temp_dir().display(), e))?,
         };
         Ok(SpillDir {
             dir,

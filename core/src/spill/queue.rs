@@ -47,7 +47,10 @@ impl<T: Serialize + DeserializeOwned> SpillQueue<T> {
             if self.bytes > self.budget {
                 // Everything from here on goes to disk, after the records in memory.
                 let path = self.dir.file("queue");
-                let writer = BufWriter::with_capacity(1 << 16, File::create(&path)?);
+                let writer = BufWriter::with_capacity(
+                    1 << 16,
+                    File::create(&path).map_err(|e| Error::path(path.display(), e))?,
+                );
                 self.file = Some((path, writer, 0));
             }
             return Ok(());
@@ -70,7 +73,10 @@ impl<T: Serialize + DeserializeOwned> SpillQueue<T> {
                 writer.flush()?;
                 self.metrics.record(writer.get_ref().metadata()?.len());
                 drop(writer);
-                let reader = BufReader::with_capacity(1 << 16, File::open(&path)?);
+                let reader = BufReader::with_capacity(
+                    1 << 16,
+                    File::open(&path).map_err(|e| Error::path(path.display(), e))?,
+                );
                 Some((path, reader, count))
             }
         };

@@ -98,7 +98,10 @@ where
         let compare = &self.compare;
         self.buffer.sort_by(compare);
         let path = self.dir.file("sort");
-        let mut out = BufWriter::with_capacity(1 << 16, File::create(&path)?);
+        let mut out = BufWriter::with_capacity(
+            1 << 16,
+            File::create(&path).map_err(|e| Error::path(path.display(), e))?,
+        );
         out.write_all(RUN_MAGIC)?;
         let len = self.buffer.len() as u64;
         for x in self.buffer.drain(..) {
@@ -146,7 +149,10 @@ enum Source<T> {
 
 impl<T: DeserializeOwned> Source<T> {
     fn open(run: Run) -> Result<Self> {
-        let mut reader = BufReader::with_capacity(1 << 16, File::open(&run.path)?);
+        let mut reader = BufReader::with_capacity(
+            1 << 16,
+            File::open(&run.path).map_err(|e| Error::path(run.path.display(), e))?,
+        );
         let mut magic = [0u8; 8];
         reader.read_exact(&mut magic)?;
         if &magic != RUN_MAGIC {

@@ -39,6 +39,14 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `path` with nothing there: a file or folder left by an earlier run is removed (jobs
+/// refuse to write over an existing output without `--overwrite`).
+pub(crate) fn fresh(path: PathBuf) -> PathBuf {
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&path);
+    path
+}
+
 /// Builds `final_dir` once, across test processes: `make` fills a private folder that is
 /// then renamed into place (the first one to finish wins).
 fn build_once(
