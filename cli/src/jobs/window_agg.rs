@@ -2,13 +2,30 @@
 //! read as a stream (bounded, in file order, watermarks moving as a live source's
 //! would), writing `key,window_start,window_end,count,sum` for every window firing and,
 //! with `--late-output`, the records too late for any window.
+//!
+//! The input comes through the library's streaming file source and the output goes
+//! out through its line sink, so memory holds the open windows, not the input or the
+//! output. Without checkpoints the output is one file sorted by window start, key and
+//! end (late records by key, time and value): rows are sorted on one worker as the
+//! watermark makes their order final, written by the file sink as rolling parts, and
+//! the parts joined behind the header at the end. With checkpoints the output is a
+//! folder of part files published per committed epoch.
+//!
+//! Known limitation: session windows have no bound on their length, so their rows
+//! (and late records) wait in the sort until the input ends.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::rc::Rc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use strom_core::RuntimeConfig;
 use strom_core::storage::{list_files, resolve};
-use strom_datastream::{DataStream, StreamEnv, WatermarkStrategy, execute};
+use strom_datastream::process::{Context as ProcessContext, KeyedProcessFunction};
+use strom_datastream::{
+    DataStream, FileMode, FileSink, LineSink, StreamEnv, Timestamps, WatermarkStrategy,
+};
 
 /// `strom run window-agg` options.
 #[derive(clap::Args, Debug, Clone)]
@@ -86,55 +103,50 @@ fn parse_window(text: &str) -> Result<Window> {
 
 type Event = (i64, (String, f64));
 
-/// The input's rows, in file order (files in name order).
-fn read_events(url: &str) -> Result<Vec<Event>> {
-    let mut events = Vec::new();
-    for file in list_files(url)? {
-        let bytes = file.location.read_all()?;
-        let name = &file.location.url;
-        for (n, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
-            let line = line.trim_end_matches('\r');
-            if line.is_empty() || (n == 0 && line.starts_with("key")) {
-                continue;
-            }
-            let row = || -> Result<Event> {
-                let mut fields = line.splitn(3, ',');
-                let (Some(key), Some(ts), Some(value)) =
-                    (fields.next(), fields.next(), fields.next())
-                else {
-                    bail!("expected key,event_time_ms,value");
-                };
-                let ts = ts
-                    .trim()
-                    .parse()
-                    .context("event_time_ms is not an integer")?;
-                let value = value.trim().parse().context("value is not a number")?;
-                Ok((ts, (key.to_string(), value)))
-            };
-            events.push(row().with_context(|| format!("{name}:{}", n + 1))?);
-        }
+/// A line of the input as an event (`line` is its number in its file): `None` for a
+/// blank line or a first line starting with `key` (the header).
+fn parse_event(line: u64, text: &str) -> Result<Option<Event>, String> {
+    let text = text.trim_end_matches('\r');
+    if text.is_empty() || (line == 1 && text.starts_with("key")) {
+        return Ok(None);
     }
-    Ok(events)
+    let mut fields = text.splitn(3, ',');
+    let (Some(key), Some(ts), Some(value)) = (fields.next(), fields.next(), fields.next()) else {
+        return Err("expected key,event_time_ms,value".into());
+    };
+    let ts = ts
+        .trim()
+        .parse()
+        .map_err(|e| format!("event_time_ms is not an integer: {e}"))?;
+    let value = value
+        .trim()
+        .parse()
+        .map_err(|e| format!("value is not a number: {e}"))?;
+    Ok(Some((ts, (key.to_string(), value))))
 }
 
-/// One output row: a window firing, or a late record.
+/// One output row: a window firing `(true, key, start, end, count, sum)`, or a late
+/// record `(false, key, event time, 0, 0, value)`.
 type Row = (bool, String, i64, i64, u64, f64);
 
 /// The job's dataflow: window firings and late records as [`Row`]s.
 fn pipeline<'s>(
     env: &StreamEnv<'s>,
-    events: &Arc<[Event]>,
+    input: &str,
     window: Window,
-    bound: i64,
-    lateness: i64,
+    (bound, lateness): (i64, i64),
     rate: Option<f64>,
 ) -> DataStream<'s, Row> {
     let keyed = env
-        .from_timestamped_at(
-            events.clone(),
+        .read_parsed_lines(
+            input,
+            FileMode::Bounded,
+            parse_event,
+            Timestamps::Event(Rc::new(|e: &Event| e.0)),
             WatermarkStrategy::bounded_out_of_orderness(bound),
             rate,
         )
+        .map(|(_, value)| value)
         .key_by(|e: &(String, f64)| e.0.clone());
     let init = || (0u64, 0f64);
     let add = |acc: &mut (u64, f64), e: &(String, f64)| {
@@ -169,35 +181,187 @@ fn pipeline<'s>(
     fired.union(&late)
 }
 
+fn fired_line((_, k, start, end, n, sum): &Row) -> String {
+    format!("{k},{start},{end},{n},{sum}")
+}
+
+fn late_line((_, k, ts, _, _, v): &Row) -> String {
+    format!("{k},{ts},{v}")
+}
+
 /// Runs the job with checkpoints: output as part files published per committed epoch
 /// (exactly once), `--restore` resuming from a checkpoint.
 fn run_checkpointed(
     config: &RuntimeConfig,
     args: &WindowAggArgs,
     window: Window,
-    bound: i64,
-    lateness: i64,
-    events: Arc<[Event]>,
+    bounds: (i64, i64),
 ) -> Result<()> {
     let output = args
         .output
         .clone()
         .context("with checkpoints, window-agg needs --output (a folder for part files)")?;
-    let late_output = args.late_output.clone();
-    let rate = args.rate;
+    let (input, late_output, rate) = (args.input.clone(), args.late_output.clone(), args.rate);
     strom_datastream::run(config, move |env| {
-        let rows = pipeline(env, &events, window, bound, lateness, rate);
+        let rows = pipeline(env, &input, window, bounds, rate);
         rows.filter(|r| r.0)
-            .write_lines_exactly_once(&output, |(_, k, start, end, n, sum)| {
-                format!("{k},{start},{end},{n},{sum}")
-            });
+            .write_lines_exactly_once(&output, fired_line);
         if let Some(url) = &late_output {
             rows.filter(|r| !r.0)
-                .write_lines_exactly_once(url, |(_, k, ts, _, _, v)| format!("{k},{ts},{v}"));
+                .write_lines_exactly_once(url, late_line);
         }
     })?;
     Ok(())
 }
+
+/// A far event time: rows whose order is final only at the end wait for it.
+const AT_THE_END: i64 = i64::MAX / 4;
+
+/// `f64` bits in an order that agrees with `f64::total_cmp`.
+fn total_order(v: f64) -> i64 {
+    let bits = v.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
+/// Where a row sorts in its output, and the watermark from which no row sorting
+/// before it can come.
+type Placed = ((i64, String, i64, i64), i64);
+
+/// Sorts the rows of one output (on one worker, by one constant key) and emits them
+/// in order as the watermark makes the order final.
+struct InOrder {
+    place: fn(&Row, Window, i64) -> Placed,
+    window: Window,
+    lateness: i64,
+    rows: BTreeMap<((i64, String, i64, i64), u64), (i64, Row)>,
+    seq: u64,
+}
+
+impl InOrder {
+    fn new(place: fn(&Row, Window, i64) -> Placed, window: Window, lateness: i64) -> Self {
+        InOrder {
+            place,
+            window,
+            lateness,
+            rows: BTreeMap::new(),
+            seq: 0,
+        }
+    }
+}
+
+/// A window firing's place: by start, key and end. A firing still to come ends after
+/// the watermark (or, re-fired by a late record, within the allowed lateness of it),
+/// so once the watermark passes a window's start by its size plus the lateness, no
+/// firing sorting before it can come. Session windows have no size: the end.
+fn fired_place(row: &Row, window: Window, lateness: i64) -> Placed {
+    let (_, key, start, end, _, _) = row;
+    let final_at = match window {
+        Window::Sliding(size, _) => start.saturating_add(size + lateness + 3),
+        Window::Session(_) => AT_THE_END,
+    };
+    ((*start, key.clone(), *end, 0), final_at)
+}
+
+/// A late record's place: by key, event time and value, known at the end.
+fn late_place(row: &Row, _: Window, _: i64) -> Placed {
+    let (_, key, ts, _, _, value) = row;
+    ((0, key.clone(), *ts, total_order(*value)), AT_THE_END)
+}
+
+impl KeyedProcessFunction<(), Row> for InOrder {
+    type Out = Row;
+    type Side = ();
+
+    fn process_element(&mut self, row: Row, ctx: &mut ProcessContext<'_, (), Row, ()>) {
+        let (place, final_at) = (self.place)(&row, self.window, self.lateness);
+        let at = final_at.max(ctx.current_watermark().saturating_add(1));
+        self.seq += 1;
+        self.rows.insert((place, self.seq), (at, row));
+        ctx.register_event_time_timer(at);
+    }
+
+    fn on_timer(&mut self, ts: i64, ctx: &mut ProcessContext<'_, (), Row, ()>) {
+        while let Some(entry) = self.rows.first_entry() {
+            if entry.get().0 > ts {
+                break;
+            }
+            ctx.collect(entry.remove().1);
+        }
+    }
+}
+
+/// The hidden folder beside `output` where the sink's parts wait to be joined.
+fn parts_folder(output: &str) -> String {
+    match output.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/.{name}.parts"),
+        None => format!(".{output}.parts"),
+    }
+}
+
+/// Rows that `keep` picks, sorted as `place` says, written as lines by the library's
+/// line sink to `sink` (on worker 0, in order).
+fn write_sorted<'s>(
+    rows: &DataStream<'s, Row>,
+    keep: fn(&Row) -> bool,
+    sorting: InOrder,
+    sink: LineSink,
+    line: fn(&Row) -> String,
+) {
+    rows.filter(keep)
+        .key_by(|_: &Row| ())
+        .process(sorting)
+        .main
+        .global()
+        .write_lines(sink, line);
+}
+
+/// A file sink into `folder` whose parts, in name order, are the output in order.
+fn parts_sink(folder: &str) -> LineSink {
+    let mut sink = FileSink::new(folder);
+    sink.max_part_bytes = 8 << 20;
+    sink.rollover = Duration::from_secs(24 * 3_600);
+    LineSink::Files(sink)
+}
+
+/// Writes `header` and then the parts in `folder`, in name order, as the file
+/// `output` (staged in a local file, then published), and removes the parts.
+fn join_parts(folder: &str, output: &str, header: &str) -> Result<()> {
+    let target = resolve(output)?;
+    let staged = match &target.local {
+        Some(path) => {
+            let name = path
+                .file_name()
+                .map_or_else(Default::default, |n| n.to_string_lossy());
+            path.with_file_name(format!(".{name}.staged"))
+        }
+        None => std::env::temp_dir().join(format!(
+            ".window-agg-{}-{}.staged",
+            std::process::id(),
+            strom_core::keys::stable_hash(&output)
+        )),
+    };
+    if let Some(dir) = staged.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = std::fs::File::create(&staged)
+        .with_context(|| format!("cannot stage {output} at {}", staged.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "{header}")?;
+    // No rows: no parts, and perhaps no folder.
+    for part in list_files(folder).unwrap_or_default() {
+        out.write_all(&part.location.read_all()?)?;
+    }
+    out.flush()?;
+    drop(out);
+    target
+        .publish_file(&staged)
+        .with_context(|| format!("cannot write {output}"))?;
+    resolve(folder)?.delete_prefix()?;
+    Ok(())
+}
+
+const FIRED_HEADER: &str = "key,window_start,window_end,count,sum";
+const LATE_HEADER: &str = "key,event_time_ms,value";
 
 /// Runs `strom run window-agg`.
 ///
@@ -206,36 +370,55 @@ fn run_checkpointed(
 /// cannot be written.
 pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
     let window = parse_window(&args.window)?;
-    let bound = parse_duration(&args.out_of_orderness)?;
-    let lateness = parse_duration(&args.allowed_lateness)?;
-    let events: Arc<[Event]> = read_events(&args.input)?.into();
+    let bounds = (
+        parse_duration(&args.out_of_orderness)?,
+        parse_duration(&args.allowed_lateness)?,
+    );
     if config.checkpoint_interval.is_some() || config.restore.is_some() {
-        return run_checkpointed(config, args, window, bound, lateness, events);
+        return run_checkpointed(config, args, window, bounds);
     }
-    let rate = args.rate;
-    let rows = execute(config, move |env| {
-        pipeline(env, &events, window, bound, lateness, rate)
-    })?;
-    let Some(rows) = rows else { return Ok(()) };
-    let (mut fired, mut late): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.0);
-    fired.sort_by(|a, b| (a.2, &a.1, a.3).cmp(&(b.2, &b.1, b.3)));
-    late.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)).then(a.5.total_cmp(&b.5)));
-    let mut out = String::from("key,window_start,window_end,count,sum\n");
-    for (_, k, start, end, n, sum) in &fired {
-        out.push_str(&format!("{k},{start},{end},{n},{sum}\n"));
-    }
-    match &args.output {
-        Some(url) => resolve(url)?.write(out.into())?,
-        None => print!("{out}"),
-    }
-    if let Some(url) = &args.late_output {
-        let mut text = String::from("key,event_time_ms,value\n");
-        for (_, k, ts, _, _, v) in &late {
-            text.push_str(&format!("{k},{ts},{v}\n"));
+    let lateness = bounds.1;
+    let first = config.process_index == 0;
+    let fired_parts = args.output.as_deref().map(parts_folder);
+    let late_parts = args.late_output.as_deref().map(parts_folder);
+    if first {
+        for folder in fired_parts.iter().chain(&late_parts) {
+            resolve(folder)?.delete_prefix()?;
         }
-        resolve(url)?.write(text.into())?;
+        if fired_parts.is_none() {
+            println!("{FIRED_HEADER}");
+        }
     }
-    Ok(())
+    let (input, rate) = (args.input.clone(), args.rate);
+    let (fired_sink, late_sink) = (fired_parts.clone(), late_parts.clone());
+    let ran = strom_datastream::run(config, move |env| {
+        let rows = pipeline(env, &input, window, bounds, rate);
+        let sink = fired_sink.as_deref().map_or(LineSink::Stdout, parts_sink);
+        let sorting = InOrder::new(fired_place, window, lateness);
+        write_sorted(&rows, |r| r.0, sorting, sink, fired_line);
+        if let Some(folder) = &late_sink {
+            let sorting = InOrder::new(late_place, window, lateness);
+            write_sorted(&rows, |r| !r.0, sorting, parts_sink(folder), late_line);
+        }
+    });
+    if !first {
+        return Ok(ran?);
+    }
+    let joined = ran.map_err(anyhow::Error::from).and_then(|()| {
+        if let (Some(folder), Some(url)) = (&fired_parts, &args.output) {
+            join_parts(folder, url, FIRED_HEADER)?;
+        }
+        if let (Some(folder), Some(url)) = (&late_parts, &args.late_output) {
+            join_parts(folder, url, LATE_HEADER)?;
+        }
+        Ok(())
+    });
+    if joined.is_err() {
+        for folder in fired_parts.iter().chain(&late_parts) {
+            let _ = resolve(folder).and_then(|f| f.delete_prefix());
+        }
+    }
+    joined
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod fixed;
 pub mod lines;
 pub mod parquet;
 pub mod schema;
+pub mod stream_read;
 pub mod text;
 
 pub use self::csv::CsvOptions;

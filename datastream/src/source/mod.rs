@@ -107,6 +107,10 @@ pub trait SplitReader<T>: 'static {
     fn paced_by_records(&self) -> bool {
         false
     }
+    /// Takes the means to wake the source operator from another thread (a split
+    /// whose reads complete on the I/O runtime wakes it when data has come). Called
+    /// once, before the first read; the default ignores it.
+    fn set_waker(&mut self, _wake: strom_core::timely::scheduling::SyncActivator) {}
     /// Resumes after a checkpoint of a run with `old_splits` splits whose positions
     /// were `positions` (by split): this split, `me` of `peers`, skips what any of them
     /// had read. The default takes its own position back when the layout is the same.
@@ -204,6 +208,7 @@ impl<'s> StreamEnv<'s> {
         let mut builder = OperatorBuilder::new(name.to_string(), scope);
         let address = builder.operator_info().address;
         let activator = scope.activator_for(address.clone());
+        reader.set_waker(scope.worker().sync_activator_for(address.to_vec()));
         let mut board_in = builder.new_input(board, Pipeline);
         let (data_out, data) = builder.new_output::<Vec<Timestamped<T>>>();
         let (notes_out, notes) = builder.new_output::<Vec<(usize, Standing)>>();
