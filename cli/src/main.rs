@@ -178,9 +178,8 @@ fn job_paths(job: &Job) -> JobPaths {
         Job::ConnectedComponents(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
         Job::UniqueVisitors(a) => of(&[], &[&a.output]),
-        Job::WindowAgg(_) | Job::SocketWindowWordcount(_) | Job::SessionWindowing => {
-            JobPaths::default()
-        }
+        Job::WindowAgg(a) => of(&[&some(&a.input)], &[&a.output, &a.late_output]),
+        Job::SocketWindowWordcount(_) | Job::SessionWindowing => JobPaths::default(),
     }
 }
 

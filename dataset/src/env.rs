@@ -65,8 +65,9 @@ pub(crate) struct WorkerContext {
     pub(crate) config: RuntimeConfig,
     process: Arc<ProcessContext>,
     staged: RefCell<Vec<Staged>>,
-    /// Folder outputs that are replaced: cleared by worker 0 before anything is published.
-    replaced_folders: RefCell<Vec<Location>>,
+    /// Part files of an earlier, wider run in a folder output: worker 0 deletes them before
+    /// anything is published.
+    stale_parts: RefCell<Vec<Location>>,
     next_file: RefCell<usize>,
     /// Memory consumers registered while this worker built its dataflow.
     memory_consumers: std::cell::Cell<usize>,
@@ -175,8 +176,8 @@ impl WorkerContext {
         self.staged.borrow_mut().push(staged);
     }
 
-    pub(crate) fn replace_folder(&self, folder: Location) {
-        self.replaced_folders.borrow_mut().push(folder);
+    pub(crate) fn remove_on_publish(&self, part: Location) {
+        self.stale_parts.borrow_mut().push(part);
     }
 }
 
@@ -290,7 +291,7 @@ where
         config: config.clone(),
         process: process.clone(),
         staged: RefCell::new(Vec::new()),
-        replaced_folders: RefCell::new(Vec::new()),
+        stale_parts: RefCell::new(Vec::new()),
         next_file: RefCell::new(0),
         memory_consumers: std::cell::Cell::new(0),
         loops: std::cell::Cell::new(0),
@@ -312,10 +313,10 @@ where
         }
         return Err(Error::Job(first.clone()));
     }
-    // Worker 0 clears replaced folders, then everyone publishes.
+    // Worker 0 removes stale part files of an earlier, wider run; then everyone publishes.
     if worker.index() == 0 {
-        for folder in ctx.replaced_folders.borrow().iter() {
-            folder.delete_prefix()?;
+        for part in ctx.stale_parts.borrow().iter() {
+            part.delete_prefix()?;
         }
     }
     exchange_all(worker, Vec::<String>::new());

@@ -208,7 +208,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                 match stale {
                     Ok(stale) => stale
                         .iter()
-                        .for_each(|name| ctx.replace_folder(target.join(name))),
+                        .for_each(|name| ctx.remove_on_publish(target.join(name))),
                     Err(e) => return ctx.fail(&e),
                 }
             }

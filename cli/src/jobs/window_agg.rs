@@ -52,7 +52,7 @@ pub struct WindowAggArgs {
     pub late_output: Option<String>,
     /// Read the input at this many events per second (all workers together), as a
     /// live source would deliver it.
-    #[arg(long, value_name = "EVENTS_PER_S")]
+    #[arg(long, value_name = "EVENTS_PER_S", value_parser = super::positive_rate)]
     pub rate: Option<f64>,
 }
 
@@ -225,7 +225,10 @@ fn total_order(v: f64) -> i64 {
 
 /// Where a row sorts in its output, and the watermark from which no row sorting
 /// before it can come.
-type Placed = ((i64, String, i64, i64), i64);
+type Placed = (SortKey, i64);
+
+/// A row's position in its output's order.
+type SortKey = (i64, String, i64, i64);
 
 /// Sorts the rows of one output (on one worker, by one constant key) and emits them
 /// in order as the watermark makes the order final.
@@ -233,7 +236,7 @@ struct InOrder {
     place: fn(&Row, Window, i64) -> Placed,
     window: Window,
     lateness: i64,
-    rows: BTreeMap<((i64, String, i64, i64), u64), (i64, Row)>,
+    rows: BTreeMap<(SortKey, u64), (i64, Row)>,
     seq: u64,
 }
 
