@@ -161,7 +161,7 @@ enum Job {
 
 /// What `job` reads and writes, for the checks before launch. (window-agg's own
 /// arguments are checked where that job parses them.)
-fn job_paths(job: &Job) -> JobPaths {
+fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
     let of = |inputs: &[&Option<String>], outputs: &[&Option<String>]| JobPaths {
         inputs: inputs.iter().filter_map(|u| (*u).clone()).collect(),
         outputs: outputs.iter().filter_map(|u| (*u).clone()).collect(),
@@ -178,7 +178,7 @@ fn job_paths(job: &Job) -> JobPaths {
         Job::ConnectedComponents(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
         Job::UniqueVisitors(a) => of(&[], &[&a.output]),
-        Job::WindowAgg(a) => of(&[&some(&a.input)], &[&a.output, &a.late_output]),
+        Job::WindowAgg(a) => a.paths(config),
         Job::SocketWindowWordcount(_) | Job::SessionWindowing => JobPaths::default(),
     }
 }
@@ -229,7 +229,7 @@ fn job_name(job: &Job) -> &'static str {
 
 /// `strom savepoint`: asks the job for a savepoint and waits for it.
 fn savepoint(dir: &str, stop: bool, timeout: &str) -> Result<()> {
-    use strom_datastream::checkpoint::{committed, request_savepoint};
+    use strom_datastream::checkpoint::{committed, request_savepoint, withdraw_request};
     let timeout = jobs::window_agg::parse_duration(timeout)?;
     let before: Vec<String> = committed(dir)?.into_iter().map(|c| c.url).collect();
     request_savepoint(dir, stop).with_context(|| format!("cannot ask for a savepoint in {dir}"))?;
@@ -243,6 +243,8 @@ fn savepoint(dir: &str, stop: bool, timeout: &str) -> Result<()> {
             return Ok(());
         }
         if start.elapsed().as_millis() as i64 > timeout {
+            // Not left for a later job to take.
+            withdraw_request(dir)?;
             anyhow::bail!(
                 "no savepoint in {dir} after {timeout} ms: is a job checkpointing there?"
             );
@@ -286,7 +288,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run { runtime, job } => {
             let mut config = settings::resolve(&runtime)?;
             config.job_name = Some(job_name(&job).to_string());
-            settings::check_before_launch(&config, &runtime, &job_paths(&job))?;
+            config.run_id = Some(control::registry::new_id());
+            settings::check_before_launch(&config, &runtime, &job_paths(&job, &config))?;
             if config.processes > 1 && config.hosts.is_empty() {
                 return cluster::run_local_cluster(config.processes, runtime.restart_attempts);
             }

@@ -337,6 +337,7 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
 ///   output, so existing output is then allowed);
 /// - every folder or URL the job writes: outputs, checkpoint, spill and state folders
 ///   ([`strom_core::storage::check_writable`]);
+/// - that the checkpoint folder holds no other job's checkpoints;
 /// - the checkpoint `--restore` names: it must be a committed checkpoint (`latest`: a
 ///   checkpoint folder with one).
 ///
@@ -355,6 +356,10 @@ pub fn check_before_launch(
     }
     if let Some(dir) = &config.checkpoint_dir {
         check_writable(dir, false).context("--checkpoint-dir cannot be written")?;
+        if config.checkpoint_interval.is_some() {
+            let job = config.job_name.as_deref().unwrap_or_default();
+            strom_datastream::checkpoint::check_folder_is_for(dir, job)?;
+        }
     }
     let local = [
         ("--spill-dir", config.spill_dir.as_ref()),

@@ -44,6 +44,9 @@ pub struct RuntimeConfig {
     pub checkpoint_interval: Option<std::time::Duration>,
     /// The job's name, recorded in its checkpoints (default: none).
     pub job_name: Option<String>,
+    /// This run's id: savepoint requests that name it are for this run only, and a
+    /// run removes requests for others it finds when it starts (default: none).
+    pub run_id: Option<String>,
     /// The checkpoint a streaming job starts from: `latest` (the newest committed one
     /// in `checkpoint_dir`) or a checkpoint folder's URL (default: none).
     pub restore: Option<String>,
@@ -74,6 +77,7 @@ impl Default for RuntimeConfig {
             checkpoint_interval: None,
             restore: None,
             job_name: None,
+            run_id: None,
             key_groups: DEFAULT_KEY_GROUPS,
             split_size: crate::formats::lines::DEFAULT_SPLIT_SIZE,
             state_backend: crate::state::StateBackend::Heap,

@@ -97,6 +97,14 @@ impl PathSummary<StreamTime> for StreamSummary {
     }
 }
 
+/// `ms` since the Unix epoch as UTC text, `2026-12-05 12:00:37.250 UTC`, for messages.
+pub fn utc_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || format!("{ms} ms after the Unix epoch"),
+        |t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
+    )
+}
+
 /// The processing-time clock operators read (ms since the Unix epoch): the system
 /// clock, or a manual one that tests set (Flink's `ProcessingTimeService`, whose test
 /// harnesses set time by hand).
@@ -136,6 +144,16 @@ impl ProcessingClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_text_is_the_calendar_time() {
+        assert_eq!(utc_text(0), "1970-01-01 00:00:00.000 UTC");
+        // 365 days and 1.5 s later: 1971 is the next year (1970 has no leap day).
+        assert_eq!(
+            utc_text(365 * 86_400_000 + 1_500),
+            "1971-01-01 00:00:01.500 UTC"
+        );
+    }
 
     #[test]
     fn product_order_and_watermarks() {

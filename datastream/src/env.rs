@@ -79,8 +79,11 @@ impl<'s> StreamEnv<'s> {
 pub(crate) const RETAINED_CHECKPOINTS: usize = 3;
 
 /// The checkpointing a configuration asks for, with the checkpoint to restore.
+/// On the first worker (`announce`), says on standard error which checkpoint it
+/// restores.
 fn checkpointing<'s>(
     config: &RuntimeConfig,
+    announce: bool,
 ) -> Result<Option<crate::checkpoint::Checkpointing<'s>>> {
     use crate::checkpoint::{Checkpointing, committed, latest};
     let restore = match (&config.restore, &config.checkpoint_dir) {
@@ -120,14 +123,30 @@ fn checkpointing<'s>(
             r.url, r.marker.job
         )));
     }
+    if let Some(r) = &restore
+        && announce
+    {
+        eprintln!(
+            "restoring from {} (checkpoint {}{})",
+            r.url,
+            r.marker.epoch,
+            match r.marker.taken_ms {
+                0 => String::new(),
+                ms => format!(", taken {}", strom_core::time::utc_text(ms)),
+            }
+        );
+    }
     let checkpointing = match (config.checkpoint_interval, &config.checkpoint_dir) {
         (Some(interval), Some(dir)) => Some(Checkpointing::new(interval, dir.clone(), restore)),
         _ => restore.map(|r| Checkpointing::new(std::time::Duration::MAX, r.url.clone(), Some(r))),
     };
-    Ok(checkpointing.map(|mut c| {
-        c.job = job;
-        c
-    }))
+    checkpointing
+        .map(|mut c| {
+            c.job = job;
+            c.run_id = config.run_id.clone();
+            c.after_earlier_runs()
+        })
+        .transpose()
 }
 
 /// Runs a streaming job until its sources end: `build` makes the dataflow on every
@@ -143,7 +162,8 @@ where
     launch::execute(config, move |worker| {
         let config = worker_config.clone();
         worker.dataflow_named::<StreamTime, _, _>("strom-stream", |scope| {
-            let checkpoints = checkpointing(&config).unwrap_or_else(|e| panic!("{e}"));
+            let checkpoints =
+                checkpointing(&config, scope.index() == 0).unwrap_or_else(|e| panic!("{e}"));
             let env = StreamEnv {
                 scope,
                 config: config.clone(),

@@ -174,7 +174,9 @@ impl Control {
         dir: Option<&str>,
         what: SavepointRequest,
     ) -> Result<SavepointReply, Failure> {
-        use strom_datastream::checkpoint::{committed, copy_savepoint, request};
+        use strom_datastream::checkpoint::{
+            committed, copy_savepoint, request_for, withdraw_request,
+        };
         let entry = self.entry();
         let job = format!("job {} ({})", entry.id, entry.name);
         self.must_run()?;
@@ -203,7 +205,7 @@ impl Control {
             .into_iter()
             .map(|c| c.url)
             .collect();
-        request(chk, what).map_err(|e| internal(&e))?;
+        request_for(chk, &entry.id, what).map_err(|e| internal(&e))?;
         if what != SavepointRequest::Savepoint {
             self.set_state("stopping", false);
         }
@@ -217,6 +219,8 @@ impl Control {
                 break sp.url;
             }
             if start.elapsed() > SAVEPOINT_TIMEOUT {
+                // Not left for a later job to take.
+                let _ = withdraw_request(chk);
                 return Err(Failure(
                     StatusCode::GATEWAY_TIMEOUT,
                     format!(
@@ -262,7 +266,8 @@ impl Control {
         let job = format!("job {} ({})", entry.id, entry.name);
         let stopping = self.must_run().is_ok()
             && self.checkpoint_dir.as_deref().is_some_and(|dir| {
-                strom_datastream::checkpoint::request_savepoint(dir, true).is_ok()
+                use strom_datastream::checkpoint::{Request, request_for};
+                request_for(dir, &entry.id, Request::Stop).is_ok()
             });
         if stopping {
             eprintln!("{first}: stopping {job} with a final savepoint (again to end at once)");
@@ -454,7 +459,7 @@ impl Endpoint {
         };
         metrics::enable();
         let entry = JobEntry {
-            id: registry::new_id(),
+            id: config.run_id.clone().unwrap_or_else(registry::new_id),
             name: name.to_string(),
             state: "running".into(),
             url: format!("http://{host}:{}", bound.port()),
@@ -511,6 +516,16 @@ impl Endpoint {
                 "failed"
             }
             (Ok(_), "stopping") => "stopped",
+            // Stopped through a request in its checkpoint folder, not through here.
+            (Ok(_), _)
+                if self
+                    .control
+                    .checkpoint_dir
+                    .as_deref()
+                    .is_some_and(strom_datastream::checkpoint::stop_requested) =>
+            {
+                "stopped"
+            }
             (Ok(_), _) => "finished",
         };
         self.control.set_state(state, true);

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use strom_core::RuntimeConfig;
-use strom_core::storage::{list_files, resolve};
+use strom_core::storage::{JobPaths, list_files, resolve};
 use strom_datastream::process::{Context as ProcessContext, KeyedProcessFunction};
 use strom_datastream::{
     DataStream, FileMode, FileSink, LineSink, StreamEnv, Timestamps, WatermarkStrategy,
@@ -54,6 +54,26 @@ pub struct WindowAggArgs {
     /// live source would deliver it.
     #[arg(long, value_name = "EVENTS_PER_S", value_parser = super::positive_rate)]
     pub rate: Option<f64>,
+}
+
+impl WindowAggArgs {
+    /// What the job reads and writes, for the checks before launch: with checkpoints,
+    /// its outputs are folders of part files.
+    pub fn paths(&self, config: &RuntimeConfig) -> JobPaths {
+        let checkpointed = config.checkpoint_interval.is_some() || config.restore.is_some();
+        let output = |url: &String| match checkpointed && !url.ends_with('/') {
+            true => format!("{url}/"),
+            false => url.clone(),
+        };
+        JobPaths {
+            inputs: vec![self.input.clone()],
+            outputs: [&self.output, &self.late_output]
+                .into_iter()
+                .flatten()
+                .map(output)
+                .collect(),
+        }
+    }
 }
 
 /// A duration in ms: `250ms`, `5s`, `2m`, `1h`, or a plain number of ms.

@@ -383,7 +383,9 @@ fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
     std::fs::create_dir_all(&dir).unwrap();
     let home = dir.join("home");
     let input = dir.join("events.csv");
-    crate::window_agg::write_events(&input, 20_000, 2_000);
+    // 30 s of input at 2,000 events/s: running still when canceled, three browser
+    // runs later on a loaded machine.
+    crate::window_agg::write_events(&input, 60_000, 2_000);
     let mut job = start(&home, &input, &dir.join("out"), &dir.join("chk"), &[]);
     let entry = listed(&home, job.id());
     let url = format!("{}/", entry["url"].as_str().unwrap());

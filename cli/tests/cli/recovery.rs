@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{run_strom, scratch, strom};
+use crate::support::{fresh, run_strom, scratch, strom};
 
 /// The lines of every part file in `dir`, sorted.
 pub(crate) fn published(dir: &Path) -> Vec<String> {
@@ -95,7 +95,7 @@ fn job_args(input: &Path, out: &Path, checkpoints: &Path) -> Vec<String> {
 pub(crate) fn input_and_reference(dir: &Path) -> (PathBuf, Vec<String>) {
     let input = dir.join("events.csv");
     crate::window_agg::write_events(&input, 20_000, 2_000);
-    let reference = dir.join("reference.csv");
+    let reference = fresh(dir.join("reference.csv"));
     run(&window_agg(&input, &reference));
     let mut want: Vec<String> = std::fs::read_to_string(&reference)
         .unwrap()
@@ -317,5 +317,116 @@ fn the_launcher_restarts_a_job_whose_process_died() {
     assert!(
         published(&out) == want,
         "the restarted job's output is the uninterrupted one"
+    );
+}
+
+/// The epochs of the committed checkpoints in `checkpoints`.
+fn committed_epochs(checkpoints: &Path) -> Vec<u64> {
+    let mut epochs: Vec<u64> = std::fs::read_dir(checkpoints)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("COMMITTED").exists())
+        .filter_map(|e| e.file_name().to_str()?.strip_prefix("chk-")?.parse().ok())
+        .collect();
+    epochs.sort_unstable();
+    epochs
+}
+
+/// Runs `strom` with `args`, which must succeed; gives its standard error.
+fn run_for_stderr(args: &[String]) -> String {
+    let out = run_strom(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_checkpoint_folder_holds_one_jobs_history() {
+    let dir = scratch("checkpoint-folder");
+    let (input, want) = input_and_reference(&dir);
+    let checkpoints = fresh(dir.join("checkpoints"));
+    let args = |out: &str| {
+        let mut args = window_agg(&input, &fresh(dir.join(out)));
+        let more = ["--checkpoint-dir", checkpoints.to_str().unwrap()];
+        args.extend(more.into_iter().map(String::from));
+        args.extend(
+            [
+                "--checkpoint-interval",
+                "200ms",
+                "--rate",
+                "20000",
+                "-w",
+                "2",
+            ]
+            .map(String::from),
+        );
+        args
+    };
+    run(&args("first"));
+    let first = committed_epochs(&checkpoints);
+    assert!(!first.is_empty(), "the first run committed checkpoints");
+
+    // A stop request that raced with the end of an earlier job is left behind: the
+    // next job must neither take it (stopping at its first checkpoint, publishing
+    // nothing) nor keep it.
+    std::fs::write(
+        checkpoints.join("SAVEPOINT-REQUEST"),
+        "stop 00000000deadbeef",
+    )
+    .unwrap();
+    let stderr = run_for_stderr(&args("second"));
+    assert!(
+        stderr.contains("removed a stale savepoint request"),
+        "the second run says it removed the stale request: {stderr}"
+    );
+    assert!(!checkpoints.join("SAVEPOINT-REQUEST").exists());
+    assert_eq!(
+        published(&dir.join("second")),
+        want,
+        "the second run ran to its end"
+    );
+
+    // The second run numbers its checkpoints after the first's: the newest is its own.
+    let second = committed_epochs(&checkpoints);
+    let newest = *second.last().unwrap();
+    assert!(
+        newest > *first.last().unwrap(),
+        "checkpoints {second:?} after the first run's {first:?}"
+    );
+
+    // Restoring `latest` says which checkpoint it took.
+    let mut restore = window_agg(&input, &fresh(dir.join("restored")));
+    let more = [
+        "--checkpoint-dir",
+        checkpoints.to_str().unwrap(),
+        "--restore",
+        "latest",
+    ];
+    restore.extend(more.into_iter().map(String::from));
+    let stderr = run_for_stderr(&restore);
+    let said = format!(
+        "restoring from {}/chk-{newest:010} (checkpoint {newest}, taken 20",
+        checkpoints.display()
+    );
+    assert!(stderr.contains(&said), "want {said:?} in: {stderr}");
+
+    // Another job does not mix its checkpoints into the folder.
+    let other = strom()
+        .args([
+            "run",
+            "unique-visitors",
+            "--visitors",
+            "100",
+            "--visits",
+            "1000",
+        ])
+        .args(["--output", fresh(dir.join("visitors")).to_str().unwrap()])
+        .args(["--checkpoint-dir", checkpoints.to_str().unwrap()])
+        .args(["--checkpoint-interval", "200ms"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(!other.status.success(), "another job is refused");
+    assert!(
+        stderr.contains("holds checkpoints of job \"window-agg\""),
+        "the refusal names the folder's job: {stderr}"
     );
 }

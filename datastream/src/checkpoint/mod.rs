@@ -9,7 +9,7 @@
 //! drains. Known limitation: what the sources read between the savepoint's epoch and
 //! their seeing the stop still reaches sinks that are not exactly-once.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
@@ -90,6 +90,14 @@ pub struct Marker {
     /// The longest time (ms) an operator spent taking its snapshot.
     #[serde(default)]
     pub snapshot_ms: u64,
+    /// When it was committed, ms since the Unix epoch (0 in markers of older versions).
+    #[serde(default)]
+    pub taken_ms: i64,
+    /// The ids of the job graph's stateful operators and sources, in build order: a
+    /// checkpoint restores only into the same graph (empty in markers of older
+    /// versions, which are not checked).
+    #[serde(default)]
+    pub graph: Vec<String>,
 }
 
 /// A committed checkpoint to restore from.
@@ -193,7 +201,7 @@ fn publish_all(parts: &mut Vec<(String, String)>) {
 }
 
 /// A request for a savepoint in a checkpoint folder: `savepoint`, `stop` or `drain`
-/// ([`Request`]).
+/// ([`Request`]), then the id of the run it is for, if it names one.
 pub const REQUEST: &str = "SAVEPOINT-REQUEST";
 /// Written when a job stops with a savepoint: the epoch after which sources end, then
 /// ` drain` when the job drains.
@@ -223,6 +231,12 @@ impl Request {
             Request::Drain => "drain",
         }
     }
+
+    fn parse(word: &str) -> Option<Request> {
+        [Request::Savepoint, Request::Stop, Request::Drain]
+            .into_iter()
+            .find(|r| r.word() == word)
+    }
 }
 
 /// Asks the job checkpointing into `dir` for a savepoint at its next checkpoint, and
@@ -241,7 +255,8 @@ pub fn request_savepoint(dir: &str, stop: bool) -> Result<()> {
     )
 }
 
-/// Asks the job checkpointing into `dir` for what `what` says, at its next checkpoint.
+/// Asks whatever job checkpoints into `dir` for what `what` says, at its next
+/// checkpoint. A job started later removes the request unanswered.
 ///
 /// # Errors
 /// When the folder cannot be written.
@@ -249,12 +264,72 @@ pub fn request(dir: &str, what: Request) -> Result<()> {
     locate(dir, REQUEST)?.write(what.word().as_bytes().to_vec().into())
 }
 
-/// The pending request, taken (removed).
-fn take_request(dir: &str) -> Option<String> {
+/// Asks the run `run_id` (its [`RuntimeConfig::run_id`]) checkpointing into `dir` for
+/// what `what` says; any other job that checkpoints there removes the request
+/// unanswered.
+///
+/// [`RuntimeConfig::run_id`]: strom_core::RuntimeConfig::run_id
+///
+/// # Errors
+/// When the folder cannot be written.
+pub fn request_for(dir: &str, run_id: &str, what: Request) -> Result<()> {
+    let text = format!("{} {run_id}", what.word());
+    locate(dir, REQUEST)?.write(text.into_bytes().into())
+}
+
+/// Removes a request that is still pending (one no job took), so that no later job
+/// takes it.
+///
+/// # Errors
+/// When the folder cannot be written.
+pub fn withdraw_request(dir: &str) -> Result<()> {
+    match locate(dir, REQUEST)?.delete_prefix() {
+        Err(e) if !e.is_not_found() => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The pending request, taken (removed): `None` when there is none, or when it is
+/// for another run than `me` (removed all the same: that run is not here).
+fn take_request(dir: &str, me: Option<&str>) -> Option<Request> {
     let loc = locate(dir, REQUEST).ok()?;
     let bytes = loc.read_all().ok()?;
     let _ = loc.delete_prefix();
-    Some(String::from_utf8_lossy(&bytes).trim().to_string())
+    let text = String::from_utf8_lossy(&bytes);
+    let mut words = text.split_whitespace();
+    let what = words.next().and_then(Request::parse);
+    match (what, words.next()) {
+        (Some(what), None) => Some(what),
+        (Some(what), Some(id)) if Some(id) == me => Some(what),
+        (_, id) => {
+            eprintln!(
+                "ignored a savepoint request in {dir} for another job ({}): {}",
+                id.unwrap_or("none"),
+                text.trim()
+            );
+            None
+        }
+    }
+}
+
+/// Removes, when a run starts, a pending request that is not addressed to it: it was
+/// left by a request that raced with the end of an earlier job.
+fn remove_stale_request(dir: &str, me: Option<&str>) {
+    let Ok(loc) = locate(dir, REQUEST) else {
+        return;
+    };
+    let Ok(bytes) = loc.read_all() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let addressed_to_me = me.is_some() && text.split_whitespace().nth(1) == me;
+    if !addressed_to_me {
+        let _ = loc.delete_prefix();
+        eprintln!(
+            "removed a stale savepoint request from {dir} (\"{}\", left by an earlier job)",
+            text.trim()
+        );
+    }
 }
 
 /// Whether the job checkpointing into `dir` is stopping (sources end at their next
@@ -314,6 +389,20 @@ fn checkpoint_folders(dir: &str) -> BTreeMap<u64, bool> {
         *folders.entry(epoch).or_insert(false) |= url.ends_with("/COMMITTED");
     }
     folders
+}
+
+/// The epochs of the savepoints under `dir`.
+fn savepoint_epochs(dir: &str) -> BTreeSet<u64> {
+    list_files(dir)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|file| {
+            let url = &file.location.url;
+            let rel = url.strip_prefix(dir.trim_end_matches('/')).unwrap_or(url);
+            rel.split('/')
+                .find_map(|part| part.strip_prefix("savepoint-")?.parse::<u64>().ok())
+        })
+        .collect()
 }
 
 /// Deletes the checkpoint folders below epoch `committed` that have no marker: what
@@ -400,6 +489,22 @@ pub fn latest(dir: &str) -> Result<Option<Restored>> {
     Ok(None)
 }
 
+/// Checks that the checkpoint folder `dir` holds no checkpoints of another job than
+/// `job`: one folder holds one job's history.
+///
+/// # Errors
+/// [`Error::Config`] naming the other job, or when the folder cannot be listed.
+pub fn check_folder_is_for(dir: &str, job: &str) -> Result<()> {
+    match committed(dir)?.into_iter().find(|c| c.marker.job != job) {
+        None => Ok(()),
+        Some(other) => Err(Error::Config(format!(
+            "the checkpoint folder {dir} holds checkpoints of job {:?} ({}), not of {job:?}: \
+             give this job a checkpoint folder of its own",
+            other.marker.job, other.url
+        ))),
+    }
+}
+
 /// A job's checkpointing, shared by every operator built on a worker.
 pub struct Checkpointing<'s> {
     /// The interval between epochs.
@@ -412,8 +517,11 @@ pub struct Checkpointing<'s> {
     pub restore: Option<Restored>,
     /// The job's name, recorded in its checkpoints.
     pub job: String,
+    /// This run's id, which savepoint requests for it carry ([`request_for`]).
+    pub run_id: Option<String>,
     acks: RefCell<Vec<StreamVec<'s, StreamTime, Ack>>>,
-    next_id: Cell<usize>,
+    /// The ids handed out so far: the job graph, recorded in its checkpoints.
+    graph: RefCell<Vec<String>>,
 }
 
 impl<'s> Checkpointing<'s> {
@@ -421,20 +529,41 @@ impl<'s> Checkpointing<'s> {
     pub fn new(interval: Duration, dir: String, restore: Option<Restored>) -> Self {
         Checkpointing {
             job: String::new(),
+            run_id: None,
             interval,
             first_epoch: restore.as_ref().map_or(0, |r| r.marker.epoch + 1),
             dir,
             restore,
             acks: RefCell::new(Vec::new()),
-            next_id: Cell::new(0),
+            graph: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Starts this run's epochs after every checkpoint folder already in `dir` (`0` in
+    /// an empty one), so that the newest checkpoint there is always the newest run's.
+    /// A restoring run starts after its checkpoint instead.
+    ///
+    /// # Errors
+    /// When the folder holds checkpoints of another job, or cannot be listed.
+    pub fn after_earlier_runs(mut self) -> Result<Self> {
+        if self.restore.is_some() {
+            return Ok(self);
+        }
+        check_folder_is_for(&self.dir, &self.job)?;
+        self.first_epoch = checkpoint_folders(&self.dir)
+            .keys()
+            .chain(savepoint_epochs(&self.dir).iter())
+            .max()
+            .map_or(0, |e| e + 1);
+        Ok(self)
     }
 
     /// A stable id for the next operator of `kind` (its place in the build order).
     pub fn operator_id(&self, kind: &str) -> String {
-        let n = self.next_id.get();
-        self.next_id.set(n + 1);
-        format!("{n:03}-{kind}")
+        let mut graph = self.graph.borrow_mut();
+        let id = format!("{:03}-{kind}", graph.len());
+        graph.push(id.clone());
+        id
     }
 
     /// Registers an operator's acknowledgement stream.
@@ -464,12 +593,27 @@ impl<'s> Checkpointing<'s> {
             return;
         }
         let dir = self.dir.clone();
+        let graph = self.graph.borrow().clone();
+        if let Some(r) = &self.restore
+            && !r.marker.graph.is_empty()
+            && r.marker.graph != graph
+        {
+            panic!(
+                "{} was taken by another job graph (operators {}), not by this one ({}): \
+                 it cannot be restored into it",
+                r.url,
+                r.marker.graph.join(", "),
+                graph.join(", ")
+            );
+        }
         let mut marker = Marker {
             workers,
             key_groups,
             job: self.job.clone(),
+            graph,
             ..Marker::default()
         };
+        let me = self.run_id.clone();
         let mut pending: BTreeMap<u64, Vec<Ack>> = BTreeMap::new();
         // When the committer first heard of each epoch (ms): a checkpoint's duration
         // runs from there to its commit.
@@ -487,6 +631,9 @@ impl<'s> Checkpointing<'s> {
         if let Ok(l) = locate(&dir, STOP) {
             // A stop from an earlier run of this folder is over.
             let _ = l.delete_prefix();
+        }
+        if scope.index() == 0 {
+            remove_stale_request(&dir, me.as_deref());
         }
         let first = self.first_epoch;
         if let Some(r) = &self.restore {
@@ -569,6 +716,7 @@ impl<'s> Checkpointing<'s> {
                         continue;
                     }
                     marker.staged = unpublished.clone();
+                    marker.taken_ms = now();
                     let text = serde_json::to_vec_pretty(&marker).expect("a marker serialises");
                     let written = locate(&dir, &format!("{}/COMMITTED", folder(epoch)))
                         .and_then(|l| l.write(text.into()));
@@ -591,11 +739,11 @@ impl<'s> Checkpointing<'s> {
                         "checkpoint",
                         format!("{}/{}", dir.trim_end_matches('/'), folder(epoch)),
                     );
-                    if let Some(request) = take_request(&dir) {
+                    if let Some(request) = take_request(&dir, me.as_deref()) {
                         let at = save(&dir, epoch, &marker);
                         record("savepoint", at.clone());
-                        let drain = request == Request::Drain.word();
-                        if drain || request == Request::Stop.word() {
+                        let drain = request == Request::Drain;
+                        if drain || request == Request::Stop {
                             // Draining, the job's last output is final (published at
                             // the end, as when the input ends).
                             stopping = !drain;
@@ -605,8 +753,17 @@ impl<'s> Checkpointing<'s> {
                                 epoch.to_string()
                             };
                             let _ = locate(&dir, STOP).and_then(|l| l.write(text.into()));
+                            eprintln!(
+                                "savepoint {at}; the job stops there, as asked{}",
+                                if drain {
+                                    ", firing what is pending"
+                                } else {
+                                    ""
+                                }
+                            );
+                        } else {
+                            eprintln!("savepoint {at}");
                         }
-                        eprintln!("savepoint {at}");
                     }
                     if !swept {
                         // Incomplete checkpoints are left only by earlier runs.
