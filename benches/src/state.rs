@@ -184,7 +184,7 @@ fn measure(
     running.join().expect("the job thread")?;
     let next = next?;
     let mut again = base;
-    again.restore = Some(full.url.clone());
+    again.restore = Some(strom_core::Restore::At(full.url.clone()));
     let started = Instant::now();
     let done = Flags::default();
     done.stop.store(true, Ordering::Relaxed);

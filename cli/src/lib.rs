@@ -26,6 +26,10 @@ pub fn install_panic_hook() {
     let rust_report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let payload = info.payload();
+        if payload.is::<strom_core::launch::Stopped>() {
+            // A worker stopped because another failed: the job's error says why.
+            return;
+        }
         let message = payload
             .downcast_ref::<String>()
             .map(String::as_str)
@@ -41,25 +45,22 @@ pub fn install_panic_hook() {
         let location = info
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()));
-        if let Some(line) = panic_report(thread.name(), location.as_deref(), message) {
-            eprintln!("{line}");
-        }
+        eprintln!(
+            "{}",
+            panic_report(thread.name(), location.as_deref(), message)
+        );
     }));
 }
 
-/// The one line the panic hook prints for a panic on `thread` at `location`, or `None`
-/// for a worker stopped because another failed.
-fn panic_report(thread: Option<&str>, location: Option<&str>, message: &str) -> Option<String> {
-    if message == strom_core::launch::STOPPED {
-        return None;
-    }
+/// The one line the panic hook prints for a panic on `thread` at `location`.
+fn panic_report(thread: Option<&str>, location: Option<&str>, message: &str) -> String {
     let name = thread.unwrap_or("a thread");
     let who = match name.strip_prefix("timely:work-") {
         Some(index) => format!("worker {index}"),
         None => name.to_string(),
     };
     let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
-    Some(format!("error: {who} panicked{at}: {message}"))
+    format!("error: {who} panicked{at}: {message}")
 }
 
 /// Whether a panic message is Rust's report of printing to a closed standard output.
@@ -78,17 +79,12 @@ mod tests {
                 Some("timely:work-3"),
                 Some("src/job.rs:7"),
                 "index out of bounds"
-            )
-            .as_deref(),
-            Some("error: worker 3 panicked at src/job.rs:7: index out of bounds")
+            ),
+            "error: worker 3 panicked at src/job.rs:7: index out of bounds"
         );
         assert_eq!(
-            panic_report(Some("main"), None, "boom").as_deref(),
-            Some("error: main panicked: boom")
-        );
-        assert_eq!(
-            panic_report(Some("timely:work-1"), None, strom_core::launch::STOPPED),
-            None
+            panic_report(Some("main"), None, "boom"),
+            "error: main panicked: boom"
         );
     }
 

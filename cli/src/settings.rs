@@ -302,7 +302,7 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
         config.checkpoint_interval = Some(std::time::Duration::from_millis(ms as u64));
     }
     if let Some(r) = &args.restore {
-        config.restore = Some(r.clone());
+        config.restore = Some(r.parse().context("--restore")?);
     }
     if let Some(t) = &args.connect_timeout {
         let ms = crate::jobs::window_agg::parse_duration(t).context("--connect-timeout")?;
@@ -372,7 +372,8 @@ pub fn check_before_launch(
         }
     }
     if let Some(restore) = &config.restore {
-        check_restore(restore, config.checkpoint_dir.as_deref())?;
+        strom_datastream::checkpoint::resolve_restore(restore, config.checkpoint_dir.as_deref())
+            .with_context(|| format!("--restore {restore}"))?;
     }
     Ok(())
 }
@@ -383,29 +384,6 @@ fn state_dir(config: &RuntimeConfig) -> Option<&PathBuf> {
         strom_core::state::StateBackend::Disk(options) => options.dir.as_ref(),
         _ => None,
     }
-}
-
-/// Checks that `--restore` names a committed checkpoint.
-fn check_restore(restore: &str, checkpoint_dir: Option<&str>) -> Result<()> {
-    use strom_datastream::checkpoint::committed;
-    if restore == "latest" {
-        let dir = checkpoint_dir.context("--restore latest needs --checkpoint-dir")?;
-        if committed(dir).map_or(true, |c| c.is_empty()) {
-            bail!("--restore latest: no committed checkpoint in {dir}");
-        }
-        return Ok(());
-    }
-    let wanted = restore.trim_end_matches('/');
-    let (parent, name) = wanted.rsplit_once('/').unwrap_or((".", wanted));
-    let found = committed(parent).is_ok_and(|all| {
-        all.iter()
-            .any(|c| c.url.trim_end_matches('/').rsplit('/').next() == Some(name))
-    });
-    anyhow::ensure!(
-        found,
-        "--restore {restore}: not a committed checkpoint (a checkpoint folder holding COMMITTED)"
-    );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -47,9 +47,8 @@ pub struct RuntimeConfig {
     /// This run's id: savepoint requests that name it are for this run only, and a
     /// run removes requests for others it finds when it starts (default: none).
     pub run_id: Option<String>,
-    /// The checkpoint a streaming job starts from: `latest` (the newest committed one
-    /// in `checkpoint_dir`) or a checkpoint folder's URL (default: none).
-    pub restore: Option<String>,
+    /// The checkpoint a streaming job starts from (default: none, a fresh start).
+    pub restore: Option<Restore>,
     /// Number of key groups, the upper bound of parallelism for keyed state (default 128).
     pub key_groups: u32,
     /// Bytes per split of line-oriented input files (default 64 MiB).
@@ -59,6 +58,40 @@ pub struct RuntimeConfig {
     /// How long the processes of a cluster wait for each other to connect before the
     /// job fails, naming the ones that never did (default 60 s).
     pub connect_timeout: std::time::Duration,
+}
+
+/// Which checkpoint a streaming job restores ([`RuntimeConfig::restore`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Restore {
+    /// The newest committed checkpoint in the job's checkpoint folder.
+    Latest,
+    /// The committed checkpoint or savepoint folder at this URL.
+    At(String),
+}
+
+impl std::str::FromStr for Restore {
+    type Err = Error;
+
+    /// `latest`, or a checkpoint folder's URL (not empty).
+    fn from_str(text: &str) -> Result<Restore> {
+        match text.trim() {
+            "" => Err(Error::Config(
+                "a checkpoint to restore is `latest` or a checkpoint folder's URL, not empty"
+                    .into(),
+            )),
+            "latest" => Ok(Restore::Latest),
+            url => Ok(Restore::At(url.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for Restore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Restore::Latest => f.write_str("latest"),
+            Restore::At(url) => f.write_str(url),
+        }
+    }
 }
 
 /// Default of [`RuntimeConfig::connect_timeout`].
@@ -288,6 +321,17 @@ pub fn free_local_addresses(n: usize) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restore_settings_parse() {
+        assert_eq!("latest".parse::<Restore>().unwrap(), Restore::Latest);
+        let at = "s3://b/chk/savepoint-0000000003"
+            .parse::<Restore>()
+            .unwrap();
+        assert_eq!(at, Restore::At("s3://b/chk/savepoint-0000000003".into()));
+        assert_eq!(at.to_string(), "s3://b/chk/savepoint-0000000003");
+        assert!(matches!(" ".parse::<Restore>(), Err(Error::Config(_))));
+    }
 
     #[test]
     fn validate_catches_bad_layouts() {

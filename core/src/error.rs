@@ -42,12 +42,40 @@ pub enum Error {
     /// A local I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    /// The job failed on another worker or process; the message is that worker's error.
+    /// The job failed: which worker, and why.
     #[error("job failed: {0}")]
-    Job(String),
+    Job(JobFailure),
     /// A bug in Strom.
     #[error("internal error: {0} (this is a bug)")]
     Internal(String),
+}
+
+/// How a job failed ([`Error::Job`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JobFailure {
+    /// A worker of this process panicked: a user function's bug, or an operator that
+    /// failed (a sink that cannot write names what).
+    #[error("worker {worker} panicked: {message}")]
+    Panicked {
+        /// The worker's index in the job.
+        worker: usize,
+        /// The panic's message.
+        message: String,
+    },
+    /// A worker (of this or another process) reported an error of a source or sink;
+    /// the job failed as a whole, and published nothing.
+    #[error("{0}")]
+    Reported(String),
+    /// Every worker succeeded but publishing the staged output failed on one.
+    #[error("publishing output failed: {0}")]
+    Publishing(String),
+    /// This worker stopped because another worker of the job failed.
+    #[error("stopped: another worker of this job failed")]
+    Stopped,
+    /// A worker thread ended without a result (timely's own failure).
+    #[error("a worker panicked: {0}")]
+    Lost(String),
 }
 
 impl Error {

@@ -13,7 +13,7 @@ use timely::communication::allocator::zero_copy::initialize::initialize_networki
 use timely::worker::Worker;
 
 use crate::config::RuntimeConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, JobFailure, Result};
 
 /// Runs `func` on every worker of this process (threads of one process, or this process's
 /// share of a cluster) and returns their results in worker order.
@@ -42,15 +42,17 @@ where
             for id in worker.installed_dataflows() {
                 worker.drop_dataflow(id);
             }
+            if p.is::<Stopped>() {
+                return JobFailure::Stopped;
+            }
             let message = p
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_string()))
                 .unwrap_or_else(|| "a panic without a message".to_string());
-            if message == STOPPED {
-                message
-            } else {
-                format!("worker {} panicked: {message}", worker.index())
+            JobFailure::Panicked {
+                worker: worker.index(),
+                message,
             }
         })
     };
@@ -84,14 +86,14 @@ where
         .into_iter()
         .map(|r| match r {
             Ok(Ok(out)) => Ok(out),
-            Ok(Err(message)) => Err(Error::Job(message)),
-            Err(e) => Err(Error::Job(format!("a worker panicked: {e}"))),
+            Ok(Err(failure)) => Err(Error::Job(failure)),
+            Err(e) => Err(Error::Job(JobFailure::Lost(e))),
         })
         .collect();
     // The failed worker's error, not that of a worker it stopped.
     let first_cause = results
         .iter()
-        .position(|r| matches!(r, Err(Error::Job(m)) if m != STOPPED));
+        .position(|r| !matches!(r, Ok(_) | Err(Error::Job(JobFailure::Stopped))));
     match first_cause {
         Some(i) => {
             let error = results
@@ -192,9 +194,10 @@ thread_local! {
     static FAILED: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
 }
 
-/// What a worker stopped because another failed says (its panic message: a panic hook
-/// can leave it unprinted).
-pub const STOPPED: &str = "stopped: another worker of this job failed";
+/// The panic payload of a worker stopped because another failed (a panic hook can
+/// leave it unprinted: the job's error names the worker that failed).
+#[derive(Debug)]
+pub struct Stopped;
 
 /// Steps `worker` until its dataflows are complete.
 ///
@@ -205,7 +208,7 @@ pub fn drive(worker: &mut Worker) {
     while worker.has_dataflows() {
         worker.step_or_park(Some(Duration::from_millis(100)));
         if failed.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) {
-            std::panic::panic_any(STOPPED.to_string());
+            std::panic::panic_any(Stopped);
         }
     }
 }
@@ -222,10 +225,17 @@ mod tests {
                 panic!("the user function broke");
             }
         })
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Job(JobFailure::Panicked { worker: 1, message })
+                    if message == "the user function broke"
+            ),
+            "typed: {err:?}"
+        );
         assert_eq!(
-            err,
+            err.to_string(),
             "job failed: worker 1 panicked: the user function broke"
         );
     }

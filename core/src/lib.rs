@@ -49,7 +49,7 @@ pub mod storage;
 pub mod time;
 pub mod types;
 
-pub use config::RuntimeConfig;
+pub use config::{Restore, RuntimeConfig};
 pub use data::Data;
 pub use error::{Error, Result};
 pub use types::{Date, Decimal};

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
+use strom_core::error::JobFailure;
 use strom_core::spill::{ExternalSorter, MemoryManager};
 use strom_core::storage::Location;
 use strom_core::timely::dataflow::Scope;
@@ -139,12 +140,17 @@ impl WorkerContext {
     }
 
     pub(crate) fn fail(&self, error: &Error) {
-        tracing::debug!(%error, "worker records a job failure");
+        self.fail_with(error.to_string());
+    }
+
+    /// Records a failure said in words (the job fails with it as its cause).
+    pub(crate) fn fail_with(&self, message: String) {
+        tracing::debug!(%message, "worker records a job failure");
         self.process
             .errors
             .lock()
             .expect("error lock")
-            .push(error.to_string());
+            .push(message);
     }
 
     pub(crate) fn failed(&self) -> bool {
@@ -311,7 +317,7 @@ where
         for staged in ctx.staged.borrow_mut().drain(..) {
             let _ = std::fs::remove_file(&staged.file);
         }
-        return Err(Error::Job(first.clone()));
+        return Err(Error::Job(JobFailure::Reported(first.clone())));
     }
     // Worker 0 removes stale part files of an earlier, wider run; then everyone publishes.
     if worker.index() == 0 {
@@ -328,7 +334,7 @@ where
     }
     let publish_errors = exchange_all(worker, publish_errors);
     if let Some(first) = publish_errors.first() {
-        return Err(Error::Job(format!("publishing output failed: {first}")));
+        return Err(Error::Job(JobFailure::Publishing(first.clone())));
     }
     Ok(output.finish())
 }

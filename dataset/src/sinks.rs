@@ -253,7 +253,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             if let Err(e) = step() {
                 done = true;
                 file = None;
-                ctx.fail(&Error::Job(format!("writing {}: {e}", target.url)));
+                ctx.fail_with(format!("writing {}: {e}", target.url));
             }
         });
     }

@@ -85,35 +85,12 @@ fn checkpointing<'s>(
     config: &RuntimeConfig,
     announce: bool,
 ) -> Result<Option<crate::checkpoint::Checkpointing<'s>>> {
-    use crate::checkpoint::{Checkpointing, committed, latest};
-    let restore = match (&config.restore, &config.checkpoint_dir) {
-        (None, _) => None,
-        (Some(r), Some(dir)) if r == "latest" => Some(latest(dir)?.ok_or_else(|| {
-            strom_core::Error::Config(format!(
-                "--restore latest: no committed checkpoint in {dir}"
-            ))
-        })?),
-        (Some(r), _) if r == "latest" => {
-            return Err(strom_core::Error::Config(
-                "--restore latest needs a checkpoint folder".into(),
-            ));
-        }
-        (Some(path), _) => {
-            let parent = path
-                .trim_end_matches('/')
-                .rsplit_once('/')
-                .map_or(".", |(p, _)| p);
-            let wanted = path.trim_end_matches('/');
-            let found = committed(parent)?.into_iter().find(|c| {
-                c.url
-                    .trim_end_matches('/')
-                    .ends_with(wanted.rsplit('/').next().unwrap_or(wanted))
-            });
-            Some(found.ok_or_else(|| {
-                strom_core::Error::Config(format!("{path}: not a committed checkpoint"))
-            })?)
-        }
-    };
+    use crate::checkpoint::{Checkpointing, resolve_restore};
+    let restore = config
+        .restore
+        .as_ref()
+        .map(|r| resolve_restore(r, config.checkpoint_dir.as_deref()))
+        .transpose()?;
     let job = config.job_name.clone().unwrap_or_default();
     if let Some(r) = &restore
         && r.marker.job != job

@@ -22,7 +22,7 @@ use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::Exchange;
 use strom_core::timely::dataflow::operators::Concatenate;
 use strom_core::timely::dataflow::operators::generic::Operator;
-use strom_core::{Error, Result};
+use strom_core::{Error, Restore, Result};
 
 use crate::source::Position;
 
@@ -502,6 +502,41 @@ pub fn check_folder_is_for(dir: &str, job: &str) -> Result<()> {
              give this job a checkpoint folder of its own",
             other.marker.job, other.url
         ))),
+    }
+}
+
+/// The committed checkpoint `restore` names: the newest usable one in `checkpoint_dir`
+/// ([`latest`]) or the one at a URL.
+///
+/// # Errors
+/// [`Error::Config`] when there is no such committed checkpoint (or no folder to find
+/// the latest in); storage errors naming the folder when it cannot be listed.
+pub fn resolve_restore(restore: &Restore, checkpoint_dir: Option<&str>) -> Result<Restored> {
+    match restore {
+        Restore::Latest => {
+            let dir = checkpoint_dir.ok_or_else(|| {
+                Error::Config("restoring the latest checkpoint needs a checkpoint folder".into())
+            })?;
+            latest(dir)?.ok_or_else(|| {
+                Error::Config(format!(
+                    "no committed checkpoint in {dir} to restore the latest of"
+                ))
+            })
+        }
+        Restore::At(url) => {
+            let wanted = url.trim_end_matches('/');
+            let (parent, name) = wanted.rsplit_once('/').unwrap_or((".", wanted));
+            let found = committed(parent)
+                .ok()
+                .into_iter()
+                .flatten()
+                .find(|c| c.url.trim_end_matches('/').rsplit('/').next() == Some(name));
+            found.ok_or_else(|| {
+                Error::Config(format!(
+                    "{url}: not a committed checkpoint (a checkpoint folder holding COMMITTED)"
+                ))
+            })
+        }
     }
 }
 

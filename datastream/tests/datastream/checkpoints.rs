@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use strom_core::RuntimeConfig;
 use strom_core::state::{DiskOptions, StateBackend};
+use strom_core::{Restore, RuntimeConfig};
 use strom_datastream::checkpoint::{committed, latest};
 use strom_datastream::{
     DataStream, Generator, Poll, Position, SplitReader, StreamEnv, Timestamps, WatermarkStrategy,
@@ -73,7 +73,7 @@ fn a_rolling_sum_restored_from_a_checkpoint_counts_every_record_once() {
     );
     // Restored at 3 workers: the generator's splits and the key groups are dealt anew.
     let mut again = RuntimeConfig::default().with_workers(3);
-    again.restore = Some(chosen.url.clone());
+    again.restore = Some(Restore::At(chosen.url.clone()));
     let second = rolling(&again);
     assert_eq!(second.len() as u64, N - read, "the rest of the input, once");
     let mut last: BTreeMap<u64, u64> = BTreeMap::new();
@@ -134,7 +134,7 @@ fn a_restored_run_cleans_what_a_dead_run_left() {
     let mut again = RuntimeConfig::default().with_workers(2);
     again.checkpoint_dir = Some(url.clone());
     again.checkpoint_interval = Some(Duration::from_millis(150));
-    again.restore = Some(all[1].url.clone());
+    again.restore = Some(Restore::At(all[1].url.clone()));
     rolling(&again);
     assert!(!incomplete.exists(), "the incomplete checkpoint is deleted");
     assert!(latest(&url).unwrap().unwrap().marker.epoch > older);
@@ -198,7 +198,7 @@ fn windows_restored_from_a_checkpoint_fire_with_every_record_once() {
         .pop()
         .expect("a checkpoint");
     let mut again = RuntimeConfig::default().with_workers(3);
-    again.restore = Some(chosen.url.clone());
+    again.restore = Some(Restore::At(chosen.url.clone()));
     let second = windows(&again);
     // Windows still open at the checkpoint fire after the restore with their full
     // counts (restored part plus the rest of the input); none is missing at the end.
@@ -304,7 +304,7 @@ fn sessions_restored_at_another_parallelism_and_backend_fire_once_in_full() {
             continue;
         }
         let mut again = RuntimeConfig::default().with_workers(3);
-        again.restore = Some(chosen.url.clone());
+        again.restore = Some(Restore::At(chosen.url.clone()));
         let _ = std::fs::remove_dir_all(&second);
         sessions(&again, &second);
         let mut all = before;
@@ -396,7 +396,7 @@ fn incremental_checkpoints_restore_from_every_retained_one_and_a_savepoint() {
             .map(|s| generated(s).unwrap())
             .sum();
         let mut again = RuntimeConfig::default().with_workers(3);
-        again.restore = Some(from.clone());
+        again.restore = Some(Restore::At(from.clone()));
         let rows = rolling_wide(&again);
         assert_eq!(rows.len() as u64, N - read, "restored from {from}");
         let sums = last_sums(rows);
@@ -500,7 +500,7 @@ fn issue_17_broadcast_state_is_restored_at_another_parallelism() {
     assert!(read > 0 && read < N, "read {read} of {N}");
     for workers in [3, 1] {
         let mut again = RuntimeConfig::default().with_workers(workers);
-        again.restore = Some(chosen.url.clone());
+        again.restore = Some(Restore::At(chosen.url.clone()));
         let second = ruled(&again);
         assert_eq!(second.len() as u64, N - read, "{workers} workers");
         let differ: Vec<_> = second
@@ -627,7 +627,7 @@ fn issue_17_a_stop_leaves_pending_windows_to_the_restored_job() {
         "fired at the stop: {before:?}"
     );
     let mut again = RuntimeConfig::default().with_workers(2);
-    again.restore = Some(savepoint);
+    again.restore = Some(Restore::At(savepoint));
     let mut all = before;
     all.extend(live_windows(&again, true));
     all.sort_unstable();
