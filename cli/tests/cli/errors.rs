@@ -109,7 +109,7 @@ fn settings_that_cannot_run_are_refused_before_launch() {
         &["memory budget of 0 bytes is too small"],
     );
     fails_with(
-        &["run", "wordcount", "--workers", "4", "--memory", "32KB"],
+        &["run", "wordcount", "--workers", "4", "--memory", "8KB"],
         &["too small", "4 workers"],
     );
     fails_with(

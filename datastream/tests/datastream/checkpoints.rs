@@ -644,3 +644,48 @@ fn issue_17_a_drained_stop_fires_every_pending_window() {
     let (drained, _) = stopped(&url, strom_datastream::checkpoint::Request::Drain);
     assert_eq!(drained, want);
 }
+
+#[test]
+fn a_new_run_numbers_after_the_folder_and_a_checkpoint_restores_only_into_its_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(url.clone());
+    config.checkpoint_interval = Some(Duration::from_millis(150));
+    rolling(&config);
+    let newest_first = committed(&url).unwrap()[0].marker.epoch;
+    // A fresh run in the same folder: its checkpoints come after the first run's.
+    rolling(&config);
+    let second = committed(&url).unwrap();
+    assert!(
+        second[0].marker.epoch > newest_first,
+        "newest {} after {newest_first}",
+        second[0].marker.epoch
+    );
+    assert!(
+        !second[0].marker.graph.is_empty(),
+        "the marker names its graph"
+    );
+
+    // Restored into a graph with one more stateful operator: refused, not misread.
+    let mut again = RuntimeConfig::default().with_workers(2);
+    again.restore = Some(Restore::At(second[0].url.clone()));
+    let err = strom_datastream::execute(&again, |env| {
+        env.generate(
+            Generator {
+                count: Some(N),
+                rate: None,
+            },
+            |i| (i % 5, i),
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+        .key_by(|r: &(u64, u64)| r.0)
+        .sum(|r| &mut r.1)
+        .key_by(|r: &(u64, u64)| r.1 % 3)
+        .sum(|r| &mut r.0)
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("another job graph"), "{err}");
+}
