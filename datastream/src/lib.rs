@@ -46,6 +46,7 @@ pub mod join;
 mod ordered;
 pub mod process;
 mod rolling;
+pub mod shell;
 pub mod sink;
 pub mod source;
 mod stream;

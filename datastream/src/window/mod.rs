@@ -27,9 +27,8 @@ use std::rc::Rc;
 use accs::{Accs, WindowId};
 use serde::{Deserialize, Serialize};
 use strom_core::state::{KeyGroupRange, StateBackend};
-use strom_core::time::StreamTime;
-use strom_core::timely::dataflow::operators::Capability;
 
+use crate::shell::Held;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
 /// One fired window of one key.
@@ -179,7 +178,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
 /// restored as fired already while others were not (a checkpoint of workers whose
 /// watermarks straddled the window's end, restored at another parallelism).
 struct Pending {
-    cap: Option<Capability<StreamTime>>,
+    cap: Option<Held>,
     fired: BTreeSet<u32>,
 }
 
@@ -210,8 +209,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
     fn record(
         &mut self,
         watermark: i64,
-        time: StreamTime,
-        cap: &Capability<StreamTime>,
+        at: &Held,
         record: &Timestamped<T>,
         emit: driver::Emit<'_, WindowResult<K, O>>,
     ) -> bool {
@@ -224,7 +222,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
             }
             kept = true;
             let window = self.windows.entry((end, start)).or_insert_with(|| Pending {
-                cap: Some(driver::window_cap(cap, time, end)),
+                cap: Some(driver::window_cap(at, end)),
                 fired: BTreeSet::new(),
             });
             let acc = self.accs.get_or_init((end, start), group, &k, &*self.init);
@@ -234,7 +232,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
                 if end - 1 <= watermark {
                     window.cap = None;
                 }
-                emit(cap, driver::result(&*self.finish, &k, start, end, acc));
+                emit(at, driver::result(&*self.finish, &k, start, end, acc));
             }
         }
         kept
@@ -278,13 +276,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         self.accs.snapshot(range, fired, emit);
     }
 
-    fn restore_group(
-        &mut self,
-        group: u32,
-        bytes: &[u8],
-        epoch: u64,
-        cap: &Capability<StreamTime>,
-    ) {
+    fn restore_group(&mut self, group: u32, bytes: &[u8], epoch: u64, initial: &Held) {
         let windows = &mut self.windows;
         self.accs
             .restore_group(group, bytes, |(end, start), fired| {
@@ -295,14 +287,14 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
                 if fired {
                     window.fired.insert(group);
                 } else if window.cap.is_none() {
-                    window.cap = Some(cap.delayed(&driver::result_time(epoch, end)));
+                    window.cap = Some(initial.delayed(&driver::result_time(epoch, end)));
                 }
             });
     }
 
     fn advance_epoch(&mut self, epoch: u64) {
         for c in self.windows.values_mut().filter_map(|w| w.cap.as_mut()) {
-            driver::in_epoch(c, epoch);
+            c.in_epoch(epoch);
         }
     }
 

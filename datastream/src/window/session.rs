@@ -18,11 +18,10 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashSet;
 use strom_core::state::{KeyGroupRange, StateBackend, StateTable};
-use strom_core::time::StreamTime;
-use strom_core::timely::dataflow::operators::Capability;
 
 use super::driver::{self, Emit, WindowLogic};
 use super::{WindowResult, Windowed};
+use crate::shell::Held;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
 /// A keyed stream cut into session windows.
@@ -69,7 +68,7 @@ struct Sessions<T, K, A, O> {
     /// Keys with a session, by the session's end.
     live: BTreeMap<i64, FxHashSet<K>>,
     /// The capabilities sessions ending at an end are emitted at (least ones).
-    caps: BTreeMap<i64, Vec<Capability<StreamTime>>>,
+    caps: BTreeMap<i64, Vec<Held>>,
 }
 
 /// Adds `key` under `end`.
@@ -100,12 +99,12 @@ fn due<K>(by_end: &mut BTreeMap<i64, FxHashSet<K>>, last: i64) -> Vec<(i64, FxHa
 }
 
 /// Keeps `cap` among the least capabilities of `caps`.
-fn hold(caps: &mut Vec<Capability<StreamTime>>, cap: Capability<StreamTime>) {
+fn hold(caps: &mut Vec<Held>, cap: Held) {
     use strom_core::timely::order::PartialOrder;
-    if caps.iter().any(|c| c.time().less_equal(cap.time())) {
+    if caps.iter().any(|c| c.time().less_equal(&cap.time())) {
         return;
     }
-    caps.retain(|c| !cap.time().less_equal(c.time()));
+    caps.retain(|c| !cap.time().less_equal(&c.time()));
     caps.push(cap);
 }
 
@@ -161,8 +160,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
     fn record(
         &mut self,
         watermark: i64,
-        time: StreamTime,
-        cap: &Capability<StreamTime>,
+        at: &Held,
         record: &Timestamped<T>,
         emit: Emit<'_, WindowResult<K, O>>,
     ) -> bool {
@@ -202,11 +200,11 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         // does; otherwise when the watermark passes the merged end.
         let fired = end - 1 <= watermark;
         if fired {
-            emit(cap, driver::result(&*self.finish, &k, start, end, &acc));
+            emit(at, driver::result(&*self.finish, &k, start, end, &acc));
         } else {
             index(&mut self.firing, end, k.clone());
             let caps = self.caps.entry(end).or_default();
-            hold(caps, driver::window_cap(cap, time, end));
+            hold(caps, driver::window_cap(at, end));
         }
         sessions.push((start, end, fired, acc));
         index(&mut self.live, end, k);
@@ -265,20 +263,14 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         }
     }
 
-    fn restore_group(
-        &mut self,
-        group: u32,
-        bytes: &[u8],
-        epoch: u64,
-        cap: &Capability<StreamTime>,
-    ) {
+    fn restore_group(&mut self, group: u32, bytes: &[u8], epoch: u64, initial: &Held) {
         let entries: Vec<(K, Vec<Session<A>>)> =
             bincode::deserialize(bytes).unwrap_or_else(|e| panic!("session snapshot: {e}"));
         for (k, sessions) in &entries {
             for &(_, end, fired, _) in sessions {
                 if !fired {
                     index(&mut self.firing, end, k.clone());
-                    let at = cap.delayed(&driver::result_time(epoch, end));
+                    let at = initial.delayed(&driver::result_time(epoch, end));
                     hold(self.caps.entry(end).or_default(), at);
                 }
                 index(&mut self.live, end, k.clone());
@@ -291,7 +283,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
 
     fn advance_epoch(&mut self, epoch: u64) {
         for c in self.caps.values_mut().flatten() {
-            driver::in_epoch(c, epoch);
+            c.in_epoch(epoch);
         }
     }
 

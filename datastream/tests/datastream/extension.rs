@@ -1,0 +1,184 @@
+//! What a library builds on: several tagged side outputs (Flink's `OutputTag`s) of
+//! keyed process functions; expectations computed by hand.
+
+use strom_core::RuntimeConfig;
+use strom_datastream::process::{
+    Context, KeyedProcessFunction, KeyedProcessHarness, OutputTag, OutputTags, ValueState,
+};
+use strom_datastream::{WatermarkStrategy, execute};
+
+/// Per key: negative values to `negative`, multiples of 3 to `threes`, the rest to the
+/// main output with the key's running count of them; a timer at the record's time
+/// plus 10 reports the count to `threes` as `-count`.
+struct Router {
+    seen: ValueState<u64>,
+    negative: OutputTag<i64>,
+    threes: OutputTag<(char, i64)>,
+}
+
+impl Router {
+    fn new() -> Self {
+        Router {
+            seen: ValueState::new("seen"),
+            negative: OutputTag::new("negative"),
+            threes: OutputTag::new("threes"),
+        }
+    }
+}
+
+impl KeyedProcessFunction<char, (char, i64)> for Router {
+    type Out = (char, i64, u64);
+    type Side = ();
+
+    fn process_element(&mut self, (k, v): (char, i64), ctx: &mut Context<'_, char, Self::Out, ()>) {
+        if v < 0 {
+            ctx.output_to(&self.negative, v);
+        } else if v % 3 == 0 {
+            ctx.output_to(&self.threes, (k, v));
+        } else {
+            let n = self.seen.value(ctx).unwrap_or(0) + 1;
+            self.seen.update(ctx, n);
+            ctx.collect((k, v, n));
+            ctx.register_event_time_timer(ctx.timestamp() + 10);
+        }
+    }
+
+    fn on_timer(&mut self, _: i64, ctx: &mut Context<'_, char, Self::Out, ()>) {
+        let n = self.seen.value(ctx).unwrap_or(0) as i64;
+        let k = *ctx.key();
+        ctx.output_to(&self.threes, (k, -n));
+    }
+
+    fn output_tags(&self) -> OutputTags {
+        OutputTags::new().with(&self.negative).with(&self.threes)
+    }
+}
+
+#[test]
+fn tagged_side_outputs_step_by_step_in_the_harness() {
+    let router = Router::new();
+    let (negative, threes) = (router.negative.clone(), router.threes.clone());
+    let mut h = KeyedProcessHarness::new(router, |r: &(char, i64)| r.0);
+    h.process_element(100, ('a', 1));
+    h.process_element(101, ('a', -4));
+    h.process_element(102, ('b', 6));
+    h.process_element(103, ('a', 5));
+    assert_eq!(h.take_output(), [(100, ('a', 1, 1)), (103, ('a', 5, 2))]);
+    assert_eq!(h.take_tagged_output(&negative), [(101, -4)]);
+    assert_eq!(h.take_tagged_output(&threes), [(102, ('b', 6))]);
+    // The timers at 110 and 113 fire; both see a's count of 2.
+    h.process_watermark(113);
+    assert_eq!(
+        h.take_tagged_output(&threes),
+        [(110, ('a', -2)), (113, ('a', -2))]
+    );
+    assert!(h.take_tagged_output(&negative).is_empty());
+    assert!(h.take_output().is_empty());
+}
+
+#[test]
+#[should_panic(expected = "side output \"stray\" is not one the operator declared")]
+fn a_tag_the_function_did_not_declare_is_refused() {
+    struct Stray(OutputTag<i64>);
+    impl KeyedProcessFunction<i64, i64> for Stray {
+        type Out = i64;
+        type Side = ();
+        fn process_element(&mut self, v: i64, ctx: &mut Context<'_, i64, i64, ()>) {
+            ctx.output_to(&self.0, v);
+        }
+    }
+    let mut h = KeyedProcessHarness::new(Stray(OutputTag::new("stray")), |v: &i64| *v);
+    h.process_element(0, 1);
+}
+
+#[test]
+fn each_tagged_side_output_is_its_own_stream() {
+    // 300 records over keys a, b, c with values -50..250, one per ms.
+    let events: Vec<(i64, (char, i64))> = (0..300)
+        .map(|i| (i, (['a', 'b', 'c'][i as usize % 3], i - 50)))
+        .collect();
+    let mut want: Vec<String> = Vec::new();
+    let mut counts = std::collections::BTreeMap::new();
+    for &(_, (k, v)) in &events {
+        if v < 0 {
+            want.push(format!("negative {v}"));
+        } else if v % 3 == 0 {
+            want.push(format!("threes {k} {v}"));
+        } else {
+            *counts.entry(k).or_insert(0u64) += 1;
+            want.push(format!("main {k} {v}"));
+        }
+    }
+    want.sort();
+    // A timer per main record reports its key's count so far (which depends on how
+    // far the watermark had moved): one report per main record, each between 1 and
+    // the key's final count.
+    let mains = want.iter().filter(|w| w.starts_with("main")).count();
+    for workers in [1, 3] {
+        let events = events.clone();
+        let got = execute(
+            &RuntimeConfig::default().with_workers(workers),
+            move |env| {
+                let router = Router::new();
+                let (negative, threes) = (router.negative.clone(), router.threes.clone());
+                let routed = env
+                    .from_timestamped(events.clone(), WatermarkStrategy::monotonous())
+                    .key_by(|r: &(char, i64)| r.0)
+                    .process(router);
+                routed
+                    .main
+                    .map(|(k, v, n)| format!("main {k} {v} {n}"))
+                    .union(
+                        &routed
+                            .side_output(&negative)
+                            .map(|v| format!("negative {v}")),
+                    )
+                    .union(
+                        &routed
+                            .side_output(&threes)
+                            .map(|(k, v)| format!("threes {k} {v}")),
+                    )
+            },
+        )
+        .unwrap()
+        .unwrap();
+        let (reports, rows): (Vec<String>, Vec<String>) = got
+            .into_iter()
+            .partition(|r| r.starts_with("threes") && r.contains('-'));
+        // A key's records arrive from several source splits, in no fixed order: its
+        // running counts are 1, 2, ... in some order.
+        let mut seen: std::collections::BTreeMap<char, Vec<u64>> = Default::default();
+        let mut rows: Vec<String> = rows
+            .into_iter()
+            .map(|r| match r.strip_prefix("main ") {
+                Some(rest) => {
+                    let (kv, n) = rest.rsplit_once(' ').unwrap();
+                    let k = kv.chars().next().unwrap();
+                    seen.entry(k).or_default().push(n.parse().unwrap());
+                    format!("main {kv}")
+                }
+                None => r,
+            })
+            .collect();
+        rows.sort();
+        assert_eq!(rows, want, "{workers} workers");
+        for (k, mut ns) in seen {
+            ns.sort_unstable();
+            assert!(
+                ns.into_iter().eq(1..=counts[&k]),
+                "{workers} workers: counts of {k}"
+            );
+        }
+        assert_eq!(
+            reports.len(),
+            mains,
+            "{workers} workers: a report per timer"
+        );
+        for r in &reports {
+            let (key, n) = r["threes ".len()..].split_once(" -").unwrap();
+            let n: u64 = n.parse().unwrap();
+            let k = key.chars().next().unwrap();
+            assert!((1..=counts[&k]).contains(&n), "{r}");
+        }
+    }
+}
