@@ -50,6 +50,7 @@ pub mod shell;
 pub mod sink;
 pub mod source;
 mod stream;
+pub mod unstable;
 mod upload;
 mod watermark;
 pub mod window;

@@ -58,6 +58,7 @@ mod harness;
 pub mod operator;
 pub mod state;
 pub mod timers;
+mod unkeyed;
 
 pub use harness::KeyedProcessHarness;
 pub use operator::Processed;
@@ -66,6 +67,7 @@ pub use state::{
 };
 pub use strom_core::state::{Ttl, TtlUpdate, TtlVisibility};
 pub use timers::{TimeDomain, Timers};
+pub use unkeyed::{ProcessContext, ProcessFunction};
 
 use std::hash::Hash;
 use std::rc::Rc;

@@ -1,11 +1,14 @@
 //! What a library builds on: several tagged side outputs (Flink's `OutputTag`s) of
-//! keyed process functions; expectations computed by hand.
+//! keyed and non-keyed process functions, `window_all`, and `DataStream::from_stream`
+//! around a library's own timely operator; expectations computed by hand.
 
 use strom_core::RuntimeConfig;
 use strom_datastream::process::{
-    Context, KeyedProcessFunction, KeyedProcessHarness, OutputTag, OutputTags, ValueState,
+    Context, KeyedProcessFunction, KeyedProcessHarness, OutputTag, OutputTags, ProcessContext,
+    ProcessFunction, ValueState,
 };
-use strom_datastream::{WatermarkStrategy, execute};
+use strom_datastream::unstable::timely::dataflow::operators::vec::Map;
+use strom_datastream::{DataStream, WatermarkStrategy, execute};
 
 /// Per key: negative values to `negative`, multiples of 3 to `threes`, the rest to the
 /// main output with the key's running count of them; a timer at the record's time
@@ -181,4 +184,114 @@ fn each_tagged_side_output_is_its_own_stream() {
             assert!((1..=counts[&k]).contains(&n), "{r}");
         }
     }
+}
+
+/// A non-keyed process function: values at or above the watermark to the main
+/// output with their time, others to the side output, multiples of 100 also to a tag.
+struct Split {
+    hundreds: OutputTag<i64>,
+}
+
+impl ProcessFunction<i64> for Split {
+    type Out = (i64, i64);
+    type Side = i64;
+
+    fn process_element(&mut self, v: i64, ctx: &mut ProcessContext<'_, (i64, i64), i64>) {
+        if ctx.timestamp() >= ctx.current_watermark() {
+            ctx.collect((ctx.timestamp(), v));
+        } else {
+            ctx.output(v);
+        }
+        if v % 100 == 0 {
+            ctx.output_to(&self.hundreds, v);
+        }
+    }
+
+    fn output_tags(&self) -> OutputTags {
+        OutputTags::new().with(&self.hundreds)
+    }
+}
+
+#[test]
+fn a_non_keyed_process_function_emits_to_main_side_and_tagged_outputs() {
+    // In order: nothing is behind the watermark, so nothing goes to the side output.
+    let events: Vec<(i64, i64)> = (0..1_000).map(|i| (i * 3, i)).collect();
+    let want_main: Vec<String> = (0..1_000).map(|i| format!("main {} {i}", i * 3)).collect();
+    let want_tag: Vec<String> = (0..10).map(|i| format!("hundred {}", i * 100)).collect();
+    for workers in [1, 2] {
+        let events = events.clone();
+        let mut got = execute(
+            &RuntimeConfig::default().with_workers(workers),
+            move |env| {
+                let split = Split {
+                    hundreds: OutputTag::new("hundreds"),
+                };
+                let hundreds = split.hundreds.clone();
+                let out = env
+                    .from_timestamped(events.clone(), WatermarkStrategy::monotonous())
+                    .rebalance()
+                    .process(split);
+                out.main
+                    .map(|(ts, v)| format!("main {ts} {v}"))
+                    .union(&out.side.map(|v| format!("side {v}")))
+                    .union(&out.side_output(&hundreds).map(|v| format!("hundred {v}")))
+            },
+        )
+        .unwrap()
+        .unwrap();
+        got.sort();
+        let mut want: Vec<String> = want_main.iter().chain(&want_tag).cloned().collect();
+        want.sort();
+        assert_eq!(got, want, "{workers} workers");
+    }
+}
+
+#[test]
+fn window_all_windows_the_whole_stream_under_one_key() {
+    // 1,000 records, one per 7 ms, over 5 keys: 100 ms windows count all keys.
+    let events: Vec<(i64, u32)> = (0..1_000).map(|i| (i * 7, (i % 5) as u32)).collect();
+    let mut want = std::collections::BTreeMap::new();
+    for (ts, _) in &events {
+        *want.entry(ts / 100 * 100).or_insert(0u64) += 1;
+    }
+    let want: Vec<(i64, u64)> = want.into_iter().collect();
+    let got = execute(&RuntimeConfig::default().with_workers(3), move |env| {
+        env.from_timestamped(events.clone(), WatermarkStrategy::monotonous())
+            .window_all()
+            .tumbling_window(100)
+            .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
+            .map(|w| (w.start, w.value))
+    })
+    .unwrap()
+    .unwrap();
+    let mut got = got;
+    got.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn from_stream_wraps_a_library_operator_as_a_stream() {
+    let events: Vec<(i64, u64)> = (0..500).map(|i| (i, i as u64)).collect();
+    let mut got = execute(&RuntimeConfig::default().with_workers(2), move |env| {
+        let raw = env
+            .from_timestamped(events.clone(), WatermarkStrategy::monotonous())
+            .stream()
+            .map(|mut r| {
+                r.value *= 2;
+                r
+            });
+        DataStream::from_stream(env, raw)
+            .key_by(|v: &u64| v % 2)
+            .tumbling_window(100)
+            .aggregate(|| 0u64, |s, v| *s += v, |s| s)
+            .map(|w| (w.start, w.value))
+    })
+    .unwrap()
+    .unwrap();
+    got.sort();
+    // Every doubled value is even: one key; each window sums 2 * (100 w .. 100 w + 99).
+    let want: Vec<(i64, u64)> = (0..5i64)
+        .map(|w| (w * 100, (0..100u64).map(|i| 2 * (w as u64 * 100 + i)).sum()))
+        .collect();
+    assert_eq!(got, want);
 }
