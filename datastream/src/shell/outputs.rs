@@ -77,6 +77,17 @@ impl<O, S> Outputs<O, S> {
         gather(&mut self.tagged, at, rows);
     }
 
+    /// The main and side rows gathered, in the order emitted (for a test harness).
+    pub(crate) fn take_rows(&mut self) -> (Vec<Timestamped<O>>, Vec<Timestamped<S>>) {
+        fn flat<T>(batches: Batches<T>) -> Vec<Timestamped<T>> {
+            batches.into_iter().flat_map(|(_, rows)| rows).collect()
+        }
+        (
+            flat(std::mem::take(&mut self.main)),
+            flat(std::mem::take(&mut self.side)),
+        )
+    }
+
     /// Sends everything gathered on the operator's outputs.
     pub(crate) fn send(self, main: &mut Port<O>, side: &mut Port<S>, tagged: &mut Port<Tagged>)
     where

@@ -98,10 +98,22 @@ pub(super) fn window_cap(at: &Held, end: i64) -> Held {
 }
 
 /// A [`WindowLogic`] as the shell's logic: late records go to the side output.
-struct Windows<L, T, R> {
+pub(super) struct Windows<L, T, R> {
     logic: L,
     range: KeyGroupRange,
     _types: PhantomData<fn(T) -> R>,
+}
+
+impl<T, R, L: WindowLogic<T, R>> Windows<L, T, R> {
+    /// `logic` over the key groups of `range`, its state on `backend`.
+    pub(super) fn open(mut logic: L, range: KeyGroupRange, backend: &StateBackend) -> Self {
+        logic.open(range, backend);
+        Windows {
+            logic,
+            range,
+            _types: PhantomData,
+        }
+    }
 }
 
 impl<T: Data, R: Data, L: WindowLogic<T, R>> StatefulLogic<T> for Windows<L, T, R> {
@@ -154,7 +166,7 @@ impl<T: Data, R: Data, L: WindowLogic<T, R>> StatefulLogic<T> for Windows<L, T, 
 pub(super) fn window_operator<'s, T, K, R, L>(
     keyed: &KeyedStream<'s, T, K>,
     name: &str,
-    mut logic: L,
+    logic: L,
 ) -> Windowed<'s, K, R, T>
 where
     T: Data,
@@ -166,12 +178,7 @@ where
     let stream = &keyed.stream;
     let env = &stream.env;
     let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
-    logic.open(range, &env.config().state_backend);
-    let windows = Windows {
-        logic,
-        range,
-        _types: PhantomData,
-    };
+    let windows = Windows::open(logic, range, &env.config().state_backend);
     let built = shell::build(
         env,
         name,

@@ -13,10 +13,12 @@
 
 mod accs;
 mod driver;
+mod harness;
 mod processing;
 mod session;
 pub mod triggered;
 
+pub use harness::{WindowHarness, WindowSnapshot};
 pub use processing::{ProcessingTimeSessions, ProcessingTimeWindows};
 pub use session::SessionWindows;
 
@@ -158,18 +160,13 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
         add: impl Fn(&mut A, &T) + 'static,
         finish: impl Fn(A) -> O + 'static,
     ) -> Windowed<'s, K, O, T> {
-        let logic = Sliding {
-            size: self.size,
-            slide: self.slide,
-            lateness: self.lateness,
-            key: self.keyed.key.clone(),
-            init: Box::new(init),
-            add: Box::new(add),
-            finish: Box::new(finish),
-            windows: BTreeMap::new(),
-            accs: Accs::Heap(BTreeMap::new()),
-            range: KeyGroupRange::for_worker(0, 1, 1),
-        };
+        let logic = Sliding::new(
+            (self.size, self.slide, self.lateness),
+            self.keyed.key.clone(),
+            Box::new(init),
+            Box::new(add),
+            Box::new(finish),
+        );
         driver::window_operator(&self.keyed, "EventTimeWindow", logic)
     }
 }
@@ -190,7 +187,7 @@ impl Pending {
 
 /// Sliding (and tumbling) windows: the live windows, and the accumulators by window
 /// and key.
-struct Sliding<T, K, A, O> {
+pub(super) struct Sliding<T, K, A, O> {
     size: i64,
     slide: i64,
     lateness: i64,
@@ -201,6 +198,31 @@ struct Sliding<T, K, A, O> {
     windows: BTreeMap<WindowId, Pending>,
     accs: Accs<K, A>,
     range: KeyGroupRange,
+}
+
+impl<T, K, A, O> Sliding<T, K, A, O> {
+    /// Windows of `(size, slide, allowed lateness)`, keys by `key`, aggregated by
+    /// `init`, `add` and `finish`.
+    pub(super) fn new(
+        (size, slide, lateness): (i64, i64, i64),
+        key: Rc<dyn Fn(&T) -> K>,
+        init: Box<dyn Fn() -> A>,
+        add: driver::AddFn<A, T>,
+        finish: Box<dyn Fn(A) -> O>,
+    ) -> Self {
+        Sliding {
+            size,
+            slide,
+            lateness,
+            key,
+            init,
+            add,
+            finish,
+            windows: BTreeMap::new(),
+            accs: Accs::Heap(BTreeMap::new()),
+            range: KeyGroupRange::for_worker(0, 1, 1),
+        }
+    }
 }
 
 impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>

@@ -52,7 +52,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
 /// One session of a key: `(start, end, fired, accumulator)` (also its snapshot form).
 type Session<A> = (i64, i64, bool, A);
 
-struct Sessions<T, K, A, O> {
+pub(super) struct Sessions<T, K, A, O> {
     gap: i64,
     lateness: i64,
     key: Rc<dyn Fn(&T) -> K>,
@@ -136,21 +136,42 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
         merge: impl Fn(&mut A, A) + 'static,
         finish: impl Fn(A) -> O + 'static,
     ) -> Windowed<'s, K, O, T> {
-        let logic = Sessions {
-            gap: self.gap,
-            lateness: self.lateness,
-            key: self.keyed.key.clone(),
-            init: Box::new(init),
-            add: Box::new(add),
-            merge: Box::new(merge),
-            finish: Box::new(finish),
+        let logic = Sessions::new(
+            (self.gap, self.lateness),
+            self.keyed.key.clone(),
+            (Box::new(init), Box::new(add), Box::new(merge)),
+            Box::new(finish),
+        );
+        driver::window_operator(&self.keyed, "SessionWindow", logic)
+    }
+}
+
+/// A fresh accumulator, adding a record, merging two accumulators.
+pub(super) type SessionAgg<A, T> = (Box<dyn Fn() -> A>, driver::AddFn<A, T>, driver::MergeFn<A>);
+
+impl<T, K: Data + Hash + Eq, A: Data, O> Sessions<T, K, A, O> {
+    /// Sessions of `(gap, allowed lateness)`, keyed by `key`, aggregated by `agg` and
+    /// `finish`.
+    pub(super) fn new(
+        (gap, lateness): (i64, i64),
+        key: Rc<dyn Fn(&T) -> K>,
+        (init, add, merge): SessionAgg<A, T>,
+        finish: Box<dyn Fn(A) -> O>,
+    ) -> Self {
+        Sessions {
+            gap,
+            lateness,
+            key,
+            init,
+            add,
+            merge,
+            finish,
             range: KeyGroupRange::for_worker(0, 1, 1),
             sessions: StateTable::new(KeyGroupRange::for_worker(0, 1, 1)),
             firing: BTreeMap::new(),
             live: BTreeMap::new(),
             caps: BTreeMap::new(),
-        };
-        driver::window_operator(&self.keyed, "SessionWindow", logic)
+        }
     }
 }
 

@@ -6,4 +6,5 @@ mod joins;
 mod process;
 mod sources;
 mod triggers;
+mod window_harness;
 mod windows;
