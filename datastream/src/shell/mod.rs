@@ -14,12 +14,14 @@
 //! Keyed process functions ([`crate::process`]), every event-time window kind
 //! ([`crate::window`]; processing-time and trigger windows, interval and window joins
 //! are process functions or windows), broadcast state ([`crate::broadcast`]) and
-//! non-keyed process functions run on it.
+//! non-keyed process functions run on it. Key-group files carry a format version
+//! (`versioned.rs`).
 
 mod held;
 mod operator;
 mod outputs;
 mod tags;
+mod versioned;
 
 pub use held::Held;
 pub(crate) use operator::{Built, build};

@@ -11,6 +11,7 @@ use strom_core::timely::dataflow::channels::pact::ParallelizationContract;
 use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
+use super::versioned::{self, Versioned};
 use super::{Held, Outputs, StatefulLogic, Tagged};
 use crate::checkpoint::{Ack, snapshots_in};
 use crate::env::StreamEnv;
@@ -62,6 +63,10 @@ where
         if let Some(s) = snapshots.as_mut() {
             let epoch = s.epoch();
             s.start(acks_cap, wake, groups, |group, parts| {
+                let parts = parts
+                    .into_iter()
+                    .map(|p| versioned::unwrap(group, p))
+                    .collect();
                 logic.restore_group(group, parts, epoch, &start);
             });
         }
@@ -79,7 +84,11 @@ where
             let frontier = frontiers[0].frontier();
             while let Some((time, at, records)) = stash.pop_ready(frontier) {
                 if let Some(s) = snapshots.as_mut()
-                    && s.take(time.epoch, |sink| logic.snapshot(sink), &mut acks_out)
+                    && s.take(
+                        time.epoch,
+                        |sink| logic.snapshot(&mut Versioned(sink)),
+                        &mut acks_out,
+                    )
                 {
                     logic.end_of_epoch(time.epoch);
                 }
@@ -93,7 +102,11 @@ where
                 // Epochs below every open one are complete here; what fires from now
                 // on belongs to the open one.
                 let open = stash.open_epoch(frontier);
-                if let Some(e) = s.settle(open, |sink| logic.snapshot(sink), &mut acks_out) {
+                if let Some(e) = s.settle(
+                    open,
+                    |sink| logic.snapshot(&mut Versioned(sink)),
+                    &mut acks_out,
+                ) {
                     logic.end_of_epoch(e);
                 }
             }

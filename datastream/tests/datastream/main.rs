@@ -2,6 +2,7 @@
 
 mod checkpoints;
 mod extension;
+mod fixtures;
 mod joins;
 mod process;
 mod sources;
