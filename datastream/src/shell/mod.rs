@@ -18,6 +18,7 @@
 //! (`versioned.rs`).
 
 mod held;
+mod keyed;
 mod operator;
 mod outputs;
 mod tags;

@@ -1,14 +1,23 @@
 //! What a library builds on: several tagged side outputs (Flink's `OutputTag`s) of
 //! keyed and non-keyed process functions, `window_all`, and `DataStream::from_stream`
-//! around a library's own timely operator; expectations computed by hand.
+//! around a library's own timely operator, and a library's own `StatefulLogic` on the
+//! operator shell through a checkpoint; expectations computed by hand.
 
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use strom_core::RuntimeConfig;
 use strom_datastream::process::{
     Context, KeyedProcessFunction, KeyedProcessHarness, OutputTag, OutputTags, ProcessContext,
     ProcessFunction, ValueState,
 };
+
+use strom_core::state::KeyGroupRange;
+use strom_datastream::checkpoint::{GroupSink, Part, committed};
+use strom_datastream::shell::{Held, Outputs, StatefulLogic};
 use strom_datastream::unstable::timely::dataflow::operators::vec::Map;
-use strom_datastream::{DataStream, WatermarkStrategy, execute};
+use strom_datastream::{
+    DataStream, Generator, Timestamped, Timestamps, WatermarkStrategy, execute,
+};
 
 /// Per key: negative values to `negative`, multiples of 3 to `threes`, the rest to the
 /// main output with the key's running count of them; a timer at the record's time
@@ -294,4 +303,134 @@ fn from_stream_wraps_a_library_operator_as_a_stream() {
         .map(|w| (w * 100, (0..100u64).map(|i| 2 * (w as u64 * 100 + i)).sum()))
         .collect();
     assert_eq!(got, want);
+}
+
+/// The key of a `(key, index)` record.
+type KeyFn = Rc<dyn Fn(&(u64, u64)) -> u64>;
+
+/// A library's own stateful logic: counts per key, kept by key group, emitted when the
+/// input ends.
+struct Counts {
+    key: KeyFn,
+    range: KeyGroupRange,
+    counts: BTreeMap<u64, u64>,
+    /// Where the counts go out, once there are any.
+    held: Option<Held>,
+}
+
+impl StatefulLogic<(u64, u64)> for Counts {
+    type Out = (u64, u64);
+    type Side = ();
+
+    fn on_record(
+        &mut self,
+        record: Timestamped<(u64, u64)>,
+        at: &Held,
+        _: i64,
+        _: &mut Outputs<(u64, u64), ()>,
+    ) {
+        *self.counts.entry((self.key)(&record.value)).or_default() += 1;
+        self.held.get_or_insert_with(|| at.clone());
+    }
+
+    fn on_watermark(&mut self, watermark: i64, out: &mut Outputs<(u64, u64), ()>) {
+        if watermark < i64::MAX {
+            return;
+        }
+        if let Some(at) = self.held.take() {
+            for (k, n) in std::mem::take(&mut self.counts) {
+                out.emit(
+                    &at,
+                    Timestamped {
+                        ts: 0,
+                        value: (k, n),
+                    },
+                );
+            }
+        }
+    }
+
+    fn snapshot(&mut self, sink: &mut dyn GroupSink) {
+        let mut groups: BTreeMap<u32, Vec<(u64, u64)>> = BTreeMap::new();
+        for (&k, &n) in &self.counts {
+            groups
+                .entry(self.range.group_of(&k))
+                .or_default()
+                .push((k, n));
+        }
+        for (g, rows) in groups {
+            sink.emit(g, Part::Full(bincode::serialize(&rows).unwrap()));
+        }
+    }
+
+    fn restore_group(&mut self, _: u32, parts: Vec<Part>, epoch: u64, initial: &Held) {
+        for part in parts {
+            let Part::Full(bytes) = part else {
+                panic!("counts write no deltas")
+            };
+            let rows: Vec<(u64, u64)> = bincode::deserialize(&bytes).unwrap();
+            self.counts.extend(rows);
+        }
+        let mut at = initial.clone();
+        at.in_epoch(epoch);
+        self.held.get_or_insert(at);
+    }
+
+    fn end_of_epoch(&mut self, epoch: u64) {
+        if let Some(at) = self.held.as_mut() {
+            at.in_epoch(epoch);
+        }
+    }
+
+    fn on_stop(&mut self) {
+        self.held = None;
+    }
+}
+
+/// Counts per key `i % 5` of 6,000 generated records, by the library logic.
+fn library_counts(config: &RuntimeConfig) -> Vec<(u64, u64)> {
+    let mut got = execute(config, |env| {
+        env.generate(
+            Generator {
+                count: Some(6_000),
+                rate: Some(4_000.0),
+            },
+            |i| (i % 5, i),
+            Timestamps::Ingestion,
+            WatermarkStrategy::monotonous(),
+        )
+        .key_by(|r: &(u64, u64)| r.0)
+        .stateful("counts", |range, key| Counts {
+            key,
+            range,
+            counts: BTreeMap::new(),
+            held: None,
+        })
+        .main
+    })
+    .unwrap()
+    .unwrap();
+    got.sort_unstable();
+    got
+}
+
+#[test]
+fn a_library_logic_on_the_shell_is_checkpointed_and_restored_at_another_parallelism() {
+    let want: Vec<(u64, u64)> = (0..5).map(|k| (k, 1_200)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(dir.path().to_str().unwrap().to_string());
+    config.checkpoint_interval = Some(std::time::Duration::from_millis(150));
+    assert_eq!(library_counts(&config), want, "checkpointed, uninterrupted");
+    let all = committed(dir.path().to_str().unwrap()).unwrap();
+    let mid = &all[all.len() / 2];
+    assert!(
+        mid.marker.files.keys().any(|f| f.contains("-counts/")),
+        "the logic's state is in the checkpoint"
+    );
+    // Restored at 3 workers: the counts before the checkpoint come from its state,
+    // the rest from the input after its positions.
+    let mut again = RuntimeConfig::default().with_workers(3);
+    again.restore = Some(mid.url.clone());
+    assert_eq!(library_counts(&again), want, "restored at 3 workers");
 }
