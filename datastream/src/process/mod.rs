@@ -1,6 +1,9 @@
 //! Keyed process functions (Flink's `KeyedProcessFunction`): user code called for each
 //! record of a keyed stream and for each of its timers, with keyed state
-//! ([`state`]) and a timer service ([`timers`]) for the record's key.
+//! ([`state`]) and a timer service ([`timers`]) for the record's key, emitting to a main
+//! output, a side output and any number of tagged side outputs ([`OutputTag`]). The
+//! operator runs on the operator shell ([`crate::shell`]); [`ProcessFunction`] is the
+//! non-keyed kind.
 //!
 //! The logic is in [`ProcessCore`], free of timely, so that [`KeyedProcessHarness`]
 //! (Flink's operator test harness) drives exactly what the dataflow operator

@@ -10,6 +10,8 @@
 //! does); a record arriving before then joins it and the window fires again for that
 //! key. A record all of whose windows are past that point is late:
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
+//! Every kind runs on the operator shell (`driver.rs`); [`WindowHarness`] drives one
+//! step by step in tests.
 
 mod accs;
 mod driver;
