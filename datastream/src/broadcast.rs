@@ -10,19 +10,13 @@
 //! operator, and every worker restores that copy, whatever the number of workers
 //! then (issue 17: a savepoint without it lost the rules, silently).
 
-use std::mem;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::channels::pact::Pipeline;
-use strom_core::timely::dataflow::operators::Capability;
-use strom_core::timely::dataflow::operators::generic::OutputBuilder;
-use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
-use crate::checkpoint::{Ack, GroupSink, Part, snapshots_in};
+use crate::checkpoint::{GroupSink, Part};
 use crate::connect::Either;
-use crate::ordered::TimeOrdered;
+use crate::shell::{self, Held, Outputs, StatefulLogic};
 use crate::stream::{Data, DataStream, Timestamped};
 
 /// What a broadcast process function sees while handling a record.
@@ -93,92 +87,93 @@ impl<'s, I: Data, B: Data> BroadcastConnected<'s, I, B> {
     /// Runs `function` on both inputs, this worker's instance of it.
     pub fn process<F: BroadcastProcessFunction<I, B>>(
         &self,
-        mut function: F,
+        function: F,
     ) -> DataStream<'s, F::Out> {
         let both = self
             .main
             .map(Either::Left)
             .union(&self.control.broadcast().map(Either::Right));
         let env = &both.env;
-        let mut builder = OperatorBuilder::new("BroadcastProcess".to_string(), env.scope);
-        let mut input = builder.new_input(both.stream.clone(), Pipeline);
-        let (data_out, data) = builder.new_output::<Vec<Timestamped<F::Out>>>();
-        let (acks_out, acks) = builder.new_output::<Vec<Ack>>();
-        let (mut data_out, mut acks_out) =
-            (OutputBuilder::from(data_out), OutputBuilder::from(acks_out));
-        let address = builder.operator_info().address;
-        let (mut snapshots, wake) = snapshots_in(env, "broadcast", acks, &address);
-        let writer = env.index() == 0;
-        builder.build(move |mut initial| {
-            let acks_cap = initial.pop();
-            drop(initial);
-            let mut state = F::State::default();
-            if let Some(s) = snapshots.as_mut() {
-                s.start(acks_cap, wake, STATE_GROUP..STATE_GROUP + 1, |_, parts| {
-                    for part in parts {
-                        let Part::Full(bytes) = part else {
-                            panic!("broadcast state: the operator writes no deltas");
-                        };
-                        state = bincode::deserialize(&bytes).unwrap_or_else(|e| {
-                            panic!("broadcast state: not this operator's snapshot: {e}")
-                        });
-                    }
-                });
-            }
-            let mut stash: TimeOrdered<Capability<StreamTime>, Timestamped<Either<I, B>>> =
-                TimeOrdered::default();
-            let mut out = Vec::new();
-            move |frontiers| {
-                input.for_each(|cap, batch| {
-                    let time = *cap.stamp().iter().next().expect("a record has a time");
-                    stash.push(time, || cap.delayed(&time, 0), batch);
-                });
-                if let Some(s) = snapshots.as_mut() {
-                    s.poll(&mut acks_out);
-                }
-                let frontier = frontiers[0].frontier();
-                let mut data_out = data_out.activate();
-                while let Some((time, cap, records)) = stash.pop_ready(frontier) {
-                    if let Some(s) = snapshots.as_mut() {
-                        let snapshot = |sink: &mut dyn GroupSink| snapshot(writer, &state, sink);
-                        s.take(time.epoch, snapshot, &mut acks_out);
-                    }
-                    for r in records {
-                        let mut ctx = BroadcastContext {
-                            timestamp: r.ts,
-                            out: &mut out,
-                        };
-                        match r.value {
-                            Either::Left(i) => function.process_element(i, &state, &mut ctx),
-                            Either::Right(b) => {
-                                function.process_broadcast_element(b, &mut state, &mut ctx)
-                            }
-                        }
-                    }
-                    if !out.is_empty() {
-                        data_out
-                            .session(&cap)
-                            .give_container(&mut mem::take(&mut out));
-                    }
-                }
-                if let Some(s) = snapshots.as_mut() {
-                    let snapshot = |sink: &mut dyn GroupSink| snapshot(writer, &state, sink);
-                    s.settle(stash.open_epoch(frontier), snapshot, &mut acks_out);
-                }
-            }
-        });
-        self.main.wrap(data)
+        let logic = BroadcastLogic {
+            function,
+            state: F::State::default(),
+            writer: env.index() == 0,
+            out: Vec::new(),
+        };
+        let built = shell::build(
+            env,
+            "BroadcastProcess",
+            "broadcast",
+            both.stream.clone(),
+            Pipeline,
+            STATE_GROUP..STATE_GROUP + 1,
+            logic,
+        );
+        self.main.wrap(built.main)
     }
+}
+
+/// A broadcast process function with its state: the shell's logic.
+struct BroadcastLogic<F: BroadcastProcessFunction<I, B>, I, B> {
+    function: F,
+    state: F::State,
+    /// Whether this worker writes the state to checkpoints (worker 0).
+    writer: bool,
+    out: Vec<Timestamped<F::Out>>,
+}
+
+impl<I: Data, B: Data, F: BroadcastProcessFunction<I, B>> StatefulLogic<Either<I, B>>
+    for BroadcastLogic<F, I, B>
+{
+    type Out = F::Out;
+    type Side = ();
+
+    fn on_record(
+        &mut self,
+        record: Timestamped<Either<I, B>>,
+        at: &Held,
+        _: i64,
+        out: &mut Outputs<F::Out, ()>,
+    ) {
+        let mut ctx = BroadcastContext {
+            timestamp: record.ts,
+            out: &mut self.out,
+        };
+        match record.value {
+            Either::Left(i) => self.function.process_element(i, &self.state, &mut ctx),
+            Either::Right(b) => {
+                self.function
+                    .process_broadcast_element(b, &mut self.state, &mut ctx);
+            }
+        }
+        out.gather(at, &mut self.out);
+    }
+
+    fn on_watermark(&mut self, _: i64, _: &mut Outputs<F::Out, ()>) {}
+
+    /// Writes the broadcast state once for the job: from worker 0, whose copy every
+    /// worker's equals.
+    fn snapshot(&mut self, sink: &mut dyn GroupSink) {
+        if self.writer {
+            let bytes = bincode::serialize(&self.state).expect("broadcast state serialises");
+            sink.emit(STATE_GROUP, Part::Full(bytes));
+        }
+    }
+
+    fn restore_group(&mut self, _: u32, parts: Vec<Part>, _: u64, _: &Held) {
+        for part in parts {
+            let Part::Full(bytes) = part else {
+                panic!("broadcast state: the operator writes no deltas");
+            };
+            self.state = bincode::deserialize(&bytes)
+                .unwrap_or_else(|e| panic!("broadcast state: not this operator's snapshot: {e}"));
+        }
+    }
+
+    fn end_of_epoch(&mut self, _: u64) {}
+
+    fn on_stop(&mut self) {}
 }
 
 /// The key group the broadcast state is written as.
 const STATE_GROUP: u32 = 0;
-
-/// Writes the broadcast state to `sink` once for the job: from worker 0 (`writer`),
-/// whose copy every worker's equals.
-fn snapshot<S: Serialize>(writer: bool, state: &S, sink: &mut dyn GroupSink) {
-    if writer {
-        let bytes = bincode::serialize(state).expect("broadcast state serialises");
-        sink.emit(STATE_GROUP, Part::Full(bytes));
-    }
-}

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use crate::process::operator::Processed;
-use crate::process::{Context, KeyedProcessFunction};
+use crate::process::{Context, KeyedProcessFunction, OutputTags};
 use crate::stream::{Data, DataStream, KeyedStream};
 
 /// A record of the first or the second input.
@@ -104,6 +104,11 @@ pub trait KeyedCoProcessFunction<K, A, B>: 'static {
     fn on_timer(&mut self, timestamp: i64, ctx: &mut Context<'_, K, Self::Out, Self::Side>) {
         let _ = (timestamp, ctx);
     }
+    /// The tagged side outputs the function emits to (see
+    /// [`KeyedProcessFunction::output_tags`]).
+    fn output_tags(&self) -> OutputTags {
+        OutputTags::new()
+    }
 }
 
 /// A co-process function seen as a one-input function of [`Either`].
@@ -125,6 +130,10 @@ where
 
     fn on_timer(&mut self, timestamp: i64, ctx: &mut Context<'_, K, F::Out, F::Side>) {
         self.0.on_timer(timestamp, ctx);
+    }
+
+    fn output_tags(&self) -> OutputTags {
+        self.0.output_tags()
     }
 }
 

@@ -38,6 +38,12 @@ impl<'s> StreamEnv<'s> {
         self.scope.peers()
     }
 
+    /// The timely scope the job is built in, for a library's own operators (wrap their
+    /// output with `DataStream::from_stream`). Unstable: see [`crate::unstable`].
+    pub fn scope(&self) -> crate::unstable::RawScope<'s> {
+        self.scope
+    }
+
     /// The job's configuration.
     pub fn config(&self) -> &RuntimeConfig {
         &self.config

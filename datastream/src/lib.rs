@@ -15,7 +15,12 @@
 //! windows with triggers and evictors; interval and window joins; connected streams
 //! and broadcast state; keyed process functions with keyed state (value, list, map,
 //! reducing, aggregating; TTL) and event- and processing-time timers ([`process`]);
-//! sinks; and aligned checkpoints with exactly-once restore ([`checkpoint`]).
+//! sinks; and aligned checkpoints with exactly-once restore ([`checkpoint`]). Every
+//! stateful operator runs on one operator shell ([`shell`]) that owns the checkpoint
+//! protocol; libraries extend the API through keyed and non-keyed process functions
+//! with tagged side outputs ([`process`]), `window_all`, and the raw timely access of
+//! [`unstable`]. Test harnesses drive process functions and windows step by step
+//! ([`process::KeyedProcessHarness`], [`window::WindowHarness`]).
 //!
 //! ```
 //! use strom_core::RuntimeConfig;
@@ -46,9 +51,11 @@ pub mod join;
 mod ordered;
 pub mod process;
 mod rolling;
+pub mod shell;
 pub mod sink;
 pub mod source;
 mod stream;
+pub mod unstable;
 mod upload;
 mod watermark;
 pub mod window;

@@ -86,22 +86,32 @@ impl<C, T> TimeOrdered<C, T> {
         frontier.iter().map(|t| t.epoch).chain(waiting).min()
     }
 
+    /// The event-time watermark everything handled so far may be fired at: the least
+    /// of the frontier's and of the waiting messages' (of any epoch: a message of a
+    /// later epoch may wait with a lower watermark than the frontier's), the end of
+    /// time once both are empty; reported as the watermark of the operator at `address`
+    /// while it is not. (Firing at the frontier's watermark alone fired windows and
+    /// timers that a waiting message still had records for.)
+    pub(crate) fn settled_watermark(
+        &self,
+        frontier: AntichainRef<'_, StreamTime>,
+        address: &[usize],
+    ) -> i64 {
+        let waiting = self.waiting.keys().map(StreamTime::watermark);
+        let watermark = frontier
+            .iter()
+            .map(StreamTime::watermark)
+            .chain(waiting)
+            .min()
+            .unwrap_or(i64::MAX);
+        if watermark < i64::MAX {
+            strom_core::metrics::report_watermark(address, watermark);
+        }
+        watermark
+    }
+
     /// Whether nothing waits.
     pub(crate) fn is_empty(&self) -> bool {
         self.waiting.is_empty()
     }
-}
-
-/// The event-time watermark of `frontier`, the end of time once it is empty; reported as
-/// the watermark of the operator at `address` while it is not.
-pub(crate) fn frontier_watermark(frontier: AntichainRef<'_, StreamTime>, address: &[usize]) -> i64 {
-    let watermark = frontier
-        .iter()
-        .map(StreamTime::watermark)
-        .min()
-        .unwrap_or(i64::MAX);
-    if watermark < i64::MAX {
-        strom_core::metrics::report_watermark(address, watermark);
-    }
-    watermark
 }

@@ -12,6 +12,7 @@ use strom_core::timely::dataflow::channels::pact::Exchange;
 use strom_core::timely::dataflow::operators::vec::{Filter, Map};
 
 use crate::env::StreamEnv;
+use crate::unstable::RawStream;
 
 /// A record with its event time (ms since the Unix epoch).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,9 +143,27 @@ impl<'s, T: Data> DataStream<'s, T> {
         }
     }
 
-    /// The underlying timely stream (for custom operators).
-    pub fn stream(&self) -> StreamVec<'s, StreamTime, Timestamped<T>> {
+    /// Every record under the one key `()`: windows of the result see the whole
+    /// stream, on one worker (Flink's `windowAll`, whose parallelism is 1), e.g.
+    /// `stream.window_all().tumbling_window(1_000)`.
+    pub fn window_all(&self) -> KeyedStream<'s, T, ()> {
+        self.key_by(|_: &T| ())
+    }
+
+    /// The underlying timely stream (for custom operators). Unstable: see
+    /// [`crate::unstable`].
+    pub fn stream(&self) -> RawStream<'s, T> {
         self.stream.clone()
+    }
+
+    /// Wraps the output of a library's own timely operator, built in `env`'s scope
+    /// ([`StreamEnv::scope`]), as a stream (as `DataSet::from_stream` does). Unstable:
+    /// see [`crate::unstable`].
+    pub fn from_stream(env: &StreamEnv<'s>, stream: RawStream<'s, T>) -> Self {
+        DataStream {
+            env: env.clone(),
+            stream,
+        }
     }
 
     pub(crate) fn wrap<U>(

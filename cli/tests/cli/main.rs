@@ -5,6 +5,7 @@ mod disk_state;
 mod errors;
 mod graph;
 mod http;
+mod library_operator;
 mod operations;
 mod outputs;
 mod recovery;

@@ -29,7 +29,7 @@ use crate::source::Position;
 mod operator;
 
 pub(crate) use operator::snapshots_in;
-pub use operator::{AckOutput, GroupSink, MAX_CHAIN, OperatorSnapshots, Part};
+pub use operator::{GroupSink, MAX_CHAIN, Part};
 
 /// What a source or operator tells the committer about an epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -24,7 +24,7 @@ use super::{Ack, CheckpointStore, Checkpointing, Restored, folder};
 use crate::upload::{Uploader, Written};
 
 /// Acknowledgements an operator sends.
-pub type AckOutput = OutputBuilder<StreamTime, CapacityContainerBuilder<Vec<Ack>>>;
+pub(crate) type AckOutput = OutputBuilder<StreamTime, CapacityContainerBuilder<Vec<Ack>>>;
 
 /// Files in a key group's chain before a full snapshot is due.
 pub const MAX_CHAIN: usize = 8;
@@ -64,7 +64,7 @@ struct Chain {
 
 /// One stateful operator's checkpointing: its id, where snapshots go, the epoch it is
 /// in, what to restore, and the capability its acknowledgements go out at.
-pub struct OperatorSnapshots {
+pub(crate) struct OperatorSnapshots {
     id: String,
     store: CheckpointStore,
     epoch: u64,
@@ -177,7 +177,7 @@ pub(crate) fn snapshots_in<'s>(
 impl OperatorSnapshots {
     /// Registers an operator of `kind` with the job's checkpointing, its
     /// acknowledgements on `acks`.
-    pub fn new<'s>(
+    pub(crate) fn new<'s>(
         c: &Checkpointing<'s>,
         kind: &str,
         acks: StreamVec<'s, StreamTime, Ack>,
@@ -199,7 +199,7 @@ impl OperatorSnapshots {
     }
 
     /// The epoch the operator is in (restored state and timers belong to it).
-    pub fn epoch(&self) -> u64 {
+    pub(crate) fn epoch(&self) -> u64 {
         self.epoch
     }
 
@@ -211,7 +211,7 @@ impl OperatorSnapshots {
     ///
     /// # Panics
     /// (Failing the job) when a checkpoint file cannot be read or is corrupt.
-    pub fn start(
+    pub(crate) fn start(
         &mut self,
         cap: Option<Capability<StreamTime>>,
         wake: strom_core::timely::scheduling::SyncActivator,
@@ -269,7 +269,7 @@ impl OperatorSnapshots {
     /// savepoint without draining ([`super::Request::Stop`]): then the operator's
     /// pending windows and timers stay in the savepoint and must not fire. Ask only
     /// once the input has ended (the answer is kept).
-    pub fn stopped_without_drain(&mut self) -> bool {
+    pub(crate) fn stopped_without_drain(&mut self) -> bool {
         *self
             .kept
             .get_or_insert_with(|| super::stopping(&self.store.dir) == Some(false))
@@ -280,7 +280,7 @@ impl OperatorSnapshots {
     /// key group to the sink it is given, one group at a time (so state on disk is
     /// never all in memory). True when the epoch moved (the operator then moves what it
     /// holds to the new epoch).
-    pub fn take(
+    pub(crate) fn take(
         &mut self,
         to: u64,
         snapshot: impl FnOnce(&mut dyn GroupSink),
@@ -341,7 +341,7 @@ impl OperatorSnapshots {
     ///
     /// # Panics
     /// (Failing the job) when a file could not be written.
-    pub fn poll(&mut self, acks_out: &mut AckOutput) {
+    pub(crate) fn poll(&mut self, acks_out: &mut AckOutput) {
         while let Some(front) = self.pending.front() {
             let Some(written) = crate::upload::ready(&front.written) else {
                 return;
@@ -392,7 +392,7 @@ impl OperatorSnapshots {
     /// After the input: every epoch below `open` (the least epoch still open at the
     /// input, `None` when the input has ended) is complete. Takes the snapshots and
     /// gives the epoch moved to, if it moved.
-    pub fn settle(
+    pub(crate) fn settle(
         &mut self,
         open: Option<u64>,
         snapshot: impl FnOnce(&mut dyn GroupSink),

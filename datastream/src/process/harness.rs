@@ -70,6 +70,23 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> KeyedProcessHarness<
         self.core.side.drain(..).map(|r| (r.ts, r.value)).collect()
     }
 
+    /// The side output of `tag` so far, and forgets it.
+    ///
+    /// # Panics
+    /// When the function did not declare `tag`.
+    pub fn take_tagged_output<T: Data>(&mut self, tag: &super::OutputTag<T>) -> Vec<(i64, T)> {
+        let index = self.core.tags().expect_index(tag);
+        let (mine, rest): (Vec<_>, Vec<_>) = self
+            .core
+            .tagged
+            .drain(..)
+            .partition(|r| r.value.index() == index);
+        self.core.tagged = rest;
+        mine.into_iter()
+            .filter_map(|r| r.value.take(index).map(|v| (r.ts, v)))
+            .collect()
+    }
+
     /// The function's state.
     pub fn states(&self) -> &KeyedStates<K> {
         self.core.states()

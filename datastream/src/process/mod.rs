@@ -1,6 +1,9 @@
 //! Keyed process functions (Flink's `KeyedProcessFunction`): user code called for each
 //! record of a keyed stream and for each of its timers, with keyed state
-//! ([`state`]) and a timer service ([`timers`]) for the record's key.
+//! ([`state`]) and a timer service ([`timers`]) for the record's key, emitting to a main
+//! output, a side output and any number of tagged side outputs ([`OutputTag`]). The
+//! operator runs on the operator shell ([`crate::shell`]); [`ProcessFunction`] is the
+//! non-keyed kind.
 //!
 //! The logic is in [`ProcessCore`], free of timely, so that [`KeyedProcessHarness`]
 //! (Flink's operator test harness) drives exactly what the dataflow operator
@@ -58,13 +61,16 @@ mod harness;
 pub mod operator;
 pub mod state;
 pub mod timers;
+mod unkeyed;
 
 pub use harness::KeyedProcessHarness;
+pub use operator::Processed;
 pub use state::{
     AggregatingState, KeyedAccess, KeyedStates, ListState, MapState, ReducingState, ValueState,
 };
 pub use strom_core::state::{Ttl, TtlUpdate, TtlVisibility};
 pub use timers::{TimeDomain, Timers};
+pub use unkeyed::{ProcessContext, ProcessFunction};
 
 use std::hash::Hash;
 use std::rc::Rc;
@@ -73,6 +79,8 @@ use strom_core::state::{KeyGroupRange, StateBackend};
 use strom_core::time::{ProcessingClock, StreamTime};
 
 use crate::checkpoint::{GroupSink, Part};
+use crate::shell::Tagged;
+pub use crate::shell::{OutputTag, OutputTags};
 use crate::stream::{Data, Timestamped};
 
 /// User logic for each record of a keyed stream and each timer it sets.
@@ -90,6 +98,13 @@ pub trait KeyedProcessFunction<K, I>: 'static {
     fn on_timer(&mut self, timestamp: i64, ctx: &mut Context<'_, K, Self::Out, Self::Side>) {
         let _ = (timestamp, ctx);
     }
+
+    /// The tagged side outputs the function emits to with [`Context::output_to`]
+    /// (Flink's `OutputTag`s), each read back with `Processed::side_output`. Called once,
+    /// when the operator is built.
+    fn output_tags(&self) -> OutputTags {
+        OutputTags::new()
+    }
 }
 
 /// What a process function sees of its operator while handling one record or timer.
@@ -105,6 +120,8 @@ pub struct Context<'a, K, O, S> {
     timers: &'a mut Timers<K>,
     out: &'a mut Vec<Timestamped<O>>,
     side: &'a mut Vec<Timestamped<S>>,
+    tags: &'a OutputTags,
+    tagged: &'a mut Vec<Timestamped<Tagged>>,
 }
 
 impl<K: Hash + Eq + Clone, O, S> Context<'_, K, O, S> {
@@ -155,6 +172,17 @@ impl<K: Hash + Eq + Clone, O, S> Context<'_, K, O, S> {
         });
     }
 
+    /// Emits `value` on the side output of `tag` at [`Context::timestamp`].
+    ///
+    /// # Panics
+    /// When the function's `output_tags` did not declare `tag`.
+    pub fn output_to<T: Data>(&mut self, tag: &OutputTag<T>, value: T) {
+        self.tagged.push(Timestamped {
+            ts: self.timestamp,
+            value: self.tags.tagged(tag, value),
+        });
+    }
+
     /// Sets a timer for the current key that fires once the watermark reaches `ts`
     /// (one per key and time: setting it again does nothing).
     pub fn register_event_time_timer(&mut self, ts: i64) {
@@ -198,6 +226,9 @@ pub struct ProcessCore<K, I, F: KeyedProcessFunction<K, I>> {
     pub out: Vec<Timestamped<F::Out>>,
     /// Side output not yet sent.
     pub side: Vec<Timestamped<F::Side>>,
+    /// Tagged side output not yet sent.
+    pub(crate) tagged: Vec<Timestamped<Tagged>>,
+    tags: OutputTags,
 }
 
 /// One key group of a process function's checkpoint: its states and timers.
@@ -233,8 +264,11 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
         backend: StateBackend,
     ) -> Self {
         let now = clock.now();
+        let tags = f.output_tags();
         ProcessCore {
             f,
+            tags,
+            tagged: Vec::new(),
             key,
             states: KeyedStates::new(range, backend),
             timers: Timers::default(),
@@ -244,6 +278,11 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
             out: Vec::new(),
             side: Vec::new(),
         }
+    }
+
+    /// The tagged side outputs the function declared.
+    pub fn tags(&self) -> &OutputTags {
+        &self.tags
     }
 
     /// The function's state.
@@ -292,6 +331,8 @@ impl<K: Data + Hash + Eq, I, F: KeyedProcessFunction<K, I>> ProcessCore<K, I, F>
             timers: &mut self.timers,
             out: &mut self.out,
             side: &mut self.side,
+            tags: &self.tags,
+            tagged: &mut self.tagged,
         };
         match arg {
             Some(value) => self.f.process_element(value, &mut ctx),

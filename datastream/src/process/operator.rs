@@ -1,10 +1,11 @@
-//! The dataflow operator running a [`ProcessCore`]: records routed by key and taken in
-//! time order (as window operators take them), event-time timers fired as the
-//! watermark passes them, each holding a capability for its output, and
-//! processing-time timers fired off the clock, sharing one capability that follows the
-//! input frontier so they never hold the watermark back. When the input ends every
-//! event-time timer fires (the watermark goes to the end of time), except when the job
-//! stopped with a savepoint without draining: then they stay in the savepoint.
+//! A keyed process function on the operator shell ([`crate::shell`]): records routed
+//! by key, event-time timers fired as the watermark passes them, each holding a
+//! capability for its output, and processing-time timers fired off the clock, sharing
+//! one capability that follows the input frontier so they never hold the watermark
+//! back. When the input ends every event-time timer fires (the watermark goes to the
+//! end of time), except when the job stopped with a savepoint without draining: then
+//! they stay in the savepoint. Pending processing-time timers never fire at the end
+//! (as in Flink).
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -13,69 +14,56 @@ use std::time::Duration;
 use strom_core::state::KeyGroupRange;
 use strom_core::time::{ProcessingClock, StreamTime};
 use strom_core::timely::PartialOrder;
-use strom_core::timely::dataflow::operators::Capability;
-use strom_core::timely::dataflow::operators::generic::OutputBuilder;
-use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
+use strom_core::timely::dataflow::StreamVec;
 
 use super::{KeyedProcessFunction, ProcessCore, Timers};
-use crate::checkpoint::{Ack, snapshots_in};
-use crate::ordered::{TimeOrdered, frontier_watermark};
+use crate::checkpoint::{GroupSink, Part};
+use crate::shell::{self, Held, OutputTag, OutputTags, Outputs, StatefulLogic, Tagged};
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
-/// A keyed process function's outputs.
+/// A process function's outputs.
 pub struct Processed<'s, O, S> {
     /// What `Context::collect` gave.
     pub main: DataStream<'s, O>,
     /// What `Context::output` gave (Flink's side output).
     pub side: DataStream<'s, S>,
+    tagged: StreamVec<'s, StreamTime, Timestamped<Tagged>>,
+    tags: OutputTags,
 }
 
-/// Capabilities for both outputs at one time.
-#[derive(Clone)]
-struct Caps {
-    main: Capability<StreamTime>,
-    side: Capability<StreamTime>,
-}
-
-impl Caps {
-    fn delayed(&self, time: &StreamTime) -> Caps {
-        Caps {
-            main: self.main.delayed(time),
-            side: self.side.delayed(time),
+impl<'s, O: Data, S: Data> Processed<'s, O, S> {
+    /// The outputs of a shell operator whose function declared `tags`.
+    pub(crate) fn of(
+        stream: &DataStream<'s, impl Data>,
+        built: shell::Built<'s, O, S>,
+        main: StreamVec<'s, StreamTime, Timestamped<O>>,
+        tags: OutputTags,
+    ) -> Self {
+        Processed {
+            main: stream.wrap(main),
+            side: stream.wrap(built.side),
+            tagged: built.tagged,
+            tags,
         }
     }
-    fn time(&self) -> StreamTime {
-        *self.main.time()
+
+    /// What `Context::output_to(tag, ..)` gave (Flink's `getSideOutput(tag)`).
+    ///
+    /// # Panics
+    /// When the function did not declare `tag` in its `output_tags`.
+    pub fn side_output<T: Data>(&self, tag: &OutputTag<T>) -> DataStream<'s, T> {
+        let index = self.tags.expect_index(tag);
+        self.main.wrap(shell::side_output(&self.tagged, index))
     }
 }
 
-/// Output gathered during one activation, one batch per capability.
-struct Pending<O, S> {
-    main: Vec<(Capability<StreamTime>, Vec<Timestamped<O>>)>,
-    side: Vec<(Capability<StreamTime>, Vec<Timestamped<S>>)>,
-}
-
-fn gather<T>(
-    into: &mut Vec<(Capability<StreamTime>, Vec<T>)>,
-    cap: &Capability<StreamTime>,
-    rows: &mut Vec<T>,
-) {
-    if rows.is_empty() {
-        return;
-    }
-    match into.last_mut() {
-        Some((last, batch)) if last.time() == cap.time() => batch.append(rows),
-        _ => into.push((cap.clone(), std::mem::take(rows))),
-    }
-}
-
-/// The operator's timer capabilities.
-#[derive(Default)]
-struct TimerCaps {
+/// A keyed process function with its timers' capabilities: the shell's logic.
+struct ProcessLogic<K, I, F: KeyedProcessFunction<K, I>> {
+    core: ProcessCore<K, I, F>,
     /// One per stream time event-time timers output at.
-    event: BTreeMap<StreamTime, Caps>,
+    event: BTreeMap<StreamTime, Held>,
     /// Shared by processing-time timers while any is pending.
-    processing: Option<Caps>,
+    processing: Option<Held>,
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
@@ -87,205 +75,158 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
     {
         let stream = &self.stream;
         let env = &stream.env;
-        let (groups, peers) = (env.config().key_groups, env.peers());
-        let pact = self.exchange();
-        let range = KeyGroupRange::for_worker(env.index(), peers, groups);
-        let mut core = ProcessCore::new(
+        let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
+        let core = ProcessCore::new(
             function,
             self.key.clone(),
             range,
             env.clock().clone(),
             env.config().state_backend.clone(),
         );
-        let mut builder = OperatorBuilder::new("KeyedProcess".to_string(), env.scope);
-        let mut input = builder.new_input(stream.stream.clone(), pact);
-        let (main_out, main) = builder.new_output::<Vec<Timestamped<F::Out>>>();
-        let (side_out, side) = builder.new_output::<Vec<Timestamped<F::Side>>>();
-        let (acks_out, acks) = builder.new_output::<Vec<Ack>>();
-        let (mut main_out, mut side_out, mut acks_out) = (
-            OutputBuilder::from(main_out),
-            OutputBuilder::from(side_out),
-            OutputBuilder::from(acks_out),
+        let tags = core.tags().clone();
+        let logic = ProcessLogic {
+            core,
+            event: BTreeMap::new(),
+            processing: None,
+        };
+        let built = shell::build(
+            env,
+            "KeyedProcess",
+            "process",
+            stream.stream.clone(),
+            self.exchange(),
+            range.start..range.end,
+            logic,
         );
-        let address = builder.operator_info().address;
-        let activator = env.scope.activator_for(address.clone());
-        let (mut snapshots, wake) = snapshots_in(env, "process", acks, &address);
-        builder.build(move |mut initial| {
-            let mut stash: TimeOrdered<Caps, Timestamped<T>> = TimeOrdered::default();
-            let mut caps = TimerCaps::default();
-            let acks_cap = initial.pop();
-            let start = Caps {
-                side: initial.pop().expect("a side output"),
-                main: initial.pop().expect("a main output"),
-            };
-            if let Some(s) = snapshots.as_mut() {
-                let range = core.states().range();
-                let at = StreamTime {
-                    epoch: s.epoch(),
-                    event: 0,
-                };
-                s.start(acks_cap, wake, range.start..range.end, |g, parts| {
-                    if let Err(e) = core.restore_group(g, &parts, at) {
-                        panic!("keyed process operator: {e}");
-                    }
-                });
-                track(&mut core, &mut caps, &start);
-            }
-            move |frontiers| {
-                let mut pending = Pending {
-                    main: Vec::new(),
-                    side: Vec::new(),
-                };
-                input.for_each(|cap, batch| {
-                    let time = *cap.stamp().iter().next().expect("a record has a time");
-                    let retain = || Caps {
-                        main: cap.delayed(&time, 0),
-                        side: cap.delayed(&time, 1),
-                    };
-                    stash.push(time, retain, batch);
-                });
-                if let Some(s) = snapshots.as_mut() {
-                    s.poll(&mut acks_out);
-                }
-                let frontier = frontiers[0].frontier();
-                while let Some((time, at, records)) = stash.pop_ready(frontier) {
-                    if let Some(s) = snapshots.as_mut()
-                        && s.take(time.epoch, |sink| core.snapshot(sink), &mut acks_out)
-                    {
-                        advance_epoch(time.epoch, &mut core, &mut caps);
-                    }
-                    core.advance_watermark(stash.watermark_for(time, frontier));
-                    fire_timers(&mut core, &mut caps, &mut pending);
-                    for r in records {
-                        core.element(time, r);
-                        gather(&mut pending.main, &at.main, &mut core.out);
-                        gather(&mut pending.side, &at.side, &mut core.side);
-                    }
-                    track(&mut core, &mut caps, &at);
-                }
-                if let Some(s) = snapshots.as_mut() {
-                    // Epochs below every open one are complete here; timers that fire
-                    // from now on belong to the open one.
-                    let open = stash.open_epoch(frontier);
-                    if let Some(e) = s.settle(open, |sink| core.snapshot(sink), &mut acks_out) {
-                        advance_epoch(e, &mut core, &mut caps);
-                    }
-                }
-                let ended = frontier.is_empty() && stash.is_empty();
-                if ended
-                    && snapshots
-                        .as_mut()
-                        .is_some_and(|s| s.stopped_without_drain())
-                {
-                    // Stopped without draining: timers stay in the savepoint.
-                    *core.timers_mut() = Timers::default();
-                    caps = TimerCaps::default();
-                } else {
-                    core.advance_watermark(frontier_watermark(frontier, &address));
-                    fire_timers(&mut core, &mut caps, &mut pending);
-                }
-                if ended {
-                    // End of input: Flink does not fire pending processing-time timers.
-                    core.timers_mut().drop_processing();
-                    caps.processing = None;
-                } else if let (Some(p), [f]) = (caps.processing.as_mut(), &frontier[..])
-                    && p.time().less_than(f)
-                {
-                    *p = p.delayed(f);
-                }
-                if let Some(next) = core.timers().next_processing() {
-                    let wait = match core.clock() {
-                        ProcessingClock::System => (next - core.clock().now()).max(0) as u64,
-                        ProcessingClock::Manual(_) => 5,
-                    };
-                    activator.activate_after(Duration::from_millis(wait));
-                }
-                let (mut main_out, mut side_out) = (main_out.activate(), side_out.activate());
-                for (cap, mut rows) in pending.main {
-                    main_out.session(&cap).give_container(&mut rows);
-                }
-                for (cap, mut rows) in pending.side {
-                    side_out.session(&cap).give_container(&mut rows);
-                }
-            }
-        });
-        Processed {
-            main: stream.wrap(env.flow.watch(main)),
-            side: stream.wrap(side),
-        }
+        let main = env.flow.watch(built.main.clone());
+        Processed::of(stream, built, main, tags)
     }
 }
 
-/// Moves what a process operator holds to epoch `to`: event-time timers' outputs and
-/// the processing-time capability.
-fn advance_epoch<K, I, F>(to: u64, core: &mut ProcessCore<K, I, F>, caps: &mut TimerCaps)
+impl<K, I, F> ProcessLogic<K, I, F>
 where
     K: Data + Hash + Eq,
     F: KeyedProcessFunction<K, I>,
 {
-    for (old, new) in core.timers_mut().advance_epoch(to) {
-        if let Some(held) = caps.event.remove(&old) {
-            caps.event.entry(new).or_insert_with(|| held.delayed(&new));
+    /// Moves what the function emitted to `out` at `at`.
+    fn gather(&mut self, at: &Held, out: &mut Outputs<F::Out, F::Side>) {
+        out.gather(at, &mut self.core.out);
+        out.gather_side(at, &mut self.core.side);
+        out.gather_tagged(at, &mut self.core.tagged);
+    }
+
+    /// Brings the held capabilities in line with the pending timers, new ones made
+    /// from `from` (what was just handled, no later than any new timer's output time).
+    fn track(&mut self, from: &Held) {
+        let (freed, added) = self.core.timers_mut().take_changes();
+        for t in freed {
+            self.event.remove(&t);
+        }
+        for t in added {
+            self.event.entry(t).or_insert_with(|| from.delayed(&t));
+        }
+        match (
+            self.core.timers().pending().1 > 0,
+            self.processing.is_some(),
+        ) {
+            (true, false) => self.processing = Some(from.clone()),
+            (false, true) => self.processing = None,
+            _ => {}
         }
     }
-    if let Some(p) = caps.processing.as_mut()
-        && p.time().epoch < to
-    {
-        *p = p.delayed(&StreamTime {
-            epoch: to,
-            ..p.time()
-        });
+
+    /// Fires the due timers: event-time ones at or before the watermark, each at its
+    /// own capability, and processing-time ones due on the clock, at the shared one.
+    fn fire_timers(&mut self, out: &mut Outputs<F::Out, F::Side>) {
+        while let Some(at) = self.core.fire_event_timer() {
+            let held = self
+                .event
+                .get(&at)
+                .expect("a capability per timer output time")
+                .clone();
+            self.gather(&held, out);
+            self.track(&held);
+        }
+        while let Some(held) = self.processing.clone() {
+            if !self.core.fire_processing_timer(held.time()) {
+                break;
+            }
+            self.gather(&held, out);
+            self.track(&held);
+        }
     }
 }
 
-/// Fires the due timers: event-time ones at or before the watermark, each at its own
-/// capability, and processing-time ones due on the clock, at the shared one.
-fn fire_timers<K, I, F>(
-    core: &mut ProcessCore<K, I, F>,
-    caps: &mut TimerCaps,
-    pending: &mut Pending<F::Out, F::Side>,
-) where
-    K: Data + Hash + Eq,
-    F: KeyedProcessFunction<K, I>,
-{
-    while let Some(at) = core.fire_event_timer() {
-        let held = caps
-            .event
-            .get(&at)
-            .expect("a capability per timer output time")
-            .clone();
-        gather(&mut pending.main, &held.main, &mut core.out);
-        gather(&mut pending.side, &held.side, &mut core.side);
-        track(core, caps, &held);
-    }
-    while let Some(held) = caps.processing.clone() {
-        if !core.fire_processing_timer(held.time()) {
-            break;
-        }
-        gather(&mut pending.main, &held.main, &mut core.out);
-        gather(&mut pending.side, &held.side, &mut core.side);
-        track(core, caps, &held);
-    }
-}
-
-/// Brings the held capabilities in line with the pending timers, new ones made from
-/// `from` (the capabilities of what was just handled, no later than any new timer's
-/// output time).
-fn track<K, I, F>(core: &mut ProcessCore<K, I, F>, caps: &mut TimerCaps, from: &Caps)
+impl<K, I, F> StatefulLogic<I> for ProcessLogic<K, I, F>
 where
     K: Data + Hash + Eq,
+    I: 'static,
     F: KeyedProcessFunction<K, I>,
 {
-    let (freed, added) = core.timers_mut().take_changes();
-    for t in freed {
-        caps.event.remove(&t);
+    type Out = F::Out;
+    type Side = F::Side;
+
+    fn on_record(
+        &mut self,
+        record: Timestamped<I>,
+        at: &Held,
+        _: i64,
+        out: &mut Outputs<F::Out, F::Side>,
+    ) {
+        self.core.element(at.time(), record);
+        self.gather(at, out);
+        self.track(at);
     }
-    for t in added {
-        caps.event.entry(t).or_insert_with(|| from.delayed(&t));
+
+    fn on_watermark(&mut self, watermark: i64, out: &mut Outputs<F::Out, F::Side>) {
+        self.core.advance_watermark(watermark);
+        self.fire_timers(out);
     }
-    match (core.timers().pending().1 > 0, caps.processing.is_some()) {
-        (true, false) => caps.processing = Some(from.clone()),
-        (false, true) => caps.processing = None,
-        _ => {}
+
+    fn on_activation_end(&mut self, ended: bool, frontier: Option<StreamTime>) -> Option<Duration> {
+        if ended {
+            // End of input: Flink does not fire pending processing-time timers.
+            self.core.timers_mut().drop_processing();
+            self.processing = None;
+        } else if let (Some(p), Some(f)) = (self.processing.as_mut(), frontier)
+            && p.time().less_than(&f)
+        {
+            *p = p.delayed(&f);
+        }
+        let next = self.core.timers().next_processing()?;
+        let wait = match self.core.clock() {
+            ProcessingClock::System => (next - self.core.clock().now()).max(0) as u64,
+            ProcessingClock::Manual(_) => 5,
+        };
+        Some(Duration::from_millis(wait))
+    }
+
+    fn snapshot(&mut self, sink: &mut dyn GroupSink) {
+        self.core.snapshot(sink);
+    }
+
+    fn restore_group(&mut self, group: u32, parts: Vec<Part>, epoch: u64, initial: &Held) {
+        let at = StreamTime { epoch, event: 0 };
+        if let Err(e) = self.core.restore_group(group, &parts, at) {
+            panic!("keyed process operator: {e}");
+        }
+        self.track(initial);
+    }
+
+    fn end_of_epoch(&mut self, to: u64) {
+        for (old, new) in self.core.timers_mut().advance_epoch(to) {
+            if let Some(held) = self.event.remove(&old) {
+                self.event.entry(new).or_insert_with(|| held.delayed(&new));
+            }
+        }
+        if let Some(p) = self.processing.as_mut() {
+            p.in_epoch(to);
+        }
+    }
+
+    fn on_stop(&mut self) {
+        *self.core.timers_mut() = Timers::default();
+        self.event.clear();
+        self.processing = None;
     }
 }

@@ -10,13 +10,17 @@
 //! does); a record arriving before then joins it and the window fires again for that
 //! key. A record all of whose windows are past that point is late:
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
+//! Every kind runs on the operator shell (`driver.rs`); [`WindowHarness`] drives one
+//! step by step in tests.
 
 mod accs;
 mod driver;
+mod harness;
 mod processing;
 mod session;
 pub mod triggered;
 
+pub use harness::{WindowHarness, WindowSnapshot};
 pub use processing::{ProcessingTimeSessions, ProcessingTimeWindows};
 pub use session::SessionWindows;
 
@@ -27,9 +31,8 @@ use std::rc::Rc;
 use accs::{Accs, WindowId};
 use serde::{Deserialize, Serialize};
 use strom_core::state::{KeyGroupRange, StateBackend};
-use strom_core::time::StreamTime;
-use strom_core::timely::dataflow::operators::Capability;
 
+use crate::shell::Held;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
 /// One fired window of one key.
@@ -159,18 +162,13 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
         add: impl Fn(&mut A, &T) + 'static,
         finish: impl Fn(A) -> O + 'static,
     ) -> Windowed<'s, K, O, T> {
-        let logic = Sliding {
-            size: self.size,
-            slide: self.slide,
-            lateness: self.lateness,
-            key: self.keyed.key.clone(),
-            init: Box::new(init),
-            add: Box::new(add),
-            finish: Box::new(finish),
-            windows: BTreeMap::new(),
-            accs: Accs::Heap(BTreeMap::new()),
-            range: KeyGroupRange::for_worker(0, 1, 1),
-        };
+        let logic = Sliding::new(
+            (self.size, self.slide, self.lateness),
+            self.keyed.key.clone(),
+            Box::new(init),
+            Box::new(add),
+            Box::new(finish),
+        );
         driver::window_operator(&self.keyed, "EventTimeWindow", logic)
     }
 }
@@ -179,7 +177,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
 /// restored as fired already while others were not (a checkpoint of workers whose
 /// watermarks straddled the window's end, restored at another parallelism).
 struct Pending {
-    cap: Option<Capability<StreamTime>>,
+    cap: Option<Held>,
     fired: BTreeSet<u32>,
 }
 
@@ -191,7 +189,7 @@ impl Pending {
 
 /// Sliding (and tumbling) windows: the live windows, and the accumulators by window
 /// and key.
-struct Sliding<T, K, A, O> {
+pub(super) struct Sliding<T, K, A, O> {
     size: i64,
     slide: i64,
     lateness: i64,
@@ -204,14 +202,38 @@ struct Sliding<T, K, A, O> {
     range: KeyGroupRange,
 }
 
+impl<T, K, A, O> Sliding<T, K, A, O> {
+    /// Windows of `(size, slide, allowed lateness)`, keys by `key`, aggregated by
+    /// `init`, `add` and `finish`.
+    pub(super) fn new(
+        (size, slide, lateness): (i64, i64, i64),
+        key: Rc<dyn Fn(&T) -> K>,
+        init: Box<dyn Fn() -> A>,
+        add: driver::AddFn<A, T>,
+        finish: Box<dyn Fn(A) -> O>,
+    ) -> Self {
+        Sliding {
+            size,
+            slide,
+            lateness,
+            key,
+            init,
+            add,
+            finish,
+            windows: BTreeMap::new(),
+            accs: Accs::Heap(BTreeMap::new()),
+            range: KeyGroupRange::for_worker(0, 1, 1),
+        }
+    }
+}
+
 impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
     driver::WindowLogic<T, WindowResult<K, O>> for Sliding<T, K, A, O>
 {
     fn record(
         &mut self,
         watermark: i64,
-        time: StreamTime,
-        cap: &Capability<StreamTime>,
+        at: &Held,
         record: &Timestamped<T>,
         emit: driver::Emit<'_, WindowResult<K, O>>,
     ) -> bool {
@@ -224,7 +246,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
             }
             kept = true;
             let window = self.windows.entry((end, start)).or_insert_with(|| Pending {
-                cap: Some(driver::window_cap(cap, time, end)),
+                cap: Some(driver::window_cap(at, end)),
                 fired: BTreeSet::new(),
             });
             let acc = self.accs.get_or_init((end, start), group, &k, &*self.init);
@@ -234,7 +256,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
                 if end - 1 <= watermark {
                     window.cap = None;
                 }
-                emit(cap, driver::result(&*self.finish, &k, start, end, acc));
+                emit(at, driver::result(&*self.finish, &k, start, end, acc));
             }
         }
         kept
@@ -278,13 +300,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         self.accs.snapshot(range, fired, emit);
     }
 
-    fn restore_group(
-        &mut self,
-        group: u32,
-        bytes: &[u8],
-        epoch: u64,
-        cap: &Capability<StreamTime>,
-    ) {
+    fn restore_group(&mut self, group: u32, bytes: &[u8], epoch: u64, initial: &Held) {
         let windows = &mut self.windows;
         self.accs
             .restore_group(group, bytes, |(end, start), fired| {
@@ -295,14 +311,14 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
                 if fired {
                     window.fired.insert(group);
                 } else if window.cap.is_none() {
-                    window.cap = Some(cap.delayed(&driver::result_time(epoch, end)));
+                    window.cap = Some(initial.delayed(&driver::result_time(epoch, end)));
                 }
             });
     }
 
     fn advance_epoch(&mut self, epoch: u64) {
         for c in self.windows.values_mut().filter_map(|w| w.cap.as_mut()) {
-            driver::in_epoch(c, epoch);
+            c.in_epoch(epoch);
         }
     }
 

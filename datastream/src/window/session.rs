@@ -18,11 +18,10 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashSet;
 use strom_core::state::{KeyGroupRange, StateBackend, StateTable};
-use strom_core::time::StreamTime;
-use strom_core::timely::dataflow::operators::Capability;
 
 use super::driver::{self, Emit, WindowLogic};
 use super::{WindowResult, Windowed};
+use crate::shell::Held;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
 /// A keyed stream cut into session windows.
@@ -53,7 +52,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
 /// One session of a key: `(start, end, fired, accumulator)` (also its snapshot form).
 type Session<A> = (i64, i64, bool, A);
 
-struct Sessions<T, K, A, O> {
+pub(super) struct Sessions<T, K, A, O> {
     gap: i64,
     lateness: i64,
     key: Rc<dyn Fn(&T) -> K>,
@@ -69,7 +68,7 @@ struct Sessions<T, K, A, O> {
     /// Keys with a session, by the session's end.
     live: BTreeMap<i64, FxHashSet<K>>,
     /// The capabilities sessions ending at an end are emitted at (least ones).
-    caps: BTreeMap<i64, Vec<Capability<StreamTime>>>,
+    caps: BTreeMap<i64, Vec<Held>>,
 }
 
 /// Adds `key` under `end`.
@@ -100,12 +99,12 @@ fn due<K>(by_end: &mut BTreeMap<i64, FxHashSet<K>>, last: i64) -> Vec<(i64, FxHa
 }
 
 /// Keeps `cap` among the least capabilities of `caps`.
-fn hold(caps: &mut Vec<Capability<StreamTime>>, cap: Capability<StreamTime>) {
+fn hold(caps: &mut Vec<Held>, cap: Held) {
     use strom_core::timely::order::PartialOrder;
-    if caps.iter().any(|c| c.time().less_equal(cap.time())) {
+    if caps.iter().any(|c| c.time().less_equal(&cap.time())) {
         return;
     }
-    caps.retain(|c| !cap.time().less_equal(c.time()));
+    caps.retain(|c| !cap.time().less_equal(&c.time()));
     caps.push(cap);
 }
 
@@ -137,21 +136,42 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
         merge: impl Fn(&mut A, A) + 'static,
         finish: impl Fn(A) -> O + 'static,
     ) -> Windowed<'s, K, O, T> {
-        let logic = Sessions {
-            gap: self.gap,
-            lateness: self.lateness,
-            key: self.keyed.key.clone(),
-            init: Box::new(init),
-            add: Box::new(add),
-            merge: Box::new(merge),
-            finish: Box::new(finish),
+        let logic = Sessions::new(
+            (self.gap, self.lateness),
+            self.keyed.key.clone(),
+            (Box::new(init), Box::new(add), Box::new(merge)),
+            Box::new(finish),
+        );
+        driver::window_operator(&self.keyed, "SessionWindow", logic)
+    }
+}
+
+/// A fresh accumulator, adding a record, merging two accumulators.
+pub(super) type SessionAgg<A, T> = (Box<dyn Fn() -> A>, driver::AddFn<A, T>, driver::MergeFn<A>);
+
+impl<T, K: Data + Hash + Eq, A: Data, O> Sessions<T, K, A, O> {
+    /// Sessions of `(gap, allowed lateness)`, keyed by `key`, aggregated by `agg` and
+    /// `finish`.
+    pub(super) fn new(
+        (gap, lateness): (i64, i64),
+        key: Rc<dyn Fn(&T) -> K>,
+        (init, add, merge): SessionAgg<A, T>,
+        finish: Box<dyn Fn(A) -> O>,
+    ) -> Self {
+        Sessions {
+            gap,
+            lateness,
+            key,
+            init,
+            add,
+            merge,
+            finish,
             range: KeyGroupRange::for_worker(0, 1, 1),
             sessions: StateTable::new(KeyGroupRange::for_worker(0, 1, 1)),
             firing: BTreeMap::new(),
             live: BTreeMap::new(),
             caps: BTreeMap::new(),
-        };
-        driver::window_operator(&self.keyed, "SessionWindow", logic)
+        }
     }
 }
 
@@ -161,8 +181,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
     fn record(
         &mut self,
         watermark: i64,
-        time: StreamTime,
-        cap: &Capability<StreamTime>,
+        at: &Held,
         record: &Timestamped<T>,
         emit: Emit<'_, WindowResult<K, O>>,
     ) -> bool {
@@ -202,11 +221,11 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         // does; otherwise when the watermark passes the merged end.
         let fired = end - 1 <= watermark;
         if fired {
-            emit(cap, driver::result(&*self.finish, &k, start, end, &acc));
+            emit(at, driver::result(&*self.finish, &k, start, end, &acc));
         } else {
             index(&mut self.firing, end, k.clone());
             let caps = self.caps.entry(end).or_default();
-            hold(caps, driver::window_cap(cap, time, end));
+            hold(caps, driver::window_cap(at, end));
         }
         sessions.push((start, end, fired, acc));
         index(&mut self.live, end, k);
@@ -265,20 +284,14 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
         }
     }
 
-    fn restore_group(
-        &mut self,
-        group: u32,
-        bytes: &[u8],
-        epoch: u64,
-        cap: &Capability<StreamTime>,
-    ) {
+    fn restore_group(&mut self, group: u32, bytes: &[u8], epoch: u64, initial: &Held) {
         let entries: Vec<(K, Vec<Session<A>>)> =
             bincode::deserialize(bytes).unwrap_or_else(|e| panic!("session snapshot: {e}"));
         for (k, sessions) in &entries {
             for &(_, end, fired, _) in sessions {
                 if !fired {
                     index(&mut self.firing, end, k.clone());
-                    let at = cap.delayed(&driver::result_time(epoch, end));
+                    let at = initial.delayed(&driver::result_time(epoch, end));
                     hold(self.caps.entry(end).or_default(), at);
                 }
                 index(&mut self.live, end, k.clone());
@@ -291,7 +304,7 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static> WindowLogic<T, Window
 
     fn advance_epoch(&mut self, epoch: u64) {
         for c in self.caps.values_mut().flatten() {
-            driver::in_epoch(c, epoch);
+            c.in_epoch(epoch);
         }
     }
 
