@@ -17,6 +17,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+/// The environment variable through which a local cluster's processes share the id
+/// their launcher gave the job.
+pub const JOB_ID: &str = "STROM_JOB_ID";
+
 /// Runs this command line as `processes` local processes and waits for all of them.
 /// When one fails, the others are stopped; with `restart_attempts` left, all are
 /// started again from the latest checkpoint (`--restore latest`), else the run fails.
@@ -59,7 +63,7 @@ fn run_processes(
             .arg("--cluster-addresses")
             .arg(addresses.join(","))
             .env(crate::signals::LAUNCHER_PID, std::process::id().to_string())
-            .env("STROM_JOB_ID", id)
+            .env(JOB_ID, id)
             .process_group(0)
             .stdout(Stdio::piped())
             .spawn()

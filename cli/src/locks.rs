@@ -61,12 +61,24 @@ fn lock_file(url: &str) -> Option<PathBuf> {
     Some(path.parent()?.join(format!(".{name}.strom-lock")))
 }
 
+/// The locks this process holds: given up, their files removed, when dropped (and by
+/// [`release_all`], for an exit that runs no destructors).
+#[must_use = "the locks are given up when this is dropped"]
+pub struct Locks(());
+
+impl Drop for Locks {
+    fn drop(&mut self) {
+        release_all();
+    }
+}
+
 /// Locks each `(what, url)` for job `holder` (what: `output`, `--checkpoint-dir`).
 ///
 /// # Errors
 /// When another live job holds one of them (naming it and the path), or a lock file
-/// cannot be written.
-pub fn acquire(targets: &[(&str, &str)], holder: &Holder) -> Result<()> {
+/// cannot be written; the locks taken before it are then given up.
+pub fn acquire(targets: &[(&str, &str)], holder: &Holder) -> Result<Locks> {
+    let locks = Locks(());
     let mut seen = Vec::new();
     for (what, url) in targets {
         let Some(lock) = lock_file(url) else { continue };
@@ -79,7 +91,7 @@ pub fn acquire(targets: &[(&str, &str)], holder: &Holder) -> Result<()> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push((lock, file));
     }
-    Ok(())
+    Ok(locks)
 }
 
 /// Takes the lock file `lock` of `what` `url` for `holder`.

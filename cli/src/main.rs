@@ -309,15 +309,17 @@ fn run_command(runtime: &RuntimeArgs, job: Job) -> Result<()> {
     let mut config = settings::resolve(runtime)?;
     let name = job_name(&job);
     config.job_name = Some(name.to_string());
-    let id = std::env::var(JOB_ID).unwrap_or_else(|_| control::registry::new_id());
+    let id = std::env::var(cluster::JOB_ID).unwrap_or_else(|_| control::registry::new_id());
     let paths = job_paths(&job, config.checkpoint_interval.is_some());
     let spill_parent = config.spill_dir.clone();
     strom_core::scratch::sweep(&spill_parent.unwrap_or_else(std::env::temp_dir));
     settings::check_before_launch(&config, runtime, &paths)?;
     let launched = std::env::var_os(signals::LAUNCHER_PID).is_some();
-    if !launched && config.process_index == 0 {
-        take_locks(&config, &paths, &id, name)?;
-    }
+    let _locks = if launched || config.process_index > 0 {
+        None
+    } else {
+        Some(take_locks(&config, &paths, &id, name)?)
+    };
     if config.processes > 1 && config.hosts.is_empty() {
         return cluster::run_local_cluster(config.processes, runtime.restart_attempts, &id);
     }
@@ -350,16 +352,16 @@ fn run_command(runtime: &RuntimeArgs, job: Job) -> Result<()> {
     if let Some(e) = &endpoint {
         e.finish(&outcome);
     }
-    locks::release_all();
     outcome
 }
 
-/// The environment variable through which a local cluster's processes share the id
-/// their launcher gave the job.
-const JOB_ID: &str = "STROM_JOB_ID";
-
 /// Locks the job's local outputs and checkpoint folder (`locks`).
-fn take_locks(config: &RuntimeConfig, paths: &JobPaths, id: &str, name: &str) -> Result<()> {
+fn take_locks(
+    config: &RuntimeConfig,
+    paths: &JobPaths,
+    id: &str,
+    name: &str,
+) -> Result<locks::Locks> {
     let mut targets: Vec<(&str, &str)> = paths
         .outputs
         .iter()
