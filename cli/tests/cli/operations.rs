@@ -270,6 +270,43 @@ fn ctrl_c_and_sigterm_remove_every_spill_and_staging_file_and_publish_nothing() 
 }
 
 #[test]
+fn sigterm_removes_the_parts_a_streaming_job_staged_beside_its_output() {
+    let dir = scratch("operations-signal-parts");
+    let input = dir.join("events.csv");
+    if !input.exists() {
+        crate::window_agg::write_events(&input, 200_000, 2_000);
+    }
+    let out = fresh(dir.join("windows.csv"));
+    let parts = dir.join(".windows.csv.parts");
+    // Sliding windows of 10 s every 10 ms: each event is in 1,000 windows, so parts of
+    // output (8 MB each) are staged while the input is still being read.
+    let input = input.to_str().unwrap();
+    let mut job = Running::start(&[
+        "run",
+        "window-agg",
+        "--input",
+        input,
+        "--window",
+        "sliding:10s:10ms",
+        "--output",
+        out.to_str().unwrap(),
+        "--rate",
+        "2000",
+    ]);
+    until("staged parts", || {
+        if let Some((status, stderr)) = job.ended() {
+            panic!("window-agg ended before it staged parts ({status}): {stderr}");
+        }
+        !spill_files(&parts).is_empty()
+    });
+    send(job.pid(), "TERM");
+    let (ended, stderr) = job.wait();
+    assert_eq!(ended.code(), Some(143), "{stderr}");
+    assert!(!parts.exists(), "{} stays: {stderr}", parts.display());
+    assert!(!out.exists(), "nothing is published: {stderr}");
+}
+
+#[test]
 fn leftovers_of_a_killed_job_are_removed_by_the_next_run_and_nothing_else() {
     let dir = scratch("operations-sigkill");
     let spill = fresh(dir.join("spill"));
