@@ -1,6 +1,12 @@
 //! Starting a local cluster: `strom run ... --processes N` (without `--hosts`) re-runs
 //! itself N times, wired as a timely cluster on 127.0.0.1, and supervises the processes.
 //!
+//! The launcher passes SIGINT and SIGTERM on to its processes and waits for them (they
+//! run in a process group of their own, so a terminal's Ctrl-C reaches them once,
+//! through it), then exits as they did: 0 after a graceful stop, else 128 + the
+//! signal. Each process asks for SIGTERM when the launcher dies, even by SIGKILL
+//! ([`crate::signals::follow_launcher`]).
+//!
 //! Timely reports connection progress on standard output; the supervisor forwards each
 //! process's output without those lines, so a job's output stays clean. (In a cluster
 //! started from a host file, those lines do reach standard output.)
@@ -11,14 +17,19 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+/// The environment variable through which a local cluster's processes share the id
+/// their launcher gave the job.
+pub const JOB_ID: &str = "STROM_JOB_ID";
+
 /// Runs this command line as `processes` local processes and waits for all of them.
 /// When one fails, the others are stopped; with `restart_attempts` left, all are
 /// started again from the latest checkpoint (`--restore latest`), else the run fails.
-pub fn run_local_cluster(processes: usize, restart_attempts: u32) -> Result<()> {
+pub fn run_local_cluster(processes: usize, restart_attempts: u32, id: &str) -> Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut left = restart_attempts;
+    let received = crate::signals::watch();
     loop {
-        match run_processes(processes, &args) {
+        match run_processes(processes, &args, id, &received) {
             Ok(()) => return Ok(()),
             Err(e) if left > 0 => {
                 left -= 1;
@@ -33,7 +44,13 @@ pub fn run_local_cluster(processes: usize, restart_attempts: u32) -> Result<()> 
     }
 }
 
-fn run_processes(processes: usize, args: &[String]) -> Result<()> {
+fn run_processes(
+    processes: usize,
+    args: &[String],
+    id: &str,
+    received: &crate::signals::Received,
+) -> Result<()> {
+    use std::os::unix::process::CommandExt;
     let addresses = strom_core::config::free_local_addresses(processes)?;
     let exe = std::env::current_exe().context("cannot find the strom executable")?;
     let mut children: Vec<Child> = Vec::new();
@@ -45,6 +62,9 @@ fn run_processes(processes: usize, args: &[String]) -> Result<()> {
             .arg(index.to_string())
             .arg("--cluster-addresses")
             .arg(addresses.join(","))
+            .env(crate::signals::LAUNCHER_PID, std::process::id().to_string())
+            .env(JOB_ID, id)
+            .process_group(0)
             .stdout(Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start process {index}"));
@@ -62,13 +82,31 @@ fn run_processes(processes: usize, args: &[String]) -> Result<()> {
         }
     }
     let mut running: Vec<Option<Child>> = children.into_iter().map(Some).collect();
+    let (mut passed_on, mut failed) = (0, None);
     loop {
+        let (signals, last) = received.get();
+        if let Some(signal) = last.filter(|_| signals > passed_on) {
+            passed_on = signals;
+            let alive: Vec<u32> = running.iter().flatten().map(Child::id).collect();
+            eprintln!(
+                "{signal}: passed on to the job's {} running process(es); waiting for them",
+                alive.len()
+            );
+            for pid in alive {
+                crate::signals::send(pid, signal);
+            }
+        }
         let mut alive = 0;
         for (index, slot) in running.iter_mut().enumerate() {
             let Some(child) = slot.as_mut() else { continue };
             match child.try_wait()? {
                 None => alive += 1,
                 Some(status) if status.success() => *slot = None,
+                Some(status) if last.is_some() => {
+                    // Ending on a signal: the others end on theirs, cleaning up.
+                    *slot = None;
+                    failed.get_or_insert(format!("process {index} of {processes} ({status})"));
+                }
                 Some(status) => {
                     *slot = None;
                     let mut rest: Vec<Child> =
@@ -81,6 +119,10 @@ fn run_processes(processes: usize, args: &[String]) -> Result<()> {
         if alive == 0 {
             for f in forwarders {
                 let _ = f.join();
+            }
+            if let (Some(signal), Some(which)) = (last, failed) {
+                eprintln!("{signal}: the job's processes have ended, the first by {which}");
+                crate::signals::exit(crate::signals::exit_status(signal));
             }
             return Ok(());
         }

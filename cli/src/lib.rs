@@ -1,7 +1,8 @@
 //! # strom-cli
 //!
 //! The `strom` command's library half: the built-in jobs ([`jobs`]), layered settings
-//! ([`settings`]), the local cluster launcher ([`cluster`]) and job control
+//! ([`settings`]), the local cluster launcher ([`cluster`]), signals ([`signals`]), folder
+//! locks ([`locks`]) and job control
 //! ([`control`]: the REST endpoint every job serves, and the commands that use it). The binary (`main.rs`)
 //! only parses arguments and dispatches here; benchmarks call the jobs directly.
 #![warn(missing_docs)]
@@ -9,7 +10,9 @@
 pub mod cluster;
 pub mod control;
 pub mod jobs;
+pub mod locks;
 pub mod settings;
+pub mod signals;
 
 /// Installs the `strom` binary's panic hook:
 ///
@@ -36,7 +39,11 @@ pub fn install_panic_hook() {
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("a panic without a message");
         if is_closed_stdout(message) {
-            std::process::exit(0);
+            signals::exit(0);
+        }
+        if signals::terminating() {
+            // A worker meeting the clean-up of a signal: the handler reports.
+            return;
         }
         if backtrace {
             return rust_report(info);

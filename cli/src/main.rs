@@ -10,7 +10,8 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use strom_cli::settings::RuntimeArgs;
-use strom_cli::{cluster, control, jobs, settings};
+use strom_cli::{cluster, control, jobs, locks, settings, signals};
+use strom_core::RuntimeConfig;
 use strom_core::storage::JobPaths;
 
 const EXAMPLES: &str = "\
@@ -159,8 +160,9 @@ enum Job {
     UniqueVisitors(jobs::unique_visitors::UniqueVisitorsArgs),
 }
 
-/// What `job` reads and writes, for the checks before launch. (window-agg's own
-/// arguments are checked where that job parses them.)
+/// What `job` reads and writes, for the checks before launch (with checkpoints,
+/// window-agg writes folders of part files). (window-agg's own arguments are checked
+/// where that job parses them.)
 fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
     let of = |inputs: &[&Option<String>], outputs: &[&Option<String>]| JobPaths {
         inputs: inputs.iter().filter_map(|u| (*u).clone()).collect(),
@@ -202,6 +204,12 @@ fn main() -> std::process::ExitCode {
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            if signals::terminating() {
+                // The signal handler cleans up and ends the process.
+                loop {
+                    std::thread::park();
+                }
+            }
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
@@ -285,40 +293,130 @@ fn run(cli: Cli) -> Result<()> {
             json,
         } => control::client::stop(&job, savepoint_dir.as_deref(), drain, json),
         Command::Cancel { job, json } => control::client::cancel(&job, json),
-        Command::Run { runtime, job } => {
-            let mut config = settings::resolve(&runtime)?;
-            config.job_name = Some(job_name(&job).to_string());
-            config.run_id = Some(control::registry::new_id());
-            settings::check_before_launch(&config, &runtime, &job_paths(&job, &config))?;
-            if config.processes > 1 && config.hosts.is_empty() {
-                return cluster::run_local_cluster(config.processes, runtime.restart_attempts);
-            }
-            config.validate()?;
-            let endpoint = match runtime.rest_address.as_str() {
-                "off" => None,
-                _ if config.process_index > 0 => None,
-                address => Some(control::server::Endpoint::start(
-                    job_name(&job),
-                    &config,
-                    &control::server::RestOptions {
-                        address: address.to_string(),
-                        token: runtime.rest_token.clone(),
-                    },
-                )?),
-            };
-            let progress = control::progress::Progress::start();
-            let outcome = run_job(&config, job);
-            drop(progress);
-            if let Some(e) = &endpoint {
-                e.finish(&outcome);
-            }
-            outcome
-        }
+        Command::Run { runtime, job } => run_command(&runtime, job),
     }
 }
 
+/// `strom run`: the checks, the folder locks, the signal handling and the endpoint
+/// around the job (or around the processes of a local cluster).
+fn run_command(runtime: &RuntimeArgs, job: Job) -> Result<()> {
+    let mut config = settings::resolve(runtime)?;
+    let name = job_name(&job);
+    config.job_name = Some(name.to_string());
+    let id = std::env::var(cluster::JOB_ID).unwrap_or_else(|_| control::registry::new_id());
+    config.run_id = Some(id.clone());
+    let paths = job_paths(&job, &config);
+    let spill_parent = config.spill_dir.clone();
+    strom_core::scratch::sweep(&spill_parent.unwrap_or_else(std::env::temp_dir));
+    settings::check_before_launch(&config, runtime, &paths)?;
+    let launched = std::env::var_os(signals::LAUNCHER_PID).is_some();
+    let _locks = if launched || config.process_index > 0 {
+        None
+    } else {
+        Some(take_locks(&config, &paths, &id, name)?)
+    };
+    if config.processes > 1 && config.hosts.is_empty() {
+        return cluster::run_local_cluster(config.processes, runtime.restart_attempts, &id);
+    }
+    signals::follow_launcher();
+    config.validate()?;
+    let endpoint = match runtime.rest_address.as_str() {
+        "off" => None,
+        _ if config.process_index > 0 => None,
+        address => Some(control::server::Endpoint::start(
+            name,
+            &config,
+            &control::server::RestOptions {
+                address: address.to_string(),
+                token: runtime.rest_token.clone(),
+                id: id.clone(),
+            },
+        )?),
+    };
+    signals::install(on_signal(&config, endpoint.as_ref(), &id, name));
+    let progress = control::progress::Progress::start();
+    let outcome = run_job(&config, job);
+    drop(progress);
+    if signals::terminating() {
+        // The signal handler cleans up and ends the process.
+        signals::job_returned();
+        loop {
+            std::thread::park();
+        }
+    }
+    if let Some(e) = &endpoint {
+        e.finish(&outcome);
+    }
+    outcome
+}
+
+/// Locks the job's local outputs and checkpoint folder (`locks`).
+fn take_locks(
+    config: &RuntimeConfig,
+    paths: &JobPaths,
+    id: &str,
+    name: &str,
+) -> Result<locks::Locks> {
+    let mut targets: Vec<(&str, &str)> = paths
+        .outputs
+        .iter()
+        .map(|u| ("output", u.as_str()))
+        .collect();
+    if let Some(dir) = &config.checkpoint_dir {
+        targets.push(("--checkpoint-dir", dir));
+    }
+    let holder = locks::Holder {
+        pid: std::process::id(),
+        job: id.to_string(),
+        name: name.to_string(),
+        since_ms: strom_core::time::ProcessingClock::System.now(),
+    };
+    locks::acquire(&targets, &holder)
+}
+
+/// A callback of the signal handler.
+type Hook<T> = Option<Box<dyn Fn() -> T + Send + Sync>>;
+
+/// How the job reacts to SIGINT and SIGTERM: a checkpointing job stops with a final
+/// savepoint (process 0 asks for it, through its endpoint when it has one).
+fn on_signal(
+    config: &RuntimeConfig,
+    endpoint: Option<&control::server::Endpoint>,
+    id: &str,
+    name: &str,
+) -> signals::OnSignal {
+    let checkpoints = config
+        .checkpoint_interval
+        .and(config.checkpoint_dir.clone());
+    let first = config.process_index == 0;
+    let stop: Hook<bool> = match (checkpoints, endpoint) {
+        (None, _) => None,
+        (Some(_), Some(e)) => {
+            let e = e.clone();
+            Some(Box::new(move || e.request_stop()))
+        }
+        (Some(dir), None) => {
+            let id = id.to_string();
+            Some(Box::new(move || {
+                use strom_datastream::checkpoint::{Request, request_for};
+                !first || request_for(&dir, &id, Request::Stop).is_ok()
+            }))
+        }
+    };
+    let ended: Hook<()> = endpoint.map(|e| {
+        let e = e.clone();
+        Box::new(move || e.ended_by_signal()) as Box<dyn Fn() + Send + Sync>
+    });
+    let job = if config.processes > 1 {
+        format!("job {id} ({name}, process {})", config.process_index)
+    } else {
+        format!("job {id} ({name})")
+    };
+    signals::OnSignal { job, stop, ended }
+}
+
 /// Runs a built-in job.
-fn run_job(config: &strom_core::RuntimeConfig, job: Job) -> Result<()> {
+fn run_job(config: &RuntimeConfig, job: Job) -> Result<()> {
     match job {
         Job::Wordcount(args) => jobs::wordcount::run(config, &args),
         Job::Tpch(args) => jobs::tpch::run(config, &args),

@@ -70,6 +70,9 @@ pub enum JobFailure {
     /// Every worker succeeded but publishing the staged output failed on one.
     #[error("publishing output failed: {0}")]
     Publishing(String),
+    /// The process is ending (a signal came): nothing was published, not even in part.
+    #[error("the process is ending: nothing published")]
+    Interrupted,
     /// This worker stopped because another worker of the job failed.
     #[error("stopped: another worker of this job failed")]
     Stopped,

@@ -15,6 +15,8 @@
 //! - [`keys`]: stable hashing and key groups, so exchanges and state agree everywhere;
 //! - [`state`]: keyed state by key group, with time to live;
 //! - [`metrics`]: the running job's operator graph, records, watermarks, checkpoints;
+//! - [`scratch`]: the spill, staging and state folders a process makes, marked as its
+//!   own, removed on a signal and, after a SIGKILL, by the next run;
 //! - [`storage`]: every path is a URL through object_store;
 //! - [`formats`]: text, CSV and Parquet, decoded into serde records;
 //! - [`Decimal`] and [`Date`]: exact values for tabular data.
@@ -39,10 +41,12 @@ pub mod config;
 mod data;
 pub mod error;
 pub mod formats;
+mod http_listing;
 pub mod io_runtime;
 pub mod keys;
 pub mod launch;
 pub mod metrics;
+pub mod scratch;
 pub mod spill;
 pub mod state;
 pub mod storage;

@@ -122,14 +122,7 @@ pub fn resolve(url: &str) -> Result<Location> {
             })
         }
         "http" | "https" => {
-            let base = format!("{}://{}", parsed.scheme(), parsed.authority());
-            let options =
-                object_store::ClientOptions::new().with_allow_http(parsed.scheme() == "http");
-            let store = object_store::http::HttpBuilder::new()
-                .with_url(base)
-                .with_client_options(options)
-                .build()
-                .map_err(|e| Error::storage(url, e))?;
+            let store = crate::http_listing::store(&parsed, None)?;
             Ok(Location {
                 store: Arc::new(store),
                 path: url_path(&parsed)?,
@@ -208,6 +201,8 @@ pub fn list_files(url: &str) -> Result<Vec<FileMeta>> {
             .filter(|m| pattern.is_match(m.location.as_ref()))
             .map(|m| (m.location, m.size))
             .collect()
+    } else if url.starts_with("http://") || url.starts_with("https://") {
+        crate::http_listing::files(url, &store, &path, |p| is_hidden(p, &base.path))?
     } else {
         let head = block_on({
             let store = store.clone();

@@ -28,7 +28,7 @@ pub type Time = u64;
 /// State shared by the workers of one process.
 pub(crate) struct ProcessContext {
     errors: Mutex<Vec<String>>,
-    staging: Mutex<Option<tempfile::TempDir>>,
+    staging: Mutex<Option<strom_core::scratch::ScratchDir>>,
     pub(crate) memory: MemoryManager,
 }
 
@@ -161,15 +161,8 @@ impl WorkerContext {
     pub(crate) fn staging_file(&self, index: usize) -> Result<PathBuf> {
         let mut guard = self.process.staging.lock().expect("staging lock");
         if guard.is_none() {
-            let dir = match &self.config.spill_dir {
-                Some(d) => {
-                    std::fs::create_dir_all(d)?;
-                    tempfile::Builder::new()
-                        .prefix("strom-out-")
-                        .tempdir_in(d)?
-                }
-                None => tempfile::Builder::new().prefix("strom-out-").tempdir()?,
-            };
+            let dir =
+                strom_core::scratch::ScratchDir::new("out", self.config.spill_dir.as_deref())?;
             *guard = Some(dir);
         }
         let mut next = self.next_file.borrow_mut();
@@ -313,11 +306,18 @@ where
     // Agree on failure across all workers and processes.
     let local: Vec<String> = process.errors.lock().expect("error lock").clone();
     let errors = exchange_all(worker, local);
-    if let Some(first) = errors.first() {
+    let discard = |why: JobFailure| {
         for staged in ctx.staged.borrow_mut().drain(..) {
             let _ = std::fs::remove_file(&staged.file);
         }
-        return Err(Error::Job(JobFailure::Reported(first.clone())));
+        Err(Error::Job(why))
+    };
+    if let Some(first) = errors.first() {
+        return discard(JobFailure::Reported(first.clone()));
+    }
+    if !strom_core::scratch::start_publishing() {
+        // The process is ending (a signal): nothing is published, not even in part.
+        return discard(JobFailure::Interrupted);
     }
     // Worker 0 removes stale part files of an earlier, wider run; then everyone publishes.
     if worker.index() == 0 {

@@ -19,7 +19,7 @@ fn call<T: DeserializeOwned>(job: &JobEntry, method: &str, path: &str) -> Result
         );
     }
     let url = format!("{}{path}", job.url);
-    let (method, token) = (method.to_string(), job.token.clone());
+    let (method, token) = (method.to_string(), registry::token(job));
     let (status, body) = strom_core::io_runtime::block_on(async move {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(180))
@@ -116,6 +116,9 @@ pub fn status(reference: &str, as_json: bool) -> Result<()> {
         status.processes,
         status.job.url
     );
+    if let Some(token) = registry::token(&job) {
+        println!("status page: {}", page_link(&job.url, &token));
+    }
     println!(
         "\n{:<8} {:<26} {:>4} {:>10} {:>10} {:>9} {:>9} {:>12} {:>8}",
         "ID", "OPERATOR", "PAR", "IN", "OUT", "IN/S", "OUT/S", "WM LAG", "BLOCKED"
@@ -208,6 +211,11 @@ pub fn cancel(reference: &str, as_json: bool) -> Result<()> {
         println!("job {} ({}) canceled", entry.id, entry.name);
     }
     Ok(())
+}
+
+/// The status page's link for its owner: the job's URL with its token.
+pub fn page_link(url: &str, token: &str) -> String {
+    format!("{url}/?token={}", url_encode(token))
 }
 
 /// `text` with every byte but unreserved ones percent-encoded (a query value).

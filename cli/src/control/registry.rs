@@ -1,7 +1,8 @@
 //! The per-user registry of jobs: one JSON file per job under `$STROM_HOME/jobs`
 //! (default `~/.strom/jobs`), written by the job when it starts and when its state
 //! changes, read by `strom list` and the other job commands. A job whose process is
-//! gone without saying so is shown as `lost`.
+//! gone without saying so is shown as `lost`. Beside each entry, `ID.token` holds the
+//! job's REST token; both are readable by their user only.
 
 use std::path::PathBuf;
 
@@ -26,7 +27,7 @@ pub struct JobEntry {
     /// When it ended, ms since the Unix epoch.
     #[serde(default)]
     pub ended_ms: Option<i64>,
-    /// The token its requests must carry, when it listens beyond loopback.
+    /// The token, as entries of earlier versions kept it (now in the job's token file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
@@ -52,28 +53,64 @@ pub fn folder() -> PathBuf {
 /// # Errors
 /// When the registry folder cannot be written.
 pub fn write(entry: &JobEntry) -> Result<()> {
+    let text = serde_json::to_vec_pretty(entry).expect("an entry serialises");
+    write_private(&format!("{}.json", entry.id), &text)
+}
+
+/// Writes `bytes` as the registry's file `name`, readable by this user only (staged
+/// and renamed into place, so that readers never see half of it).
+fn write_private(name: &str, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = folder();
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the job registry {}", dir.display()))?;
-    let path = dir.join(format!("{}.json", entry.id));
-    let staged = dir.join(format!(".{}.json.tmp", entry.id));
-    let text = serde_json::to_vec_pretty(entry).expect("an entry serialises");
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&staged)
-            .with_context(|| format!("cannot write {}", staged.display()))?;
-        file.write_all(&text)?;
-    }
-    #[cfg(not(unix))]
-    std::fs::write(&staged, &text).with_context(|| format!("cannot write {}", staged.display()))?;
+    let path = dir.join(name);
+    let staged = dir.join(format!(".{name}.tmp"));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&staged)
+        .with_context(|| format!("cannot write {}", staged.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", staged.display()))?;
     std::fs::rename(&staged, &path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The file holding job `id`'s token (mode 0600).
+pub fn token_file(id: &str) -> PathBuf {
+    folder().join(format!("{id}.token"))
+}
+
+/// Writes job `id`'s token into its [`token_file`], readable by this user only.
+///
+/// # Errors
+/// When the registry folder cannot be written.
+pub fn write_token(id: &str, token: &str) -> Result<()> {
+    write_private(&format!("{id}.token"), token.as_bytes())
+}
+
+/// The token of `job`: its token file (or, from older versions, its entry).
+pub fn token(job: &JobEntry) -> Option<String> {
+    std::fs::read_to_string(token_file(&job.id))
+        .ok()
+        .map(|t| t.trim().to_string())
+        .or_else(|| job.token.clone())
+}
+
+/// A new random token: 32 hex digits from the system's random source.
+pub fn new_token() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    let random = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if random.is_err() {
+        // No /dev/urandom: the std hasher's random keys.
+        let (a, b) = (new_id(), new_id());
+        return format!("{a}{b}");
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn alive(pid: u32) -> bool {

@@ -14,8 +14,12 @@
 //! | `POST /api/v1/cancel`    | cancels (the process ends with status 3)            |
 //! | `GET /metrics`           | Prometheus text                                     |
 //!
-//! With a token, every request must carry it (`Authorization: Bearer TOKEN`, or
-//! `?token=TOKEN` for the page).
+//! Every job has a token (`--rest-token`, at least 16 characters, or one made up per job
+//! on loopback), kept in a file only its user can read next to the registry entry
+//! (`$STROM_HOME/jobs/ID.token`). Requests that change the job (savepoint, stop,
+//! cancel) must carry it (`Authorization: Bearer TOKEN`, or `?token=TOKEN` as the
+//! status page does); beyond loopback every request must. `strom status` prints the
+//! page's link with the token.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -47,15 +51,23 @@ const SAVEPOINT_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct RestOptions {
     /// `HOST:PORT` (port 0: a free one).
     pub address: String,
-    /// The token requests must carry (required beyond loopback).
+    /// The token requests must carry (at least [`MIN_TOKEN`] characters; required
+    /// beyond loopback, made up per job on loopback).
     pub token: Option<String>,
+    /// The job's id.
+    pub id: String,
 }
+
+/// The shortest token accepted for an endpoint beyond loopback.
+pub const MIN_TOKEN: usize = 16;
 
 /// The running job as its endpoint sees it.
 struct Control {
     entry: Mutex<JobEntry>,
     started: Instant,
-    token: Option<String>,
+    token: String,
+    /// Whether it listens on loopback only (reads then need no token).
+    loopback: bool,
     checkpoint_dir: Option<String>,
     workers: usize,
     processes: usize,
@@ -244,45 +256,6 @@ impl Control {
     }
 }
 
-impl Control {
-    /// Graceful shutdown: the first SIGTERM or Ctrl-C stops a checkpointing job with a
-    /// final savepoint (its output published up to there, `--restore latest` resumes
-    /// it); a job without checkpoints, or a second signal, ends at once with status
-    /// 143 (128 + SIGTERM).
-    async fn on_signals(self: Arc<Self>) {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return;
-        };
-        let mut interrupt = signal(SignalKind::interrupt()).ok();
-        let mut next = async || {
-            tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                Some(()) = async { interrupt.as_mut()?.recv().await } => "Ctrl-C",
-            }
-        };
-        let first = next().await;
-        let entry = self.entry();
-        let job = format!("job {} ({})", entry.id, entry.name);
-        let stopping = self.must_run().is_ok()
-            && self.checkpoint_dir.as_deref().is_some_and(|dir| {
-                use strom_datastream::checkpoint::{Request, request_for};
-                request_for(dir, &entry.id, Request::Stop).is_ok()
-            });
-        if stopping {
-            eprintln!("{first}: stopping {job} with a final savepoint (again to end at once)");
-            self.set_state("stopping", false);
-            next().await;
-        }
-        eprintln!("{first}: {job} ends now, without a final savepoint");
-        self.set_state("canceled", true);
-        std::process::exit(TERMINATED_EXIT);
-    }
-}
-
-/// The exit status of a job ended by a signal without a final savepoint.
-pub const TERMINATED_EXIT: i32 = 143;
-
 /// Whether a file can be written into folder `dir` (written and deleted).
 fn writable(dir: &str) -> Result<()> {
     let probe = strom_core::storage::resolve(&format!(
@@ -310,10 +283,11 @@ impl IntoResponse for Failure {
 
 type Shared = Arc<Control>;
 
+/// Lets a request through when it carries the job's token (`Authorization: Bearer`,
+/// or `?token=` as the status page sends it), or when it only reads and the endpoint
+/// listens on loopback only.
 async fn auth(State(c): State<Shared>, request: Request, next: Next) -> Response {
-    let Some(token) = &c.token else {
-        return next.run(request).await;
-    };
+    let token = c.token.as_str();
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -322,16 +296,20 @@ async fn auth(State(c): State<Shared>, request: Request, next: Next) -> Response
     let query = request.uri().query().unwrap_or("");
     let in_query = query
         .split('&')
-        .any(|kv| kv.strip_prefix("token=") == Some(token.as_str()));
-    if bearer == Some(token.as_str()) || in_query {
+        .any(|kv| kv.strip_prefix("token=") == Some(token));
+    let reads = matches!(request.method().as_str(), "GET" | "HEAD");
+    if bearer == Some(token) || in_query || (reads && c.loopback) {
         return next.run(request).await;
     }
     let entry = c.entry();
     Failure(
         StatusCode::UNAUTHORIZED,
         format!(
-            "job {} ({}): this endpoint needs the job's token (Authorization: Bearer TOKEN)",
-            entry.id, entry.name
+            "job {} ({}): this endpoint needs the job's token (Authorization: Bearer TOKEN; \
+             `strom` commands read it from {})",
+            entry.id,
+            entry.name,
+            registry::token_file(&entry.id).display()
         ),
     )
     .into_response()
@@ -404,7 +382,7 @@ fn router(control: Shared) -> Router {
                     // Time for the answer to leave.
                     std::thread::sleep(Duration::from_millis(200));
                     eprintln!("canceled");
-                    std::process::exit(CANCELED_EXIT);
+                    crate::signals::exit(CANCELED_EXIT);
                 });
                 Ok::<_, Failure>(axum::Json(entry))
             }),
@@ -428,6 +406,7 @@ fn router(control: Shared) -> Router {
 }
 
 /// A running job's endpoint; [`Endpoint::finish`] records how the job ended.
+#[derive(Clone)]
 pub struct Endpoint {
     control: Shared,
 }
@@ -442,12 +421,20 @@ impl Endpoint {
             .address
             .parse()
             .with_context(|| format!("--rest-address {}: not HOST:PORT", opts.address))?;
-        if !addr.ip().is_loopback() && opts.token.is_none() {
-            bail!(
+        let loopback = addr.ip().is_loopback();
+        let token = match &opts.token {
+            Some(t) if t.chars().count() >= MIN_TOKEN => t.clone(),
+            Some(_) if !loopback => bail!(
+                "--rest-token is shorter than {MIN_TOKEN} characters: too easy to guess for \
+                 --rest-address {addr}, which listens beyond this machine"
+            ),
+            None if !loopback => bail!(
                 "--rest-address {addr} listens beyond this machine: give --rest-token TOKEN \
-                 (requests must then carry it)"
-            );
-        }
+                 ({MIN_TOKEN} characters or more; requests must then carry it)"
+            ),
+            Some(t) => t.clone(),
+            None => registry::new_token(),
+        };
         let listener = std::net::TcpListener::bind(addr)
             .with_context(|| format!("--rest-address {addr}: cannot listen"))?;
         listener.set_nonblocking(true)?;
@@ -459,21 +446,23 @@ impl Endpoint {
         };
         metrics::enable();
         let entry = JobEntry {
-            id: config.run_id.clone().unwrap_or_else(registry::new_id),
+            id: opts.id.clone(),
             name: name.to_string(),
             state: "running".into(),
             url: format!("http://{host}:{}", bound.port()),
             pid: std::process::id(),
             started_ms: now_ms(),
             ended_ms: None,
-            token: opts.token.clone(),
+            token: None,
         };
+        registry::write_token(&entry.id, &token)?;
         registry::write(&entry)?;
         tracing::info!("job {} ({}) serves {}", entry.id, entry.name, entry.url);
         let control = Arc::new(Control {
             entry: Mutex::new(entry),
             started: Instant::now(),
-            token: opts.token.clone(),
+            token,
+            loopback,
             // Savepoints need checkpoints: a folder and an interval.
             checkpoint_dir: config
                 .checkpoint_interval
@@ -491,8 +480,6 @@ impl Endpoint {
                 tracing::warn!("the REST endpoint stopped: {e}");
             }
         });
-        let stopper = control.clone();
-        handle.spawn(async move { stopper.on_signals().await });
         let sampler = control.clone();
         handle.spawn(async move {
             loop {
@@ -506,6 +493,26 @@ impl Endpoint {
     /// The job's registry entry.
     pub fn entry(&self) -> JobEntry {
         self.control.entry()
+    }
+
+    /// Asks a checkpointing job that takes requests to stop with a final savepoint (a
+    /// signal's first effect); `false` when it cannot.
+    pub fn request_stop(&self) -> bool {
+        let c = &self.control;
+        let asked = c.must_run().is_ok()
+            && c.checkpoint_dir.as_deref().is_some_and(|dir| {
+                use strom_datastream::checkpoint::{Request, request_for};
+                request_for(dir, &c.entry().id, Request::Stop).is_ok()
+            });
+        if asked {
+            c.set_state("stopping", false);
+        }
+        asked
+    }
+
+    /// Records that a signal ended the job at once.
+    pub fn ended_by_signal(&self) {
+        self.control.set_state("canceled", true);
     }
 
     /// Records how the job ended.

@@ -407,6 +407,7 @@ pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
     if first {
         for folder in fired_parts.iter().chain(&late_parts) {
             resolve(folder)?.delete_prefix()?;
+            crate::signals::remove_on_signal(folder);
         }
         if fired_parts.is_none() {
             println!("{FIRED_HEADER}");
@@ -428,6 +429,10 @@ pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
         return Ok(ran?);
     }
     let joined = ran.map_err(anyhow::Error::from).and_then(|()| {
+        anyhow::ensure!(
+            strom_core::scratch::start_publishing(),
+            "the process is ending: nothing published"
+        );
         if let (Some(folder), Some(url)) = (&fired_parts, &args.output) {
             join_parts(folder, url, FIRED_HEADER)?;
         }

@@ -74,12 +74,19 @@ fn listed(home: &Path, pid: u32) -> Value {
 /// A plain HTTP/1.1 GET of `path` at `url` (`http://host:port`), with `token`: the
 /// status code and body.
 fn get(url: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    http("GET", url, path, token)
+}
+
+/// A plain HTTP/1.1 request `method path` to `url` (`http://host:port`), with `token`:
+/// the status code and body.
+pub(crate) fn http(method: &str, url: &str, path: &str, token: Option<&str>) -> (u16, String) {
     let host = url.strip_prefix("http://").unwrap();
     let mut stream = std::net::TcpStream::connect(host).unwrap();
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Length: 0\r\n\
+         Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut answer = String::new();
@@ -306,6 +313,9 @@ fn stop_with_drain_fires_and_publishes_the_pending_windows() {
     );
 }
 
+/// A token long enough for an endpoint beyond loopback.
+const TOKEN: &str = "s3cret-and-longer-than-16";
+
 #[test]
 fn beyond_loopback_the_rest_api_needs_a_token() {
     let dir = scratch("control-token");
@@ -324,7 +334,7 @@ fn beyond_loopback_the_rest_api_needs_a_token() {
         &input,
         &out,
         &chk,
-        &["--rest-address", "0.0.0.0:0", "--rest-token", "s3cret"],
+        &["--rest-address", "0.0.0.0:0", "--rest-token", TOKEN],
     );
     let entry = listed(&home, job.id());
     let url = entry["url"].as_str().unwrap();
@@ -333,7 +343,7 @@ fn beyond_loopback_the_rest_api_needs_a_token() {
     assert_eq!(code, 401, "{body}");
     assert!(body.contains("needs the job's token"), "{body}");
     assert_eq!(get(url, "/metrics", Some("wrong")).0, 401);
-    let (code, body) = get(url, "/api/v1/job", Some("s3cret"));
+    let (code, body) = get(url, "/api/v1/job", Some(TOKEN));
     assert_eq!(code, 200, "{body}");
     // `strom` commands carry the token the registry keeps for the user.
     let id = entry["id"].as_str().unwrap();
@@ -383,9 +393,8 @@ fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
     std::fs::create_dir_all(&dir).unwrap();
     let home = dir.join("home");
     let input = dir.join("events.csv");
-    // 30 s of input at 2,000 events/s: running still when canceled, three browser
-    // runs later on a loaded machine.
-    crate::window_agg::write_events(&input, 60_000, 2_000);
+    // 50 s of input: the job outlives the page's rendering on a loaded machine.
+    crate::window_agg::write_events(&input, 100_000, 2_000);
     let mut job = start(&home, &input, &dir.join("out"), &dir.join("chk"), &[]);
     let entry = listed(&home, job.id());
     let url = format!("{}/", entry["url"].as_str().unwrap());

@@ -124,7 +124,7 @@ fn run_job(dir: &Path, restore: bool) {
     config.checkpoint_interval = Some(Duration::from_millis(300));
     config.job_name = Some("library-operator".into());
     if restore {
-        config.restore = Some("latest".into());
+        config.restore = Some(strom_core::Restore::Latest);
     }
     let out = dir.to_str().unwrap().to_string();
     strom_datastream::run(&config, move |env| {

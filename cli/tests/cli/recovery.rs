@@ -35,7 +35,7 @@ pub(crate) fn published(dir: &Path) -> Vec<String> {
 }
 
 /// The pids of `parent`'s children.
-fn children(parent: u32) -> Vec<u32> {
+pub(crate) fn children(parent: u32) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {

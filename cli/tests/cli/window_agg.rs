@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::support::{flink_script, python_script, run_strom, scratch, skip};
+use crate::support::{flink_script, fresh, python_script, run_strom, scratch, skip};
 
 /// Rows of `key,window_start,window_end,count,sum`, sorted, the sum parsed.
 fn rows(path: &Path) -> Vec<(String, i64, i64, u64, f64)> {
@@ -159,7 +159,7 @@ fn records_beyond_the_bound_go_to_the_late_output() {
     }
     text.push_str("a,10500,7\n");
     std::fs::write(&input, text).unwrap();
-    let (out, late) = (dir.join("out.csv"), dir.join("late.csv"));
+    let (out, late) = (fresh(dir.join("out.csv")), fresh(dir.join("late.csv")));
     run_strom(&[
         "run",
         "window-agg",

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Counters of what was spilled (for tests, metrics and logs).
 #[derive(Debug, Default)]
@@ -31,10 +31,10 @@ impl SpillMetrics {
 }
 
 /// A folder for one job's spill files, removed with everything in it when dropped (also
-/// after an error).
+/// after an error, and by a signal handler through [`crate::scratch::remove_all`]).
 #[derive(Debug)]
 pub struct SpillDir {
-    dir: tempfile::TempDir,
+    dir: crate::scratch::ScratchDir,
     next: AtomicU64,
 }
 
@@ -44,19 +44,7 @@ impl SpillDir {
     /// # Errors
     /// When the folder cannot be created.
     pub fn new(parent: Option<&Path>) -> Result<SpillDir> {
-        let builder = {
-            let mut b = tempfile::Builder::new();
-            b.prefix("strom-spill-");
-            b
-        };
-        let dir = match parent {
-            Some(p) => std::fs::create_dir_all(p)
-                .and_then(|()| builder.tempdir_in(p))
-                .map_err(|e| Error::path(p.display(), e))?,
-            None => builder
-                .tempdir()
-                .map_err(|e| Error::path(std::env::temp_dir().display(), e))?,
-        };
+        let dir = crate::scratch::ScratchDir::new("spill", parent)?;
         Ok(SpillDir {
             dir,
             next: AtomicU64::new(0),

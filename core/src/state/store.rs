@@ -19,7 +19,7 @@ pub(super) struct Store {
     entries: PartitionHandle,
     keyspace: Keyspace,
     path: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: crate::scratch::ScratchDir,
     /// Entries in the store.
     pub(super) len: usize,
 }
@@ -54,19 +54,7 @@ fn compaction(budget: usize) -> CompactionStrategy {
 impl Store {
     /// A new, empty store in a fresh folder below `opts.dir`.
     pub(super) fn open(opts: &DiskOptions) -> Result<Self> {
-        let base = opts.dir.clone().unwrap_or_else(std::env::temp_dir);
-        let dir = std::fs::create_dir_all(&base)
-            .and_then(|()| {
-                tempfile::Builder::new()
-                    .prefix("strom-state-")
-                    .tempdir_in(&base)
-            })
-            .map_err(|e| {
-                Error::Io(std::io::Error::new(
-                    e.kind(),
-                    format!("state folder {}: {e}", base.display()),
-                ))
-            })?;
+        let dir = crate::scratch::ScratchDir::new("state", opts.dir.as_deref())?;
         let path = dir.path().to_path_buf();
         let memtable = (opts.page_cache_bytes / 2).clamp(1 << 20, 64 << 20);
         let keyspace = Config::new(&path)

@@ -431,6 +431,6 @@ fn a_library_logic_on_the_shell_is_checkpointed_and_restored_at_another_parallel
     // Restored at 3 workers: the counts before the checkpoint come from its state,
     // the rest from the input after its positions.
     let mut again = RuntimeConfig::default().with_workers(3);
-    again.restore = Some(mid.url.clone());
+    again.restore = Some(strom_core::Restore::At(mid.url.clone()));
     assert_eq!(library_counts(&again), want, "restored at 3 workers");
 }

@@ -77,7 +77,7 @@ fn restores(version: &str) {
         .pop()
         .expect("the fixture holds a committed checkpoint");
     let mut config = RuntimeConfig::default().with_workers(2);
-    config.restore = Some(chk.url.clone());
+    config.restore = Some(strom_core::Restore::At(chk.url.clone()));
     let rows = job(&config);
     let mut totals: BTreeMap<u64, u64> = BTreeMap::new();
     let mut counts: BTreeMap<(u64, u64), u64> = BTreeMap::new();
