@@ -32,15 +32,15 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// use strom_core::RuntimeConfig;
     /// use strom_dataset::execute;
     ///
-    /// // Each worker sums the weights of its names, then looks its queries up.
+    /// // Each worker sums the weights of its names (ids), then looks its queries up.
     /// let mut found = execute(&RuntimeConfig::default().with_workers(2), |env| {
-    ///     let weights = env.from_collection(vec![("a", 1u64), ("b", 2), ("a", 3)]);
-    ///     let queries = env.from_collection(vec!["a", "b", "c"]);
+    ///     let weights = env.from_collection(vec![(1u32, 1u64), (2, 2), (1, 3)]);
+    ///     let queries = env.from_collection(vec![1u32, 2, 3]);
     ///     queries
     ///         .process_with_state(
     ///             &weights,
-    ///             |q: &&str| *q,
-    ///             |w: &(&str, u64)| w.0,
+    ///             |q: &u32| *q,
+    ///             |w: &(u32, u64)| w.0,
     ///             |all| {
     ///                 let mut sums = std::collections::HashMap::new();
     ///                 for (name, w) in all {
@@ -49,7 +49,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     ///                 sums
     ///             },
     ///             |sums, queries, out| {
-    ///                 out.extend(queries.into_iter().map(|q| (q, sums.get(q).copied())))
+    ///                 out.extend(queries.into_iter().map(|q| (q, sums.get(&q).copied())))
     ///             },
     ///         )
     ///         .collect()
@@ -57,7 +57,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// .unwrap()
     /// .unwrap();
     /// found.sort();
-    /// assert_eq!(found, vec![("a", Some(4)), ("b", Some(2)), ("c", None)]);
+    /// assert_eq!(found, vec![(1, Some(4)), (2, Some(2)), (3, None)]);
     /// ```
     ///
     /// # Panics
