@@ -35,13 +35,14 @@ fn id(field: &str) -> Result<u64, String> {
 /// # Errors
 /// What is wrong with the line.
 pub fn parse_edge(line: &str) -> Result<Option<(u64, u64)>, String> {
-    let fields: Vec<&str> = ids(line).collect();
-    match fields.as_slice() {
-        [] => Ok(None),
-        [a, b] => Ok(Some((id(a)?, id(b)?))),
+    // Fields looked at in place: no allocation per line.
+    let mut fields = ids(line);
+    match (fields.next(), fields.next(), fields.next()) {
+        (None, _, _) => Ok(None),
+        (Some(a), Some(b), None) => Ok(Some((id(a)?, id(b)?))),
         _ => Err(format!(
             "expected an edge `source target`, found {} fields",
-            fields.len()
+            ids(line).count()
         )),
     }
 }
@@ -51,13 +52,13 @@ pub fn parse_edge(line: &str) -> Result<Option<(u64, u64)>, String> {
 /// # Errors
 /// What is wrong with the line.
 pub fn parse_vertex(line: &str) -> Result<Option<u64>, String> {
-    let fields: Vec<&str> = ids(line).collect();
-    match fields.as_slice() {
-        [] => Ok(None),
-        [v] => Ok(Some(id(v)?)),
+    let mut fields = ids(line);
+    match (fields.next(), fields.next()) {
+        (None, _) => Ok(None),
+        (Some(v), None) => Ok(Some(id(v)?)),
         _ => Err(format!(
             "expected one vertex id, found {} fields",
-            fields.len()
+            ids(line).count()
         )),
     }
 }

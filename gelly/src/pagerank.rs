@@ -5,7 +5,15 @@
 //! in-edges `(u, v)`, plus `d` times the total rank of the vertices without out-edges
 //! divided by `N`. Every edge counts, so duplicate edges and self-loops count toward
 //! the out-degree. Ranks keep summing to 1.
+//!
+//! The edges stay in place: each worker keeps the out-edges of the vertices it owns as
+//! an adjacency array (CSR) built once, runs each round's ranks through it into a
+//! dense array of per-target sums, and sends one combined contribution per target (and
+//! its dangling rank) to the target's owner, which adds them up in a dense array of its
+//! own vertices (`DataSet::process_with_state`). A round moves one record per target
+//! and worker, not one per edge.
 
+use rustc_hash::FxHashMap;
 use strom_dataset::{DataSet, agg};
 
 /// The rank of every vertex (of `edges` and `vertices`) after `iterations` rounds.
@@ -17,44 +25,150 @@ pub fn pagerank<'s>(
 ) -> DataSet<'s, (u64, f64)> {
     let all = crate::vertex_set(edges, vertices);
     let n = all.map(|_| 1u64).aggregate(agg::sum(|x: &u64| *x));
-    // Every edge with its source's out-degree, and every dangling vertex once with no
-    // target: flat records, so a round copies no lists.
-    let degrees = edges
-        .map(|e| (e.0, 1u32))
-        .group_by(|d: &(u64, u32)| d.0)
-        .aggregate(agg::sum(|d: &(u64, u32)| d.1));
-    let out: DataSet<'s, (u64, Option<u64>, u32)> = edges
-        .join(&degrees, |e: &(u64, u64)| e.0, |d: &(u64, u32)| d.0)
-        .with(|&(source, target), &(_, degree)| (source, Some(target), degree))
-        .union(
-            &all.left_outer_join(&degrees, |v: &u64| *v, |d: &(u64, u32)| d.0)
-                .with(|&v, d| (v, d.is_none()))
-                .flat_map(|(v, dangling)| dangling.then_some((v, None, 0))),
-        );
     let initial = all.map_with_broadcast(&n, |v, n| (v, 1.0 / n[0] as f64));
     initial.iterate(iterations, |_, ranks| {
-        // Each vertex's rank flows along its edges; a dangling vertex's to everyone.
-        // The edges are the join's static side: hashed once, probed every round.
-        let flows = ranks
-            .join(
-                &out,
-                |r: &(u64, f64)| r.0,
-                |o: &(u64, Option<u64>, u32)| o.0,
-            )
-            .with(|&(_, rank), &(_, target, degree)| (target, rank / f64::from(degree.max(1))));
+        // `(Some(target), share)` per target of this worker's edges, and `(None,
+        // rank)` per worker: the rank of its vertices without out-edges.
+        let flows = ranks.process_with_state(
+            edges,
+            |r: &(u64, f64)| r.0,
+            |e: &(u64, u64)| e.0,
+            Adjacency::new,
+            |adjacency, ranks, out| adjacency.spread(&ranks, out),
+        );
         let dangling = flows
             .filter(|f| f.0.is_none())
             .aggregate(agg::sum(|f: &(Option<u64>, f64)| f.1));
         let received = flows
             .flat_map(|(to, share)| to.map(|to| (to, share)))
-            .group_by(|f: &(u64, f64)| f.0)
-            .aggregate(agg::sum(|f: &(u64, f64)| f.1));
-        all.left_outer_join(&received, |v: &u64| *v, |r: &(u64, f64)| r.0)
-            .with(|&v, r| (v, r.map_or(0.0, |r| r.1)))
+            .process_with_state(
+                &all,
+                |r: &(u64, f64)| r.0,
+                |v: &u64| *v,
+                Owned::new,
+                |owned, received, out| owned.sum(&received, out),
+            );
+        received
             .map_with_broadcast(&n, |(v, r), n| (v, r, n[0] as f64))
             .map_with_broadcast(&dangling, move |(v, r, n), dangling| {
                 let lost: f64 = dangling.iter().sum();
                 (v, (1.0 - damping) / n + damping * r + damping * lost / n)
             })
     })
+}
+
+/// A worker's out-edges as compressed sparse rows: sources and targets by dense local
+/// index, with one running sum per distinct target.
+struct Adjacency {
+    /// Source id to its row.
+    rows: FxHashMap<u64, u32>,
+    /// Row `i`'s targets are `targets[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<u32>,
+    /// Local target indices.
+    targets: Vec<u32>,
+    /// Local target index to vertex id.
+    target_ids: Vec<u64>,
+    sums: Vec<f64>,
+}
+
+impl Adjacency {
+    fn new(edges: Vec<(u64, u64)>) -> Self {
+        let mut rows = FxHashMap::default();
+        let mut columns = FxHashMap::default();
+        let mut target_ids = Vec::new();
+        let mut degrees: Vec<u32> = Vec::new();
+        let mut local = Vec::with_capacity(edges.len());
+        for (source, target) in edges {
+            let row = *rows.entry(source).or_insert_with(|| {
+                degrees.push(0);
+                (degrees.len() - 1) as u32
+            });
+            degrees[row as usize] += 1;
+            let column = *columns.entry(target).or_insert_with(|| {
+                target_ids.push(target);
+                (target_ids.len() - 1) as u32
+            });
+            local.push((row, column));
+        }
+        let mut offsets = Vec::with_capacity(degrees.len() + 1);
+        offsets.push(0u32);
+        for d in &degrees {
+            offsets.push(offsets.last().expect("one offset") + d);
+        }
+        let mut fill = offsets.clone();
+        let mut targets = vec![0u32; local.len()];
+        for (row, column) in local {
+            let at = &mut fill[row as usize];
+            targets[*at as usize] = column;
+            *at += 1;
+        }
+        let sums = vec![0.0; target_ids.len()];
+        Adjacency {
+            rows,
+            offsets,
+            targets,
+            target_ids,
+            sums,
+        }
+    }
+
+    /// Spreads `ranks` (of this worker's vertices) over their out-edges.
+    fn spread(&mut self, ranks: &[(u64, f64)], out: &mut Vec<(Option<u64>, f64)>) {
+        let mut dangling = 0.0;
+        for &(v, rank) in ranks {
+            let Some(&row) = self.rows.get(&v) else {
+                dangling += rank;
+                continue;
+            };
+            let (start, end) = (
+                self.offsets[row as usize] as usize,
+                self.offsets[row as usize + 1] as usize,
+            );
+            let share = rank / (end - start) as f64;
+            for &t in &self.targets[start..end] {
+                self.sums[t as usize] += share;
+            }
+        }
+        out.reserve(self.sums.len() + 1);
+        out.push((None, dangling));
+        for (sum, &id) in self.sums.iter_mut().zip(&self.target_ids) {
+            out.push((Some(id), std::mem::take(sum)));
+        }
+    }
+}
+
+/// The vertices a worker owns, by dense local index, with their received sums.
+struct Owned {
+    index: FxHashMap<u64, u32>,
+    ids: Vec<u64>,
+    sums: Vec<f64>,
+}
+
+impl Owned {
+    fn new(vertices: Vec<u64>) -> Self {
+        let index = vertices
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v, i as u32))
+            .collect();
+        let sums = vec![0.0; vertices.len()];
+        Owned {
+            index,
+            ids: vertices,
+            sums,
+        }
+    }
+
+    /// Adds up `received` per vertex, giving every owned vertex's sum (0 if none).
+    fn sum(&mut self, received: &[(u64, f64)], out: &mut Vec<(u64, f64)>) {
+        for &(v, share) in received {
+            // Every target is a vertex, and routes to the worker owning it.
+            let i = self.index[&v];
+            self.sums[i as usize] += share;
+        }
+        out.reserve(self.ids.len());
+        for (sum, &id) in self.sums.iter_mut().zip(&self.ids) {
+            out.push((id, std::mem::take(sum)));
+        }
+    }
 }

@@ -30,7 +30,8 @@ use workloads::{Size, Workload};
 /// `strom-bench compare` options.
 #[derive(clap::Args, Debug)]
 pub(crate) struct CompareArgs {
-    /// Input sizes: small (minutes on 2 cores) or large (for bigger machines).
+    /// Input sizes: small (minutes on 2 cores), medium (the COST sizes of issue 18) or
+    /// large (for bigger machines).
     #[arg(long, value_enum, default_value = "small")]
     size: Size,
     /// Engines, alternating in this order each round.

@@ -295,6 +295,12 @@ pub(crate) fn render(dir: &Path, data: &Path) -> Result<()> {
             .collect();
         summarize(&mine)
     };
+    cost_table(&mut md, &meta, &verdicts, |name, engine| {
+        by_workload
+            .get(name)
+            .is_some_and(|rs| rs.iter().any(|r| r.engine == engine))
+            .then(|| summary(name, engine))
+    })?;
     for (workload, input) in &meta.inputs {
         let name = workload.as_str();
         let kind = Workload::parse(name).ok();
@@ -469,6 +475,57 @@ fn pathdiff(dir: &Path, base: &Path) -> String {
     );
     dir.strip_prefix(&base)
         .map_or(dir.display().to_string(), |p| p.display().to_string())
+}
+
+/// The COST table (issue 18): per workload, Strom's processing time over the single
+/// thread's and over each peer's (below 1: Strom is faster), and peak memory, for the
+/// workloads whose outputs all agree.
+fn cost_table(
+    md: &mut String,
+    meta: &Meta,
+    verdicts: &[Verdict],
+    summary: impl Fn(&str, &str) -> Option<Summary>,
+) -> std::fmt::Result {
+    writeln!(
+        md,
+        "### Strom against one thread\n\n*Strom / X*: Strom's processing time over X's \
+         (below 1: Strom is faster; the COST goal is at most 0.7, 1.0 for PageRank).\n"
+    )?;
+    writeln!(
+        md,
+        "| workload | Strom s | thread s | Strom / thread | Strom / Spark | Strom / Flink \
+         | Strom peak MiB | thread peak MiB |"
+    )?;
+    writeln!(md, "|---|---|---|---|---|---|---|---|")?;
+    for (workload, _) in &meta.inputs {
+        let name = workload.as_str();
+        let agree = verdicts
+            .iter()
+            .filter(|v| v.workload == name)
+            .all(|v| v.equal() || v.outcome.starts_with("not installed"));
+        let Some(strom) = summary(name, "strom").filter(|_| agree) else {
+            continue;
+        };
+        let of = |engine: &str| summary(name, engine);
+        let ratio = |engine: &str| {
+            of(engine).map_or("".to_string(), |o| {
+                format!("{:.2}", strom.processing_s / o.processing_s)
+            })
+        };
+        let thread = of("baseline");
+        writeln!(
+            md,
+            "| {name} | {:.2} | {} | {} | {} | {} | {:.0} | {} |",
+            strom.processing_s,
+            thread.map_or("".into(), |t| format!("{:.2}", t.processing_s)),
+            ratio("baseline"),
+            ratio("spark"),
+            ratio("flink"),
+            strom.peak_mib,
+            thread.map_or("".into(), |t| format!("{:.0}", t.peak_mib)),
+        )?;
+    }
+    writeln!(md)
 }
 
 #[cfg(test)]

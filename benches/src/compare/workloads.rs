@@ -57,6 +57,10 @@ pub(crate) const ITERATIONS: u32 = 10;
 pub(crate) enum Size {
     /// A full comparison in minutes on a 2-core machine (peers' start-up dominates).
     Small,
+    /// The COST sizes (issue 18): processing dominates start-up, and a full comparison,
+    /// peers included, still fits a 2-core machine (150 MiB text, 20 M events, TPC-H
+    /// SF 1, a 10 M-edge graph, 10 M Nexmark events).
+    Medium,
     /// Inputs where processing dominates start-up: for bigger machines.
     Large,
 }
@@ -65,32 +69,35 @@ impl Size {
     fn corpus_mb(self) -> usize {
         match self {
             Size::Small => 16,
+            Size::Medium => 150,
             Size::Large => 1024,
         }
     }
     fn events(self) -> u64 {
         match self {
             Size::Small => 500_000,
+            Size::Medium => 20_000_000,
             Size::Large => 50_000_000,
         }
     }
     fn tpch_sf(self) -> &'static str {
         match self {
             Size::Small => "0.1",
+            Size::Medium => "1",
             Size::Large => "10",
         }
     }
     fn graph(self) -> (u64, u64) {
         match self {
             Size::Small => (50_000, 300_000),
-            Size::Large => (1_000_000, 10_000_000),
+            Size::Medium | Size::Large => (1_000_000, 10_000_000),
         }
     }
     /// Nexmark's events, and their rate in event time (events/s).
     fn nexmark(self) -> (u64, u64) {
         match self {
             Size::Small => (500_000, 2_000),
-            Size::Large => (10_000_000, 20_000),
+            Size::Medium | Size::Large => (10_000_000, 20_000),
         }
     }
 }

@@ -28,14 +28,16 @@ pub struct SplitBytes {
     pub offset: u64,
 }
 
-/// The split size for `files` read by `workers` workers: `max_split` at most, but small
-/// enough that every worker gets a split when there is enough data (Spark's rule:
-/// `min(max_split, max(total / workers, 1 MiB))`).
+/// The split size for `files` read by `workers` workers: `max_split` at most, 1 MiB at
+/// least, and otherwise such that the splits come in a multiple of `workers` of equal
+/// size, so that every worker reads as much (150 MiB with 64 MiB splits at 2 workers is
+/// 4 splits of 37.5 MiB, not 64 + 64 + 22 MiB, 86 MiB for one worker and 64 for the
+/// other).
 pub fn split_size_for(files: &[FileMeta], workers: usize, max_split: u64) -> u64 {
     let total: u64 = files.iter().map(|f| f.size).sum();
-    max_split
-        .min((total.div_ceil(workers.max(1) as u64)).max(1 << 20))
-        .max(1)
+    let (workers, max_split) = (workers.max(1) as u64, max_split.max(1));
+    let splits = total.div_ceil(max_split).div_ceil(workers).max(1) * workers;
+    max_split.min(total.div_ceil(splits).max(1 << 20))
 }
 
 /// Cuts `files` into splits of about `split_size` bytes.

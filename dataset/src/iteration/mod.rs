@@ -37,7 +37,7 @@ pub(crate) struct LoopScope<'scope> {
     id: usize,
     env: Env<'scope>,
     /// One record per worker and round, at the round's time: starts replays.
-    tokens: StreamVec<'scope, Time, u32>,
+    pub(crate) tokens: StreamVec<'scope, Time, u32>,
     /// The history of per-round aggregates, on worker 0 once the loop ends.
     history: StreamVec<'scope, Time, (u32, String, i64)>,
     /// Per-round signals registered by the step, for the head.

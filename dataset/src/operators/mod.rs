@@ -16,6 +16,7 @@ pub mod partition;
 pub mod sort;
 pub(crate) mod spilling_map;
 pub(crate) mod static_join;
+pub(crate) mod static_state;
 pub mod transform;
 
 /// A parallelization contract for a batch stream of `T` records (shorthand for bounds).
