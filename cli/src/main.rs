@@ -179,7 +179,7 @@ fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
         Job::Pagerank(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::ConnectedComponents(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
-        Job::UniqueVisitors(a) => of(&[], &[&a.output]),
+        Job::UniqueVisitors(a) => a.paths(config),
         Job::WindowAgg(a) => a.paths(config),
         Job::SocketWindowWordcount(_) | Job::SessionWindowing => JobPaths::default(),
     }

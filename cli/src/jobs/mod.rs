@@ -22,6 +22,17 @@ pub(crate) fn write_output<T: Data + serde::Serialize>(result: &DataSet<'_, T>, 
     }
 }
 
+/// Where a streaming job's `url` output goes for the pre-launch checks: a sink that
+/// writes exactly once (the job checkpoints or restores) writes a folder of part
+/// files, so the URL is checked as a folder even without its trailing `/`.
+pub(crate) fn streamed_output(url: &str, config: &strom_core::RuntimeConfig) -> String {
+    let exactly_once = config.checkpoint_interval.is_some() || config.restore.is_some();
+    match exactly_once && !url.ends_with('/') {
+        true => format!("{url}/"),
+        false => url.to_owned(),
+    }
+}
+
 /// Parses an events-per-second rate, which must be a positive, finite number (a rate
 /// of 0 would never emit an event); for clap's `value_parser`.
 ///

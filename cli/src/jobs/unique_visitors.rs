@@ -42,6 +42,21 @@ pub struct UniqueVisitorsArgs {
     pub output: Option<String>,
 }
 
+impl UniqueVisitorsArgs {
+    /// What the job writes, for the checks before launch: with checkpoints, its output
+    /// is a folder of part files.
+    pub fn paths(&self, config: &strom_core::RuntimeConfig) -> strom_core::storage::JobPaths {
+        strom_core::storage::JobPaths {
+            inputs: Vec::new(),
+            outputs: self
+                .output
+                .iter()
+                .map(|url| super::streamed_output(url, config))
+                .collect(),
+        }
+    }
+}
+
 /// The visitor of visit `i`: a bijection of `i mod visitors`.
 pub fn visitor(i: u64, visitors: u64, multiplier: u64) -> u64 {
     ((u128::from(i % visitors) * u128::from(multiplier)) % u128::from(visitors)) as u64

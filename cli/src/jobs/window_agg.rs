@@ -60,17 +60,12 @@ impl WindowAggArgs {
     /// What the job reads and writes, for the checks before launch: with checkpoints,
     /// its outputs are folders of part files.
     pub fn paths(&self, config: &RuntimeConfig) -> JobPaths {
-        let checkpointed = config.checkpoint_interval.is_some() || config.restore.is_some();
-        let output = |url: &String| match checkpointed && !url.ends_with('/') {
-            true => format!("{url}/"),
-            false => url.clone(),
-        };
         JobPaths {
             inputs: vec![self.input.clone()],
             outputs: [&self.output, &self.late_output]
                 .into_iter()
                 .flatten()
-                .map(output)
+                .map(|url| super::streamed_output(url, config))
                 .collect(),
         }
     }

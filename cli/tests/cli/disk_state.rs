@@ -20,17 +20,18 @@ const PER_SECOND: u64 = 100_000;
 const MEMORY_LIMIT: u64 = 256 << 20;
 const _: () = assert!(MEMORY_LIMIT < 15 * VISITORS, "the limit is below the state");
 
-/// The rows the job's definition gives: visit `i` at `i * 1000 / PER_SECOND` ms is a
-/// first visit when `i < VISITORS` (each visitor comes once per round of VISITORS).
-fn expected() -> Vec<String> {
+/// The rows the job's definition gives for `visits` of `visitors` at `per_second`, in
+/// 1 s windows: visit `i` at `i * 1000 / per_second` ms is a first visit when
+/// `i < visitors` (each visitor comes once per round of `visitors`).
+fn expected(visitors: u64, visits: u64, per_second: u64) -> Vec<String> {
     let mut rows = Vec::new();
     let mut start = 0;
-    while start * PER_SECOND / 1000 < VISITS {
+    while start * per_second / 1000 < visits {
         let (from, to) = (
-            start * PER_SECOND / 1000,
-            ((start + 1000) * PER_SECOND / 1000).min(VISITS),
+            start * per_second / 1000,
+            ((start + 1000) * per_second / 1000).min(visits),
         );
-        let first = to.min(VISITORS).saturating_sub(from);
+        let first = to.min(visitors).saturating_sub(from);
         rows.push(format!("{start},{},{},{first}", start + 1000, to - from));
         start += 1000;
     }
@@ -40,31 +41,23 @@ fn expected() -> Vec<String> {
 
 fn job(out: &Path, checkpoints: &Path, state: &Path, restore: bool) -> Child {
     let mut cmd = strom();
-    cmd.args([
-        "run",
-        "unique-visitors",
-        "--visitors",
-        &VISITORS.to_string(),
-    ])
-    .args(["--visits", &VISITS.to_string()])
-    .args(["--events-per-second", &PER_SECOND.to_string(), "-w", "2"])
-    .args(["--state-backend", "disk", "--state-cache-entries", "20000"])
-    .args([
-        "--state-store-memory",
-        "8MB",
-        "--checkpoint-interval",
-        "15s",
-    ])
-    .arg("--state-dir")
-    .arg(state)
-    .arg("--checkpoint-dir")
-    .arg(checkpoints)
-    .arg("--output")
-    .arg(out)
-    // As Flink's images use jemalloc under RocksDB: glibc's arenas keep what the
-    // store's threads freed.
-    .env("MALLOC_ARENA_MAX", "2")
-    .env("MALLOC_TRIM_THRESHOLD_", "0");
+    cmd.args(["run", "unique-visitors"])
+        .args(["--visitors", &VISITORS.to_string()])
+        .args(["--visits", &VISITS.to_string()])
+        .args(["--events-per-second", &PER_SECOND.to_string(), "-w", "2"])
+        .args(["--state-backend", "disk", "--state-cache-entries", "20000"])
+        .args(["--state-store-memory", "8MB"])
+        .args(["--checkpoint-interval", "15s"])
+        .arg("--state-dir")
+        .arg(state)
+        .arg("--checkpoint-dir")
+        .arg(checkpoints)
+        .arg("--output")
+        .arg(out)
+        // As Flink's images use jemalloc under RocksDB: glibc's arenas keep what the
+        // store's threads freed.
+        .env("MALLOC_ARENA_MAX", "2")
+        .env("MALLOC_TRIM_THRESHOLD_", "0");
     if restore {
         cmd.args(["--restore", "latest"]);
     }
@@ -165,11 +158,56 @@ fn twenty_million_keys_on_disk_checkpoint_and_recover_in_bounded_memory() {
             bytes >> 20
         );
     }
-    assert_eq!(published(&out), expected(), "exactly once after the kill");
+    assert_eq!(
+        published(&out),
+        expected(VISITORS, VISITS, PER_SECOND),
+        "exactly once after the kill"
+    );
     assert!(left_by_the_kill > 0, "the kill left its stores");
     assert_eq!(
         std::fs::read_dir(&state).unwrap().count(),
         0,
         "a job that ends deletes its stores, and the stores the kill left"
+    );
+}
+
+/// A small unique-visitors job on the heap backend with 1 s checkpoints, killed once a
+/// checkpoint committed and restored with `--restore latest` into its output folder
+/// (named without a trailing `/`, which the restored run must accept as the folder the
+/// first run made), ends with exactly the rows of the job's definition.
+#[test]
+fn a_small_job_killed_and_restored_into_its_output_folder() {
+    let dir = scratch("unique-visitors-restore");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (out, checkpoints) = (dir.join("out"), dir.join("chk"));
+    let (visitors, visits, per_second) = (3_000, 40_000, 2_000);
+    let run = |restore: bool| {
+        let mut cmd = strom();
+        cmd.args(["run", "unique-visitors", "-w", "2", "--rate", "8000"])
+            .args(["--visitors", &visitors.to_string()])
+            .args(["--visits", &visits.to_string()])
+            .args(["--events-per-second", &per_second.to_string()])
+            .args(["--checkpoint-interval", "1s", "--checkpoint-dir"])
+            .arg(&checkpoints)
+            .arg("--output")
+            .arg(&out);
+        if restore {
+            cmd.args(["--restore", "latest"]);
+        }
+        cmd.spawn().unwrap()
+    };
+    let mut first = run(false);
+    let (_, exited) = watch(&mut first, || newest(&checkpoints).is_some());
+    assert!(!exited, "the job ended before its first checkpoint");
+    first.kill().unwrap();
+    let _ = first.wait();
+    let mut second = run(true);
+    let (_, exited) = watch(&mut second, || false);
+    assert!(exited);
+    assert_eq!(
+        published(&out),
+        expected(visitors, visits, per_second),
+        "exactly once after the kill"
     );
 }
