@@ -56,10 +56,16 @@ pub enum Error {
 pub enum JobFailure {
     /// A worker of this process panicked: a user function's bug, or an operator that
     /// failed (a sink that cannot write names what).
-    #[error("worker {worker} panicked: {message}")]
+    #[error("{}{message}", match operator {
+        Some(name) => format!("operator {name:?} failed on worker {worker}: "),
+        None => format!("worker {worker} panicked: "),
+    })]
     Panicked {
         /// The worker's index in the job.
         worker: usize,
+        /// The operator of the program whose function panicked, by the name the
+        /// status page shows, when known (the job reports its operators' names).
+        operator: Option<String>,
         /// The panic's message.
         message: String,
     },

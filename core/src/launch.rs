@@ -52,6 +52,7 @@ where
                 .unwrap_or_else(|| "a panic without a message".to_string());
             JobFailure::Panicked {
                 worker: worker.index(),
+                operator: crate::metrics::failed_operator(),
                 message,
             }
         })
@@ -229,7 +230,7 @@ mod tests {
         assert!(
             matches!(
                 &err,
-                Error::Job(JobFailure::Panicked { worker: 1, message })
+                Error::Job(JobFailure::Panicked { worker: 1, operator: None, message })
                     if message == "the user function broke"
             ),
             "typed: {err:?}"

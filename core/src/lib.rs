@@ -55,7 +55,7 @@ pub mod types;
 
 pub use config::{Restore, RuntimeConfig};
 pub use data::Data;
-pub use error::{Error, Result};
+pub use error::{Error, JobFailure, Result};
 pub use types::{Date, Decimal};
 
 /// Re-exported for libraries that build or inspect Arrow data.

@@ -105,6 +105,18 @@ pub fn utc_text(ms: i64) -> String {
     )
 }
 
+/// A length of `ms` milliseconds as short text in its largest whole unit, as users
+/// write it: `250ms`, `2s`, `5m`, `1h` (for operator names and messages).
+pub fn duration_text(ms: i64) -> String {
+    match ms {
+        0 => "0ms".into(),
+        _ if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        _ if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
+        _ if ms % 1_000 == 0 => format!("{}s", ms / 1_000),
+        _ => format!("{ms}ms"),
+    }
+}
+
 /// The processing-time clock operators read (ms since the Unix epoch): the system
 /// clock, or a manual one that tests set (Flink's `ProcessingTimeService`, whose test
 /// harnesses set time by hand).
@@ -153,6 +165,22 @@ mod tests {
             utc_text(365 * 86_400_000 + 1_500),
             "1971-01-01 00:00:01.500 UTC"
         );
+    }
+
+    #[test]
+    fn durations_read_in_their_largest_whole_unit() {
+        let cases = [
+            (0, "0ms"),
+            (250, "250ms"),
+            (1_500, "1500ms"),
+            (2_000, "2s"),
+            (90_000, "90s"),
+            (300_000, "5m"),
+            (7_200_000, "2h"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(duration_text(ms), text);
+        }
     }
 
     #[test]

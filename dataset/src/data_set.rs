@@ -39,6 +39,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// [`DataSet::with_stream`] for a stream derived from a data set that may be inside
     /// one.
     pub fn from_stream(env: &Env<'scope>, stream: StreamVec<'scope, Time, T>) -> Self {
+        shown_as_one(&stream);
         DataSet {
             env: env.clone(),
             stream,
@@ -63,10 +64,29 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     }
 
     pub(crate) fn wrap<U>(&self, stream: StreamVec<'scope, Time, U>) -> DataSet<'scope, U> {
+        shown_as_one(&stream);
         DataSet {
             env: self.env.clone(),
             stream,
             iteration: self.iteration.clone(),
         }
     }
+
+    /// The worker-unique id of the next operator built (for failure reports).
+    pub(crate) fn next_operator_id(&self) -> usize {
+        strom_core::metrics::next_operator_id(&self.stream.scope())
+    }
+
+    /// Names the operator that made this data set, for the status page, the REST API
+    /// and failures (Flink's `.name(..)`): `"Source: lineitem/"`, `"Revenue by nation"`.
+    #[must_use]
+    pub fn name(self, name: &str) -> Self {
+        strom_core::metrics::rename(&self.stream, name);
+        self
+    }
+}
+
+/// Shows the operators built since the last data set as the one that made `stream`.
+fn shown_as_one<D>(stream: &StreamVec<'_, Time, D>) {
+    strom_core::metrics::group_built(&stream.scope(), Some(stream.name().node), None);
 }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use strom_core::keys::worker_for_key;
+use strom_core::metrics::running;
 use strom_core::time::StreamTime;
 use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::Exchange;
@@ -43,9 +44,13 @@ impl<T: Clone + 'static> Clone for DataStream<'_, T> {
 impl<'s, T: Data> DataStream<'s, T> {
     /// Applies `f` to every record (the event time is kept).
     pub fn map<O: Data>(&self, mut f: impl FnMut(T) -> O + 'static) -> DataStream<'s, O> {
-        self.wrap(self.stream.clone().map(move |r| Timestamped {
-            ts: r.ts,
-            value: f(r.value),
+        let id = self.next_operator_id();
+        self.wrap(self.stream.clone().map(move |r| {
+            let _running = running(id);
+            Timestamped {
+                ts: r.ts,
+                value: f(r.value),
+            }
         }))
     }
 
@@ -56,7 +61,9 @@ impl<'s, T: Data> DataStream<'s, T> {
         I: IntoIterator,
         I::Item: Data,
     {
+        let id = self.next_operator_id();
         self.wrap(self.stream.clone().flat_map(move |r| {
+            let _running = running(id);
             let ts = r.ts;
             f(r.value)
                 .into_iter()
@@ -66,7 +73,11 @@ impl<'s, T: Data> DataStream<'s, T> {
 
     /// Keeps the records for which `predicate` holds.
     pub fn filter(&self, mut predicate: impl FnMut(&T) -> bool + 'static) -> DataStream<'s, T> {
-        self.wrap(self.stream.clone().filter(move |r| predicate(&r.value)))
+        let id = self.next_operator_id();
+        self.wrap(self.stream.clone().filter(move |r| {
+            let _running = running(id);
+            predicate(&r.value)
+        }))
     }
 
     /// Each record paired with its event time.
@@ -160,6 +171,7 @@ impl<'s, T: Data> DataStream<'s, T> {
     /// ([`StreamEnv::scope`]), as a stream (as `DataSet::from_stream` does). Unstable:
     /// see [`crate::unstable`].
     pub fn from_stream(env: &StreamEnv<'s>, stream: RawStream<'s, T>) -> Self {
+        strom_core::metrics::group_built(&stream.scope(), Some(stream.name().node), None);
         DataStream {
             env: env.clone(),
             stream,
@@ -170,10 +182,24 @@ impl<'s, T: Data> DataStream<'s, T> {
         &self,
         stream: StreamVec<'s, StreamTime, Timestamped<U>>,
     ) -> DataStream<'s, U> {
+        strom_core::metrics::group_built(&stream.scope(), Some(stream.name().node), None);
         DataStream {
             env: self.env.clone(),
             stream,
         }
+    }
+
+    /// The worker-unique id of the next operator built (for failure reports).
+    pub(crate) fn next_operator_id(&self) -> usize {
+        strom_core::metrics::next_operator_id(&self.env.scope)
+    }
+
+    /// Names the operator that made this stream, for the status page, the REST API and
+    /// failures (Flink's `.name(..)`): `"Source: events.csv"`, `"Enrich orders"`.
+    #[must_use]
+    pub fn name(self, name: &str) -> Self {
+        strom_core::metrics::rename(&self.stream, name);
+        self
     }
 }
 

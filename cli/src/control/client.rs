@@ -120,7 +120,7 @@ pub fn status(reference: &str, as_json: bool) -> Result<()> {
         println!("status page: {}", page_link(&job.url, &token));
     }
     println!(
-        "\n{:<8} {:<26} {:>4} {:>10} {:>10} {:>9} {:>9} {:>12} {:>8}",
+        "\n{:<8} {:<40} {:>4} {:>10} {:>10} {:>9} {:>9} {:>12} {:>8}",
         "ID", "OPERATOR", "PAR", "IN", "OUT", "IN/S", "OUT/S", "WM LAG", "BLOCKED"
     );
     for o in &status.operators {
@@ -129,9 +129,9 @@ pub fn status(reference: &str, as_json: bool) -> Result<()> {
             .watermark_lag_ms
             .map_or("-".to_string(), |l| format!("{:.1} s", l as f64 / 1000.0));
         println!(
-            "{:<8} {:<26} {:>4} {:>10} {:>10} {:>9} {:>9} {:>12} {:>6} s",
+            "{:<8} {:<40} {:>4} {:>10} {:>10} {:>9} {:>9} {:>12} {:>6} s",
             v.id,
-            v.name.chars().take(26).collect::<String>(),
+            short(&v.name, 40),
             v.parallelism,
             count(v.records_in as f64),
             count(v.records_out as f64),
@@ -229,6 +229,14 @@ fn url_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// `name` in at most `width` characters, cut with `…`.
+fn short(name: &str, width: usize) -> String {
+    match name.chars().count() > width {
+        true => name.chars().take(width - 1).chain(['…']).collect(),
+        false => name.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -100,6 +100,19 @@ enum Window {
     Session(i64),
 }
 
+impl Window {
+    /// The window as its operator is named: `tumbling 1s`, `sliding 10s every 2s`,
+    /// `session gap 30s`.
+    fn describe(&self) -> String {
+        use strom_core::time::duration_text as text;
+        match *self {
+            Window::Sliding(size, slide) if size == slide => format!("tumbling {}", text(size)),
+            Window::Sliding(size, slide) => format!("sliding {} every {}", text(size), text(slide)),
+            Window::Session(gap) => format!("session gap {}", text(gap)),
+        }
+    }
+}
+
 fn parse_window(text: &str) -> Result<Window> {
     let parts: Vec<&str> = text.split(':').collect();
     let window = match parts.as_slice() {
@@ -161,7 +174,12 @@ fn pipeline<'s>(
             WatermarkStrategy::bounded_out_of_orderness(bound),
             rate,
         )
+        .name(&format!(
+            "Source: {input} (watermarks: out-of-orderness {})",
+            strom_core::time::duration_text(bound)
+        ))
         .map(|(_, value)| value)
+        .name("Key and value")
         .key_by(|e: &(String, f64)| e.0.clone());
     let init = || (0u64, 0f64);
     let add = |acc: &mut (u64, f64), e: &(String, f64)| {
@@ -188,12 +206,16 @@ fn pipeline<'s>(
     };
     let fired = windowed
         .results
-        .map(|w| (true, w.key, w.start, w.end, w.value.0, w.value.1));
+        .name(&format!("Window {}: count, sum", window.describe()))
+        .map(|w| (true, w.key, w.start, w.end, w.value.0, w.value.1))
+        .name("Window rows");
     let late = windowed
         .late
         .with_timestamps()
-        .map(|(ts, (k, v))| (false, k, ts, 0, 0, v));
-    fired.union(&late)
+        .name("Late records")
+        .map(|(ts, (k, v))| (false, k, ts, 0, 0, v))
+        .name("Late rows");
+    fired.union(&late).name("Window and late rows")
 }
 
 fn fired_line((_, k, start, end, n, sum): &Row) -> String {
@@ -220,9 +242,11 @@ fn run_checkpointed(
     strom_datastream::run(config, move |env| {
         let rows = pipeline(env, &input, window, bounds, rate);
         rows.filter(|r| r.0)
+            .name("Window rows only")
             .write_lines_exactly_once(&output, fired_line);
         if let Some(url) = &late_output {
             rows.filter(|r| !r.0)
+                .name("Late rows only")
                 .write_lines_exactly_once(url, late_line);
         }
     })?;

@@ -151,7 +151,7 @@ fn a_job_is_listed_watched_savepointed_stopped_restored_and_canceled_through_str
     let ops = after["operators"].as_array().unwrap();
     let window = ops
         .iter()
-        .find(|o| o["name"] == "EventTimeWindow")
+        .find(|o| o["name"] == WINDOW)
         .expect("the window operator is listed");
     assert_eq!(window["parallelism"], 2);
     assert!(window["watermark"].as_i64().unwrap() > 1_700_000_000_000);
@@ -382,6 +382,9 @@ fn row(dom: &str, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The window operator as the window-agg job names it.
+const WINDOW: &str = "Window tumbling 1s: count, sum";
+
 #[test]
 fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
     let chromium = match crate::support::chromium() {
@@ -406,7 +409,7 @@ fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|o| o["name"] == "EventTimeWindow")
+        .find(|o| o["name"] == WINDOW)
         .unwrap()["id"]
         .as_str()
         .unwrap()
@@ -422,12 +425,20 @@ fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
         );
         assert!(dom.contains("class=\"edge\""), "edges between them");
         assert!(
-            dom.contains(">EventTimeWindow ×2<"),
+            dom.contains(&format!(">{WINDOW} ×2<")),
             "the window with its parallelism"
         );
+        assert!(
+            dom.contains(">Source: "),
+            "the source named by its input"
+        );
+        for internal in ["Feedback", "TimestampedSource", "FileSource", "EventTimeWindow"] {
+            assert!(!dom.contains(internal), "{internal} is plumbing, not shown");
+        }
+        assert!(!dom.contains("1970-"), "no watermark before the first is 1970");
     }
     let (before, after) = (row(&first, &window), row(&second, &window));
-    assert_eq!(before[1], "EventTimeWindow");
+    assert_eq!(before[1], WINDOW);
     assert_ne!(
         before[3], after[3],
         "records in move: {before:?} then {after:?}"

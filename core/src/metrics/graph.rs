@@ -1,7 +1,9 @@
 //! The operator graph of one worker, read off timely's own log of the operators it
 //! builds, the channels between them and the messages on those channels; with the
-//! watermarks and blocked time stream operators report. [`merge`] sums the workers of
-//! this process into one view per operator.
+//! watermarks and blocked time stream operators report, and the names the user's
+//! program gives. [`merge`] sums the workers of this process into one view per
+//! operator of the program: the timely operators one API call built (its plumbing:
+//! feedback edges, exchanges, probes) are shown as the one operator they serve.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,6 +27,27 @@ pub(super) struct WorkerLog {
     pub(super) watermarks: HashMap<Vec<usize>, i64>,
     /// Nanoseconds each operator spent held back (backpressure).
     pub(super) blocked: HashMap<Vec<usize>, u64>,
+    /// Worker-unique operator ids by address.
+    ids: HashMap<Vec<usize>, usize>,
+    /// The operators each API call built, in the order they were built.
+    pub(super) groups: Vec<Group>,
+    /// Where the next group begins: the first id no group holds yet.
+    pub(super) mark: usize,
+    /// Names the program gave operators after building them, by address.
+    pub(super) renames: HashMap<Vec<usize>, String>,
+}
+
+/// For each operator's address, the address of the operator it is shown as.
+type LeadOf<'a> = HashMap<&'a [usize], Vec<usize>>;
+
+/// The operators one API call built: the ids from `from` up to `to`, shown as the
+/// operator at `lead` (or, without one, the last one built), named `name` (or by the
+/// lead's own name).
+pub(crate) struct Group {
+    pub(crate) from: usize,
+    pub(super) to: usize,
+    pub(super) lead: Option<Vec<usize>>,
+    pub(super) name: Option<String>,
 }
 
 impl WorkerLog {
@@ -34,6 +57,7 @@ impl WorkerLog {
             match event {
                 TimelyEvent::Operates(op) => {
                     self.operators.insert(op.addr.clone(), op.name.clone());
+                    self.ids.insert(op.addr.clone(), op.id);
                 }
                 TimelyEvent::Channels(ch) => {
                     let end = |(index, port): (usize, usize)| {
@@ -59,6 +83,56 @@ impl WorkerLog {
                 _ => {}
             }
         }
+    }
+}
+
+impl WorkerLog {
+    /// The group holding the operator with id `id`.
+    fn group_of(&self, id: usize) -> Option<&Group> {
+        let at = self.groups.partition_point(|g| g.from <= id);
+        at.checked_sub(1)
+            .map(|i| &self.groups[i])
+            .filter(|g| id < g.to)
+    }
+
+    /// The name the operator with worker-unique id `id` is shown by: its own, or that
+    /// of the operator it is part of.
+    pub(super) fn name_of(&self, id: usize) -> Option<String> {
+        let (addr, _) = self.ids.iter().find(|(_, i)| **i == id)?;
+        let (lead_of, names) = self.shown();
+        names.get(lead_of.get(addr.as_slice())?).cloned()
+    }
+
+    /// For every operator, the address of the one it is shown as, and each shown
+    /// operator's name.
+    fn shown(&self) -> (LeadOf<'_>, HashMap<Vec<usize>, String>) {
+        let mut lead_of = HashMap::new();
+        let mut names = HashMap::new();
+        let mut last: HashMap<usize, (usize, &Vec<usize>)> = HashMap::new();
+        for (addr, &id) in &self.ids {
+            if let Some(group) = self.group_of(id) {
+                let newest = last.entry(group.from).or_insert((id, addr));
+                if id >= newest.0 {
+                    *newest = (id, addr);
+                }
+            }
+        }
+        for (addr, name) in &self.operators {
+            let group = self.ids.get(addr).and_then(|&id| self.group_of(id));
+            let lead = match group {
+                Some(g) => g.lead.clone().unwrap_or_else(|| last[&g.from].1.clone()),
+                None => addr.clone(),
+            };
+            let given = group.and_then(|g| g.name.clone());
+            let renamed = self.renames.get(addr).or(self.renames.get(&lead)).cloned();
+            if let Some(name) = renamed.or(given) {
+                names.insert(lead.clone(), name);
+            } else if &lead == addr {
+                names.entry(lead.clone()).or_insert_with(|| name.clone());
+            }
+            lead_of.insert(addr.as_slice(), lead);
+        }
+        (lead_of, names)
     }
 }
 
@@ -94,9 +168,11 @@ fn dotted(addr: &[usize]) -> String {
 /// of one element) are left out: their operators are listed.
 pub(super) fn merge<'a>(workers: impl IntoIterator<Item = &'a WorkerLog>) -> Vec<OperatorView> {
     let mut views: BTreeMap<Vec<usize>, OperatorView> = BTreeMap::new();
-    let mut out_ports: BTreeMap<End, u64> = BTreeMap::new();
+    let mut out_ports: BTreeMap<End, (Vec<usize>, u64)> = BTreeMap::new();
     for log in workers {
-        for (addr, name) in &log.operators {
+        let (lead_of, names) = log.shown();
+        let lead = |addr: &[usize]| lead_of.get(addr).cloned().unwrap_or_else(|| addr.to_vec());
+        for (addr, name) in &names {
             if addr.len() < 2 {
                 continue;
             }
@@ -111,32 +187,45 @@ pub(super) fn merge<'a>(workers: impl IntoIterator<Item = &'a WorkerLog>) -> Vec
                 backpressure_ms: 0,
             });
             view.parallelism += 1;
-            if let Some(&w) = log.watermarks.get(addr) {
+        }
+        for (addr, &w) in &log.watermarks {
+            // `i64::MIN` is "no watermark yet", not a time.
+            if let Some(view) = views.get_mut(&lead(addr)).filter(|_| w > i64::MIN / 2) {
                 view.watermark = Some(view.watermark.map_or(w, |v| v.min(w)));
             }
-            view.backpressure_ms += log.blocked.get(addr).copied().unwrap_or(0) / 1_000_000;
+        }
+        for (addr, nanos) in &log.blocked {
+            if let Some(view) = views.get_mut(&lead(addr)) {
+                view.backpressure_ms += nanos / 1_000_000;
+            }
         }
         // Per output port, the most any one channel from it carried (every consumer
-        // of a port gets the same records).
+        // of a port gets the same records); channels inside one shown operator are its
+        // own business.
         let mut ports: BTreeMap<&End, u64> = BTreeMap::new();
         for (id, (source, target)) in &log.channels {
+            let (from, to) = (lead(&source.0), lead(&target.0));
+            if from == to {
+                continue;
+            }
             let sent = log.sent.get(id).copied().unwrap_or(0);
             let port = ports.entry(source).or_default();
             *port = (*port).max(sent);
-            if let Some(view) = views.get_mut(&target.0) {
+            out_ports.entry(source.clone()).or_insert((from.clone(), 0));
+            if let Some(view) = views.get_mut(&to) {
                 view.records_in += log.received.get(id).copied().unwrap_or(0);
-                let from = dotted(&source.0);
+                let from = dotted(&from);
                 if source.0.len() >= 2 && !view.inputs.contains(&from) {
                     view.inputs.push(from);
                 }
             }
         }
         for (end, sent) in ports {
-            *out_ports.entry(end.clone()).or_default() += sent;
+            out_ports.get_mut(end).expect("entered above").1 += sent;
         }
     }
-    for ((addr, _), sent) in out_ports {
-        if let Some(view) = views.get_mut(&addr) {
+    for (lead, sent) in out_ports.into_values() {
+        if let Some(view) = views.get_mut(&lead) {
             view.records_out += sent;
         }
     }

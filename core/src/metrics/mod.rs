@@ -12,6 +12,7 @@
 //! nothing for it. Reports from operators are a thread-local lookup and an uncontended
 //! lock per operator activation, never per record.
 
+mod failure;
 mod graph;
 mod prometheus;
 
@@ -23,6 +24,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::{Deserialize, Serialize};
 use timely::worker::Worker;
 
+pub(crate) use failure::failed_operator;
+pub use failure::{Running, next_operator_id, running};
 pub use graph::OperatorView;
 pub use prometheus::render as prometheus_text;
 
@@ -115,6 +118,7 @@ pub(crate) fn attach(worker: &mut Worker) {
     let log = Arc::new(Mutex::new(graph::WorkerLog::default()));
     lock(&job().workers).push(log.clone());
     LOG.with(|l| *l.borrow_mut() = Some(log.clone()));
+    failure::forget();
     if let Some(mut registry) = worker.log_register() {
         registry.insert::<timely::logging::TimelyEventBuilder, _>("timely", move |_, events| {
             if let Some(events) = events {
@@ -142,6 +146,45 @@ pub fn report_watermark(address: &[usize], watermark: i64) {
 /// Adds `nanos` to the time the operator at `address` was held back on this worker.
 pub fn report_blocked(address: &[usize], nanos: u64) {
     with_log(|log| *log.blocked.entry(address.to_vec()).or_default() += nanos);
+}
+
+/// Shows the timely operators built in `scope` since the last group (on this worker)
+/// as one operator of the user's program: the one at `lead` (an operator index in
+/// `scope`; without one, the last one built), named `name` (without one, by the lead's
+/// own name). The DataSet and DataStream APIs call this as each of their calls
+/// returns, so their plumbing shows as part of the operator it serves.
+pub fn group_built<T: timely::progress::Timestamp>(
+    scope: &timely::dataflow::Scope<'_, T>,
+    lead: Option<usize>,
+    name: Option<&str>,
+) {
+    with_log(|log| {
+        let (from, to) = (log.mark, scope.worker().peek_identifier());
+        if to <= from {
+            return;
+        }
+        log.mark = to;
+        let lead = lead.map(|index| [&scope.addr()[..], &[index]].concat());
+        let name = name.map(str::to_owned);
+        log.groups.push(graph::Group {
+            from,
+            to,
+            lead,
+            name,
+        });
+    });
+}
+
+/// Shows the operator of the user's program that produced `stream` as `name` (a
+/// program's own name for it, as Flink's `.name(..)`).
+pub fn rename<T: timely::progress::Timestamp, C>(
+    stream: &timely::dataflow::Stream<'_, T, C>,
+    name: &str,
+) {
+    with_log(|log| {
+        let addr = [&stream.scope().addr()[..], &[stream.name().node]].concat();
+        log.renames.insert(addr, name.to_owned());
+    });
 }
 
 /// Adds `bytes` to the input a worker of the running job plans to read (its splits).

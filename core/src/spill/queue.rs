@@ -120,7 +120,7 @@ mod tests {
         );
         assert_eq!(metrics.files(), 1);
         assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
+            crate::spill::tests::files_in(dir.path()),
             0,
             "spill file removed after draining"
         );

@@ -319,7 +319,7 @@ mod tests {
             let mut expected = input;
             expected.sort_by_key(|x| x.0);
             prop_assert_eq!(got, expected);
-            prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+            prop_assert_eq!(crate::spill::tests::files_in(dir.path()), 0);
         }
     }
 

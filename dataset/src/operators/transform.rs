@@ -4,27 +4,41 @@ use strom_core::timely::dataflow::channels::pact::Pipeline;
 use strom_core::timely::dataflow::operators::Concat;
 use strom_core::timely::dataflow::operators::vec::{Filter, Map};
 
+use strom_core::metrics::running;
+
 use crate::data_set::{Data, DataSet};
 use crate::operators::blocking::unary_blocking;
 
 impl<'scope, T: Data> DataSet<'scope, T> {
     /// Applies `f` to every record.
-    pub fn map<O: Data>(&self, f: impl FnMut(T) -> O + 'static) -> DataSet<'scope, O> {
-        self.wrap(self.stream.clone().map(f))
+    pub fn map<O: Data>(&self, mut f: impl FnMut(T) -> O + 'static) -> DataSet<'scope, O> {
+        let id = self.next_operator_id();
+        self.wrap(self.stream.clone().map(move |x| {
+            let _running = running(id);
+            f(x)
+        }))
     }
 
     /// Applies `f` to every record and flattens the results.
-    pub fn flat_map<I>(&self, f: impl FnMut(T) -> I + 'static) -> DataSet<'scope, I::Item>
+    pub fn flat_map<I>(&self, mut f: impl FnMut(T) -> I + 'static) -> DataSet<'scope, I::Item>
     where
         I: IntoIterator,
         I::Item: Data,
     {
-        self.wrap(self.stream.clone().flat_map(f))
+        let id = self.next_operator_id();
+        self.wrap(self.stream.clone().flat_map(move |x| {
+            let _running = running(id);
+            f(x)
+        }))
     }
 
     /// Keeps the records for which `predicate` holds.
     pub fn filter(&self, mut predicate: impl FnMut(&T) -> bool + 'static) -> DataSet<'scope, T> {
-        self.wrap(self.stream.clone().filter(move |x| predicate(x)))
+        let id = self.next_operator_id();
+        self.wrap(self.stream.clone().filter(move |x| {
+            let _running = running(id);
+            predicate(x)
+        }))
     }
 
     /// Calls `f` once per partition (worker) with all of that partition's records.

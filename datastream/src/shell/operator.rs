@@ -43,7 +43,8 @@ where
     P: ParallelizationContract<StreamTime, Vec<Timestamped<I>>>,
 {
     let mut builder = OperatorBuilder::new(name.to_string(), env.scope);
-    let address = builder.operator_info().address;
+    let info = builder.operator_info();
+    let (address, id) = (info.address, info.global_id);
     let mut input = builder.new_input(input, pact);
     let (main_out, main) = builder.new_output::<Vec<Timestamped<L::Out>>>();
     let (side_out, side) = builder.new_output::<Vec<Timestamped<L::Side>>>();
@@ -73,6 +74,7 @@ where
         drop(start);
         let mut stash: TimeOrdered<Held, Timestamped<I>> = TimeOrdered::default();
         move |frontiers| {
+            let _running = strom_core::metrics::running(id);
             let mut out = Outputs::default();
             input.for_each(|cap, batch| {
                 let time = *cap.stamp().iter().next().expect("a record has a time");

@@ -374,10 +374,7 @@ impl<'s> StreamEnv<'s> {
             }
         });
         notes.broadcast().connect_loop(board_loop);
-        DataStream {
-            env: self.clone(),
-            stream: data,
-        }
+        DataStream::from_stream(self, data)
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod checkpoints;
 mod extension;
+mod failures;
 mod fixtures;
 mod joins;
 mod process;
