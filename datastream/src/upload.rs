@@ -13,6 +13,8 @@
 //! - the checkpoint committer (`checkpoint::commit`): markers, commits of sinks,
 //!   retention and savepoints.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
 
 use strom_core::timely::scheduling::SyncActivator;
@@ -22,11 +24,19 @@ use crate::checkpoint::CheckpointStore;
 /// Jobs handed over and not yet run, at most.
 pub(crate) const IN_FLIGHT: usize = 32;
 
-/// A thread running an operator's blocking jobs in order.
+/// A thread running an operator's blocking jobs in order. Dropped with its operator
+/// (the job failed), the thread skips the jobs still queued.
 pub(crate) struct OffLoad<J, R> {
     name: String,
     jobs: SyncSender<J>,
     replies: Receiver<R>,
+    alive: Arc<AtomicBool>,
+}
+
+impl<J, R> Drop for OffLoad<J, R> {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::Release);
+    }
 }
 
 impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
@@ -39,10 +49,17 @@ impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
     ) -> Self {
         let (jobs, todo) = sync_channel::<J>(IN_FLIGHT);
         let (reply, replies) = channel();
+        let alive = Arc::new(AtomicBool::new(true));
+        let running = alive.clone();
         std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
                 for job in todo {
+                    if !running.load(Ordering::Acquire) {
+                        // The operator is gone (its job failed): what is queued is
+                        // not to be done (a marker, a commit).
+                        return;
+                    }
                     let Some(r) = run(job) else { continue };
                     if reply.send(r).is_err() {
                         return;
@@ -57,6 +74,7 @@ impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
             name: name.to_string(),
             jobs,
             replies,
+            alive,
         }
     }
 

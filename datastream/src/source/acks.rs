@@ -41,13 +41,9 @@ impl PositionAcks {
     /// Says `position` is where the split is at the end of its current epoch, and
     /// moves to epoch `to`.
     pub(super) fn end_epoch<P: Serialize>(&mut self, position: &P, to: u64) {
+        let ack = self.ack(position);
         let Some(cap) = self.cap.as_mut() else {
             return;
-        };
-        let ack = Ack::Position {
-            source: self.source.clone(),
-            split: self.split,
-            position: Stored::encode(position).to_text(),
         };
         self.out.activate().session(&*cap).give(ack);
         cap.downgrade(&StreamTime {
@@ -58,13 +54,18 @@ impl PositionAcks {
 
     /// Says `position` is where the split ended; no more acknowledgements.
     pub(super) fn end<P: Serialize>(&mut self, position: &P) {
+        let ack = self.ack(position);
         if let Some(cap) = self.cap.take() {
-            let ack = Ack::Position {
-                source: self.source.clone(),
-                split: self.split,
-                position: Stored::encode(position).to_text(),
-            };
             self.out.activate().session(&cap).give(ack);
+        }
+    }
+
+    /// The acknowledgement of `position`.
+    fn ack<P: Serialize>(&self, position: &P) -> Ack {
+        Ack::Position {
+            source: self.source.clone(),
+            split: self.split,
+            position: Stored::encode(position).to_text(),
         }
     }
 
