@@ -19,7 +19,7 @@ use strom_core::RuntimeConfig;
 use strom_core::state::{DiskOptions, StateBackend};
 use strom_datastream::checkpoint::{Restored, committed};
 use strom_datastream::process::{Context, KeyedProcessFunction, ValueState};
-use strom_datastream::{Poll, Position, SplitReader, Timestamps, WatermarkStrategy};
+use strom_datastream::{Poll, SourceError, SplitReader, Timestamps, WatermarkStrategy};
 
 /// Keys `me, me + peers, ...` below `keys`; once `again` is set, the first
 /// `updates` of them (across splits) once more; then nothing until told to stop.
@@ -40,6 +40,9 @@ impl KeysThenWait {
 }
 
 impl SplitReader<u64> for KeysThenWait {
+    /// Records made.
+    type Position = u64;
+
     fn read(&mut self, out: &mut Vec<u64>, max: usize) -> Poll {
         let share = self.share(self.keys);
         let total = if self.again.load(Ordering::Relaxed) {
@@ -64,11 +67,11 @@ impl SplitReader<u64> for KeysThenWait {
             Poll::Pending(Duration::from_millis(50))
         }
     }
-    fn position(&self) -> Position {
-        Position::Records(self.made)
+    fn position(&self) -> u64 {
+        self.made
     }
-    fn seek(&mut self, position: &Position) -> Result<(), String> {
-        self.made = position.records()?;
+    fn seek(&mut self, position: &u64) -> Result<(), SourceError> {
+        self.made = *position;
         Ok(())
     }
 }
@@ -126,10 +129,7 @@ fn records(c: &Restored) -> u64 {
         .positions
         .values()
         .flat_map(|s| s.values())
-        .map(|p| match p {
-            Position::Records(n) => *n,
-            _ => 0,
-        })
+        .map(|p| p.decode::<u64>().unwrap_or(0))
         .sum()
 }
 

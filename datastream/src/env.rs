@@ -18,7 +18,6 @@ pub struct StreamEnv<'s> {
     pub(crate) scope: Scope<'s, StreamTime>,
     pub(crate) config: RuntimeConfig,
     pub(crate) clock: ProcessingClock,
-    pub(crate) positions: crate::source::Positions,
     pub(crate) watermark_interval: std::time::Duration,
     pub(crate) checkpoints: crate::checkpoint::Shared<'s>,
     pub(crate) flow: crate::flow::Flow,
@@ -52,11 +51,6 @@ impl<'s> StreamEnv<'s> {
     /// The processing clock operators built from this handle read.
     pub fn clock(&self) -> &ProcessingClock {
         &self.clock
-    }
-
-    /// The read positions of the sources built on this worker so far.
-    pub fn positions(&self) -> crate::source::Positions {
-        self.positions.clone()
     }
 
     /// This handle with another auto-watermark interval: how often live sources move
@@ -151,7 +145,6 @@ where
                 scope,
                 config: config.clone(),
                 clock: ProcessingClock::System,
-                positions: Default::default(),
                 watermark_interval: AUTO_WATERMARK_INTERVAL,
                 checkpoints: checkpoints.map(Rc::new),
                 flow: Default::default(),

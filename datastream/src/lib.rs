@@ -15,7 +15,8 @@
 //! windows with triggers and evictors; interval and window joins; connected streams
 //! and broadcast state; keyed process functions with keyed state (value, list, map,
 //! reducing, aggregating; TTL) and event- and processing-time timers ([`process`]);
-//! sinks; and aligned checkpoints with exactly-once restore ([`checkpoint`]). Every
+//! sinks, exactly-once through one two-phase-commit trait ([`TwoPhaseCommitSink`]);
+//! and aligned checkpoints with exactly-once restore ([`checkpoint`]). Every
 //! stateful operator runs on one operator shell ([`shell`]) that owns the checkpoint
 //! protocol; libraries extend the API through keyed and non-keyed process functions
 //! with tagged side outputs ([`process`]), `window_all`, and the raw timely access of
@@ -46,6 +47,7 @@ pub mod broadcast;
 pub mod checkpoint;
 pub mod connect;
 mod env;
+mod error;
 mod flow;
 pub mod join;
 mod ordered;
@@ -62,11 +64,15 @@ pub mod window;
 
 pub use connect::{ConnectedStreams, Either, KeyedCoProcessFunction};
 pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute, run};
+pub use error::{SinkError, SourceError};
 pub use flow::MAX_LEAD_MS;
-pub use sink::{FileSink, LineSink};
+pub use sink::{
+    FileSink, LineSink, SinkCommitter, SinkWriter, StagedFileSink, TwoPhaseCommitSink,
+    WriterContext,
+};
 pub use source::{
-    FileFormat, FileMode, Generator, Poll, Position, SplitReader, Timestamps, WATERMARK_EVERY,
-    generated,
+    CollectionPosition, FileFormat, FileMode, FilePosition, Generator, GeneratorPosition, Poll,
+    SplitReader, Timestamps, WATERMARK_EVERY, generated,
 };
 pub use stream::{Data, DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;

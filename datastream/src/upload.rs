@@ -1,21 +1,105 @@
-//! Asynchronous writing of snapshot files: an operator serialises its key groups on
-//! its worker (the synchronous part of a checkpoint, as in Flink) and hands the bytes
-//! to its uploader thread, which writes them to the checkpoint store while the worker
-//! goes on processing. At most [`IN_FLIGHT`] groups wait to be written, so a state
-//! larger than memory is never all in memory: past that, handing over waits.
+//! Off-loading blocking storage I/O from worker threads (`shared/DESIGN.md`: no
+//! blocking storage calls on worker threads). [`OffLoad`] is the one mechanism: a
+//! thread of the operator's own runs its jobs in order, at most [`IN_FLIGHT`] waiting
+//! (past that, handing over waits: memory stays bounded), and wakes the operator when
+//! a job has a reply. Its users:
 //!
-//! When every file of a snapshot is written, the uploader gives the operator the paths
-//! and checksums and wakes it; the operator then acknowledges them (holding back the
-//! epoch's commit until then).
+//! - snapshot upload ([`Uploader`]): an operator serialises its key groups on its
+//!   worker (the synchronous part of a checkpoint, as in Flink) and hands the bytes
+//!   over; when every file of a snapshot is written, the operator acknowledges them
+//!   (holding back the epoch's commit until then);
+//! - two-phase-commit sink writers (`sink::exactly_once`): records, pre-commits and
+//!   aborts run on the writer's thread;
+//! - the checkpoint committer (`checkpoint::commit`): markers, commits of sinks,
+//!   retention and savepoints.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
 
 use strom_core::timely::scheduling::SyncActivator;
 
 use crate::checkpoint::CheckpointStore;
 
-/// Groups handed over and not yet written, at most.
+/// Jobs handed over and not yet run, at most.
 pub(crate) const IN_FLIGHT: usize = 32;
+
+/// A thread running an operator's blocking jobs in order. Dropped with its operator
+/// (the job failed), the thread skips the jobs still queued.
+pub(crate) struct OffLoad<J, R> {
+    name: String,
+    jobs: SyncSender<J>,
+    replies: Receiver<R>,
+    alive: Arc<AtomicBool>,
+}
+
+impl<J, R> Drop for OffLoad<J, R> {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::Release);
+    }
+}
+
+impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
+    /// Starts the thread `name`, running each job through `run`; a reply it gives goes
+    /// back to the operator, which `wake` (when given) activates.
+    pub(crate) fn start(
+        name: &str,
+        wake: Option<SyncActivator>,
+        mut run: impl FnMut(J) -> Option<R> + Send + 'static,
+    ) -> Self {
+        let (jobs, todo) = sync_channel::<J>(IN_FLIGHT);
+        let (reply, replies) = channel();
+        let alive = Arc::new(AtomicBool::new(true));
+        let running = alive.clone();
+        std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                for job in todo {
+                    if !running.load(Ordering::Acquire) {
+                        // The operator is gone (its job failed): what is queued is
+                        // not to be done (a marker, a commit).
+                        return;
+                    }
+                    let Some(r) = run(job) else { continue };
+                    if reply.send(r).is_err() {
+                        return;
+                    }
+                    if let Some(w) = &wake {
+                        let _ = w.activate();
+                    }
+                }
+            })
+            .expect("an off-load thread starts");
+        OffLoad {
+            name: name.to_string(),
+            jobs,
+            replies,
+            alive,
+        }
+    }
+
+    /// Hands over a job (waiting while [`IN_FLIGHT`] are).
+    ///
+    /// # Panics
+    /// When the thread has died (a job panicked).
+    pub(crate) fn send(&self, job: J) {
+        if self.jobs.send(job).is_err() {
+            panic!("the {} thread died", self.name);
+        }
+    }
+
+    /// The next reply, if one is ready.
+    ///
+    /// # Panics
+    /// When the thread has died (a job panicked) before replying.
+    pub(crate) fn try_next(&self) -> Option<R> {
+        match self.replies.try_recv() {
+            Ok(r) => Some(r),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => panic!("the {} thread died", self.name),
+        }
+    }
+}
 
 /// Files written for one snapshot: `(epoch, path, crc32)`.
 pub(crate) type Written = Result<Vec<(u64, String, u32)>, String>;
@@ -34,70 +118,60 @@ enum Job {
 
 /// An operator's uploader thread.
 pub(crate) struct Uploader {
-    jobs: SyncSender<Job>,
+    thread: OffLoad<Job, ()>,
 }
 
 impl Uploader {
     /// Starts a thread writing into `store`.
     pub(crate) fn start(store: CheckpointStore, name: &str) -> Self {
-        let (jobs, todo) = sync_channel::<Job>(IN_FLIGHT);
-        std::thread::Builder::new()
-            .name(format!("upload-{name}"))
-            .spawn(move || {
-                let mut written: Written = Ok(Vec::new());
-                for job in todo {
-                    match job {
-                        Job::Write {
-                            epochs,
-                            path,
-                            bytes,
-                        } => {
-                            let Ok(files) = written.as_mut() else {
-                                continue;
-                            };
-                            for epoch in epochs {
-                                match store.try_write(epoch, &path, &bytes) {
-                                    Ok(crc) => files.push((epoch, path.clone(), crc)),
-                                    Err(e) => {
-                                        written = Err(format!(
-                                            "checkpoint {epoch}: cannot write {path}: {e}"
-                                        ));
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        Job::Done { reply, wake } => {
-                            let _ = reply.send(std::mem::replace(&mut written, Ok(Vec::new())));
-                            if let Some(w) = wake {
-                                let _ = w.activate();
+        let mut written: Written = Ok(Vec::new());
+        let thread = OffLoad::start(&format!("upload-{name}"), None, move |job| {
+            match job {
+                Job::Write {
+                    epochs,
+                    path,
+                    bytes,
+                } => {
+                    let Ok(files) = written.as_mut() else {
+                        return None;
+                    };
+                    for epoch in epochs {
+                        match store.try_write(epoch, &path, &bytes) {
+                            Ok(crc) => files.push((epoch, path.clone(), crc)),
+                            Err(e) => {
+                                written =
+                                    Err(format!("checkpoint {epoch}: cannot write {path}: {e}"));
+                                break;
                             }
                         }
                     }
                 }
-            })
-            .expect("an uploader thread starts");
-        Uploader { jobs }
+                Job::Done { reply, wake } => {
+                    let _ = reply.send(std::mem::replace(&mut written, Ok(Vec::new())));
+                    if let Some(w) = wake {
+                        let _ = w.activate();
+                    }
+                }
+            }
+            None
+        });
+        Uploader { thread }
     }
 
     /// Hands over one file of epochs `epochs` (waiting while [`IN_FLIGHT`] are).
     pub(crate) fn write(&self, epochs: std::ops::Range<u64>, path: String, bytes: Vec<u8>) {
-        self.jobs
-            .send(Job::Write {
-                epochs,
-                path,
-                bytes,
-            })
-            .expect("the uploader thread runs while its operator does");
+        self.thread.send(Job::Write {
+            epochs,
+            path,
+            bytes,
+        });
     }
 
     /// Ends a snapshot: the receiver gets its files once all are written, and `wake`
     /// is activated then.
     pub(crate) fn finish(&self, wake: Option<SyncActivator>) -> Receiver<Written> {
         let (reply, rx) = channel();
-        self.jobs
-            .send(Job::Done { reply, wake })
-            .expect("the uploader thread runs while its operator does");
+        self.thread.send(Job::Done { reply, wake });
         rx
     }
 }

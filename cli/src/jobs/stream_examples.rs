@@ -15,9 +15,7 @@ use anyhow::{Context, Result, bail};
 use strom_core::RuntimeConfig;
 use strom_core::storage::list_files;
 use strom_datastream::window::triggered::{DeltaTrigger, TimeEvictor};
-use strom_datastream::{
-    LineSink, Poll, Position, SplitReader, Timestamps, WatermarkStrategy, execute, run,
-};
+use strom_datastream::{LineSink, Poll, SplitReader, Timestamps, WatermarkStrategy, execute, run};
 
 /// `(car, speed, distance, time)`.
 type Car = (u32, i32, f64, i64);
@@ -97,6 +95,9 @@ struct OneSplit<T> {
 }
 
 impl<T: Clone + 'static> SplitReader<T> for OneSplit<T> {
+    /// Records given.
+    type Position = u64;
+
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
         let end = (self.next + max).min(self.records.len());
         out.extend_from_slice(&self.records[self.next..end]);
@@ -104,8 +105,8 @@ impl<T: Clone + 'static> SplitReader<T> for OneSplit<T> {
         self.next = end;
         if read == 0 { Poll::Done } else { Poll::Ready }
     }
-    fn position(&self) -> Position {
-        Position::Records(self.next as u64)
+    fn position(&self) -> u64 {
+        self.next as u64
     }
     fn paced_by_records(&self) -> bool {
         true

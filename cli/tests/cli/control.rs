@@ -428,14 +428,19 @@ fn the_status_page_shows_the_graph_and_live_numbers_in_headless_chromium() {
             dom.contains(&format!(">{WINDOW} ×2<")),
             "the window with its parallelism"
         );
-        assert!(
-            dom.contains(">Source: "),
-            "the source named by its input"
-        );
-        for internal in ["Feedback", "TimestampedSource", "FileSource", "EventTimeWindow"] {
+        assert!(dom.contains(">Source: "), "the source named by its input");
+        for internal in [
+            "Feedback",
+            "TimestampedSource",
+            "FileSource",
+            "EventTimeWindow",
+        ] {
             assert!(!dom.contains(internal), "{internal} is plumbing, not shown");
         }
-        assert!(!dom.contains("1970-"), "no watermark before the first is 1970");
+        assert!(
+            !dom.contains("1970-"),
+            "no watermark before the first is 1970"
+        );
     }
     let (before, after) = (row(&first, &window), row(&second, &window));
     assert_eq!(before[1], WINDOW);

@@ -5,14 +5,25 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use super::{Poll, Position, SplitReader, Timestamps};
+use serde::{Deserialize, Serialize};
+
+use super::{Poll, SplitReader, Timestamps};
 use crate::env::StreamEnv;
+use crate::error::SourceError;
 use crate::stream::{Data, DataStream};
 use crate::watermark::WatermarkStrategy;
 
 /// Records a source gives before moving its watermark on (the stand-in for Flink's
 /// periodic watermark interval when reading stored data as a stream).
 pub const WATERMARK_EVERY: usize = 256;
+
+/// A collection split's position: the index ranges `[start, end)` of the collection's
+/// records it has given, so that any layout of splits resumes from the union.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionPosition {
+    /// Ranges given, sorted and disjoint.
+    pub given: Vec<(u64, u64)>,
+}
 
 /// One split of a shared slice: the index ranges it still has to give, in order, and
 /// those it has given (its position, in the slice's own terms, so that a run with
@@ -61,6 +72,8 @@ fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
 }
 
 impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
+    type Position = CollectionPosition;
+
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
         let mut max = max;
         if let Some((per_ms, start)) = self.pace {
@@ -85,8 +98,10 @@ impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
         Poll::Ready
     }
 
-    fn position(&self) -> Position {
-        Position::Ranges(self.done.clone())
+    fn position(&self) -> CollectionPosition {
+        CollectionPosition {
+            given: self.done.clone(),
+        }
     }
 
     fn paced_by_records(&self) -> bool {
@@ -95,23 +110,14 @@ impl<T: Clone + 'static> SplitReader<T> for SliceSplit<T> {
 
     fn resume(
         &mut self,
-        positions: &BTreeMap<usize, Position>,
-        old_splits: usize,
+        positions: &BTreeMap<usize, CollectionPosition>,
         _: usize,
         _: usize,
-    ) -> Result<(), String> {
-        let len = self.records.len();
+        _: usize,
+    ) -> Result<(), SourceError> {
         let mut taken = Vec::new();
-        for (&split, position) in positions {
-            match position {
-                Position::Ranges(r) => taken.extend_from_slice(r),
-                // An older position: a prefix of the split's contiguous range.
-                Position::Records(n) => {
-                    let start = (len * split / old_splits.max(1)) as u64;
-                    taken.push((start, start + n));
-                }
-                other => return Err(format!("{other:?} is not a position in a collection")),
-            }
+        for position in positions.values() {
+            taken.extend_from_slice(&position.given);
         }
         let taken = merged(taken);
         let mut todo = VecDeque::new();

@@ -36,8 +36,11 @@ use strom_core::storage::{FileMeta, list_files};
 use strom_core::time::ProcessingClock;
 use strom_core::timely::scheduling::SyncActivator;
 
-use super::{Poll, Position, SplitReader, Timestamps};
+use serde::{Deserialize, Serialize};
+
+use super::{Poll, SplitReader, Timestamps};
 use crate::env::StreamEnv;
+use crate::error::SourceError;
 use crate::stream::{Data, DataStream};
 use crate::watermark::WatermarkStrategy;
 
@@ -68,6 +71,17 @@ pub enum FileFormat {
     },
     /// Parquet rows, columns by field name.
     Parquet,
+}
+
+/// A file source split's position: its files read to the end (with, after a rescale,
+/// those the splits before it had read), and the file being read with the records of
+/// it given. Any layout resumes from the union of all splits' positions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePosition {
+    /// URLs of files read to the end.
+    pub done: Vec<String>,
+    /// URL of the file being read, and records of it given.
+    pub current: Option<(String, u64)>,
 }
 
 /// Pieces of a file a producer may have fetched ahead of the worker.
@@ -322,6 +336,8 @@ fn produce(file: &FileMeta, fetch: &Fetch, tx: &ChunkSender<Piece>) {
 }
 
 impl<T: 'static> SplitReader<T> for FileSplit<T> {
+    type Position = FilePosition;
+
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
         if let FileMode::Monitor { interval, .. } = self.mode {
             if self.listed_at.is_none_or(|at| at.elapsed() >= interval) {
@@ -363,8 +379,8 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
         }
     }
 
-    fn position(&self) -> Position {
-        Position::Files {
+    fn position(&self) -> FilePosition {
+        FilePosition {
             done: self.done.clone(),
             current: self
                 .current
@@ -383,20 +399,17 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
 
     fn resume(
         &mut self,
-        positions: &BTreeMap<usize, Position>,
+        positions: &BTreeMap<usize, FilePosition>,
         _old_splits: usize,
         me: usize,
         _peers: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), SourceError> {
         let mut done = Vec::new();
-        for position in positions.values() {
-            let Position::Files {
-                done: read,
-                current,
-            } = position
-            else {
-                return Err(format!("{position:?} is not a position of a file source"));
-            };
+        for FilePosition {
+            done: read,
+            current,
+        } in positions.values()
+        {
             done.extend(read.iter().cloned());
             if let Some((url, given)) = current {
                 self.resume_at.insert(url.clone(), *given);
@@ -572,9 +585,9 @@ mod tests {
     fn run(
         url: &str,
         reads: &[usize],
-        from: Option<&(BTreeMap<usize, Position>, usize)>,
+        from: Option<&(BTreeMap<usize, FilePosition>, usize)>,
         got: &mut Vec<String>,
-    ) -> (BTreeMap<usize, Position>, usize) {
+    ) -> (BTreeMap<usize, FilePosition>, usize) {
         let peers = reads.len();
         let mut positions = BTreeMap::new();
         for (me, &n) in reads.iter().enumerate() {
@@ -619,10 +632,10 @@ mod tests {
     fn read_until(
         url: &str,
         (me, peers): (usize, usize),
-        from: &BTreeMap<usize, Position>,
+        from: &BTreeMap<usize, FilePosition>,
         stop: usize,
         got: &mut Vec<String>,
-    ) -> Position {
+    ) -> FilePosition {
         let mut s = split(url, me, peers);
         s.resume(from, from.len(), me, peers).unwrap();
         let mut given = 0;
@@ -655,7 +668,7 @@ mod tests {
         // Stop inside the first fetch, resume at 2 splits (the second has no file) and
         // stop inside the second, then resume at 1 split and read to the end.
         let first = read_until(url, (0, 1), &BTreeMap::new(), 30_001, &mut got);
-        let Position::Files {
+        let FilePosition {
             current: Some((_, given)),
             ..
         } = &first
@@ -671,13 +684,5 @@ mod tests {
         }
         read_until(url, (0, 1), &second, usize::MAX, &mut got);
         assert_eq!(got, lines);
-    }
-
-    #[test]
-    fn a_position_of_another_source_is_refused() {
-        let mut s = split("/nowhere", 0, 1);
-        let other = BTreeMap::from([(0, Position::Records(3))]);
-        let err = s.resume(&other, 1, 0, 1).unwrap_err();
-        assert!(err.contains("not a position of a file source"), "{err}");
     }
 }

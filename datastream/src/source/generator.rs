@@ -5,8 +5,12 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use super::{Poll, Position, SplitReader, Timestamps};
+use serde::{Deserialize, Serialize};
+
+use super::{Poll, SplitReader, Timestamps};
+use crate::checkpoint::Stored;
 use crate::env::StreamEnv;
+use crate::error::SourceError;
 use crate::stream::{Data, DataStream};
 use crate::watermark::WatermarkStrategy;
 
@@ -17,6 +21,20 @@ pub struct Generator {
     pub count: Option<u64>,
     /// Records per second across all workers (`None`: as fast as they can be made).
     pub rate: Option<f64>,
+}
+
+/// A generator split's place in the index space: every index below `base` is made;
+/// the split makes the indices from `next` on that are `next` plus a multiple of the
+/// number of splits, except those in `ahead` (made before a rescale, in ascending
+/// order).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratorPosition {
+    /// Indices below this are made, by any split.
+    pub base: u64,
+    /// The next index of this split's class.
+    pub next: u64,
+    /// Indices of this split's class at or after `next` that are made already.
+    pub ahead: Vec<u64>,
 }
 
 /// One split of a generator: the indices `next, next + peers, ...` below the count,
@@ -45,21 +63,19 @@ struct GeneratorSplit<T> {
 
 /// Every index made by the splits at `positions` (by split), `base` of them below the
 /// layout's base, and the indices of each class in ascending order beyond it.
-fn made_beyond_base(positions: &BTreeMap<usize, Position>) -> Result<(u64, Vec<u64>), String> {
+fn made_beyond_base(
+    positions: &BTreeMap<usize, GeneratorPosition>,
+) -> Result<(u64, Vec<u64>), SourceError> {
     let splits = positions.len() as u64;
-    let mut classes = Vec::new();
-    for (&split, position) in positions {
-        let (base, next, ahead) = match position {
-            Position::Generated { base, next, ahead } => (*base, *next, ahead.clone()),
-            // A checkpoint of an older version: records made by split `split`.
-            Position::Records(n) => (0, split as u64 + n * splits, Vec::new()),
-            other => return Err(format!("{other:?} is not a position of a generator")),
-        };
-        classes.push((base, next, ahead));
-    }
+    let classes: Vec<(u64, u64, Vec<u64>)> = positions
+        .values()
+        .map(|p| (p.base, p.next, p.ahead.clone()))
+        .collect();
     let base = classes.first().map_or(0, |c| c.0);
     if classes.iter().any(|c| c.0 != base) {
-        return Err("the splits' positions disagree on their base".into());
+        return Err(SourceError::Resume(
+            "the splits' positions disagree on their base".into(),
+        ));
     }
     // Class `s` has made `(next - base - s) / splits` indices beyond the base.
     let rounds = |s: u64, next: u64| (next.saturating_sub(base + s)).div_ceil(splits.max(1));
@@ -82,13 +98,23 @@ fn made_beyond_base(positions: &BTreeMap<usize, Position>) -> Result<(u64, Vec<u
 /// of one generator source, by split).
 ///
 /// # Errors
-/// When a position is not a generator's.
-pub fn generated(positions: &BTreeMap<usize, Position>) -> Result<u64, String> {
-    let (base, made) = made_beyond_base(positions)?;
+/// [`SourceError::Position`] when a position is not a generator's.
+pub fn generated(positions: &BTreeMap<usize, Stored>) -> Result<u64, SourceError> {
+    let positions = positions
+        .iter()
+        .map(|(&split, p)| {
+            p.decode()
+                .map(|p| (split, p))
+                .map_err(|source| SourceError::Position { split, source })
+        })
+        .collect::<Result<_, _>>()?;
+    let (base, made) = made_beyond_base(&positions)?;
     Ok(base + made.len() as u64)
 }
 
 impl<T: 'static> SplitReader<T> for GeneratorSplit<T> {
+    type Position = GeneratorPosition;
+
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
         let mut n = max as u64;
         if let Some((per_ms, start)) = self.pace {
@@ -120,8 +146,8 @@ impl<T: 'static> SplitReader<T> for GeneratorSplit<T> {
         }
     }
 
-    fn position(&self) -> Position {
-        Position::Generated {
+    fn position(&self) -> GeneratorPosition {
+        GeneratorPosition {
             base: self.base,
             next: self.next,
             ahead: self.ahead.iter().copied().collect(),
@@ -130,13 +156,15 @@ impl<T: 'static> SplitReader<T> for GeneratorSplit<T> {
 
     fn resume(
         &mut self,
-        positions: &BTreeMap<usize, Position>,
+        positions: &BTreeMap<usize, GeneratorPosition>,
         old_splits: usize,
         me: usize,
         peers: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), SourceError> {
         if let Some(missing) = (0..old_splits).find(|s| !positions.contains_key(s)) {
-            return Err(format!("no position of split {missing} of {old_splits}"));
+            return Err(SourceError::Resume(format!(
+                "no position of split {missing} of {old_splits}"
+            )));
         }
         let (base, made) = made_beyond_base(positions)?;
         let (me, peers) = (me as u64, peers as u64);
@@ -206,7 +234,7 @@ mod tests {
             layouts in prop::collection::vec((1usize..6, prop::collection::vec(0usize..40, 6)), 1..5),
         ) {
             let mut made = Vec::new();
-            let mut positions: Option<(BTreeMap<usize, Position>, usize)> = None;
+            let mut positions: Option<(BTreeMap<usize, GeneratorPosition>, usize)> = None;
             for (peers, reads) in layouts {
                 let mut splits: Vec<_> = (0..peers).map(|me| {
                     let mut s = split(me as u64, peers as u64, count);
@@ -221,9 +249,10 @@ mod tests {
                     prop_assert!(out.len() <= *n);
                     made.extend(out);
                 }
-                let p: BTreeMap<usize, Position> =
+                let p: BTreeMap<usize, GeneratorPosition> =
                     splits.iter().enumerate().map(|(i, s)| (i, s.position())).collect();
-                prop_assert_eq!(generated(&p).unwrap(), made.len() as u64);
+                let stored = p.iter().map(|(&i, p)| (i, Stored::encode(p))).collect();
+                prop_assert_eq!(generated(&stored).unwrap(), made.len() as u64);
                 positions = Some((p, peers));
             }
             // A last run at 3 splits reads to the end.
@@ -243,17 +272,11 @@ mod tests {
     #[test]
     fn a_position_of_another_source_or_a_missing_split_is_refused() {
         let mut s = split(0, 2, 10);
-        let other = BTreeMap::from([(0, Position::NotReplayable)]);
-        assert!(
-            s.resume(&other, 1, 0, 2)
-                .unwrap_err()
-                .contains("not a position of a generator")
-        );
-        let one = BTreeMap::from([(0, Position::Records(3))]);
-        assert!(
-            s.resume(&one, 2, 0, 2)
-                .unwrap_err()
-                .contains("no position of split 1")
-        );
+        let other = BTreeMap::from([(0, Stored::encode(&"not a generator"))]);
+        let e = generated(&other).unwrap_err();
+        assert!(matches!(e, SourceError::Position { split: 0, .. }), "{e}");
+        let one = BTreeMap::from([(0, s.position())]);
+        let e = s.resume(&one, 2, 0, 2).unwrap_err().to_string();
+        assert!(e.contains("no position of split 1"), "{e}");
     }
 }

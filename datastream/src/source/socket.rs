@@ -7,7 +7,7 @@ use std::io::{ErrorKind, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use super::{Poll, Position, SplitReader, Timestamps};
+use super::{Poll, SplitReader, Timestamps};
 use crate::env::StreamEnv;
 use crate::stream::DataStream;
 use crate::watermark::WatermarkStrategy;
@@ -63,6 +63,10 @@ impl SocketSplit {
 }
 
 impl SplitReader<String> for SocketSplit {
+    /// A socket cannot be read again: its position says nothing, and a restored job
+    /// cannot resume it (the default [`SplitReader::seek`]).
+    type Position = ();
+
     fn read(&mut self, out: &mut Vec<String>, max: usize) -> Poll {
         if !self.reads {
             return Poll::Done;
@@ -110,9 +114,7 @@ impl SplitReader<String> for SocketSplit {
         }
     }
 
-    fn position(&self) -> Position {
-        Position::NotReplayable
-    }
+    fn position(&self) {}
 }
 
 impl<'s> StreamEnv<'s> {

@@ -9,8 +9,8 @@ use strom_core::state::{DiskOptions, StateBackend};
 use strom_core::{Restore, RuntimeConfig};
 use strom_datastream::checkpoint::{committed, latest};
 use strom_datastream::{
-    DataStream, Generator, Poll, Position, SplitReader, StreamEnv, Timestamps, WatermarkStrategy,
-    execute, generated,
+    DataStream, Generator, Poll, SourceError, SplitReader, StreamEnv, Timestamps,
+    WatermarkStrategy, execute, generated,
 };
 
 const N: u64 = 4_000;
@@ -522,6 +522,9 @@ struct Live {
 }
 
 impl SplitReader<(u64, i64)> for Live {
+    /// Records given.
+    type Position = u64;
+
     fn read(&mut self, out: &mut Vec<(u64, i64)>, max: usize) -> Poll {
         let rest = &self.records[self.given..];
         let n = rest.len().min(max);
@@ -533,14 +536,14 @@ impl SplitReader<(u64, i64)> for Live {
             _ => Poll::Ready,
         }
     }
-    fn position(&self) -> Position {
-        Position::Records(self.given as u64)
+    fn position(&self) -> u64 {
+        self.given as u64
     }
     fn paced_by_records(&self) -> bool {
         true
     }
-    fn seek(&mut self, position: &Position) -> Result<(), String> {
-        self.given = position.records()? as usize;
+    fn seek(&mut self, position: &u64) -> Result<(), SourceError> {
+        self.given = *position as usize;
         Ok(())
     }
 }
@@ -589,7 +592,7 @@ fn stopped(
                         .positions
                         .values()
                         .flat_map(|s| s.values())
-                        .map(|p| p.records().unwrap())
+                        .map(|p| p.decode::<u64>().unwrap())
                         .sum();
                     read == LIVE
                 })

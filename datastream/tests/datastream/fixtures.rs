@@ -1,11 +1,17 @@
-//! Checkpoints written by earlier builds still restore (fjall's
-//! `keyspace_v1_load_fixture` idea): `tests/fixtures/checkpoint-v0/` was written before
-//! key-group files had a format version, `checkpoint-v1/` with version 1 (record
-//! 0014). Each is a mid-run checkpoint of [`job`] at 2 workers; restored, the job's
-//! running sums end at the totals of the whole input (so the sums before the
-//! checkpoint came from the restored state) and its windows have their full counts.
+//! Checkpoints written by earlier builds restore or fail cleanly (fjall's
+//! `keyspace_v1_load_fixture` idea). Each fixture is a mid-run checkpoint of [`job`]
+//! at 2 workers:
 //!
-//! `UPDATE_FIXTURES=v1 cargo test -p strom-datastream --test datastream
+//! - `tests/fixtures/checkpoint-v0/` was written before key-group files had a format
+//!   version, `checkpoint-v1/` with key-group version 1 (record 0014); both have
+//!   markers without a format version (format 0: positions of one closed enum), which
+//!   this build migrates as it reads them (record 0017), and restore as below;
+//! - `checkpoint-marker-1/` was written with marker format 1 (record 0017, key-group
+//!   version 1): restored, the job's running sums end at the totals of the whole input
+//!   (so the sums before the checkpoint came from the restored state) and its windows
+//!   have their full counts.
+//!
+//! `UPDATE_FIXTURES=marker-1 cargo test -p strom-datastream --test datastream
 //! write_checkpoint_fixture -- --ignored` writes the fixture of the current version
 //! again (review the diff).
 
@@ -109,13 +115,20 @@ fn restores(version: &str) {
 }
 
 #[test]
-fn a_checkpoint_written_before_format_versions_restores() {
-    restores("v0");
+fn checkpoints_written_before_marker_versions_restore() {
+    for version in ["v0", "v1"] {
+        let chk = committed(fixture(version).to_str().unwrap()).unwrap();
+        assert_eq!(chk[0].marker.format, 0, "{version}: read as format 0");
+        restores(version);
+    }
 }
 
 #[test]
-fn a_checkpoint_of_format_version_1_restores() {
-    let files = std::fs::read_dir(fixture("v1"))
+fn a_checkpoint_of_marker_format_1_restores() {
+    let chk = committed(fixture("marker-1").to_str().unwrap()).unwrap();
+    assert_eq!(chk.len(), 1, "the fixture holds one checkpoint");
+    assert_eq!(chk[0].marker.format, 1);
+    let files = std::fs::read_dir(fixture("marker-1"))
         .unwrap()
         .flatten()
         .flat_map(|chk| std::fs::read_dir(chk.path()).unwrap().flatten())
@@ -128,7 +141,7 @@ fn a_checkpoint_of_format_version_1_restores() {
         seen += 1;
     }
     assert!(seen > 0, "the fixture has key-group files");
-    restores("v1");
+    restores("marker-1");
 }
 
 /// Writes the fixture of the version named by `UPDATE_FIXTURES` (a tool, run by hand).

@@ -1,6 +1,7 @@
 //! Integration tests of strom-datastream: one test binary, a module per area.
 
 mod checkpoints;
+mod connectors;
 mod extension;
 mod failures;
 mod fixtures;

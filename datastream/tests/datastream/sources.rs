@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use strom_core::RuntimeConfig;
 use strom_datastream::{
-    DataStream, Generator, Poll, Position, SplitReader, Timestamps, WatermarkStrategy, execute,
+    DataStream, Generator, Poll, SplitReader, Timestamps, WatermarkStrategy, execute,
 };
 
 /// A split that gives records on a wall-clock schedule: `(after ms, records)`, and
@@ -18,6 +18,9 @@ struct Scripted {
 }
 
 impl SplitReader<(i64, char)> for Scripted {
+    /// Not replayable.
+    type Position = ();
+
     fn read(&mut self, out: &mut Vec<(i64, char)>, _: usize) -> Poll {
         let now = self.start.elapsed().as_millis() as u64;
         while self.steps.first().is_some_and(|s| s.0 <= now) {
@@ -33,9 +36,7 @@ impl SplitReader<(i64, char)> for Scripted {
         Poll::Pending(Duration::from_millis(next.saturating_sub(now).clamp(1, 20)))
     }
 
-    fn position(&self) -> Position {
-        Position::NotReplayable
-    }
+    fn position(&self) {}
 }
 
 /// Worker 0's split gives 'a' at 0, 100, ..., 4,900 ms of event time over the first

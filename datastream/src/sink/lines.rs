@@ -1,11 +1,13 @@
-//! Sinks (Flink's `print`, `FileSink` of rows, `writeToSocket`): each worker writes
-//! what reaches it, a line per record.
+//! Line sinks that are not exactly-once (Flink's `print`, `FileSink` of rows,
+//! `writeToSocket`): each worker writes what reaches it, a line per record.
 //!
 //! File sinks roll part files (`part-<worker>-<n><suffix>`) when a part reaches its
 //! size or age, and publish each part whole through object_store, so a reader never
 //! sees a half-written part; the last part is published when the stream ends.
-//! `write_lines_exactly_once` stages each checkpoint's lines and publishes them when
-//! the checkpoint commits.
+//!
+//! Known limitation: rolled parts and socket lines are written on the worker thread
+//! (these sinks predate the off-load rule; the exactly-once file sink,
+//! [`super::StagedFileSink`], writes off it).
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -219,88 +221,6 @@ impl<T: Data> DataStream<'_, T> {
                             activator.activate_after(p.sink.rollover.min(Duration::from_secs(1)));
                         }
                     }
-                }
-            }
-        });
-    }
-}
-
-impl<T: Data> DataStream<'_, T> {
-    /// Writes every record as a line into part files under the folder `url`, exactly
-    /// once (Flink's `FileSink` with checkpointing): each worker stages an epoch's
-    /// lines as one hidden part when its input has passed the epoch, and the
-    /// checkpoint committer publishes it as `part-<epoch>-<worker>` when the epoch's
-    /// checkpoint commits (`docs/0009-checkpoints.md`). A restored job publishes what
-    /// the last checkpoint staged, and nothing of later epochs is ever published twice.
-    /// Without checkpointing the parts are published when the stream ends.
-    pub fn write_lines_exactly_once(&self, url: &str, format: impl Fn(&T) -> String + 'static) {
-        use std::collections::BTreeMap;
-
-        use strom_core::time::StreamTime;
-
-        use crate::checkpoint::{Ack, folder};
-
-        let env = &self.env;
-        let worker = env.index();
-        let mut builder = OperatorBuilder::new("StagedSink".to_string(), env.scope);
-        let mut input = builder.new_input(self.stream.clone(), Pipeline);
-        let (acks_out, acks) = builder.new_output::<Vec<Ack>>();
-        let mut acks_out =
-            strom_core::timely::dataflow::operators::generic::OutputBuilder::from(acks_out);
-        let base = url.trim_end_matches('/').to_string();
-        match &env.checkpoints {
-            Some(c) => c.acknowledge(acks),
-            None => {
-                // Publish at the end: a committer of its own that only ever sees the
-                // end of the stream.
-                let c = crate::checkpoint::Checkpointing::new(Duration::MAX, String::new(), None);
-                c.acknowledge(acks);
-                c.build_committer(env.scope, env.peers(), env.config().key_groups, 0);
-            }
-        }
-        builder.build(move |mut initial| {
-            let mut cap = initial.pop();
-            let mut pending: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
-            move |frontiers| {
-                input.for_each(|time, batch| {
-                    let epoch = time
-                        .stamp()
-                        .iter()
-                        .map(|t| t.epoch)
-                        .min()
-                        .expect("a message has a time");
-                    let buf = pending.entry(epoch).or_default();
-                    for r in batch.drain(..) {
-                        buf.extend_from_slice(format(&r.value).as_bytes());
-                        buf.push(b'\n');
-                    }
-                });
-                let open = frontiers[0].frontier().iter().map(|t| t.epoch).min();
-                let Some(c) = cap.as_mut() else { return };
-                let mut acks = acks_out.activate();
-                while let Some(entry) = pending.first_entry() {
-                    let epoch = *entry.key();
-                    if open.is_some_and(|o| epoch >= o) {
-                        break;
-                    }
-                    let bytes = entry.remove();
-                    let staged = format!("{base}/.staging/{}-part-{worker:05}", folder(epoch));
-                    let target = format!("{base}/part-{epoch:010}-{worker:05}.csv");
-                    let written = resolve(&staged).and_then(|l| l.write(bytes.into()));
-                    if let Err(e) = written {
-                        panic!("sink {base}: cannot stage epoch {epoch}: {e}");
-                    }
-                    let at = StreamTime { epoch, ..*c.time() };
-                    acks.session(&c.delayed(&at))
-                        .give(Ack::Staged { staged, target });
-                }
-                match open {
-                    Some(o) if o > c.time().epoch => c.downgrade(&StreamTime {
-                        epoch: o,
-                        ..*c.time()
-                    }),
-                    Some(_) => {}
-                    None => cap = None,
                 }
             }
         });
