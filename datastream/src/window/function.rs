@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use super::assigner::Window;
+use super::driver::{AddFn, MergeFn};
 use super::evictor::Evictor;
 use crate::process::{KeyedAccess, KeyedStates};
 use crate::stream::Data;
@@ -172,9 +173,9 @@ impl<K: 'static, T: Data, O: Data, Ev: Evictor<T>> WindowFunction<K, T> for Buff
 /// Keeps one accumulator; a firing computes the result from it.
 pub(super) struct Incremental<K, T, A, O> {
     pub(super) init: Box<dyn Fn() -> A>,
-    pub(super) add: Box<dyn Fn(&mut A, &T)>,
+    pub(super) add: AddFn<A, T>,
     /// Given whenever the windows merge.
-    pub(super) merge: Option<Box<dyn Fn(&mut A, A)>>,
+    pub(super) merge: Option<MergeFn<A>>,
     pub(super) emit: EmitFn<K, A, O>,
 }
 

@@ -60,6 +60,9 @@ pub(crate) enum Clock {
 /// A timer: its clock and time.
 pub(crate) type TimerAt = (Clock, i64);
 
+/// The lifetime and output type a [`TriggerContext`] names without holding.
+type Types<'a, O> = (&'a (), fn() -> O);
+
 /// What a trigger sees of its operator for one window of one key: the window's timers,
 /// the watermark and the clock. `K` is the key type; `O` is the operator's output
 /// (unused by the context, kept so that triggers name one signature).
@@ -68,7 +71,7 @@ pub struct TriggerContext<'c, 'a, K, O> {
     timers: &'c mut Vec<TimerAt>,
     watermark: i64,
     now: i64,
-    _types: PhantomData<(&'a (), fn() -> O)>,
+    _types: PhantomData<Types<'a, O>>,
 }
 
 impl<'c, K, O> TriggerContext<'c, '_, K, O> {

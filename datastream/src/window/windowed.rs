@@ -118,7 +118,7 @@ impl<T: Data, Tr: Trigger<T>, Ev: Evictor<T>> WindowSpec<T, Tr, Ev> {
     pub(super) fn install_aggregate<K, A, O, I>(
         self,
         install: I,
-        (init, add, merge): (Box<dyn Fn() -> A>, AddFn<A, T>, Option<MergeFn<A>>),
+        (init, add, merge): Aggregate<A, T>,
         finish: Finish<K, A, O>,
     ) -> I::Made<O>
     where
@@ -166,6 +166,9 @@ impl<T: Data, Tr: Trigger<T>, Ev: Evictor<T>> WindowSpec<T, Tr, Ev> {
         self.install_process(install, fold)
     }
 }
+
+/// An aggregate: a fresh accumulator, adding an element, merging (when given).
+pub(super) type Aggregate<A, T> = (Box<dyn Fn() -> A>, AddFn<A, T>, Option<MergeFn<A>>);
 
 /// How an aggregate's result is made from its accumulator.
 pub(super) enum Finish<K, A, O> {
