@@ -12,6 +12,12 @@
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
 //! Every kind runs on the operator shell (`driver.rs`); [`WindowHarness`] drives one
 //! step by step in tests.
+//!
+//! Every kind also takes a [`Trigger`], an [`Evictor`], a process window function and
+//! a late-data tag through its [`WindowedStream`] (`windowed.rs`), which runs them on
+//! the one general window operator (`operator.rs`) for every [`Assigner`]; an
+//! incremental aggregate with the default event-time trigger and no evictor keeps the
+//! incremental operators of this module and `session.rs` (`docs/0018-windows.md`).
 
 mod accs;
 mod assigner;
