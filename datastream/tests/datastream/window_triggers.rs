@@ -478,3 +478,24 @@ fn a_dataflow_sends_late_data_to_its_tag_on_both_operators() {
         );
     }
 }
+
+#[test]
+fn an_aggregate_followed_by_a_window_function_sees_the_window() {
+    let events: Vec<(i64, (char, i64))> = vec![(100, ('a', 1)), (200, ('a', 2)), (1_500, ('a', 5))];
+    let mut rows = execute(&RuntimeConfig::default().with_workers(2), move |env| {
+        env.from_timestamped(events.clone(), WatermarkStrategy::monotonous())
+            .key_by(|e: &(char, i64)| e.0)
+            .tumbling_window(1_000)
+            .windowed()
+            .aggregate_process(
+                || 0i64,
+                |s, e| *s += e.1,
+                |key, ctx, sum| vec![(*key, ctx.window().0, *sum)],
+            )
+            .map(|w| w.value)
+    })
+    .unwrap()
+    .unwrap();
+    rows.sort();
+    assert_eq!(rows, [('a', 0, 3), ('a', 1_000, 5)]);
+}
