@@ -57,8 +57,18 @@ impl<'s, O: Data, S: Data> Processed<'s, O, S> {
     }
 }
 
+/// A process function's output is its main output (Flink's
+/// `SingleOutputStreamOperator`): `processed.map(..)` maps the main output.
+impl<'s, O, S> std::ops::Deref for Processed<'s, O, S> {
+    type Target = DataStream<'s, O>;
+
+    fn deref(&self) -> &DataStream<'s, O> {
+        &self.main
+    }
+}
+
 /// A keyed process function with its timers' capabilities: the shell's logic.
-struct ProcessLogic<K, I, F: KeyedProcessFunction<K, I>> {
+pub(crate) struct ProcessLogic<K, I, F: KeyedProcessFunction<K, I>> {
     core: ProcessCore<K, I, F>,
     /// One per stream time event-time timers output at.
     event: BTreeMap<StreamTime, Held>,
@@ -84,11 +94,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
             env.config().state_backend.clone(),
         );
         let tags = core.tags().clone();
-        let logic = ProcessLogic {
-            core,
-            event: BTreeMap::new(),
-            processing: None,
-        };
+        let logic = ProcessLogic::new(core);
         let built = shell::build(
             env,
             "KeyedProcess",
@@ -108,6 +114,20 @@ where
     K: Data + Hash + Eq,
     F: KeyedProcessFunction<K, I>,
 {
+    /// The shell's logic running `core`, nothing held yet.
+    pub(crate) fn new(core: ProcessCore<K, I, F>) -> Self {
+        ProcessLogic {
+            core,
+            event: BTreeMap::new(),
+            processing: None,
+        }
+    }
+
+    /// The tagged side outputs the function declared.
+    pub(crate) fn tags(&self) -> &OutputTags {
+        self.core.tags()
+    }
+
     /// Moves what the function emitted to `out` at `at`.
     fn gather(&mut self, at: &Held, out: &mut Outputs<F::Out, F::Side>) {
         out.gather(at, &mut self.core.out);

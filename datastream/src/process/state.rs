@@ -427,13 +427,21 @@ impl<T: Data> ValueState<T> {
 
     /// Removes the current key's value.
     pub fn clear<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) {
+        self.take(ctx);
+    }
+
+    /// Removes the current key's value and gives it back (to change it and
+    /// [`ValueState::update`] it without a copy).
+    pub fn take<K: Data + Hash + Eq>(&self, ctx: &mut impl KeyedAccess<K>) -> Option<T> {
         with_stored(
             ctx,
             &self.d,
-            |t: &mut StateTable<K, Stamped<T>>, k, g, _, _| {
-                t.remove(g, k);
+            |t: &mut StateTable<K, Stamped<T>>, k, g, now, ttl| {
+                let mut stored = t.remove(g, k)?;
+                stored.read(ttl.as_ref(), now)?;
+                Some(stored.value)
             },
-        );
+        )
     }
 }
 

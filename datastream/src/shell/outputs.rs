@@ -72,9 +72,22 @@ impl<O, S> Outputs<O, S> {
         gather(&mut self.side, at, rows);
     }
 
+    /// Emits one row of a tagged side output at `at`.
+    pub(crate) fn emit_tagged(&mut self, at: &Held, row: Timestamped<Tagged>) {
+        push(&mut self.tagged, at, row);
+    }
+
     /// Moves `rows` of tagged side outputs to their output at `at`.
     pub(crate) fn gather_tagged(&mut self, at: &Held, rows: &mut Vec<Timestamped<Tagged>>) {
         gather(&mut self.tagged, at, rows);
+    }
+
+    /// The tagged rows gathered, in the order emitted (for a test harness).
+    pub(crate) fn take_tagged(&mut self) -> Vec<Timestamped<Tagged>> {
+        std::mem::take(&mut self.tagged)
+            .into_iter()
+            .flat_map(|(_, rows)| rows)
+            .collect()
     }
 
     /// The main and side rows gathered, in the order emitted (for a test harness).

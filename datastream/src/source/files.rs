@@ -74,14 +74,19 @@ pub enum FileFormat {
 }
 
 /// A file source split's position: its files read to the end (with, after a rescale,
-/// those the splits before it had read), and the file being read with the records of
-/// it given. Any layout resumes from the union of all splits' positions.
+/// those the splits before it had read), the file being read with the records of it
+/// given, and files read part-way before a restore that it owns and has not reopened
+/// yet. Any layout resumes from the union of all splits' positions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilePosition {
     /// URLs of files read to the end.
     pub done: Vec<String>,
     /// URL of the file being read, and records of it given.
     pub current: Option<(String, u64)>,
+    /// Files read part-way before a restore, waiting in this split's queue, with the
+    /// records of each given.
+    #[serde(default)]
+    pub pending: Vec<(String, u64)>,
 }
 
 /// Pieces of a file a producer may have fetched ahead of the worker.
@@ -147,8 +152,12 @@ struct FileSplit<T> {
     decoded: Vec<T>,
     /// Files this split has read to the end, and those restored as read.
     done: Vec<String>,
-    /// Records already given of files read part-way before a restore.
+    /// Records already given of files read part-way before a restore that this split
+    /// owns, until it opens them.
     resume_at: HashMap<String, u64>,
+    /// The split that reopens each file read part-way before a restore (every split
+    /// knows them all, so that listing deals each to its owner).
+    partial_owner: HashMap<String, usize>,
     listed_at: Option<Instant>,
     last_new: Instant,
     waker: Option<Waker>,
@@ -182,6 +191,7 @@ impl<T: 'static> FileSplit<T> {
             decoded: Vec::new(),
             done: Vec::new(),
             resume_at: HashMap::new(),
+            partial_owner: HashMap::new(),
             listed_at: None,
             last_new: Instant::now(),
             waker: None,
@@ -217,6 +227,7 @@ impl<T: 'static> FileSplit<T> {
         for (i, file) in files.enumerate() {
             self.last_new = Instant::now();
             let owner = match self.mode {
+                _ if let Some(&owner) = self.partial_owner.get(&file.location.url) => owner,
                 FileMode::Bounded if first => i % self.peers,
                 _ => (stable_hash(&file.location.url) % self.peers as u64) as usize,
             };
@@ -386,6 +397,15 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
                 .current
                 .as_ref()
                 .map(|r| (r.state.file.location.url.clone(), r.given)),
+            pending: {
+                let mut pending: Vec<_> = self
+                    .resume_at
+                    .iter()
+                    .map(|(u, g)| (u.clone(), *g))
+                    .collect();
+                pending.sort_unstable();
+                pending
+            },
         }
     }
 
@@ -402,17 +422,23 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
         positions: &BTreeMap<usize, FilePosition>,
         _old_splits: usize,
         me: usize,
-        _peers: usize,
+        peers: usize,
     ) -> Result<(), SourceError> {
         let mut done = Vec::new();
         for FilePosition {
             done: read,
             current,
+            pending,
         } in positions.values()
         {
             done.extend(read.iter().cloned());
-            if let Some((url, given)) = current {
-                self.resume_at.insert(url.clone(), *given);
+            for (url, given) in current.iter().chain(pending) {
+                // Its owner carries it in its position until it reopens it.
+                let owner = (stable_hash(url) % peers as u64) as usize;
+                self.partial_owner.insert(url.clone(), owner);
+                if owner == me {
+                    self.resume_at.insert(url.clone(), *given);
+                }
             }
         }
         done.sort_unstable();
@@ -648,6 +674,42 @@ mod tests {
             got.extend(out);
         }
         s.position()
+    }
+
+    /// A file read part-way is carried in the position of the split that owns it after
+    /// a restore even before that split reopens it: restored again, nothing is read
+    /// twice (it was, when only the split reading a file carried it).
+    #[test]
+    fn a_restored_part_read_file_is_carried_until_its_owner_reopens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all = Vec::new();
+        for f in ["a", "b"] {
+            let lines: Vec<String> = (0..10).map(|j| format!("{f}-{j}")).collect();
+            std::fs::write(dir.path().join(format!("{f}.txt")), lines.join("\n")).unwrap();
+            all.extend(lines);
+        }
+        let url = dir.path().to_str().unwrap();
+        let mut got = Vec::new();
+        let mut s = split(url, 0, 1);
+        while got.len() < 15 {
+            let mut out = Vec::new();
+            assert_ne!(s.read(&mut out, 1), Poll::Done);
+            got.extend(out);
+        }
+        let first = BTreeMap::from([(0, s.position())]);
+        assert!(first[&0].current.is_some(), "stopped inside b: {first:?}");
+        // Restored at 3 splits that read nothing before the next checkpoint.
+        let second: BTreeMap<usize, FilePosition> = (0..3)
+            .map(|me| {
+                let mut s = split(url, me, 3);
+                s.resume(&first, 1, me, 3).unwrap();
+                (me, s.position())
+            })
+            .collect();
+        read_until(url, (0, 1), &second, usize::MAX, &mut got);
+        got.sort();
+        all.sort();
+        assert_eq!(got, all);
     }
 
     #[test]

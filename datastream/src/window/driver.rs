@@ -14,7 +14,8 @@ use strom_core::time::StreamTime;
 
 use super::{WindowResult, Windowed};
 use crate::checkpoint::{GroupSink, Part};
-use crate::shell::{self, Held, Outputs, StatefulLogic};
+use crate::process::Processed;
+use crate::shell::{self, Held, OutputTag, OutputTags, Outputs, StatefulLogic};
 use crate::stream::{Data, KeyedStream, Timestamped};
 
 /// Gives a window result at a capability.
@@ -97,22 +98,36 @@ pub(super) fn window_cap(at: &Held, end: i64) -> Held {
     })
 }
 
-/// A [`WindowLogic`] as the shell's logic: late records go to the side output.
+/// A [`WindowLogic`] as the shell's logic: late records go to the side output, or to
+/// the late-data tag if there is one.
 pub(super) struct Windows<L, T, R> {
     logic: L,
     range: KeyGroupRange,
+    late: Option<(OutputTags, OutputTag<T>)>,
     _types: PhantomData<fn(T) -> R>,
 }
 
-impl<T, R, L: WindowLogic<T, R>> Windows<L, T, R> {
+impl<T: Data, R, L: WindowLogic<T, R>> Windows<L, T, R> {
     /// `logic` over the key groups of `range`, its state on `backend`.
     pub(super) fn open(mut logic: L, range: KeyGroupRange, backend: &StateBackend) -> Self {
         logic.open(range, backend);
         Windows {
             logic,
             range,
+            late: None,
             _types: PhantomData,
         }
+    }
+
+    /// The same, late records to `tag` (when given) instead of the side output.
+    pub(super) fn with_late_tag(mut self, tag: Option<OutputTag<T>>) -> Self {
+        self.late = tag.map(|t| (OutputTags::new().with(&t), t));
+        self
+    }
+
+    /// The tagged side outputs: the late-data tag, if any.
+    pub(super) fn tags(&self) -> OutputTags {
+        self.late.as_ref().map(|l| l.0.clone()).unwrap_or_default()
     }
 }
 
@@ -130,8 +145,14 @@ impl<T: Data, R: Data, L: WindowLogic<T, R>> StatefulLogic<T> for Windows<L, T, 
         let kept = self
             .logic
             .record(watermark, at, &record, &mut |held, r| out.emit(held, r));
-        if !kept {
-            out.emit_side(at, record);
+        match (&self.late, kept) {
+            (_, true) => {}
+            (None, false) => out.emit_side(at, record),
+            (Some((tags, tag)), false) => {
+                let ts = record.ts;
+                let value = tags.tagged(tag, record.value);
+                out.emit_tagged(at, Timestamped { ts, value });
+            }
         }
     }
 
@@ -160,6 +181,39 @@ impl<T: Data, R: Data, L: WindowLogic<T, R>> StatefulLogic<T> for Windows<L, T, 
     fn on_stop(&mut self) {
         self.logic.release();
     }
+}
+
+/// Builds a window operator over `keyed` running `logic`, late data to `late` (when
+/// given), as a process function's outputs.
+pub(super) fn window_processed<'s, T, K, R, L>(
+    keyed: &KeyedStream<'s, T, K>,
+    name: &str,
+    logic: L,
+    late: Option<OutputTag<T>>,
+) -> Processed<'s, WindowResult<K, R>, T>
+where
+    T: Data,
+    K: Data + Hash + Eq,
+    R: Data,
+    L: WindowLogic<T, WindowResult<K, R>>,
+    WindowResult<K, R>: Data,
+{
+    let stream = &keyed.stream;
+    let env = &stream.env;
+    let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
+    let windows = Windows::open(logic, range, &env.config().state_backend).with_late_tag(late);
+    let tags = windows.tags();
+    let built = shell::build(
+        env,
+        name,
+        "window",
+        stream.stream.clone(),
+        keyed.exchange(),
+        range.start..range.end,
+        windows,
+    );
+    let main = built.main.clone();
+    Processed::of(stream, built, main, tags)
 }
 
 /// Builds a window operator over `keyed` running `logic`.

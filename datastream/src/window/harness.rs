@@ -3,20 +3,29 @@
 //! windows and late elements read back after each step, and the state taken as a
 //! snapshot and restored into a fresh harness. It runs the same window logic, through
 //! the same shell hooks, as the dataflow operator, on one worker owning every key
-//! group, on the heap.
+//! group, on the heap. Windows of any [`WindowSpec`] (trigger, evictor, lateness, late
+//! tag) are built by the same choice of operator as `WindowedStream`'s, with the
+//! processing clock set by hand.
 
 use std::hash::Hash;
 use std::rc::Rc;
 
 use strom_core::config::DEFAULT_KEY_GROUPS;
 use strom_core::state::{KeyGroupRange, StateBackend};
-use strom_core::time::StreamTime;
+use strom_core::time::{ProcessingClock, StreamTime};
 
-use super::WindowResult;
-use super::driver::{WindowLogic, Windows};
+use super::driver::{AddFn, MergeFn, WindowLogic, Windows};
+use super::evictor::Evictor;
+use super::function::{WindowContext, WindowFunction};
+use super::operator::WindowOperator;
 use super::session::Sessions;
+use super::trigger::Trigger;
+use super::windowed::{Finish, Install};
+use super::{WindowResult, WindowSpec};
 use crate::checkpoint::{GroupSink, Part};
-use crate::shell::{Held, Outputs, StatefulLogic};
+use crate::process::ProcessCore;
+use crate::process::operator::ProcessLogic;
+use crate::shell::{Held, OutputTag, OutputTags, Outputs, StatefulLogic, Tagged};
 use crate::stream::{Data, Timestamped};
 
 /// A window operator's state as a checkpoint holds it: its key groups' bytes.
@@ -44,6 +53,50 @@ pub struct WindowHarness<T, K, O> {
     out: Outputs<WindowResult<K, O>, T>,
     output: Vec<(i64, WindowResult<K, O>)>,
     late: Vec<(i64, T)>,
+    tags: OutputTags,
+    tagged: Vec<Timestamped<Tagged>>,
+    clock: ProcessingClock,
+}
+
+/// Installs window operators into a harness.
+struct Detached<T, K> {
+    key: Rc<dyn Fn(&T) -> K>,
+}
+
+impl<T: Data, K: Data + Hash + Eq> Install<T, K> for Detached<T, K> {
+    type Made<O: Data> = WindowHarness<T, K, O>;
+
+    fn key(&self) -> Rc<dyn Fn(&T) -> K> {
+        self.key.clone()
+    }
+
+    fn windows<O: Data, L: WindowLogic<T, WindowResult<K, O>>>(
+        self,
+        _: &str,
+        logic: L,
+        late: Option<OutputTag<T>>,
+    ) -> WindowHarness<T, K, O> {
+        let windows = Windows::open(logic, all_groups(), &StateBackend::Heap).with_late_tag(late);
+        let tags = windows.tags();
+        WindowHarness::on(Box::new(windows), tags, ProcessingClock::manual(0))
+    }
+
+    fn operator<Tr: Trigger<T>, F: WindowFunction<K, T>>(
+        self,
+        operator: WindowOperator<T, K, Tr, F>,
+    ) -> WindowHarness<T, K, F::Out> {
+        let clock = ProcessingClock::manual(0);
+        let core = ProcessCore::new(
+            operator,
+            self.key,
+            all_groups(),
+            clock.clone(),
+            StateBackend::Heap,
+        );
+        let logic = ProcessLogic::new(core);
+        let tags = logic.tags().clone();
+        WindowHarness::on(Box::new(logic), tags, clock)
+    }
 }
 
 /// Every key group, on one worker.
@@ -52,14 +105,59 @@ fn all_groups() -> KeyGroupRange {
 }
 
 impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
-    fn on<L: WindowLogic<T, WindowResult<K, O>>>(logic: L) -> Self {
+    fn on(
+        logic: Box<dyn StatefulLogic<T, Out = WindowResult<K, O>, Side = T>>,
+        tags: OutputTags,
+        clock: ProcessingClock,
+    ) -> Self {
         WindowHarness {
-            logic: Box::new(Windows::open(logic, all_groups(), &StateBackend::Heap)),
+            logic,
             watermark: i64::MIN,
             out: Outputs::default(),
             output: Vec::new(),
             late: Vec::new(),
+            tags,
+            tagged: Vec::new(),
+            clock,
         }
+    }
+
+    fn of_logic<L: WindowLogic<T, WindowResult<K, O>>>(logic: L) -> Self {
+        let windows = Windows::open(logic, all_groups(), &StateBackend::Heap);
+        Self::on(
+            Box::new(windows),
+            OutputTags::new(),
+            ProcessingClock::manual(0),
+        )
+    }
+
+    /// Windows of `spec` keyed by `key`, each firing running the process window
+    /// function `f` (as `WindowedStream::process`).
+    pub fn process<Tr: Trigger<T>, Ev: Evictor<T>>(
+        spec: WindowSpec<T, Tr, Ev>,
+        key: impl Fn(&T) -> K + 'static,
+        f: impl Fn(&K, &mut WindowContext<'_, K>, &[(i64, T)]) -> Vec<O> + 'static,
+    ) -> Self {
+        spec.install_process(Detached { key: Rc::new(key) }, Box::new(f))
+    }
+
+    /// Windows of `spec` keyed by `key`, aggregated by `init`, `add`, `merge` (when
+    /// given: needed for incremental sessions) and `finish` (as
+    /// `WindowedStream::aggregate` and `aggregate_merging`).
+    pub fn aggregate<Tr: Trigger<T>, Ev: Evictor<T>, A: Data>(
+        spec: WindowSpec<T, Tr, Ev>,
+        key: impl Fn(&T) -> K + 'static,
+        (init, add): (impl Fn() -> A + 'static, impl Fn(&mut A, &T) + 'static),
+        merge: Option<MergeFn<A>>,
+        finish: impl Fn(A) -> O + 'static,
+    ) -> Self {
+        let agg = (
+            Box::new(init) as Box<dyn Fn() -> A>,
+            Box::new(add) as AddFn<A, T>,
+            merge,
+        );
+        let finish = Finish::Plain(Box::new(finish));
+        spec.install_aggregate(Detached { key: Rc::new(key) }, agg, finish)
     }
 
     /// Sliding windows of `size` ms every `slide` ms (tumbling when equal) kept
@@ -73,7 +171,7 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
         add: impl Fn(&mut A, &T) + 'static,
         finish: impl Fn(A) -> O + 'static,
     ) -> Self {
-        Self::on(super::Sliding::new(
+        Self::of_logic(super::Sliding::new(
             (size, slide, lateness),
             Rc::new(key),
             Box::new(init),
@@ -93,7 +191,7 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
         merge: impl Fn(&mut A, A) + 'static,
         finish: impl Fn(A) -> O + 'static,
     ) -> Self {
-        Self::on(Sessions::new(
+        Self::of_logic(Sessions::new(
             (gap, lateness),
             Rc::new(key),
             (Box::new(init), Box::new(add), Box::new(merge)),
@@ -106,6 +204,7 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
     }
 
     fn collect(&mut self) {
+        self.tagged.extend(self.out.take_tagged());
         let (main, side) = self.out.take_rows();
         self.output
             .extend(main.into_iter().map(|r| (r.ts, r.value)));
@@ -127,6 +226,26 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
         self.watermark = self.watermark.max(watermark);
         self.logic.on_watermark(self.watermark, &mut self.out);
         self.collect();
+    }
+
+    /// Sets the processing clock to `ms`, firing the processing-time timers it passes.
+    pub fn set_processing_time(&mut self, ms: i64) {
+        self.clock.set(ms);
+        self.logic.on_watermark(self.watermark, &mut self.out);
+        self.collect();
+    }
+
+    /// The elements sent to `tag` so far (late data of
+    /// `WindowSpec::side_output_late_data`), and forgets them.
+    ///
+    /// # Panics
+    /// When the windows do not send late data to `tag`.
+    pub fn take_tagged(&mut self, tag: &OutputTag<T>) -> Vec<(i64, T)> {
+        let index = self.tags.expect_index(tag);
+        std::mem::take(&mut self.tagged)
+            .into_iter()
+            .filter_map(|r| r.value.take(index).map(|v| (r.ts, v)))
+            .collect()
     }
 
     /// The fired windows so far, as `(event time, result)` in firing order, and

@@ -12,17 +12,38 @@
 //! dropped, or given to the late-data side output. Session windows: see `session.rs`.
 //! Every kind runs on the operator shell (`driver.rs`); [`WindowHarness`] drives one
 //! step by step in tests.
+//!
+//! Every kind also takes a [`Trigger`], an [`Evictor`], a process window function and
+//! a late-data tag through its [`WindowedStream`] (`windowed.rs`), which runs them on
+//! the one general window operator (`operator.rs`) for every [`Assigner`]; an
+//! incremental aggregate with the default event-time trigger and no evictor keeps the
+//! incremental operators of this module and `session.rs` (`docs/0018-windows.md`).
 
 mod accs;
+mod assigner;
 mod driver;
+mod evictor;
+mod function;
 mod harness;
+mod operator;
 mod processing;
 mod session;
+mod trigger;
 pub mod triggered;
+mod windowed;
 
+pub use assigner::{Assigner, GLOBAL, Window};
+pub use evictor::{CountEvictor, Evictor, NoEvictor, SeenEvictor, TimeEvictor};
+pub use function::{WindowContext, WindowState};
 pub use harness::{WindowHarness, WindowSnapshot};
 pub use processing::{ProcessingTimeSessions, ProcessingTimeWindows};
 pub use session::SessionWindows;
+pub use trigger::{
+    ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountTrigger, DeltaTrigger,
+    EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, PurgingTrigger, Trigger, TriggerContext,
+    TriggerResult,
+};
+pub use windowed::{WindowSpec, WindowedResults, WindowedStream};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
@@ -108,6 +129,19 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         }
     }
 }
+
+impl<T: Data, K> EventTimeWindows<'_, T, K> {
+    /// These windows as a spec with the default trigger.
+    fn spec(&self) -> WindowSpec<T, EventTimeTrigger, NoEvictor> {
+        let assigner = Assigner::Sliding {
+            size: self.size,
+            slide: self.slide,
+        };
+        WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness(self.lateness)
+    }
+}
+
+windowed::to_windowed!(EventTimeWindows, EventTimeTrigger);
 
 /// A window's results and the records too late for any of their windows.
 pub struct Windowed<'s, K, O, T> {

@@ -13,7 +13,9 @@
 
 use std::hash::Hash;
 
-use super::{WindowResult, sliding_windows};
+use super::{
+    Assigner, NoEvictor, ProcessingTimeTrigger, WindowResult, WindowSpec, sliding_windows,
+};
 use crate::process::{Context, KeyedProcessFunction, MapState, ValueState};
 use crate::stream::{Data, DataStream, KeyedStream};
 
@@ -56,6 +58,29 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         }
     }
 }
+
+impl<T: Data, K> ProcessingTimeWindows<'_, T, K> {
+    /// These windows as a spec with the default trigger.
+    fn spec(&self) -> WindowSpec<T, ProcessingTimeTrigger, NoEvictor> {
+        let assigner = Assigner::ProcessingSliding {
+            size: self.size,
+            slide: self.slide,
+        };
+        WindowSpec::new(assigner, ProcessingTimeTrigger)
+    }
+}
+
+super::windowed::to_windowed!(ProcessingTimeWindows, ProcessingTimeTrigger);
+
+impl<T: Data, K> ProcessingTimeSessions<'_, T, K> {
+    /// These windows as a spec with the default trigger.
+    fn spec(&self) -> WindowSpec<T, ProcessingTimeTrigger, NoEvictor> {
+        let assigner = Assigner::ProcessingSession { gap: self.gap };
+        WindowSpec::new(assigner, ProcessingTimeTrigger)
+    }
+}
+
+super::windowed::to_windowed!(ProcessingTimeSessions, ProcessingTimeTrigger);
 
 /// An incremental aggregation: a fresh accumulator, adding a record, the result.
 struct Aggregation<T, A, O> {

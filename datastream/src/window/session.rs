@@ -20,7 +20,7 @@ use rustc_hash::FxHashSet;
 use strom_core::state::{KeyGroupRange, StateBackend, StateTable};
 
 use super::driver::{self, Emit, WindowLogic};
-use super::{WindowResult, Windowed};
+use super::{Assigner, EventTimeTrigger, NoEvictor, WindowResult, WindowSpec, Windowed};
 use crate::shell::Held;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
@@ -48,6 +48,16 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         }
     }
 }
+
+impl<T: Data, K> SessionWindows<'_, T, K> {
+    /// These windows as a spec with the default trigger.
+    fn spec(&self) -> WindowSpec<T, EventTimeTrigger, NoEvictor> {
+        let assigner = Assigner::Session { gap: self.gap };
+        WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness(self.lateness)
+    }
+}
+
+super::windowed::to_windowed!(SessionWindows, EventTimeTrigger);
 
 /// One session of a key: `(start, end, fired, accumulator)` (also its snapshot form).
 type Session<A> = (i64, i64, bool, A);

@@ -10,4 +10,5 @@ mod process;
 mod sources;
 mod triggers;
 mod window_harness;
+mod window_triggers;
 mod windows;

@@ -120,7 +120,7 @@ fn records_behind_a_fired_window_are_dropped() {
 }
 
 /// The climbing input of the late-record tests, then `extra` records.
-fn climbing(extra: &[(i64, (u32, i64))]) -> Vec<(i64, (u32, i64))> {
+pub(super) fn climbing(extra: &[(i64, (u32, i64))]) -> Vec<(i64, (u32, i64))> {
     let mut events: Vec<(i64, (u32, i64))> = (0..WATERMARK_EVERY as i64 + 50)
         .map(|i| (i * 1_000, (1, i)))
         .collect();

@@ -1,0 +1,103 @@
+//! Window assigners (Flink's `WindowAssigner`): which windows an element belongs to,
+//! on which clock, and whether a key's windows merge.
+//!
+//! Tumbling and sliding windows are aligned to the Unix epoch on either clock; a
+//! session window is `[t, t + gap)` around each element and merges with every window
+//! of its key it overlaps or touches; the global window is all of time (count windows
+//! are global windows with a count trigger). Event-time assigners place an element by
+//! its event time, processing-time ones by the clock when it is handled.
+
+use super::sliding_windows;
+
+/// A window's bounds: `[start, end)`; the global window is the whole of time.
+pub type Window = (i64, i64);
+
+/// The one window of a global window assigner.
+pub const GLOBAL: Window = (i64::MIN, i64::MAX);
+
+/// Which windows an element belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assigner {
+    /// One window per key for all time (Flink's `GlobalWindows`).
+    Global,
+    /// Event-time windows of `size` ms every `slide` ms (tumbling when equal).
+    Sliding {
+        /// Window length.
+        size: i64,
+        /// Distance between window starts.
+        slide: i64,
+    },
+    /// Event-time sessions: `[t, t + gap)` per element, merged when they overlap or
+    /// touch (Flink's `EventTimeSessionWindows`).
+    Session {
+        /// How long without elements ends a session.
+        gap: i64,
+    },
+    /// Processing-time windows of `size` ms every `slide` ms.
+    ProcessingSliding {
+        /// Window length.
+        size: i64,
+        /// Distance between window starts.
+        slide: i64,
+    },
+    /// Processing-time sessions (Flink's `ProcessingTimeSessionWindows`).
+    ProcessingSession {
+        /// How long without elements ends a session.
+        gap: i64,
+    },
+}
+
+impl Assigner {
+    /// Event-time tumbling windows of `size` ms.
+    pub fn tumbling(size: i64) -> Self {
+        Assigner::Sliding { size, slide: size }
+    }
+
+    /// Whether windows are placed and closed by event time (and can be late).
+    pub fn is_event_time(&self) -> bool {
+        matches!(self, Assigner::Sliding { .. } | Assigner::Session { .. })
+    }
+
+    /// Whether a key's windows merge (sessions).
+    pub fn is_merging(&self) -> bool {
+        matches!(
+            self,
+            Assigner::Session { .. } | Assigner::ProcessingSession { .. }
+        )
+    }
+
+    /// Calls `f` with each window of an element of event time `ts` handled at
+    /// processing time `now` (latest first for sliding windows).
+    pub fn assign(&self, ts: i64, now: i64, mut f: impl FnMut(Window)) {
+        match *self {
+            Assigner::Global => f(GLOBAL),
+            Assigner::Sliding { size, slide } => sliding_windows(ts, size, slide).for_each(f),
+            Assigner::ProcessingSliding { size, slide } => {
+                sliding_windows(now, size, slide).for_each(f);
+            }
+            Assigner::Session { gap } => f((ts, ts.saturating_add(gap))),
+            Assigner::ProcessingSession { gap } => f((now, now.saturating_add(gap))),
+        }
+    }
+
+    /// Checks the lengths.
+    ///
+    /// # Panics
+    /// When a size, slide or gap is not positive.
+    pub(crate) fn validate(&self) {
+        let ok = match *self {
+            Assigner::Global => true,
+            Assigner::Sliding { size, slide } | Assigner::ProcessingSliding { size, slide } => {
+                size > 0 && slide > 0
+            }
+            Assigner::Session { gap } | Assigner::ProcessingSession { gap } => gap > 0,
+        };
+        assert!(ok, "window lengths must be positive: {self:?}");
+    }
+}
+
+/// Whether two windows overlap or touch (Flink's `TimeWindow.intersects`), so that
+/// session windows merge.
+pub(crate) fn touches(a: Window, b: Window) -> bool {
+    a.0 <= b.1 && b.0 <= a.1
+}
