@@ -117,6 +117,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             .sink(Exchange::new(|_: &T| 0), "Collect", move |(input, _)| {
                 input.for_each(|_, data| sink.borrow_mut().append(data));
             });
+        shown_as(&self.stream, "Sink: collect");
         Collected { cell }
     }
 
@@ -128,6 +129,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         local.stream.sink(Pipeline, "Count", move |(input, _)| {
             input.for_each(|_, data| *sink.borrow_mut() += data.iter().sum::<u64>());
         });
+        shown_as(&self.stream, "Sink: count");
         Counted { cell }
     }
 
@@ -220,6 +222,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             (target, self.gather().stream)
         };
         let writes = folder || index == 0;
+        let shown = format!("Sink: {url}");
         let mut file: Option<(std::path::PathBuf, W)> = None;
         let mut done = false;
         stream.sink(Pipeline, "FileSink", move |(input, frontier)| {
@@ -256,5 +259,14 @@ impl<'scope, T: Data> DataSet<'scope, T> {
                 ctx.fail_with(format!("writing {}: {e}", target.url));
             }
         });
+        shown_as(&self.stream, &shown);
     }
+}
+
+/// Shows the operators built since the last data set (a sink's) as one, `name`.
+fn shown_as<T>(
+    stream: &strom_core::timely::dataflow::StreamVec<'_, crate::env::Time, T>,
+    name: &str,
+) {
+    strom_core::metrics::group_built(&stream.scope(), None, Some(name));
 }

@@ -33,6 +33,7 @@ impl<'scope> Env<'scope> {
     pub fn from_collection<T: Data>(&self, data: Vec<T>) -> DataSet<'scope, T> {
         let data = if self.index() == 0 { data } else { Vec::new() };
         DataSet::from_stream(self, data.to_stream(self.scope).container::<Vec<T>>())
+            .name("Source: collection")
     }
 
     /// An empty data set.
@@ -71,6 +72,7 @@ impl<'scope> Env<'scope> {
     ) -> DataSet<'scope, T> {
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
         let split_size = self.config().split_size;
+        let shown = format!("Source: {url}");
         self.chunk_source(
             "ReadLines",
             move |tx: &ChunkSender<(LineSplit, SplitBytes)>| {
@@ -80,6 +82,7 @@ impl<'scope> Env<'scope> {
             },
             move |(split, bytes), out| text::decode_parsed(&split, &bytes, out, &mut parse),
         )
+        .name(&shown)
     }
 
     /// The rows of the CSV file(s) at `url` as records of `T` (see [`CsvOptions`]).
@@ -88,6 +91,7 @@ impl<'scope> Env<'scope> {
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
         let producer_options = options.clone();
         let split_size = self.config().split_size;
+        let shown = format!("Source: {url}");
         self.chunk_source(
             "ReadCsv",
             move |tx: &ChunkSender<Chunk>| {
@@ -106,6 +110,7 @@ impl<'scope> Env<'scope> {
                 options.decode(&split, header.as_ref(), &bytes, out)
             },
         )
+        .name(&shown)
     }
 
     /// The fixed-length binary records (`record_len` bytes each, e.g. TeraSort's 100) of
@@ -115,6 +120,7 @@ impl<'scope> Env<'scope> {
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
         let split_size = self.config().split_size;
         let len = record_len.max(1) as u64;
+        let shown = format!("Source: {url}");
         self.chunk_source(
             "ReadFixed",
             move |tx: &ChunkSender<SplitBytes>| {
@@ -146,6 +152,7 @@ impl<'scope> Env<'scope> {
                 Ok(())
             },
         )
+        .name(&shown)
     }
 
     /// The rows of the Parquet file(s) at `url` as records of `T`. Only the columns named
@@ -154,6 +161,7 @@ impl<'scope> Env<'scope> {
     pub fn read_parquet<T: Data>(&self, url: &str, options: ParquetOptions) -> DataSet<'scope, T> {
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
         let columns = strom_core::formats::schema::field_names::<T>();
+        let shown = format!("Source: {url}");
         self.chunk_source(
             "ReadParquet",
             move |tx: &ChunkSender<ParquetChunk>| {
@@ -187,6 +195,7 @@ impl<'scope> Env<'scope> {
             },
             decode_parquet::<T>,
         )
+        .name(&shown)
     }
 
     /// A source fed by `produce` on the I/O runtime and decoded on this worker by `decode`.

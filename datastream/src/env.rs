@@ -152,6 +152,7 @@ where
             build(&env);
             if let Some(c) = &env.checkpoints {
                 c.build_committer(scope, env.peers(), config.key_groups, RETAINED_CHECKPOINTS);
+                strom_core::metrics::group_built(&scope, None, Some("Checkpoints"));
             }
         });
         strom_core::launch::drive(worker);

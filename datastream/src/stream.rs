@@ -189,6 +189,24 @@ impl<'s, T: Data> DataStream<'s, T> {
         }
     }
 
+    /// Applies `f` to every record in an operator shown as part of the one that made
+    /// this stream (a library call's own plumbing).
+    pub(crate) fn map_within<O: Data>(
+        &self,
+        mut f: impl FnMut(T) -> O + 'static,
+    ) -> DataStream<'s, O> {
+        let lead = self.stream.name().node;
+        let stream = self.stream.clone().map(move |r| Timestamped {
+            ts: r.ts,
+            value: f(r.value),
+        });
+        strom_core::metrics::group_built(&self.env.scope, Some(lead), None);
+        DataStream {
+            env: self.env.clone(),
+            stream,
+        }
+    }
+
     /// The worker-unique id of the next operator built (for failure reports).
     pub(crate) fn next_operator_id(&self) -> usize {
         strom_core::metrics::next_operator_id(&self.env.scope)

@@ -66,10 +66,12 @@ impl<T: Data> DataStream<'_, T> {
     pub fn sink_exactly_once<S: TwoPhaseCommitSink<T>>(&self, sink: S) {
         let env = &self.env;
         let mut builder = OperatorBuilder::new("TwoPhaseCommitSink".to_string(), env.scope);
-        let address = builder.operator_info().address;
+        let info = builder.operator_info();
+        let (address, index) = (info.address, info.local_id);
         let mut input = builder.new_input(self.stream.clone(), Pipeline);
         let (acks_out, acks) = builder.new_output::<Vec<Ack>>();
         let mut acks_out = OutputBuilder::from(acks_out);
+        let sink_name = sink.name();
         let committer: Box<dyn StoredCommitter> = Box::new(Typed(sink.committer()));
         let (id, context) = match &env.checkpoints {
             Some(c) => {
@@ -165,5 +167,6 @@ impl<T: Data> DataStream<'_, T> {
                 }
             }
         });
+        strom_core::metrics::group_built(&env.scope, Some(index), Some(&sink_name));
     }
 }

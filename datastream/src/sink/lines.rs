@@ -165,10 +165,14 @@ impl<T: Data> DataStream<'_, T> {
     pub fn write_lines(&self, sink: LineSink, format: impl Fn(&T) -> String + 'static) {
         let index = self.env.index();
         let mut builder = OperatorBuilder::new("LineSink".to_string(), self.env.scope);
-        let activator = self
-            .env
-            .scope
-            .activator_for(builder.operator_info().address);
+        let info = builder.operator_info();
+        let (operator, id) = (info.local_id, info.global_id);
+        let shown = match &sink {
+            LineSink::Stdout => "Sink: print".to_string(),
+            LineSink::Files(f) => format!("Sink: {}", f.url),
+            LineSink::Socket(addr) => format!("Sink: socket {addr}"),
+        };
+        let activator = self.env.scope.activator_for(info.address);
         let mut input = builder.new_input(self.stream.clone(), Pipeline);
         let mut parts = match &sink {
             LineSink::Files(f) => Some(Parts {
@@ -188,6 +192,7 @@ impl<T: Data> DataStream<'_, T> {
         };
         builder.build(move |_| {
             move |frontiers| {
+                let _running = strom_core::metrics::running(id);
                 let frontier = frontiers[0].frontier();
                 let mut text = String::new();
                 input.for_each(|_, batch| {
@@ -224,5 +229,6 @@ impl<T: Data> DataStream<'_, T> {
                 }
             }
         });
+        strom_core::metrics::group_built(&self.env.scope, Some(operator), Some(&shown));
     }
 }

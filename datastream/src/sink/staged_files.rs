@@ -15,7 +15,8 @@ use strom_core::storage::{list_files, resolve};
 use super::two_phase::{SinkCommitter, SinkWriter, TwoPhaseCommitSink, WriterContext};
 use crate::checkpoint::folder;
 use crate::error::SinkError;
-use crate::stream::{Data, DataStream};
+use crate::stream::{Data, DataStream, Timestamped};
+use strom_core::timely::dataflow::operators::vec::Map;
 
 /// Lines into part files under a folder URL, exactly once.
 #[derive(Clone, Debug)]
@@ -66,6 +67,10 @@ impl TwoPhaseCommitSink<String> for StagedFileSink {
 
     fn committer(&self) -> StagedFileCommitter {
         StagedFileCommitter
+    }
+
+    fn name(&self) -> String {
+        format!("Sink: {}/", self.base)
     }
 }
 
@@ -155,7 +160,18 @@ impl<T: Data> DataStream<'_, T> {
     /// checkpoint staged, and nothing of later epochs is ever published twice.
     /// Without checkpointing the parts are published when the stream ends.
     pub fn write_lines_exactly_once(&self, url: &str, format: impl Fn(&T) -> String + 'static) {
-        self.map(move |r| format(&r))
-            .sink_exactly_once(StagedFileSink::new(url));
+        // The formatting shows as part of the sink.
+        let id = strom_core::metrics::next_operator_id(&self.env.scope);
+        let lines = DataStream {
+            env: self.env.clone(),
+            stream: self.stream.clone().map(move |r| {
+                let _running = strom_core::metrics::running(id);
+                Timestamped {
+                    ts: r.ts,
+                    value: format(&r.value),
+                }
+            }),
+        };
+        lines.sink_exactly_once(StagedFileSink::new(url));
     }
 }

@@ -72,6 +72,11 @@ pub trait TwoPhaseCommitSink<T>: 'static {
 
     /// The committer (built on every worker, used on worker 0).
     fn committer(&self) -> Self::Committer;
+
+    /// The sink as the status page and failures name it (Flink's `Sink: ...`).
+    fn name(&self) -> String {
+        "Sink".to_string()
+    }
 }
 
 /// One worker's side of a [`TwoPhaseCommitSink`].

@@ -181,7 +181,8 @@ impl<'s> StreamEnv<'s> {
         let split = self.slice_split(records.into(), rate);
         let stamp = Timestamps::Event(std::rc::Rc::new(|r: &(i64, T)| r.0));
         self.source("TimestampedSource", split, stamp, strategy)
-            .map(|(_, value)| value)
+            .name("Source: collection")
+            .map_within(|(_, value)| value)
     }
 
     /// A stream of `records` in ingestion time: each stamped with the processing
@@ -194,5 +195,6 @@ impl<'s> StreamEnv<'s> {
             Timestamps::Ingestion,
             WatermarkStrategy::monotonous(),
         )
+        .name("Source: collection")
     }
 }

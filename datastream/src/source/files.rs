@@ -525,7 +525,9 @@ impl<'s> StreamEnv<'s> {
         timestamps: Timestamps<T>,
         strategy: WatermarkStrategy,
     ) -> DataStream<'s, T> {
+        let shown = format!("Source: {}", split.url);
         self.source("FileSource", split, timestamps, strategy)
+            .name(&shown)
     }
 
     fn file_split<T: 'static>(

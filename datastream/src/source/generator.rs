@@ -203,6 +203,7 @@ impl<'s> StreamEnv<'s> {
             clock: self.clock().clone(),
         };
         self.source("GeneratorSource", split, timestamps, strategy)
+            .name("Source: generator")
     }
 }
 

@@ -138,11 +138,13 @@ impl<'s> StreamEnv<'s> {
             retry_at: None,
             ever_connected: false,
         };
+        let shown = format!("Source: socket {}", split.addr);
         self.source(
             "SocketTextSource",
             split,
             Timestamps::Ingestion,
             WatermarkStrategy::monotonous(),
         )
+        .name(&shown)
     }
 }
