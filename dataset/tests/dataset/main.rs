@@ -1,6 +1,7 @@
 //! Integration tests of the DataSet API (one test binary): operators against sequential
 //! references, sources and sinks, and iterations.
 
+mod aggregators;
 mod io;
 mod iterations;
 mod operators;
