@@ -47,6 +47,7 @@ mod output;
 mod parallel;
 mod sinks;
 mod sources;
+mod total_order;
 
 pub use aggregate as agg;
 pub use aggregate::Aggregator;
@@ -56,5 +57,7 @@ pub use iteration::{Iteration, IterationAggregate, SolutionSet};
 pub use operators::group_by::Grouped;
 pub use operators::join::{JoinBuilder, JoinHint};
 pub use operators::sort::Order;
+pub use operators::sort_group::SortedGrouped;
 pub use output::{Collected, Counted, JobOutput};
 pub use strom_core::formats::{CsvOptions, ParquetOptions};
+pub use total_order::{ByOrd, TotalOrder};

@@ -2,6 +2,8 @@
 //! references, sources and sinks, and iterations.
 
 mod aggregators;
+mod extremes;
 mod io;
 mod iterations;
 mod operators;
+mod sort_group;
