@@ -12,7 +12,13 @@
 
 use std::cmp::{Ordering, Reverse};
 
-/// A total order over values; see the [module docs](self).
+/// A total order over values: `Ord` for integers, strings and the other ordered standard
+/// types (lexicographic for tuples, options, vectors), IEEE 754's total order for floats.
+///
+/// Floats: a NaN whose sign bit is clear (`f64::NAN`) is above `+∞`, a NaN whose sign bit
+/// is set (`-f64::NAN`; `0.0 / 0.0` computed on x86) below `−∞`, and `−0.0` below `+0.0`.
+/// So the `max` of values with a positive NaN is that NaN, and their `min` ignores it
+/// unless every value is NaN. Your own `Ord` types take part through [`ByOrd`].
 ///
 /// ```
 /// use strom_dataset::TotalOrder;
