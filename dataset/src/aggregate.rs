@@ -8,12 +8,14 @@
 //! # let _ = aggregator;
 //! ```
 
+use std::cmp::Ordering;
 use std::marker::PhantomData;
 use std::ops::AddAssign;
 
 use strom_core::Decimal;
 
 use crate::data_set::Data;
+use crate::total_order::TotalOrder;
 
 /// An incremental aggregation over records of type `T`.
 ///
@@ -95,19 +97,21 @@ impl<T> Aggregator<T> for Count {
     }
 }
 
-/// Smallest `f(record)`.
+/// Smallest `f(record)` in [`TotalOrder`] (floats included; a NaN is skipped unless
+/// it has its sign bit set or every value is NaN, see [`TotalOrder`]).
 pub fn min<T, V, F>(f: F) -> Extreme<F, V, false>
 where
-    V: Data + Ord,
+    V: Data + TotalOrder,
     F: Fn(&T) -> V + Clone + 'static,
 {
     Extreme(f, PhantomData)
 }
 
-/// Largest `f(record)`.
+/// Largest `f(record)` in [`TotalOrder`] (floats included: a positive NaN is above
+/// `+∞`, so it is the maximum when there is one).
 pub fn max<T, V, F>(f: F) -> Extreme<F, V, true>
 where
-    V: Data + Ord,
+    V: Data + TotalOrder,
     F: Fn(&T) -> V + Clone + 'static,
 {
     Extreme(f, PhantomData)
@@ -119,7 +123,7 @@ pub struct Extreme<F, V, const MAX: bool>(F, PhantomData<V>);
 
 impl<T, V, F, const MAX: bool> Aggregator<T> for Extreme<F, V, MAX>
 where
-    V: Data + Ord,
+    V: Data + TotalOrder,
     F: Fn(&T) -> V + Clone + 'static,
 {
     type Acc = Option<V>;
@@ -134,7 +138,14 @@ where
         let Some(v) = other else { return };
         let better = match acc {
             None => true,
-            Some(a) => (v > *a) == MAX && v != *a,
+            Some(a) => {
+                v.total_cmp(a)
+                    == if MAX {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+            }
         };
         if better {
             *acc = Some(v);

@@ -24,11 +24,13 @@
 //!
 //! Operators: sources (collection, sequence, text, CSV, Parquet), `map`, `flat_map`,
 //! `filter`, `map_partition`, `distinct`, `group_by` with `reduce`, `aggregate`,
-//! `reduce_group`, `min_by`/`max_by` and `first`, `first(n)`, joins (inner, outer; hash or
+//! `reduce_group`, `sort_group`, `min_by`/`max_by` (floats too, see [`TotalOrder`]) and
+//! `first`, `first(n)`, joins (inner, outer; hash or
 //! sort-merge; repartition or broadcast), `co_group`, `cross`, `union`, `rebalance`,
 //! `partition_by_hash`/`partition_by_range`, `gather`, `sort_partition`, broadcast
 //! variables, and sinks (text, CSV, `collect`, `count`). Iterations: bulk
-//! ([`DataSet::iterate`]) and delta ([`DataSet::iterate_delta`]), see [`iteration`].
+//! ([`DataSet::iterate`]) and delta ([`DataSet::iterate_delta`]), with typed aggregators
+//! ([`Iteration::aggregate`]) and the superstep number, see [`iteration`].
 //!
 //! Memory: with a budget (`RuntimeConfig::memory_limit`), sorting, grouping,
 //! aggregation, distinct, sort-merge joins, co-group and range partitioning spill to disk
@@ -47,14 +49,17 @@ mod output;
 mod parallel;
 mod sinks;
 mod sources;
+mod total_order;
 
 pub use aggregate as agg;
 pub use aggregate::Aggregator;
 pub use data_set::{Data, DataSet, Key};
 pub use env::{Env, JobMetrics, Time, execute, execute_with_metrics};
-pub use iteration::{Iteration, RoundAggregates, SolutionSet};
+pub use iteration::{Iteration, IterationAggregate, SolutionSet};
 pub use operators::group_by::Grouped;
 pub use operators::join::{JoinBuilder, JoinHint};
 pub use operators::sort::Order;
+pub use operators::sort_group::SortedGrouped;
 pub use output::{Collected, Counted, JobOutput};
 pub use strom_core::formats::{CsvOptions, ParquetOptions};
+pub use total_order::{ByOrd, TotalOrder};

@@ -6,7 +6,8 @@
 //! DataSet's iterations.
 //!
 //! - [`edges`]: reading edge and vertex lists from text files (any storage URL);
-//! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly;
+//! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
+//!   for a number of rounds or to a tolerance (an iteration aggregator);
 //! - [`components`]: connected components as a delta iteration (minimum label
 //!   propagation).
 //!

@@ -23,10 +23,47 @@ pub fn pagerank<'s>(
     iterations: u32,
     damping: f64,
 ) -> DataSet<'s, (u64, f64)> {
+    power_iteration(edges, vertices, iterations, damping, None)
+}
+
+/// The rank of every vertex after the first round in which the ranks changed by less
+/// than `tolerance` in total (the sum of `|new - old|` over all vertices, an iteration
+/// aggregator), or after `max_iterations` rounds.
+///
+/// ```
+/// use strom_core::RuntimeConfig;
+/// use strom_dataset::execute;
+/// use strom_gelly::pagerank::pagerank_to_tolerance;
+///
+/// let ranks = execute(&RuntimeConfig::default().with_workers(2), |env| {
+///     let edges = env.from_collection(vec![(1u64, 2u64), (2, 1)]);
+///     pagerank_to_tolerance(&edges, &env.empty(), 100, 0.85, 1e-9).collect()
+/// })
+/// .unwrap()
+/// .unwrap();
+/// assert!(ranks.iter().all(|(_, r)| (r - 0.5).abs() < 1e-12));
+/// ```
+pub fn pagerank_to_tolerance<'s>(
+    edges: &DataSet<'s, (u64, u64)>,
+    vertices: &DataSet<'s, u64>,
+    max_iterations: u32,
+    damping: f64,
+    tolerance: f64,
+) -> DataSet<'s, (u64, f64)> {
+    power_iteration(edges, vertices, max_iterations, damping, Some(tolerance))
+}
+
+fn power_iteration<'s>(
+    edges: &DataSet<'s, (u64, u64)>,
+    vertices: &DataSet<'s, u64>,
+    iterations: u32,
+    damping: f64,
+    tolerance: Option<f64>,
+) -> DataSet<'s, (u64, f64)> {
     let all = crate::vertex_set(edges, vertices);
     let n = all.map(|_| 1u64).aggregate(agg::sum(|x: &u64| *x));
     let initial = all.map_with_broadcast(&n, |v, n| (v, 1.0 / n[0] as f64));
-    initial.iterate(iterations, |_, ranks| {
+    initial.iterate(iterations, |it, ranks| {
         // `(Some(target), share)` per target of this worker's edges, and `(None,
         // rank)` per worker: the rank of its vertices without out-edges.
         let flows = ranks.process_with_state(
@@ -48,12 +85,20 @@ pub fn pagerank<'s>(
                 Owned::new,
                 |owned, received, out| owned.sum(&received, out),
             );
-        received
+        let next = received
             .map_with_broadcast(&n, |(v, r), n| (v, r, n[0] as f64))
             .map_with_broadcast(&dangling, move |(v, r, n), dangling| {
                 let lost: f64 = dangling.iter().sum();
                 (v, (1.0 - damping) / n + damping * r + damping * lost / n)
-            })
+            });
+        if let Some(tolerance) = tolerance {
+            let change = next
+                .join(&ranks, |a: &(u64, f64)| a.0, |b: &(u64, f64)| b.0)
+                .with(|a, b| (a.1 - b.1).abs());
+            let change = it.aggregate(&change, agg::sum(|c: &f64| *c));
+            it.converge_when(&change, move |total| *total < tolerance);
+        }
+        next
     })
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use strom_core::RuntimeConfig;
 use strom_dataset::execute;
 use strom_gelly::components::connected_components;
-use strom_gelly::pagerank::pagerank;
+use strom_gelly::pagerank::{pagerank, pagerank_to_tolerance};
 
 const WORKERS: [usize; 2] = [1, 3];
 
@@ -39,6 +39,18 @@ fn reference_pagerank(
     iterations: u32,
     d: f64,
 ) -> BTreeMap<u64, f64> {
+    reference_pagerank_to(edges, extra, iterations, d, 0.0).0
+}
+
+/// Power iteration until the ranks change by less than `tolerance` in total; also the
+/// number of rounds run.
+fn reference_pagerank_to(
+    edges: &[(u64, u64)],
+    extra: &[u64],
+    iterations: u32,
+    d: f64,
+    tolerance: f64,
+) -> (BTreeMap<u64, f64>, u32) {
     let vertices: BTreeSet<u64> = edges
         .iter()
         .flat_map(|&(a, b)| [a, b])
@@ -50,7 +62,7 @@ fn reference_pagerank(
         *degree.entry(a).or_default() += 1.0;
     }
     let mut rank: BTreeMap<u64, f64> = vertices.iter().map(|&v| (v, 1.0 / n)).collect();
-    for _ in 0..iterations {
+    for round in 1..=iterations {
         let dangling: f64 = rank
             .iter()
             .filter(|(v, _)| !degree.contains_key(v))
@@ -63,9 +75,13 @@ fn reference_pagerank(
         for &(a, b) in edges {
             *next.get_mut(&b).expect("a vertex") += d * rank[&a] / degree[&a];
         }
+        let change: f64 = next.iter().map(|(v, r)| (r - rank[v]).abs()).sum();
         rank = next;
+        if change < tolerance {
+            return (rank, round);
+        }
     }
-    rank
+    (rank, iterations)
 }
 
 fn run_pagerank(
@@ -120,6 +136,36 @@ fn pagerank_matches_power_iteration() {
     assert!(run_pagerank(2, vec![], vec![], 10).is_empty());
     let lonely = run_pagerank(2, vec![], vec![1, 2, 3, 4], 10);
     assert!(lonely.iter().all(|&(_, r)| (r - 0.25).abs() < 1e-12));
+}
+
+#[test]
+fn pagerank_stops_at_the_tolerance_as_power_iteration() {
+    let (edges, extra) = graph(300, 1200, 11);
+    let (expected, rounds) = reference_pagerank_to(&edges, &extra, 100, 0.85, 1e-4);
+    assert!(
+        rounds > 2 && rounds < 100,
+        "the tolerance ends it ({rounds} rounds)"
+    );
+    let one_more = reference_pagerank(&edges, &extra, rounds + 1, 0.85);
+    for w in WORKERS {
+        let (e, x) = (edges.clone(), extra.clone());
+        let got = execute(&RuntimeConfig::default().with_workers(w), move |env| {
+            let edges = env.from_collection(e.clone());
+            let vertices = env.from_collection(x.clone());
+            pagerank_to_tolerance(&edges, &vertices, 100, 0.85, 1e-4).collect()
+        })
+        .unwrap()
+        .unwrap();
+        let got: BTreeMap<u64, f64> = got.into_iter().collect();
+        assert_eq!(got.len(), expected.len());
+        for (v, r) in &expected {
+            assert!((got[v] - r).abs() < 1e-12, "workers {w}, vertex {v}");
+        }
+        assert!(
+            got.iter().any(|(v, r)| (r - one_more[v]).abs() > 1e-9),
+            "stopped at round {rounds}, not later"
+        );
+    }
 }
 
 /// Union-find: each vertex's smallest reachable id.

@@ -4,12 +4,12 @@
 //! what the step fed back) and holds a capability at that round's time, so the round
 //! cannot start anywhere before the head releases it. Once the feedback frontier shows
 //! that round `r` is complete everywhere (nothing at a time `<= r + 1` can still arrive),
-//! the head knows the round's aggregates, summed from the signals of all workers, and
+//! the head knows the round's totals, summed from the signals of all workers, and
 //! either starts round `r + 1` (gives its data and a token for the replays, then moves
 //! its capability on) or ends the loop (drops its round capability, so every operator
 //! in the loop finishes, and gives the result at time 0 to the operators after it).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use strom_core::timely::dataflow::StreamVec;
@@ -18,7 +18,6 @@ use strom_core::timely::dataflow::operators::Capability;
 use strom_core::timely::dataflow::operators::generic::OutputBuilder;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
-use super::RoundAggregates;
 use super::signals::Signal;
 use crate::data_set::Data;
 use crate::env::{Env, Time};
@@ -27,11 +26,7 @@ use crate::operators::blocking::EMIT_BATCH;
 /// What the head needs of the step, registered while the step is built.
 #[derive(Default)]
 pub(crate) struct Shared {
-    /// Names of the registered sums, by index.
-    pub(crate) names: RefCell<Vec<String>>,
     pub(crate) has_criterion: Cell<bool>,
-    #[allow(clippy::type_complexity)]
-    pub(crate) converged: RefCell<Option<Box<dyn Fn(&RoundAggregates) -> bool>>>,
 }
 
 /// How the loop ends besides `max_rounds`.
@@ -52,16 +47,14 @@ pub(crate) struct HeadStreams<'s, T> {
     pub(crate) tokens: StreamVec<'s, Time, u32>,
     /// The last round's data (bulk iterations), at time 0.
     pub(crate) result: StreamVec<'s, Time, T>,
-    /// `(round, aggregate, value)` for every round, on worker 0, at time 0.
-    pub(crate) history: StreamVec<'s, Time, (u32, String, i64)>,
 }
 
-/// A round's aggregates as the signals arrive.
+/// A round's totals as the signals arrive.
 #[derive(Default)]
 struct Totals {
     records: u64,
     criterion: u64,
-    sums: Vec<i64>,
+    converged: u64,
 }
 
 impl Totals {
@@ -69,22 +62,8 @@ impl Totals {
         match signal {
             Signal::Records(n) => self.records += n,
             Signal::Criterion(n) => self.criterion += n,
-            Signal::Sum(i, v) => {
-                let i = i as usize;
-                if self.sums.len() <= i {
-                    self.sums.resize(i + 1, 0);
-                }
-                self.sums[i] = self.sums[i].wrapping_add(v);
-            }
+            Signal::Converged => self.converged += 1,
         }
-    }
-
-    fn aggregates(&self, round: u32, names: &[String]) -> RoundAggregates {
-        let mut values = vec![("records".to_string(), self.records as i64)];
-        for (i, name) in names.iter().enumerate() {
-            values.push((name.clone(), self.sums.get(i).copied().unwrap_or(0)));
-        }
-        RoundAggregates { round, values }
     }
 }
 
@@ -117,34 +96,26 @@ pub(crate) fn build<'s, T: Data>(
     let (data_out, data) = builder.new_output::<Vec<T>>();
     let (token_out, tokens) = builder.new_output::<Vec<u32>>();
     let (result_out, result) = builder.new_output::<Vec<T>>();
-    let (history_out, history) = builder.new_output::<Vec<(u32, String, i64)>>();
     let (mut data_out, mut token_out) = (
         OutputBuilder::from(data_out),
         OutputBuilder::from(token_out),
     );
-    let (mut result_out, mut history_out) = (
-        OutputBuilder::from(result_out),
-        OutputBuilder::from(history_out),
-    );
-    let driver = env.index() == 0;
+    let mut result_out = OutputBuilder::from(result_out);
 
     builder.build(move |caps| {
         let mut caps = caps.into_iter();
         let mut round_caps: Option<(Capability<Time>, Capability<Time>)> =
             Some((caps.next().expect("data"), caps.next().expect("tokens")));
-        let mut exit_caps: Option<(Capability<Time>, Capability<Time>)> =
-            Some((caps.next().expect("result"), caps.next().expect("history")));
+        let mut exit_cap: Option<Capability<Time>> = Some(caps.next().expect("result"));
         let mut next: u32 = 0;
         let mut buffer: Vec<T> = Vec::new();
         let mut totals = Totals::default();
-        let mut history_rows: Vec<(u32, String, i64)> = Vec::new();
         let mut draining: Option<(std::vec::IntoIter<T>, Target)> = None;
 
         move |frontiers| {
             let mut data_out = data_out.activate();
             let mut token_out = token_out.activate();
             let mut result_out = result_out.activate();
-            let mut history_out = history_out.activate();
             initial_in.for_each(|_, batch| buffer.append(batch));
             feedback_in.for_each(|_, batch| buffer.append(batch));
             signal_in.for_each(|_, batch| batch.drain(..).for_each(|s| totals.add(s)));
@@ -160,22 +131,12 @@ pub(crate) fn build<'s, T: Data>(
                 };
                 if complete {
                     let mut go_on = next < max_rounds;
-                    if let Some(round) = next.checked_sub(1) {
-                        let names = shared.names.borrow();
-                        let aggregates = totals.aggregates(round, &names);
-                        history_rows.extend(
-                            aggregates
-                                .values
-                                .iter()
-                                .map(|(n, v)| (round, n.clone(), *v)),
-                        );
+                    if next > 0 {
                         go_on &= match mode {
                             Mode::Bulk => !shared.has_criterion.get() || totals.criterion > 0,
                             Mode::Delta => totals.records > 0,
                         };
-                        if let Some(converged) = shared.converged.borrow().as_ref() {
-                            go_on &= !converged(&aggregates);
-                        }
+                        go_on &= totals.converged == 0;
                     }
                     totals = Totals::default();
                     let data = std::mem::take(&mut buffer).into_iter();
@@ -184,13 +145,6 @@ pub(crate) fn build<'s, T: Data>(
                         draining = Some((data, Target::Round));
                     } else {
                         round_caps = None;
-                        if let Some((_, history_cap)) = exit_caps.as_ref()
-                            && driver
-                        {
-                            history_out
-                                .session(history_cap)
-                                .give_iterator(history_rows.drain(..));
-                        }
                         let data = match mode {
                             Mode::Bulk => data,
                             Mode::Delta => Vec::new().into_iter(),
@@ -203,7 +157,7 @@ pub(crate) fn build<'s, T: Data>(
             if let Some((data, target)) = draining.as_mut() {
                 let cap = match target {
                     Target::Round => round_caps.as_ref().map(|(c, _)| c),
-                    Target::Result => exit_caps.as_ref().map(|(c, _)| c),
+                    Target::Result => exit_cap.as_ref(),
                 };
                 if let Some(cap) = cap {
                     let mut session = match target {
@@ -223,7 +177,7 @@ pub(crate) fn build<'s, T: Data>(
                                 token_cap.downgrade(&Time::from(next));
                             }
                         }
-                        Target::Result => exit_caps = None,
+                        Target::Result => exit_cap = None,
                     }
                     draining = None;
                 }
@@ -234,6 +188,5 @@ pub(crate) fn build<'s, T: Data>(
         data,
         tokens,
         result,
-        history,
     }
 }

@@ -13,7 +13,12 @@
 //! join with the edges of a graph, say) are *entered*: cached per worker and replayed
 //! at every round (`replay.rs`), as Flink's static paths are. Binary operators do this
 //! on their own (`align`).
+//!
+//! Typed aggregators ([`Iteration::aggregate`], `aggregator.rs`) fold a data set of the
+//! step on each worker and combine the partials of all workers per round; the step reads
+//! the previous round's value, and a convergence criterion on it can end the loop.
 
+mod aggregator;
 mod head;
 mod replay;
 mod signals;
@@ -23,11 +28,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use strom_core::timely::dataflow::StreamVec;
-use strom_core::timely::dataflow::operators::vec::Broadcast;
+use strom_core::timely::dataflow::operators::vec::{Broadcast, Filter, Map};
 use strom_core::timely::dataflow::operators::{Concat, ConnectLoop, Feedback};
 
 use crate::data_set::{Data, DataSet, Key};
 use crate::env::{Env, Time};
+pub use aggregator::IterationAggregate;
 use head::{HeadStreams, Mode};
 use signals::{Signal, round_signal};
 pub use solution::SolutionSet;
@@ -38,8 +44,6 @@ pub(crate) struct LoopScope<'scope> {
     env: Env<'scope>,
     /// One record per worker and round, at the round's time: starts replays.
     pub(crate) tokens: StreamVec<'scope, Time, u32>,
-    /// The history of per-round aggregates, on worker 0 once the loop ends.
-    history: StreamVec<'scope, Time, (u32, String, i64)>,
     /// Per-round signals registered by the step, for the head.
     signals: RefCell<Vec<StreamVec<'scope, Time, Signal>>>,
     shared: Rc<head::Shared>,
@@ -83,27 +87,6 @@ pub struct Iteration<'scope> {
     scope: Rc<LoopScope<'scope>>,
 }
 
-/// The aggregates of one completed round of an iteration: `records` (what the round
-/// fed back: the next partial solution, or the next workset) and every sum registered
-/// with [`Iteration::sum`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RoundAggregates {
-    /// The round (0 is the first).
-    pub round: u32,
-    /// `(name, value)` pairs.
-    pub values: Vec<(String, i64)>,
-}
-
-impl RoundAggregates {
-    /// The value of aggregate `name` (0 if nothing was aggregated).
-    pub fn get(&self, name: &str) -> i64 {
-        self.values
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(0, |(_, v)| *v)
-    }
-}
-
 impl<'scope> Iteration<'scope> {
     /// `data`, from outside the iteration, made available in every round. Binary
     /// operators (joins, `co_group`, `cross`, `union`, broadcast variables) do this on
@@ -124,32 +107,38 @@ impl<'scope> Iteration<'scope> {
         ));
     }
 
-    /// Registers an aggregator: per round, the sum of `values` over all workers, as
-    /// `name` in [`RoundAggregates`] and in [`Iteration::aggregates`].
-    pub fn sum(&self, name: &str, values: &DataSet<'scope, i64>) {
-        let values = self.enter(values);
-        let index = {
-            let mut names = self.scope.shared.names.borrow_mut();
-            names.push(name.to_string());
-            u32::try_from(names.len() - 1).expect("fewer than 2^32 aggregators")
-        };
-        self.scope.signal(round_signal(
-            values.stream,
-            |acc: &mut u64, v: &i64| *acc = acc.wrapping_add(*v as u64),
-            move |acc| Signal::Sum(index, acc as i64),
-        ));
-    }
-
-    /// Ends the iteration after the first round for which `converged` holds (checked on
-    /// every worker with the same aggregates, so all agree).
-    pub fn converge_when(&self, converged: impl Fn(&RoundAggregates) -> bool + 'static) {
-        *self.scope.shared.converged.borrow_mut() = Some(Box::new(converged));
-    }
-
-    /// The aggregates of every round as `(round, name, value)`, on worker 0, once the
-    /// iteration has ended (usable outside the iteration).
-    pub fn aggregates(&self) -> DataSet<'scope, (u32, String, i64)> {
-        DataSet::from_stream(&self.scope.env, self.scope.history.clone())
+    /// The current superstep, 1-based as Flink's `getSuperstepNumber`: one record per
+    /// round (on worker 0), to read in the step as a broadcast variable.
+    ///
+    /// ```
+    /// use strom_core::RuntimeConfig;
+    /// use strom_dataset::execute;
+    ///
+    /// // Each round adds its superstep number: 0 + 1 + 2 + 3.
+    /// let out = execute(&RuntimeConfig::default().with_workers(2), |env| {
+    ///     env.from_collection(vec![0u32])
+    ///         .iterate(3, |it, partial| {
+    ///             partial.map_with_broadcast(&it.superstep(), |x, step| x + step[0])
+    ///         })
+    ///         .collect()
+    /// })
+    /// .unwrap()
+    /// .unwrap();
+    /// assert_eq!(out, vec![6]);
+    /// ```
+    pub fn superstep(&self) -> DataSet<'scope, u32> {
+        let driver = self.scope.env.index() == 0;
+        let stream = self
+            .scope
+            .tokens
+            .clone()
+            .filter(move |_| driver)
+            .map(|round| round + 1);
+        DataSet {
+            env: self.scope.env.clone(),
+            stream,
+            iteration: Some(self.scope.clone()),
+        }
     }
 }
 
@@ -185,7 +174,7 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// A bulk iteration (Flink's `iterate`): `step` maps the partial solution of one
     /// round to the next, at most `max_rounds` times, starting from this data set; the
     /// result is the last round's. [`Iteration::terminate_when_empty`] and
-    /// [`Iteration::converge_when`] end it earlier.
+    /// [`Iteration::converge_when`] (on an [`Iteration::aggregate`]) end it earlier.
     ///
     /// ```
     /// use strom_dataset::execute;
@@ -239,7 +228,8 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     /// set, keyed by `key`; each round, `step` gets the solution set and the workset and
     /// returns the round's delta (records replacing the solution's records of equal
     /// key, applied at the end of the round) and the next workset. It ends when the
-    /// workset is empty, or after `max_rounds`; the result is the final solution set.
+    /// workset is empty, after `max_rounds`, or when a convergence criterion
+    /// ([`Iteration::converge_when`]) holds; the result is the final solution set.
     ///
     /// # Panics
     /// When built inside another iteration (nesting is not supported).
@@ -308,7 +298,6 @@ fn start<'s, T: Data>(
         id,
         env: env.clone(),
         tokens: head.tokens,
-        history: head.history,
         signals: RefCell::new(Vec::new()),
         shared,
     });

@@ -1,6 +1,7 @@
 //! What a round tells the iteration's head: how many records it fed back, how many
-//! records the termination criterion had, and the sums of registered aggregators. Each
-//! worker sends its partial values to every worker's head, so all heads decide alike.
+//! records the termination criterion had, and whether a convergence criterion holds.
+//! Each worker sends its partial values to every worker's head, so all heads decide
+//! alike.
 
 use serde::{Deserialize, Serialize};
 use strom_core::timely::dataflow::StreamVec;
@@ -16,8 +17,9 @@ pub(crate) enum Signal {
     Records(u64),
     /// Records of the termination criterion.
     Criterion(u64),
-    /// A partial sum of aggregator `index`.
-    Sum(u32, i64),
+    /// A convergence criterion held for the round's combined aggregate (sent by worker 0
+    /// only: every worker combines the same value).
+    Converged,
 }
 
 /// Per round, folds `data` into a `u64` with `fold` and emits `signal(total)` (on every

@@ -1,11 +1,13 @@
 //! Grouping: `group_by(key)` and what runs per group (`reduce`, `aggregate`,
-//! `reduce_group`, `min_by`, `max_by`, `first`), plus the whole-data-set forms.
+//! `reduce_group`, `min_by`, `max_by`, `first`), plus the whole-data-set forms; groups
+//! read in order are in `sort_group.rs`.
 //!
 //! Combinable functions (`reduce`, `aggregate`, `min_by`, `max_by`) pre-aggregate on
 //! every worker before the exchange, so only one partial value per key and worker moves.
 //! Their hash tables, and `reduce_group`'s sort, stay within the managed memory budget
 //! and spill to disk beyond it.
 
+use std::cmp::Ordering;
 use std::marker::PhantomData;
 
 use strom_core::keys::worker_for_key;
@@ -13,15 +15,25 @@ use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
 
 use crate::aggregate::Aggregator;
 use crate::data_set::{Data, DataSet, Key};
-use crate::operators::blocking::sorted_blocking;
+use crate::operators::sort::Order;
 use crate::operators::spilling_map::keyed_blocking;
-use strom_core::timely::dataflow::operators::vec::Map;
+use crate::total_order::TotalOrder;
 
 /// A data set grouped by a key function; see [`DataSet::group_by`].
 pub struct Grouped<'scope, T, K, F> {
-    data: DataSet<'scope, T>,
-    key: F,
+    pub(super) data: DataSet<'scope, T>,
+    pub(super) key: F,
     _key: PhantomData<K>,
+}
+
+impl<T: Data, K, F: Clone> Clone for Grouped<'_, T, K, F> {
+    fn clone(&self) -> Self {
+        Grouped {
+            data: self.data.clone(),
+            key: self.key.clone(),
+            _key: PhantomData,
+        }
+    }
 }
 
 impl<'scope, T: Data> DataSet<'scope, T> {
@@ -49,13 +61,21 @@ impl<'scope, T: Data> DataSet<'scope, T> {
             .map(|((), out)| out)
     }
 
-    /// The record with the smallest `value` (the first seen among ties).
-    pub fn min_by<V: Ord>(&self, value: impl Fn(&T) -> V + Clone + 'static) -> DataSet<'scope, T> {
+    /// The record with the smallest `value` in [`TotalOrder`] (floats included; one of
+    /// the tied records), on worker 0.
+    pub fn min_by<V: TotalOrder>(
+        &self,
+        value: impl Fn(&T) -> V + Clone + 'static,
+    ) -> DataSet<'scope, T> {
         self.group_by(|_| ()).min_by(value)
     }
 
-    /// The record with the largest `value` (the first seen among ties).
-    pub fn max_by<V: Ord>(&self, value: impl Fn(&T) -> V + Clone + 'static) -> DataSet<'scope, T> {
+    /// The record with the largest `value` in [`TotalOrder`] (floats included; one of
+    /// the tied records), on worker 0.
+    pub fn max_by<V: TotalOrder>(
+        &self,
+        value: impl Fn(&T) -> V + Clone + 'static,
+    ) -> DataSet<'scope, T> {
         self.group_by(|_| ()).max_by(value)
     }
 }
@@ -66,7 +86,7 @@ where
     K: Key,
     F: Fn(&T) -> K + Clone + 'static,
 {
-    fn route(&self) -> impl Fn(&K) -> u64 + Clone + 'static {
+    pub(super) fn route(&self) -> impl Fn(&K) -> u64 + Clone + 'static {
         let (groups, peers) = (self.data.env.config().key_groups, self.data.env.peers());
         move |k: &K| worker_for_key(k, groups, peers) as u64
     }
@@ -149,8 +169,8 @@ where
     }
 
     /// Calls `f` once per group with the key and all of the group's records (in input
-    /// order). Groups are formed by sorting on the key, out of core: only one group at a
-    /// time must fit in memory.
+    /// order; [`Grouped::sort_group`] orders them). Groups are formed by sorting on the
+    /// key, out of core: only one group at a time must fit in memory.
     pub fn reduce_group<I>(
         &self,
         f: impl FnMut(&K, Vec<T>) -> I + 'static,
@@ -160,53 +180,58 @@ where
         I::Item: Data,
         I::IntoIter: 'static,
     {
-        let (key, route) = (self.key.clone(), self.route());
-        let keyed = self.data.stream.clone().map(move |x| (key(&x), x));
-        let by_key = |a: &(K, T), b: &(K, T)| a.0.cmp(&b.0);
-        let f = std::rc::Rc::new(std::cell::RefCell::new(f));
-        self.data.wrap(sorted_blocking(
-            &self.data.env,
-            keyed,
-            Exchange::new(move |x: &(K, T)| route(&x.0)),
-            "ReduceGroup",
-            by_key,
-            move |sorted| {
-                let f = f.clone();
-                let mut sorted = sorted.peekable();
-                let mut current: Option<I::IntoIter> = None;
-                std::iter::from_fn(move || {
-                    loop {
-                        if let Some(item) = current.as_mut().and_then(Iterator::next) {
-                            return Some(item);
-                        }
-                        let (k, first) = sorted.next()?;
-                        let mut group = vec![first];
-                        while let Some((_, x)) = sorted.next_if(|(k2, _)| *k2 == k) {
-                            group.push(x);
-                        }
-                        current = Some(f.borrow_mut()(&k, group).into_iter());
-                    }
-                })
-            },
-        ))
+        self.sort_group(|_| (), Order::Ascending).reduce_group(f)
     }
 
-    /// Per group, the record with the smallest `value` (the first seen among ties).
-    pub fn min_by<V: Ord>(&self, value: impl Fn(&T) -> V + Clone + 'static) -> DataSet<'scope, T> {
-        self.reduce(move |a, b| if value(&b) < value(&a) { b } else { a })
+    /// Per group, the record with the smallest `value` in [`TotalOrder`] (floats
+    /// included: `-0.0` below `0.0`, a positive NaN above everything; one of the tied
+    /// records).
+    ///
+    /// ```
+    /// use strom_core::RuntimeConfig;
+    /// use strom_dataset::execute;
+    ///
+    /// let mut lowest = execute(&RuntimeConfig::default().with_workers(2), |env| {
+    ///     env.from_collection(vec![(1, 2.5), (1, f64::NAN), (1, -0.5), (2, 0.0), (2, -0.0)])
+    ///         .group_by(|x: &(u32, f64)| x.0)
+    ///         .min_by(|x| x.1)
+    ///         .collect()
+    /// })
+    /// .unwrap()
+    /// .unwrap();
+    /// lowest.sort_by_key(|x| x.0);
+    /// assert_eq!(lowest[0], (1, -0.5));
+    /// assert!(lowest[1].1 == 0.0 && lowest[1].1.is_sign_negative());
+    /// ```
+    pub fn min_by<V: TotalOrder>(
+        &self,
+        value: impl Fn(&T) -> V + Clone + 'static,
+    ) -> DataSet<'scope, T> {
+        self.reduce(move |a, b| pick(&value, a, b, Ordering::Less))
     }
 
-    /// Per group, the record with the largest `value` (the first seen among ties).
-    pub fn max_by<V: Ord>(&self, value: impl Fn(&T) -> V + Clone + 'static) -> DataSet<'scope, T> {
-        self.reduce(move |a, b| if value(&b) > value(&a) { b } else { a })
+    /// Per group, the record with the largest `value` in [`TotalOrder`] (floats
+    /// included; a positive NaN is the largest; one of the tied records).
+    pub fn max_by<V: TotalOrder>(
+        &self,
+        value: impl Fn(&T) -> V + Clone + 'static,
+    ) -> DataSet<'scope, T> {
+        self.reduce(move |a, b| pick(&value, a, b, Ordering::Greater))
     }
 
-    /// Per group, at most `n` records (which ones is unspecified).
+    /// Per group, at most `n` records (which ones is unspecified; after
+    /// [`Grouped::sort_group`], the first `n` in order).
     pub fn first(&self, n: usize) -> DataSet<'scope, T> {
-        self.reduce_group(move |_, mut group| {
-            group.truncate(n);
-            group
-        })
+        self.sort_group(|_| (), Order::Ascending).first(n)
+    }
+}
+
+/// `b` if its value is `wanted` beside `a`'s, else `a` (ties keep `a`).
+fn pick<T, V: TotalOrder>(value: &impl Fn(&T) -> V, a: T, b: T, wanted: Ordering) -> T {
+    if value(&b).total_cmp(&value(&a)) == wanted {
+        b
+    } else {
+        a
     }
 }
 

@@ -14,6 +14,7 @@ pub(crate) mod join_table;
 pub(crate) mod keyed_sort;
 pub mod partition;
 pub mod sort;
+pub mod sort_group;
 pub(crate) mod spilling_map;
 pub(crate) mod static_join;
 pub(crate) mod static_state;

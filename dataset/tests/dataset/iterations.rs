@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use strom_core::RuntimeConfig;
-use strom_dataset::{DataSet, Env, agg, execute};
+use strom_dataset::{DataSet, Env, Iteration, agg, execute};
 
 use crate::operators::{WORKERS, run};
 
@@ -74,14 +74,15 @@ fn bulk_iteration_with_static_data_and_termination_criterion() {
 
 #[test]
 fn aggregators_and_convergence() {
-    // Halving until nothing changes; "changed" counts the values that changed per round.
+    // Halving until nothing changes; an aggregator counts the values that change per
+    // round (none in the last round: a count of no records is 0).
     let data: Vec<u64> = (0..500).map(|i| i * 37 % 1001).collect();
     let mut expected = data.clone();
     let mut history = Vec::new();
-    for round in 0..50u32 {
-        let changed = expected.iter().filter(|&&x| x / 2 != x).count() as i64;
+    for step in 1..=50u32 {
+        let changed = expected.iter().filter(|&&x| x / 2 != x).count() as u64;
         expected = expected.iter().map(|x| x / 2).collect();
-        history.push((round, "changed".to_string(), changed));
+        history.push((step, changed));
         if changed == 0 {
             break;
         }
@@ -89,23 +90,19 @@ fn aggregators_and_convergence() {
     expected.sort();
     for w in WORKERS {
         let d = data.clone();
-        let (mut values, mut rounds) =
-            execute(&RuntimeConfig::default().with_workers(w), move |env| {
-                let mut aggregates = None;
-                let result = env.from_collection(d.clone()).iterate(50, |it, partial| {
-                    let changed = partial.map(|x| i64::from(x / 2 != x));
-                    it.sum("changed", &changed);
-                    it.converge_when(|a| a.get("changed") == 0);
-                    aggregates = Some(it.aggregates());
-                    partial.map(|x| x / 2)
-                });
-                let rounds = aggregates.expect("built").filter(|r| r.1 == "changed");
-                (result.collect(), rounds.collect())
-            })
-            .unwrap()
-            .unwrap();
+        let (mut values, rounds) = execute(&RuntimeConfig::default().with_workers(w), move |env| {
+            let mut rounds = None;
+            let result = env.from_collection(d.clone()).iterate(50, |it, partial| {
+                let changed = it.aggregate(&partial.filter(|x| x / 2 != *x), agg::count());
+                it.converge_when(&changed, |n| *n == 0);
+                rounds = Some(changed.history());
+                partial.map(|x| x / 2)
+            });
+            (result.collect(), rounds.expect("built").collect())
+        })
+        .unwrap()
+        .unwrap();
         values.sort();
-        rounds.sort();
         assert_eq!(values, expected, "workers {w}");
         assert_eq!(rounds, history, "workers {w}");
     }
@@ -136,6 +133,16 @@ fn delta_components<'s>(
     vertices: u64,
     edges: Vec<(u64, u64)>,
 ) -> DataSet<'s, (u64, u64)> {
+    delta_components_with(env, vertices, edges, |_, _| {})
+}
+
+/// [`delta_components`], calling `each_round` in the step with each round's delta.
+pub(crate) fn delta_components_with<'s>(
+    env: &Env<'s>,
+    vertices: u64,
+    edges: Vec<(u64, u64)>,
+    each_round: impl FnOnce(&Iteration<'s>, &DataSet<'s, (u64, u64)>),
+) -> DataSet<'s, (u64, u64)> {
     let edges = env
         .from_collection(edges)
         .flat_map(|(a, b)| [(a, b), (b, a)]);
@@ -144,7 +151,7 @@ fn delta_components<'s>(
         &labels,
         |x: &(u64, u64)| x.0,
         1000,
-        |_, solution, workset| {
+        |it, solution, workset| {
             let candidates = workset
                 .join(&edges, |l: &(u64, u64)| l.0, |e: &(u64, u64)| e.0)
                 .with(|&(_, label), &(_, to)| (to, label))
@@ -155,6 +162,7 @@ fn delta_components<'s>(
                 |c: &(u64, u64)| c.0,
                 |c, current| current.filter(|s| c.1 < s.1).map(|_| c),
             );
+            each_round(it, &delta);
             (delta.clone(), delta)
         },
     )

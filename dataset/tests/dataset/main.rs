@@ -1,6 +1,9 @@
 //! Integration tests of the DataSet API (one test binary): operators against sequential
 //! references, sources and sinks, and iterations.
 
+mod aggregators;
+mod extremes;
 mod io;
 mod iterations;
 mod operators;
+mod sort_group;
