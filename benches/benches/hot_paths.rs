@@ -24,14 +24,14 @@ fn hashing(c: &mut Criterion) {
 }
 
 fn tokenizer(c: &mut Criterion) {
-    let text = strom_cli::jobs::wordcount::BUILTIN_TEXT.repeat(20);
+    let text = strom_jobs::wordcount::BUILTIN_TEXT.repeat(20);
     let mut g = c.benchmark_group("wordcount");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("tokenize", |b| {
         b.iter(|| {
             let mut n = 0usize;
             for line in text.lines() {
-                strom_cli::jobs::wordcount::tokenize(line, |w| n += w.len());
+                strom_jobs::wordcount::tokenize(line, |w| n += w.len());
             }
             n
         })

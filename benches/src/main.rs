@@ -25,8 +25,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use strom_cli::jobs::{graph as graph_jobs, terasort, tpch, wordcount};
 use strom_core::RuntimeConfig;
+use strom_jobs::{graph as graph_jobs, terasort, tpch, wordcount};
 
 #[derive(Parser)]
 #[command(name = "strom-bench", about = "Whole-job benchmarks for Strom")]
@@ -372,7 +372,7 @@ fn bench_terasort(cli: &Cli, mb: u64, memory: &str) -> Result<()> {
         "input: {} ({rows} records, {mb} MiB); strom memory budget {memory}",
         input.display()
     );
-    let budget = strom_cli::settings::parse_size(memory)?;
+    let budget = strom_jobs::units::parse_size(memory)?;
     let out = cli.data.join("tera-out");
     let expected = cli.data.join("tera-baseline.bin");
     let mut base_times = Vec::new();

@@ -1,18 +1,21 @@
 //! # strom-cli
 //!
-//! The `strom` command's library half: the built-in jobs ([`jobs`]), layered settings
+//! The `strom` command's library half: the built-in jobs (re-exported from `strom-jobs`
+//! as [`jobs`]), layered settings
 //! ([`settings`]), the local cluster launcher ([`cluster`]), signals ([`signals`]), folder
 //! locks ([`locks`]) and job control
 //! ([`control`]: the REST endpoint every job serves, and the commands that use it). The binary (`main.rs`)
-//! only parses arguments and dispatches here; benchmarks call the jobs directly.
+//! only parses arguments and dispatches here; benchmarks call the jobs of `strom-jobs`
+//! directly.
 #![warn(missing_docs)]
 
 pub mod cluster;
 pub mod control;
-pub mod jobs;
 pub mod locks;
 pub mod settings;
 pub mod signals;
+
+pub use strom_jobs as jobs;
 
 /// Installs the `strom` binary's panic hook:
 ///

@@ -26,7 +26,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Deserialize;
 use strom_core::RuntimeConfig;
 
@@ -153,26 +153,7 @@ struct CheckpointSettings {
     dir: Option<String>,
 }
 
-/// Parses sizes like `512MB`, `2GiB`, `64k`, `1000`.
-pub fn parse_size(text: &str) -> Result<u64> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let number: f64 = number
-        .parse()
-        .with_context(|| format!("not a size: {text:?}"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        "t" | "tb" | "tib" => 1 << 40,
-        other => bail!("unknown size unit {other:?} in {text:?} (use B, KB, MB, GB or TB)"),
-    };
-    Ok((number * factor as f64) as u64)
-}
+pub use strom_jobs::units::parse_size;
 
 fn env_var<T: std::str::FromStr>(name: &str) -> Result<Option<T>>
 where

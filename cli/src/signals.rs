@@ -6,7 +6,7 @@
 //! - Any other job ends at once: no output publishing starts any more (output already
 //!   being published is finished first, never cut in half), every spill, staging and
 //!   state folder the process made is removed (and staging a job keeps at its output's
-//!   URL, [`remove_on_signal`]), stderr says so, and the process exits
+//!   URL, [`strom_core::scratch::remove_on_signal`]), stderr says so, and the process exits
 //!   with 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
 //! - A process of a local cluster (`STROM_LAUNCHER_PID` set by the launcher) asks the
 //!   kernel for SIGTERM when its launcher dies, even by SIGKILL (Linux's parent-death
@@ -102,7 +102,7 @@ pub fn install(on: OnSignal) {
             ended();
         }
         let (mut folders, bytes) = strom_core::scratch::remove_all();
-        folders += remove_staging();
+        folders += strom_core::scratch::remove_staging();
         let output = if publishing {
             "its output was being published"
         } else {
@@ -117,41 +117,12 @@ pub fn install(on: OnSignal) {
     });
 }
 
-/// Staging folders a job keeps at its output's URL (window-agg's hidden parts
-/// folder), removed when a signal ends the job.
-static STAGING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-
-/// Has the staging folder `url` removed if a signal ends the job.
-pub fn remove_on_signal(url: &str) {
-    let mut staging = STAGING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    staging.push(url.to_string());
-}
-
-/// Removes the staging folders of [`remove_on_signal`]: how many there were.
-fn remove_staging() -> usize {
-    let staging = std::mem::take(
-        &mut *STAGING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    );
-    staging
-        .iter()
-        .filter(|url| {
-            strom_core::storage::resolve(url)
-                .and_then(|l| l.delete_prefix())
-                .is_ok()
-        })
-        .count()
-}
-
 /// Ends the process with `status` after removing its scratch and staging folders and
 /// releasing its folder locks (no destructor runs after `std::process::exit`).
 pub fn exit(status: i32) -> ! {
     strom_core::scratch::close();
     strom_core::scratch::remove_all();
-    remove_staging();
+    strom_core::scratch::remove_staging();
     crate::locks::release_all();
     std::process::exit(status)
 }

@@ -211,6 +211,35 @@ pub fn start_publishing() -> bool {
     true
 }
 
+/// Staging folders a job keeps at its output's URL (window-agg's hidden parts
+/// folder), removed when the process ends early ([`remove_staging`]).
+static STAGING: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Has the staging folder `url` removed if the process ends early (a signal).
+pub fn remove_on_signal(url: &str) {
+    let mut staging = STAGING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    staging.push(url.to_string());
+}
+
+/// Removes the staging folders of [`remove_on_signal`]: how many there were.
+pub fn remove_staging() -> usize {
+    let staging = std::mem::take(
+        &mut *STAGING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    staging
+        .iter()
+        .filter(|url| {
+            crate::storage::resolve(url)
+                .and_then(|l| l.delete_prefix())
+                .is_ok()
+        })
+        .count()
+}
+
 /// Removes every scratch folder this process made and still has: `(folders, bytes)`.
 pub fn remove_all() -> (usize, u64) {
     let live = std::mem::take(&mut registry().live);

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use strom_cli::jobs::{graph as graph_jobs, tpch, window_agg, wordcount};
 use strom_core::RuntimeConfig;
 use strom_core::keys::stable_hash;
+use strom_jobs::{graph as graph_jobs, tpch, window_agg, wordcount};
 
 use super::{baselines, peers};
 use crate::nexmark::Query;

@@ -1,4 +1,10 @@
-//! The built-in jobs of `strom run`.
+//! # strom-jobs
+//!
+//! The built-in jobs of `strom run`, as a library: each job's arguments (clap
+//! `Args`), its dataflow and its run function over a [`strom_core::RuntimeConfig`].
+//! The `strom` binary (`strom-cli`) parses and dispatches to them; the benchmark
+//! harness (`strom-benches`) runs them directly, without the CLI.
+#![warn(missing_docs)]
 
 pub mod graph;
 pub mod socket_wordcount;
@@ -7,6 +13,7 @@ pub mod terasort;
 pub mod tpch;
 pub mod tpchgen;
 pub mod unique_visitors;
+pub mod units;
 pub mod window_agg;
 pub mod wordcount;
 

@@ -71,25 +71,7 @@ impl WindowAggArgs {
     }
 }
 
-/// A duration in ms: `250ms`, `5s`, `2m`, `1h`, or a plain number of ms.
-///
-/// # Errors
-/// When the text is not such a duration.
-pub fn parse_duration(text: &str) -> Result<i64> {
-    let t = text.trim();
-    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: i64 = digits
-        .parse()
-        .with_context(|| format!("{text:?} is not a duration (e.g. 500ms, 5s, 1m)"))?;
-    let scale = match unit {
-        "" | "ms" => 1,
-        "s" => 1_000,
-        "m" | "min" => 60_000,
-        "h" => 3_600_000,
-        _ => bail!("{text:?}: unknown unit {unit:?} (ms, s, m, h)"),
-    };
-    Ok(n * scale)
-}
+pub use crate::units::parse_duration;
 
 /// The kind of window of `--window`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -426,7 +408,7 @@ pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
     if first {
         for folder in fired_parts.iter().chain(&late_parts) {
             resolve(folder)?.delete_prefix()?;
-            crate::signals::remove_on_signal(folder);
+            strom_core::scratch::remove_on_signal(folder);
         }
         if fired_parts.is_none() {
             println!("{FIRED_HEADER}");
