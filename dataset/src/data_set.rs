@@ -7,6 +7,7 @@ use strom_core::timely::dataflow::StreamVec;
 
 use crate::env::{Env, Time};
 use crate::iteration::LoopScope;
+use crate::unstable::RawStream;
 
 pub use strom_core::Data;
 
@@ -37,8 +38,8 @@ impl<T: Clone + 'static> Clone for DataSet<'_, T> {
 impl<'scope, T: Data> DataSet<'scope, T> {
     /// Wraps a timely stream (for custom operators) of data outside any iteration; use
     /// [`DataSet::with_stream`] for a stream derived from a data set that may be inside
-    /// one.
-    pub fn from_stream(env: &Env<'scope>, stream: StreamVec<'scope, Time, T>) -> Self {
+    /// one. Unstable: see [`crate::unstable`].
+    pub fn from_stream(env: &Env<'scope>, stream: RawStream<'scope, T>) -> Self {
         shown_as_one(&stream);
         DataSet {
             env: env.clone(),
@@ -48,13 +49,14 @@ impl<'scope, T: Data> DataSet<'scope, T> {
     }
 
     /// A data set of `stream`, in the same iteration (if any) as this one: for custom
-    /// operators built on [`DataSet::stream`].
-    pub fn with_stream<U: Data>(&self, stream: StreamVec<'scope, Time, U>) -> DataSet<'scope, U> {
+    /// operators built on [`DataSet::stream`]. Unstable: see [`crate::unstable`].
+    pub fn with_stream<U: Data>(&self, stream: RawStream<'scope, U>) -> DataSet<'scope, U> {
         self.wrap(stream)
     }
 
-    /// The underlying timely stream (for custom operators).
-    pub fn stream(&self) -> StreamVec<'scope, Time, T> {
+    /// The underlying timely stream (for custom operators). Unstable: see
+    /// [`crate::unstable`].
+    pub fn stream(&self) -> RawStream<'scope, T> {
         self.stream.clone()
     }
 

@@ -205,8 +205,9 @@ impl<'scope> Env<'scope> {
         &self.ctx.config
     }
 
-    /// The timely scope, for building custom operators.
-    pub fn scope(&self) -> Scope<'scope, Time> {
+    /// The timely scope, for building custom operators. Unstable: see
+    /// [`crate::unstable`].
+    pub fn scope(&self) -> crate::unstable::RawScope<'scope> {
         self.scope
     }
 

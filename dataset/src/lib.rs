@@ -50,6 +50,7 @@ mod parallel;
 mod sinks;
 mod sources;
 mod total_order;
+pub mod unstable;
 
 pub use aggregate as agg;
 pub use aggregate::Aggregator;
