@@ -31,6 +31,8 @@ pub(crate) struct OffLoad<J, R> {
     jobs: SyncSender<J>,
     replies: Receiver<R>,
     alive: Arc<AtomicBool>,
+    /// The message of the panic that ended the thread, if one did.
+    death: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl<J, R> Drop for OffLoad<J, R> {
@@ -51,6 +53,8 @@ impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
         let (reply, replies) = channel();
         let alive = Arc::new(AtomicBool::new(true));
         let running = alive.clone();
+        let death = Arc::new(std::sync::Mutex::new(None));
+        let died = death.clone();
         std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
@@ -60,7 +64,26 @@ impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
                         // not to be done (a marker, a commit).
                         return;
                     }
-                    let Some(r) = run(job) else { continue };
+                    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(job)));
+                    let r = match ran {
+                        Ok(Some(r)) => r,
+                        Ok(None) => continue,
+                        Err(payload) => {
+                            // The operator fails with this message (its channels close).
+                            let message = payload
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                                .unwrap_or_else(|| "a panic without a message".into());
+                            if let Ok(mut d) = died.lock() {
+                                *d = Some(message);
+                            }
+                            if let Some(w) = &wake {
+                                let _ = w.activate();
+                            }
+                            return;
+                        }
+                    };
                     if reply.send(r).is_err() {
                         return;
                     }
@@ -75,6 +98,16 @@ impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
             jobs,
             replies,
             alive,
+            death,
+        }
+    }
+
+    /// Fails the operator because the thread died, with the panic's message.
+    fn died(&self) -> ! {
+        let why = self.death.lock().ok().and_then(|d| d.clone());
+        match why {
+            Some(message) => panic!("the {} thread failed: {message}", self.name),
+            None => panic!("the {} thread died", self.name),
         }
     }
 
@@ -84,7 +117,7 @@ impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
     /// When the thread has died (a job panicked).
     pub(crate) fn send(&self, job: J) {
         if self.jobs.send(job).is_err() {
-            panic!("the {} thread died", self.name);
+            self.died();
         }
     }
 
@@ -96,7 +129,7 @@ impl<J: Send + 'static, R: Send + 'static> OffLoad<J, R> {
         match self.replies.try_recv() {
             Ok(r) => Some(r),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => panic!("the {} thread died", self.name),
+            Err(TryRecvError::Disconnected) => self.died(),
         }
     }
 }
@@ -182,5 +215,42 @@ pub(crate) fn ready(rx: &Receiver<Written>) -> Option<Written> {
         Ok(w) => Some(w),
         Err(TryRecvError::Empty) => None,
         Err(TryRecvError::Disconnected) => Some(Err("the uploader thread died".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that panics ends the thread; the operator then fails with the job's
+    /// message, not only "the thread died".
+    #[test]
+    fn a_panicking_job_fails_the_operator_with_its_message() {
+        let off: OffLoad<u32, u32> = OffLoad::start("test-writer", None, |n| {
+            assert!(n != 2, "disk full at job {n}");
+            Some(n * 10)
+        });
+        for n in 1..=2 {
+            off.send(n);
+        }
+        let mut got = Vec::new();
+        let failure = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            loop {
+                if let Some(r) = off.try_next() {
+                    got.push(r);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }))
+        .unwrap_err();
+        let message = failure
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(got, [10]);
+        assert!(
+            message.contains("test-writer thread failed: disk full at job 2"),
+            "{message}"
+        );
     }
 }
