@@ -210,7 +210,7 @@ fn main() -> std::process::ExitCode {
                     std::thread::park();
                 }
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", settings::as_flags(&format!("{e:#}")));
             std::process::ExitCode::FAILURE
         }
     }

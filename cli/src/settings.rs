@@ -155,6 +155,20 @@ struct CheckpointSettings {
 
 pub use strom_jobs::units::parse_size;
 
+/// A library message with the settings it names (`` the `overwrite` setting ``, the
+/// form `strom-core` uses, naming no flag) written as the flags that set them here.
+pub fn as_flags(message: &str) -> String {
+    const FLAGS: [(&str, &str); 2] = [
+        ("the `overwrite` setting", "--overwrite"),
+        ("the `connect_timeout` setting", "--connect-timeout"),
+    ];
+    FLAGS
+        .iter()
+        .fold(message.to_string(), |m, (setting, flag)| {
+            m.replace(setting, flag)
+        })
+}
+
 fn env_var<T: std::str::FromStr>(name: &str) -> Result<Option<T>>
 where
     T::Err: std::fmt::Display,

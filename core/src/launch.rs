@@ -160,7 +160,7 @@ fn connect_cluster(config: &RuntimeConfig) -> Result<Vec<Option<TcpStream>>> {
                 .map(|&i| format!("process {i} at {}", hosts[i]))
                 .collect();
             return Err(Error::Config(format!(
-                "the cluster did not connect within {:?} (--connect-timeout): no connection with {}",
+                "the cluster did not connect within {:?} (the `connect_timeout` setting): no connection with {}",
                 config.connect_timeout,
                 named.join(", ")
             )));

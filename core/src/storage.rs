@@ -684,13 +684,13 @@ pub fn check_writable(url: &str, file: bool) -> Result<()> {
 
 fn not_empty(url: &str, example: &str) -> Error {
     Error::Plan(format!(
-        "output folder {url} is not empty (it holds {example}); choose an empty or new folder, or overwrite (--overwrite) to replace only the part files Strom writes there"
+        "output folder {url} is not empty (it holds {example}); choose an empty or new folder, or allow overwriting (the `overwrite` setting) to replace only the part files Strom writes there"
     ))
 }
 
 fn exists(url: &str) -> Error {
     Error::Plan(format!(
-        "output file {url} exists; choose another, or overwrite (--overwrite) to replace it"
+        "output file {url} exists; choose another, or allow overwriting (the `overwrite` setting) to replace it"
     ))
 }
 
