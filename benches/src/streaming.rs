@@ -64,10 +64,12 @@ fn strom_with(config: RuntimeConfig, events: u64, keys: u64) -> Result<Vec<Row>>
             },
             move |i| event(i, keys),
             Timestamps::Event(Rc::new(|e: &(i64, u64, i64)| e.0)),
-            WatermarkStrategy::bounded_out_of_orderness(BOUND),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(
+                BOUND.unsigned_abs(),
+            )),
         )
         .key_by(|e: &(i64, u64, i64)| e.1)
-        .tumbling_window(WINDOW)
+        .tumbling_window(Duration::from_millis(WINDOW.unsigned_abs()))
         .aggregate(
             || (0u64, 0i64),
             |acc, e| {
@@ -112,10 +114,10 @@ fn latencies(
                     },
                     move |i| (wall_micros() / 1_000, stable_hash(&i) % keys, 1i64),
                     Timestamps::Event(Rc::new(|e: &(i64, u64, i64)| e.0)),
-                    WatermarkStrategy::bounded_out_of_orderness(0),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
                 )
                 .key_by(|e: &(i64, u64, i64)| e.1)
-                .tumbling_window(100)
+                .tumbling_window(Duration::from_millis(100))
                 .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
                 .map(move |w| {
                     let lag = wall_micros() - w.end * 1_000;

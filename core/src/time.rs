@@ -7,6 +7,15 @@
 //! times are signed milliseconds; they are stored with the sign bit flipped, so that
 //! `u64` order is `i64` order and time 0 of the dataflow is the start of time. Records
 //! carry their own event time; see [`StreamTime::watermark`].
+//!
+//! **Time in the public API** (0008, "Time in the API"): a *length* of time (window
+//! size, slide, gap, lateness, out-of-orderness bound, idleness, TTL, trigger interval)
+//! is a [`std::time::Duration`]; a *point* in event or processing time (record
+//! timestamps, timers, watermarks, window bounds) is `i64` ms since the Unix epoch; a
+//! signed distance from a timestamp (interval-join bounds) is an [`Offset`]. Lengths
+//! become ms once, at the API boundary, with [`millis`].
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use timely::PartialOrder;
@@ -97,6 +106,57 @@ impl PathSummary<StreamTime> for StreamSummary {
     }
 }
 
+/// A length of time as the whole milliseconds Strom keeps internally, saturating at
+/// `i64::MAX` (about 292 million years: "never"; `Duration::MAX` included).
+///
+/// # Panics
+/// When `d` is below that and not a whole number of milliseconds
+/// (`Duration::from_micros(1_500)`): event and processing time have millisecond
+/// resolution, and rounding would silently change a window's size or a timeout.
+pub fn millis(d: Duration) -> i64 {
+    let Ok(ms) = i64::try_from(d.as_millis()) else {
+        return i64::MAX;
+    };
+    assert!(
+        d.subsec_nanos().is_multiple_of(1_000_000),
+        "{d:?} is not a whole number of milliseconds (stream time is in ms)"
+    );
+    ms
+}
+
+/// A signed distance in time from a timestamp, in whole milliseconds: the bounds of an
+/// interval join (`a.ts + lower <= b.ts <= a.ts + upper`), where the lower bound is
+/// usually before the timestamp. Built from [`Duration`]s with [`Offset::before`] and
+/// [`Offset::after`], so the direction reads at the call site.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Offset(i64);
+
+impl Offset {
+    /// The timestamp itself.
+    pub const ZERO: Offset = Offset(0);
+
+    /// `d` before the timestamp (negative), saturating.
+    ///
+    /// # Panics
+    /// When `d` is not whole milliseconds (see [`millis`]).
+    pub fn before(d: Duration) -> Self {
+        Offset(-millis(d))
+    }
+
+    /// `d` after the timestamp (positive), saturating.
+    ///
+    /// # Panics
+    /// When `d` is not whole milliseconds (see [`millis`]).
+    pub fn after(d: Duration) -> Self {
+        Offset(millis(d))
+    }
+
+    /// The offset in milliseconds (negative: before).
+    pub fn as_millis(self) -> i64 {
+        self.0
+    }
+}
+
 /// `ms` since the Unix epoch as UTC text, `2026-12-05 12:00:37.250 UTC`, for messages.
 pub fn utc_text(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(
@@ -181,6 +241,33 @@ mod tests {
         for (ms, text) in cases {
             assert_eq!(duration_text(ms), text);
         }
+    }
+
+    #[test]
+    fn millis_converts_whole_milliseconds_and_saturates() {
+        assert_eq!(millis(Duration::ZERO), 0);
+        assert_eq!(millis(Duration::from_secs(5)), 5_000);
+        assert_eq!(millis(Duration::from_micros(1_000)), 1);
+        assert_eq!(millis(Duration::MAX), i64::MAX);
+        assert_eq!(millis(Duration::from_secs(u64::MAX / 1_000)), i64::MAX);
+    }
+
+    #[test]
+    #[should_panic(expected = "not a whole number of milliseconds")]
+    fn millis_rejects_sub_millisecond_remainders() {
+        millis(Duration::from_micros(1_500));
+    }
+
+    #[test]
+    fn offsets_are_signed_and_ordered() {
+        let lower = Offset::before(Duration::from_secs(2));
+        let upper = Offset::after(Duration::from_millis(500));
+        assert_eq!(lower.as_millis(), -2_000);
+        assert_eq!(upper.as_millis(), 500);
+        assert_eq!(Offset::ZERO.as_millis(), 0);
+        assert!(lower < Offset::ZERO && Offset::ZERO < upper);
+        assert_eq!(Offset::before(Duration::ZERO), Offset::ZERO);
+        assert_eq!(Offset::before(Duration::MAX).as_millis(), -i64::MAX);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Flow control: a source reads on only while the keyed operators after it have kept
-//! up within [`MAX_LEAD_MS`] of event time.
+//! up within [`MAX_LEAD`] of event time.
 //!
 //! Timely dataflow has no backpressure: a source faster than the operators after it
 //! fills their queues without bound. Flink bounds them with network credits; Strom
@@ -17,8 +17,11 @@ use strom_core::timely::Container;
 use strom_core::timely::dataflow::Stream;
 use strom_core::timely::dataflow::operators::probe::{Handle, Probe};
 
-/// How far (ms of event time) a source may run ahead of a keyed operator.
-pub const MAX_LEAD_MS: i64 = 2_000;
+/// How far in event time a source may run ahead of a keyed operator.
+pub const MAX_LEAD: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// [`MAX_LEAD`] in ms.
+const MAX_LEAD_MS: i64 = MAX_LEAD.as_millis() as i64;
 
 /// The probes sources look at, shared by the operators of one worker's dataflow.
 #[derive(Clone, Default)]

@@ -10,6 +10,9 @@
 //!   (tumbling, sliding or session) meet pairwise when the window fires.
 
 use std::hash::Hash;
+use std::time::Duration;
+
+use strom_core::time::Offset;
 
 use crate::connect::{Either, KeyedCoProcessFunction};
 use crate::process::{Context, MapState};
@@ -27,17 +30,22 @@ pub struct IntervalJoin<'s, A, B, K> {
 impl<'s, A: Data, K: Data + Hash + Eq> KeyedStream<'s, A, K> {
     /// Joins this stream with `other` on equal keys, for records within
     /// `[a.ts + lower, a.ts + upper]` of each other (bounds inclusive, as Flink's
-    /// `between`).
+    /// `between`): `interval_join(&b, Offset::before(Duration::from_secs(2)),
+    /// Offset::after(Duration::from_secs(1)))`.
     ///
     /// # Panics
     /// When `lower > upper`.
     pub fn interval_join<B: Data>(
         &self,
         other: &KeyedStream<'s, B, K>,
-        lower: i64,
-        upper: i64,
+        lower: Offset,
+        upper: Offset,
     ) -> IntervalJoin<'s, A, B, K> {
-        assert!(lower <= upper, "interval join bounds: {lower} > {upper}");
+        let (lower, upper) = (lower.as_millis(), upper.as_millis());
+        assert!(
+            lower <= upper,
+            "interval join bounds: {lower} ms > {upper} ms"
+        );
         IntervalJoin {
             first: KeyedStream {
                 stream: self.stream.clone(),
@@ -204,24 +212,28 @@ where
 }
 
 impl<'s, A: Data, B: Data, K: Data + Hash + Eq> WindowJoin<'s, A, B, K> {
-    /// Pairs within tumbling event-time windows of `size_ms`.
-    pub fn tumbling(&self, size_ms: i64) -> DataStream<'s, WindowResult<K, (A, B)>> {
-        self.sliding(size_ms, size_ms)
+    /// Pairs within tumbling event-time windows of `size`.
+    pub fn tumbling(&self, size: Duration) -> DataStream<'s, WindowResult<K, (A, B)>> {
+        self.sliding(size, size)
     }
 
     /// Pairs within sliding event-time windows (a pair in several windows comes once
     /// per window, as in Flink).
-    pub fn sliding(&self, size_ms: i64, slide_ms: i64) -> DataStream<'s, WindowResult<K, (A, B)>> {
+    pub fn sliding(
+        &self,
+        size: Duration,
+        slide: Duration,
+    ) -> DataStream<'s, WindowResult<K, (A, B)>> {
         self.keyed
-            .sliding_window(size_ms, slide_ms)
+            .sliding_window(size, slide)
             .aggregate(Sides::default, gather, |acc| acc)
             .flat_map(pairs)
     }
 
-    /// Pairs within session windows of `gap_ms`.
-    pub fn session(&self, gap_ms: i64) -> DataStream<'s, WindowResult<K, (A, B)>> {
+    /// Pairs within session windows of `gap`.
+    pub fn session(&self, gap: Duration) -> DataStream<'s, WindowResult<K, (A, B)>> {
         self.keyed
-            .session_window(gap_ms)
+            .session_window(gap)
             .aggregate(
                 Sides::default,
                 gather,

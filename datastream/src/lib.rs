@@ -24,17 +24,22 @@
 //! ([`process::KeyedProcessHarness`], [`window::WindowHarness`]).
 //!
 //! ```
+//! use std::time::Duration;
+//!
 //! use strom_core::RuntimeConfig;
 //! use strom_datastream::{WatermarkStrategy, execute};
 //!
 //! // (event time ms, sensor id): count per sensor per second.
 //! let events = vec![(1_000, 7u32), (1_500, 8), (2_100, 7), (900, 7), (5_000, 8)];
 //! let mut counts = execute(&RuntimeConfig::default().with_workers(2), move |env| {
-//!     env.from_timestamped(events.clone(), WatermarkStrategy::bounded_out_of_orderness(500))
-//!         .key_by(|sensor: &u32| *sensor)
-//!         .tumbling_window(1_000)
-//!         .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
-//!         .map(|w| (w.start, w.key, w.value))
+//!     env.from_timestamped(
+//!         events.clone(),
+//!         WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(500)),
+//!     )
+//!     .key_by(|sensor: &u32| *sensor)
+//!     .tumbling_window(Duration::from_secs(1))
+//!     .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
+//!     .map(|w| (w.start, w.key, w.value))
 //! })
 //! .unwrap()
 //! .unwrap();
@@ -65,7 +70,7 @@ pub mod window;
 pub use connect::{ConnectedStreams, Either, KeyedCoProcessFunction};
 pub use env::{AUTO_WATERMARK_INTERVAL, StreamEnv, execute, run};
 pub use error::{SinkError, SourceError};
-pub use flow::MAX_LEAD_MS;
+pub use flow::MAX_LEAD;
 pub use sink::{
     FileSink, LineSink, SinkCommitter, SinkWriter, StagedFileSink, TwoPhaseCommitSink,
     WriterContext,

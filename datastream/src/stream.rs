@@ -156,7 +156,7 @@ impl<'s, T: Data> DataStream<'s, T> {
 
     /// Every record under the one key `()`: windows of the result see the whole
     /// stream, on one worker (Flink's `windowAll`, whose parallelism is 1), e.g.
-    /// `stream.window_all().tumbling_window(1_000)`.
+    /// `stream.window_all().tumbling_window(Duration::from_secs(1))`.
     pub fn window_all(&self) -> KeyedStream<'s, T, ()> {
         self.key_by(|_: &T| ())
     }

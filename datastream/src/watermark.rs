@@ -3,6 +3,9 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
+
+use strom_core::time::millis;
 
 /// Computes a watermark from the largest event time seen (custom strategies).
 pub(crate) type WatermarkFn = Arc<dyn Fn(i64) -> i64 + Send + Sync>;
@@ -43,10 +46,14 @@ impl WatermarkStrategy {
         Self::from(Generator::Monotonous)
     }
 
-    /// Event times lag the largest seen by at most `bound_ms`: the watermark is the
-    /// largest seen minus the bound minus 1 ms (Flink's `forBoundedOutOfOrderness`).
-    pub fn bounded_out_of_orderness(bound_ms: i64) -> Self {
-        Self::from(Generator::Bounded(bound_ms.max(0)))
+    /// Event times lag the largest seen by at most `bound`: the watermark is the
+    /// largest seen minus the bound minus 1 ms (Flink's
+    /// `forBoundedOutOfOrderness(Duration)`).
+    ///
+    /// # Panics
+    /// When `bound` is not whole milliseconds.
+    pub fn bounded_out_of_orderness(bound: Duration) -> Self {
+        Self::from(Generator::Bounded(millis(bound)))
     }
 
     /// The watermark is `f(largest event time seen)` (made non-decreasing by the
@@ -55,12 +62,15 @@ impl WatermarkStrategy {
         Self::from(Generator::Custom(Arc::new(f)))
     }
 
-    /// A split without records for `timeout_ms` of processing time is idle: the
+    /// A split without records for `timeout` of processing time is idle: the
     /// watermark moves on with the other splits, and the split joins again at their
-    /// watermark when records come (Flink's `withIdleness`).
+    /// watermark when records come (Flink's `withIdleness(Duration)`).
+    ///
+    /// # Panics
+    /// When `timeout` is not whole milliseconds.
     #[must_use]
-    pub fn with_idleness(mut self, timeout_ms: i64) -> Self {
-        self.idleness = Some(timeout_ms.max(0));
+    pub fn with_idleness(mut self, timeout: Duration) -> Self {
+        self.idleness = Some(millis(timeout));
         self
     }
 
@@ -72,7 +82,13 @@ impl WatermarkStrategy {
     }
 
     /// The idleness timeout, if any.
-    pub fn idleness(&self) -> Option<i64> {
+    pub fn idleness(&self) -> Option<Duration> {
+        self.idleness
+            .map(|ms| Duration::from_millis(ms.max(0) as u64))
+    }
+
+    /// The idleness timeout in ms, if any.
+    pub(crate) fn idleness_ms(&self) -> Option<i64> {
         self.idleness
     }
 

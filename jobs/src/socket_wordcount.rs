@@ -2,6 +2,8 @@
 //! split on whitespace, words counted in tumbling processing-time windows (5 s), each
 //! window's counts printed as `word : count` when it fires.
 
+use std::time::Duration;
+
 use anyhow::Result;
 use strom_core::RuntimeConfig;
 use strom_datastream::{LineSink, run};
@@ -49,7 +51,7 @@ pub fn run_job(config: &RuntimeConfig, args: &SocketWordCountArgs) -> Result<()>
                     .collect::<Vec<_>>()
             })
             .key_by(|w: &String| w.clone())
-            .tumbling_processing_window(window)
+            .tumbling_processing_window(Duration::from_millis(window.unsigned_abs()))
             .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
             .global()
             .write_lines(LineSink::Stdout, |w| format!("{} : {}", w.key, w.value));

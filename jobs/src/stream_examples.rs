@@ -10,6 +10,7 @@
 
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use strom_core::RuntimeConfig;
@@ -140,7 +141,7 @@ pub fn run_top_speed(config: &RuntimeConfig, args: &TopSpeedArgs) -> Result<()> 
         )
         .key_by(|c: &Car| c.0)
         .global_window()
-        .evictor(TimeEvictor { keep_ms: 10_000 })
+        .evictor(TimeEvictor::of(Duration::from_secs(10)))
         .trigger(DeltaTrigger::new(50.0, |old: &Car, new: &Car| {
             new.2 - old.2
         }))
@@ -191,7 +192,7 @@ pub fn run_sessions(config: &RuntimeConfig) -> Result<()> {
         )
         .map(|(_, r)| r)
         .key_by(|r: &(String, i64, u64)| r.0.clone())
-        .session_window(3)
+        .session_window(Duration::from_millis(3))
         .aggregate(
             || None,
             |acc: &mut Option<(String, i64, u64)>, r| match acc {

@@ -8,6 +8,8 @@
 //! event time is `i * 1000 / --events-per-second` ms. Output rows are
 //! `window_start,window_end,visits,first_visits`.
 
+use std::time::Duration;
+
 use anyhow::{Context, Result, ensure};
 use strom_core::RuntimeConfig;
 use strom_core::storage::resolve;
@@ -111,7 +113,7 @@ fn pipeline<'s>(
             )
         },
         Timestamps::Event(std::rc::Rc::new(|e: &(u64, i64)| e.1)),
-        WatermarkStrategy::bounded_out_of_orderness(0),
+        WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
     )
     .key_by(|e: &(u64, i64)| e.0)
     .process(FirstVisit {
@@ -119,7 +121,7 @@ fn pipeline<'s>(
     })
     .main
     .key_by(|_: &u64| 0u8)
-    .tumbling_window(window_ms)
+    .tumbling_window(Duration::from_millis(window_ms.unsigned_abs()))
     .aggregate(
         || (0u64, 0u64),
         |acc, first| {

@@ -153,7 +153,9 @@ fn pipeline<'s>(
             FileMode::Bounded,
             parse_event,
             Timestamps::Event(Rc::new(|e: &Event| e.0)),
-            WatermarkStrategy::bounded_out_of_orderness(bound),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(
+                bound.unsigned_abs(),
+            )),
             rate,
         )
         .name(&format!(
@@ -170,12 +172,15 @@ fn pipeline<'s>(
     };
     let windowed = match window {
         Window::Sliding(size, slide) => keyed
-            .sliding_window(size, slide)
-            .allowed_lateness(lateness)
+            .sliding_window(
+                Duration::from_millis(size.unsigned_abs()),
+                Duration::from_millis(slide.unsigned_abs()),
+            )
+            .allowed_lateness(Duration::from_millis(lateness.unsigned_abs()))
             .aggregate_with_late(init, add, |acc| acc),
         Window::Session(gap) => keyed
-            .session_window(gap)
-            .allowed_lateness(lateness)
+            .session_window(Duration::from_millis(gap.unsigned_abs()))
+            .allowed_lateness(Duration::from_millis(lateness.unsigned_abs()))
             .aggregate_with_late(
                 init,
                 add,

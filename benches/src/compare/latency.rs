@@ -93,10 +93,10 @@ pub(crate) fn run_strom(workers: usize, rate: u64, seconds: u64, keys: u64) -> R
                     },
                     move |i| (wall_ms(), i % keys),
                     Timestamps::Event(Rc::new(|e: &(i64, u64)| e.0)),
-                    WatermarkStrategy::bounded_out_of_orderness(0),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
                 )
                 .key_by(|e: &(i64, u64)| e.1)
-                .tumbling_window(1_000)
+                .tumbling_window(Duration::from_secs(1))
                 .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
                 .map(|w| {
                     let mut out = std::io::stdout().lock();

@@ -14,6 +14,7 @@
 //! push projections into their scans.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Result;
 use strom_core::RuntimeConfig;
@@ -43,7 +44,9 @@ fn source<'s, T: strom_datastream::Data>(
 ) -> DataStream<'s, T> {
     env.from_timestamped(
         records.clone(),
-        WatermarkStrategy::bounded_out_of_orderness(WATERMARK_MS),
+        WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(
+            WATERMARK_MS.unsigned_abs(),
+        )),
     )
 }
 
@@ -138,12 +141,15 @@ fn project<T>(bids: Vec<Bid>, columns: fn(Bid) -> T) -> Arc<[(i64, T)]> {
 fn q5<'s>(auctions: &DataStream<'s, u64>) -> DataStream<'s, (i64, u64, u64)> {
     auctions
         .key_by(|auction: &u64| *auction)
-        .sliding_window(Q5_SIZE_MS, Q5_SLIDE_MS)
+        .sliding_window(
+            Duration::from_millis(Q5_SIZE_MS.unsigned_abs()),
+            Duration::from_millis(Q5_SLIDE_MS.unsigned_abs()),
+        )
         .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
         // A result carries event time `end - 1`: the tumbling window of one slide
         // holding it holds the results of exactly one sliding window.
         .key_by(|w: &WindowResult<u64, u64>| w.start)
-        .tumbling_window(Q5_SLIDE_MS)
+        .tumbling_window(Duration::from_millis(Q5_SLIDE_MS.unsigned_abs()))
         .aggregate(
             || (0u64, Vec::new()),
             |acc: &mut (u64, Vec<u64>), w: &WindowResult<u64, u64>| {
@@ -168,7 +174,7 @@ type BidRow = (u64, u64, i64, i64);
 /// (window start, bid) of the bids with the highest price per window.
 fn q7<'s>(bids: &DataStream<'s, BidRow>) -> DataStream<'s, (i64, BidRow)> {
     bids.key_by(|b: &BidRow| b.0)
-        .tumbling_window(TUMBLE_MS)
+        .tumbling_window(Duration::from_millis(TUMBLE_MS.unsigned_abs()))
         .aggregate(
             || (i64::MIN, Vec::new()),
             |acc: &mut Highest<BidRow>, b: &BidRow| keep_highest(acc, b.2, std::slice::from_ref(b)),
@@ -176,7 +182,7 @@ fn q7<'s>(bids: &DataStream<'s, BidRow>) -> DataStream<'s, (i64, BidRow)> {
         )
         // Per auction's result (at `end - 1`, in the same window): the window's highest.
         .key_by(|w: &WindowResult<u64, Highest<BidRow>>| w.start)
-        .tumbling_window(TUMBLE_MS)
+        .tumbling_window(Duration::from_millis(TUMBLE_MS.unsigned_abs()))
         .aggregate(
             || (i64::MIN, Vec::new()),
             |acc: &mut Highest<BidRow>, w: &WindowResult<u64, Highest<BidRow>>| {
@@ -199,7 +205,7 @@ fn q8<'s>(
     persons
         .connect(sellers)
         .key_by(|p: &(u64, String)| p.0, |seller: &u64| *seller)
-        .tumbling_window(TUMBLE_MS)
+        .tumbling_window(Duration::from_millis(TUMBLE_MS.unsigned_abs()))
         .aggregate(
             || (None, false),
             |acc: &mut (Option<String>, bool), e: &Either<(u64, String), u64>| match e {

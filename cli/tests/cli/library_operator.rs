@@ -137,7 +137,7 @@ fn run_job(dir: &Path, restore: bool) {
                 },
                 event,
                 Timestamps::Event(Rc::new(|e: &Event| e.3)),
-                WatermarkStrategy::bounded_out_of_orderness(100),
+                WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(100)),
             )
             .key_by(|e: &Event| e.0)
             .process(Pattern {

@@ -25,8 +25,8 @@ pub enum TtlVisibility {
 /// A time to live for state entries, in processing-time milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ttl {
-    /// How long an entry lives after its last update.
-    pub ttl_ms: i64,
+    /// How long an entry lives after its last update (ms; see [`Ttl::ttl`]).
+    ttl_ms: i64,
     /// What resets its age.
     pub update: TtlUpdate,
     /// Whether expired entries may be seen.
@@ -34,14 +34,22 @@ pub struct Ttl {
 }
 
 impl Ttl {
-    /// Entries live `ttl_ms` after creation or their last write, and expired ones are
-    /// never returned (Flink's defaults).
-    pub fn new(ttl_ms: i64) -> Self {
+    /// Entries live `ttl` after creation or their last write, and expired ones are
+    /// never returned (Flink's `StateTtlConfig.newBuilder(Duration)` defaults).
+    ///
+    /// # Panics
+    /// When `ttl` is not whole milliseconds (see [`crate::time::millis`]).
+    pub fn new(ttl: std::time::Duration) -> Self {
         Ttl {
-            ttl_ms,
+            ttl_ms: crate::time::millis(ttl),
             update: TtlUpdate::OnCreateAndWrite,
             visibility: TtlVisibility::NeverReturnExpired,
         }
+    }
+
+    /// How long an entry lives after its last update.
+    pub fn ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.ttl_ms.max(0) as u64)
     }
 
     /// Resets ages on reads too.
@@ -102,7 +110,7 @@ mod tests {
 
     #[test]
     fn expiry_visibility_and_renewal() {
-        let ttl = Ttl::new(100);
+        let ttl = Ttl::new(std::time::Duration::from_millis(100));
         let mut s = Stamped::new(5, 1_000);
         assert!(!s.expired(Some(&ttl), 1_099));
         assert!(s.expired(Some(&ttl), 1_100));
@@ -115,7 +123,7 @@ mod tests {
         );
         let lenient = ttl.return_expired_if_not_cleaned_up();
         assert_eq!(s.read(Some(&lenient), 5_000).copied(), Some(5));
-        let on_read = Ttl::new(100).update_on_read();
+        let on_read = Ttl::new(std::time::Duration::from_millis(100)).update_on_read();
         let mut r = Stamped::new(1, 0);
         for now in [90, 180, 270] {
             assert!(r.read(Some(&on_read), now).is_some(), "renewed by reads");

@@ -1,5 +1,5 @@
 //! Flow control of a source split (`docs/0010-state-backends.md`): the split reads on
-//! only while the operators after it are less than [`crate::MAX_LEAD_MS`] of event
+//! only while the operators after it are less than [`crate::MAX_LEAD`] of event
 //! time behind what it has read; the time it is held back counts as backpressure in
 //! the job's metrics.
 

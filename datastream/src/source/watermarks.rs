@@ -104,7 +104,7 @@ impl<T> Split<T> {
     }
 
     fn is_idle(&self, now: i64) -> bool {
-        match (self.strategy.idleness(), &self.timestamps) {
+        match (self.strategy.idleness_ms(), &self.timestamps) {
             (Some(timeout), Timestamps::Event(_)) => {
                 let since = self.last_record.unwrap_or(i64::MIN);
                 now.saturating_sub(since) >= timeout

@@ -7,6 +7,10 @@
 //! are global windows with a count trigger). Event-time assigners place an element by
 //! its event time, processing-time ones by the clock when it is handled.
 
+use std::time::Duration;
+
+use strom_core::time::millis;
+
 use super::sliding_windows;
 
 /// A window's bounds: `[start, end)`; the global window is the whole of time.
@@ -16,6 +20,11 @@ pub type Window = (i64, i64);
 pub const GLOBAL: Window = (i64::MIN, i64::MAX);
 
 /// Which windows an element belongs to.
+///
+/// The variants' lengths are the internal milliseconds; build assigners from
+/// [`Duration`]s with [`Assigner::tumbling`], [`Assigner::sliding`],
+/// [`Assigner::session`], [`Assigner::processing_sliding`] and
+/// [`Assigner::processing_session`] (0008, "Time in the API").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Assigner {
     /// One window per key for all time (Flink's `GlobalWindows`).
@@ -48,9 +57,51 @@ pub enum Assigner {
 }
 
 impl Assigner {
-    /// Event-time tumbling windows of `size` ms.
-    pub fn tumbling(size: i64) -> Self {
-        Assigner::Sliding { size, slide: size }
+    /// Event-time tumbling windows of `size` (Flink's `TumblingEventTimeWindows.of`).
+    ///
+    /// # Panics
+    /// When `size` is not whole milliseconds (see [`millis`]).
+    pub fn tumbling(size: Duration) -> Self {
+        Self::sliding(size, size)
+    }
+
+    /// Event-time windows of `size` every `slide` (Flink's `SlidingEventTimeWindows.of`).
+    ///
+    /// # Panics
+    /// When a length is not whole milliseconds.
+    pub fn sliding(size: Duration, slide: Duration) -> Self {
+        Assigner::Sliding {
+            size: millis(size),
+            slide: millis(slide),
+        }
+    }
+
+    /// Event-time sessions closing after `gap` (Flink's
+    /// `EventTimeSessionWindows.withGap`).
+    ///
+    /// # Panics
+    /// When `gap` is not whole milliseconds.
+    pub fn session(gap: Duration) -> Self {
+        Assigner::Session { gap: millis(gap) }
+    }
+
+    /// Processing-time windows of `size` every `slide` (tumbling when equal).
+    ///
+    /// # Panics
+    /// When a length is not whole milliseconds.
+    pub fn processing_sliding(size: Duration, slide: Duration) -> Self {
+        Assigner::ProcessingSliding {
+            size: millis(size),
+            slide: millis(slide),
+        }
+    }
+
+    /// Processing-time sessions closing after `gap`.
+    ///
+    /// # Panics
+    /// When `gap` is not whole milliseconds.
+    pub fn processing_session(gap: Duration) -> Self {
+        Assigner::ProcessingSession { gap: millis(gap) }
     }
 
     /// Whether windows are placed and closed by event time (and can be late).

@@ -47,18 +47,24 @@ impl<T> Evictor<T> for CountEvictor {
     }
 }
 
-/// Keeps the elements within `keep_ms` of the latest element's time (Flink's
+/// Keeps the elements within a length of time of the latest element's time (Flink's
 /// `TimeEvictor`), before the function.
 #[derive(Clone, Copy, Debug)]
 pub struct TimeEvictor {
-    /// How far back from the latest element to keep.
-    pub keep_ms: i64,
+    /// How far back from the latest element to keep (ms).
+    keep_ms: i64,
 }
 
 impl TimeEvictor {
-    /// Keeps the elements within `keep_ms` of the latest (Flink's `TimeEvictor.of`).
-    pub fn of(keep_ms: i64) -> Self {
-        TimeEvictor { keep_ms }
+    /// Keeps the elements within `keep` of the latest (Flink's
+    /// `TimeEvictor.of(Duration)`).
+    ///
+    /// # Panics
+    /// When `keep` is not whole milliseconds.
+    pub fn of(keep: std::time::Duration) -> Self {
+        TimeEvictor {
+            keep_ms: strom_core::time::millis(keep),
+        }
     }
 }
 

@@ -9,10 +9,11 @@
 
 use std::hash::Hash;
 use std::rc::Rc;
+use std::time::Duration;
 
 use strom_core::config::DEFAULT_KEY_GROUPS;
 use strom_core::state::{KeyGroupRange, StateBackend};
-use strom_core::time::{ProcessingClock, StreamTime};
+use strom_core::time::{ProcessingClock, StreamTime, millis};
 
 use super::driver::{AddFn, MergeFn, WindowLogic, Windows};
 use super::evictor::Evictor;
@@ -160,19 +161,21 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
         spec.install_aggregate(Detached { key: Rc::new(key) }, agg, finish)
     }
 
-    /// Sliding windows of `size` ms every `slide` ms (tumbling when equal) kept
-    /// `lateness` ms past their end, keyed by `key`, aggregated by `init`, `add` and
-    /// `finish` (as `KeyedStream::sliding_window(..).allowed_lateness(..)
-    /// .aggregate_with_late(..)`).
+    /// Sliding windows of `size` every `slide` (tumbling when equal) kept `lateness`
+    /// past their end, keyed by `key`, aggregated by `init`, `add` and `finish` (as
+    /// `KeyedStream::sliding_window(..).allowed_lateness(..).aggregate_with_late(..)`).
+    ///
+    /// # Panics
+    /// When a length is not whole milliseconds.
     pub fn sliding<A: Data>(
-        (size, slide, lateness): (i64, i64, i64),
+        (size, slide, lateness): (Duration, Duration, Duration),
         key: impl Fn(&T) -> K + 'static,
         init: impl Fn() -> A + 'static,
         add: impl Fn(&mut A, &T) + 'static,
         finish: impl Fn(A) -> O + 'static,
     ) -> Self {
         Self::of_logic(super::Sliding::new(
-            (size, slide, lateness),
+            (millis(size), millis(slide), millis(lateness)),
             Rc::new(key),
             Box::new(init),
             Box::new(add),
@@ -180,11 +183,14 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
         ))
     }
 
-    /// Session windows closing after `gap` ms without elements, kept `lateness` ms past
+    /// Session windows closing after `gap` without elements, kept `lateness` past
     /// their end (as `KeyedStream::session_window(..).allowed_lateness(..)
     /// .aggregate_with_late(..)`).
+    ///
+    /// # Panics
+    /// When a length is not whole milliseconds.
     pub fn session<A: Data>(
-        (gap, lateness): (i64, i64),
+        (gap, lateness): (Duration, Duration),
         key: impl Fn(&T) -> K + 'static,
         init: impl Fn() -> A + 'static,
         add: impl Fn(&mut A, &T) + 'static,
@@ -192,7 +198,7 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
         finish: impl Fn(A) -> O + 'static,
     ) -> Self {
         Self::of_logic(Sessions::new(
-            (gap, lateness),
+            (millis(gap), millis(lateness)),
             Rc::new(key),
             (Box::new(init), Box::new(add), Box::new(merge)),
             Box::new(finish),

@@ -48,10 +48,12 @@ pub use windowed::{WindowSpec, WindowedResults, WindowedStream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 use std::rc::Rc;
+use std::time::Duration;
 
 use accs::{Accs, WindowId};
 use serde::{Deserialize, Serialize};
 use strom_core::state::{KeyGroupRange, StateBackend};
+use strom_core::time::millis;
 
 use crate::shell::Held;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
@@ -101,19 +103,21 @@ pub struct EventTimeWindows<'s, T, K> {
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
-    /// Tumbling event-time windows of `size_ms`.
+    /// Tumbling event-time windows of `size` (Flink's
+    /// `TumblingEventTimeWindows.of(Duration)`).
     ///
     /// # Panics
-    /// When `size_ms` is not positive.
-    pub fn tumbling_window(&self, size_ms: i64) -> EventTimeWindows<'s, T, K> {
-        self.sliding_window(size_ms, size_ms)
+    /// When `size` is zero or not whole milliseconds.
+    pub fn tumbling_window(&self, size: Duration) -> EventTimeWindows<'s, T, K> {
+        self.sliding_window(size, size)
     }
 
-    /// Sliding event-time windows of `size_ms`, one starting every `slide_ms`.
+    /// Sliding event-time windows of `size`, one starting every `slide`.
     ///
     /// # Panics
-    /// When a length is not positive.
-    pub fn sliding_window(&self, size_ms: i64, slide_ms: i64) -> EventTimeWindows<'s, T, K> {
+    /// When a length is zero or not whole milliseconds.
+    pub fn sliding_window(&self, size: Duration, slide: Duration) -> EventTimeWindows<'s, T, K> {
+        let (size_ms, slide_ms) = (millis(size), millis(slide));
         assert!(
             size_ms > 0 && slide_ms > 0,
             "window size and slide must be positive, not {size_ms} and {slide_ms}"
@@ -137,7 +141,7 @@ impl<T: Data, K> EventTimeWindows<'_, T, K> {
             size: self.size,
             slide: self.slide,
         };
-        WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness(self.lateness)
+        WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness_ms(self.lateness)
     }
 }
 
@@ -154,12 +158,12 @@ pub struct Windowed<'s, K, O, T> {
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> EventTimeWindows<'s, T, K> {
-    /// Keeps each window's state `lateness_ms` past its end: records arriving that late
+    /// Keeps each window's state `lateness` past its end: records arriving that late
     /// are added and the window fires again with the updated result (Flink's
-    /// `allowedLateness`).
+    /// `allowedLateness(Duration)`).
     #[must_use]
-    pub fn allowed_lateness(mut self, lateness_ms: i64) -> Self {
-        self.lateness = lateness_ms.max(0);
+    pub fn allowed_lateness(mut self, lateness: Duration) -> Self {
+        self.lateness = millis(lateness);
         self
     }
 

@@ -12,6 +12,9 @@
 //! second copy of the window, which fired again: issue 17.)
 
 use std::hash::Hash;
+use std::time::Duration;
+
+use strom_core::time::millis;
 
 use super::{
     Assigner, NoEvictor, ProcessingTimeTrigger, WindowResult, WindowSpec, sliding_windows,
@@ -27,23 +30,24 @@ pub struct ProcessingTimeWindows<'s, T, K> {
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
-    /// Tumbling processing-time windows of `size_ms`.
+    /// Tumbling processing-time windows of `size`.
     ///
     /// # Panics
-    /// When `size_ms` is not positive.
-    pub fn tumbling_processing_window(&self, size_ms: i64) -> ProcessingTimeWindows<'s, T, K> {
-        self.sliding_processing_window(size_ms, size_ms)
+    /// When `size` is zero or not whole milliseconds.
+    pub fn tumbling_processing_window(&self, size: Duration) -> ProcessingTimeWindows<'s, T, K> {
+        self.sliding_processing_window(size, size)
     }
 
-    /// Sliding processing-time windows of `size_ms`, one starting every `slide_ms`.
+    /// Sliding processing-time windows of `size`, one starting every `slide`.
     ///
     /// # Panics
-    /// When a length is not positive.
+    /// When a length is zero or not whole milliseconds.
     pub fn sliding_processing_window(
         &self,
-        size_ms: i64,
-        slide_ms: i64,
+        size: Duration,
+        slide: Duration,
     ) -> ProcessingTimeWindows<'s, T, K> {
+        let (size_ms, slide_ms) = (millis(size), millis(slide));
         assert!(
             size_ms > 0 && slide_ms > 0,
             "window size and slide must be positive, not {size_ms} and {slide_ms}"
@@ -150,12 +154,13 @@ pub struct ProcessingTimeSessions<'s, T, K> {
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
-    /// Session windows in processing time closing after `gap_ms` without records
+    /// Session windows in processing time closing after `gap` without records
     /// (Flink's `ProcessingTimeSessionWindows.withGap`).
     ///
     /// # Panics
-    /// When `gap_ms` is not positive.
-    pub fn processing_session_window(&self, gap_ms: i64) -> ProcessingTimeSessions<'s, T, K> {
+    /// When `gap` is zero or not whole milliseconds.
+    pub fn processing_session_window(&self, gap: Duration) -> ProcessingTimeSessions<'s, T, K> {
+        let gap_ms = millis(gap);
         assert!(gap_ms > 0, "a session gap must be positive, not {gap_ms}");
         ProcessingTimeSessions {
             keyed: KeyedStream {

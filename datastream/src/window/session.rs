@@ -13,11 +13,13 @@
 
 use std::hash::Hash;
 use std::rc::Rc;
+use std::time::Duration;
 
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashSet;
 use strom_core::state::{KeyGroupRange, StateBackend, StateTable};
+use strom_core::time::millis;
 
 use super::driver::{self, Emit, WindowLogic};
 use super::{Assigner, EventTimeTrigger, NoEvictor, WindowResult, WindowSpec, Windowed};
@@ -32,11 +34,13 @@ pub struct SessionWindows<'s, T, K> {
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
-    /// Session windows closing after `gap_ms` without records.
+    /// Session windows closing after `gap` without records (Flink's
+    /// `EventTimeSessionWindows.withGap(Duration)`).
     ///
     /// # Panics
-    /// When `gap_ms` is not positive.
-    pub fn session_window(&self, gap_ms: i64) -> SessionWindows<'s, T, K> {
+    /// When `gap` is zero or not whole milliseconds.
+    pub fn session_window(&self, gap: Duration) -> SessionWindows<'s, T, K> {
+        let gap_ms = millis(gap);
         assert!(gap_ms > 0, "a session gap must be positive, not {gap_ms}");
         SessionWindows {
             keyed: KeyedStream {
@@ -53,7 +57,7 @@ impl<T: Data, K> SessionWindows<'_, T, K> {
     /// These windows as a spec with the default trigger.
     fn spec(&self) -> WindowSpec<T, EventTimeTrigger, NoEvictor> {
         let assigner = Assigner::Session { gap: self.gap };
-        WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness(self.lateness)
+        WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness_ms(self.lateness)
     }
 }
 
@@ -119,10 +123,10 @@ fn hold(caps: &mut Vec<Held>, cap: Held) {
 }
 
 impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
-    /// Keeps sessions `lateness_ms` past their end for late records.
+    /// Keeps sessions `lateness` past their end for late records.
     #[must_use]
-    pub fn allowed_lateness(mut self, lateness_ms: i64) -> Self {
-        self.lateness = lateness_ms.max(0);
+    pub fn allowed_lateness(mut self, lateness: Duration) -> Self {
+        self.lateness = millis(lateness);
         self
     }
 

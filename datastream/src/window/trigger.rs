@@ -17,8 +17,10 @@
 use std::hash::Hash;
 use std::marker::PhantomData;
 use std::rc::Rc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use strom_core::time::millis;
 
 use super::assigner::Window;
 use crate::stream::Data;
@@ -380,11 +382,13 @@ pub struct ContinuousEventTimeTrigger {
 }
 
 impl ContinuousEventTimeTrigger {
-    /// Fires every `interval_ms` of event time.
+    /// Fires every `interval` of event time (Flink's
+    /// `ContinuousEventTimeTrigger.of(Duration)`).
     ///
     /// # Panics
-    /// When `interval_ms` is not positive.
-    pub fn of(interval_ms: i64) -> Self {
+    /// When `interval` is zero or not whole milliseconds.
+    pub fn of(interval: Duration) -> Self {
+        let interval_ms = millis(interval);
         assert!(interval_ms > 0, "an interval must be positive");
         ContinuousEventTimeTrigger {
             interval: interval_ms,
@@ -470,11 +474,12 @@ pub struct ContinuousProcessingTimeTrigger {
 }
 
 impl ContinuousProcessingTimeTrigger {
-    /// Fires every `interval_ms` of processing time.
+    /// Fires every `interval` of processing time.
     ///
     /// # Panics
-    /// When `interval_ms` is not positive.
-    pub fn of(interval_ms: i64) -> Self {
+    /// When `interval` is zero or not whole milliseconds.
+    pub fn of(interval: Duration) -> Self {
+        let interval_ms = millis(interval);
         assert!(interval_ms > 0, "an interval must be positive");
         ContinuousProcessingTimeTrigger {
             interval: interval_ms,

@@ -13,6 +13,9 @@
 use std::any::TypeId;
 use std::hash::Hash;
 use std::rc::Rc;
+use std::time::Duration;
+
+use strom_core::time::millis;
 
 use super::assigner::Assigner;
 use super::driver::{self, AddFn, MergeFn, WindowLogic};
@@ -76,10 +79,19 @@ impl<T: Data, Tr: Trigger<T>, Ev: Evictor<T>> WindowSpec<T, Tr, Ev> {
         }
     }
 
-    /// Keeps event-time windows `lateness_ms` past their end: elements arriving that
-    /// late still join them (Flink's `allowedLateness`).
+    /// Keeps event-time windows `lateness` past their end: elements arriving that
+    /// late still join them (Flink's `allowedLateness(Duration)`).
+    ///
+    /// # Panics
+    /// When `lateness` is not whole milliseconds.
     #[must_use]
-    pub fn allowed_lateness(mut self, lateness_ms: i64) -> Self {
+    pub fn allowed_lateness(self, lateness: Duration) -> Self {
+        self.allowed_lateness_ms(millis(lateness))
+    }
+
+    /// [`WindowSpec::allowed_lateness`] in the internal ms.
+    #[must_use]
+    pub(crate) fn allowed_lateness_ms(mut self, lateness_ms: i64) -> Self {
         self.lateness = lateness_ms.max(0);
         self
     }
@@ -316,8 +328,8 @@ impl<'s, T: Data, K: Data + Hash + Eq, Tr: Trigger<T>, Ev: Evictor<T>>
 
     /// See [`WindowSpec::allowed_lateness`].
     #[must_use]
-    pub fn allowed_lateness(mut self, lateness_ms: i64) -> Self {
-        self.spec = self.spec.allowed_lateness(lateness_ms);
+    pub fn allowed_lateness(mut self, lateness: Duration) -> Self {
+        self.spec = self.spec.allowed_lateness(lateness);
         self
     }
 

@@ -149,7 +149,7 @@ where
     let mut rows = execute(config, move |env| {
         source(env)
             .key_by(|r: &(u64, i64)| r.0)
-            .tumbling_window(size)
+            .tumbling_window(Duration::from_millis(size as u64))
             .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
             .map(|w| (w.key, w.start, w.value))
     })
@@ -170,7 +170,7 @@ fn windows(config: &RuntimeConfig) -> Vec<(u64, i64, u64)> {
             },
             |i| (i % 3, i as i64),
             Timestamps::Event(std::rc::Rc::new(|r: &(u64, i64)| r.1)),
-            WatermarkStrategy::bounded_out_of_orderness(0),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
         )
     })
 }
@@ -229,10 +229,10 @@ fn sessions(config: &RuntimeConfig, out: &std::path::Path) {
             },
             |i| (i / 4 % 3, (i * 10) as i64),
             Timestamps::Event(std::rc::Rc::new(|r: &(u64, i64)| r.1)),
-            WatermarkStrategy::bounded_out_of_orderness(0),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
         )
         .key_by(|r: &(u64, i64)| r.0)
-        .session_window(15)
+        .session_window(Duration::from_millis(15))
         .aggregate(|| 0u64, |n, _| *n += 1, |a, b| *a += b, |n| n)
         .write_lines_exactly_once(&out, |w| {
             format!("{},{},{},{}", w.key, w.start, w.end, w.value)
@@ -568,7 +568,7 @@ fn live_windows(config: &RuntimeConfig, ends: bool) -> Vec<(u64, i64, u64)> {
             "LiveSource",
             live,
             Timestamps::Event(std::rc::Rc::new(|r: &(u64, i64)| r.1)),
-            WatermarkStrategy::bounded_out_of_orderness(0),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
         )
     })
 }

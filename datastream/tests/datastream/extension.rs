@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::time::Duration;
 use strom_core::RuntimeConfig;
 use strom_datastream::process::{
     Context, KeyedProcessFunction, KeyedProcessHarness, OutputTag, OutputTags, ProcessContext,
@@ -267,7 +268,7 @@ fn window_all_windows_the_whole_stream_under_one_key() {
     let got = execute(&RuntimeConfig::default().with_workers(3), move |env| {
         env.from_timestamped(events.clone(), WatermarkStrategy::monotonous())
             .window_all()
-            .tumbling_window(100)
+            .tumbling_window(Duration::from_millis(100))
             .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
             .map(|w| (w.start, w.value))
     })
@@ -291,7 +292,7 @@ fn from_stream_wraps_a_library_operator_as_a_stream() {
             });
         DataStream::from_stream(env, raw)
             .key_by(|v: &u64| v % 2)
-            .tumbling_window(100)
+            .tumbling_window(Duration::from_millis(100))
             .aggregate(|| 0u64, |s, v| *s += v, |s| s)
             .map(|w| (w.start, w.value))
     })

@@ -37,7 +37,7 @@ fn job(config: &RuntimeConfig) -> Vec<String> {
             },
             |i| (i % 3, i),
             Timestamps::Event(Rc::new(|r: &(u64, u64)| r.1 as i64)),
-            WatermarkStrategy::bounded_out_of_orderness(0),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
         );
         let sums = events
             .key_by(|r: &(u64, u64)| r.0)
@@ -45,7 +45,7 @@ fn job(config: &RuntimeConfig) -> Vec<String> {
             .map(|(k, s)| format!("sum {k} {s}"));
         let windows = events
             .key_by(|r: &(u64, u64)| r.0)
-            .tumbling_window(1_000)
+            .tumbling_window(Duration::from_secs(1))
             .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
             .map(|w| format!("window {} {} {}", w.key, w.start, w.value));
         sums.union(&windows)

@@ -2,8 +2,10 @@
 //! against a brute-force reference over the same records.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use strom_core::RuntimeConfig;
+use strom_core::time::Offset;
 use strom_datastream::process::{Context, ValueState};
 use strom_datastream::{
     KeyedCoProcessFunction, KeyedStream, StreamEnv, WatermarkStrategy, execute,
@@ -30,7 +32,7 @@ fn keyed_pair<'s>(
     a: &[(i64, (u32, i64))],
     b: &[(i64, (u32, i64))],
 ) -> (Keyed<'s>, Keyed<'s>) {
-    let wm = WatermarkStrategy::bounded_out_of_orderness(300);
+    let wm = WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(300));
     let left = env
         .from_timestamped(a.to_vec(), wm.clone())
         .key_by(|x: &(u32, i64)| x.0);
@@ -101,7 +103,7 @@ fn keyed_co_process_shares_state_across_inputs() {
         let mut got = execute(
             &RuntimeConfig::default().with_workers(workers),
             move |env| {
-                let wm = WatermarkStrategy::bounded_out_of_orderness(300);
+                let wm = WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(300));
                 let left = env.from_timestamped(a.clone(), wm.clone());
                 let right = env.from_timestamped(b.clone(), wm);
                 left.connect(&right)
@@ -116,6 +118,16 @@ fn keyed_co_process_shares_state_across_inputs() {
         .unwrap();
         got.sort();
         assert_eq!(got, want, "{workers} workers");
+    }
+}
+
+/// `ms` milliseconds from a timestamp, before it when negative.
+fn offset(ms: i64) -> Offset {
+    let d = Duration::from_millis(ms.unsigned_abs());
+    if ms < 0 {
+        Offset::before(d)
+    } else {
+        Offset::after(d)
     }
 }
 
@@ -139,7 +151,7 @@ fn interval_join_matches_brute_force() {
                 &RuntimeConfig::default().with_workers(workers),
                 move |env| {
                     let (left, right) = keyed_pair(env, &a, &b);
-                    left.interval_join(&right, lower, upper)
+                    left.interval_join(&right, offset(lower), offset(upper))
                         .pairs()
                         .map(|(x, y)| (x.1, y.1))
                 },
@@ -168,7 +180,7 @@ fn window_joins_match_brute_force() {
     let mut got = execute(&RuntimeConfig::default().with_workers(2), move |env| {
         let (left, right) = keyed_pair(env, &a, &b);
         left.window_join(&right)
-            .tumbling(500)
+            .tumbling(Duration::from_millis(500))
             .map(|w| (w.start, w.value.0.1, w.value.1.1))
     })
     .unwrap()

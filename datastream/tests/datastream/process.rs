@@ -3,6 +3,7 @@
 //! several worker counts against a sequential reference.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use strom_core::RuntimeConfig;
 use strom_datastream::process::{
@@ -230,7 +231,7 @@ fn every_state_primitive_keeps_each_key_apart() {
 #[test]
 fn ttl_expires_values_elements_and_entries_on_processing_time() {
     use Cmd::*;
-    let mut h = harness(Some(Ttl::new(100)));
+    let mut h = harness(Some(Ttl::new(Duration::from_millis(100))));
     h.set_processing_time(1_000);
     say(
         &mut h,
@@ -311,7 +312,7 @@ fn ttl_expires_values_elements_and_entries_on_processing_time() {
 #[test]
 fn ttl_renewed_by_reads_and_expired_values_visible_until_cleaned() {
     use Cmd::*;
-    let mut h = harness(Some(Ttl::new(100).update_on_read()));
+    let mut h = harness(Some(Ttl::new(Duration::from_millis(100)).update_on_read()));
     say(&mut h, &[("a", Set(1))]);
     for now in [90, 180, 270] {
         h.set_processing_time(now);
@@ -323,7 +324,9 @@ fn ttl_renewed_by_reads_and_expired_values_visible_until_cleaned() {
     }
     h.set_processing_time(370);
     assert_eq!(say(&mut h, &[("a", Get)]), ["a None"]);
-    let mut lenient = harness(Some(Ttl::new(100).return_expired_if_not_cleaned_up()));
+    let mut lenient = harness(Some(
+        Ttl::new(Duration::from_millis(100)).return_expired_if_not_cleaned_up(),
+    ));
     say(&mut lenient, &[("a", Set(1))]);
     lenient.set_processing_time(500);
     assert_eq!(say(&mut lenient, &[("a", Get)]), ["a Some(1)"]);
@@ -466,7 +469,7 @@ fn keyed_process_in_a_dataflow_matches_a_sequential_count() {
             move |env| {
                 env.from_timestamped(
                     events.clone(),
-                    WatermarkStrategy::bounded_out_of_orderness(1_500),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(1_500)),
                 )
                 .key_by(|e: &(u32, i64)| e.0)
                 .process(PerSecond {

@@ -72,7 +72,7 @@ fn run_idle(strategy: WatermarkStrategy) -> (Vec<Fired>, Vec<(i64, char)>) {
         let windowed = env
             .source("Scripted", split, stamp, strategy.clone())
             .key_by(|r: &(i64, char)| r.1)
-            .tumbling_window(1_000)
+            .tumbling_window(Duration::from_secs(1))
             .aggregate_with_late(|| 0u64, |n, _| *n += 1, |n| n);
         let (f, l) = (f.clone(), l.clone());
         windowed.results.map(move |w| {
@@ -91,7 +91,8 @@ fn run_idle(strategy: WatermarkStrategy) -> (Vec<Fired>, Vec<(i64, char)>) {
 
 #[test]
 fn an_idle_split_holds_the_watermark_only_without_an_idleness_timeout() {
-    let (fired, late) = run_idle(WatermarkStrategy::monotonous().with_idleness(100));
+    let (fired, late) =
+        run_idle(WatermarkStrategy::monotonous().with_idleness(Duration::from_millis(100)));
     let windows: Vec<(char, i64, u64)> = fired.iter().map(|w| (w.0, w.1, w.2)).collect();
     let mut want: Vec<(char, i64, u64)> = (0..5).map(|s| ('a', s * 1_000, 10)).collect();
     want.push(('b', 10_000, 1));
@@ -392,7 +393,7 @@ fn processing_time_sessions_close_after_the_gap_on_the_clock() {
             WatermarkStrategy::monotonous(),
         )
         .key_by(|r: &(i64, char)| r.1)
-        .processing_session_window(400)
+        .processing_session_window(Duration::from_millis(400))
         .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
         .map(|w| (w.key, w.value, w.end - w.start))
     })

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
+use std::time::Duration;
 
 use strom_core::RuntimeConfig;
 use strom_datastream::window::triggered::{
@@ -94,7 +95,7 @@ fn a_delta_trigger_with_a_time_evictor_gives_the_top_speed_of_the_last_stretch()
                 .trigger(DeltaTrigger::new(10.0, |a: &(u32, i64), b: &(u32, i64)| {
                     (a.1 - b.1).abs() as f64
                 }))
-                .evictor(TimeEvictor { keep_ms: 3_000 })
+                .evictor(TimeEvictor::of(Duration::from_secs(3)))
                 .reduce(|a, b| if b.1 > a.1 { b } else { a })
                 .map(|w| w.value)
         },
@@ -165,16 +166,13 @@ fn event_time_windows_by_trigger_equal_the_incremental_ones() {
             let keyed = env
                 .from_timestamped(
                     events.clone(),
-                    WatermarkStrategy::bounded_out_of_orderness(400),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(400)),
                 )
                 .key_by(|r: &(u32, i64)| r.0);
             if by_trigger {
                 keyed
                     .windows(
-                        Assigner::Sliding {
-                            size: 1_000,
-                            slide: 500,
-                        },
+                        Assigner::sliding(Duration::from_secs(1), Duration::from_millis(500)),
                         EventTimeTrigger,
                     )
                     .process(|_, _, els| {
@@ -183,7 +181,7 @@ fn event_time_windows_by_trigger_equal_the_incremental_ones() {
                     .map(|w| (w.key, w.start, w.end, w.value))
             } else {
                 keyed
-                    .sliding_window(1_000, 500)
+                    .sliding_window(Duration::from_secs(1), Duration::from_millis(500))
                     .aggregate(|| (0u64, 0i64), |a, r| *a = (a.0 + 1, a.1 + r.1), |a| a)
                     .map(|w| (w.key, w.start, w.end, w.value))
             }

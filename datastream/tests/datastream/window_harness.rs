@@ -3,19 +3,32 @@
 //! read after each step, and snapshots restored into a fresh operator; every
 //! expectation worked out by hand.
 
+use std::time::Duration;
+
 use strom_datastream::window::{WindowHarness, WindowResult};
 
 type Event = (char, i64);
 
-/// Counts per key.
-fn counting(spec: (i64, i64, i64)) -> WindowHarness<Event, char, u64> {
-    WindowHarness::sliding(spec, |e: &Event| e.0, || 0u64, |n, _| *n += 1, |n| n)
+/// `ms` milliseconds.
+fn ms(ms: u64) -> Duration {
+    Duration::from_millis(ms)
 }
 
-/// Sessions counting per key.
-fn sessions(gap: i64, lateness: i64) -> WindowHarness<Event, char, u64> {
+/// Counts per key; `(size, slide, lateness)` in ms.
+fn counting((size, slide, lateness): (u64, u64, u64)) -> WindowHarness<Event, char, u64> {
+    WindowHarness::sliding(
+        (ms(size), ms(slide), ms(lateness)),
+        |e: &Event| e.0,
+        || 0u64,
+        |n, _| *n += 1,
+        |n| n,
+    )
+}
+
+/// Sessions counting per key; `gap` and `lateness` in ms.
+fn sessions(gap: u64, lateness: u64) -> WindowHarness<Event, char, u64> {
     WindowHarness::session(
-        (gap, lateness),
+        (ms(gap), ms(lateness)),
         |e: &Event| e.0,
         || 0u64,
         |n, _| *n += 1,

@@ -3,6 +3,8 @@
 //! `WindowOperatorTest` and `EvictingWindowOperatorTest`): elements, watermarks and
 //! the clock one at a time, every expected firing worked out by hand in the test.
 
+use std::time::Duration;
+
 use strom_core::RuntimeConfig;
 use strom_datastream::process::{OutputTag, ValueState};
 use strom_datastream::window::{
@@ -77,8 +79,10 @@ fn counting_all<Tr: Trigger<Event>>(
 #[test]
 fn late_data_goes_to_its_tag_without_allowed_lateness() {
     let tag = OutputTag::<Event>::new("late");
-    let spec =
-        || WindowSpec::new(Assigner::tumbling(1_000), EventTimeTrigger).side_output_late_data(&tag);
+    let spec = || {
+        WindowSpec::new(Assigner::tumbling(Duration::from_secs(1)), EventTimeTrigger)
+            .side_output_late_data(&tag)
+    };
     // The incremental operator (default trigger, aggregate) and the general one
     // (process function) alike.
     for mut h in [counting(spec()), counting_all(spec())] {
@@ -103,8 +107,8 @@ fn late_data_goes_to_its_tag_without_allowed_lateness() {
 fn late_data_within_the_allowed_lateness_fires_again_and_after_it_goes_to_the_tag() {
     let tag = OutputTag::<Event>::new("late");
     let spec = || {
-        WindowSpec::new(Assigner::tumbling(1_000), EventTimeTrigger)
-            .allowed_lateness(500)
+        WindowSpec::new(Assigner::tumbling(Duration::from_secs(1)), EventTimeTrigger)
+            .allowed_lateness(Duration::from_millis(500))
             .side_output_late_data(&tag)
     };
     for mut h in [counting(spec()), counting_all(spec())] {
@@ -129,7 +133,10 @@ fn late_data_within_the_allowed_lateness_fires_again_and_after_it_goes_to_the_ta
 
 #[test]
 fn late_session_data_goes_to_the_untagged_side_output_without_a_tag() {
-    let spec = WindowSpec::new(Assigner::Session { gap: 100 }, EventTimeTrigger);
+    let spec = WindowSpec::new(
+        Assigner::session(Duration::from_millis(100)),
+        EventTimeTrigger,
+    );
     let mut h = listing(spec);
     elements(&mut h, &[('a', 0), ('a', 50)]);
     h.process_watermark(149);
@@ -145,8 +152,8 @@ fn late_session_data_goes_to_the_untagged_side_output_without_a_tag() {
 #[test]
 fn a_continuous_event_time_trigger_fires_a_session_every_interval_as_it_merges() {
     let spec = WindowSpec::new(
-        Assigner::Session { gap: 1_000 },
-        ContinuousEventTimeTrigger::of(500),
+        Assigner::session(Duration::from_secs(1)),
+        ContinuousEventTimeTrigger::of(Duration::from_millis(500)),
     );
     let mut h = counting_all(spec);
     // [100, 1100): fires at 500 (the next multiple of 500 after 0) and at 1099.
@@ -180,7 +187,7 @@ fn a_continuous_event_time_trigger_fires_a_session_every_interval_as_it_merges()
 
 #[test]
 fn a_purging_trigger_drops_the_contents_at_each_firing() {
-    let tumbling = Assigner::tumbling(1_000);
+    let tumbling = Assigner::tumbling(Duration::from_secs(1));
     let mut kept = listing(WindowSpec::new(tumbling, CountTrigger::of(2)));
     let mut purged = listing(WindowSpec::new(
         tumbling,
@@ -209,10 +216,10 @@ fn a_purging_trigger_drops_the_contents_at_each_firing() {
 #[test]
 fn a_purging_event_time_trigger_fires_late_elements_alone() {
     let spec = WindowSpec::new(
-        Assigner::tumbling(1_000),
+        Assigner::tumbling(Duration::from_secs(1)),
         PurgingTrigger::of(EventTimeTrigger),
     )
-    .allowed_lateness(1_000);
+    .allowed_lateness(Duration::from_secs(1));
     let mut h = listing(spec);
     elements(&mut h, &[('a', 10), ('a', 20)]);
     h.process_watermark(999);
@@ -223,7 +230,7 @@ fn a_purging_event_time_trigger_fires_late_elements_alone() {
 
 #[test]
 fn evictors_on_tumbling_windows() {
-    let tumbling = || WindowSpec::new(Assigner::tumbling(1_000), EventTimeTrigger);
+    let tumbling = || WindowSpec::new(Assigner::tumbling(Duration::from_secs(1)), EventTimeTrigger);
     // A sum over the last two elements: the evictor makes the aggregate keep elements.
     let mut last_two = WindowHarness::aggregate(
         tumbling().evictor(CountEvictor::of(2)),
@@ -243,7 +250,7 @@ fn evictors_on_tumbling_windows() {
     );
     // The elements within 150 ms of the latest, by time, not arrival.
     let mut recent = WindowHarness::process(
-        tumbling().evictor(TimeEvictor::of(150)),
+        tumbling().evictor(TimeEvictor::of(Duration::from_millis(150))),
         key,
         |_, _, els| vec![els.iter().map(|e| e.0).collect::<Vec<i64>>()],
     );
@@ -256,7 +263,9 @@ fn evictors_on_tumbling_windows() {
     // Evicted after the function: a re-firing within the lateness sees only what came
     // since.
     let mut since = WindowHarness::process(
-        tumbling().allowed_lateness(1_000).evictor(SeenEvictor),
+        tumbling()
+            .allowed_lateness(Duration::from_secs(1))
+            .evictor(SeenEvictor),
         key,
         |_, _, els| vec![els.iter().map(|e| e.0).collect::<Vec<i64>>()],
     );
@@ -274,13 +283,10 @@ type Seen = (usize, i64, u32, u32);
 #[test]
 fn a_process_function_on_sliding_windows_sees_its_window_and_state() {
     let spec = WindowSpec::new(
-        Assigner::Sliding {
-            size: 3_000,
-            slide: 1_000,
-        },
+        Assigner::sliding(Duration::from_secs(3), Duration::from_secs(1)),
         EventTimeTrigger,
     )
-    .allowed_lateness(1_000);
+    .allowed_lateness(Duration::from_secs(1));
     let per_window = WindowState::<u32>::new("firings");
     let per_key = ValueState::<u32>::new("firings");
     let mut h: WindowHarness<Event, char, Seen> =
@@ -310,7 +316,10 @@ fn a_process_function_on_sliding_windows_sees_its_window_and_state() {
 
 #[test]
 fn merging_sessions_add_up_their_counts() {
-    let spec = WindowSpec::new(Assigner::Session { gap: 1_000 }, CountTrigger::of(3));
+    let spec = WindowSpec::new(
+        Assigner::session(Duration::from_secs(1)),
+        CountTrigger::of(3),
+    );
     let mut h = listing(spec);
     // [0, 1000), [5000, 6000), [2000, 3000): one element each.
     elements(&mut h, &[('a', 0), ('a', 5_000), ('a', 2_000)]);
@@ -338,13 +347,19 @@ fn merging_sessions_add_up_their_counts() {
 #[should_panic(expected = "trigger must")]
 fn sessions_refuse_a_trigger_that_cannot_merge() {
     let delta = DeltaTrigger::new(1.0, |a: &Event, b: &Event| (a.1 - b.1) as f64);
-    listing(WindowSpec::new(Assigner::Session { gap: 10 }, delta));
+    listing(WindowSpec::new(
+        Assigner::session(Duration::from_millis(10)),
+        delta,
+    ));
 }
 
 #[test]
 fn sessions_aggregate_incrementally_with_a_custom_trigger() {
     // Fires at every element (a count of 1), merging accumulators.
-    let spec = WindowSpec::new(Assigner::Session { gap: 100 }, CountTrigger::of(1));
+    let spec = WindowSpec::new(
+        Assigner::session(Duration::from_millis(100)),
+        CountTrigger::of(1),
+    );
     let mut h = WindowHarness::aggregate(
         spec,
         key,
@@ -365,10 +380,7 @@ fn sessions_aggregate_incrementally_with_a_custom_trigger() {
 
 #[test]
 fn processing_time_windows_fire_on_the_clock_and_continuously() {
-    let tumbling = Assigner::ProcessingSliding {
-        size: 1_000,
-        slide: 1_000,
-    };
+    let tumbling = Assigner::processing_sliding(Duration::from_secs(1), Duration::from_secs(1));
     let mut h = counting_all(WindowSpec::new(tumbling, ProcessingTimeTrigger));
     h.set_processing_time(100);
     elements(&mut h, &[('a', 5)]);
@@ -381,7 +393,7 @@ fn processing_time_windows_fire_on_the_clock_and_continuously() {
     h.set_processing_time(2_000);
     assert_eq!(fired(&mut h), [('a', 1_000, 2_000, 1)]);
     // Every 300 ms of the clock, from the first multiple after the first element.
-    let every = ContinuousProcessingTimeTrigger::of(300);
+    let every = ContinuousProcessingTimeTrigger::of(Duration::from_millis(300));
     let mut c = counting_all(WindowSpec::new(Assigner::Global, every));
     c.set_processing_time(50);
     elements(&mut c, &[('a', 1)]);
@@ -399,10 +411,10 @@ fn trigger_state_timers_and_contents_survive_a_snapshot_in_the_middle() {
     let tag = OutputTag::<Event>::new("late");
     let spec = || {
         WindowSpec::new(
-            Assigner::tumbling(1_000),
-            ContinuousEventTimeTrigger::of(300),
+            Assigner::tumbling(Duration::from_secs(1)),
+            ContinuousEventTimeTrigger::of(Duration::from_millis(300)),
         )
-        .allowed_lateness(500)
+        .allowed_lateness(Duration::from_millis(500))
         .side_output_late_data(&tag)
     };
     let mut first = counting_all(spec());
@@ -448,15 +460,15 @@ fn a_dataflow_sends_late_data_to_its_tag_on_both_operators() {
             let tag = OutputTag::<(u32, i64)>::new("late");
             let input = env.from_timestamped(
                 events.clone(),
-                WatermarkStrategy::bounded_out_of_orderness(500),
+                WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(500)),
             );
             // `windows(..)` with the default trigger: the same choice of operator as
             // `tumbling_window(..)`.
             let windows = input
                 .key_by(|e: &(u32, i64)| e.0)
-                .windows(Assigner::tumbling(1_000), EventTimeTrigger)
+                .windows(Assigner::tumbling(Duration::from_secs(1)), EventTimeTrigger)
                 .side_output_late_data(&tag)
-                .allowed_lateness(250_000);
+                .allowed_lateness(Duration::from_secs(250));
             let results = if general {
                 windows.process(|_, _, els| vec![els.iter().map(|e| e.1.1).sum::<i64>()])
             } else {
@@ -485,7 +497,7 @@ fn an_aggregate_followed_by_a_window_function_sees_the_window() {
     let mut rows = execute(&RuntimeConfig::default().with_workers(2), move |env| {
         env.from_timestamped(events.clone(), WatermarkStrategy::monotonous())
             .key_by(|e: &(char, i64)| e.0)
-            .tumbling_window(1_000)
+            .tumbling_window(Duration::from_secs(1))
             .windowed()
             .aggregate_process(
                 || 0i64,

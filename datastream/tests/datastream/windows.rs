@@ -4,6 +4,7 @@
 //! tumbling windows and sessions run on both state backends.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use proptest::prelude::*;
 use strom_core::RuntimeConfig;
@@ -56,10 +57,10 @@ fn run(events: Vec<(i64, (u32, i64))>, size: i64, bound: i64, config: &RuntimeCo
     let mut rows: Vec<Row> = execute(config, move |env| {
         env.from_timestamped(
             events.clone(),
-            WatermarkStrategy::bounded_out_of_orderness(bound),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(bound as u64)),
         )
         .key_by(|e: &(u32, i64)| e.0)
-        .tumbling_window(size)
+        .tumbling_window(Duration::from_millis(size as u64))
         .aggregate(zero, add, |acc| acc)
         .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
     })
@@ -140,11 +141,11 @@ fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
             let w = env
                 .from_timestamped(
                     events.clone(),
-                    WatermarkStrategy::bounded_out_of_orderness(500),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(500)),
                 )
                 .key_by(|e: &(u32, i64)| e.0)
-                .tumbling_window(1_000)
-                .allowed_lateness(250_000)
+                .tumbling_window(Duration::from_secs(1))
+                .allowed_lateness(Duration::from_secs(250))
                 .aggregate_with_late(zero, add, |acc| acc);
             if late {
                 w.late.map(|e| (e.0, 0, 0, 0, e.1))
@@ -192,10 +193,13 @@ fn sliding_windows_match_the_reference() {
         let mut got = execute(&config(workers, disk), move |env| {
             env.from_timestamped(
                 e.clone(),
-                WatermarkStrategy::bounded_out_of_orderness(1_000),
+                WatermarkStrategy::bounded_out_of_orderness(Duration::from_secs(1)),
             )
             .key_by(|e: &(u32, i64)| e.0)
-            .sliding_window(size, slide)
+            .sliding_window(
+                Duration::from_millis(size as u64),
+                Duration::from_millis(slide as u64),
+            )
             .aggregate(zero, add, |acc| acc)
             .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
         })
@@ -223,14 +227,17 @@ fn windows_of_window_results_count_every_result() {
         let e = events.clone();
         let mut got = execute(&config(workers, disk), move |env| {
             let counts = env
-                .from_timestamped(e.clone(), WatermarkStrategy::bounded_out_of_orderness(0))
+                .from_timestamped(
+                    e.clone(),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
+                )
                 .key_by(|e: &(u32, i64)| e.0)
-                .sliding_window(2_000, 1_000)
+                .sliding_window(Duration::from_secs(2), Duration::from_secs(1))
                 .aggregate(zero, add, |acc| acc.0);
             // Per window start, the key with the most events and the number of keys.
             counts
                 .key_by(|w| w.start)
-                .tumbling_window(1_000)
+                .tumbling_window(Duration::from_secs(1))
                 .aggregate(
                     || (0u32, 0u64, 0u32),
                     |acc, w| {
@@ -298,8 +305,8 @@ fn sessions(
     let mut rows = execute(config, move |env| {
         env.from_timestamped(events.clone(), strategy.clone())
             .key_by(|e: &(u32, i64)| e.0)
-            .session_window(gap)
-            .allowed_lateness(lateness)
+            .session_window(Duration::from_millis(gap as u64))
+            .allowed_lateness(Duration::from_millis(lateness as u64))
             .aggregate(
                 zero,
                 add,
@@ -327,7 +334,7 @@ proptest! {
         disk in any::<bool>(),
     ) {
         let expected = reference_sessions(&events, gap);
-        let got = sessions(events, gap, 0, WatermarkStrategy::bounded_out_of_orderness(700), &config(workers, disk));
+        let got = sessions(events, gap, 0, WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(700)), &config(workers, disk));
         prop_assert_eq!(got, expected);
     }
 }
@@ -432,10 +439,10 @@ fn window_reduce_equals_the_aggregate() {
             let w = env
                 .from_timestamped(
                     events.clone(),
-                    WatermarkStrategy::bounded_out_of_orderness(5_000),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::from_secs(5)),
                 )
                 .key_by(|e: &(u32, i64)| e.0)
-                .tumbling_window(1_000);
+                .tumbling_window(Duration::from_secs(1));
             if reduce {
                 w.reduce(|a, b| (a.0, a.1 + b.1))
                     .map(|w| (w.key, w.start, w.value.1))
@@ -473,8 +480,8 @@ fn issue_17_windows_near_the_end_of_time_keep_their_allowed_lateness() {
     let mut tumbling = execute(&config(1, false), move |env| {
         env.from_timestamped(inputs.clone(), WatermarkStrategy::monotonous())
             .key_by(|e: &(u32, i64)| e.0)
-            .tumbling_window(1_000)
-            .allowed_lateness(lateness)
+            .tumbling_window(Duration::from_secs(1))
+            .allowed_lateness(Duration::from_millis(lateness as u64))
             .aggregate(zero, add, |acc| acc)
             .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
     })
