@@ -183,14 +183,14 @@ impl<T: Data, R: Data, L: WindowLogic<T, R>> StatefulLogic<T> for Windows<L, T, 
     }
 }
 
-/// Builds a window operator over `keyed` running `logic`, late data to `late` (when
-/// given), as a process function's outputs.
-pub(super) fn window_processed<'s, T, K, R, L>(
+/// The shell operator running `logic` over `keyed`, late data to `late` (when given),
+/// with the tags its outputs carry.
+fn build_windows<'s, T, K, R, L>(
     keyed: &KeyedStream<'s, T, K>,
     name: &str,
     logic: L,
     late: Option<OutputTag<T>>,
-) -> Processed<'s, WindowResult<K, R>, T>
+) -> (shell::Built<'s, WindowResult<K, R>, T>, OutputTags)
 where
     T: Data,
     K: Data + Hash + Eq,
@@ -212,8 +212,27 @@ where
         range.start..range.end,
         windows,
     );
+    (built, tags)
+}
+
+/// Builds a window operator over `keyed` running `logic`, late data to `late` (when
+/// given), as a process function's outputs.
+pub(super) fn window_processed<'s, T, K, R, L>(
+    keyed: &KeyedStream<'s, T, K>,
+    name: &str,
+    logic: L,
+    late: Option<OutputTag<T>>,
+) -> Processed<'s, WindowResult<K, R>, T>
+where
+    T: Data,
+    K: Data + Hash + Eq,
+    R: Data,
+    L: WindowLogic<T, WindowResult<K, R>>,
+    WindowResult<K, R>: Data,
+{
+    let (built, tags) = build_windows(keyed, name, logic, late);
     let main = built.main.clone();
-    Processed::of(stream, built, main, tags)
+    Processed::of(&keyed.stream, built, main, tags)
 }
 
 /// Builds a window operator over `keyed` running `logic`.
@@ -229,21 +248,9 @@ where
     L: WindowLogic<T, WindowResult<K, R>>,
     WindowResult<K, R>: Data,
 {
-    let stream = &keyed.stream;
-    let env = &stream.env;
-    let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
-    let windows = Windows::open(logic, range, &env.config().state_backend);
-    let built = shell::build(
-        env,
-        name,
-        "window",
-        stream.stream.clone(),
-        keyed.exchange(),
-        range.start..range.end,
-        windows,
-    );
+    let (built, _) = build_windows(keyed, name, logic, None);
     Windowed {
-        results: stream.wrap(built.main),
-        late: stream.wrap(built.side),
+        results: keyed.stream.wrap(built.main),
+        late: keyed.stream.wrap(built.side),
     }
 }

@@ -372,6 +372,16 @@ fn next_firing(time: i64, interval: i64, last: i64) -> i64 {
     time.saturating_add(interval).min(last)
 }
 
+/// A continuous trigger's interval in ms.
+///
+/// # Panics
+/// When `interval` is zero or not whole milliseconds.
+fn interval_ms(interval: Duration) -> i64 {
+    let ms = millis(interval);
+    assert!(ms > 0, "an interval must be positive");
+    ms
+}
+
 /// Fires every `interval` ms of event time while the window is open, and when the
 /// watermark passes its end (Flink's `ContinuousEventTimeTrigger`): the first firing
 /// at the first multiple of `interval` after the window's first element. State: the
@@ -388,10 +398,8 @@ impl ContinuousEventTimeTrigger {
     /// # Panics
     /// When `interval` is zero or not whole milliseconds.
     pub fn of(interval: Duration) -> Self {
-        let interval_ms = millis(interval);
-        assert!(interval_ms > 0, "an interval must be positive");
         ContinuousEventTimeTrigger {
-            interval: interval_ms,
+            interval: interval_ms(interval),
         }
     }
 }
@@ -479,10 +487,8 @@ impl ContinuousProcessingTimeTrigger {
     /// # Panics
     /// When `interval` is zero or not whole milliseconds.
     pub fn of(interval: Duration) -> Self {
-        let interval_ms = millis(interval);
-        assert!(interval_ms > 0, "an interval must be positive");
         ContinuousProcessingTimeTrigger {
-            interval: interval_ms,
+            interval: interval_ms(interval),
         }
     }
 }
