@@ -19,44 +19,38 @@ pub type Window = (i64, i64);
 /// The one window of a global window assigner.
 pub const GLOBAL: Window = (i64::MIN, i64::MAX);
 
-/// Which windows an element belongs to.
+/// Which windows an element belongs to (Flink's `WindowAssigner`).
 ///
-/// The variants' lengths are the internal milliseconds; build assigners from
-/// [`Duration`]s with [`Assigner::tumbling`], [`Assigner::sliding`],
-/// [`Assigner::session`], [`Assigner::processing_sliding`] and
-/// [`Assigner::processing_session`] (0008, "Time in the API").
+/// Built from [`Duration`]s with [`Assigner::tumbling`], [`Assigner::sliding`],
+/// [`Assigner::session`], [`Assigner::processing_sliding`],
+/// [`Assigner::processing_session`], or [`Assigner::global`]; the lengths inside
+/// are the internal milliseconds (0008, "Time in the API").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Assigner {
+pub struct Assigner(pub(crate) Kind);
+
+/// The assigners, with their lengths in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
     /// One window per key for all time (Flink's `GlobalWindows`).
     Global,
     /// Event-time windows of `size` ms every `slide` ms (tumbling when equal).
-    Sliding {
-        /// Window length.
-        size: i64,
-        /// Distance between window starts.
-        slide: i64,
-    },
+    Sliding { size: i64, slide: i64 },
     /// Event-time sessions: `[t, t + gap)` per element, merged when they overlap or
     /// touch (Flink's `EventTimeSessionWindows`).
-    Session {
-        /// How long without elements ends a session.
-        gap: i64,
-    },
+    Session { gap: i64 },
     /// Processing-time windows of `size` ms every `slide` ms.
-    ProcessingSliding {
-        /// Window length.
-        size: i64,
-        /// Distance between window starts.
-        slide: i64,
-    },
+    ProcessingSliding { size: i64, slide: i64 },
     /// Processing-time sessions (Flink's `ProcessingTimeSessionWindows`).
-    ProcessingSession {
-        /// How long without elements ends a session.
-        gap: i64,
-    },
+    ProcessingSession { gap: i64 },
 }
 
 impl Assigner {
+    /// One window per key for all time (Flink's `GlobalWindows.create`); it fires
+    /// only by its trigger.
+    pub fn global() -> Self {
+        Assigner(Kind::Global)
+    }
+
     /// Event-time tumbling windows of `size` (Flink's `TumblingEventTimeWindows.of`).
     ///
     /// # Panics
@@ -70,10 +64,10 @@ impl Assigner {
     /// # Panics
     /// When a length is not whole milliseconds.
     pub fn sliding(size: Duration, slide: Duration) -> Self {
-        Assigner::Sliding {
+        Assigner(Kind::Sliding {
             size: millis(size),
             slide: millis(slide),
-        }
+        })
     }
 
     /// Event-time sessions closing after `gap` (Flink's
@@ -82,7 +76,7 @@ impl Assigner {
     /// # Panics
     /// When `gap` is not whole milliseconds.
     pub fn session(gap: Duration) -> Self {
-        Assigner::Session { gap: millis(gap) }
+        Assigner(Kind::Session { gap: millis(gap) })
     }
 
     /// Processing-time windows of `size` every `slide` (tumbling when equal).
@@ -90,10 +84,10 @@ impl Assigner {
     /// # Panics
     /// When a length is not whole milliseconds.
     pub fn processing_sliding(size: Duration, slide: Duration) -> Self {
-        Assigner::ProcessingSliding {
+        Assigner(Kind::ProcessingSliding {
             size: millis(size),
             slide: millis(slide),
-        }
+        })
     }
 
     /// Processing-time sessions closing after `gap`.
@@ -101,33 +95,33 @@ impl Assigner {
     /// # Panics
     /// When `gap` is not whole milliseconds.
     pub fn processing_session(gap: Duration) -> Self {
-        Assigner::ProcessingSession { gap: millis(gap) }
+        Assigner(Kind::ProcessingSession { gap: millis(gap) })
     }
 
     /// Whether windows are placed and closed by event time (and can be late).
     pub fn is_event_time(&self) -> bool {
-        matches!(self, Assigner::Sliding { .. } | Assigner::Session { .. })
+        matches!(self.0, Kind::Sliding { .. } | Kind::Session { .. })
     }
 
     /// Whether a key's windows merge (sessions).
     pub fn is_merging(&self) -> bool {
         matches!(
-            self,
-            Assigner::Session { .. } | Assigner::ProcessingSession { .. }
+            self.0,
+            Kind::Session { .. } | Kind::ProcessingSession { .. }
         )
     }
 
     /// Calls `f` with each window of an element of event time `ts` handled at
     /// processing time `now` (latest first for sliding windows).
     pub fn assign(&self, ts: i64, now: i64, mut f: impl FnMut(Window)) {
-        match *self {
-            Assigner::Global => f(GLOBAL),
-            Assigner::Sliding { size, slide } => sliding_windows(ts, size, slide).for_each(f),
-            Assigner::ProcessingSliding { size, slide } => {
+        match self.0 {
+            Kind::Global => f(GLOBAL),
+            Kind::Sliding { size, slide } => sliding_windows(ts, size, slide).for_each(f),
+            Kind::ProcessingSliding { size, slide } => {
                 sliding_windows(now, size, slide).for_each(f);
             }
-            Assigner::Session { gap } => f((ts, ts.saturating_add(gap))),
-            Assigner::ProcessingSession { gap } => f((now, now.saturating_add(gap))),
+            Kind::Session { gap } => f((ts, ts.saturating_add(gap))),
+            Kind::ProcessingSession { gap } => f((now, now.saturating_add(gap))),
         }
     }
 
@@ -136,12 +130,12 @@ impl Assigner {
     /// # Panics
     /// When a size, slide or gap is not positive.
     pub(crate) fn validate(&self) {
-        let ok = match *self {
-            Assigner::Global => true,
-            Assigner::Sliding { size, slide } | Assigner::ProcessingSliding { size, slide } => {
+        let ok = match self.0 {
+            Kind::Global => true,
+            Kind::Sliding { size, slide } | Kind::ProcessingSliding { size, slide } => {
                 size > 0 && slide > 0
             }
-            Assigner::Session { gap } | Assigner::ProcessingSession { gap } => gap > 0,
+            Kind::Session { gap } | Kind::ProcessingSession { gap } => gap > 0,
         };
         assert!(ok, "window lengths must be positive: {self:?}");
     }

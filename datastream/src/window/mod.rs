@@ -32,6 +32,7 @@ mod trigger;
 pub mod triggered;
 mod windowed;
 
+use assigner::Kind;
 pub use assigner::{Assigner, GLOBAL, Window};
 pub use evictor::{CountEvictor, Evictor, NoEvictor, SeenEvictor, TimeEvictor};
 pub use function::{WindowContext, WindowState};
@@ -137,10 +138,10 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
 impl<T: Data, K> EventTimeWindows<'_, T, K> {
     /// These windows as a spec with the default trigger.
     fn spec(&self) -> WindowSpec<T, EventTimeTrigger, NoEvictor> {
-        let assigner = Assigner::Sliding {
+        let assigner = Assigner(Kind::Sliding {
             size: self.size,
             slide: self.slide,
-        };
+        });
         WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness_ms(self.lateness)
     }
 }

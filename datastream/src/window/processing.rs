@@ -17,7 +17,7 @@ use std::time::Duration;
 use strom_core::time::millis;
 
 use super::{
-    Assigner, NoEvictor, ProcessingTimeTrigger, WindowResult, WindowSpec, sliding_windows,
+    Assigner, Kind, NoEvictor, ProcessingTimeTrigger, WindowResult, WindowSpec, sliding_windows,
 };
 use crate::process::{Context, KeyedProcessFunction, MapState, ValueState};
 use crate::stream::{Data, DataStream, KeyedStream};
@@ -66,10 +66,10 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
 impl<T: Data, K> ProcessingTimeWindows<'_, T, K> {
     /// These windows as a spec with the default trigger.
     fn spec(&self) -> WindowSpec<T, ProcessingTimeTrigger, NoEvictor> {
-        let assigner = Assigner::ProcessingSliding {
+        let assigner = Assigner(Kind::ProcessingSliding {
             size: self.size,
             slide: self.slide,
-        };
+        });
         WindowSpec::new(assigner, ProcessingTimeTrigger)
     }
 }
@@ -79,7 +79,7 @@ super::windowed::to_windowed!(ProcessingTimeWindows, ProcessingTimeTrigger);
 impl<T: Data, K> ProcessingTimeSessions<'_, T, K> {
     /// These windows as a spec with the default trigger.
     fn spec(&self) -> WindowSpec<T, ProcessingTimeTrigger, NoEvictor> {
-        let assigner = Assigner::ProcessingSession { gap: self.gap };
+        let assigner = Assigner(Kind::ProcessingSession { gap: self.gap });
         WindowSpec::new(assigner, ProcessingTimeTrigger)
     }
 }

@@ -22,7 +22,7 @@ use strom_core::state::{KeyGroupRange, StateBackend, StateTable};
 use strom_core::time::millis;
 
 use super::driver::{self, Emit, WindowLogic};
-use super::{Assigner, EventTimeTrigger, NoEvictor, WindowResult, WindowSpec, Windowed};
+use super::{Assigner, EventTimeTrigger, Kind, NoEvictor, WindowResult, WindowSpec, Windowed};
 use crate::shell::Held;
 use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
 
@@ -56,7 +56,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
 impl<T: Data, K> SessionWindows<'_, T, K> {
     /// These windows as a spec with the default trigger.
     fn spec(&self) -> WindowSpec<T, EventTimeTrigger, NoEvictor> {
-        let assigner = Assigner::Session { gap: self.gap };
+        let assigner = Assigner(Kind::Session { gap: self.gap });
         WindowSpec::new(assigner, EventTimeTrigger).allowed_lateness_ms(self.lateness)
     }
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use strom_core::time::millis;
 
-use super::assigner::Assigner;
+use super::assigner::{Assigner, Kind};
 use super::driver::{self, AddFn, MergeFn, WindowLogic};
 use super::evictor::{CountEvictor, Evictor, NoEvictor};
 use super::function::{Buffered, EmitFn, Incremental, ProcessFn, WindowContext, WindowFunction};
@@ -141,11 +141,11 @@ impl<T: Data, Tr: Trigger<T>, Ev: Evictor<T>> WindowSpec<T, Tr, Ev> {
     {
         let (lateness, default) = (self.lateness, self.is_default());
         let emit: EmitFn<K, A, O> = match (self.assigner, finish, merge) {
-            (Assigner::Sliding { size, slide }, Finish::Plain(f), _) if default => {
+            (Assigner(Kind::Sliding { size, slide }), Finish::Plain(f), _) if default => {
                 let logic = Sliding::new((size, slide, lateness), install.key(), init, add, f);
                 return install.windows("EventTimeWindow", logic, self.late);
             }
-            (Assigner::Session { gap }, Finish::Plain(f), Some(merge)) if default => {
+            (Assigner(Kind::Session { gap }), Finish::Plain(f), Some(merge)) if default => {
                 let key = install.key();
                 let logic = Sessions::new((gap, lateness), key, (init, add, merge), f);
                 return install.windows("SessionWindow", logic, self.late);
@@ -281,13 +281,13 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
 
     /// One window per key for all time; give it a trigger (Flink's `GlobalWindows`).
     pub fn global_window(&self) -> WindowedStream<'s, T, K, NeverTrigger, NoEvictor> {
-        self.windows(Assigner::Global, NeverTrigger)
+        self.windows(Assigner::global(), NeverTrigger)
     }
 
     /// Windows of each key's next `size` elements (Flink's `countWindow(size)`).
     pub fn count_window(&self, size: u64) -> WindowedStream<'s, T, K, CountTrigger, NoEvictor> {
         self.windows(
-            Assigner::Global,
+            Assigner::global(),
             CountTrigger {
                 count: size,
                 purge: true,
@@ -302,7 +302,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         size: u64,
         slide: u64,
     ) -> WindowedStream<'s, T, K, CountTrigger, CountEvictor> {
-        self.windows(Assigner::Global, CountTrigger::of(slide))
+        self.windows(Assigner::global(), CountTrigger::of(slide))
             .evictor(CountEvictor::of(size as usize))
     }
 }

@@ -394,7 +394,7 @@ fn processing_time_windows_fire_on_the_clock_and_continuously() {
     assert_eq!(fired(&mut h), [('a', 1_000, 2_000, 1)]);
     // Every 300 ms of the clock, from the first multiple after the first element.
     let every = ContinuousProcessingTimeTrigger::of(Duration::from_millis(300));
-    let mut c = counting_all(WindowSpec::new(Assigner::Global, every));
+    let mut c = counting_all(WindowSpec::new(Assigner::global(), every));
     c.set_processing_time(50);
     elements(&mut c, &[('a', 1)]);
     c.set_processing_time(299);
