@@ -29,9 +29,11 @@ mod error;
 mod nfa;
 mod pattern;
 mod skip;
+mod stream;
 
 pub use condition::Ctx;
 pub use error::{Error, Result};
 pub use nfa::{Advanced, Match, Nfa, NfaState, TimedOut};
 pub use pattern::Pattern;
 pub use skip::{AfterMatchSkipStrategy, SkipTo};
+pub use stream::{PatternProcessFunction, PatternStream, pattern, pattern_all};

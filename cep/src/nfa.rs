@@ -110,6 +110,15 @@ impl<E> NfaState<E> {
             && self.completed.is_empty()
             && self.buffer.is_empty()
     }
+
+    /// The earliest time a partial match times out at, given `within` (ms).
+    pub(crate) fn next_timeout(&self, window: i64) -> Option<i64> {
+        self.partial
+            .iter()
+            .filter(|c| c.start_event.is_some())
+            .map(|c| c.start_ts.saturating_add(window))
+            .min()
+    }
 }
 
 /// A pattern compiled once, shared by the NFAs of every key.

@@ -3,6 +3,7 @@
 
 mod cep {
     mod nfa;
+    mod stream;
     mod support;
     mod validation;
 }
