@@ -520,6 +520,17 @@ impl<E: Clone + 'static> Nfa<E> {
             .count()
     }
 
+    /// A copy of the NFA's state (what the DataStream operator keeps as keyed state and
+    /// checkpoints).
+    pub fn snapshot(&self) -> NfaState<E> {
+        self.state.clone()
+    }
+
+    /// Replaces the NFA's state with `state` (taken from an NFA of the same pattern).
+    pub fn restore(&mut self, state: NfaState<E>) {
+        self.state = state;
+    }
+
     /// (events, nodes) stored in the shared buffer.
     pub fn buffer_sizes(&self) -> (usize, usize) {
         self.state.buffer.sizes()

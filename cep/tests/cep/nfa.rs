@@ -396,3 +396,63 @@ fn throw_exception_on_miss_fails_when_it_cannot_skip() {
         Err(Error::SkipFailed { .. })
     ));
 }
+
+/// (kind, id) events for a state round trip (owned, so the state deserializes).
+type Owned = (char, u32);
+
+fn owned_rows(nfa: &mut Nfa<Owned>, events: &[(Owned, i64)], end: Option<i64>) -> Vec<String> {
+    let render = |m: &strom_cep::Match<Owned>| {
+        m.iter()
+            .map(|(n, es)| format!("{n}:{:?}", es.iter().map(|e| e.1).collect::<Vec<_>>()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut rows = Vec::new();
+    let times = events.iter().map(|(_, t)| *t).chain(end);
+    let mut events = events.iter();
+    for ts in times {
+        let (m, t) = nfa.advance_time(ts).unwrap();
+        rows.extend(m.iter().map(render));
+        rows.extend(
+            t.iter()
+                .map(|t| format!("timeout {}@{}", render(&t.events), t.timeout)),
+        );
+        if let Some((e, _)) = events.next() {
+            rows.extend(nfa.process(*e, ts).unwrap().iter().map(render));
+        }
+    }
+    rows
+}
+
+#[test]
+fn state_written_and_read_back_mid_stream_continues_the_same() {
+    let k = |c: char| move |e: &Owned| e.0 == c;
+    let p = Pattern::<Owned>::begin("a")
+        .where_(k('a'))
+        .followed_by("b")
+        .where_(k('b'))
+        .one_or_more()
+        .allow_combinations()
+        .followed_by("c")
+        .where_(k('c'))
+        .within(Duration::from_millis(6));
+    let events: Vec<(Owned, i64)> = "abab xbcbcac"
+        .chars()
+        .filter(|c| *c != ' ')
+        .zip(1..)
+        .map(|(c, i)| ((c, i), i64::from(i)))
+        .collect();
+    let mut want = owned_rows(&mut Nfa::compile(&p).unwrap(), &events, Some(100));
+    want.sort();
+    assert!(want.len() > 3, "{want:?}");
+    let (first, rest) = events.split_at(5);
+    let mut nfa = Nfa::compile(&p).unwrap();
+    let mut got = owned_rows(&mut nfa, first, None);
+    let bytes = bincode::serialize(&nfa.snapshot()).unwrap();
+    let mut restored = Nfa::compile(&p).unwrap();
+    restored.restore(bincode::deserialize(&bytes).unwrap());
+    got.extend(owned_rows(&mut restored, rest, Some(100)));
+    got.sort();
+    assert_eq!(got, want);
+    assert!(restored.is_empty());
+}
