@@ -6,6 +6,7 @@
 //! harness (`strom-benches`) runs them directly, without the CLI.
 #![warn(missing_docs)]
 
+pub mod cep_monitoring;
 pub mod graph;
 pub mod socket_wordcount;
 pub mod stream_examples;
