@@ -43,14 +43,7 @@ pub struct CepMonitoringArgs {
 impl CepMonitoringArgs {
     /// What the job writes, for the checks before launch.
     pub fn paths(&self, config: &RuntimeConfig) -> strom_core::storage::JobPaths {
-        strom_core::storage::JobPaths {
-            inputs: Vec::new(),
-            outputs: self
-                .output
-                .iter()
-                .map(|url| super::streamed_output(url, config))
-                .collect(),
-        }
+        super::generated_job_paths(self.output.as_ref(), config)
     }
 }
 

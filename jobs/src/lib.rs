@@ -41,6 +41,21 @@ pub(crate) fn streamed_output(url: &str, config: &strom_core::RuntimeConfig) -> 
     }
 }
 
+/// The pre-launch paths of a generated streaming job: no input, `output` (a folder
+/// when written exactly once).
+pub(crate) fn generated_job_paths(
+    output: Option<&String>,
+    config: &strom_core::RuntimeConfig,
+) -> strom_core::storage::JobPaths {
+    strom_core::storage::JobPaths {
+        inputs: Vec::new(),
+        outputs: output
+            .map(|url| streamed_output(url, config))
+            .into_iter()
+            .collect(),
+    }
+}
+
 /// Parses an events-per-second rate, which must be a positive, finite number (a rate
 /// of 0 would never emit an event); for clap's `value_parser`.
 ///
