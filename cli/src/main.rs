@@ -158,6 +158,9 @@ enum Job {
     /// Visits and first visits per window, every visitor kept in keyed state (a stream
     /// job with state larger than memory on `--state-backend disk`).
     UniqueVisitors(jobs::unique_visitors::UniqueVisitorsArgs),
+    /// Temperature warnings and alerts per rack with CEP patterns (Flink's CEP
+    /// monitoring example).
+    CepMonitoring(jobs::cep_monitoring::CepMonitoringArgs),
 }
 
 /// What `job` reads and writes, for the checks before launch (with checkpoints,
@@ -180,6 +183,7 @@ fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
         Job::ConnectedComponents(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
         Job::UniqueVisitors(a) => a.paths(config),
+        Job::CepMonitoring(a) => a.paths(config),
         Job::WindowAgg(a) => a.paths(config),
         Job::SocketWindowWordcount(_) | Job::SessionWindowing => JobPaths::default(),
     }
@@ -232,6 +236,7 @@ fn job_name(job: &Job) -> &'static str {
         Job::TopSpeedWindowing(_) => "top-speed-windowing",
         Job::SessionWindowing => "session-windowing",
         Job::UniqueVisitors(_) => "unique-visitors",
+        Job::CepMonitoring(_) => "cep-monitoring",
     }
 }
 
@@ -431,5 +436,6 @@ fn run_job(config: &RuntimeConfig, job: Job) -> Result<()> {
         Job::TopSpeedWindowing(args) => jobs::stream_examples::run_top_speed(config, &args),
         Job::SessionWindowing => jobs::stream_examples::run_sessions(config),
         Job::UniqueVisitors(args) => jobs::unique_visitors::run(config, &args),
+        Job::CepMonitoring(args) => jobs::cep_monitoring::run(config, &args),
     }
 }

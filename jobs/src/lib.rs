@@ -6,6 +6,7 @@
 //! harness (`strom-benches`) runs them directly, without the CLI.
 #![warn(missing_docs)]
 
+pub mod cep_monitoring;
 pub mod graph;
 pub mod socket_wordcount;
 pub mod stream_examples;
@@ -37,6 +38,21 @@ pub(crate) fn streamed_output(url: &str, config: &strom_core::RuntimeConfig) -> 
     match exactly_once && !url.ends_with('/') {
         true => format!("{url}/"),
         false => url.to_owned(),
+    }
+}
+
+/// The pre-launch paths of a generated streaming job: no input, `output` (a folder
+/// when written exactly once).
+pub(crate) fn generated_job_paths(
+    output: Option<&String>,
+    config: &strom_core::RuntimeConfig,
+) -> strom_core::storage::JobPaths {
+    strom_core::storage::JobPaths {
+        inputs: Vec::new(),
+        outputs: output
+            .map(|url| streamed_output(url, config))
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -48,14 +48,7 @@ impl UniqueVisitorsArgs {
     /// What the job writes, for the checks before launch: with checkpoints, its output
     /// is a folder of part files.
     pub fn paths(&self, config: &strom_core::RuntimeConfig) -> strom_core::storage::JobPaths {
-        strom_core::storage::JobPaths {
-            inputs: Vec::new(),
-            outputs: self
-                .output
-                .iter()
-                .map(|url| super::streamed_output(url, config))
-                .collect(),
-        }
+        super::generated_job_paths(self.output.as_ref(), config)
     }
 }
 

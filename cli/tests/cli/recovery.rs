@@ -115,7 +115,7 @@ fn run(args: &[String]) {
 /// Kills one of `job`'s two processes with SIGKILL (the `pick`-th by pid) once `at`
 /// has passed and a first checkpoint has committed (before it there is nothing to
 /// restore).
-fn kill_one(job: &std::process::Child, checkpoints: &Path, at: Duration, pick: usize) {
+pub(crate) fn kill_one(job: &std::process::Child, checkpoints: &Path, at: Duration, pick: usize) {
     let start = Instant::now();
     let committed = || {
         std::fs::read_dir(checkpoints)

@@ -1,0 +1,73 @@
+//! Test events and a feeding loop: `(name, value)` events at times 1, 2, 3, ...;
+//! matches rendered as `"a:n1 b:n2,n3"` strings and sorted (a multiset).
+
+use strom_cep::{Match, Nfa, Pattern};
+
+/// A test event: a name and a price.
+pub(crate) type Ev = (&'static str, i32);
+
+/// One match as "var:name,name var:name" in match order.
+pub(crate) fn render(m: &Match<Ev>) -> String {
+    m.iter()
+        .map(|(n, es)| {
+            let names: Vec<&str> = es.iter().map(|e| e.0).collect();
+            format!("{n}:{}", names.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Feeds `events` at times 1, 2, ... (advancing time before each), then advances to
+/// `end`; returns (sorted matches, sorted timeouts) and the NFA.
+pub(crate) fn run_at(
+    pattern: &Pattern<Ev>,
+    events: &[(Ev, i64)],
+    end: Option<i64>,
+) -> (Vec<String>, Vec<String>, Nfa<Ev>) {
+    let mut nfa = Nfa::compile(pattern).expect("a valid pattern");
+    let (mut matches, mut timeouts) = (Vec::new(), Vec::new());
+    for (e, ts) in events {
+        let (m, t) = nfa.advance_time(*ts).unwrap();
+        matches.extend(m.iter().map(render));
+        timeouts.extend(
+            t.iter()
+                .map(|t| format!("{}@{}", render(&t.events), t.timeout)),
+        );
+        matches.extend(nfa.process(*e, *ts).unwrap().iter().map(render));
+    }
+    if let Some(end) = end {
+        let (m, t) = nfa.advance_time(end).unwrap();
+        matches.extend(m.iter().map(render));
+        timeouts.extend(
+            t.iter()
+                .map(|t| format!("{}@{}", render(&t.events), t.timeout)),
+        );
+    }
+    matches.sort();
+    timeouts.sort();
+    (matches, timeouts, nfa)
+}
+
+/// Matches of `events` at times 1, 2, ..., sorted.
+pub(crate) fn matches(pattern: &Pattern<Ev>, events: &[Ev]) -> Vec<String> {
+    let timed: Vec<(Ev, i64)> = events.iter().zip(1..).map(|(e, t)| (*e, t)).collect();
+    run_at(pattern, &timed, None).0
+}
+
+/// The expected multiset, sorted.
+pub(crate) fn want(rows: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = rows.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// Events from a compact spec "a1:c b:d ..." where the name is the token and the
+/// kind (the part before a digit) is the first letter: `("a1", 0)`.
+pub(crate) fn evs(names: &[&'static str]) -> Vec<Ev> {
+    names.iter().map(|n| (*n, 0)).collect()
+}
+
+/// Whether an event's name starts with `kind`.
+pub(crate) fn is(kind: &'static str) -> impl Fn(&Ev) -> bool + Send + Sync + 'static {
+    move |e: &Ev| e.0.starts_with(kind)
+}
