@@ -1,0 +1,5 @@
+//! Integration tests of strom-ml.
+
+mod foundations;
+mod logistic;
+mod support;
