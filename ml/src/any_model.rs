@@ -74,6 +74,8 @@ fn kebab(name: &'static str) -> &'static str {
 any_model! {
     /// See [`crate::LogisticRegressionModel`].
     LogisticRegression(crate::logistic::LogisticRegressionModel),
+    /// See [`crate::LinearRegressionModel`].
+    LinearRegression(crate::linear::LinearRegressionModel),
     /// See [`crate::PipelineModel`].
     Pipeline(crate::pipeline::PipelineModel),
 }

@@ -31,6 +31,7 @@ mod any_model;
 mod block;
 mod error;
 mod lbfgs;
+mod linear;
 mod logistic;
 mod model_file;
 mod optimize;
@@ -44,6 +45,7 @@ mod vector;
 
 pub use any_model::AnyModel;
 pub use error::{Error, Result};
+pub use linear::{LinearRegression, LinearRegressionModel};
 pub use logistic::{Family, LogisticRegression, LogisticRegressionModel};
 pub use model_file::{FORMAT, VERSION, load_model, save_model};
 pub use params::{Columns, Params};

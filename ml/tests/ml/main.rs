@@ -1,5 +1,6 @@
 //! Integration tests of strom-ml.
 
 mod foundations;
+mod linear;
 mod logistic;
 mod support;
