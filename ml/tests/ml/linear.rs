@@ -4,7 +4,7 @@
 use strom_core::RuntimeConfig;
 use strom_ml::{LinearRegression, TableOptions, Vector, fit};
 
-use crate::support::{python, sklearn_or_skip};
+use crate::support::{python, read_rows, sklearn_or_skip};
 
 #[test]
 fn an_exact_line_is_recovered() {
@@ -79,16 +79,7 @@ fn against_sklearn(kind: &str, reg: f64) {
         .split(' ')
         .map(|v| v.parse().unwrap())
         .collect();
-    let rows: Vec<(Vec<f64>, f64)> = std::fs::read_to_string(&csv)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let mut v: Vec<f64> = l.split(',').map(|c| c.parse().unwrap()).collect();
-            let label = v.pop().unwrap();
-            (v, label)
-        })
-        .collect();
+    let rows = read_rows(&csv);
     let alpha = if kind == "elastic-net" { 0.5 } else { 0.0 };
     for workers in [1, 2] {
         let m = fit(

@@ -4,7 +4,7 @@
 use strom_core::RuntimeConfig;
 use strom_ml::{LogisticRegression, TableOptions, Vector, fit};
 
-use crate::support::{python, sklearn_or_skip};
+use crate::support::{python, read_rows, sklearn_or_skip};
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
@@ -94,16 +94,7 @@ fn against_sklearn(name: &str) {
     let sk_proba: Vec<Vec<f64>> = lines
         .map(|l| l.split(' ').map(|v| v.parse().unwrap()).collect())
         .collect();
-    let rows: Vec<(Vec<f64>, f64)> = std::fs::read_to_string(&csv)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let mut v: Vec<f64> = l.split(',').map(|c| c.parse().unwrap()).collect();
-            let label = v.pop().unwrap();
-            (v, label)
-        })
-        .collect();
+    let rows = read_rows(&csv);
     for workers in [1, 2] {
         let est = LogisticRegression::default()
             .with_reg(1.0 / n)

@@ -60,3 +60,17 @@ pub(crate) fn sklearn_or_skip(test: &str) -> Option<PathBuf> {
         }
     }
 }
+
+/// The rows of a numeric CSV file with a header, the last column as the label.
+pub(crate) fn read_rows(csv: &Path) -> Vec<(Vec<f64>, f64)> {
+    std::fs::read_to_string(csv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut v: Vec<f64> = l.split(',').map(|c| c.parse().unwrap()).collect();
+            let label = v.pop().unwrap();
+            (v, label)
+        })
+        .collect()
+}
