@@ -38,6 +38,7 @@ mod optimize;
 mod params;
 mod pipeline;
 mod run;
+mod scalers;
 mod stage;
 mod stats;
 mod table;
@@ -51,6 +52,7 @@ pub use model_file::{FORMAT, VERSION, load_model, save_model};
 pub use params::{Columns, Params};
 pub use pipeline::{Pipeline, PipelineModel, Stage};
 pub use run::{fit, run_on_table};
+pub use scalers::{Scaler, ScalerKind, ScalerModel};
 pub use stage::{Estimator, Fitted, Model, RowFn, Transformer};
 pub use table::{
     Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_table,

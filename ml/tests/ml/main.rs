@@ -3,4 +3,5 @@
 mod foundations;
 mod linear;
 mod logistic;
+mod scalers;
 mod support;
