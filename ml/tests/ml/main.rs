@@ -3,5 +3,6 @@
 mod foundations;
 mod linear;
 mod logistic;
+mod metrics;
 mod scalers;
 mod support;
