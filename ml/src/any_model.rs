@@ -76,6 +76,8 @@ any_model! {
     LogisticRegression(crate::logistic::LogisticRegressionModel),
     /// See [`crate::LinearRegressionModel`].
     LinearRegression(crate::linear::LinearRegressionModel),
+    /// See [`crate::NaiveBayesModel`].
+    NaiveBayes(crate::naive_bayes::NaiveBayesModel),
     /// See [`crate::ScalerModel`].
     Scaler(crate::scalers::ScalerModel),
     /// See [`crate::PipelineModel`].

@@ -362,12 +362,37 @@ impl LogisticRegressionModel {
             let p = sigmoid(z[0]);
             vec![1.0 - p, p]
         } else {
-            let m = z.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            let e: Vec<f64> = z.iter().map(|v| (v - m).exp()).collect();
-            let total: f64 = e.iter().sum();
-            e.into_iter().map(|v| v / total).collect()
+            softmax(&z)
         }
     }
+}
+
+/// `exp(z) / Σ exp(z)`, computed without overflow.
+pub(crate) fn softmax(z: &[f64]) -> Vec<f64> {
+    let m = z.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let e: Vec<f64> = z.iter().map(|v| (v - m).exp()).collect();
+    let total: f64 = e.iter().sum();
+    e.into_iter().map(|v| v / total).collect()
+}
+
+/// The row function of a classifier: the class of highest probability into the
+/// prediction column, the probabilities into the probability column.
+pub(crate) fn classifier_row_fn(
+    input: &Schema,
+    out: &Schema,
+    columns: &Columns,
+    probability: &str,
+    probabilities: impl Fn(&Vector) -> Vec<f64> + 'static,
+) -> Result<RowFn> {
+    let extract = feature_extractor(input, &columns.features)?;
+    let pred_at = out.index(&columns.prediction)?;
+    let prob_at = out.index(probability)?;
+    Ok(Box::new(move |mut row| {
+        let p = probabilities(&extract(&row));
+        put(&mut row, pred_at, Value::Num(argmax(&p) as f64));
+        put(&mut row, prob_at, Value::Vec(Vector::Dense(p)));
+        row
+    }))
 }
 
 /// The index of the largest value (the first of ties).
@@ -387,16 +412,13 @@ impl Model for LogisticRegressionModel {
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let extract = feature_extractor(input, &self.params.columns.features)?;
-        let out = self.schema(input)?;
-        let pred_at = out.index(&self.params.columns.prediction)?;
-        let prob_at = out.index(&self.params.probability)?;
         let model = self.clone();
-        Ok(Box::new(move |mut row| {
-            let p = model.probabilities(&extract(&row));
-            put(&mut row, pred_at, Value::Num(argmax(&p) as f64));
-            put(&mut row, prob_at, Value::Vec(Vector::Dense(p)));
-            row
-        }))
+        classifier_row_fn(
+            input,
+            &self.schema(input)?,
+            &self.params.columns,
+            &self.params.probability,
+            move |x| model.probabilities(x),
+        )
     }
 }

@@ -4,5 +4,6 @@ mod foundations;
 mod linear;
 mod logistic;
 mod metrics;
+mod naive_bayes;
 mod scalers;
 mod support;
