@@ -74,6 +74,8 @@ fn kebab(name: &'static str) -> &'static str {
 any_model! {
     /// See [`crate::LogisticRegressionModel`].
     LogisticRegression(crate::logistic::LogisticRegressionModel),
+    /// See [`crate::KMeansModel`].
+    KMeans(crate::kmeans::KMeansModel),
     /// See [`crate::LinearRegressionModel`].
     LinearRegression(crate::linear::LinearRegressionModel),
     /// See [`crate::NaiveBayesModel`].

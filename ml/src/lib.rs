@@ -30,6 +30,7 @@
 mod any_model;
 mod block;
 mod error;
+mod kmeans;
 mod lbfgs;
 mod linear;
 mod logistic;
@@ -48,6 +49,7 @@ mod vector;
 
 pub use any_model::AnyModel;
 pub use error::{Error, Result};
+pub use kmeans::{KMeans, KMeansModel};
 pub use linear::{LinearRegression, LinearRegressionModel};
 pub use logistic::{Family, LogisticRegression, LogisticRegressionModel};
 pub use metrics::{Metric, accuracy, auc_roc, average_precision, evaluate, f1_macro, log_loss, r2};

@@ -1,10 +1,9 @@
 //! Linear regression against scikit-learn (`LinearRegression`, `Ridge`, `ElasticNet`,
 //! `Lasso`) on its diabetes data set, and a hand-computed case.
 
-use strom_core::RuntimeConfig;
-use strom_ml::{LinearRegression, TableOptions, Vector, fit};
+use strom_ml::{LinearRegression, Vector};
 
-use crate::support::{python, read_rows, sklearn_or_skip};
+use crate::support::{fit_csv, python, read_rows, sklearn_or_skip};
 
 #[test]
 fn an_exact_line_is_recovered() {
@@ -17,13 +16,7 @@ fn an_exact_line_is_recovered() {
     }
     std::fs::write(&path, text).unwrap();
     for workers in [1, 2] {
-        let m = fit(
-            &RuntimeConfig::default().with_workers(workers),
-            path.to_str().unwrap(),
-            &TableOptions::default(),
-            LinearRegression::default().with_label("y"),
-        )
-        .unwrap();
+        let m = fit_csv(workers, &path, LinearRegression::default().with_label("y"));
         assert!(
             (m.coefficients[0] + 2.0).abs() < 1e-9,
             "{:?}",
@@ -82,15 +75,13 @@ fn against_sklearn(kind: &str, reg: f64) {
     let rows = read_rows(&csv);
     let alpha = if kind == "elastic-net" { 0.5 } else { 0.0 };
     for workers in [1, 2] {
-        let m = fit(
-            &RuntimeConfig::default().with_workers(workers),
-            csv.to_str().unwrap(),
-            &TableOptions::default(),
+        let m = fit_csv(
+            workers,
+            &csv,
             LinearRegression::default()
                 .with_reg(reg)
                 .with_elastic_net(alpha),
-        )
-        .unwrap();
+        );
         // R² = 1 − SS_res / SS_tot, by hand.
         let mean = rows.iter().map(|r| r.1).sum::<f64>() / rows.len() as f64;
         let (mut res, mut tot) = (0.0, 0.0);

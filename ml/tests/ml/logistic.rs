@@ -1,10 +1,9 @@
 //! Logistic regression: the optimality condition on a small case, and scikit-learn's
 //! `LogisticRegression` on its bundled data sets as the oracle.
 
-use strom_core::RuntimeConfig;
-use strom_ml::{LogisticRegression, TableOptions, Vector, fit};
+use strom_ml::{LogisticRegression, Vector};
 
-use crate::support::{python, read_rows, sklearn_or_skip};
+use crate::support::{fit_csv, python, read_rows, sklearn_or_skip};
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
@@ -29,13 +28,11 @@ fn the_fitted_weights_zero_the_regularised_gradient() {
     std::fs::write(&path, text).unwrap();
     let reg = 0.05;
     for workers in [1, 2] {
-        let m = fit(
-            &RuntimeConfig::default().with_workers(workers),
-            path.to_str().unwrap(),
-            &TableOptions::default(),
+        let m = fit_csv(
+            workers,
+            &path,
             LogisticRegression::default().with_label("y").with_reg(reg),
-        )
-        .unwrap();
+        );
         let (w, b) = (m.coefficients[0][0], m.intercepts[0]);
         // d/dw: mean((σ(wx+b) - y) x) + reg w = 0; d/db: mean(σ(wx+b) - y) = 0.
         let n = data.len() as f64;
@@ -99,13 +96,7 @@ fn against_sklearn(name: &str) {
         let est = LogisticRegression::default()
             .with_reg(1.0 / n)
             .with_max_iter(1000);
-        let m = fit(
-            &RuntimeConfig::default().with_workers(workers),
-            csv.to_str().unwrap(),
-            &TableOptions::default(),
-            est,
-        )
-        .unwrap();
+        let m = fit_csv(workers, &csv, est);
         let mut correct = 0;
         let mut worst = 0.0f64;
         for ((x, label), sk) in rows.iter().zip(&sk_proba) {

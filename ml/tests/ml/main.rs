@@ -1,6 +1,7 @@
 //! Integration tests of strom-ml.
 
 mod foundations;
+mod kmeans;
 mod linear;
 mod logistic;
 mod metrics;

@@ -1,10 +1,9 @@
 //! Naive Bayes against scikit-learn's `GaussianNB` and `MultinomialNB` on iris and
 //! wine (features ≥ 0), at 1 and 2 workers.
 
-use strom_core::RuntimeConfig;
-use strom_ml::{NaiveBayes, NaiveBayesKind, TableOptions, Vector, fit};
+use strom_ml::{NaiveBayes, NaiveBayesKind, Vector};
 
-use crate::support::{python, read_rows, sklearn_or_skip};
+use crate::support::{fit_csv, python, read_rows, sklearn_or_skip};
 
 const ORACLE: &str = r#"
 import sys
@@ -41,13 +40,7 @@ fn against_sklearn(name: &str, kind: NaiveBayesKind) {
         .collect();
     let rows = read_rows(&csv);
     for workers in [1, 2] {
-        let m = fit(
-            &RuntimeConfig::default().with_workers(workers),
-            csv.to_str().unwrap(),
-            &TableOptions::default(),
-            NaiveBayes::default().with_kind(kind),
-        )
-        .unwrap();
+        let m = fit_csv(workers, &csv, NaiveBayes::default().with_kind(kind));
         let mut correct = 0;
         for ((x, y), sk) in rows.iter().zip(&sk_proba) {
             let p = m.probabilities(&Vector::Dense(x.clone()));

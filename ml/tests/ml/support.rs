@@ -74,3 +74,18 @@ pub(crate) fn read_rows(csv: &Path) -> Vec<(Vec<f64>, f64)> {
         })
         .collect()
 }
+
+/// Fits `estimator` on the CSV file `csv` with `workers` workers.
+pub(crate) fn fit_csv<E: strom_ml::Estimator + Send + Sync>(
+    workers: usize,
+    csv: &Path,
+    estimator: E,
+) -> E::Model {
+    strom_ml::fit(
+        &strom_core::RuntimeConfig::default().with_workers(workers),
+        csv.to_str().unwrap(),
+        &strom_ml::TableOptions::default(),
+        estimator,
+    )
+    .unwrap()
+}
