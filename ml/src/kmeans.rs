@@ -17,6 +17,7 @@ use strom_dataset::{DataSet, agg};
 use crate::block::{Block, blocks};
 use crate::error::Result;
 use crate::params::{Params, check, parse, parse_list, unknown};
+use crate::split::SeededHash;
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
 use crate::vector::LabeledPoint;
@@ -122,17 +123,13 @@ fn nearest(x: &[f64], centres: &[Vec<f64>]) -> (usize, f64) {
     best
 }
 
-/// splitmix64: a seeded hash of a point (its bits) and a salt, uniform in [0, 1).
+/// A seeded hash of a point (its bits) and a salt, uniform in [0, 1).
 fn unit_hash(x: &[f64], seed: u64, salt: u64) -> f64 {
-    let mut h = seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut h = SeededHash::new(seed, salt);
     for v in x {
-        h ^= v.to_bits();
-        h = h.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        h ^= h >> 31;
+        h.add(v.to_bits());
     }
-    (h >> 11) as f64 / (1u64 << 53) as f64
+    h.unit()
 }
 
 fn concat<T>(mut a: Vec<T>, mut b: Vec<T>) -> Vec<T> {

@@ -42,6 +42,7 @@ mod params;
 mod pipeline;
 mod run;
 mod scalers;
+mod split;
 mod stage;
 mod stats;
 mod table;
@@ -59,6 +60,7 @@ pub use params::{Columns, Params};
 pub use pipeline::{Pipeline, PipelineModel, Stage};
 pub use run::{fit, run_on_table};
 pub use scalers::{Scaler, ScalerKind, ScalerModel};
+pub use split::random_split;
 pub use stage::{Estimator, Fitted, Model, RowFn, Transformer};
 pub use table::{
     Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_table,

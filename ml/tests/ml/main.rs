@@ -7,4 +7,5 @@ mod logistic;
 mod metrics;
 mod naive_bayes;
 mod scalers;
+mod split;
 mod support;
