@@ -82,6 +82,10 @@ any_model! {
     NaiveBayes(crate::naive_bayes::NaiveBayesModel),
     /// See [`crate::ScalerModel`].
     Scaler(crate::scalers::ScalerModel),
+    /// See [`crate::VectorAssembler`].
+    VectorAssembler(crate::features::VectorAssembler),
+    /// See [`crate::Normalizer`].
+    Normalizer(crate::features::Normalizer),
     /// See [`crate::PipelineModel`].
     Pipeline(crate::pipeline::PipelineModel),
 }

@@ -30,6 +30,7 @@
 mod any_model;
 mod block;
 mod error;
+mod features;
 mod kmeans;
 mod lbfgs;
 mod linear;
@@ -50,6 +51,7 @@ mod vector;
 
 pub use any_model::AnyModel;
 pub use error::{Error, Result};
+pub use features::{Normalizer, VectorAssembler};
 pub use kmeans::{KMeans, KMeansModel};
 pub use linear::{LinearRegression, LinearRegressionModel};
 pub use logistic::{Family, LogisticRegression, LogisticRegressionModel};

@@ -1,5 +1,6 @@
 //! Integration tests of strom-ml.
 
+mod features;
 mod foundations;
 mod kmeans;
 mod linear;

@@ -1,0 +1,65 @@
+//! The vector assembler and the normalizer on hand-computed rows, alone and in a
+//! pipeline, at 1 and 2 workers.
+
+use strom_core::RuntimeConfig;
+use strom_ml::{
+    Estimator, Normalizer, Pipeline, TableOptions, Value, Vector, VectorAssembler, run_on_table,
+};
+
+#[test]
+fn assembled_then_normalized() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.csv");
+    std::fs::write(&path, "a,name,b\n3,x,4\n0,y,0\n1,z,-1\n").unwrap();
+    for workers in [1, 2] {
+        let mut rows = run_on_table(
+            &RuntimeConfig::default().with_workers(workers),
+            path.to_str().unwrap(),
+            &TableOptions::default(),
+            |_, t| {
+                let pipeline = Pipeline::new()
+                    .with_stage(VectorAssembler::new(&["a", "b"], "v"))
+                    .with_stage(Normalizer::new(&["v"], 1.0));
+                let out = pipeline.fit(&t)?.transform(&t)?;
+                assert_eq!(out.schema.names(), "a, name, b, v, normalized");
+                Ok(out.rows.collect())
+            },
+        )
+        .unwrap();
+        rows.sort_by(|x, y| x[1].as_str_cmp(&y[1]));
+        let vectors: Vec<(Value, Value)> = rows
+            .into_iter()
+            .map(|r| (r[3].clone(), r[4].clone()))
+            .collect();
+        let v = |x: Vec<f64>| Value::Vec(Vector::Dense(x));
+        assert_eq!(
+            vectors,
+            vec![
+                (v(vec![3.0, 4.0]), v(vec![3.0 / 7.0, 4.0 / 7.0])),
+                (v(vec![0.0, 0.0]), v(vec![0.0, 0.0])),
+                (v(vec![1.0, -1.0]), v(vec![0.5, -0.5])),
+            ]
+        );
+    }
+}
+
+trait StrCmp {
+    fn as_str_cmp(&self, other: &Self) -> std::cmp::Ordering;
+}
+
+impl StrCmp for Value {
+    fn as_str_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => a.cmp(b),
+            _ => std::cmp::Ordering::Equal,
+        }
+    }
+}
+
+#[test]
+fn a_bad_norm_is_refused() {
+    let err = Normalizer::new(&["v"], 0.5)
+        .output_schema(&Default::default())
+        .unwrap_err();
+    assert_eq!(err.to_string(), "parameter p: 0.5 is below 1");
+}
