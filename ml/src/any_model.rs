@@ -86,6 +86,8 @@ any_model! {
     VectorAssembler(crate::features::VectorAssembler),
     /// See [`crate::Normalizer`].
     Normalizer(crate::features::Normalizer),
+    /// See [`crate::StringIndexerModel`].
+    StringIndexer(crate::string_indexer::StringIndexerModel),
     /// See [`crate::PipelineModel`].
     Pipeline(crate::pipeline::PipelineModel),
 }

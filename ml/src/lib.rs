@@ -46,6 +46,7 @@ mod scalers;
 mod split;
 mod stage;
 mod stats;
+mod string_indexer;
 mod table;
 mod vector;
 
@@ -64,6 +65,7 @@ pub use run::{fit, run_on_table};
 pub use scalers::{Scaler, ScalerKind, ScalerModel};
 pub use split::random_split;
 pub use stage::{Estimator, Fitted, Model, RowFn, Transformer};
+pub use string_indexer::{StringIndexer, StringIndexerModel};
 pub use table::{
     Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_table,
 };

@@ -63,3 +63,28 @@ fn a_bad_norm_is_refused() {
         .unwrap_err();
     assert_eq!(err.to_string(), "parameter p: 0.5 is below 1");
 }
+
+#[test]
+fn strings_are_indexed_by_frequency_then_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.csv");
+    std::fs::write(&path, "s\nb\na\nc\nb\nc\nb\n").unwrap();
+    for workers in [1, 2] {
+        let models = run_on_table(
+            &RuntimeConfig::default().with_workers(workers),
+            path.to_str().unwrap(),
+            &TableOptions::default(),
+            |_, t| Ok(strom_ml::StringIndexer::new("s", "i").fit(&t)?.collect()),
+        )
+        .unwrap();
+        // b: 3, c: 2, a: 1.
+        assert_eq!(models[0].labels, vec!["b", "c", "a"]);
+        let mut f = strom_ml::Model::row_fn(
+            &models[0],
+            &strom_ml::Schema::new([("s".to_string(), strom_ml::ColumnType::String)]),
+        )
+        .unwrap();
+        assert_eq!(f(vec![Value::Str("a".into())])[1], Value::Num(2.0));
+        assert_eq!(f(vec![Value::Str("zz".into())])[1], Value::Num(3.0));
+    }
+}
