@@ -88,6 +88,8 @@ any_model! {
     Normalizer(crate::features::Normalizer),
     /// See [`crate::StringIndexerModel`].
     StringIndexer(crate::string_indexer::StringIndexerModel),
+    /// See [`crate::OneHotEncoderModel`].
+    OneHotEncoder(crate::one_hot::OneHotEncoderModel),
     /// See [`crate::PipelineModel`].
     Pipeline(crate::pipeline::PipelineModel),
 }

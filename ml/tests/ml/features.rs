@@ -88,3 +88,26 @@ fn strings_are_indexed_by_frequency_then_name() {
         assert_eq!(f(vec![Value::Str("zz".into())])[1], Value::Num(3.0));
     }
 }
+
+#[test]
+fn indices_are_one_hot_encoded_without_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.csv");
+    std::fs::write(&path, "c\n0\n2\n1\n2\n").unwrap();
+    for workers in [1, 2] {
+        let models = run_on_table(
+            &RuntimeConfig::default().with_workers(workers),
+            path.to_str().unwrap(),
+            &TableOptions::default(),
+            |_, t| Ok(strom_ml::OneHotEncoder::new("c", "v").fit(&t)?.collect()),
+        )
+        .unwrap();
+        assert_eq!(models[0].categories, 3);
+        let schema = strom_ml::Schema::new([("c".to_string(), strom_ml::ColumnType::Number)]);
+        let mut f = strom_ml::Model::row_fn(&models[0], &schema).unwrap();
+        let hot = |c: f64, f: &mut strom_ml::RowFn| f(vec![Value::Num(c)])[1].clone();
+        assert_eq!(hot(1.0, &mut f), Value::Vec(Vector::sparse(2, [(1, 1.0)])));
+        assert_eq!(hot(2.0, &mut f), Value::Vec(Vector::sparse(2, [])));
+        assert_eq!(hot(7.0, &mut f), Value::Vec(Vector::sparse(2, [])));
+    }
+}
