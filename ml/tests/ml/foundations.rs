@@ -129,3 +129,53 @@ fn models_are_saved_and_loaded_at_a_url() {
     assert!(text.contains("\"logistic-regression\""));
     assert_eq!(load_model(&file).unwrap(), AnyModel::from(model));
 }
+
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Record {
+    a: i64,
+    name: String,
+    b: f64,
+    y: f64,
+}
+
+#[test]
+fn parquet_columns_are_read_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}/t.parquet", dir.path().display());
+    let target = url.clone();
+    let records = vec![
+        Record {
+            a: 1,
+            name: "x".into(),
+            b: 2.5,
+            y: 0.0,
+        },
+        Record {
+            a: 3,
+            name: "z".into(),
+            b: -1.0,
+            y: 1.0,
+        },
+    ];
+    strom_dataset::execute(&RuntimeConfig::default(), move |env| {
+        env.from_collection(records.clone()).write_parquet(&target)
+    })
+    .unwrap();
+    for workers in [1, 2] {
+        let mut points = run_on_table(
+            &RuntimeConfig::default().with_workers(workers),
+            &url,
+            &TableOptions::default(),
+            |_, t| {
+                assert_eq!(t.schema.names(), "a, name, b, y");
+                let err = t.points(&["name".into()], "y").err().unwrap().to_string();
+                assert!(err.contains("has type String"), "{err}");
+                Ok(t.points(&["b".into(), "a".into()], "y")?.collect())
+            },
+        )
+        .unwrap();
+        points.sort_by(|p, q| p.label.total_cmp(&q.label));
+        assert_eq!(points[0].features, Vector::Dense(vec![2.5, 1.0]));
+        assert_eq!(points[1].features, Vector::Dense(vec![-1.0, 3.0]));
+    }
+}
