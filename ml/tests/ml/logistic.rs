@@ -52,6 +52,13 @@ fn the_fitted_weights_zero_the_regularised_gradient() {
             "gradient ({gw}, {gb}) at w={w}, b={b}"
         );
         assert!(w > 0.5, "w = {w}");
+        // Deterministic for a worker count: a second run gives the same bits.
+        let again = fit_csv(
+            workers,
+            &path,
+            LogisticRegression::default().with_label("y").with_reg(reg),
+        );
+        assert_eq!(again, m);
     }
 }
 
