@@ -1,8 +1,74 @@
 //! # strom-ml
 //!
-//! Machine learning over Strom's DataSet API.
+//! Machine learning over Strom's DataSet API, in the shape of Flink ML 2.x: an
+//! [`Estimator`] fits a [`Model`] on a [`Table`], a model transforms tables, and a
+//! [`Pipeline`] of stages is itself an estimator. Training loops are bulk iterations
+//! of `strom-dataset` (per-worker statistics or gradients, combined by iteration
+//! aggregators, broadcast back), deterministic for a given seed and worker count.
+//! It sits on `strom-core` (storage, formats) and `strom-dataset`; `strom-jobs` and
+//! the CLI sit on it.
 //!
-//! Not built yet. It will hold estimators, transformers and pipelines (k-means, linear
-//! and logistic regression, SVM, ALS, naive Bayes, kNN, scalers and encoders,
-//! evaluation) and online learners over DataStream.
+//! ```
+//! use strom_core::RuntimeConfig;
+//! use strom_ml::{LogisticRegression, TableOptions, Transformer, fit};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let url = dir.path().join("points.csv");
+//! std::fs::write(&url, "x,y\n-2,0\n-1,0\n1,1\n2,1\n").unwrap();
+//! let url = url.to_str().unwrap().to_string();
+//! let estimator = LogisticRegression::default().with_label("y").with_reg(0.1);
+//! let model = fit(&RuntimeConfig::default().with_workers(2), &url, &TableOptions::default(), estimator)
+//!     .unwrap();
+//! assert!(model.coefficients[0][0] > 0.0);
+//! ```
+//!
+//! Data: dense and sparse [`Vector`]s, [`LabeledPoint`]s, tables read from CSV (with a
+//! header) or Parquet at any storage URL ([`read_table`]). Models are saved as
+//! versioned JSON ([`save_model`], [`load_model`]). See `docs/0021-ml-optimiser-and-models.md`.
 #![warn(missing_docs)]
+
+mod any_model;
+mod block;
+mod error;
+mod features;
+mod kmeans;
+mod lbfgs;
+mod linear;
+mod logistic;
+mod metrics;
+mod model_file;
+mod naive_bayes;
+mod one_hot;
+mod optimize;
+mod params;
+mod pipeline;
+mod run;
+mod scalers;
+mod split;
+mod stage;
+mod stats;
+mod string_indexer;
+mod table;
+mod vector;
+
+pub use any_model::AnyModel;
+pub use error::{Error, Result};
+pub use features::{Normalizer, VectorAssembler};
+pub use kmeans::{KMeans, KMeansModel};
+pub use linear::{LinearRegression, LinearRegressionModel};
+pub use logistic::{Family, LogisticRegression, LogisticRegressionModel};
+pub use metrics::{Metric, accuracy, auc_roc, average_precision, evaluate, f1_macro, log_loss, r2};
+pub use model_file::{FORMAT, VERSION, load_model, save_model};
+pub use naive_bayes::{NaiveBayes, NaiveBayesKind, NaiveBayesModel};
+pub use one_hot::{OneHotEncoder, OneHotEncoderModel};
+pub use params::{Columns, Params};
+pub use pipeline::{Pipeline, PipelineModel, Stage};
+pub use run::{fit, run_on_table};
+pub use scalers::{Scaler, ScalerKind, ScalerModel};
+pub use split::random_split;
+pub use stage::{Estimator, Fitted, Model, RowFn, Transformer};
+pub use string_indexer::{StringIndexer, StringIndexerModel};
+pub use table::{
+    Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_table,
+};
+pub use vector::{LabeledPoint, Vector};

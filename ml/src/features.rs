@@ -1,0 +1,195 @@
+//! Transformers that learn nothing: the vector assembler (numeric and vector columns
+//! into one vector column, Spark's `VectorAssembler`) and the normalizer (each vector
+//! scaled to unit `p`-norm; a zero vector stays zero). Each is its own model; fitting
+//! one only checks the columns.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::params::{Params, check, parse, parse_list, unknown};
+use crate::stage::{Estimator, Fitted, Model, RowFn};
+use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, num, put};
+use crate::vector::Vector;
+
+/// Fitting a transformer that learns nothing: the model is the value itself.
+fn fit_as_is<'s, M: Model + Clone>(model: &M, table: &Table<'s>) -> Result<Fitted<'s, M>> {
+    model.schema(&table.schema)?;
+    let m = model.clone();
+    Ok(Fitted::new(
+        table.rows.env().from_collection(vec![model.clone()]),
+        move |s| m.schema(s),
+    ))
+}
+
+/// Assembles numeric and vector columns into one dense vector column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VectorAssembler {
+    /// The input columns, in order.
+    pub input: Vec<String>,
+    /// The output column (default `features`).
+    pub output: String,
+}
+
+impl VectorAssembler {
+    /// An assembler of `input` into `output`.
+    pub fn new(input: &[&str], output: &str) -> Self {
+        VectorAssembler {
+            input: input.iter().map(|c| c.to_string()).collect(),
+            output: output.to_string(),
+        }
+    }
+}
+
+impl Params for VectorAssembler {
+    fn names(&self) -> &'static [&'static str] {
+        &["input", "output"]
+    }
+
+    fn set(&mut self, name: &str, value: &str) -> Result<()> {
+        match name {
+            "input" => self.input = parse_list(value),
+            "output" => self.output = value.to_string(),
+            _ => return Err(unknown(name, self.names())),
+        }
+        self.validate()
+    }
+
+    fn validate(&self) -> Result<()> {
+        check("input", !self.input.is_empty(), "needs at least one column")
+    }
+}
+
+impl Model for VectorAssembler {
+    fn schema(&self, input: &Schema) -> Result<Schema> {
+        self.validate()?;
+        for c in &self.input {
+            input.typed_index(c, &[ColumnType::Number, ColumnType::Vector])?;
+        }
+        Ok(input.with_column(&self.output, ColumnType::Vector))
+    }
+
+    fn row_fn(&self, input: &Schema) -> Result<RowFn> {
+        let at: Vec<usize> = self
+            .input
+            .iter()
+            .map(|c| input.index(c))
+            .collect::<Result<_>>()?;
+        let out = self.schema(input)?.index(&self.output)?;
+        Ok(Box::new(move |mut row| {
+            let mut x = Vec::new();
+            for &i in &at {
+                match &row[i] {
+                    Value::Vec(v) => x.extend(v.to_dense()),
+                    other => x.push(num(other)),
+                }
+            }
+            put(&mut row, out, Value::Vec(Vector::Dense(x)));
+            row
+        }))
+    }
+}
+
+impl Estimator for VectorAssembler {
+    type Model = VectorAssembler;
+
+    fn output_schema(&self, input: &Schema) -> Result<Schema> {
+        self.schema(input)
+    }
+
+    fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, VectorAssembler>> {
+        fit_as_is(self, table)
+    }
+}
+
+/// Scales each vector to unit `p`-norm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Normalizer {
+    /// The input: numeric columns or one vector column.
+    pub input: Vec<String>,
+    /// The output column (default `normalized`).
+    pub output: String,
+    /// The norm's `p` ≥ 1, `inf` for the largest absolute value (default 2).
+    pub p: f64,
+}
+
+impl Normalizer {
+    /// A normalizer of `input` to unit `p`-norm into `normalized`.
+    pub fn new(input: &[&str], p: f64) -> Self {
+        Normalizer {
+            input: input.iter().map(|c| c.to_string()).collect(),
+            output: "normalized".into(),
+            p,
+        }
+    }
+}
+
+impl Params for Normalizer {
+    fn names(&self) -> &'static [&'static str] {
+        &["input", "output", "p"]
+    }
+
+    fn set(&mut self, name: &str, value: &str) -> Result<()> {
+        match name {
+            "input" => self.input = parse_list(value),
+            "output" => self.output = value.to_string(),
+            "p" => self.p = parse(name, value)?,
+            _ => return Err(unknown(name, self.names())),
+        }
+        self.validate()
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.p >= 1.0 {
+            Ok(())
+        } else {
+            Err(Error::param("p", format!("{} is below 1", self.p)))
+        }
+    }
+}
+
+impl Model for Normalizer {
+    fn schema(&self, input: &Schema) -> Result<Schema> {
+        self.validate()?;
+        let _ = feature_extractor(input, &self.input)?;
+        Ok(input.with_column(&self.output, ColumnType::Vector))
+    }
+
+    fn row_fn(&self, input: &Schema) -> Result<RowFn> {
+        let extract = feature_extractor(input, &self.input)?;
+        let out = self.schema(input)?.index(&self.output)?;
+        let p = self.p;
+        Ok(Box::new(move |mut row| {
+            let v = extract(&row);
+            let norm = v.norm(p);
+            let scaled = match v {
+                Vector::Dense(x) if norm > 0.0 => {
+                    Vector::Dense(x.iter().map(|a| a / norm).collect())
+                }
+                Vector::Sparse {
+                    size,
+                    indices,
+                    values,
+                } if norm > 0.0 => Vector::Sparse {
+                    size,
+                    indices,
+                    values: values.iter().map(|a| a / norm).collect(),
+                },
+                zero => zero,
+            };
+            put(&mut row, out, Value::Vec(scaled));
+            row
+        }))
+    }
+}
+
+impl Estimator for Normalizer {
+    type Model = Normalizer;
+
+    fn output_schema(&self, input: &Schema) -> Result<Schema> {
+        self.schema(input)
+    }
+
+    fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, Normalizer>> {
+        fit_as_is(self, table)
+    }
+}
