@@ -10,6 +10,8 @@
 //!   graph algebra, joins and neighbourhood aggregations;
 //! - [`generators`]: complete, cycle, empty, grid, hypercube, path, star,
 //!   singleton-edge, echo and R-MAT graphs;
+//! - [`iteration`]: the vertex-centric, scatter-gather and gather-sum-apply models;
+//! - [`library`]: shortest paths and connected components on those models;
 //! - [`edges`]: reading edge and vertex lists from text files (any storage URL);
 //! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
 //!   for a number of rounds or to a tolerance (an iteration aggregator);
@@ -37,6 +39,8 @@ pub mod edges;
 mod error;
 pub mod generators;
 mod graph;
+pub mod iteration;
+pub mod library;
 pub mod pagerank;
 
 pub use error::{Error, Result};

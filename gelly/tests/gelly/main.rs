@@ -5,4 +5,5 @@
 mod classic;
 mod generators;
 mod graph_api;
+mod library;
 mod support;
