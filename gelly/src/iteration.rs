@@ -170,41 +170,23 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
     ) -> Self {
         let adjacency = self.adjacency(config.direction);
         let by_id = |v: &(K, VV)| v.0.clone();
-        let result = self.vertices.iterate_delta(
-            &self.vertices,
-            by_id,
+        self.iterate_updates(
             config.max_iterations,
-            move |_, solution, updated| {
-                let messages = updated
+            move |updated| {
+                updated
                     .left_outer_join(&adjacency, by_id, |a: &Adjacency<K, EV>| a.0.clone())
                     .with(move |v, adjacent| {
                         let mut outbox = Vec::new();
-                        scatter(
-                            &v.0,
-                            &v.1,
-                            adjacent.map_or(&[][..], |a| &a.1[..]),
-                            &mut outbox,
-                        );
+                        let neighbours = adjacent.map_or(&[][..], |a| &a.1[..]);
+                        scatter(&v.0, &v.1, neighbours, &mut outbox);
                         outbox
                     })
-                    .flat_map(|x| x);
-                let grouped = messages
+                    .flat_map(|x| x)
                     .group_by(|m: &(K, M)| m.0.clone())
-                    .reduce_group(|k, ms| {
-                        [(k.clone(), ms.into_iter().map(|m| m.1).collect::<Vec<M>>())]
-                    });
-                let next = solution.lookup(
-                    &grouped,
-                    |g: &(K, Vec<M>)| g.0.clone(),
-                    move |(k, ms), v| {
-                        let new = v.and_then(|v| gather(&k, &v.1, ms));
-                        new.map(|new| (k, new))
-                    },
-                );
-                (next.clone(), next)
+                    .reduce_group(|k, ms| [(k.clone(), ms.into_iter().map(|m| m.1).collect())])
             },
-        );
-        self.with_vertices(result)
+            move |k, v, messages: Vec<M>| gather(k, v, messages),
+        )
     }
 
     /// Runs a gather-sum-apply iteration (Gelly's `runGatherSumApplyIteration`).
@@ -223,23 +205,38 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
     ) -> Self {
         let links = self.neighbour_edges(config.direction);
         let by_id = |v: &(K, VV)| v.0.clone();
-        let result = self.vertices.iterate_delta(
-            &self.vertices,
-            by_id,
+        self.iterate_updates(
             config.max_iterations,
-            move |_, solution, updated| {
-                let sums = updated
+            move |updated| {
+                updated
                     .join(&links, by_id, |l: &(K, K, EV)| l.0.clone())
                     .with(move |v, l| (l.1.clone(), gather(&v.1, &l.2)))
                     .group_by(|m: &(K, M)| m.0.clone())
-                    .reduce(move |a, b| (a.0, sum(a.1, b.1)));
+                    .reduce(move |a, b| (a.0, sum(a.1, b.1)))
+            },
+            move |k, v, total| apply(k, v, total),
+        )
+    }
+
+    /// A delta iteration over the vertices whose workset is the vertices updated in
+    /// the previous superstep (all of them at first): `probes(updated)` gives values
+    /// per vertex id, and `update(id, value, probe)` a vertex's new value, if any.
+    fn iterate_updates<X: Data>(
+        &self,
+        max_iterations: u32,
+        probes: impl FnOnce(DataSet<'s, (K, VV)>) -> DataSet<'s, (K, X)>,
+        mut update: impl FnMut(&K, &VV, X) -> Option<VV> + 'static,
+    ) -> Self {
+        let by_id = |v: &(K, VV)| v.0.clone();
+        let result = self.vertices.iterate_delta(
+            &self.vertices,
+            by_id,
+            max_iterations,
+            move |_, solution, updated| {
                 let next = solution.lookup(
-                    &sums,
-                    |s: &(K, M)| s.0.clone(),
-                    move |(k, m), v| {
-                        let new = v.and_then(|v| apply(&k, &v.1, m));
-                        new.map(|new| (k, new))
-                    },
+                    &probes(updated),
+                    |p: &(K, X)| p.0.clone(),
+                    move |(k, x), v| v.and_then(|v| update(&k, &v.1, x)).map(|new| (k, new)),
                 );
                 (next.clone(), next)
             },
