@@ -12,6 +12,7 @@
 //!   singleton-edge, echo and R-MAT graphs;
 //! - [`iteration`]: the vertex-centric, scatter-gather and gather-sum-apply models;
 //! - [`library`]: shortest paths and connected components on those models;
+//! - [`similarity`]: triangles, clustering coefficients, Jaccard and Adamic-Adar;
 //! - [`edges`]: reading edge and vertex lists from text files (any storage URL);
 //! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
 //!   for a number of rounds or to a tolerance (an iteration aggregator);
@@ -42,6 +43,7 @@ mod graph;
 pub mod iteration;
 pub mod library;
 pub mod pagerank;
+pub mod similarity;
 
 pub use error::{Error, Result};
 pub use graph::{EdgeDirection, Graph};

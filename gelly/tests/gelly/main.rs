@@ -6,4 +6,5 @@ mod classic;
 mod generators;
 mod graph_api;
 mod library;
+mod similarity;
 mod support;

@@ -32,3 +32,46 @@ pub(crate) fn check<T: Data + Ord + std::fmt::Debug>(
         assert_eq!(run(w, build.clone()), expected, "at {w} workers");
     }
 }
+
+/// A Python virtual environment with networkx 3.4.2 (from PyPI, once per test
+/// process), or why it cannot be had.
+pub(crate) fn networkx() -> Result<std::path::PathBuf, String> {
+    use std::process::Command;
+    static ENV: std::sync::OnceLock<Result<std::path::PathBuf, String>> =
+        std::sync::OnceLock::new();
+    let sh = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    ENV.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("gelly-networkx");
+        if dir.join(".ready").exists() {
+            return Ok(dir);
+        }
+        let staging = dir.with_extension(format!("staging-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        sh(Command::new("python3").args(["-m", "venv"]).arg(&staging))?;
+        sh(Command::new(staging.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .arg("networkx==3.4.2"))?;
+        std::fs::write(staging.join(".ready"), b"").map_err(|e| e.to_string())?;
+        if std::fs::rename(&staging, &dir).is_err() && !dir.join(".ready").exists() {
+            return Err(format!("could not create {}", dir.display()));
+        }
+        Ok(dir)
+    })
+    .clone()
+}

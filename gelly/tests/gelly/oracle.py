@@ -1,0 +1,26 @@
+"""networkx's answers for an edge list (argv[1]): per-vertex triangles and local
+clustering, Jaccard and Adamic-Adar for every pair sharing a neighbour."""
+import itertools
+import sys
+
+import networkx as nx
+
+G = nx.Graph()
+with open(sys.argv[1]) as f:
+    for line in f:
+        a, b = map(int, line.split())
+        G.add_edge(a, b)
+G.remove_edges_from(list(nx.selfloop_edges(G)))
+for v, t in nx.triangles(G).items():
+    print("T", v, t)
+for v, c in nx.clustering(G).items():
+    print("C", v, repr(float(c)))
+pairs = set()
+for w in G:
+    for u, v in itertools.combinations(sorted(G[w]), 2):
+        pairs.add((u, v))
+pairs = sorted(pairs)
+for u, v, s in nx.jaccard_coefficient(G, pairs):
+    print("J", u, v, repr(s))
+for u, v, s in nx.adamic_adar_index(G, pairs):
+    print("A", u, v, repr(s))
