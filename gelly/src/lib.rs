@@ -13,6 +13,7 @@
 //! - [`iteration`]: the vertex-centric, scatter-gather and gather-sum-apply models;
 //! - [`library`]: shortest paths and connected components on those models;
 //! - [`similarity`]: triangles, clustering coefficients, Jaccard and Adamic-Adar;
+//! - [`metrics`]: vertex and edge counts, degrees, triangles, clustering in one record;
 //! - [`edges`]: reading edge and vertex lists from text files (any storage URL);
 //! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
 //!   for a number of rounds or to a tolerance (an iteration aggregator);
@@ -42,6 +43,7 @@ pub mod generators;
 mod graph;
 pub mod iteration;
 pub mod library;
+pub mod metrics;
 pub mod pagerank;
 pub mod similarity;
 

@@ -31,7 +31,7 @@ pub fn simple_edges<'s, K: Key, VV: Data, EV: Data>(
 }
 
 /// Every vertex with its sorted neighbours in the undirected simple graph.
-fn neighbours<'s, K: Key, VV: Data, EV: Data>(
+pub(crate) fn neighbours<'s, K: Key, VV: Data, EV: Data>(
     graph: &Graph<'s, K, VV, EV>,
 ) -> DataSet<'s, (K, Vec<K>)> {
     let arcs = simple_edges(graph).flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)]);

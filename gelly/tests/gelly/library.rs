@@ -168,3 +168,37 @@ fn components_match_union_find_in_both_models() {
         });
     }
 }
+
+#[test]
+fn vertex_centric_with_and_without_a_combiner() {
+    // Superstep 1: every vertex sends its value to its out-neighbours; superstep 2:
+    // each vertex receiving messages takes their sum (and sends nothing).
+    // a=1, b=10, c=100; a->b, a->c, b->c, c->c, a->c.
+    for combiner in [None, Some(std::ops::Add::add as fn(i64, i64) -> i64)] {
+        check(
+            vec![("a".to_string(), 1), ("b".into(), 1), ("c".into(), 112)],
+            move |env| {
+                let vertices = vec![("a".to_string(), 1i64), ("b".into(), 10), ("c".into(), 100)];
+                let edges = [("a", "b"), ("a", "c"), ("b", "c"), ("c", "c"), ("a", "c")]
+                    .iter()
+                    .map(|(x, y)| (x.to_string(), y.to_string(), ()))
+                    .collect();
+                Graph::from_collections(env, vertices, edges)
+                    .run_vertex_centric(
+                        |_, value, messages: &[i64], neighbours, outbox| {
+                            if messages.is_empty() {
+                                outbox.extend(neighbours.iter().map(|(n, _)| (n.clone(), *value)));
+                                None
+                            } else {
+                                Some(messages.iter().sum())
+                            }
+                        },
+                        combiner,
+                        strom_gelly::iteration::IterationConfig::default(),
+                    )
+                    .vertices()
+                    .clone()
+            },
+        );
+    }
+}

@@ -24,3 +24,11 @@ for u, v, s in nx.jaccard_coefficient(G, pairs):
     print("J", u, v, repr(s))
 for u, v, s in nx.adamic_adar_index(G, pairs):
     print("A", u, v, repr(s))
+degrees = [d for _, d in G.degree()]
+print("M vertices", G.number_of_nodes())
+print("M edges", G.number_of_edges())
+print("M max_degree", max(degrees))
+print("M triangles", sum(nx.triangles(G).values()) // 3)
+print("M triplets", sum(d * (d - 1) // 2 for d in degrees))
+print("M global_clustering", repr(nx.transitivity(G)))
+print("M average_clustering", repr(nx.average_clustering(G)))

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use strom_gelly::Graph;
+use strom_gelly::metrics::{GraphMetrics, graph_metrics};
 use strom_gelly::similarity::{
     adamic_adar, jaccard, local_clustering_coefficient, triangle_count, triangle_listing,
 };
@@ -51,6 +52,46 @@ fn triangles_by_hand() {
             (5, 0)
         ]
     );
+    // Degrees 3, 2, 3, 3, 1; triplets 3 + 1 + 3 + 3; local 2/3, 1, 2/3, 1/3, 0.
+    let expected = GraphMetrics {
+        vertices: 5,
+        edges: 6,
+        average_degree: 2.4,
+        max_degree: 3,
+        triangles: 2,
+        triplets: 10,
+        global_clustering: 0.6,
+        average_clustering: 8.0 / 15.0,
+    };
+    for w in WORKERS {
+        let got = strom_dataset::execute(
+            &strom_core::RuntimeConfig::default().with_workers(w),
+            move |env| graph_metrics(&Graph::from_pairs(&env.from_collection(edges()))).collect(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(got.len(), 1);
+        let m = &got[0];
+        let counts =
+            |m: &GraphMetrics| (m.vertices, m.edges, m.max_degree, m.triangles, m.triplets);
+        assert_eq!(counts(m), counts(&expected));
+        for (x, y) in [
+            (m.average_degree, expected.average_degree),
+            (m.global_clustering, expected.global_clustering),
+            (m.average_clustering, expected.average_clustering),
+        ] {
+            assert!((x - y).abs() < 1e-12, "{m:?}");
+        }
+    }
+    // An empty graph has zeros, not nothing.
+    let empty = strom_dataset::execute(
+        &strom_core::RuntimeConfig::default().with_workers(2),
+        |env| graph_metrics(&Graph::<u64, (), ()>::from_collections(env, vec![], vec![])).collect(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(empty.len(), 1);
+    assert_eq!((empty[0].vertices, empty[0].average_clustering), (0, 0.0));
 }
 
 #[test]
@@ -90,12 +131,14 @@ fn similarity_matches_networkx() {
     let mut triangles = Vec::new();
     let mut clustering = BTreeMap::new();
     let (mut jac, mut aa) = (BTreeMap::new(), BTreeMap::new());
+    let mut metrics: BTreeMap<String, f64> = BTreeMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let f: Vec<&str> = line.split(' ').collect();
         let id = |i: usize| f[i].parse::<u64>().unwrap();
         match f[0] {
             "T" => triangles.push((id(1), id(2))),
             "C" => drop(clustering.insert(id(1), f[2].parse::<f64>().unwrap())),
+            "M" => drop(metrics.insert(f[1].to_string(), f[2].parse::<f64>().unwrap())),
             "J" => drop(jac.insert((id(1), id(2)), f[3].parse::<f64>().unwrap())),
             _ => drop(aa.insert((id(1), id(2)), f[3].parse::<f64>().unwrap())),
         }
@@ -137,6 +180,21 @@ fn similarity_matches_networkx() {
             }),
             &jac,
         );
+        let e = edges.clone();
+        let got = strom_dataset::execute(
+            &strom_core::RuntimeConfig::default().with_workers(w),
+            move |env| graph_metrics(&Graph::from_pairs(&env.from_collection(e.clone()))).collect(),
+        )
+        .unwrap()
+        .unwrap();
+        let m = &got[0];
+        assert_eq!(m.vertices as f64, metrics["vertices"]);
+        assert_eq!(m.edges as f64, metrics["edges"]);
+        assert_eq!(m.max_degree as f64, metrics["max_degree"]);
+        assert_eq!(m.triangles as f64, metrics["triangles"]);
+        assert_eq!(m.triplets as f64, metrics["triplets"]);
+        assert!((m.global_clustering - metrics["global_clustering"]).abs() < 1e-9);
+        assert!((m.average_clustering - metrics["average_clustering"]).abs() < 1e-9);
         let e = edges.clone();
         close(
             run(w, move |env| {
