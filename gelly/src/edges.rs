@@ -1,9 +1,19 @@
-//! Edge and vertex lists in text files: one edge `source target` per line (unsigned
-//! 64-bit ids separated by whitespace or a comma) or one vertex id per line. Blank
-//! lines and comment lines (starting with `#` or `%`, as in SNAP and Matrix Market
-//! files) are skipped; anything else fails the job naming the file and line.
+//! Edge and vertex lists in text files (CSV or whitespace separated, at any storage
+//! URL): one edge `source target [value]` per line, or one vertex `id [value]` per
+//! line, fields separated by whitespace or a comma. Blank lines and comment lines
+//! (starting with `#` or `%`, as in SNAP and Matrix Market files) are skipped; anything
+//! else fails the job naming the file and line.
+//!
+//! [`read_edges`] and [`read_vertices`] read `u64` ids; [`read_edge_list`],
+//! [`read_valued_edge_list`], [`read_vertex_ids`] and [`read_vertex_values`] read ids
+//! and values of any type that parses from text (`String` ids take any field), and
+//! [`Graph::from_edge_list`] makes a graph of them.
 
-use strom_dataset::{DataSet, Env};
+use std::str::FromStr;
+
+use strom_dataset::{Data, DataSet, Env, Key};
+
+use crate::Graph;
 
 /// The edges in the file(s) at `url`.
 pub fn read_edges<'s>(env: &Env<'s>, url: &str) -> DataSet<'s, (u64, u64)> {
@@ -63,6 +73,133 @@ pub fn parse_vertex(line: &str) -> Result<Option<u64>, String> {
     }
 }
 
+/// `field` parsed as a `T`, or what is wrong with it naming `what` it should be.
+fn parse_field<T: FromStr>(field: &str, what: &str) -> Result<T, String> {
+    field
+        .parse()
+        .map_err(|_| format!("{field:?} is not {what} ({})", std::any::type_name::<T>()))
+}
+
+/// An edge line `source target [value]`: the value is required unless `default` is
+/// given (then a line without one gets it).
+///
+/// # Errors
+/// What is wrong with the line.
+pub fn parse_valued_edge<K: FromStr, EV: FromStr + Clone>(
+    line: &str,
+    default: Option<&EV>,
+) -> Result<Option<(K, K, EV)>, String> {
+    let mut fields = ids(line);
+    let parts = (fields.next(), fields.next(), fields.next(), fields.next());
+    let (a, b, value) = match parts {
+        (None, ..) => return Ok(None),
+        (Some(a), Some(b), Some(v), None) => (a, b, parse_field(v, "an edge value")?),
+        (Some(a), Some(b), None, None) if default.is_some() => {
+            (a, b, default.expect("checked").clone())
+        }
+        _ => {
+            let expected = if default.is_some() {
+                "`source target [value]`"
+            } else {
+                "`source target value`"
+            };
+            return Err(format!(
+                "expected an edge {expected}, found {} fields",
+                ids(line).count()
+            ));
+        }
+    };
+    Ok(Some((
+        parse_field(a, "a vertex id")?,
+        parse_field(b, "a vertex id")?,
+        value,
+    )))
+}
+
+/// A vertex line `id value`.
+///
+/// # Errors
+/// What is wrong with the line.
+pub fn parse_valued_vertex<K: FromStr, VV: FromStr>(line: &str) -> Result<Option<(K, VV)>, String> {
+    let mut fields = ids(line);
+    match (fields.next(), fields.next(), fields.next()) {
+        (None, ..) => Ok(None),
+        (Some(k), Some(v), None) => Ok(Some((
+            parse_field(k, "a vertex id")?,
+            parse_field(v, "a vertex value")?,
+        ))),
+        _ => Err(format!(
+            "expected a vertex `id value`, found {} fields",
+            ids(line).count()
+        )),
+    }
+}
+
+/// The edges `source target` of the file(s) at `url`, ids of type `K`.
+pub fn read_edge_list<'s, K: Key + FromStr>(env: &Env<'s>, url: &str) -> DataSet<'s, (K, K, ())> {
+    env.read_lines_with(url, |line| {
+        let mut fields = ids(line);
+        match (fields.next(), fields.next(), fields.next()) {
+            (None, ..) => Ok(None),
+            (Some(a), Some(b), None) => Ok(Some((
+                parse_field(a, "a vertex id")?,
+                parse_field(b, "a vertex id")?,
+                (),
+            ))),
+            _ => Err(format!(
+                "expected an edge `source target`, found {} fields",
+                ids(line).count()
+            )),
+        }
+    })
+}
+
+/// The edges `source target value` of the file(s) at `url`; with `default`, the value
+/// may be left out (a weighted edge list whose missing weights are 1, say).
+pub fn read_valued_edge_list<'s, K: Key + FromStr, EV: Data + FromStr>(
+    env: &Env<'s>,
+    url: &str,
+    default: Option<EV>,
+) -> DataSet<'s, (K, K, EV)> {
+    env.read_lines_with(url, move |line| parse_valued_edge(line, default.as_ref()))
+}
+
+/// The vertex ids, one per line, of the file(s) at `url`.
+pub fn read_vertex_ids<'s, K: Key + FromStr>(env: &Env<'s>, url: &str) -> DataSet<'s, K> {
+    env.read_lines_with(url, |line| {
+        let mut fields = ids(line);
+        match (fields.next(), fields.next()) {
+            (None, _) => Ok(None),
+            (Some(k), None) => parse_field(k, "a vertex id").map(Some),
+            _ => Err(format!(
+                "expected one vertex id, found {} fields",
+                ids(line).count()
+            )),
+        }
+    })
+}
+
+/// The vertices `id value`, one per line, of the file(s) at `url`.
+pub fn read_vertex_values<'s, K: Key + FromStr, VV: Data + FromStr>(
+    env: &Env<'s>,
+    url: &str,
+) -> DataSet<'s, (K, VV)> {
+    env.read_lines_with(url, parse_valued_vertex)
+}
+
+impl<'s, K: Key + FromStr> Graph<'s, K, (), ()> {
+    /// The graph of the edge list at `edges_url` (`source target` lines) and, when
+    /// given, the vertex list at `vertices_url` (one id per line, for vertices without
+    /// edges), as Gelly's `fromCsvReader(..).keyType(..)`.
+    pub fn from_edge_list(env: &Env<'s>, edges_url: &str, vertices_url: Option<&str>) -> Self {
+        let extra = match vertices_url {
+            Some(url) => read_vertex_ids(env, url),
+            None => env.empty(),
+        };
+        Graph::from_edges_and_ids(&read_edge_list(env, edges_url), &extra, |_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +217,22 @@ mod tests {
         assert!(parse_edge("-1 2").is_err());
         assert_eq!(parse_vertex("18446744073709551615"), Ok(Some(u64::MAX)));
         assert!(parse_vertex("1 2").is_err());
+    }
+
+    #[test]
+    fn valued_lines() {
+        let weighted = |l| parse_valued_edge::<String, f64>(l, Some(&1.0));
+        assert_eq!(weighted("a b 2.5"), Ok(Some(("a".into(), "b".into(), 2.5))));
+        assert_eq!(weighted("a,b"), Ok(Some(("a".into(), "b".into(), 1.0))));
+        assert_eq!(weighted("% c"), Ok(None));
+        assert!(
+            weighted("a b x")
+                .unwrap_err()
+                .contains("\"x\" is not an edge value")
+        );
+        let strict = parse_valued_edge::<u64, i32>("1 2", None).unwrap_err();
+        assert!(strict.contains("`source target value`"), "{strict}");
+        assert_eq!(parse_valued_vertex::<u32, f64>("7 0.5"), Ok(Some((7, 0.5))));
+        assert!(parse_valued_vertex::<u32, f64>("7").is_err());
     }
 }

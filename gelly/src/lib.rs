@@ -1,10 +1,19 @@
 //! # strom-gelly
 //!
-//! Graph analytics over Strom's DataSet API, in the spirit of Flink's Gelly: graphs are
-//! data sets of edges `(source, target)` between `u64` vertex ids (plus, optionally,
-//! vertices without edges), and algorithms are dataflows over them built on the
-//! DataSet's iterations.
+//! Graph analytics over Strom's DataSet API, in the spirit of Flink's Gelly. It sits on
+//! `strom-dataset`: a [`Graph`] is two data sets, vertices `(id, value)` and edges
+//! `(source, target, value)`, over any hashable, ordered, serializable id type, and
+//! every method and algorithm is a dataflow over them, iterative ones on the DataSet's
+//! delta iteration.
 //!
+//! - [`Graph`]: constructors, properties (counts, degrees, triplets), transformations,
+//!   graph algebra, joins and neighbourhood aggregations;
+//! - [`generators`]: complete, cycle, empty, grid, hypercube, path, star,
+//!   singleton-edge, echo and R-MAT graphs;
+//! - [`iteration`]: the vertex-centric, scatter-gather and gather-sum-apply models;
+//! - [`library`]: shortest paths and connected components on those models;
+//! - [`similarity`]: triangles, clustering coefficients, Jaccard and Adamic-Adar;
+//! - [`metrics`]: vertex and edge counts, degrees, triangles, clustering in one record;
 //! - [`edges`]: reading edge and vertex lists from text files (any storage URL);
 //! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
 //!   for a number of rounds or to a tolerance (an iteration aggregator);
@@ -29,7 +38,17 @@
 
 pub mod components;
 pub mod edges;
+mod error;
+pub mod generators;
+mod graph;
+pub mod iteration;
+pub mod library;
+pub mod metrics;
 pub mod pagerank;
+pub mod similarity;
+
+pub use error::{Error, Result};
+pub use graph::{EdgeDirection, Graph};
 
 use strom_dataset::DataSet;
 

@@ -1,0 +1,155 @@
+//! Algorithms on the undirected simple graph of a [`Graph`]: triangle listing and
+//! counts, local clustering coefficients, and the Jaccard and Adamic-Adar scores of
+//! vertex pairs.
+//!
+//! Semantics (as networkx's on an undirected `Graph`): direction is ignored, duplicate
+//! edges count once, self-loops are dropped; every vertex of the graph is in the
+//! per-vertex results, also without edges. Pairs are scored when they share at least
+//! one neighbour, adjacent or not, each pair once as `(smaller, larger)`.
+//!
+//! Triangles are found from wedges: each vertex pairs up its neighbours with larger
+//! ids, and a wedge closes into a triangle when its two ends are joined. A vertex of
+//! degree `d` gives up to `d(d - 1)/2` wedges, so hubs cost quadratically (the
+//! degree-ordered variant is not built yet).
+
+use strom_dataset::{Data, DataSet, Key, agg};
+
+use crate::Graph;
+
+/// The undirected simple edges `(a, b)`, `a < b`, each once.
+pub fn simple_edges<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, K)> {
+    graph
+        .edges()
+        .flat_map(|(a, b, _)| match a.cmp(&b) {
+            std::cmp::Ordering::Less => Some((a, b)),
+            std::cmp::Ordering::Greater => Some((b, a)),
+            std::cmp::Ordering::Equal => None,
+        })
+        .distinct()
+}
+
+/// Every vertex with its sorted neighbours in the undirected simple graph.
+pub(crate) fn neighbours<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, Vec<K>)> {
+    let arcs = simple_edges(graph).flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)]);
+    graph.vertex_ids().co_group(
+        &arcs,
+        |k: &K| k.clone(),
+        |a: &(K, K)| a.0.clone(),
+        |k, _, arcs| {
+            let mut ns: Vec<K> = arcs.into_iter().map(|a| a.1).collect();
+            ns.sort();
+            [(k.clone(), ns)]
+        },
+    )
+}
+
+/// Every triangle once, as `(a, b, c)` with `a < b < c`.
+pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, K, K)> {
+    let wedges = neighbours(graph).flat_map(|(v, ns)| {
+        let higher: Vec<K> = ns.into_iter().filter(|n| *n > v).collect();
+        let mut out = Vec::new();
+        for (i, u) in higher.iter().enumerate() {
+            for w in &higher[i + 1..] {
+                out.push((v.clone(), u.clone(), w.clone()));
+            }
+        }
+        out
+    });
+    wedges
+        .join(
+            &simple_edges(graph),
+            |w: &(K, K, K)| (w.1.clone(), w.2.clone()),
+            |e: &(K, K)| e.clone(),
+        )
+        .with(|w, _| w.clone())
+}
+
+/// Every vertex with the number of triangles it is in.
+pub fn triangle_count<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, u64)> {
+    let counts = triangle_listing(graph)
+        .flat_map(|(a, b, c)| [(a, 1u64), (b, 1), (c, 1)])
+        .group_by(|c: &(K, u64)| c.0.clone())
+        .aggregate(agg::sum(|c: &(K, u64)| c.1));
+    graph
+        .vertex_ids()
+        .left_outer_join(&counts, |k: &K| k.clone(), |c: &(K, u64)| c.0.clone())
+        .with(|k, c| (k.clone(), c.map_or(0, |c| c.1)))
+}
+
+/// Every vertex with its local clustering coefficient: its triangles over `d(d-1)/2`
+/// for its degree `d` in the simple graph, 0 when `d < 2`.
+pub fn local_clustering_coefficient<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, f64)> {
+    triangle_count(graph)
+        .join(
+            &neighbours(graph),
+            |t: &(K, u64)| t.0.clone(),
+            |n: &(K, Vec<K>)| n.0.clone(),
+        )
+        .with(|t, n| {
+            let d = n.1.len() as f64;
+            let c = if d < 2.0 {
+                0.0
+            } else {
+                2.0 * t.1 as f64 / (d * (d - 1.0))
+            };
+            (t.0.clone(), c)
+        })
+}
+
+/// `(u, v, common neighbour's degree)` for every pair `u < v` and every neighbour
+/// they share.
+fn shared<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, ((K, K), u64)> {
+    neighbours(graph).flat_map(|(_, ns)| {
+        let d = ns.len() as u64;
+        let mut out = Vec::new();
+        for (i, u) in ns.iter().enumerate() {
+            for v in &ns[i + 1..] {
+                out.push(((u.clone(), v.clone()), d));
+            }
+        }
+        out
+    })
+}
+
+/// `(u, v, |N(u) ∩ N(v)| / |N(u) ∪ N(v)|)` for every pair `u < v` sharing a neighbour.
+pub fn jaccard<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, K, f64)> {
+    let degrees = neighbours(graph).map(|(k, ns)| (k, ns.len() as u64));
+    let by_vertex = |d: &(K, u64)| d.0.clone();
+    shared(graph)
+        .map(|(pair, _)| (pair, 1u64))
+        .group_by(|c: &((K, K), u64)| c.0.clone())
+        .aggregate(agg::sum(|c: &((K, K), u64)| c.1))
+        .join(&degrees, |c: &((K, K), u64)| c.0.0.clone(), by_vertex)
+        .with(|c, d| (c.0.clone(), c.1, d.1))
+        .join(&degrees, |c: &((K, K), u64, u64)| c.0.1.clone(), by_vertex)
+        .with(|c, d| {
+            let union = c.2 + d.1 - c.1;
+            (c.0.0.clone(), c.0.1.clone(), c.1 as f64 / union as f64)
+        })
+}
+
+/// `(u, v, Σ 1/ln(degree(w)))` over the common neighbours `w` of every pair `u < v`
+/// sharing one (a common neighbour has degree 2 or more).
+pub fn adamic_adar<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, K, f64)> {
+    shared(graph)
+        .map(|(pair, d)| (pair, 1.0 / (d as f64).ln()))
+        .group_by(|c: &((K, K), f64)| c.0.clone())
+        .aggregate(agg::sum(|c: &((K, K), f64)| c.1))
+        .map(|((u, v), s)| (u, v, s))
+}

@@ -1,0 +1,10 @@
+//! Integration tests of `strom-gelly`: the classic jobs (PageRank, connected
+//! components) against sequential references, and the Graph API and generators
+//! against hand-computed cases, at one and several workers.
+
+mod classic;
+mod generators;
+mod graph_api;
+mod library;
+mod similarity;
+mod support;
