@@ -62,5 +62,6 @@ pub use operators::join::{JoinBuilder, JoinHint};
 pub use operators::sort::Order;
 pub use operators::sort_group::SortedGrouped;
 pub use output::{Collected, Counted, JobOutput};
+pub use strom_core::formats::text::TextBlock;
 pub use strom_core::formats::{CsvOptions, ParquetOptions};
 pub use total_order::{ByOrd, TotalOrder};

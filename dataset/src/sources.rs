@@ -15,6 +15,7 @@ use strom_core::formats::lines::{
     LineSplit, SplitBytes, fetch_split, pieces, plan_splits, split_size_for,
 };
 use strom_core::formats::parquet::{self as pq, ParquetChunk};
+use strom_core::formats::text::TextBlock;
 use strom_core::formats::{CsvOptions, ParquetOptions, fixed, text};
 use strom_core::metrics;
 use strom_core::storage::list_files;
@@ -62,6 +63,16 @@ impl<'scope> Env<'scope> {
         self.read_lines_with(url, |line| Ok(Some(line.to_string())))
     }
 
+    /// The lines of the text file(s) at `url` in blocks of whole lines (about 1 MiB each),
+    /// for jobs that look at each line in place: a record per block, not per line.
+    /// Invalid UTF-8 fails the job naming the file and line.
+    pub fn read_text_blocks(&self, url: &str) -> DataSet<'scope, TextBlock> {
+        self.line_source(url, "ReadTextBlocks", |split, bytes, out| {
+            out.push(text::decode_block(split, bytes)?);
+            Ok(())
+        })
+    }
+
     /// The lines of the text file(s) at `url`, each parsed by `parse` into a record,
     /// `None` to skip the line, or an error message, which fails the job naming the file
     /// and line.
@@ -70,17 +81,28 @@ impl<'scope> Env<'scope> {
         url: &str,
         mut parse: impl FnMut(&str) -> std::result::Result<Option<T>, String> + 'static,
     ) -> DataSet<'scope, T> {
+        self.line_source(url, "ReadLines", move |split, bytes, out| {
+            text::decode_parsed(split, bytes, out, &mut parse)
+        })
+    }
+
+    /// A source of the pieces of whole lines of the file(s) at `url`, each decoded by
+    /// `decode` into records.
+    fn line_source<T: Data>(
+        &self,
+        url: &str,
+        name: &str,
+        mut decode: impl FnMut(&LineSplit, &SplitBytes, &mut Vec<T>) -> Result<()> + 'static,
+    ) -> DataSet<'scope, T> {
         let (url, index, peers) = (url.to_string(), self.index(), self.peers());
         let split_size = self.config().split_size;
         let shown = format!("Source: {url}");
         self.chunk_source(
-            "ReadLines",
+            name,
             move |tx: &ChunkSender<(LineSplit, SplitBytes)>| {
-                for_my_line_splits(&url, split_size, None, index, peers, tx, |split, bytes| {
-                    Ok((split, bytes))
-                });
+                for_my_line_splits(&url, split_size, None, index, peers, tx, |s, b| Ok((s, b)));
             },
-            move |(split, bytes), out| text::decode_parsed(&split, &bytes, out, &mut parse),
+            move |(split, bytes), out| decode(&split, &bytes, out),
         )
         .name(&shown)
     }

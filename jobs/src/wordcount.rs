@@ -1,13 +1,14 @@
 //! `wordcount`: Flink's classic. Words are the text lower-cased and split on every
 //! character that is not an ASCII letter, digit or underscore (Java's `\W+`), empty
-//! pieces dropped. Each worker counts its lines' words in a local hash map (looking words
-//! up without allocating), then the partial counts are exchanged and summed.
+//! pieces dropped. Each worker reads its lines in blocks (no record per line) and counts
+//! their words in a local hash map (looking words up without allocating), then the partial
+//! counts are exchanged and summed.
 
 use anyhow::Result;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use strom_core::RuntimeConfig;
-use strom_dataset::{DataSet, agg, execute};
+use strom_dataset::{DataSet, TextBlock, agg, execute};
 
 /// The built-in text: Hamlet's soliloquy, as in Flink's `WordCountData`.
 pub const BUILTIN_TEXT: &str = include_str!("data/hamlet.txt");
@@ -57,18 +58,21 @@ pub fn tokenize_with(line: &str, scratch: &mut String, mut emit: impl FnMut(&str
     }
 }
 
-/// The counted words, sorted by count descending, then word ascending, on worker 0.
-pub fn counts<'s>(lines: &DataSet<'s, String>) -> DataSet<'s, WordCount> {
-    lines
+/// The counted words of the lines in `blocks`, sorted by count descending, then word
+/// ascending, on worker 0.
+pub fn counts<'s>(blocks: &DataSet<'s, TextBlock>) -> DataSet<'s, WordCount> {
+    blocks
         .fold_partition(
             || (FxHashMap::<String, u64>::default(), String::new()),
-            |(counts, scratch), line| {
-                tokenize_with(&line, scratch, |w| match counts.get_mut(w) {
-                    Some(c) => *c += 1,
-                    None => {
-                        counts.insert(w.to_string(), 1);
-                    }
-                })
+            |(counts, scratch), block| {
+                for line in block.lines() {
+                    tokenize_with(line, scratch, |w| match counts.get_mut(w) {
+                        Some(c) => *c += 1,
+                        None => {
+                            counts.insert(w.to_string(), 1);
+                        }
+                    })
+                }
             },
             |(counts, _)| counts.into_iter(),
         )
@@ -85,11 +89,11 @@ pub fn run(config: &RuntimeConfig, args: &WordCountArgs) -> Result<()> {
     let output = args.output.clone();
     let top = args.top;
     let result = execute(config, move |env| {
-        let lines = match &input {
-            Some(url) => env.read_text(url),
-            None => env.from_collection(BUILTIN_TEXT.lines().map(str::to_string).collect()),
+        let blocks = match &input {
+            Some(url) => env.read_text_blocks(url),
+            None => env.from_collection(vec![TextBlock::new(BUILTIN_TEXT.to_owned())]),
         };
-        let counted = counts(&lines);
+        let counted = counts(&blocks);
         match &output {
             Some(url) => {
                 super::write_output(&counted, url);

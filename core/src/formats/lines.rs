@@ -128,32 +128,53 @@ pub fn fetch_split(split: &LineSplit) -> Result<SplitBytes> {
 /// line end. With a `quote` byte, line ends inside quoted fields are not cut (CSV).
 pub fn pieces(bytes: &SplitBytes, target: usize, quote: Option<u8>) -> Vec<SplitBytes> {
     let data = &bytes.bytes;
-    let mut out = Vec::new();
-    let (mut start, mut quoted, mut i) = (0usize, false, 0usize);
-    while i < data.len() {
-        let b = data[i];
-        if Some(b) == quote {
-            quoted = !quoted;
-        } else if b == b'\n' && !quoted && i + 1 - start >= target {
-            out.push(SplitBytes {
-                bytes: data.slice(start..=i),
-                offset: bytes.offset + start as u64,
-            });
-            start = i + 1;
+    let target = target.max(1);
+    // Where each piece ends (exclusive).
+    let mut ends = Vec::new();
+    let mut start = 0usize;
+    match quote {
+        // No quoting: the first line end at or after `target` bytes ends a piece.
+        None => {
+            while start + target <= data.len() {
+                match memchr::memchr(b'\n', &data[start + target - 1..]) {
+                    Some(i) => {
+                        start += target + i;
+                        ends.push(start);
+                    }
+                    None => break,
+                }
+            }
         }
-        i += 1;
+        Some(q) => {
+            let mut quoted = false;
+            for i in memchr::memchr2_iter(q, b'\n', data) {
+                if data[i] == q {
+                    quoted = !quoted;
+                } else if !quoted && i + 1 - start >= target {
+                    start = i + 1;
+                    ends.push(start);
+                }
+            }
+        }
     }
-    if start < data.len() {
-        out.push(SplitBytes {
-            bytes: data.slice(start..),
-            offset: bytes.offset + start as u64,
-        });
+    if ends.last().copied().unwrap_or(0) < data.len() {
+        ends.push(data.len());
     }
-    out
+    let mut from = 0;
+    ends.into_iter()
+        .map(|end| {
+            let piece = SplitBytes {
+                bytes: data.slice(from..end),
+                offset: bytes.offset + from as u64,
+            };
+            from = end;
+            piece
+        })
+        .collect()
 }
 
 fn memchr(data: &[u8]) -> Option<usize> {
-    data.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', data)
 }
 
 /// The 1-based line number of file offset `offset` (counts the newlines before it; used
@@ -174,10 +195,7 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
             return None;
         }
         let start = pos;
-        let end = bytes[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| pos + i);
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         pos = end + 1;
         let line = &bytes[start..end];
         Some((start, line.strip_suffix(b"\r").unwrap_or(line)))

@@ -1,4 +1,5 @@
-//! Text lines: one `String` record per line, or one parsed record per line.
+//! Text lines: one `String` record per line, one parsed record per line, or blocks of
+//! whole lines ([`TextBlock`]) for jobs that look at each line in place.
 
 use crate::error::{Error, Result};
 use crate::formats::lines::{LineSplit, SplitBytes, line_number_at, lines};
@@ -35,6 +36,45 @@ pub fn decode_parsed<T>(
     Ok(())
 }
 
+/// Whole lines of a text file, read as one record (about a piece of a split, 1 MiB), so
+/// that a job that only looks at each line (counting its words, parsing its fields) does
+/// not allocate a record per line. Its text is valid UTF-8, checked when it was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TextBlock {
+    text: String,
+}
+
+impl TextBlock {
+    /// A block of the lines of `text` (a `\n` or `\r\n` at its end is not an empty line).
+    pub fn new(text: String) -> Self {
+        Self { text }
+    }
+
+    /// The block's lines, without their line ends.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        lines(self.text.as_bytes()).map(|(at, line)| &self.text[at..at + line.len()])
+    }
+
+    /// The block's text, line ends included.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The lines of a fetched piece of a split as one [`TextBlock`].
+///
+/// # Errors
+/// [`Error::Format`] naming the file and line of invalid UTF-8.
+pub fn decode_block(split: &LineSplit, bytes: &SplitBytes) -> Result<TextBlock> {
+    match std::str::from_utf8(&bytes.bytes) {
+        Ok(text) => Ok(TextBlock::new(text.to_owned())),
+        Err(e) => {
+            let n = line_number_at(&split.file, bytes.offset + e.valid_up_to() as u64)?;
+            Err(Error::format(format!("{}:{n}", split.file.location.url), e))
+        }
+    }
+}
+
 /// The lines of a whole file's `bytes` (from `url`), numbered from 1, without their line
 /// ends; invalid UTF-8 is an error naming the file and line, as [`decode_parsed`] gives,
 /// never replacement characters.
@@ -52,6 +92,14 @@ pub fn utf8_lines<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_give_their_lines_without_line_ends() {
+        let block = TextBlock::new("a b\r\n\nc\n".to_owned());
+        assert_eq!(block.lines().collect::<Vec<_>>(), ["a b", "", "c"]);
+        let last = TextBlock::new("x\ny".to_owned());
+        assert_eq!(last.lines().collect::<Vec<_>>(), ["x", "y"]);
+    }
 
     #[test]
     fn utf8_lines_name_the_line_of_invalid_bytes() {

@@ -123,6 +123,51 @@ fn text_source_and_sink_over_memory_urls() {
 }
 
 #[test]
+fn text_blocks_hold_every_line_once_and_name_invalid_utf8_by_line() {
+    // CRLF and LF line ends, an empty line, no newline at the end; split size 16 makes
+    // many splits, so lines straddle split boundaries.
+    let text: String = (0..300)
+        .map(|i| match i % 3 {
+            0 => format!("line {i}\r\n"),
+            1 => "\n".to_string(),
+            _ => format!("word{i} word{i}\n"),
+        })
+        .collect::<String>()
+        + "last";
+    let url = "memory://io-test/blocks.txt";
+    strom_core::storage::resolve(url)
+        .unwrap()
+        .write(text.clone().into())
+        .unwrap();
+    let mut expected: Vec<String> = text.lines().map(str::to_string).collect();
+    expected.sort();
+    for w in [1, 3] {
+        let mut got = execute(&config(w), move |env| {
+            env.read_text_blocks(url)
+                .flat_map(|b| b.lines().map(str::to_string).collect::<Vec<_>>())
+                .collect()
+        })
+        .unwrap()
+        .unwrap();
+        got.sort();
+        assert_eq!(got, expected, "{w} workers");
+    }
+    let bad = "memory://io-test/bad-blocks.txt";
+    strom_core::storage::resolve(bad)
+        .unwrap()
+        .write(b"ok\nok\nb\xffd\nok\n".to_vec().into())
+        .unwrap();
+    let err = execute(&config(2), move |env| {
+        env.read_text_blocks(bad)
+            .map(|b| b.lines().count())
+            .collect()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("bad-blocks.txt:3"), "{err}");
+}
+
+#[test]
 fn malformed_csv_names_file_and_line_and_publishes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
