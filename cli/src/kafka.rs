@@ -55,7 +55,8 @@ pub fn run(command: KafkaCommand) -> Result<()> {
             let reader: Box<dyn BufRead> = if input == "-" {
                 Box::new(std::io::stdin().lock())
             } else {
-                let file = std::fs::File::open(&input).with_context(|| format!("--input {input}"))?;
+                let file =
+                    std::fs::File::open(&input).with_context(|| format!("--input {input}"))?;
                 Box::new(std::io::BufReader::new(file))
             };
             let n = produce_lines(&url, reader.lines(), key_field)
@@ -69,11 +70,16 @@ pub fn run(command: KafkaCommand) -> Result<()> {
             until_idle,
         } => {
             let url = KafkaUrl::parse(&from).context("--from")?;
-            let idle = strom_jobs::window_agg::parse_duration(&until_idle)
-                .context("--until-idle")?;
+            let idle =
+                strom_jobs::window_agg::parse_duration(&until_idle).context("--until-idle")?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            consume_lines(&url, read_committed, std::time::Duration::from_millis(idle as u64), &mut out)
-                .with_context(|| format!("cannot consume {from}"))?;
+            consume_lines(
+                &url,
+                read_committed,
+                std::time::Duration::from_millis(idle as u64),
+                &mut out,
+            )
+            .with_context(|| format!("cannot consume {from}"))?;
             std::io::Write::flush(&mut out)?;
             Ok(())
         }

@@ -48,7 +48,11 @@ impl Sinks {
                 let Some(dir) = &config.checkpoint_dir else {
                     bail!("{url}: delivery=exactly-once needs --checkpoint-dir");
                 };
-                let staging = format!("{}/kafka-staging/{}", dir.trim_end_matches('/'), parsed.topic);
+                let staging = format!(
+                    "{}/kafka-staging/{}",
+                    dir.trim_end_matches('/'),
+                    parsed.topic
+                );
                 sink = sink.staging(&staging);
             }
             ensure_topic(&parsed.brokers, &parsed.topic, parsed.partitions)
@@ -73,7 +77,7 @@ pub(crate) fn source(input: &str, rate: Option<f64>) -> Option<KafkaSource> {
 
 /// A deserializer of records holding one text line each, parsed by `parse` as the
 /// file sources do (a record at offset 0 counts as a file's first line: a header).
-pub(crate) fn lines<E>(
+pub(crate) fn lines<E: 'static>(
     parse: fn(u64, &str) -> Result<Option<E>, String>,
 ) -> impl Fn(&KafkaRecord<'_>) -> Result<Option<E>, String> + 'static {
     move |record| {

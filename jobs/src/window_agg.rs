@@ -64,7 +64,11 @@ impl WindowAggArgs {
     pub fn paths(&self, config: &RuntimeConfig) -> JobPaths {
         let not_kafka = |url: &&String| !strom_kafka::is_kafka_url(url);
         JobPaths {
-            inputs: Some(&self.input).filter(not_kafka).cloned().into_iter().collect(),
+            inputs: Some(&self.input)
+                .filter(not_kafka)
+                .cloned()
+                .into_iter()
+                .collect(),
             outputs: [&self.output, &self.late_output]
                 .into_iter()
                 .flatten()
@@ -156,7 +160,14 @@ fn pipeline<'s>(
         WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(bound.unsigned_abs()));
     let events = match crate::kafka::source(input, rate) {
         Some(source) => source.stream(env, crate::kafka::lines(parse_event), timestamps, strategy),
-        None => env.read_parsed_lines(input, FileMode::Bounded, parse_event, timestamps, strategy, rate),
+        None => env.read_parsed_lines(
+            input,
+            FileMode::Bounded,
+            parse_event,
+            timestamps,
+            strategy,
+            rate,
+        ),
     };
     let keyed = events
         .name(&format!(
@@ -260,11 +271,16 @@ fn run_to_kafka(
 ) -> Result<()> {
     let (input, rate) = (args.input.clone(), args.rate);
     let (output, late_output) = (args.output.clone(), args.late_output.clone());
-    let sinks = crate::kafka::Sinks::prepare(config, "window-agg", &input, [&output, &late_output])?;
+    let sinks =
+        crate::kafka::Sinks::prepare(config, "window-agg", &input, [&output, &late_output])?;
     strom_datastream::run(config, move |env| {
         let rows = pipeline(env, &input, window, bounds, rate);
         for (url, keep, line) in [
-            (&output, (|r: &Row| r.0) as fn(&Row) -> bool, fired_line as fn(&Row) -> String),
+            (
+                &output,
+                (|r: &Row| r.0) as fn(&Row) -> bool,
+                fired_line as fn(&Row) -> String,
+            ),
             (&late_output, |r: &Row| !r.0, late_line),
         ] {
             if let Some(url) = url {

@@ -27,6 +27,24 @@ pub(crate) fn config(brokers: &str) -> ClientConfig {
     config
 }
 
+/// A consumer's context that leaves out the end-of-partition "errors" (how a
+/// bounded reader learns it has reached the end) and logs other client errors as
+/// warnings (the client retries them).
+pub(crate) struct Quiet;
+
+impl rdkafka::client::ClientContext for Quiet {
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        if !matches!(error, rdkafka::error::KafkaError::PartitionEOF(_)) {
+            tracing::warn!("kafka: {error}: {reason}");
+        }
+    }
+}
+
+impl rdkafka::consumer::ConsumerContext for Quiet {}
+
+/// A consumer that stays quiet about partition ends.
+pub(crate) type QuietConsumer = BaseConsumer<Quiet>;
+
 /// A consumer that reads metadata and offsets only (`read_uncommitted`: some
 /// brokers answer offset lookups of `read_committed` clients with 0).
 pub(crate) fn lookup(brokers: &str) -> Result<BaseConsumer, Error> {
@@ -58,7 +76,9 @@ pub fn ensure_topic(brokers: &str, topic: &str, partitions: i32) -> Result<usize
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
             Err((_, code)) => {
-                return Err(Error::Broker(format!("cannot create topic {topic}: {code}")));
+                return Err(Error::Broker(format!(
+                    "cannot create topic {topic}: {code}"
+                )));
             }
         }
     }
@@ -133,9 +153,11 @@ pub(crate) fn offsets_at(
         .map_err(|e| Error::kafka(format!("cannot look up offsets at {ms} in {topic}"), e))?;
     Ok(partitions
         .iter()
-        .map(|&p| match found.find_partition(topic, p).map(|e| e.offset()) {
-            Some(Offset::Offset(o)) => Some(o),
-            _ => None,
-        })
+        .map(
+            |&p| match found.find_partition(topic, p).map(|e| e.offset()) {
+                Some(Offset::Offset(o)) => Some(o),
+                _ => None,
+            },
+        )
         .collect())
 }

@@ -53,7 +53,7 @@ pub struct KafkaUrl {
     pub group: Option<String>,
     /// `start=earliest|latest|committed|<epoch ms>` (default earliest).
     pub start: StartFrom,
-    /// `bounded=true`: stop at the end offsets seen at start.
+    /// `bounded=true`: stop at the end of each partition, where first reached.
     pub bounded: bool,
     /// `isolation=read_committed|read_uncommitted` (default read_committed).
     pub read_committed: bool,
@@ -89,7 +89,9 @@ impl KafkaUrl {
             .ok_or_else(|| bad("no broker port (kafka://HOST:PORT/TOPIC)".into()))?;
         let topic = url.path().trim_start_matches('/');
         if topic.is_empty() || topic.contains('/') {
-            return Err(bad("expected one topic after the broker (kafka://HOST:PORT/TOPIC)".into()));
+            return Err(bad(
+                "expected one topic after the broker (kafka://HOST:PORT/TOPIC)".into(),
+            ));
         }
         let mut parsed = KafkaUrl {
             brokers: format!("{host}:{port}"),

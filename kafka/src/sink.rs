@@ -206,7 +206,9 @@ fn refused(what: &str, e: impl std::fmt::Display) -> SinkError {
 /// A producer of the sink (`extra` settings added).
 fn producer(sink: &KafkaSink, extra: &[(&str, &str)]) -> Result<Producer_, SinkError> {
     let mut config: ClientConfig = client::config(&sink.brokers);
-    config.set("linger.ms", "5").set("message.timeout.ms", "120000");
+    config
+        .set("linger.ms", "5")
+        .set("message.timeout.ms", "60000");
     for (k, v) in extra {
         config.set(*k, *v);
     }
@@ -234,9 +236,17 @@ fn send(producer: &Producer_, topic: &str, record: &ProducerRecord) -> Result<()
 
 /// The first failed delivery of `producer`, as an error.
 fn failures(producer: &Producer_, topic: &str) -> Result<(), SinkError> {
-    let failed = producer.context().failed.lock().expect("not poisoned").take();
+    let failed = producer
+        .context()
+        .failed
+        .lock()
+        .expect("not poisoned")
+        .take();
     match failed {
-        Some(e) => Err(refused(&format!("a record was not delivered to {topic}"), e)),
+        Some(e) => Err(refused(
+            &format!("a record was not delivered to {topic}"),
+            e,
+        )),
         None => Ok(()),
     }
 }
@@ -352,6 +362,19 @@ impl Drop for KafkaWriter {
     }
 }
 
+/// Whether the staged file `url` is still there.
+fn staged_exists(url: &str) -> Result<bool, SinkError> {
+    let location = resolve(url)?;
+    if let Some(path) = &location.local {
+        return Ok(path.exists());
+    }
+    match location.read_all() {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The transactional producer and the group consumer of the exactly-once committer.
 struct Transactional {
     producer: Producer_,
@@ -442,9 +465,12 @@ impl KafkaCommitter {
         producer
             .send_offsets_to_transaction(&done, &group, TIMEOUT)
             .map_err(|e| aborted(refused("cannot add the epoch to the transaction", e)))?;
-        producer
-            .commit_transaction(TIMEOUT)
-            .map_err(|e| aborted(refused(&format!("cannot commit epoch {epoch} to {topic}"), e)))?;
+        producer.commit_transaction(TIMEOUT).map_err(|e| {
+            aborted(refused(
+                &format!("cannot commit epoch {epoch} to {topic}"),
+                e,
+            ))
+        })?;
         failures(producer, &topic)
     }
 }
@@ -462,9 +488,16 @@ impl SinkCommitter for KafkaCommitter {
         }
         let last = self.last_committed()?;
         for (epoch, batches) in by_epoch {
-            let committed = last
-                .as_ref()
-                .is_some_and(|(run, next)| *run == batches[0].run && epoch < *next);
+            // Staged files are deleted only after their epoch's commit: one missing
+            // means the epoch is in the topic.
+            let mut deleted = false;
+            for batch in &batches {
+                deleted |= !staged_exists(&batch.staged)?;
+            }
+            let committed = deleted
+                || last
+                    .as_ref()
+                    .is_some_and(|(run, next)| *run == batches[0].run && epoch < *next);
             if !committed {
                 self.commit_epoch(epoch, &batches)?;
             }

@@ -8,7 +8,8 @@
 //!
 //! Start offsets are resolved to numbers when the split is made (so that even a
 //! checkpoint taken before the first record says exactly where to resume). A
-//! bounded source stops at the end offsets seen then. A record that does not
+//! bounded source ends each partition where it first reaches the partition's end
+//! (the client's end-of-partition event). A record that does not
 //! deserialize fails the job, naming topic, partition and offset.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -24,7 +25,7 @@ use strom_datastream::{
     Data, DataStream, Poll, SourceError, SplitReader, StreamEnv, Timestamps, WatermarkStrategy,
 };
 
-use crate::client::{self, bounds, lookup, offsets_at, partitions_of};
+use crate::client::{self, QuietConsumer, bounds, lookup, offsets_at, partitions_of};
 use crate::{Error, KafkaUrl, StartFrom};
 
 /// A record as read, handed to the source's deserializer.
@@ -109,7 +110,8 @@ impl KafkaSource {
         self
     }
 
-    /// Whether to stop at the end offsets seen at start.
+    /// Whether to stop at the end of each partition (where the reader first reaches
+    /// it).
     pub fn bounded(mut self, bounded: bool) -> Self {
         self.bounded = bounded;
         self
@@ -156,7 +158,10 @@ impl KafkaSource {
         config
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .set("enable.partition.eof", if self.bounded { "true" } else { "false" })
+            .set(
+                "enable.partition.eof",
+                if self.bounded { "true" } else { "false" },
+            )
             .set(
                 "isolation.level",
                 if self.read_committed {
@@ -165,11 +170,15 @@ impl KafkaSource {
                     "read_uncommitted"
                 },
             );
-        if let Some(group) = &self.group {
-            config.set("group.id", group);
-        }
-        let consumer: BaseConsumer = config
-            .create()
+        // The client needs a group to assign partitions; offsets are committed to
+        // it only when one was given.
+        let group = self
+            .group
+            .clone()
+            .unwrap_or_else(|| format!("strom-{}", self.topic));
+        config.set("group.id", group);
+        let consumer: QuietConsumer = config
+            .create_with_context(client::Quiet)
             .map_err(|e| Error::kafka(format!("cannot connect to {}", self.brokers), e))?;
         let mut edges = BTreeMap::new();
         for &p in &mine {
@@ -194,9 +203,7 @@ impl KafkaSource {
             consumer,
             commits: self.group.is_some(),
             next,
-            ends: self
-                .bounded
-                .then(|| edges.iter().map(|(&p, &(_, high))| (p, high)).collect()),
+            bounded: self.bounded,
             done: BTreeSet::new(),
             assigned: false,
             deserialize,
@@ -208,7 +215,7 @@ impl KafkaSource {
     fn start_offsets(
         &self,
         meta: &BaseConsumer,
-        consumer: &BaseConsumer,
+        consumer: &QuietConsumer,
         mine: &[i32],
         edges: &BTreeMap<i32, (i64, i64)>,
     ) -> Result<BTreeMap<i32, i64>, Error> {
@@ -227,9 +234,16 @@ impl KafkaSource {
                     query.add_partition(&self.topic, p);
                 }
                 let committed = if self.group.is_some() && !mine.is_empty() {
-                    Some(consumer.committed_offsets(query, client::TIMEOUT).map_err(|e| {
-                        Error::kafka(format!("cannot read committed offsets of {}", self.topic), e)
-                    })?)
+                    Some(
+                        consumer
+                            .committed_offsets(query, client::TIMEOUT)
+                            .map_err(|e| {
+                                Error::kafka(
+                                    format!("cannot read committed offsets of {}", self.topic),
+                                    e,
+                                )
+                            })?,
+                    )
                 } else {
                     None
                 };
@@ -301,12 +315,12 @@ impl Pace {
 /// One worker's split of a [`KafkaSource`].
 pub struct KafkaSplit<T> {
     topic: String,
-    consumer: BaseConsumer,
+    consumer: QuietConsumer,
     commits: bool,
     /// The next offset to read, per partition of the split.
     next: BTreeMap<i32, i64>,
-    /// Bounded: the end offset of each partition, seen at start.
-    ends: Option<BTreeMap<i32, i64>>,
+    /// Bounded: each partition ends where the reader first finds its end.
+    bounded: bool,
     /// Bounded: partitions read to their end.
     done: BTreeSet<i32>,
     assigned: bool,
@@ -338,22 +352,22 @@ impl<T> KafkaSplit<T> {
     fn assign(&mut self) {
         let mut assignment = TopicPartitionList::new();
         for (&p, &at) in &self.next {
-            if self.ends.as_ref().is_some_and(|ends| at >= ends[&p]) {
-                self.done.insert(p);
-                continue;
-            }
             assignment
                 .add_partition_offset(&self.topic, p, Offset::Offset(at))
                 .unwrap_or_else(|e| panic!("kafka source {}: partition {p}: {e}", self.topic));
         }
-        self.consumer
-            .assign(&assignment)
-            .unwrap_or_else(|e| panic!("kafka source {}: cannot assign partitions: {e}", self.topic));
+        self.consumer.assign(&assignment).unwrap_or_else(|e| {
+            panic!("kafka source {}: cannot assign partitions: {e}", self.topic)
+        });
         self.assigned = true;
+        // Idleness counts from here: the first fetch takes a moment.
+        for buffer in self.buffered.values_mut() {
+            buffer.heard = Instant::now();
+        }
     }
 
     fn finished(&self) -> bool {
-        self.ends.is_some() && self.done.len() == self.next.len()
+        self.bounded && self.done.len() == self.next.len()
     }
 
     /// Moves what the consumer has into the buffers (pausing full ones); a record
@@ -377,14 +391,6 @@ impl<T> KafkaSplit<T> {
                 Some(Ok(message)) => message,
             };
             let (p, offset) = (message.partition(), message.offset());
-            if let Some(&end) = self.ends.as_ref().and_then(|ends| ends.get(&p)) {
-                if offset + 1 >= end {
-                    self.done.insert(p);
-                }
-                if offset >= end {
-                    continue;
-                }
-            }
             let record = KafkaRecord {
                 topic: &self.topic,
                 partition: p,
@@ -430,7 +436,11 @@ impl<T> KafkaSplit<T> {
         for (&p, buffer) in &self.buffered {
             match buffer.records.front() {
                 Some(&(ts, _, _)) => {
-                    let ts = if self.event_time.is_some() { ts } else { 0 };
+                    // Without event time: the fullest buffer first.
+                    let ts = match self.event_time {
+                        Some(_) => ts,
+                        None => -(buffer.records.len() as i64),
+                    };
                     if best.is_none_or(|(b, _)| ts < b) {
                         best = Some((ts, p));
                     }

@@ -72,6 +72,10 @@ mod tests {
         // 4+0+4+5, 4+1+4+0, 4+0+4+1 bytes.
         assert_eq!(bytes.len(), 13 + 9 + 9);
         assert_eq!(decode(&bytes).unwrap(), records);
-        assert!(decode(&bytes[..bytes.len() - 1]).unwrap_err().contains("inside a frame"));
+        assert!(
+            decode(&bytes[..bytes.len() - 1])
+                .unwrap_err()
+                .contains("inside a frame")
+        );
     }
 }

@@ -4,13 +4,13 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::client::{self, TIMEOUT, bounds, ensure_topic, lookup, partitions_of};
+use crate::client::{self, QuietConsumer, TIMEOUT, bounds, ensure_topic, lookup, partitions_of};
 use crate::{Error, KafkaUrl, StartFrom};
 
 /// Produces every line of `lines` as one record into the URL's topic (created with
@@ -35,12 +35,13 @@ pub fn produce_lines(
     let mut count = 0u64;
     for (i, line) in lines.enumerate() {
         let line = line.map_err(|e| Error::Broker(format!("line {}: {e}", i + 1)))?;
-        let key = match key_field {
-            Some(n) => Some(line.split(',').nth(n.saturating_sub(1)).ok_or_else(|| {
-                Error::Url(format!("line {}: no field {n} for the key", i + 1))
-            })?),
-            None => None,
-        };
+        let key =
+            match key_field {
+                Some(n) => Some(line.split(',').nth(n.saturating_sub(1)).ok_or_else(|| {
+                    Error::Url(format!("line {}: no field {n} for the key", i + 1))
+                })?),
+                None => None,
+            };
         loop {
             let mut record = BaseRecord::to(&url.topic).payload(line.as_str());
             record = match key {
@@ -78,7 +79,7 @@ pub fn consume_lines(
 ) -> Result<u64, Error> {
     let meta = lookup(&url.brokers)?;
     let partitions = partitions_of(&meta, &url.topic)?;
-    let consumer: BaseConsumer = client::config(&url.brokers)
+    let consumer: QuietConsumer = client::config(&url.brokers)
         .set(
             "isolation.level",
             if read_committed {
@@ -88,7 +89,10 @@ pub fn consume_lines(
             },
         )
         .set("enable.partition.eof", "true")
-        .create()
+        // Needed to assign partitions; nothing is committed.
+        .set("group.id", format!("strom-consume-{}", url.topic))
+        .set("enable.auto.commit", "false")
+        .create_with_context(client::Quiet)
         .map_err(|e| Error::kafka(format!("cannot connect to {}", url.brokers), e))?;
     let mut assignment = TopicPartitionList::new();
     for &p in &partitions {

