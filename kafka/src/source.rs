@@ -330,10 +330,13 @@ pub struct KafkaSplit<T> {
     buffered: BTreeMap<i32, Partition<T>>,
     /// Event time of a record, when records are stamped by it: partitions are then
     /// merged in event time (see [`KafkaSplit::read`]).
-    event_time: Option<Rc<dyn Fn(&T) -> i64>>,
+    event_time: Option<EventTime<T>>,
     /// Partitions paused because their buffer is full.
     paused: BTreeSet<i32>,
 }
+
+/// A record's event time (ms).
+type EventTime<T> = Rc<dyn Fn(&T) -> i64>;
 
 /// A partition's records read ahead, and when it last had one.
 struct Partition<T> {
