@@ -22,7 +22,8 @@ pub enum StartFrom {
 /// What a sink promises about its output (Flink's `DeliveryGuarantee`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
-    /// Records are sent as they come; nothing waits for the broker at checkpoints.
+    /// Records are sent as they come; a record the broker did not take is logged,
+    /// not an error.
     None,
     /// Every checkpoint waits until the broker has every record sent before it:
     /// nothing is lost, a restore may send some again.

@@ -2,9 +2,10 @@
 //! delivery guarantee:
 //!
 //! - [`Delivery::None`] and [`Delivery::AtLeastOnce`]: each worker's writer produces
-//!   records as they come (idempotent producer); at-least-once waits at every
-//!   pre-commit (the checkpoint barrier) until the broker has them all. Nothing to
-//!   commit.
+//!   records as they come and waits at every pre-commit (the checkpoint barrier, and
+//!   the end of the stream: writers have no close) until the broker has them all;
+//!   at-least-once (idempotent producer) fails the job on a record not delivered,
+//!   none only logs it. Nothing to commit.
 //! - [`Delivery::ExactlyOnce`]: the writer keeps an epoch's records and, at the
 //!   pre-commit, stages them in a file under the sink's staging folder; the
 //!   committable ([`StagedBatch`]) names it. When the checkpoint is complete the
@@ -282,7 +283,12 @@ impl SinkWriter<ProducerRecord> for KafkaWriter {
 
     fn abort(&mut self, context: &WriterContext) -> Result<(), SinkError> {
         if self.sink.delivery != Delivery::ExactlyOnce {
-            self.producer = Some(producer(&self.sink, &[("enable.idempotence", "true")])?);
+            let idempotent = if self.sink.delivery == Delivery::AtLeastOnce {
+                "true"
+            } else {
+                "false"
+            };
+            self.producer = Some(producer(&self.sink, &[("enable.idempotence", idempotent)])?);
             return Ok(());
         }
         let staging = self.staging()?.to_string();
@@ -325,14 +331,20 @@ impl SinkWriter<ProducerRecord> for KafkaWriter {
 
     fn pre_commit(&mut self, epoch: u64) -> Result<Option<StagedBatch>, SinkError> {
         if let Some(producer) = &self.producer {
-            if self.sink.delivery == Delivery::AtLeastOnce {
-                producer
-                    .flush(TIMEOUT)
-                    .map_err(|e| refused(&format!("cannot flush to {}", self.sink.topic), e))?;
-            } else {
-                producer.poll(std::time::Duration::ZERO);
+            // The writer has no close: the stream's last pre-commit is its end, so
+            // both flush here; only at-least-once fails on what was not delivered.
+            let flushed = producer
+                .flush(TIMEOUT)
+                .map_err(|e| refused(&format!("cannot flush to {}", self.sink.topic), e));
+            let delivered = failures(producer, &self.sink.topic);
+            match self.sink.delivery {
+                Delivery::AtLeastOnce => flushed.and(delivered)?,
+                _ => {
+                    if let Err(e) = flushed.and(delivered) {
+                        tracing::warn!("{e}");
+                    }
+                }
             }
-            failures(producer, &self.sink.topic)?;
             return Ok(None);
         }
         let Some(records) = self.epochs.remove(&epoch) else {

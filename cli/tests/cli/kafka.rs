@@ -1,5 +1,6 @@
 //! Kafka input and output of `window-agg` against a real broker
-//! ([`crate::kafka_broker`]): a bounded topic read at 1 and 3 workers, exactly-once
+//! ([`crate::kafka_broker`]): a bounded topic read at 1 and 3 workers (and written to
+//! topics with delivery at-least-once and none), exactly-once
 //! output through a process killed at seeded moments and restored, a rescale from 2
 //! to 3 workers through a savepoint, and a record that does not parse. Every output
 //! is compared with the sorted rows of an uninterrupted run over the same events
@@ -51,7 +52,7 @@ fn diff(got: &[String], want: &[String]) -> String {
 }
 
 #[test]
-fn a_bounded_topic_read_at_1_and_3_workers_gives_the_file_runs_windows() {
+fn a_bounded_topic_read_at_1_and_3_workers_and_written_to_topics_gives_the_file_runs_windows() {
     let Some(broker) = Broker::start() else {
         return;
     };
@@ -67,6 +68,16 @@ fn a_bounded_topic_read_at_1_and_3_workers_gives_the_file_runs_windows() {
         assert!(ok, "{err}");
         let got = file_rows(&out);
         assert!(got == want, "{workers} workers: {}", diff(&got, &want));
+    }
+    // Into a topic without checkpoints: at-least-once (flushed at the end) and none.
+    for delivery in ["at-least-once", "none"] {
+        let to = broker.url(delivery, &format!("delivery={delivery}&partitions=2"));
+        let mut args = job(&from, &to);
+        args.extend(["-w", "2"].map(String::from));
+        let (ok, err) = run(&args);
+        assert!(ok, "{err}");
+        let got = broker.consume(delivery, false);
+        assert!(got == want, "delivery {delivery}: {}", diff(&got, &want));
     }
 }
 
