@@ -12,8 +12,9 @@
 //!   committer produces every batch of the epoch in one Kafka transaction
 //!   (transactional id of the sink: a restarted job's committer fences its zombie)
 //!   that also commits the epoch, as an offset of the sink's own consumer group
-//!   (with the run that staged it as the offset's metadata); a commit repeated after
-//!   a restore sees its run and epoch there and skips it. Nothing is
+//!   (with the run that staged it as the offset's metadata). A commit repeated after
+//!   a restore skips an epoch whose staged files are gone (deleted only after its
+//!   commit) or whose run and epoch the group's offset shows. Nothing is
 //!   written to the broker before the checkpoint is complete, so no abort has to
 //!   hide anything (`docs/0025-kafka.md`).
 
