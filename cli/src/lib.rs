@@ -11,6 +11,7 @@
 
 pub mod cluster;
 pub mod control;
+pub mod kafka;
 pub mod locks;
 pub mod settings;
 pub mod signals;

@@ -10,7 +10,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use strom_cli::settings::RuntimeArgs;
-use strom_cli::{cluster, control, jobs, locks, settings, signals};
+use strom_cli::{cluster, control, jobs, kafka, locks, settings, signals};
 use strom_core::RuntimeConfig;
 use strom_core::storage::JobPaths;
 
@@ -27,6 +27,7 @@ Examples:
   strom run pagerank --edges ./graph.txt --iterations 10 --output ranks.csv
   strom run connected-components --edges s3://bucket/graph/ --output components/
   strom run window-agg --input events.csv --window tumbling:5s --out-of-orderness 2s
+  strom kafka produce --input events.csv --to kafka://127.0.0.1:9092/events?partitions=2
   strom run tpch --query 1 --data ./tpch-sf1 --hosts hosts.txt --process-index 0
   strom jobs";
 
@@ -115,6 +116,11 @@ enum Command {
         /// Print JSON (an object with the savepoint's `path`).
         #[arg(long)]
         json: bool,
+    },
+    /// Produces lines into a Kafka topic, or prints a topic's records.
+    Kafka {
+        #[command(subcommand)]
+        command: kafka::KafkaCommand,
     },
     /// Cancels a running job at once (no savepoint; unpublished output stays so).
     Cancel {
@@ -298,6 +304,7 @@ fn run(cli: Cli) -> Result<()> {
             json,
         } => control::client::stop(&job, savepoint_dir.as_deref(), drain, json),
         Command::Cancel { job, json } => control::client::cancel(&job, json),
+        Command::Kafka { command } => kafka::run(command),
         Command::Run { runtime, job } => run_command(&runtime, job),
     }
 }

@@ -31,7 +31,8 @@ use strom_datastream::{
 #[derive(clap::Args, Debug, Clone)]
 pub struct WindowAggArgs {
     /// Input CSV (file, folder or glob): `key,event_time_ms,value` per line; a first
-    /// line starting with `key` is a header.
+    /// line starting with `key` is a header. Or `kafka://HOST:PORT/TOPIC?options`:
+    /// one such line per record.
     #[arg(long, value_name = "URL")]
     pub input: String,
     /// `tumbling:SIZE`, `sliding:SIZE:SLIDE` or `session:GAP` (durations such as 5s,
@@ -44,7 +45,8 @@ pub struct WindowAggArgs {
     /// How long after a window's end late records still update it.
     #[arg(long, value_name = "DURATION", default_value = "0ms")]
     pub allowed_lateness: String,
-    /// Output CSV; printed when absent.
+    /// Output CSV; printed when absent. Or `kafka://HOST:PORT/TOPIC?options`: one
+    /// row per record.
     #[arg(long, value_name = "URL")]
     pub output: Option<String>,
     /// Where the records too late for any window go (CSV `key,event_time_ms,value`).
@@ -60,11 +62,17 @@ impl WindowAggArgs {
     /// What the job reads and writes, for the checks before launch: with checkpoints,
     /// its outputs are folders of part files.
     pub fn paths(&self, config: &RuntimeConfig) -> JobPaths {
+        let not_kafka = |url: &&String| !strom_kafka::is_kafka_url(url);
         JobPaths {
-            inputs: vec![self.input.clone()],
+            inputs: Some(&self.input)
+                .filter(not_kafka)
+                .cloned()
+                .into_iter()
+                .collect(),
             outputs: [&self.output, &self.late_output]
                 .into_iter()
                 .flatten()
+                .filter(not_kafka)
                 .map(|url| super::streamed_output(url, config))
                 .collect(),
         }
@@ -147,17 +155,21 @@ fn pipeline<'s>(
     (bound, lateness): (i64, i64),
     rate: Option<f64>,
 ) -> DataStream<'s, Row> {
-    let keyed = env
-        .read_parsed_lines(
+    let timestamps = Timestamps::Event(Rc::new(|e: &Event| e.0));
+    let strategy =
+        WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(bound.unsigned_abs()));
+    let events = match crate::kafka::source(input, rate) {
+        Some(source) => source.stream(env, crate::kafka::lines(parse_event), timestamps, strategy),
+        None => env.read_parsed_lines(
             input,
             FileMode::Bounded,
             parse_event,
-            Timestamps::Event(Rc::new(|e: &Event| e.0)),
-            WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(
-                bound.unsigned_abs(),
-            )),
+            timestamps,
+            strategy,
             rate,
-        )
+        ),
+    };
+    let keyed = events
         .name(&format!(
             "Source: {input} (watermarks: out-of-orderness {})",
             strom_core::time::duration_text(bound)
@@ -226,15 +238,57 @@ fn run_checkpointed(
         .clone()
         .context("with checkpoints, window-agg needs --output (a folder for part files)")?;
     let (input, late_output, rate) = (args.input.clone(), args.late_output.clone(), args.rate);
+    let sinks = crate::kafka::Sinks::prepare(
+        config,
+        "window-agg",
+        &args.input,
+        [&args.output, &args.late_output],
+    )?;
     strom_datastream::run(config, move |env| {
         let rows = pipeline(env, &input, window, bounds, rate);
-        rows.filter(|r| r.0)
-            .name("Window rows only")
-            .write_lines_exactly_once(&output, fired_line);
+        let fired = rows.filter(|r| r.0).name("Window rows only");
+        if !crate::kafka::write(&fired, &output, fired_line, &sinks) {
+            fired.write_lines_exactly_once(&output, fired_line);
+        }
         if let Some(url) = &late_output {
-            rows.filter(|r| !r.0)
-                .name("Late rows only")
-                .write_lines_exactly_once(url, late_line);
+            let late = rows.filter(|r| !r.0).name("Late rows only");
+            if !crate::kafka::write(&late, url, late_line, &sinks) {
+                late.write_lines_exactly_once(url, late_line);
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// Runs the job without checkpoints writing to Kafka: rows go to their topics as the
+/// windows fire (unsorted), with the delivery the URL asks for; an output that is not
+/// Kafka is a folder of part files (as with checkpoints).
+fn run_to_kafka(
+    config: &RuntimeConfig,
+    args: &WindowAggArgs,
+    window: Window,
+    bounds: (i64, i64),
+) -> Result<()> {
+    let (input, rate) = (args.input.clone(), args.rate);
+    let (output, late_output) = (args.output.clone(), args.late_output.clone());
+    let sinks =
+        crate::kafka::Sinks::prepare(config, "window-agg", &input, [&output, &late_output])?;
+    strom_datastream::run(config, move |env| {
+        let rows = pipeline(env, &input, window, bounds, rate);
+        for (url, keep, line) in [
+            (
+                &output,
+                (|r: &Row| r.0) as fn(&Row) -> bool,
+                fired_line as fn(&Row) -> String,
+            ),
+            (&late_output, |r: &Row| !r.0, late_line),
+        ] {
+            if let Some(url) = url {
+                let rows = rows.filter(keep);
+                if !crate::kafka::write(&rows, url, line, &sinks) {
+                    rows.write_lines_exactly_once(url, line);
+                }
+            }
         }
     })?;
     Ok(())
@@ -405,6 +459,13 @@ pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
     );
     if config.checkpoint_interval.is_some() || config.restore.is_some() {
         return run_checkpointed(config, args, window, bounds);
+    }
+    if [&args.output, &args.late_output]
+        .into_iter()
+        .flatten()
+        .any(|url| strom_kafka::is_kafka_url(url))
+    {
+        return run_to_kafka(config, args, window, bounds);
     }
     let lateness = bounds.1;
     let first = config.process_index == 0;

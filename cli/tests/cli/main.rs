@@ -6,6 +6,8 @@ mod disk_state;
 mod errors;
 mod graph;
 mod http;
+mod kafka;
+mod kafka_broker;
 mod library_operator;
 mod operations;
 mod outputs;

@@ -86,7 +86,7 @@ fn sh(cmd: &mut Command) -> Result<(), String> {
 
 /// A virtual environment `name` in the test folder with `packages` installed (once,
 /// across test processes), or why it cannot be had.
-fn venv(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
+pub(crate) fn venv(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     build_once(&dir, |staging| {
         sh(Command::new("python3").args(["-m", "venv"]).arg(staging))?;

@@ -1,0 +1,195 @@
+//! Kafka input and output of `window-agg` against a real broker
+//! ([`crate::kafka_broker`]): a bounded topic read at 1 and 3 workers (and written to
+//! topics with delivery at-least-once and none), exactly-once
+//! output through a process killed at seeded moments and restored, a rescale from 2
+//! to 3 workers through a savepoint, and a record that does not parse. Every output
+//! is compared with the sorted rows of an uninterrupted run over the same events
+//! read from a file ([`input_and_reference`]: 20,000 events, 10 keys, disorder
+//! within 2 s, 1 s tumbling windows).
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::kafka_broker::Broker;
+use crate::recovery::{input_and_reference, kill_one, window_agg};
+use crate::support::{fresh, scratch, strom};
+
+/// `window-agg` from the Kafka URL `input` to `output` (a file or a Kafka URL).
+fn job(input: &str, output: &str) -> Vec<String> {
+    window_agg(Path::new(input), Path::new(output))
+}
+
+/// Runs `strom` with `args`; gives its success and standard error.
+fn run(args: &[String]) -> (bool, String) {
+    let out = strom().args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The rows of a window-agg output file, sorted, without the header.
+fn file_rows(path: &Path) -> Vec<String> {
+    let mut rows: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Where a mismatch is, in a few rows.
+fn diff(got: &[String], want: &[String]) -> String {
+    let missing: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(3).collect();
+    let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).take(3).collect();
+    format!(
+        "{} rows, want {}; missing {missing:?}, extra {extra:?}",
+        got.len(),
+        want.len()
+    )
+}
+
+#[test]
+fn a_bounded_topic_read_at_1_and_3_workers_and_written_to_topics_gives_the_file_runs_windows() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    let dir = scratch("kafka-read");
+    let (input, want) = input_and_reference(&dir);
+    broker.produce("events", 3, input.to_str().unwrap());
+    let from = broker.url("events", "bounded=true&start=earliest");
+    for workers in ["1", "3"] {
+        let out = fresh(dir.join(format!("out-{workers}.csv")));
+        let mut args = job(&from, out.to_str().unwrap());
+        args.extend(["-w", workers].map(String::from));
+        let (ok, err) = run(&args);
+        assert!(ok, "{err}");
+        let got = file_rows(&out);
+        assert!(got == want, "{workers} workers: {}", diff(&got, &want));
+    }
+    // Into a topic without checkpoints: at-least-once (flushed at the end) and none.
+    for delivery in ["at-least-once", "none"] {
+        let to = broker.url(delivery, &format!("delivery={delivery}&partitions=2"));
+        let mut args = job(&from, &to);
+        args.extend(["-w", "2"].map(String::from));
+        let (ok, err) = run(&args);
+        assert!(ok, "{err}");
+        let got = broker.consume(delivery, false);
+        assert!(got == want, "delivery {delivery}: {}", diff(&got, &want));
+    }
+}
+
+#[test]
+fn a_record_that_does_not_parse_fails_the_job_naming_its_offset() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    let dir = scratch("kafka-bad");
+    let input = dir.join("bad.csv");
+    std::fs::write(&input, "k1,1000,1.5\nk2,2000,2.5\nk3,soon,1\nk1,3000,1\n").unwrap();
+    broker.produce("bad", 1, input.to_str().unwrap());
+    let out = fresh(dir.join("out.csv"));
+    let (ok, err) = run(&job(
+        &broker.url("bad", "bounded=true"),
+        out.to_str().unwrap(),
+    ));
+    assert!(!ok, "the job fails");
+    assert!(
+        err.contains("topic bad partition 0 offset 2")
+            && err.contains("event_time_ms is not an integer"),
+        "{err}"
+    );
+}
+
+/// `args` with 1 s checkpoints into `checkpoints`, reading 5,000 events/s.
+fn checkpointed(mut args: Vec<String>, checkpoints: &Path) -> Vec<String> {
+    args.extend(["--checkpoint-dir", checkpoints.to_str().unwrap()].map(String::from));
+    args.extend(["--checkpoint-interval", "1s", "--rate", "5000"].map(String::from));
+    args
+}
+
+#[test]
+fn exactly_once_to_kafka_through_a_killed_process_equals_an_uninterrupted_run() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    let dir = scratch("kafka-recovery");
+    let (input, want) = input_and_reference(&dir);
+    broker.produce("events", 2, input.to_str().unwrap());
+    let from = broker.url("events", "bounded=true");
+    for seed in [1u64, 2, 3] {
+        let topic = format!("windows-{seed}");
+        let checkpoints = fresh(dir.join(format!("checkpoints-{seed}")));
+        let to = broker.url(&topic, "delivery=exactly-once");
+        let mut args = checkpointed(job(&from, &to), &checkpoints);
+        args.extend(["-p", "2", "-w", "1"].map(String::from));
+        let mut running = strom().args(&args).spawn().unwrap();
+        // Between 2.0 and 3.5 s in (the input takes 4 s).
+        let at = Duration::from_millis(2_000 + seed * 7_919 % 1_500);
+        kill_one(&running, &checkpoints, at, seed as usize);
+        assert!(!running.wait().unwrap().success(), "seed {seed}: fails");
+        let before = broker.consume(&topic, true);
+        assert!(
+            before.len() < want.len(),
+            "seed {seed}: killed before the end"
+        );
+        args.extend(["--restore", "latest"].map(String::from));
+        let (ok, err) = run(&args);
+        assert!(ok, "seed {seed}: the restored job completes: {err}");
+        let got = broker.consume(&topic, true);
+        assert!(
+            got == want,
+            "seed {seed}, killed at {at:?}: {}",
+            diff(&got, &want)
+        );
+    }
+}
+
+#[test]
+fn a_savepoint_of_2_workers_restored_at_3_loses_and_repeats_nothing() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    let dir = scratch("kafka-rescale");
+    let (input, want) = input_and_reference(&dir);
+    broker.produce("events", 3, input.to_str().unwrap());
+    let checkpoints = fresh(dir.join("checkpoints"));
+    let to = broker.url("windows", "delivery=exactly-once");
+    let args = checkpointed(
+        job(&broker.url("events", "bounded=true"), &to),
+        &checkpoints,
+    );
+    let at = |workers: &str| {
+        let mut args = args.clone();
+        args.extend(["-w", workers].map(String::from));
+        args
+    };
+    let mut running = strom().args(at("2")).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1_500));
+    let asked = strom()
+        .args([
+            "savepoint",
+            "--checkpoint-dir",
+            checkpoints.to_str().unwrap(),
+            "--stop",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        asked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
+    let savepoint = String::from_utf8(asked.stdout).unwrap().trim().to_string();
+    assert!(running.wait().unwrap().success(), "the job stops cleanly");
+    let before = broker.consume("windows", true);
+    assert!(before.len() < want.len(), "stopped before the end");
+    let mut again = at("3");
+    again.extend(["--restore".to_string(), savepoint]);
+    let (ok, err) = run(&again);
+    assert!(ok, "the job restored at 3 workers completes: {err}");
+    let got = broker.consume("windows", true);
+    assert!(got == want, "{}", diff(&got, &want));
+}
