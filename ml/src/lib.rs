@@ -69,6 +69,7 @@ pub use split::random_split;
 pub use stage::{Estimator, Fitted, Model, RowFn, Transformer};
 pub use string_indexer::{StringIndexer, StringIndexerModel};
 pub use table::{
-    Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_table,
+    Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_schema,
+    read_table,
 };
 pub use vector::{LabeledPoint, Vector};

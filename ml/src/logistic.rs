@@ -13,10 +13,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, blocks};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::lbfgs::LbfgsConfig;
 use crate::optimize::{Loss, Objective, OptState, minimize};
-use crate::params::{Columns, Params, check, parse, unknown};
+use crate::params::{Columns, Params, check, choice_param, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::stats::{Stats, stats};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
@@ -67,101 +67,31 @@ impl Default for LogisticRegression {
     }
 }
 
-impl LogisticRegression {
-    /// Sets the feature columns.
-    #[must_use]
-    pub fn with_features(mut self, features: &[&str]) -> Self {
-        self.columns.features = features.iter().map(|f| f.to_string()).collect();
-        self
-    }
-    /// Sets the label column.
-    #[must_use]
-    pub fn with_label(mut self, label: &str) -> Self {
-        self.columns.label = label.to_string();
-        self
-    }
-    /// Sets the regularisation strength.
-    #[must_use]
-    pub fn with_reg(mut self, reg: f64) -> Self {
-        self.reg = reg;
-        self
-    }
-    /// Sets the most iterations.
-    #[must_use]
-    pub fn with_max_iter(mut self, max_iter: u32) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-    /// Sets standardisation.
-    #[must_use]
-    pub fn with_standardize(mut self, standardize: bool) -> Self {
-        self.standardize = standardize;
-        self
-    }
-    /// Sets the family.
-    #[must_use]
-    pub fn with_family(mut self, family: Family) -> Self {
-        self.family = family;
-        self
-    }
-}
+choice_param!(Family {
+    "auto" => Family::Auto,
+    "multinomial" => Family::Multinomial,
+});
 
-const NAMES: &[&str] = &[
-    "features",
-    "label",
-    "prediction",
-    "probability",
-    "reg",
-    "max-iter",
-    "tol",
-    "fit-intercept",
-    "standardize",
-    "family",
-];
-
-impl Params for LogisticRegression {
-    fn names(&self) -> &'static [&'static str] {
-        NAMES
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        if self.columns.set(name, value) {
-            return Ok(());
-        }
-        match name {
-            "probability" => self.probability = value.to_string(),
-            "reg" => self.reg = parse(name, value)?,
-            "max-iter" => self.max_iter = parse(name, value)?,
-            "tol" => self.tol = parse(name, value)?,
-            "fit-intercept" => self.fit_intercept = parse(name, value)?,
-            "standardize" => self.standardize = parse(name, value)?,
-            "family" => {
-                self.family = match value {
-                    "auto" => Family::Auto,
-                    "multinomial" => Family::Multinomial,
-                    _ => {
-                        return Err(Error::param(
-                            name,
-                            format!("{value:?} is not auto or multinomial"),
-                        ));
-                    }
-                }
-            }
-            _ => return Err(unknown(name, NAMES)),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check(
-            "reg",
-            self.reg >= 0.0 && self.reg.is_finite(),
-            "must be a number ≥ 0",
-        )?;
-        check("max-iter", self.max_iter >= 1, "must be at least 1")?;
-        check("tol", self.tol >= 0.0, "must be ≥ 0")
-    }
-}
+params!(LogisticRegression {
+    with_features "features" => columns.features: Vec<String>,
+    with_label "label" => columns.label: String,
+    with_prediction "prediction" => columns.prediction: String,
+    with_probability "probability" => probability: String,
+    with_reg "reg" => reg: f64,
+    with_max_iter "max-iter" => max_iter: u32,
+    with_tol "tol" => tol: f64,
+    with_fit_intercept "fit-intercept" => fit_intercept: bool,
+    with_standardize "standardize" => standardize: bool,
+    with_family "family" => family: Family,
+} validate(&self) {
+    check(
+        "reg",
+        self.reg >= 0.0 && self.reg.is_finite(),
+        "must be a number ≥ 0",
+    )?;
+    check("max-iter", self.max_iter >= 1, "must be at least 1")?;
+    check("tol", self.tol >= 0.0, "must be ≥ 0")
+});
 
 /// The log loss of logistic regression: binomial when the weights are one vector
 /// (`dim` features and an intercept if fitted), else softmax over classes.
@@ -252,7 +182,7 @@ impl Estimator for LogisticRegression {
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, LogisticRegressionModel>> {
         self.validate()?;
         let features = self.columns.resolve(&table.schema);
-        let points = table.points(&features, &self.columns.label)?;
+        let points = table.class_points(&features, &self.columns.label)?;
         let data = blocks(&points);
         let stats = stats(&data);
         let standardize = self.standardize;
@@ -269,19 +199,14 @@ impl Estimator for LogisticRegression {
         } else {
             data
         };
-        let (intercept, family, reg, label) = (
-            self.fit_intercept,
-            self.family,
-            self.reg,
-            self.columns.label.clone(),
-        );
+        let (intercept, family, reg) = (self.fit_intercept, self.family, self.reg);
         let config = LbfgsConfig {
             max_iter: self.max_iter,
             tol: self.tol,
             memory: 10,
         };
         let init = stats.map(move |s: Stats| {
-            let classes = s.classes(&label).max(2);
+            let classes = s.classes().max(2);
             let rows = if classes == 2 && family == Family::Auto {
                 1
             } else {
