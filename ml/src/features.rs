@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::params::{Params, check, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, num, put};
@@ -116,7 +116,11 @@ params!(Normalizer {
     with_output "output" => output: String,
     with_p "p" => p: f64,
 } validate(&self) {
-    check("p", self.p >= 1.0, "must be at least 1 (or inf)")
+    if self.p >= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::param("p", format!("{} is below 1", self.p)))
+    }
 });
 
 impl Model for Normalizer {
