@@ -48,6 +48,7 @@ mod split;
 mod stage;
 mod stats;
 mod string_indexer;
+mod svc;
 mod table;
 mod vector;
 
@@ -68,6 +69,7 @@ pub use scalers::{Scaler, ScalerKind, ScalerModel};
 pub use split::random_split;
 pub use stage::{Estimator, Fitted, Model, RowFn, Transformer};
 pub use string_indexer::{StringIndexer, StringIndexerModel};
+pub use svc::{LinearSvc, LinearSvcModel};
 pub use table::{
     Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_schema,
     read_table,

@@ -11,9 +11,10 @@
 //! Known limitation: elastic-net (L1) regularisation and SGD are not built.
 
 use serde::{Deserialize, Serialize};
+use strom_dataset::DataSet;
 
 use crate::block::{Block, blocks};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::lbfgs::LbfgsConfig;
 use crate::optimize::{Loss, Objective, OptState, minimize};
 use crate::params::{Columns, Params, check, choice_param, params};
@@ -94,10 +95,12 @@ params!(LogisticRegression {
 });
 
 /// The log loss of logistic regression: binomial when the weights are one vector
-/// (`dim` features and an intercept if fitted), else softmax over classes.
+/// (`dim` features and an intercept if fitted), else softmax over classes; or with
+/// `hinge` the squared hinge loss of a linear SVC (labels 0/1 as −1/+1).
 #[derive(Clone)]
 struct LogLoss {
     intercept: bool,
+    hinge: bool,
 }
 
 fn softplus(z: f64) -> f64 {
@@ -128,7 +131,19 @@ impl Loss for LogLoss {
                 *zc = x.iter().zip(wc).map(|(a, b)| a * b).sum::<f64>()
                     + if self.intercept { wc[d] } else { 0.0 };
             }
-            if k == 1 {
+            if self.hinge {
+                let t = 2.0 * y - 1.0;
+                let m = 1.0 - t * z[0];
+                if m > 0.0 {
+                    loss += m * m;
+                    for (g, xj) in grad.iter_mut().zip(x) {
+                        *g -= 2.0 * t * m * xj;
+                    }
+                    if self.intercept {
+                        grad[d] -= 2.0 * t * m;
+                    }
+                }
+            } else if k == 1 {
                 loss += softplus(z[0]) - y * z[0];
                 let r = sigmoid(z[0]) - y;
                 for (g, xj) in grad.iter_mut().zip(x) {
@@ -180,7 +195,22 @@ impl Estimator for LogisticRegression {
     }
 
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, LogisticRegressionModel>> {
+        let model = self.fit_weights(table, false)?;
+        let this = self.clone();
+        Ok(Fitted::new(model, move |s| this.output_schema(s)))
+    }
+}
+
+impl LogisticRegression {
+    /// The weights minimising the log loss, or with `hinge` the squared hinge loss
+    /// (two classes only: a label above 1 fails the job naming the label column).
+    pub(crate) fn fit_weights<'s>(
+        &self,
+        table: &Table<'s>,
+        hinge: bool,
+    ) -> Result<DataSet<'s, LogisticRegressionModel>> {
         self.validate()?;
+        self.output_schema(&table.schema)?;
         let features = self.columns.resolve(&table.schema);
         let points = table.class_points(&features, &self.columns.label)?;
         let data = blocks(&points);
@@ -205,9 +235,14 @@ impl Estimator for LogisticRegression {
             tol: self.tol,
             memory: 10,
         };
+        let (failure, label) = (table.rows.env().failure(), self.columns.label.clone());
         let init = stats.map(move |s: Stats| {
             let classes = s.classes().max(2);
-            let rows = if classes == 2 && family == Family::Auto {
+            if hinge && classes > 2 {
+                let e = Error::column(&label, "a linear SVC needs labels 0 and 1");
+                failure.fail(e.to_string());
+            }
+            let rows = if hinge || (classes == 2 && family == Family::Auto) {
                 1
             } else {
                 classes
@@ -225,7 +260,7 @@ impl Estimator for LogisticRegression {
             let objective = Objective { reg, penalised };
             OptState::new(vec![0.0; rows * stride], objective, config.clone())
         });
-        let result = minimize(&data, LogLoss { intercept }, &init, self.max_iter);
+        let result = minimize(&data, LogLoss { intercept, hinge }, &init, self.max_iter);
         let mut params = self.clone();
         params.columns.features = features;
         let model = result.map_with_broadcast(&stats, move |r: OptState, s: &[Stats]| {
@@ -254,8 +289,7 @@ impl Estimator for LogisticRegression {
                 objective: r.lbfgs.f,
             }
         });
-        let this = self.clone();
-        Ok(Fitted::new(model, move |s| this.output_schema(s)))
+        Ok(model)
     }
 }
 
