@@ -57,6 +57,13 @@ enum Command {
         #[command(subcommand)]
         job: Job,
     },
+    /// Machine learning: fit a model on a table, predict with it, evaluate it.
+    Ml {
+        #[command(flatten)]
+        runtime: Box<RuntimeArgs>,
+        #[command(subcommand)]
+        command: jobs::ml::MlCommand,
+    },
     /// Lists the built-in jobs.
     Jobs,
     /// Lists the running jobs (their id, name, state and REST endpoint).
@@ -299,6 +306,7 @@ fn run(cli: Cli) -> Result<()> {
         } => control::client::stop(&job, savepoint_dir.as_deref(), drain, json),
         Command::Cancel { job, json } => control::client::cancel(&job, json),
         Command::Run { runtime, job } => run_command(&runtime, job),
+        Command::Ml { runtime, command } => jobs::ml::run(&settings::resolve(&runtime)?, command),
     }
 }
 

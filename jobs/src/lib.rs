@@ -8,6 +8,7 @@
 
 pub mod cep_monitoring;
 pub mod graph;
+pub mod ml;
 pub mod socket_wordcount;
 pub mod stream_examples;
 pub mod terasort;

@@ -7,6 +7,7 @@ mod errors;
 mod graph;
 mod http;
 mod library_operator;
+mod ml;
 mod operations;
 mod outputs;
 mod recovery;
