@@ -232,13 +232,26 @@ impl Model for LinearRegressionModel {
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let extract = feature_extractor(input, &self.params.columns.features)?;
-        let at = self.schema(input)?.index(&self.params.columns.prediction)?;
+        let out = self.schema(input)?;
         let (w, b) = (self.coefficients.clone(), self.intercept);
-        Ok(Box::new(move |mut row| {
-            let y = extract(&row).dot(&w) + b;
-            put(&mut row, at, Value::Num(y));
-            row
-        }))
+        linear_row_fn(input, &out, &self.params.columns, w, b, |z| z)
     }
+}
+
+/// The row function of a linear model: `f(w·x + b)` into the prediction column.
+pub(crate) fn linear_row_fn(
+    input: &Schema,
+    out: &Schema,
+    columns: &Columns,
+    w: Vec<f64>,
+    b: f64,
+    f: fn(f64) -> f64,
+) -> Result<RowFn> {
+    let extract = feature_extractor(input, &columns.features)?;
+    let at = out.index(&columns.prediction)?;
+    Ok(Box::new(move |mut row| {
+        let y = f(extract(&row).dot(&w) + b);
+        put(&mut row, at, Value::Num(y));
+        row
+    }))
 }

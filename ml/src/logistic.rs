@@ -17,7 +17,7 @@ use crate::block::{Block, blocks};
 use crate::error::{Error, Result};
 use crate::lbfgs::LbfgsConfig;
 use crate::optimize::{Loss, Objective, OptState, minimize};
-use crate::params::{Columns, Params, check, choice_param, params};
+use crate::params::{Columns, Params, check_optimiser, choice_param, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::stats::{Stats, stats};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
@@ -85,13 +85,7 @@ params!(LogisticRegression {
     with_standardize "standardize" => standardize: bool,
     with_family "family" => family: Family,
 } validate(&self) {
-    check(
-        "reg",
-        self.reg >= 0.0 && self.reg.is_finite(),
-        "must be a number ≥ 0",
-    )?;
-    check("max-iter", self.max_iter >= 1, "must be at least 1")?;
-    check("tol", self.tol >= 0.0, "must be ≥ 0")
+    check_optimiser(self.reg, self.max_iter, self.tol)
 });
 
 /// The log loss of logistic regression: binomial when the weights are one vector

@@ -177,6 +177,13 @@ pub(crate) fn check(name: &str, ok: bool, message: &str) -> Result<()> {
     }
 }
 
+/// The checks of an iterative optimiser's `reg`, `max-iter` and `tol`.
+pub(crate) fn check_optimiser(reg: f64, max_iter: u32, tol: f64) -> Result<()> {
+    check("reg", reg >= 0.0 && reg.is_finite(), "must be a number ≥ 0")?;
+    check("max-iter", max_iter >= 1, "must be at least 1")?;
+    check("tol", tol >= 0.0, "must be ≥ 0")
+}
+
 /// Column parameters every predictor has.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Columns {

@@ -11,10 +11,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::linear::linear_row_fn;
 use crate::logistic::LogisticRegression;
-use crate::params::{Columns, Params, check, params};
+use crate::params::{Columns, Params, check_optimiser, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
-use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
+use crate::table::{ColumnType, Schema, Table, feature_extractor};
 
 /// The linear SVC estimator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,13 +57,7 @@ params!(LinearSvc {
     with_fit_intercept "fit-intercept" => fit_intercept: bool,
     with_standardize "standardize" => standardize: bool,
 } validate(&self) {
-    check(
-        "reg",
-        self.reg >= 0.0 && self.reg.is_finite(),
-        "must be a number ≥ 0",
-    )?;
-    check("max-iter", self.max_iter >= 1, "must be at least 1")?;
-    check("tol", self.tol >= 0.0, "must be ≥ 0")
+    check_optimiser(self.reg, self.max_iter, self.tol)
 });
 
 impl Estimator for LinearSvc {
@@ -115,13 +110,10 @@ impl Model for LinearSvcModel {
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let extract = feature_extractor(input, &self.params.columns.features)?;
-        let at = self.schema(input)?.index(&self.params.columns.prediction)?;
+        let out = self.schema(input)?;
         let (w, b) = (self.coefficients.clone(), self.intercept);
-        Ok(Box::new(move |mut row| {
-            let class = f64::from(u8::from(extract(&row).dot(&w) + b > 0.0));
-            put(&mut row, at, Value::Num(class));
-            row
-        }))
+        linear_row_fn(input, &out, &self.params.columns, w, b, |z| {
+            f64::from(u8::from(z > 0.0))
+        })
     }
 }

@@ -5,7 +5,7 @@
 use strom_core::RuntimeConfig;
 use strom_ml::{Error, LinearSvc, TableOptions, fit};
 
-use crate::support::{fit_csv, python, read_rows, sklearn_or_skip};
+use crate::support::{fit_csv, python, read_rows, sklearn_or_skip, write_xy};
 
 const ORACLE: &str = r#"
 import sys, numpy as np
@@ -81,7 +81,6 @@ fn linear_svc_on_breast_cancer_matches_sklearn() {
 #[test]
 fn the_fitted_svc_zeroes_the_regularised_gradient() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.csv");
     let data = [
         (-2.0, 0.0),
         (-1.0, 0.0),
@@ -90,11 +89,7 @@ fn the_fitted_svc_zeroes_the_regularised_gradient() {
         (2.0, 1.0),
         (0.3, 0.0),
     ];
-    let mut text = String::from("x,y\n");
-    for (x, y) in data {
-        text.push_str(&format!("{x},{y}\n"));
-    }
-    std::fs::write(&path, text).unwrap();
+    let path = write_xy(&dir, "t.csv", &data);
     let reg = 0.1;
     for workers in [1, 2] {
         let m = fit_csv(
