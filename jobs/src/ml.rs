@@ -12,7 +12,7 @@ use strom_core::storage::resolve;
 use strom_ml::{
     AnyModel, Estimator, KMeans, LinearRegression, LinearSvc, LogisticRegression, Metric, Model,
     NaiveBayes, Params, Row, Schema, TableOptions, Transformer, Value, load_model, read_schema,
-    run_on_table, save_model,
+    run_on_table, save_model, silhouette,
 };
 
 /// The `strom ml` commands.
@@ -25,7 +25,8 @@ pub enum MlCommand {
     /// (for probabilistic classifiers) `probability`, one row per input row in order.
     Predict(PredictArgs),
     /// Evaluates a saved model on a labelled table: accuracy and F1 (and for two
-    /// classes AUC-ROC, AUC-PR and log loss), RMSE, MAE and R², or k-means inertia.
+    /// classes AUC-ROC, AUC-PR and log loss), RMSE, MAE and R², or k-means inertia and
+    /// silhouette (quadratic in the rows).
     Evaluate(EvaluateArgs),
 }
 
@@ -312,17 +313,29 @@ pub fn evaluate(config: &RuntimeConfig, args: &EvaluateArgs) -> Result<Vec<(&'st
             .iter()
             .map(|f| schema.index(f))
             .collect::<strom_ml::Result<_>>()?;
-        let inertia: f64 = rows
+        let points: Vec<Vec<f64>> = rows
             .iter()
-            .map(|(row, p, _)| {
-                let centre = &m.centres[*p as usize];
+            .map(|(row, _, _)| {
                 at.iter()
-                    .zip(centre)
-                    .map(|(&i, c)| (row[i].as_num().unwrap_or(f64::NAN) - c).powi(2))
+                    .map(|&i| row[i].as_num().unwrap_or(f64::NAN))
+                    .collect()
+            })
+            .collect();
+        let clusters: Vec<usize> = rows.iter().map(|r| r.1 as usize).collect();
+        let inertia: f64 = points
+            .iter()
+            .zip(&clusters)
+            .map(|(x, &c)| {
+                x.iter()
+                    .zip(&m.centres[c])
+                    .map(|(a, b)| (a - b).powi(2))
                     .sum::<f64>()
             })
             .sum();
-        return Ok(vec![("inertia", inertia)]);
+        return Ok(vec![
+            ("inertia", inertia),
+            ("silhouette", silhouette(&points, &clusters)),
+        ]);
     }
     let label = args
         .label

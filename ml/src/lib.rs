@@ -58,7 +58,9 @@ pub use features::{Normalizer, VectorAssembler};
 pub use kmeans::{KMeans, KMeansModel};
 pub use linear::{LinearRegression, LinearRegressionModel};
 pub use logistic::{Family, LogisticRegression, LogisticRegressionModel};
-pub use metrics::{Metric, accuracy, auc_roc, average_precision, evaluate, f1_macro, log_loss, r2};
+pub use metrics::{
+    Metric, accuracy, auc_roc, average_precision, evaluate, f1_macro, log_loss, r2, silhouette,
+};
 pub use model_file::{FORMAT, VERSION, load_model, save_model};
 pub use naive_bayes::{NaiveBayes, NaiveBayesKind, NaiveBayesModel};
 pub use one_hot::{OneHotEncoder, OneHotEncoderModel};

@@ -84,21 +84,22 @@ else:
         print(repr(float(v)))
 "#;
 
-/// The oracle's metrics and per-row lines for data set `name`, its files in `dir`.
-fn oracle(python: &Path, name: &str, dir: &Path) -> (serde_json::Value, Vec<String>) {
+/// The standard output of `script` run with `args`.
+fn run_python(python: &Path, script: &str, args: &[&str]) -> String {
     let out = Command::new(python)
         .arg("-c")
-        .arg(ORACLE)
-        .arg(name)
-        .arg(dir)
+        .arg(script)
+        .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The oracle's metrics and per-row lines for data set `name`, its files in `dir`.
+fn oracle(python: &Path, name: &str, dir: &Path) -> (serde_json::Value, Vec<String>) {
+    let text = run_python(python, ORACLE, &[name, path(dir)]);
     let mut lines = text.lines();
     let metrics = serde_json::from_str(lines.next().unwrap()).unwrap();
     (metrics, lines.map(str::to_string).collect())
@@ -266,6 +267,54 @@ fn ml_linear_regression_matches_scikit_learn_on_diabetes() {
         let e: f64 = expected.parse().unwrap();
         assert!((p - e).abs() < 1e-6 * e.abs().max(1.0), "{p} vs {e}");
     }
+}
+
+const KMEANS: &str = r#"
+import sys, json, numpy as np
+from sklearn import datasets
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+X, y = datasets.load_iris(return_X_y=True)
+with open(sys.argv[1], "w") as f:
+    f.write("a,b,c,d,species\n")
+    for row, label in zip(X, y):
+        f.write(",".join(repr(float(v)) for v in row) + f",{int(label)}\n")
+m = KMeans(n_clusters=3, n_init=10, random_state=0).fit(X)
+print(json.dumps({"inertia": m.inertia_, "silhouette": silhouette_score(X, m.labels_)}))
+"#;
+
+#[test]
+fn ml_kmeans_inertia_and_silhouette_match_scikit_learn_on_iris() {
+    let Some(python) = sklearn().map_err(|e| skip("ml kmeans", &e)).ok() else {
+        return;
+    };
+    let dir = scratch("ml-iris");
+    let (input, model) = (dir.join("iris.csv"), dir.join("m.json"));
+    let out = run_python(&python, KMEANS, &[path(&input)]);
+    let expected: serde_json::Value = serde_json::from_str(&out).unwrap();
+    run_strom(&[
+        "ml",
+        "--workers",
+        "2",
+        "fit",
+        "--algorithm",
+        "kmeans",
+        "--input",
+        path(&input),
+        "--label",
+        "species",
+        "--param",
+        "k=3",
+        "--model-out",
+        path(&model),
+    ]);
+    let got = evaluate(&model, &input);
+    let (g, e) = (
+        got["inertia"].as_f64().unwrap(),
+        expected["inertia"].as_f64().unwrap(),
+    );
+    assert!(g <= e * 1.02, "inertia {g}, scikit-learn's best of 10 {e}");
+    close(&got, &expected, "silhouette", 0.01);
 }
 
 /// `strom ml fit` on a small table fails with a message naming `what`.
