@@ -58,6 +58,13 @@ enum Command {
         #[command(subcommand)]
         job: Job,
     },
+    /// Machine learning: fit a model on a table, predict with it, evaluate it.
+    Ml {
+        #[command(flatten)]
+        runtime: Box<RuntimeArgs>,
+        #[command(subcommand)]
+        command: jobs::ml::MlCommand,
+    },
     /// Lists the built-in jobs.
     Jobs,
     /// Lists the running jobs (their id, name, state and REST endpoint).
@@ -306,6 +313,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Cancel { job, json } => control::client::cancel(&job, json),
         Command::Kafka { command } => kafka::run(command),
         Command::Run { runtime, job } => run_command(&runtime, job),
+        Command::Ml { runtime, command } => jobs::ml::run(&settings::resolve(&runtime)?, command),
     }
 }
 

@@ -215,6 +215,28 @@ impl<'scope> Env<'scope> {
     pub fn fail(&self, error: &Error) {
         self.ctx.fail(error);
     }
+
+    /// A handle for user functions to fail the job at run time with a message (e.g. a
+    /// value a map cannot use): the job runs on, then fails with that message as its
+    /// cause, as a source's bad line does.
+    pub fn failure(&self) -> Failure {
+        Failure {
+            ctx: self.ctx.clone(),
+        }
+    }
+}
+
+/// Fails the job from inside a user function ([`Env::failure`]).
+#[derive(Clone)]
+pub struct Failure {
+    ctx: Rc<WorkerContext>,
+}
+
+impl Failure {
+    /// Records `message` as a failure of the job (the first one recorded is reported).
+    pub fn fail(&self, message: impl Into<String>) {
+        self.ctx.fail_with(message.into());
+    }
 }
 
 /// Runs a batch job: `build` is called on every worker to build the dataflow, which then

@@ -55,7 +55,7 @@ pub mod unstable;
 pub use aggregate as agg;
 pub use aggregate::Aggregator;
 pub use data_set::{Data, DataSet, Key};
-pub use env::{Env, JobMetrics, Time, execute, execute_with_metrics};
+pub use env::{Env, Failure, JobMetrics, Time, execute, execute_with_metrics};
 pub use iteration::{Iteration, IterationAggregate, SolutionSet};
 pub use operators::group_by::Grouped;
 pub use operators::join::{JoinBuilder, JoinHint};

@@ -9,6 +9,7 @@
 pub mod cep_monitoring;
 pub mod graph;
 mod kafka;
+pub mod ml;
 pub mod socket_wordcount;
 pub mod stream_examples;
 pub mod terasort;

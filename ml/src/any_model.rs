@@ -76,6 +76,8 @@ any_model! {
     LogisticRegression(crate::logistic::LogisticRegressionModel),
     /// See [`crate::KMeansModel`].
     KMeans(crate::kmeans::KMeansModel),
+    /// See [`crate::LinearSvcModel`].
+    LinearSvc(crate::svc::LinearSvcModel),
     /// See [`crate::LinearRegressionModel`].
     LinearRegression(crate::linear::LinearRegressionModel),
     /// See [`crate::NaiveBayesModel`].

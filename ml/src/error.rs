@@ -36,7 +36,7 @@ pub enum Error {
     Data(String),
     /// An error of the engine (storage, job, input format).
     #[error(transparent)]
-    Engine(#[from] strom_core::Error),
+    Engine(strom_core::Error),
 }
 
 impl Error {
@@ -54,6 +54,25 @@ impl Error {
             name: name.to_string(),
             message: message.into(),
         }
+    }
+}
+
+/// An engine error; a job that failed with a column's or parameter's error reported at
+/// run time (a bad value in a row) gives that error back as such.
+impl From<strom_core::Error> for Error {
+    fn from(e: strom_core::Error) -> Self {
+        use strom_core::JobFailure;
+        if let strom_core::Error::Job(JobFailure::Reported(message)) = &e {
+            let column = message.strip_prefix("column \"");
+            if let Some((name, what)) = column.and_then(|r| r.split_once("\": ")) {
+                return Error::column(name, what);
+            }
+            let param = message.strip_prefix("parameter ");
+            if let Some((name, what)) = param.and_then(|r| r.split_once(": ")) {
+                return Error::param(name, what);
+            }
+        }
+        Error::Engine(e)
     }
 }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::params::{Params, check, parse, parse_list, unknown};
+use crate::params::{Params, check, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, num, put};
 use crate::vector::Vector;
@@ -40,24 +40,12 @@ impl VectorAssembler {
     }
 }
 
-impl Params for VectorAssembler {
-    fn names(&self) -> &'static [&'static str] {
-        &["input", "output"]
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        match name {
-            "input" => self.input = parse_list(value),
-            "output" => self.output = value.to_string(),
-            _ => return Err(unknown(name, self.names())),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check("input", !self.input.is_empty(), "needs at least one column")
-    }
-}
+params!(VectorAssembler {
+    with_input "input" => input: Vec<String>,
+    with_output "output" => output: String,
+} validate(&self) {
+    check("input", !self.input.is_empty(), "needs at least one column")
+});
 
 impl Model for VectorAssembler {
     fn schema(&self, input: &Schema) -> Result<Schema> {
@@ -123,29 +111,17 @@ impl Normalizer {
     }
 }
 
-impl Params for Normalizer {
-    fn names(&self) -> &'static [&'static str] {
-        &["input", "output", "p"]
+params!(Normalizer {
+    with_input "input" => input: Vec<String>,
+    with_output "output" => output: String,
+    with_p "p" => p: f64,
+} validate(&self) {
+    if self.p >= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::param("p", format!("{} is below 1", self.p)))
     }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        match name {
-            "input" => self.input = parse_list(value),
-            "output" => self.output = value.to_string(),
-            "p" => self.p = parse(name, value)?,
-            _ => return Err(unknown(name, self.names())),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        if self.p >= 1.0 {
-            Ok(())
-        } else {
-            Err(Error::param("p", format!("{} is below 1", self.p)))
-        }
-    }
-}
+});
 
 impl Model for Normalizer {
     fn schema(&self, input: &Schema) -> Result<Schema> {

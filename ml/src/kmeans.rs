@@ -16,7 +16,7 @@ use strom_dataset::{DataSet, agg};
 
 use crate::block::{Block, blocks};
 use crate::error::Result;
-use crate::params::{Params, check, parse, parse_list, unknown};
+use crate::params::{Params, check, params};
 use crate::split::SeededHash;
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
@@ -55,57 +55,20 @@ impl Default for KMeans {
     }
 }
 
-impl KMeans {
-    /// Sets the number of clusters.
-    #[must_use]
-    pub fn with_k(mut self, k: usize) -> Self {
-        self.k = k;
-        self
-    }
-    /// Sets the seed.
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-}
-
-const NAMES: &[&str] = &[
-    "features",
-    "prediction",
-    "k",
-    "max-iter",
-    "tol",
-    "seed",
-    "init-steps",
-];
-
-impl Params for KMeans {
-    fn names(&self) -> &'static [&'static str] {
-        NAMES
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        match name {
-            "features" => self.features = parse_list(value),
-            "prediction" => self.prediction = value.to_string(),
-            "k" => self.k = parse(name, value)?,
-            "max-iter" => self.max_iter = parse(name, value)?,
-            "tol" => self.tol = parse(name, value)?,
-            "seed" => self.seed = parse(name, value)?,
-            "init-steps" => self.init_steps = parse(name, value)?,
-            _ => return Err(unknown(name, NAMES)),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check("k", self.k >= 1, "must be at least 1")?;
-        check("max-iter", self.max_iter >= 1, "must be at least 1")?;
-        check("init-steps", self.init_steps >= 1, "must be at least 1")?;
-        check("tol", self.tol >= 0.0, "must be ≥ 0")
-    }
-}
+params!(KMeans {
+    with_features "features" => features: Vec<String>,
+    with_prediction "prediction" => prediction: String,
+    with_k "k" => k: usize,
+    with_max_iter "max-iter" => max_iter: u32,
+    with_tol "tol" => tol: f64,
+    with_seed "seed" => seed: u64,
+    with_init_steps "init-steps" => init_steps: u32,
+} validate(&self) {
+    check("k", self.k >= 1, "must be at least 1")?;
+    check("max-iter", self.max_iter >= 1, "must be at least 1")?;
+    check("init-steps", self.init_steps >= 1, "must be at least 1")?;
+    check("tol", self.tol >= 0.0, "must be ≥ 0")
+});
 
 fn dist2(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()

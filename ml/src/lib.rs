@@ -48,6 +48,7 @@ mod split;
 mod stage;
 mod stats;
 mod string_indexer;
+mod svc;
 mod table;
 mod vector;
 
@@ -57,7 +58,9 @@ pub use features::{Normalizer, VectorAssembler};
 pub use kmeans::{KMeans, KMeansModel};
 pub use linear::{LinearRegression, LinearRegressionModel};
 pub use logistic::{Family, LogisticRegression, LogisticRegressionModel};
-pub use metrics::{Metric, accuracy, auc_roc, average_precision, evaluate, f1_macro, log_loss, r2};
+pub use metrics::{
+    Metric, accuracy, auc_roc, average_precision, evaluate, f1_macro, log_loss, r2, silhouette,
+};
 pub use model_file::{FORMAT, VERSION, load_model, save_model};
 pub use naive_bayes::{NaiveBayes, NaiveBayesKind, NaiveBayesModel};
 pub use one_hot::{OneHotEncoder, OneHotEncoderModel};
@@ -68,7 +71,9 @@ pub use scalers::{Scaler, ScalerKind, ScalerModel};
 pub use split::random_split;
 pub use stage::{Estimator, Fitted, Model, RowFn, Transformer};
 pub use string_indexer::{StringIndexer, StringIndexerModel};
+pub use svc::{LinearSvc, LinearSvcModel};
 pub use table::{
-    Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_table,
+    Column, ColumnType, Row, Schema, Table, TableFormat, TableOptions, Value, read_schema,
+    read_table,
 };
 pub use vector::{LabeledPoint, Vector};

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, blocks};
 use crate::error::Result;
-use crate::params::{Columns, Params, check, parse, unknown};
+use crate::params::{Columns, Params, check, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
 
@@ -48,73 +48,29 @@ impl Default for LinearRegression {
     }
 }
 
-impl LinearRegression {
-    /// Sets the label column.
-    #[must_use]
-    pub fn with_label(mut self, label: &str) -> Self {
-        self.columns.label = label.to_string();
-        self
-    }
-    /// Sets the regularisation strength.
-    #[must_use]
-    pub fn with_reg(mut self, reg: f64) -> Self {
-        self.reg = reg;
-        self
-    }
-    /// Sets the L1 share of the penalty.
-    #[must_use]
-    pub fn with_elastic_net(mut self, alpha: f64) -> Self {
-        self.elastic_net = alpha;
-        self
-    }
-}
-
-const NAMES: &[&str] = &[
-    "features",
-    "label",
-    "prediction",
-    "reg",
-    "elastic-net",
-    "fit-intercept",
-    "max-iter",
-    "tol",
-];
-
-impl Params for LinearRegression {
-    fn names(&self) -> &'static [&'static str] {
-        NAMES
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        if self.columns.set(name, value) {
-            return Ok(());
-        }
-        match name {
-            "reg" => self.reg = parse(name, value)?,
-            "elastic-net" => self.elastic_net = parse(name, value)?,
-            "fit-intercept" => self.fit_intercept = parse(name, value)?,
-            "max-iter" => self.max_iter = parse(name, value)?,
-            "tol" => self.tol = parse(name, value)?,
-            _ => return Err(unknown(name, NAMES)),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check(
-            "reg",
-            self.reg >= 0.0 && self.reg.is_finite(),
-            "must be a number ≥ 0",
-        )?;
-        check(
-            "elastic-net",
-            (0.0..=1.0).contains(&self.elastic_net),
-            "must be between 0 and 1",
-        )?;
-        check("max-iter", self.max_iter >= 1, "must be at least 1")?;
-        check("tol", self.tol >= 0.0, "must be ≥ 0")
-    }
-}
+params!(LinearRegression {
+    with_features "features" => columns.features: Vec<String>,
+    with_label "label" => columns.label: String,
+    with_prediction "prediction" => columns.prediction: String,
+    with_reg "reg" => reg: f64,
+    with_elastic_net "elastic-net" => elastic_net: f64,
+    with_fit_intercept "fit-intercept" => fit_intercept: bool,
+    with_max_iter "max-iter" => max_iter: u32,
+    with_tol "tol" => tol: f64,
+} validate(&self) {
+    check(
+        "reg",
+        self.reg >= 0.0 && self.reg.is_finite(),
+        "must be a number ≥ 0",
+    )?;
+    check(
+        "elastic-net",
+        (0.0..=1.0).contains(&self.elastic_net),
+        "must be between 0 and 1",
+    )?;
+    check("max-iter", self.max_iter >= 1, "must be at least 1")?;
+    check("tol", self.tol >= 0.0, "must be ≥ 0")
+});
 
 /// Sums for the normal equations.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -276,13 +232,26 @@ impl Model for LinearRegressionModel {
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let extract = feature_extractor(input, &self.params.columns.features)?;
-        let at = self.schema(input)?.index(&self.params.columns.prediction)?;
+        let out = self.schema(input)?;
         let (w, b) = (self.coefficients.clone(), self.intercept);
-        Ok(Box::new(move |mut row| {
-            let y = extract(&row).dot(&w) + b;
-            put(&mut row, at, Value::Num(y));
-            row
-        }))
+        linear_row_fn(input, &out, &self.params.columns, w, b, |z| z)
     }
+}
+
+/// The row function of a linear model: `f(w·x + b)` into the prediction column.
+pub(crate) fn linear_row_fn(
+    input: &Schema,
+    out: &Schema,
+    columns: &Columns,
+    w: Vec<f64>,
+    b: f64,
+    f: fn(f64) -> f64,
+) -> Result<RowFn> {
+    let extract = feature_extractor(input, &columns.features)?;
+    let at = out.index(&columns.prediction)?;
+    Ok(Box::new(move |mut row| {
+        let y = f(extract(&row).dot(&w) + b);
+        put(&mut row, at, Value::Num(y));
+        row
+    }))
 }

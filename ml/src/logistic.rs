@@ -11,12 +11,13 @@
 //! Known limitation: elastic-net (L1) regularisation and SGD are not built.
 
 use serde::{Deserialize, Serialize};
+use strom_dataset::DataSet;
 
 use crate::block::{Block, blocks};
 use crate::error::{Error, Result};
 use crate::lbfgs::LbfgsConfig;
 use crate::optimize::{Loss, Objective, OptState, minimize};
-use crate::params::{Columns, Params, check, parse, unknown};
+use crate::params::{Columns, Params, check_optimiser, choice_param, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::stats::{Stats, stats};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
@@ -67,107 +68,33 @@ impl Default for LogisticRegression {
     }
 }
 
-impl LogisticRegression {
-    /// Sets the feature columns.
-    #[must_use]
-    pub fn with_features(mut self, features: &[&str]) -> Self {
-        self.columns.features = features.iter().map(|f| f.to_string()).collect();
-        self
-    }
-    /// Sets the label column.
-    #[must_use]
-    pub fn with_label(mut self, label: &str) -> Self {
-        self.columns.label = label.to_string();
-        self
-    }
-    /// Sets the regularisation strength.
-    #[must_use]
-    pub fn with_reg(mut self, reg: f64) -> Self {
-        self.reg = reg;
-        self
-    }
-    /// Sets the most iterations.
-    #[must_use]
-    pub fn with_max_iter(mut self, max_iter: u32) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-    /// Sets standardisation.
-    #[must_use]
-    pub fn with_standardize(mut self, standardize: bool) -> Self {
-        self.standardize = standardize;
-        self
-    }
-    /// Sets the family.
-    #[must_use]
-    pub fn with_family(mut self, family: Family) -> Self {
-        self.family = family;
-        self
-    }
-}
+choice_param!(Family {
+    "auto" => Family::Auto,
+    "multinomial" => Family::Multinomial,
+});
 
-const NAMES: &[&str] = &[
-    "features",
-    "label",
-    "prediction",
-    "probability",
-    "reg",
-    "max-iter",
-    "tol",
-    "fit-intercept",
-    "standardize",
-    "family",
-];
-
-impl Params for LogisticRegression {
-    fn names(&self) -> &'static [&'static str] {
-        NAMES
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        if self.columns.set(name, value) {
-            return Ok(());
-        }
-        match name {
-            "probability" => self.probability = value.to_string(),
-            "reg" => self.reg = parse(name, value)?,
-            "max-iter" => self.max_iter = parse(name, value)?,
-            "tol" => self.tol = parse(name, value)?,
-            "fit-intercept" => self.fit_intercept = parse(name, value)?,
-            "standardize" => self.standardize = parse(name, value)?,
-            "family" => {
-                self.family = match value {
-                    "auto" => Family::Auto,
-                    "multinomial" => Family::Multinomial,
-                    _ => {
-                        return Err(Error::param(
-                            name,
-                            format!("{value:?} is not auto or multinomial"),
-                        ));
-                    }
-                }
-            }
-            _ => return Err(unknown(name, NAMES)),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check(
-            "reg",
-            self.reg >= 0.0 && self.reg.is_finite(),
-            "must be a number ≥ 0",
-        )?;
-        check("max-iter", self.max_iter >= 1, "must be at least 1")?;
-        check("tol", self.tol >= 0.0, "must be ≥ 0")
-    }
-}
+params!(LogisticRegression {
+    with_features "features" => columns.features: Vec<String>,
+    with_label "label" => columns.label: String,
+    with_prediction "prediction" => columns.prediction: String,
+    with_probability "probability" => probability: String,
+    with_reg "reg" => reg: f64,
+    with_max_iter "max-iter" => max_iter: u32,
+    with_tol "tol" => tol: f64,
+    with_fit_intercept "fit-intercept" => fit_intercept: bool,
+    with_standardize "standardize" => standardize: bool,
+    with_family "family" => family: Family,
+} validate(&self) {
+    check_optimiser(self.reg, self.max_iter, self.tol)
+});
 
 /// The log loss of logistic regression: binomial when the weights are one vector
-/// (`dim` features and an intercept if fitted), else softmax over classes.
+/// (`dim` features and an intercept if fitted), else softmax over classes; or with
+/// `hinge` the squared hinge loss of a linear SVC (labels 0/1 as −1/+1).
 #[derive(Clone)]
 struct LogLoss {
     intercept: bool,
+    hinge: bool,
 }
 
 fn softplus(z: f64) -> f64 {
@@ -198,7 +125,19 @@ impl Loss for LogLoss {
                 *zc = x.iter().zip(wc).map(|(a, b)| a * b).sum::<f64>()
                     + if self.intercept { wc[d] } else { 0.0 };
             }
-            if k == 1 {
+            if self.hinge {
+                let t = 2.0 * y - 1.0;
+                let m = 1.0 - t * z[0];
+                if m > 0.0 {
+                    loss += m * m;
+                    for (g, xj) in grad.iter_mut().zip(x) {
+                        *g -= 2.0 * t * m * xj;
+                    }
+                    if self.intercept {
+                        grad[d] -= 2.0 * t * m;
+                    }
+                }
+            } else if k == 1 {
                 loss += softplus(z[0]) - y * z[0];
                 let r = sigmoid(z[0]) - y;
                 for (g, xj) in grad.iter_mut().zip(x) {
@@ -250,9 +189,24 @@ impl Estimator for LogisticRegression {
     }
 
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, LogisticRegressionModel>> {
+        let model = self.fit_weights(table, false)?;
+        let this = self.clone();
+        Ok(Fitted::new(model, move |s| this.output_schema(s)))
+    }
+}
+
+impl LogisticRegression {
+    /// The weights minimising the log loss, or with `hinge` the squared hinge loss
+    /// (two classes only: a label above 1 fails the job naming the label column).
+    pub(crate) fn fit_weights<'s>(
+        &self,
+        table: &Table<'s>,
+        hinge: bool,
+    ) -> Result<DataSet<'s, LogisticRegressionModel>> {
         self.validate()?;
+        self.output_schema(&table.schema)?;
         let features = self.columns.resolve(&table.schema);
-        let points = table.points(&features, &self.columns.label)?;
+        let points = table.class_points(&features, &self.columns.label)?;
         let data = blocks(&points);
         let stats = stats(&data);
         let standardize = self.standardize;
@@ -269,20 +223,20 @@ impl Estimator for LogisticRegression {
         } else {
             data
         };
-        let (intercept, family, reg, label) = (
-            self.fit_intercept,
-            self.family,
-            self.reg,
-            self.columns.label.clone(),
-        );
+        let (intercept, family, reg) = (self.fit_intercept, self.family, self.reg);
         let config = LbfgsConfig {
             max_iter: self.max_iter,
             tol: self.tol,
             memory: 10,
         };
+        let (failure, label) = (table.rows.env().failure(), self.columns.label.clone());
         let init = stats.map(move |s: Stats| {
-            let classes = s.classes(&label).max(2);
-            let rows = if classes == 2 && family == Family::Auto {
+            let classes = s.classes().max(2);
+            if hinge && classes > 2 {
+                let e = Error::column(&label, "a linear SVC needs labels 0 and 1");
+                failure.fail(e.to_string());
+            }
+            let rows = if hinge || (classes == 2 && family == Family::Auto) {
                 1
             } else {
                 classes
@@ -300,7 +254,7 @@ impl Estimator for LogisticRegression {
             let objective = Objective { reg, penalised };
             OptState::new(vec![0.0; rows * stride], objective, config.clone())
         });
-        let result = minimize(&data, LogLoss { intercept }, &init, self.max_iter);
+        let result = minimize(&data, LogLoss { intercept, hinge }, &init, self.max_iter);
         let mut params = self.clone();
         params.columns.features = features;
         let model = result.map_with_broadcast(&stats, move |r: OptState, s: &[Stats]| {
@@ -329,8 +283,7 @@ impl Estimator for LogisticRegression {
                 objective: r.lbfgs.f,
             }
         });
-        let this = self.clone();
-        Ok(Fitted::new(model, move |s| this.output_schema(s)))
+        Ok(model)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Evaluation metrics over `(prediction, label)` pairs: binary classification (area
 //! under the ROC curve, average precision as the area under the precision-recall
 //! curve, log loss, on the score or probability of class 1), multiclass (accuracy,
-//! macro F1, on predicted class indices) and regression (RMSE, MAE, R²). The plain
+//! macro F1, on predicted class indices), regression (RMSE, MAE, R²), and clustering
+//! ([`silhouette`], of points and their clusters). The plain
 //! functions take slices; [`evaluate`] computes one over a data set (the pairs are
 //! gathered on one worker: fine for evaluation sets, not for billions of rows).
 
@@ -135,6 +136,40 @@ pub fn r2(pairs: &[(f64, f64)]) -> f64 {
     let res: f64 = pairs.iter().map(|(p, y)| (y - p).powi(2)).sum();
     let tot: f64 = pairs.iter().map(|(_, y)| (y - m).powi(2)).sum();
     1.0 - res / tot
+}
+
+/// The mean silhouette of `points` in `clusters` (scikit-learn's `silhouette_score`,
+/// Euclidean): per point `(b − a) / max(a, b)` with `a` the mean distance to the other
+/// points of its cluster and `b` the least mean distance to another cluster's points;
+/// 0 for a point alone in its cluster. Quadratic in the number of points.
+pub fn silhouette(points: &[Vec<f64>], clusters: &[usize]) -> f64 {
+    let k = clusters.iter().max().map_or(0, |m| m + 1);
+    let mut size = vec![0usize; k];
+    for &c in clusters {
+        size[c] += 1;
+    }
+    let mut total = 0.0;
+    let mut sums = vec![0.0; k];
+    for (i, x) in points.iter().enumerate() {
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        for (y, &c) in points.iter().zip(clusters) {
+            let d: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum();
+            sums[c] += d.sqrt();
+        }
+        let own = clusters[i];
+        if size[own] < 2 {
+            continue;
+        }
+        let a = sums[own] / (size[own] - 1) as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && size[c] > 0)
+            .map(|c| sums[c] / size[c] as f64)
+            .fold(f64::INFINITY, f64::min);
+        if b.is_finite() {
+            total += (b - a) / a.max(b);
+        }
+    }
+    total / points.len().max(1) as f64
 }
 
 /// `metric` of all pairs of `pairs`: one record on worker 0 (none when empty).

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::block::{Block, blocks};
 use crate::error::{Error, Result};
 use crate::logistic::{classifier_row_fn, softmax};
-use crate::params::{Columns, Params, check, parse, unknown};
+use crate::params::{Columns, Params, check, choice_param, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
-use crate::table::{ColumnType, Schema, Table, feature_extractor};
-use crate::vector::Vector;
+use crate::table::{ColumnType, Schema, Table, fail_on_error, feature_extractor};
+use crate::vector::{LabeledPoint, Vector};
 
 /// The likelihood model of the features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,60 +49,23 @@ impl Default for NaiveBayes {
     }
 }
 
-impl NaiveBayes {
-    /// Sets the likelihood model.
-    #[must_use]
-    pub fn with_kind(mut self, kind: NaiveBayesKind) -> Self {
-        self.kind = kind;
-        self
-    }
-}
+choice_param!(NaiveBayesKind {
+    "gaussian" => NaiveBayesKind::Gaussian,
+    "multinomial" => NaiveBayesKind::Multinomial,
+});
 
-const NAMES: &[&str] = &[
-    "features",
-    "label",
-    "prediction",
-    "probability",
-    "model-type",
-    "smoothing",
-    "var-smoothing",
-];
-
-impl Params for NaiveBayes {
-    fn names(&self) -> &'static [&'static str] {
-        NAMES
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        if self.columns.set(name, value) {
-            return Ok(());
-        }
-        match name {
-            "probability" => self.probability = value.to_string(),
-            "model-type" => {
-                self.kind = match value {
-                    "gaussian" => NaiveBayesKind::Gaussian,
-                    "multinomial" => NaiveBayesKind::Multinomial,
-                    _ => {
-                        return Err(Error::param(
-                            name,
-                            format!("{value:?} is not gaussian or multinomial"),
-                        ));
-                    }
-                }
-            }
-            "smoothing" => self.smoothing = parse(name, value)?,
-            "var-smoothing" => self.var_smoothing = parse(name, value)?,
-            _ => return Err(unknown(name, NAMES)),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check("smoothing", self.smoothing >= 0.0, "must be ≥ 0")?;
-        check("var-smoothing", self.var_smoothing >= 0.0, "must be ≥ 0")
-    }
-}
+params!(NaiveBayes {
+    with_features "features" => columns.features: Vec<String>,
+    with_label "label" => columns.label: String,
+    with_prediction "prediction" => columns.prediction: String,
+    with_probability "probability" => probability: String,
+    with_kind "model-type" => kind: NaiveBayesKind,
+    with_smoothing "smoothing" => smoothing: f64,
+    with_var_smoothing "var-smoothing" => var_smoothing: f64,
+} validate(&self) {
+    check("smoothing", self.smoothing >= 0.0, "must be ≥ 0")?;
+    check("var-smoothing", self.var_smoothing >= 0.0, "must be ≥ 0")
+});
 
 /// Per-class counts, sums and sums of squares.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -121,22 +84,14 @@ impl ClassSums {
         }
     }
 
-    fn of(b: &Block, label: &str, multinomial: bool) -> ClassSums {
+    fn of(b: &Block) -> ClassSums {
         let mut s = ClassSums::default();
         for i in 0..b.rows() {
             let y = b.y[i];
-            assert!(
-                y >= 0.0 && y.fract() == 0.0,
-                "label column {label:?} holds {y}, not a class index (0, 1, 2, ...)"
-            );
             let c = y as usize;
             s.grow(c + 1, b.dim);
             s.count[c] += 1.0;
             for (j, &v) in b.row(i).iter().enumerate() {
-                assert!(
-                    !multinomial || v >= 0.0,
-                    "multinomial naive Bayes needs features ≥ 0, got {v} (feature {j})"
-                );
                 s.sum[c][j] += v;
                 s.sq[c][j] += v * v;
             }
@@ -171,15 +126,24 @@ impl Estimator for NaiveBayes {
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, NaiveBayesModel>> {
         self.validate()?;
         let features = self.columns.resolve(&table.schema);
-        let points = table.points(&features, &self.columns.label)?;
+        let mut points = table.class_points(&features, &self.columns.label)?;
+        if self.kind == NaiveBayesKind::Multinomial {
+            let names = features.clone();
+            let failure = points.env().failure();
+            points = points.flat_map(fail_on_error(&failure, move |p: &LabeledPoint| {
+                match p.features.iter_active().find(|(_, v)| *v < 0.0) {
+                    Some((j, v)) => Err(Error::column(
+                        names.get(j).unwrap_or(&names[0]),
+                        format!("{v} < 0: multinomial naive Bayes needs counts ≥ 0"),
+                    )),
+                    None => Ok(p.clone()),
+                }
+            }));
+        }
         let mut params = self.clone();
         params.columns.features = features;
-        let (label, multinomial) = (
-            self.columns.label.clone(),
-            self.kind == NaiveBayesKind::Multinomial,
-        );
         let model = blocks(&points)
-            .map(move |b| ClassSums::of(&b, &label, multinomial))
+            .map(|b| ClassSums::of(&b))
             .reduce(ClassSums::merge)
             .map(move |s| NaiveBayesModel::from_sums(&s, params.clone()));
         let this = self.clone();

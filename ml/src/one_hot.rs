@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::params::{Params, check, parse, unknown};
+use crate::params::{Params, check, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, num, put};
 use crate::vector::Vector;
@@ -34,25 +34,13 @@ impl OneHotEncoder {
     }
 }
 
-impl Params for OneHotEncoder {
-    fn names(&self) -> &'static [&'static str] {
-        &["input", "output", "drop-last"]
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        match name {
-            "input" => self.input = value.to_string(),
-            "output" => self.output = value.to_string(),
-            "drop-last" => self.drop_last = parse(name, value)?,
-            _ => return Err(unknown(name, self.names())),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check("output", !self.output.is_empty(), "must name a column")
-    }
-}
+params!(OneHotEncoder {
+    with_input "input" => input: String,
+    with_output "output" => output: String,
+    with_drop_last "drop-last" => drop_last: bool,
+} validate(&self) {
+    check("output", !self.output.is_empty(), "must name a column")
+});
 
 fn category(v: f64) -> Option<usize> {
     (v >= 0.0 && v.fract() == 0.0).then_some(v as usize)

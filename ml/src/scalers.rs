@@ -9,7 +9,7 @@ use strom_dataset::DataSet;
 
 use crate::block::blocks;
 use crate::error::Result;
-use crate::params::{Params, check, parse, parse_list, unknown};
+use crate::params::{ParamValue, Params, check, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::stats::{Stats, stats};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, put};
@@ -60,19 +60,6 @@ impl Scaler {
     pub fn max_abs() -> Self {
         Scaler::of(ScalerKind::MaxAbs)
     }
-    /// Sets the input columns.
-    #[must_use]
-    pub fn with_input(mut self, columns: &[&str]) -> Self {
-        self.input = columns.iter().map(|c| c.to_string()).collect();
-        self
-    }
-    /// Sets the output column.
-    #[must_use]
-    pub fn with_output(mut self, column: &str) -> Self {
-        self.output = column.to_string();
-        self
-    }
-
     fn inputs(&self, schema: &Schema) -> Vec<String> {
         if self.input.is_empty() {
             schema.numeric_columns_except(&[])
@@ -82,27 +69,20 @@ impl Scaler {
     }
 }
 
-const NAMES: &[&str] = &["input", "output", "with-mean"];
-
-impl Params for Scaler {
-    fn names(&self) -> &'static [&'static str] {
-        NAMES
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        match (name, &mut self.kind) {
-            ("input", _) => self.input = parse_list(value),
-            ("output", _) => self.output = value.to_string(),
-            ("with-mean", ScalerKind::Standard { with_mean }) => *with_mean = parse(name, value)?,
-            _ => return Err(unknown(name, NAMES)),
+params!(Scaler {
+    with_input "input" => input: Vec<String>,
+    with_output "output" => output: String,
+} validate(&self) {
+    check("output", !self.output.is_empty(), "must name a column")
+} other ["with-mean"] (&mut this, name, value) {
+    match (name, &mut this.kind) {
+        ("with-mean", ScalerKind::Standard { with_mean }) => {
+            *with_mean = ParamValue::parse_param(name, value)?;
+            Ok(true)
         }
-        self.validate()
+        _ => Ok(false),
     }
-
-    fn validate(&self) -> Result<()> {
-        check("output", !self.output.is_empty(), "must name a column")
-    }
-}
+});
 
 fn nonzero(v: f64) -> f64 {
     if v == 0.0 || !v.is_finite() { 1.0 } else { v }

@@ -16,8 +16,6 @@ pub(crate) struct Stats {
     pub(crate) min: Vec<f64>,
     pub(crate) max: Vec<f64>,
     pub(crate) label_max: f64,
-    /// Every label is a whole number ≥ 0.
-    pub(crate) labels_are_classes: bool,
 }
 
 impl Stats {
@@ -30,7 +28,6 @@ impl Stats {
             min: vec![f64::INFINITY; d],
             max: vec![f64::NEG_INFINITY; d],
             label_max: f64::NEG_INFINITY,
-            labels_are_classes: true,
         };
         for i in 0..block.rows() {
             for (j, &v) in block.row(i).iter().enumerate() {
@@ -41,7 +38,6 @@ impl Stats {
             }
             let y = block.y[i];
             s.label_max = s.label_max.max(y);
-            s.labels_are_classes &= y >= 0.0 && y.fract() == 0.0;
         }
         s
     }
@@ -61,7 +57,6 @@ impl Stats {
             self.max[j] = self.max[j].max(o.max[j]);
         }
         self.label_max = self.label_max.max(o.label_max);
-        self.labels_are_classes &= o.labels_are_classes;
         self
     }
 
@@ -85,14 +80,9 @@ impl Stats {
             .collect()
     }
 
-    /// The number of classes, or a message saying why the labels are not classes.
-    pub(crate) fn classes(&self, label: &str) -> usize {
-        assert!(
-            self.labels_are_classes,
-            "label column {label:?} holds a value that is not a class index (0, 1, 2, ...); \
-             index string or other labels first (string-indexer)"
-        );
-        self.label_max as usize + 1
+    /// The number of classes (of labels checked by `Table::class_points`).
+    pub(crate) fn classes(&self) -> usize {
+        self.label_max.max(0.0) as usize + 1
     }
 }
 
@@ -125,6 +115,6 @@ mod tests {
         // Population variance of 1, 3, 5 is 8/3.
         assert!((s.std(false)[0] - (8.0f64 / 3.0).sqrt()).abs() < 1e-12);
         assert!((s.std(true)[0] - 2.0).abs() < 1e-12);
-        assert_eq!(s.classes("y"), 3);
+        assert_eq!(s.classes(), 3);
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use strom_dataset::agg;
 
 use crate::error::Result;
-use crate::params::{Params, check, unknown};
+use crate::params::{Params, check, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, put};
 
@@ -30,24 +30,12 @@ impl StringIndexer {
     }
 }
 
-impl Params for StringIndexer {
-    fn names(&self) -> &'static [&'static str] {
-        &["input", "output"]
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        match name {
-            "input" => self.input = value.to_string(),
-            "output" => self.output = value.to_string(),
-            _ => return Err(unknown(name, self.names())),
-        }
-        self.validate()
-    }
-
-    fn validate(&self) -> Result<()> {
-        check("output", !self.output.is_empty(), "must name a column")
-    }
-}
+params!(StringIndexer {
+    with_input "input" => input: String,
+    with_output "output" => output: String,
+} validate(&self) {
+    check("output", !self.output.is_empty(), "must name a column")
+});
 
 impl Estimator for StringIndexer {
     type Model = StringIndexerModel;

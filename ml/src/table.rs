@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use strom_core::formats::parquet::metadata;
 use strom_core::storage::list_files;
-use strom_dataset::{DataSet, Env, ParquetOptions};
+use strom_dataset::{DataSet, Env, Failure, ParquetOptions};
 
 use crate::error::{Error, Result};
 use crate::vector::{LabeledPoint, Vector};
@@ -173,7 +173,8 @@ impl<'scope> Table<'scope> {
     }
 
     /// The rows as labelled points: features from `features` (numeric columns, or one
-    /// vector column), the label from numeric column `label`.
+    /// vector column), the label from numeric column `label`. A missing (NaN) or
+    /// infinite label or feature fails the job naming its column.
     ///
     /// # Errors
     /// [`Error::Column`] for a missing column or one of the wrong type, or no features.
@@ -182,11 +183,57 @@ impl<'scope> Table<'scope> {
         features: &[String],
         label: &str,
     ) -> Result<DataSet<'scope, LabeledPoint>> {
+        self.checked_points(features, label, false)
+    }
+
+    /// As [`Table::points`], and every label must be a class index 0, 1, 2, ....
+    pub(crate) fn class_points(
+        &self,
+        features: &[String],
+        label: &str,
+    ) -> Result<DataSet<'scope, LabeledPoint>> {
+        self.checked_points(features, label, true)
+    }
+
+    fn checked_points(
+        &self,
+        features: &[String],
+        label: &str,
+        classes: bool,
+    ) -> Result<DataSet<'scope, LabeledPoint>> {
         let label_at = self.schema.typed_index(label, &[ColumnType::Number])?;
         let extract = self.feature_extractor(features)?;
+        let (features, label) = (features.to_vec(), label.to_string());
+        let check = move |row: &Row| -> Result<LabeledPoint> {
+            let y = num(&row[label_at]);
+            if !y.is_finite() {
+                return Err(Error::column(
+                    &label,
+                    format!("missing or infinite label {y}"),
+                ));
+            }
+            if classes && (y < 0.0 || y.fract() != 0.0) {
+                return Err(Error::column(
+                    &label,
+                    format!(
+                        "{y} is not a class index (0, 1, 2, ...); index string or \
+                         other labels first (string-indexer)"
+                    ),
+                ));
+            }
+            let x = extract(row);
+            if let Some((j, v)) = x.iter_active().find(|(_, v)| !v.is_finite()) {
+                let column = features.get(j).unwrap_or(&features[0]);
+                return Err(Error::column(
+                    column,
+                    format!("missing or infinite value {v} (impute missing values first)"),
+                ));
+            }
+            Ok(LabeledPoint::new(y, x))
+        };
         Ok(self
             .rows
-            .map(move |row| LabeledPoint::new(num(&row[label_at]), extract(&row))))
+            .flat_map(fail_on_error(&self.rows.env().failure(), check)))
     }
 
     /// A function taking a row's features: numeric columns into a dense vector, or a
@@ -199,6 +246,26 @@ impl<'scope> Table<'scope> {
         features: &[String],
     ) -> Result<impl Fn(&Row) -> Vector + Clone + 'static> {
         feature_extractor(&self.schema, features)
+    }
+}
+
+/// `f` as a flat-map function: its value, or nothing after failing the job with its
+/// error (the first one of each worker; the job fails at its end with the first).
+pub(crate) fn fail_on_error<T, O>(
+    failure: &Failure,
+    mut f: impl FnMut(&T) -> Result<O> + 'static,
+) -> impl FnMut(T) -> Option<O> + 'static {
+    let failure = failure.clone();
+    let mut failed = false;
+    move |t| match f(&t) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            if !failed {
+                failed = true;
+                failure.fail(e.to_string());
+            }
+            None
+        }
     }
 }
 
@@ -272,29 +339,26 @@ pub enum TableFormat {
     Parquet,
 }
 
-/// Reads the table at `url` (a file or a folder of files).
-///
-/// # Errors
-/// Storage errors, an empty or header-less CSV, an unreadable Parquet file or a Parquet
-/// column of a type other than numbers, booleans and strings.
-pub fn read_table<'scope>(
-    env: &Env<'scope>,
-    url: &str,
-    options: &TableOptions,
-) -> Result<Table<'scope>> {
-    let format = options.format.unwrap_or_else(|| {
+/// The format of the table at `url`: as set in `options`, or by its name.
+fn format_of(url: &str, options: &TableOptions) -> TableFormat {
+    options.format.unwrap_or_else(|| {
         let lower = url.to_ascii_lowercase();
         if lower.ends_with(".parquet") || lower.ends_with(".pq") {
             TableFormat::Parquet
         } else {
             TableFormat::Csv
         }
-    });
+    })
+}
+
+/// The schema of the table at `url` (and, for CSV, its header line), read from its
+/// first file.
+fn schema_of(url: &str, options: &TableOptions) -> Result<(Schema, String)> {
     let files = list_files(url)?;
     let first = files
         .first()
         .ok_or_else(|| Error::Data(format!("{url}: no files")))?;
-    match format {
+    match format_of(url, options) {
         TableFormat::Csv => {
             let sample = first.location.read_range(0..first.size.min(1 << 16))?;
             let text = String::from_utf8_lossy(&sample);
@@ -305,16 +369,7 @@ pub fn read_table<'scope>(
                 .unwrap_or_default()
                 .trim_end_matches('\r')
                 .to_string();
-            let types: Vec<ColumnType> = schema.columns().iter().map(|c| c.ty).collect();
-            let names: Vec<String> = schema.columns().iter().map(|c| c.name.clone()).collect();
-            let rows = env.read_lines_with(url, move |line| {
-                let line = line.trim_end_matches('\r');
-                if line == header_line || line.is_empty() {
-                    return Ok(None);
-                }
-                parse_csv_row(line, &types, &names).map(Some)
-            });
-            Ok(Table::new(schema, rows))
+            Ok((schema, header_line))
         }
         TableFormat::Parquet => {
             let meta = metadata(first)?;
@@ -334,7 +389,45 @@ pub fn read_table<'scope>(
                 };
                 columns.push((name, ty));
             }
-            let schema = Schema::new(columns);
+            Ok((Schema::new(columns), String::new()))
+        }
+    }
+}
+
+/// The schema of the table at `url`, without reading its rows (as [`read_table`]
+/// finds it).
+///
+/// # Errors
+/// As [`read_table`].
+pub fn read_schema(url: &str, options: &TableOptions) -> Result<Schema> {
+    Ok(schema_of(url, options)?.0)
+}
+
+/// Reads the table at `url` (a file or a folder of files).
+///
+/// # Errors
+/// Storage errors, an empty or header-less CSV, an unreadable Parquet file or a Parquet
+/// column of a type other than numbers, booleans and strings.
+pub fn read_table<'scope>(
+    env: &Env<'scope>,
+    url: &str,
+    options: &TableOptions,
+) -> Result<Table<'scope>> {
+    let (schema, header_line) = schema_of(url, options)?;
+    match format_of(url, options) {
+        TableFormat::Csv => {
+            let types: Vec<ColumnType> = schema.columns().iter().map(|c| c.ty).collect();
+            let names: Vec<String> = schema.columns().iter().map(|c| c.name.clone()).collect();
+            let rows = env.read_lines_with(url, move |line| {
+                let line = line.trim_end_matches('\r');
+                if line == header_line || line.is_empty() {
+                    return Ok(None);
+                }
+                parse_csv_row(line, &types, &names).map(Some)
+            });
+            Ok(Table::new(schema, rows))
+        }
+        TableFormat::Parquet => {
             let width = schema.columns().len();
             let rows = env
                 .read_parquet::<ParquetRow>(url, ParquetOptions::default())

@@ -9,6 +9,7 @@ mod http;
 mod kafka;
 mod kafka_broker;
 mod library_operator;
+mod ml;
 mod operations;
 mod outputs;
 mod recovery;

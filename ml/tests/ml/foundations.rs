@@ -2,8 +2,8 @@
 
 use strom_core::RuntimeConfig;
 use strom_ml::{
-    AnyModel, LogisticRegression, Params, TableOptions, Vector, fit, load_model, run_on_table,
-    save_model,
+    AnyModel, Error, LogisticRegression, NaiveBayes, NaiveBayesKind, Params, TableOptions, Vector,
+    fit, load_model, run_on_table, save_model,
 };
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
@@ -109,6 +109,39 @@ fn parameters_are_set_by_name_and_checked() {
         err.starts_with("parameter k: unknown parameter (known: features, label"),
         "{err}"
     );
+}
+
+#[test]
+fn bad_values_found_while_fitting_are_typed_errors_naming_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let half = write(&dir, "half.csv", "x,y\n1,0\n2,0.5\n3,1\n");
+    let missing = write(&dir, "missing.csv", "x,z,y\n1,1,0\n,2,1\n3,3,1\n");
+    let negative = write(&dir, "negative.csv", "x,y\n1,0\n-2,1\n");
+    for workers in [1, 2] {
+        let config = RuntimeConfig::default().with_workers(workers);
+        let at = |url: &str, e: NaiveBayes| fit(&config, url, &TableOptions::default(), e);
+        let err = at(&half, NaiveBayes::default().with_label("y")).unwrap_err();
+        assert!(
+            matches!(&err, Error::Column { name, message }
+                if name == "y" && message.starts_with("0.5 is not a class index")),
+            "{err:?}"
+        );
+        let err = at(&missing, NaiveBayes::default().with_label("y")).unwrap_err();
+        assert!(
+            matches!(&err, Error::Column { name, message }
+                if name == "x" && message.starts_with("missing or infinite value NaN")),
+            "{err:?}"
+        );
+        let multinomial = NaiveBayes::default()
+            .with_label("y")
+            .with_kind(NaiveBayesKind::Multinomial);
+        let err = at(&negative, multinomial).unwrap_err();
+        assert!(
+            matches!(&err, Error::Column { name, message }
+                if name == "x" && message.contains("-2 < 0")),
+            "{err:?}"
+        );
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use strom_ml::{LogisticRegression, Vector};
 
-use crate::support::{fit_csv, python, read_rows, sklearn_or_skip};
+use crate::support::{fit_csv, python, read_rows, sklearn_or_skip, write_xy};
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
@@ -12,7 +12,6 @@ fn sigmoid(z: f64) -> f64 {
 #[test]
 fn the_fitted_weights_zero_the_regularised_gradient() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.csv");
     let data = [
         (-2.0, 0.0),
         (-1.0, 0.0),
@@ -21,11 +20,7 @@ fn the_fitted_weights_zero_the_regularised_gradient() {
         (2.0, 1.0),
         (0.5, 0.0),
     ];
-    let mut text = String::from("x,y\n");
-    for (x, y) in data {
-        text.push_str(&format!("{x},{y}\n"));
-    }
-    std::fs::write(&path, text).unwrap();
+    let path = write_xy(&dir, "t.csv", &data);
     let reg = 0.05;
     for workers in [1, 2] {
         let m = fit_csv(

@@ -10,3 +10,4 @@ mod naive_bayes;
 mod scalers;
 mod split;
 mod support;
+mod svc;

@@ -3,7 +3,7 @@
 
 use strom_core::RuntimeConfig;
 use strom_dataset::execute;
-use strom_ml::{Metric, evaluate};
+use strom_ml::{Metric, evaluate, silhouette};
 
 use crate::support::{python, sklearn_or_skip};
 
@@ -72,4 +72,39 @@ fn metrics_match_sklearn_metrics() {
             );
         }
     }
+}
+
+const SILHOUETTE: &str = r#"
+import numpy as np
+from sklearn.metrics import silhouette_score
+r = np.random.default_rng(3)
+c = r.integers(0, 4, 150)
+X = r.normal(size=(150, 3)) + c[:, None] * 1.5
+c[0] = 3; c[1] = 3  # a noisy assignment, and cluster sizes differ
+print(" ".join(str(int(v)) for v in c))
+for row in X:
+    print(" ".join(repr(float(v)) for v in row))
+print(repr(float(silhouette_score(X, c))))
+"#;
+
+#[test]
+fn silhouette_matches_sklearn() {
+    let Some(py) = sklearn_or_skip("silhouette") else {
+        return;
+    };
+    let out = python(&py, SILHOUETTE, &[]);
+    let lines: Vec<&str> = out.lines().collect();
+    let clusters: Vec<usize> = lines[0].split(' ').map(|v| v.parse().unwrap()).collect();
+    let points: Vec<Vec<f64>> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.split(' ').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let expected: f64 = lines[lines.len() - 1].parse().unwrap();
+    let got = silhouette(&points, &clusters);
+    assert!((got - expected).abs() < 1e-9, "{got} vs {expected}");
+    // By hand: two clusters of two points on a line, {0, 1} and {4, 6}.
+    let line = [vec![0.0], vec![1.0], vec![4.0], vec![6.0]];
+    let by_hand =
+        ((5.0 - 1.0) / 5.0 + (4.0 - 1.0) / 4.0 + (3.5 - 2.0) / 3.5 + (5.5 - 2.0) / 5.5) / 4.0;
+    assert!((silhouette(&line, &[0, 0, 1, 1]) - by_hand).abs() < 1e-12);
 }

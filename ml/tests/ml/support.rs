@@ -89,3 +89,14 @@ pub(crate) fn fit_csv<E: strom_ml::Estimator + Send + Sync>(
     )
     .unwrap()
 }
+
+/// Writes `(x, y)` pairs as the CSV `x,y` to `name` in `dir`.
+pub(crate) fn write_xy(dir: &tempfile::TempDir, name: &str, data: &[(f64, f64)]) -> PathBuf {
+    let path = dir.path().join(name);
+    let mut text = String::from("x,y\n");
+    for (x, y) in data {
+        text.push_str(&format!("{x},{y}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
