@@ -44,7 +44,8 @@ pub enum Algorithm {
     /// with its smallest vertex id.
     ConnectedComponents,
     /// `vertex,distance`: shortest distances from --source along the edges (weights
-    /// with --weighted, else 1); unreachable vertices left out.
+    /// with --weighted, else 1); unreachable vertices left out (all of them when
+    /// --source is not a vertex).
     Sssp,
     /// `vertex,label`: synchronous label propagation from the vertex ids over
     /// in-edges, ties to the greatest label, until stable (at most --iterations, 100).
