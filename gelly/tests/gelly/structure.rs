@@ -1,8 +1,9 @@
-//! Graph summarization and bipartite projections against hand-computed cases, at one
-//! and several workers.
+//! Graph summarization, bipartite projections and degrees in vertex values against
+//! hand-computed cases, at one and several workers.
 
 use strom_gelly::Graph;
 use strom_gelly::bipartite::BipartiteGraph;
+use strom_gelly::iteration::IterationConfig;
 use strom_gelly::summarization::summarize;
 
 use crate::support::check;
@@ -68,5 +69,44 @@ fn bipartite_projections_by_hand() {
     });
     check(vec![(1, 2, ('b', 20, 30)), (2, 1, ('b', 30, 20))], |env| {
         bipartite(env).projection_bottom().edges().clone()
+    });
+}
+
+/// 1 -> 2, 1 -> 3, 2 -> 3, 3 -> 3 (a self-loop), 4 alone; values 0 and the degrees.
+fn with_degrees<'s>(env: &strom_dataset::Env<'s>) -> Graph<'s, u64, (f64, u64, u64), ()> {
+    let edges = vec![(1u64, 2u64, ()), (1, 3, ()), (2, 3, ()), (3, 3, ())];
+    let vertices = vec![(1, 0.0), (2, 0.0), (3, 0.0), (4, 0.0)];
+    Graph::from_collections(env, vertices, edges).with_degrees()
+}
+
+#[test]
+fn degrees_in_vertex_values_reach_the_iteration() {
+    check(
+        vec![
+            (1, (0, 0, 2)),
+            (2, (0, 1, 1)),
+            (3, (0, 3, 1)),
+            (4, (0, 0, 0)),
+        ],
+        move |env| {
+            with_degrees(env)
+                .vertices()
+                .map(|(k, (v, i, o))| (k, (v as u64, i, o)))
+        },
+    );
+    // One superstep: every vertex sends 1/out-degree along its out-edges; a vertex
+    // keeps the sum it receives. 2 gets 1/2; 3 gets 1/2 + 1 + 1 (its self-loop).
+    check(vec![(1, 0), (2, 50), (3, 250), (4, 0)], move |env| {
+        with_degrees(env)
+            .run_scatter_gather(
+                |_, (_, _, out), neighbours, outbox| {
+                    let share = 1.0 / *out as f64;
+                    outbox.extend(neighbours.iter().map(|(n, ())| (*n, share)));
+                },
+                |_, (v, i, o), shares: Vec<f64>| Some((v + shares.iter().sum::<f64>(), *i, *o)),
+                IterationConfig::default().with_max_iterations(1),
+            )
+            .vertices()
+            .map(|(k, (v, _, _))| (k, (v * 100.0).round() as u64))
     });
 }
