@@ -26,6 +26,7 @@ Examples:
   strom run teravalidate --input ./tera-out/
   strom run pagerank --edges ./graph.txt --iterations 10 --output ranks.csv
   strom run connected-components --edges s3://bucket/graph/ --output components/
+  strom run graph --algorithm hits --edges ./graph.txt --undirected --output hits.csv
   strom run window-agg --input events.csv --window tumbling:5s --out-of-orderness 2s
   strom kafka produce --input events.csv --to kafka://127.0.0.1:9092/events?partitions=2
   strom run tpch --query 1 --data ./tpch-sf1 --hosts hosts.txt --process-index 0
@@ -155,6 +156,8 @@ enum Job {
     Terasort(jobs::terasort::TeraSortArgs),
     /// Check that TeraSort output is sorted and complete.
     Teravalidate(jobs::terasort::TeraValidateArgs),
+    /// Graph algorithms of strom-gelly (--algorithm NAME --edges URL; see --help).
+    Graph(jobs::graph::GraphArgs),
     /// PageRank of a graph's vertices, a bulk iteration (--edges URL).
     Pagerank(jobs::graph::PageRankArgs),
     /// Connected components of a graph, a delta iteration (--edges URL).
@@ -192,6 +195,7 @@ fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
         Job::Teragen(a) => a.paths(),
         Job::Terasort(a) => a.paths(),
         Job::Teravalidate(a) => of(&[&some(&a.input)], &[]),
+        Job::Graph(a) => of(&[&a.edges, &a.vertices], &[&a.output]),
         Job::Pagerank(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::ConnectedComponents(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
@@ -242,6 +246,7 @@ fn job_name(job: &Job) -> &'static str {
         Job::Teragen(_) => "teragen",
         Job::Terasort(_) => "terasort",
         Job::Teravalidate(_) => "teravalidate",
+        Job::Graph(_) => "graph",
         Job::Pagerank(_) => "pagerank",
         Job::ConnectedComponents(_) => "connected-components",
         Job::WindowAgg(_) => "window-agg",
@@ -444,6 +449,7 @@ fn run_job(config: &RuntimeConfig, job: Job) -> Result<()> {
         Job::Teragen(args) => jobs::terasort::generate(config, &args),
         Job::Terasort(args) => jobs::terasort::sort(config, &args),
         Job::Teravalidate(args) => jobs::terasort::validate(&args),
+        Job::Graph(args) => jobs::graph::run_graph(config, &args),
         Job::Pagerank(args) => jobs::graph::run_pagerank(config, &args),
         Job::ConnectedComponents(args) => jobs::graph::run_components(config, &args),
         Job::WindowAgg(args) => jobs::window_agg::run(config, &args),

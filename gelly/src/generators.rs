@@ -213,6 +213,33 @@ impl RmatConfig {
         self
     }
 
+    /// The number of edges, `edge_factor * 2^scale`.
+    ///
+    /// # Errors
+    /// `scale` not in `1..=62`, `edge_factor` 0, probabilities outside `[0, 1]` or
+    /// summing above 1, or more than 2^64 edges.
+    pub fn edges(&self) -> Result<u64> {
+        check((1..=62).contains(&self.scale), "scale", || {
+            format!("must be between 1 and 62, not {}", self.scale)
+        })?;
+        check(self.edge_factor >= 1, "edge_factor", || {
+            "must be at least 1".into()
+        })?;
+        let probabilities = [self.a, self.b, self.c];
+        check(
+            probabilities.iter().all(|p| (0.0..=1.0).contains(p))
+                && self.a + self.b + self.c <= 1.0,
+            "a, b, c",
+            || format!("must be probabilities summing to at most 1, not {probabilities:?}"),
+        )?;
+        self.edge_factor
+            .checked_mul(1 << self.scale)
+            .ok_or_else(|| crate::Error::Parameter {
+                name: "edge_factor",
+                reason: "more than 2^64 edges".into(),
+            })
+    }
+
     /// Edge number `i`.
     fn edge(&self, i: u64) -> (u64, u64) {
         let mut state = self.seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -251,26 +278,8 @@ fn splitmix64(state: &mut u64) -> u64 {
 /// `scale` not in `1..=62`, `edge_factor` 0, or probabilities outside `[0, 1]` or
 /// summing above 1.
 pub fn rmat<'s>(env: &Env<'s>, config: &RmatConfig) -> Result<Generated<'s>> {
+    let m = config.edges()?;
     let c = config.clone();
-    check((1..=62).contains(&c.scale), "scale", || {
-        format!("must be between 1 and 62, not {}", c.scale)
-    })?;
-    check(c.edge_factor >= 1, "edge_factor", || {
-        "must be at least 1".into()
-    })?;
-    let probabilities = [c.a, c.b, c.c];
-    check(
-        probabilities.iter().all(|p| (0.0..=1.0).contains(p)) && c.a + c.b + c.c <= 1.0,
-        "a, b, c",
-        || format!("must be probabilities summing to at most 1, not {probabilities:?}"),
-    )?;
-    let m = c
-        .edge_factor
-        .checked_mul(1 << c.scale)
-        .ok_or_else(|| crate::Error::Parameter {
-            name: "edge_factor",
-            reason: "more than 2^64 edges".into(),
-        })?;
     let edges = env.generate_sequence(0, m - 1).map(move |i| {
         let (a, b) = c.edge(i);
         (a, b, ())

@@ -24,8 +24,9 @@
 //! from target to source, `All` both ways. (Gelly's gather-sum-apply names its
 //! direction by the edges a vertex gathers over, the reverse of this.)
 //!
-//! Known limitations: the solution set lives in memory; degrees, broadcast variables
-//! and aggregators inside the user functions are not offered yet.
+//! Degrees are offered as Gelly's option is, in the vertex values
+//! ([`Graph::with_degrees`]). Known limitations: the solution set lives in memory;
+//! broadcast variables and aggregators inside the user functions are not offered yet.
 
 use strom_dataset::{Data, DataSet, Key};
 
@@ -74,6 +75,24 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
         self.neighbour_edges(direction)
             .group_by(|e: &(K, K, EV)| e.0.clone())
             .reduce_group(|k, es| [(k.clone(), es.into_iter().map(|e| (e.1, e.2)).collect())])
+    }
+
+    /// The graph with every vertex valued `(value, in-degree, out-degree)`, as Gelly's
+    /// `setOptDegrees`: the degrees are counted once, before an iteration, and its
+    /// functions read them from the vertex value.
+    pub fn with_degrees(&self) -> Graph<'s, K, (VV, u64, u64), EV> {
+        let vertices = self
+            .vertices
+            .join(
+                &self.in_out_degrees(),
+                |v: &(K, VV)| v.0.clone(),
+                |d: &(K, (u64, u64))| d.0.clone(),
+            )
+            .with(|v, d| (v.0.clone(), (v.1.clone(), d.1.0, d.1.1)));
+        Graph {
+            vertices,
+            edges: self.edges.clone(),
+        }
     }
 
     fn with_vertices(&self, vertices: DataSet<'s, (K, VV)>) -> Self {

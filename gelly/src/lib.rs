@@ -12,9 +12,15 @@
 //!   singleton-edge, echo and R-MAT graphs;
 //! - [`iteration`]: the vertex-centric, scatter-gather and gather-sum-apply models;
 //! - [`library`]: shortest paths and connected components on those models;
+//! - [`link_analysis`]: PageRank (power iteration and gather-sum-apply) and HITS;
+//! - [`community`]: label propagation and community detection;
+//! - [`summarization`]: vertices grouped by value, edges by their ends' groups;
+//! - [`bipartite`]: bipartite graphs and their projections;
 //! - [`similarity`]: triangles, clustering coefficients, Jaccard and Adamic-Adar;
-//! - [`metrics`]: vertex and edge counts, degrees, triangles, clustering in one record;
-//! - [`edges`]: reading edge and vertex lists from text files (any storage URL);
+//! - [`metrics`]: vertex and edge counts, degrees, triangles, clustering in one record,
+//!   and the undirected triad census;
+//! - [`edges`]: reading edge and vertex lists from text files (any storage URL), with
+//!   [`VertexId`] for lists whose ids are integers or names;
 //! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
 //!   for a number of rounds or to a tolerance (an iteration aggregator);
 //! - [`components`]: connected components as a delta iteration (minimum label
@@ -36,19 +42,25 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bipartite;
+pub mod community;
 pub mod components;
 pub mod edges;
 mod error;
 pub mod generators;
 mod graph;
+mod id;
 pub mod iteration;
 pub mod library;
+pub mod link_analysis;
 pub mod metrics;
 pub mod pagerank;
 pub mod similarity;
+pub mod summarization;
 
 pub use error::{Error, Result};
 pub use graph::{EdgeDirection, Graph};
+pub use id::VertexId;
 
 use strom_dataset::DataSet;
 

@@ -1,6 +1,7 @@
 //! Graph metrics of the undirected simple graph of a [`Graph`] (direction ignored,
 //! duplicates merged, self-loops dropped, as in [`crate::similarity`]): counts, degree
-//! statistics, triangles, triplets and clustering coefficients, in one record.
+//! statistics, triangles, triplets and clustering coefficients, in one record; and the
+//! undirected triad census derived from them.
 
 use serde::{Deserialize, Serialize};
 use strom_dataset::{Data, DataSet, Key};
@@ -80,4 +81,40 @@ pub fn graph_metrics<'s, K: Key, VV: Data, EV: Data>(
                 average_clustering: ratio(local, n),
             }
         })
+}
+
+/// The undirected triad census (Gelly's `TriadicCensus` of an undirected graph): every
+/// set of three vertices counted by how many edges of the undirected simple graph join
+/// them. They add up to `n(n - 1)(n - 2)/6`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriadCensus {
+    /// Triads without an edge (networkx's directed type `003`).
+    pub empty: u128,
+    /// Triads with one edge (`102` on the symmetric digraph).
+    pub one_edge: u128,
+    /// Triads with two edges, open wedges (`201`).
+    pub two_edges: u128,
+    /// Triangles (`300`).
+    pub triangles: u128,
+}
+
+/// The graph's undirected triad census, from its metrics: every edge is in `n - 2`
+/// triads, which counts each triad once per edge, and the triplets count every open
+/// wedge once and every triangle three times.
+pub fn triadic_census<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, TriadCensus> {
+    graph_metrics(graph).map(|m| {
+        let n = u128::from(m.vertices);
+        let all = if n < 3 { 0 } else { n * (n - 1) * (n - 2) / 6 };
+        let triangles = u128::from(m.triangles);
+        let two_edges = u128::from(m.triplets) - 3 * triangles;
+        let one_edge = u128::from(m.edges) * n.saturating_sub(2) - 2 * two_edges - 3 * triangles;
+        TriadCensus {
+            empty: all - one_edge - two_edges - triangles,
+            one_edge,
+            two_edges,
+            triangles,
+        }
+    })
 }

@@ -14,7 +14,7 @@
 //! and worker, not one per edge.
 
 use rustc_hash::FxHashMap;
-use strom_dataset::{DataSet, agg};
+use strom_dataset::{DataSet, Key, agg};
 
 /// The rank of every vertex (of `edges` and `vertices`) after `iterations` rounds.
 pub fn pagerank<'s>(
@@ -23,7 +23,8 @@ pub fn pagerank<'s>(
     iterations: u32,
     damping: f64,
 ) -> DataSet<'s, (u64, f64)> {
-    power_iteration(edges, vertices, iterations, damping, None)
+    let all = crate::vertex_set(edges, vertices);
+    power_iteration(edges, &all, iterations, damping, None)
 }
 
 /// The rank of every vertex after the first round in which the ranks changed by less
@@ -50,17 +51,20 @@ pub fn pagerank_to_tolerance<'s>(
     damping: f64,
     tolerance: f64,
 ) -> DataSet<'s, (u64, f64)> {
-    power_iteration(edges, vertices, max_iterations, damping, Some(tolerance))
+    let all = crate::vertex_set(edges, vertices);
+    power_iteration(edges, &all, max_iterations, damping, Some(tolerance))
 }
 
-fn power_iteration<'s>(
-    edges: &DataSet<'s, (u64, u64)>,
-    vertices: &DataSet<'s, u64>,
+/// PageRank over any id type: `edges` between `vertices` (which must hold every end of
+/// an edge, once), for `iterations` rounds or until the total change is below
+/// `tolerance`.
+pub(crate) fn power_iteration<'s, K: Key>(
+    edges: &DataSet<'s, (K, K)>,
+    all: &DataSet<'s, K>,
     iterations: u32,
     damping: f64,
     tolerance: Option<f64>,
-) -> DataSet<'s, (u64, f64)> {
-    let all = crate::vertex_set(edges, vertices);
+) -> DataSet<'s, (K, f64)> {
     let n = all.map(|_| 1u64).aggregate(agg::sum(|x: &u64| *x));
     let initial = all.map_with_broadcast(&n, |v, n| (v, 1.0 / n[0] as f64));
     initial.iterate(iterations, |it, ranks| {
@@ -68,20 +72,20 @@ fn power_iteration<'s>(
         // rank)` per worker: the rank of its vertices without out-edges.
         let flows = ranks.process_with_state(
             edges,
-            |r: &(u64, f64)| r.0,
-            |e: &(u64, u64)| e.0,
+            |r: &(K, f64)| r.0.clone(),
+            |e: &(K, K)| e.0.clone(),
             Adjacency::new,
             |adjacency, ranks, out| adjacency.spread(&ranks, out),
         );
         let dangling = flows
             .filter(|f| f.0.is_none())
-            .aggregate(agg::sum(|f: &(Option<u64>, f64)| f.1));
+            .aggregate(agg::sum(|f: &(Option<K>, f64)| f.1));
         let received = flows
             .flat_map(|(to, share)| to.map(|to| (to, share)))
             .process_with_state(
-                &all,
-                |r: &(u64, f64)| r.0,
-                |v: &u64| *v,
+                all,
+                |r: &(K, f64)| r.0.clone(),
+                |v: &K| v.clone(),
                 Owned::new,
                 |owned, received, out| owned.sum(&received, out),
             );
@@ -93,7 +97,11 @@ fn power_iteration<'s>(
             });
         if let Some(tolerance) = tolerance {
             let change = next
-                .join(&ranks, |a: &(u64, f64)| a.0, |b: &(u64, f64)| b.0)
+                .join(
+                    &ranks,
+                    |a: &(K, f64)| a.0.clone(),
+                    |b: &(K, f64)| b.0.clone(),
+                )
                 .with(|a, b| (a.1 - b.1).abs());
             let change = it.aggregate(&change, agg::sum(|c: &f64| *c));
             it.converge_when(&change, move |total| *total < tolerance);
@@ -104,20 +112,20 @@ fn power_iteration<'s>(
 
 /// A worker's out-edges as compressed sparse rows: sources and targets by dense local
 /// index, with one running sum per distinct target.
-struct Adjacency {
+struct Adjacency<K> {
     /// Source id to its row.
-    rows: FxHashMap<u64, u32>,
+    rows: FxHashMap<K, u32>,
     /// Row `i`'s targets are `targets[offsets[i]..offsets[i + 1]]`.
     offsets: Vec<u32>,
     /// Local target indices.
     targets: Vec<u32>,
     /// Local target index to vertex id.
-    target_ids: Vec<u64>,
+    target_ids: Vec<K>,
     sums: Vec<f64>,
 }
 
-impl Adjacency {
-    fn new(edges: Vec<(u64, u64)>) -> Self {
+impl<K: Key> Adjacency<K> {
+    fn new(edges: Vec<(K, K)>) -> Self {
         let mut rows = FxHashMap::default();
         let mut columns = FxHashMap::default();
         let mut target_ids = Vec::new();
@@ -129,7 +137,7 @@ impl Adjacency {
                 (degrees.len() - 1) as u32
             });
             degrees[row as usize] += 1;
-            let column = *columns.entry(target).or_insert_with(|| {
+            let column = *columns.entry(target.clone()).or_insert_with(|| {
                 target_ids.push(target);
                 (target_ids.len() - 1) as u32
             });
@@ -158,10 +166,11 @@ impl Adjacency {
     }
 
     /// Spreads `ranks` (of this worker's vertices) over their out-edges.
-    fn spread(&mut self, ranks: &[(u64, f64)], out: &mut Vec<(Option<u64>, f64)>) {
+    fn spread(&mut self, ranks: &[(K, f64)], out: &mut Vec<(Option<K>, f64)>) {
         let mut dangling = 0.0;
-        for &(v, rank) in ranks {
-            let Some(&row) = self.rows.get(&v) else {
+        for (v, rank) in ranks {
+            let rank = *rank;
+            let Some(&row) = self.rows.get(v) else {
                 dangling += rank;
                 continue;
             };
@@ -176,25 +185,25 @@ impl Adjacency {
         }
         out.reserve(self.sums.len() + 1);
         out.push((None, dangling));
-        for (sum, &id) in self.sums.iter_mut().zip(&self.target_ids) {
-            out.push((Some(id), std::mem::take(sum)));
+        for (sum, id) in self.sums.iter_mut().zip(&self.target_ids) {
+            out.push((Some(id.clone()), std::mem::take(sum)));
         }
     }
 }
 
 /// The vertices a worker owns, by dense local index, with their received sums.
-struct Owned {
-    index: FxHashMap<u64, u32>,
-    ids: Vec<u64>,
+struct Owned<K> {
+    index: FxHashMap<K, u32>,
+    ids: Vec<K>,
     sums: Vec<f64>,
 }
 
-impl Owned {
-    fn new(vertices: Vec<u64>) -> Self {
+impl<K: Key> Owned<K> {
+    fn new(vertices: Vec<K>) -> Self {
         let index = vertices
             .iter()
             .enumerate()
-            .map(|(i, &v)| (v, i as u32))
+            .map(|(i, v)| (v.clone(), i as u32))
             .collect();
         let sums = vec![0.0; vertices.len()];
         Owned {
@@ -205,15 +214,15 @@ impl Owned {
     }
 
     /// Adds up `received` per vertex, giving every owned vertex's sum (0 if none).
-    fn sum(&mut self, received: &[(u64, f64)], out: &mut Vec<(u64, f64)>) {
-        for &(v, share) in received {
+    fn sum(&mut self, received: &[(K, f64)], out: &mut Vec<(K, f64)>) {
+        for (v, share) in received {
             // Every target is a vertex, and routes to the worker owning it.
-            let i = self.index[&v];
+            let i = self.index[v];
             self.sums[i as usize] += share;
         }
         out.reserve(self.ids.len());
-        for (sum, &id) in self.sums.iter_mut().zip(&self.ids) {
-            out.push((id, std::mem::take(sum)));
+        for (sum, id) in self.sums.iter_mut().zip(&self.ids) {
+            out.push((id.clone(), std::mem::take(sum)));
         }
     }
 }

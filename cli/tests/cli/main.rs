@@ -5,6 +5,7 @@ mod control;
 mod disk_state;
 mod errors;
 mod graph;
+mod graph_algorithms;
 mod http;
 mod kafka;
 mod kafka_broker;

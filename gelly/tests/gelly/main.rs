@@ -3,8 +3,11 @@
 //! against hand-computed cases, at one and several workers.
 
 mod classic;
+mod community;
 mod generators;
 mod graph_api;
 mod library;
+mod link_analysis;
 mod similarity;
+mod structure;
 mod support;

@@ -32,3 +32,6 @@ print("M triangles", sum(nx.triangles(G).values()) // 3)
 print("M triplets", sum(d * (d - 1) // 2 for d in degrees))
 print("M global_clustering", repr(nx.transitivity(G)))
 print("M average_clustering", repr(nx.average_clustering(G)))
+census = nx.triadic_census(G.to_directed())
+for kind in ["003", "102", "201", "300"]:
+    print("M triad_" + kind, census[kind])

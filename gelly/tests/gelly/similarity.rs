@@ -4,15 +4,14 @@
 //! duplicates and self-loops, and a hand-computed case, at one and several workers.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use strom_gelly::Graph;
-use strom_gelly::metrics::{GraphMetrics, graph_metrics};
+use strom_gelly::metrics::{GraphMetrics, graph_metrics, triadic_census};
 use strom_gelly::similarity::{
     adamic_adar, jaccard, local_clustering_coefficient, triangle_count, triangle_listing,
 };
 
-use crate::support::{WORKERS, check, networkx, run};
+use crate::support::{WORKERS, check, networkx_answers, run, xorshift};
 
 #[test]
 fn triangles_by_hand() {
@@ -96,43 +95,17 @@ fn triangles_by_hand() {
 
 #[test]
 fn similarity_matches_networkx() {
-    let env = match networkx() {
-        Ok(env) => env,
-        Err(why) => {
-            eprintln!("skipping: networkx from PyPI is not available ({why})");
-            return;
-        }
-    };
-    let mut s = 77u64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut next = xorshift(77);
     let mut edges: Vec<(u64, u64)> = (0..700).map(|_| (next() % 150, next() % 150)).collect();
     edges.extend([(3, 3), (4, 5), (5, 4), (4, 5)]);
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("gelly-similarity");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("edges.txt");
-    let text: String = edges.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
-    std::fs::write(&file, text).unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gelly/oracle.py");
-    let out = Command::new(env.join("bin/python"))
-        .arg(script)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let Some(answers) = networkx_answers("oracle.py", "gelly-similarity", &edges) else {
+        return;
+    };
     let mut triangles = Vec::new();
     let mut clustering = BTreeMap::new();
     let (mut jac, mut aa) = (BTreeMap::new(), BTreeMap::new());
     let mut metrics: BTreeMap<String, f64> = BTreeMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
+    for line in answers.lines() {
         let f: Vec<&str> = line.split(' ').collect();
         let id = |i: usize| f[i].parse::<u64>().unwrap();
         match f[0] {
@@ -195,6 +168,19 @@ fn similarity_matches_networkx() {
         assert_eq!(m.triplets as f64, metrics["triplets"]);
         assert!((m.global_clustering - metrics["global_clustering"]).abs() < 1e-9);
         assert!((m.average_clustering - metrics["average_clustering"]).abs() < 1e-9);
+        let e = edges.clone();
+        let census = strom_dataset::execute(
+            &strom_core::RuntimeConfig::default().with_workers(w),
+            move |env| {
+                triadic_census(&Graph::from_pairs(&env.from_collection(e.clone()))).collect()
+            },
+        )
+        .unwrap()
+        .unwrap();
+        let c = &census[0];
+        let counts = [c.empty, c.one_edge, c.two_edges, c.triangles].map(|x| x as f64);
+        let expected = ["triad_003", "triad_102", "triad_201", "triad_300"].map(|k| metrics[k]);
+        assert_eq!(counts, expected, "triad census at {w} workers");
         let e = edges.clone();
         close(
             run(w, move |env| {

@@ -75,3 +75,46 @@ pub(crate) fn networkx() -> Result<std::path::PathBuf, String> {
     })
     .clone()
 }
+
+/// A seeded xorshift generator of `u64`s, for test graphs.
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut s = seed;
+    move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    }
+}
+
+/// What the networkx script `tests/gelly/<script>` prints for `edges` (written to an
+/// `a b` edge list in the scratch folder `name`), or `None` after a skip message when
+/// networkx cannot be installed.
+pub(crate) fn networkx_answers(script: &str, name: &str, edges: &[(u64, u64)]) -> Option<String> {
+    let env = match networkx() {
+        Ok(env) => env,
+        Err(why) => {
+            eprintln!("skipping: networkx from PyPI is not available ({why})");
+            return None;
+        }
+    };
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("edges.txt");
+    let text: String = edges.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
+    std::fs::write(&file, text).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/gelly")
+        .join(script);
+    let out = std::process::Command::new(env.join("bin/python"))
+        .arg(script)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}

@@ -1,0 +1,173 @@
+//! `strom run graph`: every algorithm on two real graphs (Zachary's karate club, with
+//! integer ids, and Les Miserables, with names and weights, both from networkx) against
+//! networkx 3.4.2 (`support/graph_algorithms.py`), at 1 worker printing and at 2
+//! writing a file; plus the help text, the R-MAT generator and the errors.
+
+use std::path::Path;
+
+use crate::support::{fresh, python_script, run_strom, scratch, skip, strom};
+
+/// The algorithms of `strom run graph`.
+const ALGORITHMS: [&str; 12] = [
+    "pagerank",
+    "hits",
+    "connected-components",
+    "sssp",
+    "label-propagation",
+    "community-detection",
+    "triangle-count",
+    "triangle-listing",
+    "local-clustering-coefficient",
+    "jaccard",
+    "adamic-adar",
+    "graph-metrics",
+];
+
+/// Asserts the same header and rows in the same order: numbers within 1e-9, other
+/// fields equal.
+fn assert_same_csv(what: &str, got: &str, expected: &str) {
+    let (got, expected): (Vec<&str>, Vec<&str>) =
+        (got.lines().collect(), expected.lines().collect());
+    assert_eq!(got.first(), expected.first(), "{what}: header");
+    assert_eq!(got.len(), expected.len(), "{what}: number of rows");
+    for (g, e) in got.iter().zip(&expected).skip(1) {
+        let (gs, es): (Vec<&str>, Vec<&str>) = (g.split(',').collect(), e.split(',').collect());
+        assert_eq!(gs.len(), es.len(), "{what}: {g} vs {e}");
+        for (x, y) in gs.iter().zip(&es) {
+            match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(a), Ok(b)) => assert!((a - b).abs() <= 1e-9, "{what}: {g} vs {e}"),
+                _ => assert_eq!(x, y, "{what}: {g} vs {e}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn graph_algorithms_match_networkx_on_real_graphs() {
+    let dir = scratch("graph-algorithms");
+    let references = python_script("graph_algorithms.py", &[dir.as_os_str()]);
+    if let Err(why) = references {
+        return skip("graph_algorithms_match_networkx_on_real_graphs", &why);
+    }
+    for (graph, source) in [("karate", "0"), ("lesmis", "Valjean")] {
+        let edges = dir.join(format!("{graph}.txt"));
+        let edges = edges.to_str().unwrap();
+        for algorithm in ALGORITHMS {
+            let what = format!("{graph} {algorithm}");
+            let expected = std::fs::read_to_string(dir.join(format!("{graph}-{algorithm}.csv")))
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            let args = [
+                "run",
+                "graph",
+                "--algorithm",
+                algorithm,
+                "--edges",
+                edges,
+                "--undirected",
+                "--weighted",
+                "--source",
+                source,
+            ];
+            let printed = run_strom(&[&args[..], &["-w", "1"]].concat());
+            let printed = String::from_utf8(printed.stdout).unwrap();
+            assert_same_csv(&format!("{what} at 1 worker"), &printed, &expected);
+            let out = fresh(dir.join(format!("{graph}-{algorithm}-out.csv")));
+            let o = out.to_str().unwrap();
+            run_strom(&[&args[..], &["-w", "2", "--output", o]].concat());
+            let written = std::fs::read_to_string(&out).unwrap();
+            assert_same_csv(&format!("{what} at 2 workers"), &written, &expected);
+        }
+    }
+}
+
+#[test]
+fn graph_help_lists_every_algorithm_with_its_columns() {
+    let out = run_strom(&["run", "graph", "--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    let columns = [
+        "vertex,rank",
+        "vertex,hub,authority",
+        "vertex,component",
+        "vertex,distance",
+        "vertex,label",
+        "vertex,community",
+        "vertex,triangles",
+        "a,b,c",
+        "vertex,coefficient",
+        "source,target,score",
+        "source,target,score",
+        "metric,value",
+    ];
+    for (algorithm, columns) in ALGORITHMS.iter().zip(columns) {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("- {algorithm}:")))
+            .unwrap_or_else(|| panic!("{algorithm} in\n{help}"));
+        assert!(line.contains(&format!("`{columns}`")), "{line}");
+    }
+}
+
+/// Triangles of an R-MAT graph: the same at 1 and 3 workers, and as counted here from
+/// the edge list the job's own triangle listing gives (every listed triangle's edges
+/// are in the graph, and per-vertex counts add up to three per triangle).
+#[test]
+fn generated_rmat_graph_is_the_same_at_any_number_of_workers() {
+    let base = [
+        "run",
+        "graph",
+        "--generator",
+        "rmat",
+        "--scale",
+        "7",
+        "--edge-factor",
+        "8",
+        "--seed",
+        "3",
+        "--algorithm",
+    ];
+    let run = |algorithm: &str, workers: &str| {
+        let out = run_strom(&[&base[..], &[algorithm, "-w", workers]].concat());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Counts and ids exactly, the clustering averages (summed in another order) to 1e-9.
+    for algorithm in ["triangle-count", "connected-components", "graph-metrics"] {
+        assert_same_csv(algorithm, &run(algorithm, "1"), &run(algorithm, "3"));
+    }
+    let listing = run("triangle-listing", "2");
+    let counts = run("triangle-count", "2");
+    let triangles = listing.lines().skip(1).count() as u64;
+    let total: u64 = counts
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert!(triangles > 10, "an R-MAT graph of scale 7 has triangles");
+    assert_eq!(total, 3 * triangles);
+}
+
+fn failure(args: &[&str], dir: &Path) -> String {
+    let out = strom().args(args).current_dir(dir).output().unwrap();
+    assert!(!out.status.success(), "{args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn graph_errors_name_the_file_line_and_option() {
+    let dir = scratch("graph-algorithm-errors");
+    std::fs::write(dir.join("bad.txt"), "# names\na b 1\nb c x\n").unwrap();
+    let bad = ["run", "graph", "--algorithm", "sssp", "--edges", "bad.txt"];
+    let err = failure(&[&bad[..], &["--weighted", "--source", "a"]].concat(), &dir);
+    assert!(err.contains("bad.txt:3") && err.contains("\"x\""), "{err}");
+    let err = failure(&bad, &dir);
+    assert!(err.contains("--source"), "{err}");
+    let err = failure(&["run", "graph", "--algorithm", "hits"], &dir);
+    assert!(err.contains("--edges"), "{err}");
+    let rmat = ["run", "graph", "--algorithm", "hits", "--generator", "rmat"];
+    let err = failure(&[&rmat[..], &["--scale", "70"]].concat(), &dir);
+    assert!(err.contains("scale"), "{err}");
+    let err = failure(
+        &["run", "graph", "--algorithm", "nope", "--edges", "bad.txt"],
+        &dir,
+    );
+    assert!(err.contains("nope") && err.contains("pagerank"), "{err}");
+}
