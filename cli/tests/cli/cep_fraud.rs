@@ -125,16 +125,16 @@ fn cep_fraud_on_generated_transactions_equals_brute_force_with_and_without_check
     assert!(got == want, "{} rows, want {}", got.len(), want.len());
 
     let (out, checkpoints) = (fresh(dir.join("out")), fresh(dir.join("checkpoints")));
-    let mut args = vec![
+    let mut args = vec!["run", "cep-fraud", "--input", input.to_str().unwrap()];
+    args.extend(["--output", out.to_str().unwrap(), "--rate", "6000"]);
+    args.extend([
         "-w",
         "2",
         "--checkpoint-interval",
         "200ms",
         "--checkpoint-dir",
-    ];
+    ]);
     args.push(checkpoints.to_str().unwrap());
-    args.extend(["run", "cep-fraud", "--input", input.to_str().unwrap()]);
-    args.extend(["--output", out.to_str().unwrap(), "--rate", "6000"]);
     args.extend(disorder);
     run_strom(&args);
     assert!(published(&out) == want, "checkpointed at 2 workers");
