@@ -12,20 +12,25 @@ use strom_datastream::{
     Data, DataStream, FileMode, Generator, StreamEnv, Timestamps, WatermarkStrategy, execute,
 };
 
+/// Parses a CSV line (with its number) into an event, `None` to skip it.
+pub(crate) type Parse<T> = fn(u64, &str) -> Result<Option<T>, String>;
+/// Makes event `i` from the job's parameters.
+pub(crate) type Make<T> = fn(u64, &[u64]) -> T;
+
 /// Where a CEP job's events come from.
 pub(crate) enum Source<T> {
     /// Events `0..count` from `make`, at most `rate` a second of wall time.
     Generated {
         count: u64,
         rate: Option<f64>,
-        make: fn(u64, &[u64]) -> T,
+        make: Make<T>,
         params: Vec<u64>,
     },
     /// A CSV (file, folder or glob) parsed line by line; the watermark trails the
     /// largest time seen by `out_of_orderness` ms (later records are late, dropped).
     Csv {
         url: String,
-        parse: fn(u64, &str) -> Result<Option<T>, String>,
+        parse: Parse<T>,
         out_of_orderness: u64,
         rate: Option<f64>,
     },
@@ -65,8 +70,8 @@ impl<T: Data> Source<T> {
     /// behind), else `count` events from `make` with `params`.
     pub(crate) fn of(
         input: Option<&String>,
-        (parse, out_of_orderness): (fn(u64, &str) -> Result<Option<T>, String>, u64),
-        (count, make, params): (u64, fn(u64, &[u64]) -> T, Vec<u64>),
+        (parse, out_of_orderness): (Parse<T>, u64),
+        (count, make, params): (u64, Make<T>, Vec<u64>),
         rate: Option<f64>,
     ) -> Self {
         match input {
