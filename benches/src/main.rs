@@ -13,6 +13,7 @@
 //! Parquet from `tpchgen-cli` (PyPI; `pip install tpchgen-cli`).
 
 mod baseline;
+mod cep;
 mod compare;
 mod corpus;
 mod graph;
@@ -69,6 +70,16 @@ enum Bench {
     /// WORKLOAD OUT ARGS...
     #[command(hide = true)]
     Engine {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// CEP: Strom's pattern operator against Flink SQL MATCH_RECOGNIZE and the NFA
+    /// run per key in one thread, matches checked equal.
+    Cep(cep::CepArgs),
+    /// (Internal) runs one CEP job in this process: ENGINE WORKERS WHICH EVENTS KEYS
+    /// WINDOW OUT
+    #[command(hide = true)]
+    CepEngine {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -169,6 +180,8 @@ fn main() -> Result<()> {
         Bench::Setup => return compare::peers::setup(&cli.data),
         Bench::Compare(args) => return compare::compare(args, &cli.data),
         Bench::Engine { args } => return compare::engine(args),
+        Bench::CepEngine { args } => return cep::engine(args),
+        Bench::Cep(args) => return cep::bench(args, &cli.workers, &cli.data),
         Bench::Report {
             results,
             size,
@@ -221,7 +234,12 @@ fn main() -> Result<()> {
             edges,
             iterations,
         } => bench_pagerank(&cli, *vertices, *edges, *iterations),
-        Bench::Setup | Bench::Compare(_) | Bench::Report { .. } | Bench::Engine { .. } => {
+        Bench::Setup
+        | Bench::Compare(_)
+        | Bench::Report { .. }
+        | Bench::Engine { .. }
+        | Bench::Cep(_)
+        | Bench::CepEngine { .. } => {
             unreachable!("handled above")
         }
     }

@@ -36,4 +36,4 @@ pub use error::{Error, Result};
 pub use nfa::{Advanced, Match, Nfa, NfaState, TimedOut};
 pub use pattern::Pattern;
 pub use skip::{AfterMatchSkipStrategy, SkipTo};
-pub use stream::{PatternProcessFunction, PatternStream, pattern, pattern_all};
+pub use stream::{CepFunction, PatternProcessFunction, PatternStream, pattern, pattern_all};

@@ -113,7 +113,7 @@ impl<'s, E: Data, K: Data + Hash + Eq> PatternStream<'s, E, K> {
         self,
         function: F,
     ) -> Processed<'s, F::Out, ()> {
-        self.input.process(CepOperator {
+        self.input.process(CepFunction {
             f: function,
             compiled: self.compiled,
             clock: self.clock,
@@ -204,8 +204,11 @@ struct KeyState<E> {
     waiting: BTreeMap<i64, Vec<E>>,
 }
 
-/// The pattern operator: a keyed process function around the NFA.
-struct CepOperator<E, F> {
+/// The pattern operator as a keyed process function around the NFA: what
+/// [`PatternStream::process`] runs (Flink's `CepOperator`), public so that tests can
+/// drive it with the operator test harness
+/// ([`strom_datastream::process::KeyedProcessHarness`]).
+pub struct CepFunction<E, F> {
     f: F,
     compiled: Arc<Compiled<E>>,
     clock: Clock,
@@ -213,7 +216,36 @@ struct CepOperator<E, F> {
     state: ValueState<KeyState<E>>,
 }
 
-impl<E: Data, F> CepOperator<E, F> {
+impl<E: Data, F> CepFunction<E, F> {
+    /// Runs `pattern` per key in event time, handing matches and timeouts to
+    /// `function`.
+    ///
+    /// # Errors
+    /// When the pattern is malformed.
+    pub fn new(pattern: &Pattern<E>, function: F) -> Result<Self> {
+        Ok(CepFunction {
+            f: function,
+            compiled: Arc::new(Compiled::new(pattern)?),
+            clock: Clock::Event,
+            late: None,
+            state: ValueState::new("cep"),
+        })
+    }
+
+    /// In processing time (as [`PatternStream::in_processing_time`]).
+    #[must_use]
+    pub fn in_processing_time(mut self) -> Self {
+        self.clock = Clock::Processing;
+        self
+    }
+
+    /// Late records to `tag` (as [`PatternStream::side_output_late_data`]).
+    #[must_use]
+    pub fn side_output_late_data(mut self, tag: &OutputTag<E>) -> Self {
+        self.late = Some(tag.clone());
+        self
+    }
+
     /// Runs the NFA to `ts` then over `event` (when one), handing on what comes out.
     fn feed<K: Hash + Eq + Clone>(
         &mut self,
@@ -278,7 +310,7 @@ impl<E: Data, F> CepOperator<E, F> {
     }
 }
 
-impl<K, E, F> KeyedProcessFunction<K, E> for CepOperator<E, F>
+impl<K, E, F> KeyedProcessFunction<K, E> for CepFunction<E, F>
 where
     K: Data + Hash + Eq,
     E: Data,

@@ -1,8 +1,10 @@
 //! Integration tests of strom-cep: NFA semantics case by case against hand-computed
-//! matches (compared as multisets, as Flink's CEP tests do) and pattern validation.
+//! matches (compared as multisets, as Flink's CEP tests do), pattern validation, the
+//! operator under the test harness and patterns on DataStream.
 
 mod cep {
     mod nfa;
+    mod operator;
     mod stream;
     mod support;
     mod validation;

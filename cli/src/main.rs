@@ -177,6 +177,9 @@ enum Job {
     /// Temperature warnings and alerts per rack with CEP patterns (Flink's CEP
     /// monitoring example).
     CepMonitoring(jobs::cep_monitoring::CepMonitoringArgs),
+    /// Card testing per card with CEP: a small charge, then large ones at another
+    /// merchant within a minute (followed_by_any, an iterative condition, timeouts).
+    CepFraud(jobs::cep_fraud::CepFraudArgs),
 }
 
 /// What `job` reads and writes, for the checks before launch (with checkpoints,
@@ -201,6 +204,7 @@ fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
         Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
         Job::UniqueVisitors(a) => a.paths(config),
         Job::CepMonitoring(a) => a.paths(config),
+        Job::CepFraud(a) => a.paths(config),
         Job::WindowAgg(a) => a.paths(config),
         Job::SocketWindowWordcount(_) | Job::SessionWindowing => JobPaths::default(),
     }
@@ -255,6 +259,7 @@ fn job_name(job: &Job) -> &'static str {
         Job::SessionWindowing => "session-windowing",
         Job::UniqueVisitors(_) => "unique-visitors",
         Job::CepMonitoring(_) => "cep-monitoring",
+        Job::CepFraud(_) => "cep-fraud",
     }
 }
 
@@ -458,5 +463,6 @@ fn run_job(config: &RuntimeConfig, job: Job) -> Result<()> {
         Job::SessionWindowing => jobs::stream_examples::run_sessions(config),
         Job::UniqueVisitors(args) => jobs::unique_visitors::run(config, &args),
         Job::CepMonitoring(args) => jobs::cep_monitoring::run(config, &args),
+        Job::CepFraud(args) => jobs::cep_fraud::run(config, &args),
     }
 }

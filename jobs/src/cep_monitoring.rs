@@ -3,23 +3,34 @@
 //! readings of one rack at or above `--threshold` within 10 s; an alert is two
 //! consecutive warnings of one rack within 20 s whose second average is higher.
 //!
-//! Reading `i` (of `--events`) is of rack `h(i) mod --racks`, a power reading one time
-//! in four, else a temperature of 60.0 to 119.9 from the same hash; its event time is
-//! `i * 1000 / --events-per-second` ms. Output rows are
+//! Generated reading `i` (of `--events`) is of rack `h(i) mod --racks`, a power
+//! reading one time in four, else a temperature of 60.0 to 119.9 from the same hash;
+//! its event time is `i * 1000 / --events-per-second` ms. With `--input`, readings
+//! come from a CSV `rack,type,value,time_ms` (`type` is `temperature` or `power`; a
+//! first line starting with `rack` is a header). Output rows are
 //! `rack,first_warning_avg,second_warning_avg,time` (one per alert).
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use strom_cep::{Pattern, pattern};
 use strom_core::RuntimeConfig;
-use strom_core::storage::resolve;
-use strom_datastream::{DataStream, Generator, StreamEnv, Timestamps, WatermarkStrategy, execute};
+use strom_datastream::{DataStream, StreamEnv};
+
+use crate::cep_io::{Rows, Source, field, run_to_csv};
 
 /// `strom run cep-monitoring` options.
 #[derive(clap::Args, Debug, Clone)]
 pub struct CepMonitoringArgs {
-    /// Readings in all.
+    /// Input CSV (file, folder or glob) of `rack,type,value,time_ms` readings instead of
+    /// generated ones.
+    #[arg(long, value_name = "URL")]
+    pub input: Option<String>,
+    /// With --input: bound on event-time disorder for the watermark, ms (later
+    /// readings are late and dropped).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub out_of_orderness_ms: u64,
+    /// Generated readings in all.
     #[arg(long, default_value_t = 100_000)]
     pub events: u64,
     /// Racks (keys).
@@ -43,7 +54,20 @@ pub struct CepMonitoringArgs {
 impl CepMonitoringArgs {
     /// What the job writes, for the checks before launch.
     pub fn paths(&self, config: &RuntimeConfig) -> strom_core::storage::JobPaths {
-        super::generated_job_paths(self.output.as_ref(), config)
+        crate::cep_io::paths(self.input.as_ref(), self.output.as_ref(), config)
+    }
+
+    fn source(&self) -> Source<Reading> {
+        Source::of(
+            self.input.as_ref(),
+            (parse_reading, self.out_of_orderness_ms),
+            (
+                self.events,
+                |i, p| reading(i, p[0] as u32, p[1]),
+                vec![u64::from(self.racks), self.events_per_second],
+            ),
+            self.rate,
+        )
     }
 }
 
@@ -62,21 +86,31 @@ pub fn reading(i: u64, racks: u32, per_s: u64) -> Reading {
     )
 }
 
+/// A CSV line `rack,type,value,time_ms` as a reading (`None` for a header).
+fn parse_reading(line: u64, text: &str) -> Result<Option<Reading>, String> {
+    if text.trim().is_empty() || (line == 1 && text.starts_with("rack")) {
+        return Ok(None);
+    }
+    let mut f = text.split(',');
+    let rack = field(f.next(), "rack")?;
+    let kind = f.next().map(str::trim);
+    let value: f64 = field(f.next(), "value")?;
+    let time = field(f.next(), "time_ms")?;
+    let temp = match kind {
+        Some("temperature") => Some(value),
+        Some("power") => None,
+        other => return Err(format!("field type ({other:?}): not temperature or power")),
+    };
+    Ok(Some((rack, temp, time)))
+}
+
 /// Alerts `(rack, first average, second average, time)` of the readings.
 fn pipeline<'s>(
     env: &StreamEnv<'s>,
-    args: &CepMonitoringArgs,
+    source: &Source<Reading>,
+    threshold: f64,
 ) -> DataStream<'s, (u32, f64, f64, i64)> {
-    let (racks, per_s, threshold) = (args.racks, args.events_per_second, args.threshold);
-    let readings = env.generate(
-        Generator {
-            count: Some(args.events),
-            rate: args.rate,
-        },
-        move |i| reading(i, racks, per_s),
-        Timestamps::Event(std::rc::Rc::new(|r: &Reading| r.2)),
-        WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
-    );
+    let readings = source.stream(env, |r: &Reading| r.2);
     let hot = move |r: &Reading| r.1.is_some_and(|t| t >= threshold);
     let warning = Pattern::<Reading>::begin("first")
         .where_(hot)
@@ -112,36 +146,21 @@ fn row(a: &(u32, f64, f64, i64)) -> String {
 /// Runs `strom run cep-monitoring`.
 ///
 /// # Errors
-/// Bad options, or output that cannot be written.
+/// Bad options, or input or output that cannot be read or written.
 pub fn run(config: &RuntimeConfig, args: &CepMonitoringArgs) -> Result<()> {
     ensure!(args.racks > 0, "--racks must be at least 1");
     ensure!(
         args.events_per_second > 0,
         "--events-per-second must be at least 1"
     );
-    let args = args.clone();
-    if config.checkpoint_interval.is_some() || config.restore.is_some() {
-        let output = args
-            .output
-            .clone()
-            .context("with checkpoints, cep-monitoring needs --output (a folder for part files)")?;
-        strom_datastream::run(config, move |env| {
-            pipeline(env, &args).write_lines_exactly_once(&output, row);
-        })?;
-        return Ok(());
-    }
-    let output = args.output.clone();
-    let rows = execute(config, move |env| pipeline(env, &args))?;
-    let Some(mut rows) = rows else { return Ok(()) };
-    rows.sort_by_key(|a| (a.3, a.0));
-    let mut text = String::from("rack,first_warning_avg,second_warning_avg,time\n");
-    for a in &rows {
-        text.push_str(&row(a));
-        text.push('\n');
-    }
-    match output {
-        Some(url) => resolve(&url)?.write(text.into())?,
-        None => print!("{text}"),
-    }
-    Ok(())
+    let (source, threshold) = (args.source(), args.threshold);
+    let rows = Rows {
+        job: "cep-monitoring",
+        header: "rack,first_warning_avg,second_warning_avg,time",
+        line: row,
+        order: |a, b| (a.3, a.0).cmp(&(b.3, b.0)),
+    };
+    run_to_csv(config, args.output.clone(), rows, move |env| {
+        pipeline(env, &source, threshold)
+    })
 }

@@ -6,6 +6,8 @@
 //! harness (`strom-benches`) runs them directly, without the CLI.
 #![warn(missing_docs)]
 
+pub mod cep_fraud;
+mod cep_io;
 pub mod cep_monitoring;
 pub mod graph;
 mod kafka;

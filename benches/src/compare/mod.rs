@@ -13,7 +13,7 @@
 mod baselines;
 pub(crate) mod check;
 mod latency;
-mod measure;
+pub(crate) mod measure;
 pub(crate) mod peers;
 pub(crate) mod report;
 mod suite;

@@ -10,10 +10,22 @@ use strom_datastream::process::OutputTag;
 use strom_datastream::{WatermarkStrategy, execute};
 
 /// (key, kind, id).
-type Ev = (u32, char, u32);
+pub(crate) type Ev = (u32, char, u32);
 
-fn kind(k: char) -> impl Fn(&Ev) -> bool + Send + Sync + 'static {
+pub(crate) fn kind(k: char) -> impl Fn(&Ev) -> bool + Send + Sync + 'static {
     move |e: &Ev| e.1 == k
+}
+
+/// a, then b one or more times, then c (all relaxed) within `ms`.
+pub(crate) fn a_bs_c(ms: u64) -> Pattern<Ev> {
+    Pattern::begin("a")
+        .where_(kind('a'))
+        .followed_by("b")
+        .where_(kind('b'))
+        .one_or_more()
+        .followed_by("c")
+        .where_(kind('c'))
+        .within(Duration::from_millis(ms))
 }
 
 fn ids(m: &Match<Ev>, name: &str) -> String {
@@ -118,16 +130,7 @@ fn records_behind_the_watermark_go_to_the_late_tag() {
 
 /// Generated events: 5 keys, kinds a/b/c/x, unique times with up to 9 ms disorder.
 fn generated() -> Vec<(i64, Ev)> {
-    (0..3_000u32)
-        .map(|i| {
-            let h = u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            let kind = ['a', 'b', 'c', 'x'][((h >> 40) % 4) as usize];
-            (
-                i64::from(i) * 10 + ((h >> 20) % 10) as i64,
-                (i % 5, kind, i),
-            )
-        })
-        .collect()
+    (0..3_000u32).map(event).collect()
 }
 
 /// The same rows by the NFA harness, each key's events in time order.
@@ -162,14 +165,7 @@ fn model(p: &Pattern<Ev>, events: &[(i64, Ev)]) -> Vec<String> {
 
 #[test]
 fn a_generated_input_gives_the_harness_rows_at_1_and_2_workers() {
-    let p = Pattern::begin("a")
-        .where_(kind('a'))
-        .followed_by("b")
-        .where_(kind('b'))
-        .one_or_more()
-        .followed_by("c")
-        .where_(kind('c'))
-        .within(Duration::from_millis(200));
+    let p = a_bs_c(200);
     let events = generated();
     let want = model(&p, &events);
     assert!(want.iter().filter(|r| r.starts_with('m')).count() > 100);
@@ -205,14 +201,7 @@ fn a_non_keyed_stream_runs_one_nfa() {
 /// stays behind them until the input ends, so that every checkpoint holds records
 /// and partial matches in the CEP state; rows sorted.
 fn checkpointed_rows(config: &RuntimeConfig) -> Vec<String> {
-    let p = Pattern::begin("a")
-        .where_(kind('a'))
-        .followed_by("b")
-        .where_(kind('b'))
-        .one_or_more()
-        .followed_by("c")
-        .where_(kind('c'))
-        .within(Duration::from_millis(200));
+    let p = a_bs_c(200);
     let mut rows = execute(config, move |env| {
         let stream = env.generate(
             strom_datastream::Generator {
@@ -254,12 +243,14 @@ fn event(i: u32) -> (i64, Ev) {
     )
 }
 
-#[test]
-fn cep_state_is_checkpointed_and_restored_at_another_parallelism() {
+/// Checkpoints at 2 workers on `backend`, restores a mid-run checkpoint at 1 worker:
+/// the uninterrupted run's matches.
+fn checkpoint_and_restore(backend: &strom_core::state::StateBackend) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = RuntimeConfig::default().with_workers(2);
     config.checkpoint_dir = Some(dir.path().to_str().unwrap().to_string());
     config.checkpoint_interval = Some(Duration::from_millis(150));
+    config.state_backend = backend.clone();
     let want = checkpointed_rows(&config);
     assert!(want.len() > 100, "{} matches", want.len());
     let all = strom_datastream::checkpoint::committed(dir.path().to_str().unwrap()).unwrap();
@@ -267,5 +258,23 @@ fn cep_state_is_checkpointed_and_restored_at_another_parallelism() {
     let mid = &all[all.len() / 2];
     let mut again = RuntimeConfig::default().with_workers(1);
     again.restore = Some(strom_core::Restore::At(mid.url.clone()));
+    again.state_backend = backend.clone();
     assert!(checkpointed_rows(&again) == want, "restored at 1 worker");
+}
+
+#[test]
+fn cep_state_is_checkpointed_and_restored_at_another_parallelism() {
+    checkpoint_and_restore(&strom_core::state::StateBackend::Heap);
+}
+
+#[test]
+fn cep_state_on_the_disk_backend_is_checkpointed_and_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    checkpoint_and_restore(&strom_core::state::StateBackend::Disk(
+        strom_core::state::DiskOptions {
+            dir: Some(dir.path().to_path_buf()),
+            cache_entries: 2,
+            ..Default::default()
+        },
+    ));
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the `strom` binary (one test binary for the crate).
 
+mod cep_fraud;
 mod cep_monitoring;
 mod control;
 mod disk_state;
