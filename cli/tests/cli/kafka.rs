@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::kafka_broker::Broker;
-use crate::recovery::{input_and_reference, kill_one, window_agg};
+use crate::recovery::{input_and_reference, kill_one, stop_with_savepoint, window_agg};
 use crate::support::{fresh, scratch, strom};
 
 /// `window-agg` from the Kafka URL `input` to `output` (a file or a Kafka URL).
@@ -172,21 +172,7 @@ fn a_savepoint_of_2_workers_restored_at_3_loses_and_repeats_nothing() {
     };
     let mut running = strom().args(at("2")).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(1_500));
-    let asked = strom()
-        .args([
-            "savepoint",
-            "--checkpoint-dir",
-            checkpoints.to_str().unwrap(),
-            "--stop",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        asked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&asked.stderr)
-    );
-    let savepoint = String::from_utf8(asked.stdout).unwrap().trim().to_string();
+    let savepoint = stop_with_savepoint(&checkpoints);
     assert!(running.wait().unwrap().success(), "the job stops cleanly");
     let before = broker.consume("windows", true);
     assert!(before.len() < want.len(), "stopped before the end");

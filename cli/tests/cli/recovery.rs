@@ -267,21 +267,7 @@ fn stop_with_a_savepoint_then_restore_at_4_and_at_1_workers() {
     let (first, checkpoints, args) = at_2_workers(&dir, &input, "5000");
     let mut job = strom().args(&args).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(1_500));
-    let asked = strom()
-        .args([
-            "savepoint",
-            "--checkpoint-dir",
-            checkpoints.to_str().unwrap(),
-            "--stop",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        asked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&asked.stderr)
-    );
-    let savepoint = String::from_utf8(asked.stdout).unwrap().trim().to_string();
+    let savepoint = stop_with_savepoint(&checkpoints);
     assert!(savepoint.contains("/savepoint-"), "{savepoint}");
     assert!(job.wait().unwrap().success(), "the job stops cleanly");
     let before = published(&first);
@@ -429,4 +415,24 @@ fn a_checkpoint_folder_holds_one_jobs_history() {
         stderr.contains("holds checkpoints of job \"window-agg\""),
         "the refusal names the folder's job: {stderr}"
     );
+}
+
+/// Stops the job writing checkpoints to `checkpoints` with a savepoint
+/// (`strom savepoint --stop`) and gives the savepoint's folder.
+pub(crate) fn stop_with_savepoint(checkpoints: &Path) -> String {
+    let asked = strom()
+        .args([
+            "savepoint",
+            "--checkpoint-dir",
+            checkpoints.to_str().unwrap(),
+            "--stop",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        asked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
+    String::from_utf8(asked.stdout).unwrap().trim().to_string()
 }
