@@ -22,7 +22,8 @@ use anyhow::{Context, Result, bail};
 pub const JOB_ID: &str = "STROM_JOB_ID";
 
 /// Runs this command line as `processes` local processes and waits for all of them.
-/// When one fails, the others are stopped; with `restart_attempts` left, all are
+/// When one fails, the others are given time to end ([`WIND_DOWN`]: a commit in
+/// flight finishes), then killed; with `restart_attempts` left, all are
 /// started again from the latest checkpoint (`--restore latest`), else the run fails.
 pub fn run_local_cluster(processes: usize, restart_attempts: u32, id: &str) -> Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -111,7 +112,12 @@ fn run_processes(
                     *slot = None;
                     let mut rest: Vec<Child> =
                         running.iter_mut().filter_map(Option::take).collect();
-                    stop_all(&mut rest);
+                    let killed = wind_down(&mut rest, WIND_DOWN);
+                    if killed > 0 {
+                        eprintln!(
+                            "{killed} process(es) still running {WIND_DOWN:?} after process {index} failed: killed"
+                        );
+                    }
                     bail!("process {index} of {processes} failed ({status})");
                 }
             }
@@ -128,6 +134,36 @@ fn run_processes(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// How long the other processes of a failed run get to end by themselves: longer than
+/// a process waits for its commit in flight.
+const WIND_DOWN: Duration = Duration::from_secs(crate::signals::COMMIT_GRACE.as_secs() + 10);
+
+/// After one process failed: waits for the others, which fail on their own once their
+/// connections to it break, letting a commit in flight finish
+/// ([`crate::signals::settle_commits`]); kills those still running after `limit`.
+/// Gives how many it killed.
+fn wind_down(children: &mut [Child], limit: Duration) -> usize {
+    let deadline = std::time::Instant::now() + limit;
+    let mut killed = 0;
+    for child in children.iter_mut() {
+        loop {
+            match child.try_wait() {
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Ok(None) => {
+                    killed += 1;
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break;
+                }
+                _ => break,
+            }
+        }
+    }
+    killed
 }
 
 fn stop_all(children: &mut [Child]) {

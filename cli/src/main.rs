@@ -236,6 +236,7 @@ fn main() -> std::process::ExitCode {
                 }
             }
             eprintln!("error: {}", settings::as_flags(&format!("{e:#}")));
+            signals::settle_commits();
             std::process::ExitCode::FAILURE
         }
     }

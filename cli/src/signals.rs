@@ -8,6 +8,8 @@
 //!   state folder the process made is removed (and staging a job keeps at its output's
 //!   URL, [`strom_core::scratch::remove_on_signal`]), stderr says so, and the process exits
 //!   with 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
+//! - Either way, a commit of a checkpoint's output in flight is let finish first
+//!   ([`settle_commits`]), unless a second signal comes.
 //! - A process of a local cluster (`STROM_LAUNCHER_PID` set by the launcher) asks the
 //!   kernel for SIGTERM when its launcher dies, even by SIGKILL (Linux's parent-death
 //!   signal), and then ends at once.
@@ -98,6 +100,16 @@ pub fn install(on: OnSignal) {
                 _ = next() => {}
             }
         }
+        if strom_core::commits::in_flight() > 0 {
+            eprintln!(
+                "{}: {job} is committing a checkpoint's output; it ends once that is done (again to end at once)",
+                name(first)
+            );
+            tokio::select! {
+                _ = tokio::task::spawn_blocking(settle_commits) => {}
+                _ = next() => {}
+            }
+        }
         if let Some(ended) = &on.ended {
             ended();
         }
@@ -115,6 +127,27 @@ pub fn install(on: OnSignal) {
         );
         exit(exit_status(first));
     });
+}
+
+/// How long an ending process waits for a commit in flight (a transaction's commit
+/// against a slow broker takes several round trips, each bounded by the client's
+/// timeout).
+pub const COMMIT_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Lets a commit in flight finish before the process ends (`strom_core::commits`), for
+/// at most [`COMMIT_GRACE`], saying so on stderr when it waits.
+pub fn settle_commits() {
+    let started = std::time::Instant::now();
+    if strom_core::commits::in_flight() > 0 {
+        eprintln!("waiting for the commit in flight to finish");
+    }
+    let left = strom_core::commits::settle(COMMIT_GRACE);
+    if left > 0 {
+        eprintln!(
+            "{left} commit(s) still in flight after {:?}: ending anyway (the restored run commits again)",
+            started.elapsed()
+        );
+    }
 }
 
 /// Ends the process with `status` after removing its scratch and staging folders and

@@ -85,6 +85,9 @@ pub enum JobFailure {
     /// A worker thread ended without a result (timely's own failure).
     #[error("a worker panicked: {0}")]
     Lost(String),
+    /// A connection to another process of the cluster broke (that process ended).
+    #[error("the connection to another process of the cluster broke ({0})")]
+    Disconnected(String),
 }
 
 impl Error {

@@ -82,8 +82,22 @@ where
         ),
     }
     .map_err(|e| Error::Config(format!("cannot start workers: {e}")))?;
-    let results: Vec<Result<T>> = guards
-        .join()
+    // In a cluster, the network threads panic when a peer process ends (its sockets
+    // close), and joining them re-raises that panic here, on the job's thread: it is
+    // the job's failure, returned like a worker's (the caller may still have a commit
+    // in flight to finish, `crate::commits`).
+    let joined =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guards.join())).map_err(|p| {
+            let message = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            let error = Error::Job(JobFailure::Disconnected(message));
+            crate::metrics::record_exception(error.to_string());
+            error
+        })?;
+    let results: Vec<Result<T>> = joined
         .into_iter()
         .map(|r| match r {
             Ok(Ok(out)) => Ok(out),

@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod chunks;
+pub mod commits;
 pub mod config;
 mod data;
 pub mod error;

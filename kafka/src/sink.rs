@@ -444,6 +444,7 @@ impl KafkaCommitter {
     /// records the epoch and its run as committed.
     fn commit_epoch(&mut self, epoch: u64, batches: &[StagedBatch]) -> Result<(), SinkError> {
         let topic = self.sink.topic.clone();
+        let began = std::time::Instant::now();
         let mut records = Vec::new();
         for batch in batches {
             let bytes = resolve(&batch.staged)?.read_all()?;
@@ -478,12 +479,18 @@ impl KafkaCommitter {
         producer
             .send_offsets_to_transaction(&done, &group, TIMEOUT)
             .map_err(|e| aborted(refused("cannot add the epoch to the transaction", e)))?;
+        let sent = began.elapsed();
         producer.commit_transaction(TIMEOUT).map_err(|e| {
             aborted(refused(
                 &format!("cannot commit epoch {epoch} to {topic}"),
                 e,
             ))
         })?;
+        tracing::debug!(
+            "{topic}: epoch {epoch} committed ({} records; produced in {sent:?}, committed in {:?})",
+            records.len(),
+            began.elapsed() - sent
+        );
         failures(producer, &topic)
     }
 }
@@ -499,7 +506,13 @@ impl SinkCommitter for KafkaCommitter {
         for batch in batches {
             by_epoch.entry(batch.epoch).or_default().push(batch);
         }
+        let asked = std::time::Instant::now();
         let last = self.last_committed()?;
+        tracing::debug!(
+            "{}: the group's last committed epoch: {last:?} (asked in {:?})",
+            self.sink.topic,
+            asked.elapsed()
+        );
         for (epoch, batches) in by_epoch {
             // Staged files are deleted only after their epoch's commit: one missing
             // means the epoch is in the topic.
@@ -511,7 +524,13 @@ impl SinkCommitter for KafkaCommitter {
                 || last
                     .as_ref()
                     .is_some_and(|(run, next)| *run == batches[0].run && epoch < *next);
-            if !committed {
+            if committed {
+                tracing::debug!(
+                    "{}: epoch {epoch} of run {} committed already (staged files gone: {deleted})",
+                    self.sink.topic,
+                    batches[0].run
+                );
+            } else {
                 self.commit_epoch(epoch, &batches)?;
             }
             for batch in &batches {

@@ -5,7 +5,8 @@
 //! mechanism: no storage I/O on the worker) writes the marker ([`super::marker`]),
 //! commits the sinks' committables ([`super::publish`]), takes savepoint requests
 //! ([`super::savepoints`]) and applies retention ([`super::retention`]), in that order,
-//! epoch after epoch. The operator holds the dataflow open until the thread has
+//! epoch after epoch, each as a commit in flight (`strom_core::commits`: the process lets
+//! it finish before it ends). The operator holds the dataflow open until the thread has
 //! finished the last epoch, and fails the job when the thread reports an error.
 
 use std::collections::BTreeMap;
@@ -83,6 +84,15 @@ impl CommitLoop {
     }
 
     fn run(&mut self, job: Job) -> Option<std::result::Result<(), String>> {
+        if matches!(job, Job::Finish) {
+            return Some(Ok(()));
+        }
+        // The process lets this finish before it ends (`strom_core::commits`).
+        let Some(_committing) = strom_core::commits::begin() else {
+            return Some(Err(
+                "the process is ending: the commit is left to the restored run".into(),
+            ));
+        };
         let done = match job {
             Job::Restore(committables) => self.committers.commit_all(committables),
             Job::Complete {
@@ -93,7 +103,7 @@ impl CommitLoop {
             } => self
                 .complete(epoch, acks, started, over)
                 .map_err(|e| format!("checkpoint {epoch}: {e}")),
-            Job::Finish => return Some(Ok(())),
+            Job::Finish => Ok(()),
         };
         done.err().map(Err)
     }
