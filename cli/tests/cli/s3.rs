@@ -1,81 +1,28 @@
 //! `s3://` input and output against a local S3-compatible server (moto, from PyPI), which
 //! the test starts and stops itself.
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use crate::support::{python_env, run_strom, scratch, skip, strom};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn s3_env(cmd: &mut Command, endpoint: &str) {
-    cmd.env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "strom-test")
-        .env("AWS_SECRET_ACCESS_KEY", "strom-test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1");
-}
+use crate::support::{LocalS3, run_strom, scratch, skip, strom};
 
 #[test]
 fn wordcount_reads_and_writes_s3() {
-    let env = match python_env() {
-        Ok(e) => e,
+    let server = match LocalS3::start() {
+        Ok(s) => s,
         Err(why) => return skip("wordcount_reads_and_writes_s3", &why),
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env.join("bin/python"))
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto server starts"),
-    );
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 
     // Bucket and input objects, made with boto3 (an independent S3 client).
     let dir = scratch("s3");
     let text = "to be or not to be\nthat is the question\n";
-    let setup = format!(
-        "import boto3\ns3 = boto3.client('s3', endpoint_url='{endpoint}')\ns3.create_bucket(Bucket='strom')\n\
+    server.boto3(&format!(
+        "s3.create_bucket(Bucket='strom')\n\
          s3.put_object(Bucket='strom', Key='in/a.txt', Body=b'{}')\n\
          s3.put_object(Bucket='strom', Key='in/b.txt', Body=b'be quick\\n')\n",
         text.replace('\n', "\\n")
-    );
-    let mut cmd = Command::new(env.join("bin/python"));
-    s3_env(&mut cmd, &endpoint);
-    assert!(cmd.arg("-c").arg(&setup).status().unwrap().success());
+    ));
 
     let mut cmd = strom();
-    s3_env(&mut cmd, &endpoint);
-    let out = cmd
+    let out = server
+        .env(&mut cmd)
         .args([
             "run",
             "wordcount",
@@ -108,29 +55,20 @@ fn wordcount_reads_and_writes_s3() {
         "--output",
         local_out.to_str().unwrap(),
     ]);
-    let fetch = format!(
-        "import boto3, sys\ns3 = boto3.client('s3', endpoint_url='{endpoint}')\n\
-         sys.stdout.buffer.write(s3.get_object(Bucket='strom', Key='out/counts.csv')['Body'].read())\n"
-    );
-    let mut cmd = Command::new(env.join("bin/python"));
-    s3_env(&mut cmd, &endpoint);
-    let fetched = cmd.arg("-c").arg(&fetch).output().unwrap();
-    assert!(
-        fetched.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fetched.stderr)
+    let fetched = server.boto3(
+        "sys.stdout.buffer.write(s3.get_object(Bucket='strom', Key='out/counts.csv')['Body'].read())\n",
     );
     let expected = std::fs::read(&local_out).unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&fetched.stdout),
+        String::from_utf8_lossy(&fetched),
         String::from_utf8_lossy(&expected)
     );
     assert!(String::from_utf8_lossy(&expected).starts_with("word,count\nbe,3\n"));
 
     // A glob over S3 keys, and a missing key named in the error.
     let mut cmd = strom();
-    s3_env(&mut cmd, &endpoint);
-    let out = cmd
+    let out = server
+        .env(&mut cmd)
         .args([
             "run",
             "wordcount",
@@ -147,8 +85,8 @@ fn wordcount_reads_and_writes_s3() {
         String::from_utf8_lossy(&out.stderr)
     );
     let mut cmd = strom();
-    s3_env(&mut cmd, &endpoint);
-    let out = cmd
+    let out = server
+        .env(&mut cmd)
         .args(["run", "wordcount", "--input", "s3://strom/missing/"])
         .output()
         .unwrap();

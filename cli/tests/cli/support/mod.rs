@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+mod local_s3;
+pub(crate) use local_s3::LocalS3;
+
 /// The `strom` binary under test (its jobs registered under the target folder, not
 /// in the user's home).
 pub(crate) fn strom() -> Command {
