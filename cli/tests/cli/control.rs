@@ -16,7 +16,7 @@ use crate::recovery::{input_and_reference, published, window_agg};
 use crate::support::{scratch, strom};
 
 /// `strom` with the test's own job registry.
-fn strom_in(home: &Path) -> Command {
+pub(crate) fn strom_in(home: &Path) -> Command {
     let mut cmd = strom();
     cmd.env("STROM_HOME", home).env_remove("STROM_REST_TOKEN");
     cmd
@@ -27,7 +27,7 @@ fn output(home: &Path, args: &[&str]) -> Output {
 }
 
 /// Runs a job command that must succeed, giving its standard output as JSON.
-fn json(home: &Path, args: &[&str]) -> Value {
+pub(crate) fn json(home: &Path, args: &[&str]) -> Value {
     let out = output(home, args);
     assert!(
         out.status.success(),
@@ -54,7 +54,7 @@ fn start(home: &Path, input: &Path, out: &Path, chk: &Path, more: &[&str]) -> Ch
 }
 
 /// The running job of process `pid` in `strom list --json`, once it is there.
-fn listed(home: &Path, pid: u32) -> Value {
+pub(crate) fn listed(home: &Path, pid: u32) -> Value {
     let start = Instant::now();
     loop {
         let jobs = json(home, &["list", "--json"]);
@@ -109,7 +109,7 @@ fn records_in(status: &Value) -> u64 {
         .sum()
 }
 
-fn wait_for(child: &mut Child) -> std::process::ExitStatus {
+pub(crate) fn wait_for(child: &mut Child) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -1,6 +1,7 @@
 //! Kafka input and output of `window-agg` against a real broker
 //! ([`crate::kafka_broker`]): a bounded topic read at 1 and 3 workers (and written to
-//! topics with delivery at-least-once and none), exactly-once
+//! topics with delivery at-least-once and none), an unbounded one read at 1 and 3
+//! workers while it is written and stopped with a drain, exactly-once
 //! output through a process killed at seeded moments and restored, and through a
 //! restart of the broker (its data in a local S3 server), a rescale from 2
 //! to 3 workers through a savepoint, and a record that does not parse. Every output
@@ -11,6 +12,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::control::{json, listed, strom_in, wait_for};
 use crate::kafka_broker::Broker;
 use crate::recovery::{input_and_reference, kill_one, stop_with_savepoint, window_agg};
 use crate::support::{fresh, scratch, strom};
@@ -79,6 +81,71 @@ fn a_bounded_topic_read_at_1_and_3_workers_and_written_to_topics_gives_the_file_
         assert!(ok, "{err}");
         let got = broker.consume(delivery, false);
         assert!(got == want, "delivery {delivery}: {}", diff(&got, &want));
+    }
+}
+
+/// Records the job's sources have given so far (`strom status`).
+fn read_so_far(home: &Path, id: &str) -> u64 {
+    let status = json(home, &["status", id, "--json"]);
+    status["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["name"].as_str().is_some_and(|n| n.starts_with("Source")))
+        .map(|o| o["records_out"].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn an_unbounded_topic_read_at_1_and_3_workers_while_it_is_written_gives_the_file_runs_windows() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    let dir = scratch("kafka-unbounded");
+    let (input, want) = input_and_reference(&dir);
+    // The events in two halves: the second is produced while the job runs.
+    let text = std::fs::read_to_string(&input).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let events = lines.len() as u64 - 1;
+    let half = lines.len() / 2;
+    let (first, second) = (dir.join("first.csv"), dir.join("second.csv"));
+    std::fs::write(&first, lines[..half].join("\n") + "\n").unwrap();
+    std::fs::write(&second, lines[half..].join("\n") + "\n").unwrap();
+    let home = dir.join("home");
+    for workers in ["1", "3"] {
+        let (topic, out) = (format!("live-{workers}"), format!("windows-{workers}"));
+        broker.produce(&topic, 3, first.to_str().unwrap());
+        let checkpoints = fresh(dir.join(format!("checkpoints-{workers}")));
+        let mut args = job(
+            &broker.url(&topic, "start=earliest"),
+            &broker.url(&out, "delivery=exactly-once"),
+        );
+        args.extend(["--checkpoint-dir", checkpoints.to_str().unwrap()].map(String::from));
+        args.extend(["--checkpoint-interval", "1s", "-w", workers].map(String::from));
+        let mut running = strom_in(&home).args(&args).spawn().unwrap();
+        let id = listed(&home, running.id())["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let start = std::time::Instant::now();
+        let caught_up = |n: u64| {
+            while read_so_far(&home, &id) < n {
+                assert!(
+                    start.elapsed() < Duration::from_secs(120),
+                    "{workers} workers: the job reads {n} records"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        };
+        caught_up(half as u64 - 1);
+        broker.produce(&topic, 3, second.to_str().unwrap());
+        caught_up(events);
+        // The end of an unbounded input is the user's call: a stop that fires what
+        // is pending.
+        json(&home, &["stop", &id, "--drain", "--json"]);
+        assert!(wait_for(&mut running).success(), "{workers} workers: stops");
+        let got = broker.consume(&out, true);
+        assert!(got == want, "{workers} workers: {}", diff(&got, &want));
     }
 }
 
