@@ -17,6 +17,7 @@ mod cep;
 mod compare;
 mod corpus;
 mod graph;
+mod kafka;
 mod nexmark;
 mod state;
 mod streaming;
@@ -151,6 +152,9 @@ enum Bench {
         #[arg(long, default_value_t = 2_000)]
         interval_ms: u64,
     },
+    /// Kafka: records per second per core through Strom's Kafka source and sink,
+    /// beside a plain rdkafka consumer/producer loop, on a local broker.
+    Kafka(kafka::KafkaArgs),
     /// TPC-H queries over Parquet.
     Tpch {
         /// Scale factor.
@@ -182,6 +186,7 @@ fn main() -> Result<()> {
         Bench::Engine { args } => return compare::engine(args),
         Bench::CepEngine { args } => return cep::engine(args),
         Bench::Cep(args) => return cep::bench(args, &cli.workers, &cli.data),
+        Bench::Kafka(args) => return kafka::bench(args, &cli.workers, cli.runs, &cli.data),
         Bench::Report {
             results,
             size,
@@ -239,6 +244,7 @@ fn main() -> Result<()> {
         | Bench::Report { .. }
         | Bench::Engine { .. }
         | Bench::Cep(_)
+        | Bench::Kafka(_)
         | Bench::CepEngine { .. } => {
             unreachable!("handled above")
         }

@@ -47,31 +47,38 @@ pub(crate) fn setup(data: &Path) -> Result<()> {
     sh(Command::new("java").arg("-version"))
         .context("Spark and Flink need a Java runtime (17) on PATH")?;
     for (engine, packages) in [("spark", SPARK_PACKAGES), ("flink", FLINK_PACKAGES)] {
-        let dir = home(data).join(engine);
-        if installed(data, engine) {
-            println!("{engine}: installed in {}", dir.display());
-            continue;
-        }
-        println!(
-            "{engine}: installing {} into {}",
-            packages.join(" "),
-            dir.display()
-        );
-        sh(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
-        sh(Command::new(dir.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(packages))
-        .with_context(|| format!("installing {engine} from PyPI"))?;
-        std::fs::write(dir.join(".installed"), packages.join("\n"))?;
-        println!("{engine}: ready");
+        install(data, engine, packages)?;
     }
     Ok(())
+}
+
+/// Installs `packages` into the environment `name` under the data folder, unless it
+/// is there already; gives the environment's folder.
+pub(crate) fn install(data: &Path, name: &str, packages: &[&str]) -> Result<PathBuf> {
+    let dir = home(data).join(name);
+    if installed(data, name) {
+        println!("{name}: installed in {}", dir.display());
+        return Ok(dir);
+    }
+    println!(
+        "{name}: installing {} into {}",
+        packages.join(" "),
+        dir.display()
+    );
+    sh(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
+    sh(Command::new(dir.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(packages))
+    .with_context(|| format!("installing {name} from PyPI"))?;
+    std::fs::write(dir.join(".installed"), packages.join("\n"))?;
+    println!("{name}: ready");
+    Ok(dir)
 }
 
 /// The script folder (`benches/peers`).
