@@ -19,6 +19,10 @@
 //! dir = "/mnt/state"
 //! cache_entries = 100000
 //! incremental = true
+//! [kafka]            # defaults of every kafka:// URL's options; a URL's own win
+//! start = "earliest"
+//! delivery = "exactly-once"
+//! partitions = 4
 //! ```
 //!
 //! Environment: `STROM_WORKERS`, `STROM_PROCESSES`, `STROM_MEMORY`, `STROM_SPILL_DIR`,
@@ -129,6 +133,9 @@ struct FileSettings {
     checkpoint: CheckpointSettings,
     #[serde(default)]
     state: StateSettings,
+    /// Defaults of every `kafka://` URL's options (`strom_kafka::set_defaults`).
+    #[serde(default)]
+    kafka: std::collections::BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -198,6 +205,24 @@ fn read_file_settings(path: Option<&Path>) -> Result<FileSettings> {
     }
 }
 
+/// Makes the `[kafka]` settings the defaults of every `kafka://` URL's options.
+fn kafka_defaults(settings: std::collections::BTreeMap<String, toml::Value>) -> Result<()> {
+    let mut options = Vec::new();
+    for (key, value) in settings {
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => anyhow::bail!(
+                "kafka.{key} in strom.toml: expected a string, number or boolean, not {}",
+                other.type_str()
+            ),
+        };
+        options.push((key, text));
+    }
+    strom_kafka::set_defaults(options).context("[kafka] in strom.toml")
+}
+
 /// Resolves the runtime configuration of this process (not yet validated: a local cluster
 /// has no host list until strom starts it).
 pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
@@ -251,6 +276,7 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     if let Some(d) = file.checkpoint.dir {
         config.checkpoint_dir = Some(d);
     }
+    kafka_defaults(file.kafka)?;
     let backend = args
         .state_backend
         .clone()
@@ -423,6 +449,44 @@ mod tests {
         assert!(
             err.contains("strom.toml") && err.contains("wrokers"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn kafka_settings_are_the_defaults_of_kafka_urls_and_bad_ones_are_named() {
+        use strom_kafka::{Delivery, KafkaUrl};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("strom.toml");
+        let args = RuntimeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        std::fs::write(
+            &path,
+            "[kafka]\ndelivery = \"exactly-once\"\npartitions = 3\nbounded = true\n",
+        )
+        .unwrap();
+        resolve(&args).unwrap();
+        let url = KafkaUrl::parse("kafka://h:1/t").unwrap();
+        assert_eq!(
+            (url.delivery, url.partitions, url.bounded),
+            (Delivery::ExactlyOnce, 3, true)
+        );
+        let own = KafkaUrl::parse("kafka://h:1/t?delivery=none&partitions=2").unwrap();
+        assert_eq!((own.delivery, own.partitions), (Delivery::None, 2));
+        for (text, named) in [
+            ("[kafka]\ncolour = \"red\"\n", "colour"),
+            ("[kafka]\npartitions = 0\n", "partitions=\"0\""),
+            ("[kafka]\nstart = [1]\n", "kafka.start"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = format!("{:#}", resolve(&args).unwrap_err());
+            assert!(err.contains(named), "{err}");
+        }
+        strom_kafka::set_defaults(Vec::new()).unwrap();
+        assert_eq!(
+            KafkaUrl::parse("kafka://h:1/t").unwrap().delivery,
+            Delivery::AtLeastOnce
         );
     }
 

@@ -25,7 +25,7 @@ mod staging;
 pub mod tools;
 
 pub use client::ensure_topic;
-pub use options::{Delivery, KafkaUrl, StartFrom, is_kafka_url};
+pub use options::{Delivery, KafkaUrl, StartFrom, is_kafka_url, set_defaults};
 pub use sink::{KafkaCommitter, KafkaSink, KafkaWriter, ProducerRecord, StagedBatch};
 pub use source::{Deserializer, KafkaPosition, KafkaRecord, KafkaSource, KafkaSplit};
 

@@ -67,6 +67,27 @@ pub struct KafkaUrl {
     pub transactional_id: Option<String>,
 }
 
+/// Options every `kafka://` URL of this process takes where its query does not set
+/// them ([`set_defaults`]: `[kafka]` in `strom.toml`).
+static DEFAULTS: std::sync::RwLock<Vec<(String, String)>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes `options` the defaults of every `kafka://` URL parsed from now on in this
+/// process: a URL's own query overrides them.
+///
+/// # Errors
+/// [`Error::Url`] naming the first option that is unknown or has a bad value (then
+/// the defaults stay as they were).
+pub fn set_defaults(options: Vec<(String, String)>) -> Result<(), Error> {
+    let mut probe = KafkaUrl::parse("kafka://localhost:9092/probe")?;
+    for (key, value) in &options {
+        probe.set(key, value).map_err(Error::Url)?;
+    }
+    *DEFAULTS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = options;
+    Ok(())
+}
+
 /// Whether `text` is a `kafka://` URL.
 pub fn is_kafka_url(text: &str) -> bool {
     text.starts_with("kafka://")
@@ -105,6 +126,14 @@ impl KafkaUrl {
             delivery: Delivery::AtLeastOnce,
             transactional_id: None,
         };
+        let defaults = DEFAULTS
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (key, value) in defaults.iter() {
+            parsed
+                .set(key, value)
+                .map_err(|e| bad(format!("the [kafka] settings: {e}")))?;
+        }
         for (key, value) in url.query_pairs() {
             parsed.set(&key, &value).map_err(bad)?;
         }
