@@ -348,6 +348,24 @@ pub(crate) fn classifier_row_fn(
     }))
 }
 
+/// The row function of a probabilistic classifier `model` (see [`classifier_row_fn`]).
+pub(crate) fn classifier_model_row_fn<M: Model>(
+    model: &M,
+    input: &Schema,
+    columns: &Columns,
+    probability: &str,
+    probabilities: fn(&M, &Vector) -> Vec<f64>,
+) -> Result<RowFn> {
+    let m = model.clone();
+    classifier_row_fn(
+        input,
+        &model.schema(input)?,
+        columns,
+        probability,
+        move |x| probabilities(&m, x),
+    )
+}
+
 /// The index of the largest value (the first of ties).
 pub(crate) fn argmax(values: &[f64]) -> usize {
     let mut best = 0;
@@ -365,13 +383,12 @@ impl Model for LogisticRegressionModel {
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let model = self.clone();
-        classifier_row_fn(
+        classifier_model_row_fn(
+            self,
             input,
-            &self.schema(input)?,
             &self.params.columns,
             &self.params.probability,
-            move |x| model.probabilities(x),
+            LogisticRegressionModel::probabilities,
         )
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, blocks};
 use crate::error::{Error, Result};
-use crate::logistic::{classifier_row_fn, softmax};
+use crate::logistic::{classifier_model_row_fn, softmax};
 use crate::params::{Columns, Params, check, choice_param, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, fail_on_error, feature_extractor};
@@ -252,13 +252,12 @@ impl Model for NaiveBayesModel {
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let model = self.clone();
-        classifier_row_fn(
+        classifier_model_row_fn(
+            self,
             input,
-            &self.schema(input)?,
             &self.params.columns,
             &self.params.probability,
-            move |x| model.probabilities(x),
+            NaiveBayesModel::probabilities,
         )
     }
 }

@@ -95,6 +95,25 @@ impl ParamValue for Vec<String> {
     }
 }
 
+/// Lists of numbers, one per column: numbers separated by `,`, lists by `;`
+/// (`-inf,0,inf;0,1,2`); `inf` and `-inf` are infinities.
+impl ParamValue for Vec<Vec<f64>> {
+    type Arg<'a> = &'a [&'a [f64]];
+    fn from_arg(arg: &[&[f64]]) -> Self {
+        arg.iter().map(|v| v.to_vec()).collect()
+    }
+    fn parse_param(name: &str, value: &str) -> Result<Self> {
+        value
+            .split(';')
+            .map(|list| {
+                list.split(',')
+                    .map(|v| f64::parse_param(name, v))
+                    .collect::<Result<Vec<f64>>>()
+            })
+            .collect()
+    }
+}
+
 /// A parameter that is one of a few names: `ParamValue` from a `(name, value)` table.
 macro_rules! choice_param {
     ($t:ty { $($name:literal => $v:expr),* $(,)? }) => {

@@ -380,3 +380,145 @@ fn ml_errors_name_the_column_or_parameter() {
         "{err}"
     );
 }
+
+/// Iris in two halves (rows alternate) and scikit-learn's brute-force 5-nearest
+/// neighbours fitted on the first: the test accuracy as JSON.
+const KNN: &str = r#"
+import sys, json, numpy as np
+from sklearn import datasets
+from sklearn.neighbors import KNeighborsClassifier
+X, y = datasets.load_iris(return_X_y=True)
+train, test = np.arange(len(y)) % 2 == 0, np.arange(len(y)) % 2 == 1
+for part, rows in (("train", train), ("test", test)):
+    with open(f"{sys.argv[1]}/{part}.csv", "w") as f:
+        f.write("a,b,c,d,species\n")
+        for row, label in zip(X[rows], y[rows]):
+            f.write(",".join(repr(float(v)) for v in row) + f",{int(label)}\n")
+m = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X[train], y[train])
+print(json.dumps({"accuracy": m.score(X[test], y[test]), "n": int(test.sum())}))
+"#;
+
+#[test]
+fn ml_knn_fit_evaluate_predict_match_scikit_learn_on_iris() {
+    let Some(python) = sklearn().map_err(|e| skip("ml knn", &e)).ok() else {
+        return;
+    };
+    let dir = scratch("ml-knn");
+    let expected: serde_json::Value =
+        serde_json::from_str(&run_python(&python, KNN, &[path(&dir)])).unwrap();
+    let (train, test, model) = (
+        dir.join("train.csv"),
+        dir.join("test.csv"),
+        dir.join("m.json"),
+    );
+    run_strom(&[
+        "ml",
+        "--workers",
+        "2",
+        "fit",
+        "--algorithm",
+        "knn",
+        "--input",
+        path(&train),
+        "--label",
+        "species",
+        "--param",
+        "k=5",
+        "--model-out",
+        path(&model),
+    ]);
+    let out = run_strom(&[
+        "ml",
+        "evaluate",
+        "--model",
+        path(&model),
+        "--input",
+        path(&test),
+        "--label",
+        "species",
+        "--json",
+    ]);
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    close(&got, &expected, "accuracy", 0.01);
+    let predictions = dir.join("p.csv");
+    run_strom(&[
+        "ml",
+        "predict",
+        "--model",
+        path(&model),
+        "--input",
+        path(&test),
+        "--output",
+        path(&predictions),
+    ]);
+    let text = std::fs::read_to_string(&predictions).unwrap();
+    assert!(text.starts_with("a,b,c,d,species,prediction,probability\n"));
+    assert_eq!(
+        text.lines().count() as u64,
+        expected["n"].as_u64().unwrap() + 1
+    );
+}
+
+#[test]
+fn ml_als_fit_predict_evaluate_by_hand() {
+    let dir = scratch("ml-als");
+    let (train, test, model) = (
+        dir.join("train.csv"),
+        dir.join("test.csv"),
+        dir.join("m.json"),
+    );
+    std::fs::write(
+        &train,
+        "user,item,stars\n1,10,5\n1,20,3\n2,10,4\n2,20,2\n3,20,1\n3,30,4\n1,30,5\n",
+    )
+    .unwrap();
+    // User 9 was not in training: no prediction, and left out of the metrics.
+    std::fs::write(&test, "user,item,stars\n1,10,5\n2,20,2\n9,10,3\n").unwrap();
+    run_strom(&[
+        "ml",
+        "--workers",
+        "2",
+        "fit",
+        "--algorithm",
+        "als",
+        "--input",
+        path(&train),
+        "--label",
+        "stars",
+        "--param",
+        "rank=3",
+        "--param",
+        "reg=0.001",
+        "--param",
+        "max-iter=30",
+        "--model-out",
+        path(&model),
+    ]);
+    let out = run_strom(&[
+        "ml",
+        "evaluate",
+        "--model",
+        path(&model),
+        "--input",
+        path(&test),
+        "--json",
+    ]);
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Rank 3 fits 3 users' ratings almost exactly with little regularisation.
+    assert!(got["rmse"].as_f64().unwrap() < 0.1, "{got}");
+    let predictions = dir.join("p.csv");
+    run_strom(&[
+        "ml",
+        "predict",
+        "--model",
+        path(&model),
+        "--input",
+        path(&test),
+        "--output",
+        path(&predictions),
+    ]);
+    let text = std::fs::read_to_string(&predictions).unwrap();
+    let last: Vec<&str> = text.lines().collect();
+    assert_eq!(last[0], "user,item,stars,prediction");
+    assert!(last[3].ends_with(",NaN"), "{text}");
+}

@@ -1,8 +1,12 @@
 //! Integration tests of strom-ml.
 
+mod als;
+mod cross_validate;
 mod features;
 mod foundations;
+mod ftrl;
 mod kmeans;
+mod knn;
 mod linear;
 mod logistic;
 mod metrics;
@@ -11,3 +15,4 @@ mod scalers;
 mod split;
 mod support;
 mod svc;
+mod transformers;

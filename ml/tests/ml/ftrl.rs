@@ -1,0 +1,140 @@
+//! Online logistic regression (FTRL-Proximal) over DataStream against an independent
+//! Python transcription of the paper's algorithm 1, on generated sparse points whose
+//! training points and prediction requests alternate in event time: every prediction
+//! and the final weights, at 1 and 2 workers.
+
+use strom_core::RuntimeConfig;
+use strom_datastream::{WatermarkStrategy, execute};
+use strom_ml::{Ftrl, LabeledPoint, Vector, ftrl};
+
+use crate::support::{close, numbers, python, sklearn_or_skip};
+
+/// Reads `t kind label-or-id x0 x1 x2` lines (kind 0: training, 1: request), in time
+/// order; prints `id p` per request, then the weights and the intercept.
+const ORACLE: &str = r#"
+import sys, math
+alpha, beta, l1, l2 = 0.2, 1.0, 0.05, 0.1
+z, n = {}, {}
+def w(i):
+    zi, ni = z.get(i, 0.0), n.get(i, 0.0)
+    if abs(zi) <= l1:
+        return 0.0
+    return -(zi - math.copysign(l1, zi)) / ((beta + math.sqrt(ni)) / alpha + l2)
+def predict(x):
+    return 1.0 / (1.0 + math.exp(-sum(w(i) * v for i, v in x.items())))
+for line in open(sys.argv[1]):
+    t, kind, y, *xs = [float(v) for v in line.split()]
+    x = {i: v for i, v in enumerate(xs) if v != 0.0}
+    x["b"] = 1.0
+    p = predict(x)
+    if kind == 1:
+        print(int(y), repr(p))
+        continue
+    for i, v in x.items():
+        g = (p - y) * v
+        ni = n.get(i, 0.0)
+        sigma = (math.sqrt(ni + g * g) - math.sqrt(ni)) / alpha
+        z[i] = z.get(i, 0.0) + g - sigma * w(i)
+        n[i] = ni + g * g
+print(" ".join(repr(w(i)) for i in range(3)), repr(w("b")))
+"#;
+
+/// Events: training points at even times, a request at every fifth odd time.
+fn events() -> (Vec<(i64, LabeledPoint)>, Vec<(i64, (u64, Vector))>) {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut train, mut requests) = (Vec::new(), Vec::new());
+    for k in 0..400i64 {
+        // Sparse: each feature present with probability 0.6.
+        let x: Vec<(usize, f64)> = (0..3)
+            .filter_map(|j| {
+                let (keep, v) = (next() < 0.6, next() * 4.0 - 2.0);
+                keep.then_some((j, v))
+            })
+            .collect();
+        let z: f64 = x.iter().map(|&(j, v)| [1.5, -2.0, 0.5][j] * v).sum::<f64>() + 0.3;
+        let label = f64::from(u8::from(next() < 1.0 / (1.0 + (-z).exp())));
+        let x = Vector::sparse(3, x);
+        if k % 5 == 4 {
+            requests.push((2 * k + 1, (k as u64, x.clone())));
+        }
+        train.push((2 * k, LabeledPoint::new(label, x)));
+    }
+    (train, requests)
+}
+
+#[test]
+fn ftrl_over_a_stream_matches_the_paper_algorithm() {
+    let Some(py) = sklearn_or_skip("FTRL") else {
+        return;
+    };
+    let (train, requests) = events();
+    let mut lines: Vec<(i64, String)> = Vec::new();
+    for (t, p) in &train {
+        let x = p.features.to_dense();
+        lines.push((*t, format!("{t} 0 {} {} {} {}", p.label, x[0], x[1], x[2])));
+    }
+    for (t, (id, v)) in &requests {
+        let x = v.to_dense();
+        lines.push((*t, format!("{t} 1 {id} {} {} {}", x[0], x[1], x[2])));
+    }
+    lines.sort_by_key(|l| l.0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.txt");
+    let text: Vec<String> = lines.into_iter().map(|l| l.1).collect();
+    std::fs::write(&file, text.join("\n") + "\n").unwrap();
+    let (head, rest) = numbers(&python(&py, ORACLE, &[file.to_str().unwrap()]));
+    let mut expected: Vec<Vec<f64>> = std::iter::once(head).chain(rest).collect();
+    let weights = expected.pop().unwrap();
+    let params = Ftrl::default()
+        .with_alpha(0.2)
+        .with_beta(1.0)
+        .with_l1(0.05)
+        .with_l2(0.1);
+    for workers in [1, 2] {
+        let config = RuntimeConfig::default().with_workers(workers);
+        let (t, r, p) = (train.clone(), requests.clone(), params.clone());
+        let mut got = execute(&config, move |env| {
+            let training = env.from_timestamped(t.clone(), WatermarkStrategy::monotonous());
+            let asked = env.from_timestamped(r.clone(), WatermarkStrategy::monotonous());
+            ftrl(&training, &asked, p.clone()).unwrap().predictions
+        })
+        .unwrap()
+        .unwrap();
+        got.sort_by_key(|g| g.0);
+        assert_eq!(got.len(), expected.len());
+        for ((id, p), e) in got.iter().zip(&expected) {
+            assert_eq!(*id as f64, e[0]);
+            assert!(
+                close(*p, e[1], 1e-12),
+                "{workers} workers, request {id}: {p} vs {}",
+                e[1]
+            );
+        }
+        let (t, r, p) = (train.clone(), requests.clone(), params.clone());
+        let models = execute(&config, move |env| {
+            let training = env.from_timestamped(t.clone(), WatermarkStrategy::monotonous());
+            let asked = env.from_timestamped(r.clone(), WatermarkStrategy::monotonous());
+            ftrl(&training, &asked, p.clone()).unwrap().models
+        })
+        .unwrap()
+        .unwrap();
+        let last = models.iter().max_by_key(|m| m.seen).unwrap();
+        assert_eq!(last.seen, 400);
+        let (w, b) = last.weights();
+        for (a, e) in w.iter().chain([&b]).zip(&weights) {
+            assert!(close(*a, *e, 1e-12), "{w:?} {b} vs {weights:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_ftrl_parameters_are_refused() {
+    let err = strom_ml::Params::validate(&Ftrl::default().with_alpha(0.0)).unwrap_err();
+    assert_eq!(err.to_string(), "parameter alpha: must be a number > 0");
+}
