@@ -24,6 +24,13 @@ pub(crate) fn fit_as_is<'s, M: Model + Clone>(
     ))
 }
 
+/// The schema of a stage reading `features` (numeric columns or one vector column) into
+/// the vector column `output`.
+pub(crate) fn vector_schema(input: &Schema, features: &[String], output: &str) -> Result<Schema> {
+    let _ = feature_extractor(input, features)?;
+    Ok(input.with_column(output, ColumnType::Vector))
+}
+
 /// A transformer that learns nothing as an estimator: its model is itself.
 macro_rules! fitted_as_is {
     ($t:ty) => {
@@ -143,8 +150,7 @@ params!(Normalizer {
 impl Model for Normalizer {
     fn schema(&self, input: &Schema) -> Result<Schema> {
         self.validate()?;
-        let _ = feature_extractor(input, &self.input)?;
-        Ok(input.with_column(&self.output, ColumnType::Vector))
+        vector_schema(input, &self.input, &self.output)
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {

@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, blocks};
 use crate::error::Result;
-use crate::logistic::classifier_model_row_fn;
+use crate::logistic::{classifier_schema, probabilistic_classifier};
 use crate::params::{Columns, Params, check, choice_param, params};
-use crate::stage::{Estimator, Fitted, Model, RowFn};
-use crate::table::{ColumnType, Schema, Table, feature_extractor};
+use crate::stage::{Estimator, Fitted};
+use crate::table::{Schema, Table};
 use crate::vector::Vector;
 
 /// How the neighbours' votes are weighted.
@@ -75,10 +75,7 @@ impl Estimator for Knn {
     type Model = KnnModel;
 
     fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        let _ = feature_extractor(input, &self.columns.resolve(input))?;
-        Ok(input
-            .with_column(&self.columns.prediction, ColumnType::Number)
-            .with_column(&self.probability, ColumnType::Vector))
+        classifier_schema(input, &self.columns, &self.probability)
     }
 
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, KnnModel>> {
@@ -182,21 +179,7 @@ impl KnnModel {
     }
 }
 
-impl Model for KnnModel {
-    fn schema(&self, input: &Schema) -> Result<Schema> {
-        self.params.output_schema(input)
-    }
-
-    fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        classifier_model_row_fn(
-            self,
-            input,
-            &self.params.columns,
-            &self.params.probability,
-            KnnModel::probabilities,
-        )
-    }
-}
+probabilistic_classifier!(KnnModel);
 
 #[cfg(test)]
 mod tests {

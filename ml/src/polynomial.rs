@@ -7,10 +7,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::features::fitted_as_is;
+use crate::features::{fitted_as_is, vector_schema};
 use crate::params::{Params, check, params};
 use crate::stage::{Model, RowFn};
-use crate::table::{ColumnType, Schema, Value, feature_extractor, put};
+use crate::table::{Schema, Value, feature_extractor, put};
 use crate::vector::Vector;
 
 /// The polynomial expansion of numeric columns or a vector column.
@@ -72,8 +72,7 @@ pub(crate) fn terms(d: usize, degree: u32, bias: bool) -> Vec<Vec<usize>> {
 impl Model for PolynomialExpansion {
     fn schema(&self, input: &Schema) -> Result<Schema> {
         self.validate()?;
-        let _ = feature_extractor(input, &self.input)?;
-        Ok(input.with_column(&self.output, ColumnType::Vector))
+        vector_schema(input, &self.input, &self.output)
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {

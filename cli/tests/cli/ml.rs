@@ -127,6 +127,20 @@ fn evaluate(model: &Path, input: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `strom ml predict` of `model` on `input` into `output`.
+fn predict(model: &Path, input: &Path, output: &Path) {
+    run_strom(&[
+        "ml",
+        "predict",
+        "--model",
+        path(model),
+        "--input",
+        path(input),
+        "--output",
+        path(output),
+    ]);
+}
+
 fn close(got: &serde_json::Value, expected: &serde_json::Value, key: &str, tolerance: f64) {
     let (g, e) = (got[key].as_f64().unwrap(), expected[key].as_f64().unwrap());
     assert!(
@@ -181,16 +195,7 @@ fn ml_logistic_regression_fit_predict_evaluate_match_scikit_learn() {
     }
 
     let predictions = dir.join("predictions.csv");
-    run_strom(&[
-        "ml",
-        "predict",
-        "--model",
-        path(&model),
-        "--input",
-        path(&test),
-        "--output",
-        path(&predictions),
-    ]);
+    predict(&model, &test, &predictions);
     let text = std::fs::read_to_string(&predictions).unwrap();
     let input = std::fs::read_to_string(&test).unwrap();
     let mut out = text.lines();
@@ -250,16 +255,7 @@ fn ml_linear_regression_matches_scikit_learn_on_diabetes() {
     close(&got, &expected, "rmse", 1e-6);
     close(&got, &expected, "mae", 1e-6);
     let predictions = dir.join("predictions.csv");
-    run_strom(&[
-        "ml",
-        "predict",
-        "--model",
-        path(&model),
-        "--input",
-        path(&dir.join("test.csv")),
-        "--output",
-        path(&predictions),
-    ]);
+    predict(&model, &dir.join("test.csv"), &predictions);
     let text = std::fs::read_to_string(&predictions).unwrap();
     assert!(text.lines().next().unwrap().ends_with(",target,prediction"));
     for (line, expected) in text.lines().skip(1).zip(&rows) {
@@ -441,16 +437,7 @@ fn ml_knn_fit_evaluate_predict_match_scikit_learn_on_iris() {
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     close(&got, &expected, "accuracy", 0.01);
     let predictions = dir.join("p.csv");
-    run_strom(&[
-        "ml",
-        "predict",
-        "--model",
-        path(&model),
-        "--input",
-        path(&test),
-        "--output",
-        path(&predictions),
-    ]);
+    predict(&model, &test, &predictions);
     let text = std::fs::read_to_string(&predictions).unwrap();
     assert!(text.starts_with("a,b,c,d,species,prediction,probability\n"));
     assert_eq!(
@@ -507,16 +494,7 @@ fn ml_als_fit_predict_evaluate_by_hand() {
     // Rank 3 fits 3 users' ratings almost exactly with little regularisation.
     assert!(got["rmse"].as_f64().unwrap() < 0.1, "{got}");
     let predictions = dir.join("p.csv");
-    run_strom(&[
-        "ml",
-        "predict",
-        "--model",
-        path(&model),
-        "--input",
-        path(&test),
-        "--output",
-        path(&predictions),
-    ]);
+    predict(&model, &test, &predictions);
     let text = std::fs::read_to_string(&predictions).unwrap();
     let last: Vec<&str> = text.lines().collect();
     assert_eq!(last[0], "user,item,stars,prediction");

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use strom_core::RuntimeConfig;
 use strom_ml::{
-    CrossValidator, Error, Knn, LinearRegression, Metric, ParamGrid, TableOptions, cross_validate,
-    k_fold, run_on_table,
+    CrossValidation, CrossValidator, Error, Estimator, Knn, LinearRegression, Metric, ParamGrid,
+    Params, TableOptions, cross_validate, k_fold, run_on_table,
 };
 
 use crate::support::{close, numbers, python, sklearn_or_skip};
@@ -121,15 +121,45 @@ for p in range(3):
 print(search.best_index_)
 "#;
 
-/// Checks Strom's fold scores and best point against the oracle's lines.
-fn same_scores(fold_scores: &[Vec<f64>], best: usize, sk: &[Vec<f64>], tol: f64) {
-    for (ours, theirs) in fold_scores.iter().zip(sk) {
-        assert!(
-            ours.len() == theirs.len() && ours.iter().zip(theirs).all(|(a, b)| close(*a, *b, tol)),
-            "{fold_scores:?} vs {sk:?}"
-        );
-    }
-    assert_eq!(best as f64, sk[3][0]);
+/// Strom's cross-validation at 1 and 2 workers, its fold scores and best point
+/// checked against scikit-learn's grid search (`name`, its table at `csv`) on the folds
+/// `fold`, one per row.
+fn against_grid_search<E>(
+    py: &Path,
+    name: &str,
+    csv: &Path,
+    fold: &[String],
+    cv: &CrossValidator<E>,
+    tol: f64,
+) -> Vec<CrossValidation<E::Model>>
+where
+    E: Estimator + Params + Send + Sync,
+{
+    let url = csv.to_str().unwrap();
+    let (head, rest) = numbers(&python(py, ORACLE, &[name, url, &fold.join(",")]));
+    let sk: Vec<Vec<f64>> = std::iter::once(head).chain(rest).collect();
+    [1, 2]
+        .into_iter()
+        .map(|workers| {
+            let config = RuntimeConfig::default().with_workers(workers);
+            let r = cross_validate(&config, url, &TableOptions::default(), cv).unwrap();
+            for (ours, theirs) in r.fold_scores.iter().zip(&sk) {
+                assert!(
+                    ours.len() == theirs.len()
+                        && ours.iter().zip(theirs).all(|(a, b)| close(*a, *b, tol)),
+                    "{name}: {:?} vs {sk:?}",
+                    r.fold_scores
+                );
+            }
+            assert_eq!(r.best as f64, sk[3][0]);
+            r
+        })
+        .collect()
+}
+
+/// The columns `f0` .. `f{n-1}`.
+fn features(n: usize) -> Vec<String> {
+    (0..n).map(|j| format!("f{j}")).collect()
 }
 
 #[test]
@@ -140,38 +170,21 @@ fn knn_grid_on_wine_with_hash_folds_matches_grid_search_cv() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("wine.csv");
     python(&py, ORACLE, &["wine", csv.to_str().unwrap()]);
-    let features: Vec<String> = (0..13).map(|j| format!("f{j}")).collect();
+    let features = features(13);
     let features: Vec<&str> = features.iter().map(String::as_str).collect();
     let grid = ParamGrid::new().with("k", &["1", "5", "15"]);
     let cv = CrossValidator::new(Knn::default().with_features(&features), grid)
         .with_folds(4)
         .with_seed(7);
     // Strom's hash folds (seed 7, as `folds_of` uses), given to scikit-learn.
-    let mut fold = vec![0; 178];
+    let mut fold = vec![String::new(); 178];
     for (f, held_out, id) in folds_of(2, &csv, 4, None) {
         if held_out {
-            fold[id as usize] = f;
+            fold[id as usize] = f.to_string();
         }
     }
-    let fold: Vec<String> = fold.iter().map(u32::to_string).collect();
-    let out = python(
-        &py,
-        ORACLE,
-        &["wine", csv.to_str().unwrap(), &fold.join(",")],
-    );
-    let (head, rest) = numbers(&out);
-    let sk: Vec<Vec<f64>> = std::iter::once(head).chain(rest).collect();
-    for workers in [1, 2] {
-        let config = RuntimeConfig::default().with_workers(workers);
-        let r = cross_validate(
-            &config,
-            csv.to_str().unwrap(),
-            &TableOptions::default(),
-            &cv,
-        )
-        .unwrap();
+    for r in against_grid_search(&py, "wine", &csv, &fold, &cv, 1e-12) {
         assert_eq!(r.points.len(), 3);
-        same_scores(&r.fold_scores, r.best, &sk, 1e-12);
         assert_eq!(r.model.params.k.to_string(), r.points[r.best][0].1);
         assert_eq!(r.model.labels.len(), 178);
     }
@@ -191,14 +204,7 @@ fn lasso_grid_on_diabetes_with_a_fold_column_matches_grid_search_cv() {
         .skip(1)
         .map(|l| l.split(',').rev().nth(1).unwrap().to_string())
         .collect();
-    let out = python(
-        &py,
-        ORACLE,
-        &["diabetes", csv.to_str().unwrap(), &fold.join(",")],
-    );
-    let (head, rest) = numbers(&out);
-    let sk: Vec<Vec<f64>> = std::iter::once(head).chain(rest).collect();
-    let features: Vec<String> = (0..10).map(|j| format!("f{j}")).collect();
+    let features = features(10);
     let features: Vec<&str> = features.iter().map(String::as_str).collect();
     let lasso = LinearRegression::default()
         .with_features(&features)
@@ -210,16 +216,7 @@ fn lasso_grid_on_diabetes_with_a_fold_column_matches_grid_search_cv() {
         .with_folds(5)
         .with_fold_column("fold")
         .with_metric(Metric::R2, "label", "prediction");
-    for workers in [1, 2] {
-        let config = RuntimeConfig::default().with_workers(workers);
-        let r = cross_validate(
-            &config,
-            csv.to_str().unwrap(),
-            &TableOptions::default(),
-            &cv,
-        )
-        .unwrap();
-        same_scores(&r.fold_scores, r.best, &sk, 1e-6);
+    for r in against_grid_search(&py, "diabetes", &csv, &fold, &cv, 1e-6) {
         let best: f64 = r.points[r.best][0].1.parse().unwrap();
         assert_eq!(r.model.params.reg, best);
     }

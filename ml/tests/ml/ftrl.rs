@@ -39,8 +39,11 @@ for line in open(sys.argv[1]):
 print(" ".join(repr(w(i)) for i in range(3)), repr(w("b")))
 "#;
 
+/// Timestamped prediction requests.
+type Requests = Vec<(i64, (u64, Vector))>;
+
 /// Events: training points at even times, a request at every fifth odd time.
-fn events() -> (Vec<(i64, LabeledPoint)>, Vec<(i64, (u64, Vector))>) {
+fn events() -> (Vec<(i64, LabeledPoint)>, Requests) {
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {
         state ^= state << 13;
