@@ -6,22 +6,16 @@
 //! `gᵢ = (p − y)·xᵢ` and `σᵢ = (√(nᵢ + gᵢ²) − √nᵢ) / alpha`, sets `zᵢ += gᵢ − σᵢ·wᵢ`,
 //! `nᵢ += gᵢ²`. The intercept `b` is a coordinate whose feature is always 1.
 //!
-//! [`ftrl`] connects a stream of labelled points (training) with a stream of
-//! `(id, features)` requests and answers each request with `(id, P(class 1))` from the
-//! latest model. The model is keyed state of one key, so it is in every checkpoint and
-//! restored with the job. Records wait, per event time, for the watermark to pass it;
-//! then the time's training points update the model (in a canonical order: by label,
-//! then features) and its requests (by id) are answered, so a request at time `t` sees
-//! exactly the training points of times up to `t`, at any worker count and arrival
-//! order. Each time with training points also emits the model on the side output.
-//! Known limitation: one model (one key) trains on one worker, as FTRL's sequential
-//! per-coordinate updates do; the other workers only route records to it.
+//! [`ftrl`] runs it on the online operator ([`online`]): a stream of labelled points
+//! trains it (each event time's points by label, then features), and each request
+//! `(id, features)` is answered with `(id, P(class 1))` from the model of the training
+//! points up to the request's time; the model is checkpointed keyed state.
 
 use serde::{Deserialize, Serialize};
-use strom_datastream::process::{Context, MapState, ValueState};
-use strom_datastream::{DataStream, KeyedCoProcessFunction};
+use strom_datastream::DataStream;
 
 use crate::error::Result;
+use crate::online::{OnlineModel, OnlineOutputs, canonical, online};
 use crate::params::{Params, check, params};
 use crate::vector::{LabeledPoint, Vector};
 
@@ -157,90 +151,28 @@ impl FtrlModel {
     }
 }
 
-/// The records of one event time, waiting for the watermark.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Pending {
-    train: Vec<LabeledPoint>,
-    requests: Vec<(u64, Vector)>,
-}
+impl OnlineModel for FtrlModel {
+    type Train = LabeledPoint;
 
-/// The keyed co-process function: training points first, requests second.
-struct Online {
-    params: Ftrl,
-    model: ValueState<FtrlModel>,
-    pending: MapState<i64, Pending>,
-}
-
-type Ctx<'a> = Context<'a, u8, (u64, f64), FtrlModel>;
-
-impl Online {
-    fn hold(&mut self, ctx: &mut Ctx<'_>, add: impl FnOnce(&mut Pending)) {
-        let ts = ctx.timestamp();
-        let mut p = self.pending.get(ctx, &ts).unwrap_or_default();
-        add(&mut p);
-        self.pending.put(ctx, ts, p);
-        ctx.register_event_time_timer(ts);
-    }
-}
-
-fn canonical(a: &LabeledPoint, b: &LabeledPoint) -> std::cmp::Ordering {
-    let bits = |p: &LabeledPoint| -> Vec<(usize, u64)> {
-        p.features
-            .iter_active()
-            .map(|(i, v)| (i, v.to_bits()))
-            .collect()
-    };
-    a.label
-        .total_cmp(&b.label)
-        .then_with(|| bits(a).cmp(&bits(b)))
-}
-
-impl KeyedCoProcessFunction<u8, LabeledPoint, (u64, Vector)> for Online {
-    type Out = (u64, f64);
-    type Side = FtrlModel;
-
-    fn process_element1(&mut self, value: LabeledPoint, ctx: &mut Ctx<'_>) {
-        self.hold(ctx, |p| p.train.push(value));
-    }
-
-    fn process_element2(&mut self, value: (u64, Vector), ctx: &mut Ctx<'_>) {
-        self.hold(ctx, |p| p.requests.push(value));
-    }
-
-    fn on_timer(&mut self, ts: i64, ctx: &mut Ctx<'_>) {
-        let Some(mut p) = self.pending.get(ctx, &ts) else {
-            return;
-        };
-        self.pending.remove(ctx, &ts);
-        let mut model = self
-            .model
-            .value(ctx)
-            .unwrap_or_else(|| FtrlModel::new(self.params.clone()));
-        if !p.train.is_empty() {
-            p.train.sort_by(canonical);
-            for point in &p.train {
-                model.update(point);
-            }
-            ctx.output(model.clone());
-            self.model.update(ctx, model.clone());
-        }
-        p.requests.sort_by_key(|r| r.0);
-        for (id, x) in p.requests {
-            ctx.collect((id, model.predict(&x)));
+    fn train(&mut self, mut batch: Vec<LabeledPoint>) {
+        batch.sort_by(|a, b| {
+            a.label
+                .total_cmp(&b.label)
+                .then_with(|| canonical(&a.features, &b.features))
+        });
+        for point in &batch {
+            self.update(point);
         }
     }
-}
 
-/// What [`ftrl`] gives.
-pub struct OnlineOutputs<'s> {
-    /// `(request id, P(class 1))` per request, at the request's event time.
-    pub predictions: DataStream<'s, (u64, f64)>,
-    /// The model after each event time with training points.
-    pub models: DataStream<'s, FtrlModel>,
+    fn answer(&self, x: &Vector) -> f64 {
+        self.predict(x)
+    }
 }
 
 /// Online logistic regression: `training` (labels 0/1) updates the model, each request
-/// of `requests` is answered from the model of the training points up to its time.
+/// of `requests` is answered with `P(class 1)` from the model of the training points up
+/// to its time ([`online`]).
 ///
 /// # Errors
 /// [`crate::Error::Param`] for a bad parameter.
@@ -248,20 +180,9 @@ pub fn ftrl<'s>(
     training: &DataStream<'s, LabeledPoint>,
     requests: &DataStream<'s, (u64, Vector)>,
     params: Ftrl,
-) -> Result<OnlineOutputs<'s>> {
+) -> Result<OnlineOutputs<'s, FtrlModel>> {
     params.validate()?;
-    let out = training
-        .connect(requests)
-        .key_by(|_| 0u8, |_| 0u8)
-        .co_process(Online {
-            params,
-            model: ValueState::new("ftrl-model"),
-            pending: MapState::new("ftrl-pending"),
-        });
-    Ok(OnlineOutputs {
-        predictions: out.main,
-        models: out.side,
-    })
+    Ok(online(training, requests, FtrlModel::new(params)))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! of `strom-dataset` (per-worker statistics or gradients, combined by iteration
 //! aggregators, broadcast back), deterministic for a given seed and worker count.
 //! It sits on `strom-core` (storage, formats), `strom-dataset` and, for online
-//! learners ([`ftrl`]), `strom-datastream`; `strom-jobs` and the CLI sit on it.
+//! learners ([`ftrl`], [`online_kmeans`]), `strom-datastream`; `strom-jobs` and the CLI sit on it.
 //!
 //! ```
 //! use strom_core::RuntimeConfig;
@@ -47,6 +47,8 @@ mod metrics;
 mod model_file;
 mod naive_bayes;
 mod one_hot;
+mod online;
+mod online_kmeans;
 mod optimize;
 mod params;
 mod pipeline;
@@ -69,7 +71,7 @@ pub use cross_validate::{
 };
 pub use error::{Error, Result};
 pub use features::{Normalizer, VectorAssembler};
-pub use ftrl::{Ftrl, FtrlModel, OnlineOutputs, ftrl};
+pub use ftrl::{Ftrl, FtrlModel, ftrl};
 pub use hashing::{HashingTf, Idf, IdfModel, murmur3_32};
 pub use imputer::{ImputeStrategy, Imputer, ImputerModel};
 pub use kmeans::{KMeans, KMeansModel};
@@ -82,6 +84,8 @@ pub use metrics::{
 pub use model_file::{FORMAT, VERSION, load_model, save_model};
 pub use naive_bayes::{NaiveBayes, NaiveBayesKind, NaiveBayesModel};
 pub use one_hot::{OneHotEncoder, OneHotEncoderModel};
+pub use online::{OnlineModel, OnlineOutputs, online};
+pub use online_kmeans::{OnlineKMeansModel, online_kmeans};
 pub use params::{Columns, Params};
 pub use pipeline::{Pipeline, PipelineModel, Stage};
 pub use polynomial::PolynomialExpansion;

@@ -110,7 +110,7 @@ fn path(p: &Path) -> &str {
 }
 
 /// The metrics of `strom ml evaluate --json`.
-fn evaluate(model: &Path, input: &Path) -> serde_json::Value {
+fn evaluate(model: &Path, input: &Path, label: &str) -> serde_json::Value {
     let out = run_strom(&[
         "ml",
         "--workers",
@@ -121,10 +121,32 @@ fn evaluate(model: &Path, input: &Path) -> serde_json::Value {
         "--input",
         path(input),
         "--label",
-        "target",
+        label,
         "--json",
     ]);
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `strom ml --workers 2 fit` of `algorithm` on `input` with `label` and `params`
+/// (`key=value`), the model written to `model`.
+fn fit(algorithm: &str, input: &Path, label: &str, params: &[&str], model: &Path) {
+    let mut args = vec![
+        "ml",
+        "--workers",
+        "2",
+        "fit",
+        "--algorithm",
+        algorithm,
+        "--input",
+        path(input),
+        "--label",
+        label,
+    ];
+    for p in params {
+        args.extend(["--param", p]);
+    }
+    args.extend(["--model-out", path(model)]);
+    run_strom(&args);
 }
 
 /// `strom ml predict` of `model` on `input` into `output`.
@@ -163,27 +185,9 @@ fn ml_logistic_regression_fit_predict_evaluate_match_scikit_learn() {
     );
     // scikit-learn's C = 1 is reg = 1 / (C · n) in Spark's scaling.
     let reg = format!("reg={}", 1.0 / expected["n"].as_f64().unwrap());
-    run_strom(&[
-        "ml",
-        "--workers",
-        "2",
-        "fit",
-        "--algorithm",
-        "logistic-regression",
-        "--input",
-        path(&train),
-        "--label",
-        "target",
-        "--param",
-        &reg,
-        "--param",
-        "max-iter=500",
-        "--param",
-        "tol=1e-12",
-        "--model-out",
-        path(&model),
-    ]);
-    let got = evaluate(&model, &test);
+    let params = [reg.as_str(), "max-iter=500", "tol=1e-12"];
+    fit("logistic-regression", &train, "target", &params, &model);
+    let got = evaluate(&model, &test, "target");
     for (key, tolerance) in [
         ("accuracy", 0.01),
         ("f1", 0.01),
@@ -238,19 +242,14 @@ fn ml_linear_regression_matches_scikit_learn_on_diabetes() {
     let dir = scratch("ml-diabetes");
     let (expected, rows) = oracle(&python, "diabetes", &dir);
     let model = dir.join("m.json");
-    run_strom(&[
-        "ml",
-        "fit",
-        "--algorithm",
+    fit(
         "linear-regression",
-        "--input",
-        path(&dir.join("train.csv")),
-        "--label",
+        &dir.join("train.csv"),
         "target",
-        "--model-out",
-        path(&model),
-    ]);
-    let got = evaluate(&model, &dir.join("test.csv"));
+        &[],
+        &model,
+    );
+    let got = evaluate(&model, &dir.join("test.csv"), "target");
     close(&got, &expected, "r2", 1e-6);
     close(&got, &expected, "rmse", 1e-6);
     close(&got, &expected, "mae", 1e-6);
@@ -288,23 +287,8 @@ fn ml_kmeans_inertia_and_silhouette_match_scikit_learn_on_iris() {
     let (input, model) = (dir.join("iris.csv"), dir.join("m.json"));
     let out = run_python(&python, KMEANS, &[path(&input)]);
     let expected: serde_json::Value = serde_json::from_str(&out).unwrap();
-    run_strom(&[
-        "ml",
-        "--workers",
-        "2",
-        "fit",
-        "--algorithm",
-        "kmeans",
-        "--input",
-        path(&input),
-        "--label",
-        "species",
-        "--param",
-        "k=3",
-        "--model-out",
-        path(&model),
-    ]);
-    let got = evaluate(&model, &input);
+    fit("kmeans", &input, "species", &["k=3"], &model);
+    let got = evaluate(&model, &input, "species");
     let (g, e) = (
         got["inertia"].as_f64().unwrap(),
         expected["inertia"].as_f64().unwrap(),
@@ -407,34 +391,8 @@ fn ml_knn_fit_evaluate_predict_match_scikit_learn_on_iris() {
         dir.join("test.csv"),
         dir.join("m.json"),
     );
-    run_strom(&[
-        "ml",
-        "--workers",
-        "2",
-        "fit",
-        "--algorithm",
-        "knn",
-        "--input",
-        path(&train),
-        "--label",
-        "species",
-        "--param",
-        "k=5",
-        "--model-out",
-        path(&model),
-    ]);
-    let out = run_strom(&[
-        "ml",
-        "evaluate",
-        "--model",
-        path(&model),
-        "--input",
-        path(&test),
-        "--label",
-        "species",
-        "--json",
-    ]);
-    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    fit("knn", &train, "species", &["k=5"], &model);
+    let got = evaluate(&model, &test, "species");
     close(&got, &expected, "accuracy", 0.01);
     let predictions = dir.join("p.csv");
     predict(&model, &test, &predictions);
@@ -461,36 +419,9 @@ fn ml_als_fit_predict_evaluate_by_hand() {
     .unwrap();
     // User 9 was not in training: no prediction, and left out of the metrics.
     std::fs::write(&test, "user,item,stars\n1,10,5\n2,20,2\n9,10,3\n").unwrap();
-    run_strom(&[
-        "ml",
-        "--workers",
-        "2",
-        "fit",
-        "--algorithm",
-        "als",
-        "--input",
-        path(&train),
-        "--label",
-        "stars",
-        "--param",
-        "rank=3",
-        "--param",
-        "reg=0.001",
-        "--param",
-        "max-iter=30",
-        "--model-out",
-        path(&model),
-    ]);
-    let out = run_strom(&[
-        "ml",
-        "evaluate",
-        "--model",
-        path(&model),
-        "--input",
-        path(&test),
-        "--json",
-    ]);
-    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let params = ["rank=3", "reg=0.001", "max-iter=30"];
+    fit("als", &train, "stars", &params, &model);
+    let got = evaluate(&model, &test, "stars");
     // Rank 3 fits 3 users' ratings almost exactly with little regularisation.
     assert!(got["rmse"].as_f64().unwrap() < 0.1, "{got}");
     let predictions = dir.join("p.csv");

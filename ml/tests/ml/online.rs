@@ -1,11 +1,13 @@
-//! Online logistic regression (FTRL-Proximal) over DataStream against an independent
-//! Python transcription of the paper's algorithm 1, on generated sparse points whose
-//! training points and prediction requests alternate in event time: every prediction
-//! and the final weights, at 1 and 2 workers.
+//! Online learners over DataStream, at 1 and 2 workers: logistic regression
+//! (FTRL-Proximal) against an independent Python transcription of the paper's
+//! algorithm 1, on generated sparse points whose training points and prediction
+//! requests alternate in event time (every prediction and the final weights); online
+//! k-means against a Python transcription of Spark's `StreamingKMeans` update, on
+//! mini-batches of three points per event time.
 
 use strom_core::RuntimeConfig;
 use strom_datastream::{WatermarkStrategy, execute};
-use strom_ml::{Ftrl, LabeledPoint, Vector, ftrl};
+use strom_ml::{Ftrl, LabeledPoint, OnlineKMeansModel, Vector, ftrl, online_kmeans};
 
 use crate::support::{close, numbers, python, sklearn_or_skip};
 
@@ -140,4 +142,101 @@ fn ftrl_over_a_stream_matches_the_paper_algorithm() {
 fn bad_ftrl_parameters_are_refused() {
     let err = strom_ml::Params::validate(&Ftrl::default().with_alpha(0.0)).unwrap_err();
     assert_eq!(err.to_string(), "parameter alpha: must be a number > 0");
+}
+
+/// Reads `t kind id x0 x1` lines (kind 0: a point, 1: a request) in time order; each
+/// time's points are one batch; prints `id cluster` per request, then the centres.
+const KMEANS: &str = r#"
+import sys
+decay = 0.8
+C = [[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+W = [0.0, 0.0, 0.0]
+def nearest(x):
+    d = [sum((a - b) ** 2 for a, b in zip(c, x)) for c in C]
+    return d.index(min(d))
+events = [[float(v) for v in l.split()] for l in open(sys.argv[1])]
+times = sorted(set(e[0] for e in events))
+for t in times:
+    batch = [e[3:] for e in events if e[0] == t and e[1] == 0]
+    if batch:
+        sums, counts = [[0.0, 0.0] for _ in C], [0.0] * len(C)
+        for x in batch:
+            j = nearest(x)
+            counts[j] += 1
+            sums[j] = [s + v for s, v in zip(sums[j], x)]
+        for j in range(len(C)):
+            W[j] = W[j] * decay + counts[j]
+            if counts[j] > 0:
+                lam = counts[j] / max(W[j], 1e-16)
+                C[j] = [(1 - lam) * c + lam / counts[j] * s for c, s in zip(C[j], sums[j])]
+    for e in events:
+        if e[0] == t and e[1] == 1:
+            print(int(e[2]), nearest(e[3:]))
+print(" ".join(repr(v) for c in C for v in c))
+"#;
+
+#[test]
+fn online_kmeans_over_a_stream_matches_spark_update_rule() {
+    let Some(py) = sklearn_or_skip("online k-means") else {
+        return;
+    };
+    // Three blobs around (-4, 0), (4, 0) and (0, 4), drifting; three points per even
+    // time, a request at every odd time.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut points, mut requests, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 0..120i64 {
+        for _ in 0..3 {
+            let blob = [(-4.0, 0.0), (4.0, 0.0), (0.0, 4.0)][(next() * 3.0) as usize];
+            let drift = k as f64 / 60.0;
+            let x = vec![blob.0 + next() - 0.5 + drift, blob.1 + next() - 0.5];
+            lines.push(format!("{} 0 0 {} {}", 2 * k, x[0], x[1]));
+            points.push((2 * k, Vector::dense(x)));
+        }
+        let q = vec![next() * 10.0 - 5.0, next() * 10.0 - 5.0];
+        lines.push(format!("{} 1 {k} {} {}", 2 * k + 1, q[0], q[1]));
+        requests.push((2 * k + 1, (k as u64, Vector::dense(q))));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.txt");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let (head, rest) = numbers(&python(&py, KMEANS, &[file.to_str().unwrap()]));
+    let mut expected: Vec<Vec<f64>> = std::iter::once(head).chain(rest).collect();
+    let centres = expected.pop().unwrap();
+    let initial =
+        OnlineKMeansModel::new(vec![vec![-1.0, 0.0], vec![1.0, 0.0], vec![0.0, 1.0]], 0.8).unwrap();
+    for workers in [1, 2] {
+        let config = RuntimeConfig::default().with_workers(workers);
+        let (p, r, m) = (points.clone(), requests.clone(), initial.clone());
+        let mut got = execute(&config, move |env| {
+            let points = env.from_timestamped(p.clone(), WatermarkStrategy::monotonous());
+            let asked = env.from_timestamped(r.clone(), WatermarkStrategy::monotonous());
+            online_kmeans(&points, &asked, m.clone()).predictions
+        })
+        .unwrap()
+        .unwrap();
+        got.sort_by_key(|g| g.0);
+        let want: Vec<(u64, f64)> = expected.iter().map(|e| (e[0] as u64, e[1])).collect();
+        assert_eq!(got, want, "{workers} workers");
+        let (p, r, m) = (points.clone(), requests.clone(), initial.clone());
+        let models = execute(&config, move |env| {
+            let points = env.from_timestamped(p.clone(), WatermarkStrategy::monotonous());
+            let asked = env.from_timestamped(r.clone(), WatermarkStrategy::monotonous());
+            online_kmeans(&points, &asked, m.clone()).models
+        })
+        .unwrap()
+        .unwrap();
+        let last = models.iter().max_by_key(|m| m.batches).unwrap();
+        assert_eq!(last.batches, 120);
+        let flat: Vec<f64> = last.centres.concat();
+        assert!(
+            flat.iter().zip(&centres).all(|(a, b)| close(*a, *b, 1e-12)),
+            "{flat:?} vs {centres:?}"
+        );
+    }
 }
