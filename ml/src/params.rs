@@ -11,7 +11,7 @@ pub trait Params {
     fn names(&self) -> &'static [&'static str];
 
     /// Sets parameter `name` from its string form without validating; `Ok(false)` when
-    /// there is no parameter of that name (written by [`params!`]).
+    /// there is no parameter of that name (written by `params!`).
     ///
     /// # Errors
     /// [`Error::Param`] for a value that does not parse.
