@@ -14,12 +14,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::column_values::{per_column, quantile};
+use crate::column_values::{numeric_schema, outputs, per_column, positions, quantile};
 use crate::error::{Error, Result};
 use crate::features::fitted_as_is;
 use crate::params::{Params, check, choice_param, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
-use crate::table::{ColumnType, Schema, Table, Value, num, put};
+use crate::table::{Schema, Table, Value, num, put};
 
 /// What becomes of a value outside the splits, or a missing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,31 +79,6 @@ impl Bucketizer {
     }
 }
 
-/// The output columns: as set, or `<input>_bucket`.
-fn outputs(input: &[String], output: &[String]) -> Vec<String> {
-    if output.is_empty() {
-        input.iter().map(|c| format!("{c}_bucket")).collect()
-    } else {
-        output.to_vec()
-    }
-}
-
-/// The schema with a numeric output per numeric input.
-fn bucket_schema(input: &Schema, columns: &[String], output: &[String]) -> Result<Schema> {
-    check("input", !columns.is_empty(), "needs at least one column")?;
-    check(
-        "output",
-        output.is_empty() || output.len() == columns.len(),
-        "needs one column per input column",
-    )?;
-    let mut out = input.clone();
-    for (i, o) in columns.iter().zip(outputs(columns, output)) {
-        input.typed_index(i, &[ColumnType::Number])?;
-        out = out.with_column(&o, ColumnType::Number);
-    }
-    Ok(out)
-}
-
 params!(Bucketizer {
     with_input "input" => input: Vec<String>,
     with_output "output" => output: Vec<String>,
@@ -127,7 +102,7 @@ params!(Bucketizer {
 impl Model for Bucketizer {
     fn schema(&self, input: &Schema) -> Result<Schema> {
         self.validate()?;
-        bucket_schema(input, &self.input, &self.output)
+        numeric_schema(input, &self.input, &self.output, "_bucket")
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
@@ -135,7 +110,7 @@ impl Model for Bucketizer {
         let at = self
             .input
             .iter()
-            .zip(outputs(&self.input, &self.output))
+            .zip(outputs(&self.input, &self.output, "_bucket"))
             .map(|(i, o)| Ok((input.index(i)?, out.index(&o)?)))
             .collect::<Result<Vec<_>>>()?;
         let this = self.clone();
@@ -215,16 +190,12 @@ impl Estimator for QuantileDiscretizer {
 
     fn output_schema(&self, input: &Schema) -> Result<Schema> {
         self.validate()?;
-        bucket_schema(input, &self.input, &self.output)
+        numeric_schema(input, &self.input, &self.output, "_bucket")
     }
 
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, Bucketizer>> {
         self.output_schema(&table.schema)?;
-        let at = self
-            .input
-            .iter()
-            .map(|c| table.schema.index(c))
-            .collect::<Result<Vec<_>>>()?;
+        let at = positions(&table.schema, &self.input)?;
         let (n, this) = (self.buckets, self.clone());
         let model = per_column(&table.rows, at, f64::NAN, move |v| quantile_splits(v, n)).map(
             move |splits| Bucketizer {

@@ -7,7 +7,50 @@
 
 use strom_dataset::{Data, DataSet};
 
-use crate::table::{Row, num};
+use crate::error::Result;
+use crate::params::check;
+use crate::table::{ColumnType, Row, Schema, num};
+
+/// Checks a stage's `input` columns (at least one) and `output` columns (none, or one
+/// per input).
+pub(crate) fn check_columns(input: &[String], output: &[String]) -> Result<()> {
+    check("input", !input.is_empty(), "needs at least one column")?;
+    check(
+        "output",
+        output.is_empty() || output.len() == input.len(),
+        "needs one column per input column",
+    )
+}
+
+/// The output columns: as set, or each input's name with `suffix`.
+pub(crate) fn outputs(input: &[String], output: &[String], suffix: &str) -> Vec<String> {
+    if output.is_empty() {
+        input.iter().map(|c| format!("{c}{suffix}")).collect()
+    } else {
+        output.to_vec()
+    }
+}
+
+/// `schema` with a numeric output column per numeric input column (see [`outputs`]).
+pub(crate) fn numeric_schema(
+    schema: &Schema,
+    input: &[String],
+    output: &[String],
+    suffix: &str,
+) -> Result<Schema> {
+    check_columns(input, output)?;
+    let mut out = schema.clone();
+    for (i, o) in input.iter().zip(outputs(input, output, suffix)) {
+        schema.typed_index(i, &[ColumnType::Number])?;
+        out = out.with_column(&o, ColumnType::Number);
+    }
+    Ok(out)
+}
+
+/// The positions of `columns` in `schema`.
+pub(crate) fn positions(schema: &Schema, columns: &[String]) -> Result<Vec<usize>> {
+    columns.iter().map(|c| schema.index(c)).collect()
+}
 
 /// Per column `at` of `rows`, `summary` of its values that are neither NaN nor
 /// `missing`, sorted ascending (an empty slice for a column without any): one record,

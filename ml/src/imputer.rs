@@ -6,11 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::column_values::{most_frequent, per_column, quantile};
+use crate::column_values::{
+    check_columns, most_frequent, numeric_schema, outputs, per_column, positions, quantile,
+};
 use crate::error::Result;
-use crate::params::{Params, check, choice_param, params};
+use crate::params::{Params, choice_param, params};
 use crate::stage::{Estimator, Fitted, Model, RowFn};
-use crate::table::{ColumnType, Schema, Table, Value, num, put};
+use crate::table::{Schema, Table, Value, num, put};
 
 /// What replaces a missing value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,14 +54,6 @@ impl Imputer {
             missing_value: f64::NAN,
         }
     }
-
-    fn outputs(&self) -> &[String] {
-        if self.output.is_empty() {
-            &self.input
-        } else {
-            &self.output
-        }
-    }
 }
 
 params!(Imputer {
@@ -68,12 +62,7 @@ params!(Imputer {
     with_strategy "strategy" => strategy: ImputeStrategy,
     with_missing_value "missing-value" => missing_value: f64,
 } validate(&self) {
-    check("input", !self.input.is_empty(), "needs at least one column")?;
-    check(
-        "output",
-        self.output.is_empty() || self.output.len() == self.input.len(),
-        "needs one column per input column",
-    )
+    check_columns(&self.input, &self.output)
 });
 
 impl Estimator for Imputer {
@@ -81,21 +70,12 @@ impl Estimator for Imputer {
 
     fn output_schema(&self, input: &Schema) -> Result<Schema> {
         self.validate()?;
-        let mut out = input.clone();
-        for (i, o) in self.input.iter().zip(self.outputs()) {
-            input.typed_index(i, &[ColumnType::Number])?;
-            out = out.with_column(o, ColumnType::Number);
-        }
-        Ok(out)
+        numeric_schema(input, &self.input, &self.output, "")
     }
 
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, ImputerModel>> {
         self.output_schema(&table.schema)?;
-        let at = self
-            .input
-            .iter()
-            .map(|c| table.schema.index(c))
-            .collect::<Result<Vec<_>>>()?;
+        let at = positions(&table.schema, &self.input)?;
         let strategy = self.strategy;
         let summary = move |v: &[f64]| match strategy {
             ImputeStrategy::Mean => v.iter().sum::<f64>() / v.len() as f64,
@@ -135,9 +115,9 @@ impl Model for ImputerModel {
             .params
             .input
             .iter()
-            .zip(self.params.outputs())
+            .zip(outputs(&self.params.input, &self.params.output, ""))
             .zip(&self.surrogates)
-            .map(|((i, o), s)| Ok((input.index(i)?, out.index(o)?, *s)))
+            .map(|((i, o), s)| Ok((input.index(i)?, out.index(&o)?, *s)))
             .collect::<Result<Vec<_>>>()?;
         let missing = self.params.missing_value;
         Ok(Box::new(move |mut row| {

@@ -41,18 +41,22 @@ for line in open(sys.argv[1]):
 print(" ".join(repr(w(i)) for i in range(3)), repr(w("b")))
 "#;
 
+/// Uniform numbers in [0, 1) from xorshift64 with `seed`.
+fn uniform(mut state: u64) -> impl FnMut() -> f64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// Timestamped prediction requests.
 type Requests = Vec<(i64, (u64, Vector))>;
 
 /// Events: training points at even times, a request at every fifth odd time.
 fn events() -> (Vec<(i64, LabeledPoint)>, Requests) {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(0x2545_F491_4F6C_DD1D);
     let (mut train, mut requests) = (Vec::new(), Vec::new());
     for k in 0..400i64 {
         // Sparse: each feature present with probability 0.6.
@@ -182,13 +186,7 @@ fn online_kmeans_over_a_stream_matches_spark_update_rule() {
     };
     // Three blobs around (-4, 0), (4, 0) and (0, 4), drifting; three points per even
     // time, a request at every odd time.
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(0x9E37_79B9_7F4A_7C15);
     let (mut points, mut requests, mut lines) = (Vec::new(), Vec::new(), Vec::new());
     for k in 0..120i64 {
         for _ in 0..3 {
