@@ -5,7 +5,10 @@
 //! k-means against a Python transcription of Spark's `StreamingKMeans` update, on
 //! mini-batches of three points per event time.
 
-use strom_core::RuntimeConfig;
+use std::time::Duration;
+
+use strom_core::{Restore, RuntimeConfig};
+use strom_datastream::checkpoint::committed;
 use strom_datastream::{WatermarkStrategy, execute};
 use strom_ml::{Ftrl, LabeledPoint, OnlineKMeansModel, Vector, ftrl, online_kmeans};
 
@@ -237,4 +240,50 @@ fn online_kmeans_over_a_stream_matches_spark_update_rule() {
             "{flat:?} vs {centres:?}"
         );
     }
+}
+
+/// FTRL's predictions at `config`, its sources paced at 2,000 records per second.
+fn paced_ftrl(config: &RuntimeConfig) -> Vec<(u64, f64)> {
+    let (train, requests) = events();
+    let mut got = execute(config, move |env| {
+        let strategy = WatermarkStrategy::monotonous();
+        let training = env.from_timestamped_at(train.clone(), strategy.clone(), Some(2_000.0));
+        let asked = env.from_timestamped_at(requests.clone(), strategy, Some(400.0));
+        ftrl(&training, &asked, Ftrl::default())
+            .unwrap()
+            .predictions
+    })
+    .unwrap()
+    .unwrap();
+    got.sort_by_key(|g| g.0);
+    got
+}
+
+#[test]
+fn ftrl_restored_from_a_checkpoint_at_another_parallelism_goes_on_with_its_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let mut config = RuntimeConfig::default().with_workers(2);
+    config.checkpoint_dir = Some(url.clone());
+    config.checkpoint_interval = Some(Duration::from_millis(50));
+    let whole = paced_ftrl(&config);
+    assert_eq!(whole.len(), 80);
+    let checkpoints = committed(&url).unwrap();
+    assert!(checkpoints.len() >= 2, "{} checkpoints", checkpoints.len());
+    // The oldest retained checkpoint, taken mid-way, restored at 3 workers: the rest of
+    // the requests are answered by the restored model, as the whole run answered them
+    // (a model lost on restore would start from zero weights and answer otherwise).
+    let mut again = RuntimeConfig::default().with_workers(3);
+    again.restore = Some(Restore::At(checkpoints.last().unwrap().url.clone()));
+    let rest = paced_ftrl(&again);
+    assert!(
+        !rest.is_empty() && rest.len() < whole.len(),
+        "{} answers",
+        rest.len()
+    );
+    for (id, p) in &rest {
+        assert_eq!(whole[*id as usize / 5].0, *id);
+        assert_eq!(whole[*id as usize / 5].1, *p, "request {id}");
+    }
+    assert_eq!(rest.last(), whole.last());
 }
