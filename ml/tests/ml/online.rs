@@ -242,13 +242,13 @@ fn online_kmeans_over_a_stream_matches_spark_update_rule() {
     }
 }
 
-/// FTRL's predictions at `config`, its sources paced at 2,000 records per second.
+/// FTRL's predictions at `config`, its sources paced at 1,000 training points and 200 requests per second.
 fn paced_ftrl(config: &RuntimeConfig) -> Vec<(u64, f64)> {
     let (train, requests) = events();
     let mut got = execute(config, move |env| {
         let strategy = WatermarkStrategy::monotonous();
-        let training = env.from_timestamped_at(train.clone(), strategy.clone(), Some(2_000.0));
-        let asked = env.from_timestamped_at(requests.clone(), strategy, Some(400.0));
+        let training = env.from_timestamped_at(train.clone(), strategy.clone(), Some(1_000.0));
+        let asked = env.from_timestamped_at(requests.clone(), strategy, Some(200.0));
         ftrl(&training, &asked, Ftrl::default())
             .unwrap()
             .predictions
@@ -265,7 +265,7 @@ fn ftrl_restored_from_a_checkpoint_at_another_parallelism_goes_on_with_its_model
     let url = dir.path().to_str().unwrap().to_string();
     let mut config = RuntimeConfig::default().with_workers(2);
     config.checkpoint_dir = Some(url.clone());
-    config.checkpoint_interval = Some(Duration::from_millis(50));
+    config.checkpoint_interval = Some(Duration::from_millis(100));
     let whole = paced_ftrl(&config);
     assert_eq!(whole.len(), 80);
     let checkpoints = committed(&url).unwrap();
