@@ -144,3 +144,27 @@ fn als_predicts_dot_products_and_nan_for_new_users() {
     assert!((dot - 3.0).abs() < 0.2, "{dot}");
     assert!(rows[1][2].as_num().unwrap().is_nan());
 }
+
+#[test]
+fn a_bad_id_or_rating_fails_naming_its_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, column) in [
+        ("user,item,rating\n1,1,5\n1.5,2,3\n", "user"),
+        ("user,item,rating\n1,-2,5\n", "item"),
+        ("user,item,rating\n1,2,\n", "rating"),
+    ] {
+        let csv = dir.path().join("bad.csv");
+        std::fs::write(&csv, text).unwrap();
+        let err = strom_ml::fit(
+            &RuntimeConfig::default().with_workers(2),
+            csv.to_str().unwrap(),
+            &TableOptions::default(),
+            Als::default().with_rank(2),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, strom_ml::Error::Column { name, .. } if name == column),
+            "{text:?}: {err:?}"
+        );
+    }
+}
