@@ -10,9 +10,9 @@ use clap::{Args, Subcommand};
 use strom_core::RuntimeConfig;
 use strom_core::storage::resolve;
 use strom_ml::{
-    AnyModel, Estimator, KMeans, LinearRegression, LinearSvc, LogisticRegression, Metric, Model,
-    NaiveBayes, Params, Row, Schema, TableOptions, Transformer, Value, load_model, read_schema,
-    run_on_table, save_model, silhouette,
+    Als, AnyModel, Estimator, KMeans, Knn, LinearRegression, LinearSvc, LogisticRegression, Metric,
+    Model, NaiveBayes, Params, Row, Schema, TableOptions, Transformer, Value, load_model,
+    read_schema, run_on_table, save_model, silhouette,
 };
 
 /// The `strom ml` commands.
@@ -35,21 +35,24 @@ pub const ALGORITHMS: &[&str] = &[
     "logistic-regression",
     "linear-svc",
     "naive-bayes",
+    "knn",
     "linear-regression",
     "kmeans",
+    "als",
 ];
 
 /// Arguments of `strom ml fit`.
 #[derive(Args, Debug, Clone)]
 pub struct FitArgs {
-    /// The algorithm: logistic-regression, linear-svc, naive-bayes, linear-regression or
-    /// kmeans.
+    /// The algorithm: logistic-regression, linear-svc, naive-bayes, knn,
+    /// linear-regression, kmeans or als.
     #[arg(long, value_name = "NAME")]
     pub algorithm: String,
     /// The training table: CSV with a header row, or Parquet.
     #[arg(long, value_name = "URL")]
     pub input: String,
-    /// The label column (k-means: optional, left out of the features).
+    /// The label column (k-means: optional, left out of the features; ALS: the rating
+    /// column, default `rating`).
     #[arg(long, value_name = "COLUMN")]
     pub label: Option<String>,
     /// Feature columns (default: every numeric column but the label).
@@ -182,6 +185,7 @@ pub fn fit(config: &RuntimeConfig, args: &FitArgs) -> Result<AnyModel> {
         ),
         "linear-svc" => fit_with(config, args, &schema, LinearSvc::default(), Some(label()?)),
         "naive-bayes" => fit_with(config, args, &schema, NaiveBayes::default(), Some(label()?)),
+        "knn" => fit_with(config, args, &schema, Knn::default(), Some(label()?)),
         "linear-regression" => fit_with(
             config,
             args,
@@ -197,6 +201,8 @@ pub fn fit(config: &RuntimeConfig, args: &FitArgs) -> Result<AnyModel> {
             }
             fit_with(config, args, &schema, kmeans, None)
         }
+        // ALS reads `user`, `item` and `rating` columns (`--param user=...` renames them).
+        "als" => fit_with(config, args, &schema, Als::default(), args.label.as_deref()),
         other => bail!(
             "unknown algorithm {other:?} (known: {})",
             ALGORITHMS.join(", ")
@@ -215,9 +221,14 @@ fn output_columns(model: &AnyModel) -> Result<(String, Option<String>)> {
             m.params.columns.prediction.clone(),
             Some(m.params.probability.clone()),
         ),
+        AnyModel::Knn(m) => (
+            m.params.columns.prediction.clone(),
+            Some(m.params.probability.clone()),
+        ),
         AnyModel::LinearRegression(m) => (m.params.columns.prediction.clone(), None),
         AnyModel::LinearSvc(m) => (m.params.columns.prediction.clone(), None),
         AnyModel::KMeans(m) => (m.params.prediction.clone(), None),
+        AnyModel::Als(m) => (m.params.prediction.clone(), None),
         other => bail!("a {} model makes no predictions", other.kind()),
     })
 }
@@ -337,14 +348,19 @@ pub fn evaluate(config: &RuntimeConfig, args: &EvaluateArgs) -> Result<Vec<(&'st
             ("silhouette", silhouette(&points, &clusters)),
         ]);
     }
-    let label = args
-        .label
-        .as_deref()
-        .with_context(|| format!("evaluating a {} model needs --label COLUMN", model.kind()))?;
+    let label = match (&args.label, &model) {
+        (Some(label), _) => label.as_str(),
+        (None, AnyModel::Als(m)) => m.params.rating.as_str(),
+        (None, _) => bail!("evaluating a {} model needs --label COLUMN", model.kind()),
+    };
     let label_at = schema.typed_index(label, &[strom_ml::ColumnType::Number])?;
     let y = |row: &Row| row[label_at].as_num().unwrap_or(f64::NAN);
-    let pairs: Vec<(f64, f64)> = rows.iter().map(|(row, p, _)| (*p, y(row))).collect();
-    if let AnyModel::LinearRegression(_) = &model {
+    let mut pairs: Vec<(f64, f64)> = rows.iter().map(|(row, p, _)| (*p, y(row))).collect();
+    if let AnyModel::Als(_) = &model {
+        // Users or items not seen in training predict NaN: left out (Spark's `drop`).
+        pairs.retain(|(p, _)| !p.is_nan());
+    }
+    if let AnyModel::LinearRegression(_) | AnyModel::Als(_) = &model {
         return Ok(vec![
             ("rmse", Metric::Rmse.of(&pairs)),
             ("mae", Metric::Mae.of(&pairs)),

@@ -80,8 +80,12 @@ any_model! {
     LinearSvc(crate::svc::LinearSvcModel),
     /// See [`crate::LinearRegressionModel`].
     LinearRegression(crate::linear::LinearRegressionModel),
+    /// See [`crate::KnnModel`].
+    Knn(crate::knn::KnnModel),
     /// See [`crate::NaiveBayesModel`].
     NaiveBayes(crate::naive_bayes::NaiveBayesModel),
+    /// See [`crate::AlsModel`].
+    Als(crate::als::AlsModel),
     /// See [`crate::ScalerModel`].
     Scaler(crate::scalers::ScalerModel),
     /// See [`crate::VectorAssembler`].
@@ -92,6 +96,16 @@ any_model! {
     StringIndexer(crate::string_indexer::StringIndexerModel),
     /// See [`crate::OneHotEncoderModel`].
     OneHotEncoder(crate::one_hot::OneHotEncoderModel),
+    /// See [`crate::Bucketizer`] (also what a quantile discretizer fits).
+    Bucketizer(crate::bucketizer::Bucketizer),
+    /// See [`crate::PolynomialExpansion`].
+    PolynomialExpansion(crate::polynomial::PolynomialExpansion),
+    /// See [`crate::ImputerModel`].
+    Imputer(crate::imputer::ImputerModel),
+    /// See [`crate::HashingTf`].
+    HashingTf(crate::hashing::HashingTf),
+    /// See [`crate::IdfModel`].
+    Idf(crate::hashing::IdfModel),
     /// See [`crate::PipelineModel`].
     Pipeline(crate::pipeline::PipelineModel),
 }

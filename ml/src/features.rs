@@ -7,12 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::params::{Params, check, params};
-use crate::stage::{Estimator, Fitted, Model, RowFn};
+use crate::stage::{Fitted, Model, RowFn};
 use crate::table::{ColumnType, Schema, Table, Value, feature_extractor, num, put};
 use crate::vector::Vector;
 
 /// Fitting a transformer that learns nothing: the model is the value itself.
-fn fit_as_is<'s, M: Model + Clone>(model: &M, table: &Table<'s>) -> Result<Fitted<'s, M>> {
+pub(crate) fn fit_as_is<'s, M: Model + Clone>(
+    model: &M,
+    table: &Table<'s>,
+) -> Result<Fitted<'s, M>> {
     model.schema(&table.schema)?;
     let m = model.clone();
     Ok(Fitted::new(
@@ -20,6 +23,37 @@ fn fit_as_is<'s, M: Model + Clone>(model: &M, table: &Table<'s>) -> Result<Fitte
         move |s| m.schema(s),
     ))
 }
+
+/// The schema of a stage reading `features` (numeric columns or one vector column) into
+/// the vector column `output`.
+pub(crate) fn vector_schema(input: &Schema, features: &[String], output: &str) -> Result<Schema> {
+    let _ = feature_extractor(input, features)?;
+    Ok(input.with_column(output, ColumnType::Vector))
+}
+
+/// A transformer that learns nothing as an estimator: its model is itself.
+macro_rules! fitted_as_is {
+    ($t:ty) => {
+        impl $crate::stage::Estimator for $t {
+            type Model = $t;
+
+            fn output_schema(
+                &self,
+                input: &$crate::table::Schema,
+            ) -> $crate::error::Result<$crate::table::Schema> {
+                $crate::stage::Model::schema(self, input)
+            }
+
+            fn fit<'s>(
+                &self,
+                table: &$crate::table::Table<'s>,
+            ) -> $crate::error::Result<$crate::stage::Fitted<'s, $t>> {
+                $crate::features::fit_as_is(self, table)
+            }
+        }
+    };
+}
+pub(crate) use fitted_as_is;
 
 /// Assembles numeric and vector columns into one dense vector column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,17 +111,7 @@ impl Model for VectorAssembler {
     }
 }
 
-impl Estimator for VectorAssembler {
-    type Model = VectorAssembler;
-
-    fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        self.schema(input)
-    }
-
-    fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, VectorAssembler>> {
-        fit_as_is(self, table)
-    }
-}
+fitted_as_is!(VectorAssembler);
 
 /// Scales each vector to unit `p`-norm.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -126,8 +150,7 @@ params!(Normalizer {
 impl Model for Normalizer {
     fn schema(&self, input: &Schema) -> Result<Schema> {
         self.validate()?;
-        let _ = feature_extractor(input, &self.input)?;
-        Ok(input.with_column(&self.output, ColumnType::Vector))
+        vector_schema(input, &self.input, &self.output)
     }
 
     fn row_fn(&self, input: &Schema) -> Result<RowFn> {
@@ -158,14 +181,4 @@ impl Model for Normalizer {
     }
 }
 
-impl Estimator for Normalizer {
-    type Model = Normalizer;
-
-    fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        self.schema(input)
-    }
-
-    fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, Normalizer>> {
-        fit_as_is(self, table)
-    }
-}
+fitted_as_is!(Normalizer);

@@ -5,8 +5,8 @@
 //! [`Pipeline`] of stages is itself an estimator. Training loops are bulk iterations
 //! of `strom-dataset` (per-worker statistics or gradients, combined by iteration
 //! aggregators, broadcast back), deterministic for a given seed and worker count.
-//! It sits on `strom-core` (storage, formats) and `strom-dataset`; `strom-jobs` and
-//! the CLI sit on it.
+//! It sits on `strom-core` (storage, formats), `strom-dataset` and, for online
+//! learners ([`ftrl`], [`online_kmeans`]), `strom-datastream`; `strom-jobs` and the CLI sit on it.
 //!
 //! ```
 //! use strom_core::RuntimeConfig;
@@ -27,11 +27,19 @@
 //! versioned JSON ([`save_model`], [`load_model`]). See `docs/0021-ml-optimiser-and-models.md`.
 #![warn(missing_docs)]
 
+mod als;
 mod any_model;
 mod block;
+mod bucketizer;
+mod column_values;
+mod cross_validate;
 mod error;
 mod features;
+mod ftrl;
+mod hashing;
+mod imputer;
 mod kmeans;
+mod knn;
 mod lbfgs;
 mod linear;
 mod logistic;
@@ -39,9 +47,12 @@ mod metrics;
 mod model_file;
 mod naive_bayes;
 mod one_hot;
+mod online;
+mod online_kmeans;
 mod optimize;
 mod params;
 mod pipeline;
+mod polynomial;
 mod run;
 mod scalers;
 mod split;
@@ -52,10 +63,19 @@ mod svc;
 mod table;
 mod vector;
 
+pub use als::{Als, AlsModel};
 pub use any_model::AnyModel;
+pub use bucketizer::{Bucketizer, HandleInvalid, QuantileDiscretizer};
+pub use cross_validate::{
+    CrossValidation, CrossValidator, ParamGrid, ParamPoint, cross_validate, fold_scores, k_fold,
+};
 pub use error::{Error, Result};
 pub use features::{Normalizer, VectorAssembler};
+pub use ftrl::{Ftrl, FtrlModel, ftrl};
+pub use hashing::{HashingTf, Idf, IdfModel, murmur3_32};
+pub use imputer::{ImputeStrategy, Imputer, ImputerModel};
 pub use kmeans::{KMeans, KMeansModel};
+pub use knn::{Knn, KnnModel, KnnWeights};
 pub use linear::{LinearRegression, LinearRegressionModel};
 pub use logistic::{Family, LogisticRegression, LogisticRegressionModel};
 pub use metrics::{
@@ -64,8 +84,11 @@ pub use metrics::{
 pub use model_file::{FORMAT, VERSION, load_model, save_model};
 pub use naive_bayes::{NaiveBayes, NaiveBayesKind, NaiveBayesModel};
 pub use one_hot::{OneHotEncoder, OneHotEncoderModel};
+pub use online::{OnlineModel, OnlineOutputs, online};
+pub use online_kmeans::{OnlineKMeansModel, online_kmeans};
 pub use params::{Columns, Params};
 pub use pipeline::{Pipeline, PipelineModel, Stage};
+pub use polynomial::PolynomialExpansion;
 pub use run::{fit, run_on_table};
 pub use scalers::{Scaler, ScalerKind, ScalerModel};
 pub use split::random_split;

@@ -147,16 +147,7 @@ fn solve(g: &Gram, p: &LinearRegression) -> (Vec<f64>, f64) {
     let c = DVector::from_fn(d, |j, _| g.sxy[j] / n - mx[j] * my);
     let (l1, l2) = (p.reg * p.elastic_net, p.reg * (1.0 - p.elastic_net));
     let w: Vec<f64> = if l1 == 0.0 {
-        let m = &a + DMatrix::identity(d, d) * l2;
-        match m.clone().cholesky() {
-            Some(ch) => ch.solve(&c).iter().copied().collect(),
-            // Singular (collinear features, no penalty): the least-norm solution.
-            None => m
-                .svd(true, true)
-                .solve(&c, 1e-12)
-                .map(|v| v.iter().copied().collect())
-                .unwrap_or_else(|_| vec![0.0; d]),
-        }
+        solve_symmetric(&a + DMatrix::identity(d, d) * l2, &c)
     } else {
         let mut w = vec![0.0; d];
         for _ in 0..p.max_iter {
@@ -254,4 +245,17 @@ pub(crate) fn linear_row_fn(
         put(&mut row, at, Value::Num(y));
         row
     }))
+}
+
+/// The solution of `m x = b` for symmetric positive semi-definite `m`: by Cholesky, or
+/// for a singular `m` (collinear features, no penalty) the least-norm solution.
+pub(crate) fn solve_symmetric(m: DMatrix<f64>, b: &DVector<f64>) -> Vec<f64> {
+    match m.clone().cholesky() {
+        Some(ch) => ch.solve(b).iter().copied().collect(),
+        None => m
+            .svd(true, true)
+            .solve(b, 1e-12)
+            .map(|v| v.iter().copied().collect())
+            .unwrap_or_else(|_| vec![0.0; b.len()]),
+    }
 }

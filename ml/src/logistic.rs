@@ -181,11 +181,7 @@ impl Estimator for LogisticRegression {
     type Model = LogisticRegressionModel;
 
     fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        let features = self.columns.resolve(input);
-        let _ = feature_extractor(input, &features)?;
-        Ok(input
-            .with_column(&self.columns.prediction, ColumnType::Number)
-            .with_column(&self.probability, ColumnType::Vector))
+        classifier_schema(input, &self.columns, &self.probability)
     }
 
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, LogisticRegressionModel>> {
@@ -348,6 +344,66 @@ pub(crate) fn classifier_row_fn(
     }))
 }
 
+/// The output schema of a probabilistic classifier: its features checked, the
+/// prediction (a number) and probability (a vector) columns added.
+pub(crate) fn classifier_schema(
+    input: &Schema,
+    columns: &Columns,
+    probability: &str,
+) -> Result<Schema> {
+    let _ = feature_extractor(input, &columns.resolve(input))?;
+    Ok(input
+        .with_column(&columns.prediction, ColumnType::Number)
+        .with_column(probability, ColumnType::Vector))
+}
+
+/// `impl Model` for a probabilistic classifier model with `params` (its estimator,
+/// with `columns` and `probability`) and a `probabilities(&self, &Vector)` method.
+macro_rules! probabilistic_classifier {
+    ($model:ty) => {
+        impl $crate::stage::Model for $model {
+            fn schema(
+                &self,
+                input: &$crate::table::Schema,
+            ) -> $crate::error::Result<$crate::table::Schema> {
+                $crate::stage::Estimator::output_schema(&self.params, input)
+            }
+
+            fn row_fn(
+                &self,
+                input: &$crate::table::Schema,
+            ) -> $crate::error::Result<$crate::stage::RowFn> {
+                $crate::logistic::classifier_model_row_fn(
+                    self,
+                    input,
+                    &self.params.columns,
+                    &self.params.probability,
+                    <$model>::probabilities,
+                )
+            }
+        }
+    };
+}
+pub(crate) use probabilistic_classifier;
+
+/// The row function of a probabilistic classifier `model` (see [`classifier_row_fn`]).
+pub(crate) fn classifier_model_row_fn<M: Model>(
+    model: &M,
+    input: &Schema,
+    columns: &Columns,
+    probability: &str,
+    probabilities: fn(&M, &Vector) -> Vec<f64>,
+) -> Result<RowFn> {
+    let m = model.clone();
+    classifier_row_fn(
+        input,
+        &model.schema(input)?,
+        columns,
+        probability,
+        move |x| probabilities(&m, x),
+    )
+}
+
 /// The index of the largest value (the first of ties).
 pub(crate) fn argmax(values: &[f64]) -> usize {
     let mut best = 0;
@@ -359,19 +415,4 @@ pub(crate) fn argmax(values: &[f64]) -> usize {
     best
 }
 
-impl Model for LogisticRegressionModel {
-    fn schema(&self, input: &Schema) -> Result<Schema> {
-        self.params.output_schema(input)
-    }
-
-    fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let model = self.clone();
-        classifier_row_fn(
-            input,
-            &self.schema(input)?,
-            &self.params.columns,
-            &self.params.probability,
-            move |x| model.probabilities(x),
-        )
-    }
-}
+probabilistic_classifier!(LogisticRegressionModel);

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, blocks};
 use crate::error::{Error, Result};
-use crate::logistic::{classifier_row_fn, softmax};
+use crate::logistic::{classifier_schema, probabilistic_classifier, softmax};
 use crate::params::{Columns, Params, check, choice_param, params};
-use crate::stage::{Estimator, Fitted, Model, RowFn};
-use crate::table::{ColumnType, Schema, Table, fail_on_error, feature_extractor};
+use crate::stage::{Estimator, Fitted};
+use crate::table::{Schema, Table, fail_on_error};
 use crate::vector::{LabeledPoint, Vector};
 
 /// The likelihood model of the features.
@@ -117,10 +117,7 @@ impl Estimator for NaiveBayes {
     type Model = NaiveBayesModel;
 
     fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        let _ = feature_extractor(input, &self.columns.resolve(input))?;
-        Ok(input
-            .with_column(&self.columns.prediction, ColumnType::Number)
-            .with_column(&self.probability, ColumnType::Vector))
+        classifier_schema(input, &self.columns, &self.probability)
     }
 
     fn fit<'s>(&self, table: &Table<'s>) -> Result<Fitted<'s, NaiveBayesModel>> {
@@ -246,19 +243,4 @@ impl NaiveBayesModel {
     }
 }
 
-impl Model for NaiveBayesModel {
-    fn schema(&self, input: &Schema) -> Result<Schema> {
-        self.params.output_schema(input)
-    }
-
-    fn row_fn(&self, input: &Schema) -> Result<RowFn> {
-        let model = self.clone();
-        classifier_row_fn(
-            input,
-            &self.schema(input)?,
-            &self.params.columns,
-            &self.params.probability,
-            move |x| model.probabilities(x),
-        )
-    }
-}
+probabilistic_classifier!(NaiveBayesModel);

@@ -11,7 +11,7 @@ pub trait Params {
     fn names(&self) -> &'static [&'static str];
 
     /// Sets parameter `name` from its string form without validating; `Ok(false)` when
-    /// there is no parameter of that name (written by [`params!`]).
+    /// there is no parameter of that name (written by `params!`).
     ///
     /// # Errors
     /// [`Error::Param`] for a value that does not parse.
@@ -92,6 +92,25 @@ impl ParamValue for Vec<String> {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect())
+    }
+}
+
+/// Lists of numbers, one per column: numbers separated by `,`, lists by `;`
+/// (`-inf,0,inf;0,1,2`); `inf` and `-inf` are infinities.
+impl ParamValue for Vec<Vec<f64>> {
+    type Arg<'a> = &'a [&'a [f64]];
+    fn from_arg(arg: &[&[f64]]) -> Self {
+        arg.iter().map(|v| v.to_vec()).collect()
+    }
+    fn parse_param(name: &str, value: &str) -> Result<Self> {
+        value
+            .split(';')
+            .map(|list| {
+                list.split(',')
+                    .map(|v| f64::parse_param(name, v))
+                    .collect::<Result<Vec<f64>>>()
+            })
+            .collect()
     }
 }
 

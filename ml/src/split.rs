@@ -26,7 +26,7 @@ impl SeededHash {
     }
 }
 
-fn row_hash(row: &Row, seed: u64) -> f64 {
+pub(crate) fn row_hash(row: &Row, seed: u64) -> f64 {
     let mut h = SeededHash::new(seed, 0x51_7CC1_B727_220A);
     for value in row {
         match value {

@@ -110,7 +110,7 @@ fn path(p: &Path) -> &str {
 }
 
 /// The metrics of `strom ml evaluate --json`.
-fn evaluate(model: &Path, input: &Path) -> serde_json::Value {
+fn evaluate(model: &Path, input: &Path, label: &str) -> serde_json::Value {
     let out = run_strom(&[
         "ml",
         "--workers",
@@ -121,10 +121,46 @@ fn evaluate(model: &Path, input: &Path) -> serde_json::Value {
         "--input",
         path(input),
         "--label",
-        "target",
+        label,
         "--json",
     ]);
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `strom ml --workers 2 fit` of `algorithm` on `input` with `label` and `params`
+/// (`key=value`), the model written to `model`.
+fn fit(algorithm: &str, input: &Path, label: &str, params: &[&str], model: &Path) {
+    let mut args = vec![
+        "ml",
+        "--workers",
+        "2",
+        "fit",
+        "--algorithm",
+        algorithm,
+        "--input",
+        path(input),
+        "--label",
+        label,
+    ];
+    for p in params {
+        args.extend(["--param", p]);
+    }
+    args.extend(["--model-out", path(model)]);
+    run_strom(&args);
+}
+
+/// `strom ml predict` of `model` on `input` into `output`.
+fn predict(model: &Path, input: &Path, output: &Path) {
+    run_strom(&[
+        "ml",
+        "predict",
+        "--model",
+        path(model),
+        "--input",
+        path(input),
+        "--output",
+        path(output),
+    ]);
 }
 
 fn close(got: &serde_json::Value, expected: &serde_json::Value, key: &str, tolerance: f64) {
@@ -149,27 +185,9 @@ fn ml_logistic_regression_fit_predict_evaluate_match_scikit_learn() {
     );
     // scikit-learn's C = 1 is reg = 1 / (C · n) in Spark's scaling.
     let reg = format!("reg={}", 1.0 / expected["n"].as_f64().unwrap());
-    run_strom(&[
-        "ml",
-        "--workers",
-        "2",
-        "fit",
-        "--algorithm",
-        "logistic-regression",
-        "--input",
-        path(&train),
-        "--label",
-        "target",
-        "--param",
-        &reg,
-        "--param",
-        "max-iter=500",
-        "--param",
-        "tol=1e-12",
-        "--model-out",
-        path(&model),
-    ]);
-    let got = evaluate(&model, &test);
+    let params = [reg.as_str(), "max-iter=500", "tol=1e-12"];
+    fit("logistic-regression", &train, "target", &params, &model);
+    let got = evaluate(&model, &test, "target");
     for (key, tolerance) in [
         ("accuracy", 0.01),
         ("f1", 0.01),
@@ -181,16 +199,7 @@ fn ml_logistic_regression_fit_predict_evaluate_match_scikit_learn() {
     }
 
     let predictions = dir.join("predictions.csv");
-    run_strom(&[
-        "ml",
-        "predict",
-        "--model",
-        path(&model),
-        "--input",
-        path(&test),
-        "--output",
-        path(&predictions),
-    ]);
+    predict(&model, &test, &predictions);
     let text = std::fs::read_to_string(&predictions).unwrap();
     let input = std::fs::read_to_string(&test).unwrap();
     let mut out = text.lines();
@@ -233,33 +242,19 @@ fn ml_linear_regression_matches_scikit_learn_on_diabetes() {
     let dir = scratch("ml-diabetes");
     let (expected, rows) = oracle(&python, "diabetes", &dir);
     let model = dir.join("m.json");
-    run_strom(&[
-        "ml",
-        "fit",
-        "--algorithm",
+    fit(
         "linear-regression",
-        "--input",
-        path(&dir.join("train.csv")),
-        "--label",
+        &dir.join("train.csv"),
         "target",
-        "--model-out",
-        path(&model),
-    ]);
-    let got = evaluate(&model, &dir.join("test.csv"));
+        &[],
+        &model,
+    );
+    let got = evaluate(&model, &dir.join("test.csv"), "target");
     close(&got, &expected, "r2", 1e-6);
     close(&got, &expected, "rmse", 1e-6);
     close(&got, &expected, "mae", 1e-6);
     let predictions = dir.join("predictions.csv");
-    run_strom(&[
-        "ml",
-        "predict",
-        "--model",
-        path(&model),
-        "--input",
-        path(&dir.join("test.csv")),
-        "--output",
-        path(&predictions),
-    ]);
+    predict(&model, &dir.join("test.csv"), &predictions);
     let text = std::fs::read_to_string(&predictions).unwrap();
     assert!(text.lines().next().unwrap().ends_with(",target,prediction"));
     for (line, expected) in text.lines().skip(1).zip(&rows) {
@@ -292,23 +287,8 @@ fn ml_kmeans_inertia_and_silhouette_match_scikit_learn_on_iris() {
     let (input, model) = (dir.join("iris.csv"), dir.join("m.json"));
     let out = run_python(&python, KMEANS, &[path(&input)]);
     let expected: serde_json::Value = serde_json::from_str(&out).unwrap();
-    run_strom(&[
-        "ml",
-        "--workers",
-        "2",
-        "fit",
-        "--algorithm",
-        "kmeans",
-        "--input",
-        path(&input),
-        "--label",
-        "species",
-        "--param",
-        "k=3",
-        "--model-out",
-        path(&model),
-    ]);
-    let got = evaluate(&model, &input);
+    fit("kmeans", &input, "species", &["k=3"], &model);
+    let got = evaluate(&model, &input, "species");
     let (g, e) = (
         got["inertia"].as_f64().unwrap(),
         expected["inertia"].as_f64().unwrap(),
@@ -379,4 +359,75 @@ fn ml_errors_name_the_column_or_parameter() {
         err.contains("column \"y\": 0.5 is not a class index"),
         "{err}"
     );
+}
+
+/// Iris in two halves (rows alternate) and scikit-learn's brute-force 5-nearest
+/// neighbours fitted on the first: the test accuracy as JSON.
+const KNN: &str = r#"
+import sys, json, numpy as np
+from sklearn import datasets
+from sklearn.neighbors import KNeighborsClassifier
+X, y = datasets.load_iris(return_X_y=True)
+train, test = np.arange(len(y)) % 2 == 0, np.arange(len(y)) % 2 == 1
+for part, rows in (("train", train), ("test", test)):
+    with open(f"{sys.argv[1]}/{part}.csv", "w") as f:
+        f.write("a,b,c,d,species\n")
+        for row, label in zip(X[rows], y[rows]):
+            f.write(",".join(repr(float(v)) for v in row) + f",{int(label)}\n")
+m = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X[train], y[train])
+print(json.dumps({"accuracy": m.score(X[test], y[test]), "n": int(test.sum())}))
+"#;
+
+#[test]
+fn ml_knn_fit_evaluate_predict_match_scikit_learn_on_iris() {
+    let Some(python) = sklearn().map_err(|e| skip("ml knn", &e)).ok() else {
+        return;
+    };
+    let dir = scratch("ml-knn");
+    let expected: serde_json::Value =
+        serde_json::from_str(&run_python(&python, KNN, &[path(&dir)])).unwrap();
+    let (train, test, model) = (
+        dir.join("train.csv"),
+        dir.join("test.csv"),
+        dir.join("m.json"),
+    );
+    fit("knn", &train, "species", &["k=5"], &model);
+    let got = evaluate(&model, &test, "species");
+    close(&got, &expected, "accuracy", 0.01);
+    let predictions = dir.join("p.csv");
+    predict(&model, &test, &predictions);
+    let text = std::fs::read_to_string(&predictions).unwrap();
+    assert!(text.starts_with("a,b,c,d,species,prediction,probability\n"));
+    assert_eq!(
+        text.lines().count() as u64,
+        expected["n"].as_u64().unwrap() + 1
+    );
+}
+
+#[test]
+fn ml_als_fit_predict_evaluate_by_hand() {
+    let dir = scratch("ml-als");
+    let (train, test, model) = (
+        dir.join("train.csv"),
+        dir.join("test.csv"),
+        dir.join("m.json"),
+    );
+    std::fs::write(
+        &train,
+        "user,item,stars\n1,10,5\n1,20,3\n2,10,4\n2,20,2\n3,20,1\n3,30,4\n1,30,5\n",
+    )
+    .unwrap();
+    // User 9 was not in training: no prediction, and left out of the metrics.
+    std::fs::write(&test, "user,item,stars\n1,10,5\n2,20,2\n9,10,3\n").unwrap();
+    let params = ["rank=3", "reg=0.001", "max-iter=30"];
+    fit("als", &train, "stars", &params, &model);
+    let got = evaluate(&model, &test, "stars");
+    // Rank 3 fits 3 users' ratings almost exactly with little regularisation.
+    assert!(got["rmse"].as_f64().unwrap() < 0.1, "{got}");
+    let predictions = dir.join("p.csv");
+    predict(&model, &test, &predictions);
+    let text = std::fs::read_to_string(&predictions).unwrap();
+    let last: Vec<&str> = text.lines().collect();
+    assert_eq!(last[0], "user,item,stars,prediction");
+    assert!(last[3].ends_with(",NaN"), "{text}");
 }

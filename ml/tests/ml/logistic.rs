@@ -3,7 +3,7 @@
 
 use strom_ml::{LogisticRegression, Vector};
 
-use crate::support::{fit_csv, python, read_rows, sklearn_or_skip, write_xy};
+use crate::support::{fit_csv, fits_on_xy, numbers, python, read_rows, sklearn_or_skip};
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
@@ -11,7 +11,6 @@ fn sigmoid(z: f64) -> f64 {
 
 #[test]
 fn the_fitted_weights_zero_the_regularised_gradient() {
-    let dir = tempfile::tempdir().unwrap();
     let data = [
         (-2.0, 0.0),
         (-1.0, 0.0),
@@ -20,14 +19,9 @@ fn the_fitted_weights_zero_the_regularised_gradient() {
         (2.0, 1.0),
         (0.5, 0.0),
     ];
-    let path = write_xy(&dir, "t.csv", &data);
     let reg = 0.05;
-    for workers in [1, 2] {
-        let m = fit_csv(
-            workers,
-            &path,
-            LogisticRegression::default().with_label("y").with_reg(reg),
-        );
+    let estimator = LogisticRegression::default().with_label("y").with_reg(reg);
+    for m in fits_on_xy(&data, estimator.clone()) {
         let (w, b) = (m.coefficients[0][0], m.intercepts[0]);
         // d/dw: mean((σ(wx+b) - y) x) + reg w = 0; d/db: mean(σ(wx+b) - y) = 0.
         let n = data.len() as f64;
@@ -47,14 +41,12 @@ fn the_fitted_weights_zero_the_regularised_gradient() {
             "gradient ({gw}, {gb}) at w={w}, b={b}"
         );
         assert!(w > 0.5, "w = {w}");
-        // Deterministic for a worker count: a second run gives the same bits.
-        let again = fit_csv(
-            workers,
-            &path,
-            LogisticRegression::default().with_label("y").with_reg(reg),
-        );
-        assert_eq!(again, m);
     }
+    // Deterministic for a worker count: a second run gives the same bits.
+    assert_eq!(
+        fits_on_xy(&data, estimator.clone()),
+        fits_on_xy(&data, estimator)
+    );
 }
 
 const ORACLE: &str = r#"
@@ -81,18 +73,8 @@ fn against_sklearn(name: &str) {
     };
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join(format!("{name}.csv"));
-    let out = python(&py, ORACLE, &[name, csv.to_str().unwrap()]);
-    let mut lines = out.lines();
-    let head: Vec<f64> = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .map(|v| v.parse().unwrap())
-        .collect();
+    let (head, sk_proba) = numbers(&python(&py, ORACLE, &[name, csv.to_str().unwrap()]));
     let (n, sk_accuracy) = (head[0], head[1]);
-    let sk_proba: Vec<Vec<f64>> = lines
-        .map(|l| l.split(' ').map(|v| v.parse().unwrap()).collect())
-        .collect();
     let rows = read_rows(&csv);
     for workers in [1, 2] {
         let est = LogisticRegression::default()

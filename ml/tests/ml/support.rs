@@ -100,3 +100,50 @@ pub(crate) fn write_xy(dir: &tempfile::TempDir, name: &str, data: &[(f64, f64)])
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// An oracle's output: the numbers of its first line, and those of each later line.
+pub(crate) fn numbers(out: &str) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let mut lines = out
+        .lines()
+        .map(|l| l.split_whitespace().map(|v| v.parse().unwrap()).collect());
+    let head = lines.next().unwrap_or_default();
+    (head, lines.collect())
+}
+
+/// `estimator` fitted on the `x,y` rows `data` at 1 and 2 workers.
+pub(crate) fn fits_on_xy<E>(data: &[(f64, f64)], estimator: E) -> Vec<E::Model>
+where
+    E: strom_ml::Estimator + Send + Sync,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_xy(&dir, "t.csv", data);
+    [1, 2]
+        .into_iter()
+        .map(|workers| fit_csv(workers, &path, estimator.clone()))
+        .collect()
+}
+
+/// Fits `pipeline` on the CSV file `csv` with `workers` workers and applies it: the
+/// model, and the output rows sorted by their first column (an `id`).
+pub(crate) fn fit_apply(
+    workers: usize,
+    csv: &Path,
+    pipeline: strom_ml::Pipeline,
+) -> (strom_ml::PipelineModel, Vec<strom_ml::Row>) {
+    use strom_ml::Transformer;
+    let config = strom_core::RuntimeConfig::default().with_workers(workers);
+    let (url, options) = (csv.to_str().unwrap(), strom_ml::TableOptions::default());
+    let model = strom_ml::fit(&config, url, &options, pipeline).unwrap();
+    let m = model.clone();
+    let mut rows = strom_ml::run_on_table(&config, url, &options, move |_, t| {
+        Ok(m.transform(&t)?.rows.collect())
+    })
+    .unwrap();
+    rows.sort_by(|a, b| a[0].as_num().unwrap().total_cmp(&b[0].as_num().unwrap()));
+    (model, rows)
+}
+
+/// Whether `a` and `b` agree within `tol`, relatively for large values (NaN with NaN).
+pub(crate) fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * b.abs().max(1.0)
+}

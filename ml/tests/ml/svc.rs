@@ -5,7 +5,7 @@
 use strom_core::RuntimeConfig;
 use strom_ml::{Error, LinearSvc, TableOptions, fit};
 
-use crate::support::{fit_csv, python, read_rows, sklearn_or_skip, write_xy};
+use crate::support::{fit_csv, fits_on_xy, numbers, python, read_rows, sklearn_or_skip};
 
 const ORACLE: &str = r#"
 import sys, numpy as np
@@ -32,21 +32,9 @@ fn linear_svc_on_breast_cancer_matches_sklearn() {
     };
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("bc.csv");
-    let out = python(&py, ORACLE, &[csv.to_str().unwrap()]);
-    let mut lines = out.lines();
-    let head: Vec<f64> = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .map(|v| v.parse().unwrap())
-        .collect();
+    let (head, sk) = numbers(&python(&py, ORACLE, &[csv.to_str().unwrap()]));
     let (n, sk_accuracy) = (head[0], head[1]);
-    let sk: Vec<f64> = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .map(|v| v.parse().unwrap())
-        .collect();
+    let sk = &sk[0];
     let rows = read_rows(&csv);
     for workers in [1, 2] {
         let m = fit_csv(
@@ -56,7 +44,7 @@ fn linear_svc_on_breast_cancer_matches_sklearn() {
         );
         let mut correct = 0;
         let mut worst = 0.0f64;
-        for ((x, label), s) in rows.iter().zip(&sk) {
+        for ((x, label), s) in rows.iter().zip(sk) {
             let z: f64 = x
                 .iter()
                 .zip(&m.coefficients)
@@ -80,7 +68,6 @@ fn linear_svc_on_breast_cancer_matches_sklearn() {
 
 #[test]
 fn the_fitted_svc_zeroes_the_regularised_gradient() {
-    let dir = tempfile::tempdir().unwrap();
     let data = [
         (-2.0, 0.0),
         (-1.0, 0.0),
@@ -89,14 +76,8 @@ fn the_fitted_svc_zeroes_the_regularised_gradient() {
         (2.0, 1.0),
         (0.3, 0.0),
     ];
-    let path = write_xy(&dir, "t.csv", &data);
     let reg = 0.1;
-    for workers in [1, 2] {
-        let m = fit_csv(
-            workers,
-            &path,
-            LinearSvc::default().with_label("y").with_reg(reg),
-        );
+    for m in fits_on_xy(&data, LinearSvc::default().with_label("y").with_reg(reg)) {
         let (w, b) = (m.coefficients[0], m.intercept);
         // d/dw: mean(−2 t m x) + reg w = 0 and d/db: mean(−2 t m) = 0, m = max(0, 1 − t z).
         let n = data.len() as f64;
