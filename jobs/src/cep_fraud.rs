@@ -32,7 +32,8 @@ use crate::cep_io::{Rows, Source, field, run_to_csv};
 #[derive(clap::Args, Debug, Clone)]
 pub struct CepFraudArgs {
     /// Input CSV (file, folder or glob) of `card,merchant,amount,time_ms` transactions
-    /// instead of generated ones.
+    /// instead of generated ones. Or `kafka://HOST:PORT/TOPIC?options`: the same lines,
+    /// one per record.
     #[arg(long, value_name = "URL")]
     pub input: Option<String>,
     /// With --input: bound on event-time disorder for the watermark, ms (later
@@ -64,7 +65,8 @@ pub struct CepFraudArgs {
     #[arg(long, value_name = "EVENTS_PER_S", value_parser = super::positive_rate)]
     pub rate: Option<f64>,
     /// Output CSV (with checkpoints: a folder of part files, published exactly once);
-    /// printed when absent.
+    /// printed when absent. Or `kafka://HOST:PORT/TOPIC?options`: one record per row,
+    /// as the rows come.
     #[arg(long, value_name = "URL")]
     pub output: Option<String>,
 }
@@ -219,7 +221,6 @@ pub fn run(config: &RuntimeConfig, args: &CepFraudArgs) -> Result<()> {
             key(a).cmp(&key(b))
         },
     };
-    run_to_csv(config, args.output.clone(), rows, move |env| {
-        pipeline(env, &source, &p)
-    })
+    let io = (args.input.as_ref(), args.output.clone());
+    run_to_csv(config, io, rows, move |env| pipeline(env, &source, &p))
 }

@@ -1,6 +1,7 @@
 //! What the CEP example jobs share: their input (generated events, or a CSV read as a
-//! bounded stream in event time) and their output (a CSV sorted by the job's order,
-//! or with checkpoints a folder of part files published exactly once).
+//! bounded stream in event time, or the same lines from a `kafka://` topic) and their
+//! output (a CSV sorted by the job's order, or with checkpoints a folder of part files
+//! published exactly once, or lines into a `kafka://` topic as they come).
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -112,16 +113,27 @@ impl<T: Data> Source<T> {
                 parse,
                 out_of_orderness,
                 rate,
-            } => env.read_parsed_lines(
-                &url,
-                FileMode::Bounded,
-                parse,
-                Timestamps::Event(Rc::new(time)),
-                WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(
+            } => {
+                let strategy = WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(
                     out_of_orderness,
-                )),
-                rate,
-            ),
+                ));
+                match crate::kafka::source(&url, rate) {
+                    Some(kafka) => kafka.stream(
+                        env,
+                        crate::kafka::lines(parse),
+                        Timestamps::Event(Rc::new(time)),
+                        strategy,
+                    ),
+                    None => env.read_parsed_lines(
+                        &url,
+                        FileMode::Bounded,
+                        parse,
+                        Timestamps::Event(Rc::new(time)),
+                        strategy,
+                        rate,
+                    ),
+                }
+            }
         }
     }
 }
@@ -133,7 +145,9 @@ pub(crate) fn paths(
     config: &RuntimeConfig,
 ) -> JobPaths {
     let mut paths = super::generated_job_paths(output, config);
-    paths.inputs.extend(input.cloned());
+    paths
+        .inputs
+        .extend(input.filter(|url| !strom_kafka::is_kafka_url(url)).cloned());
     paths
 }
 
@@ -160,15 +174,18 @@ pub(crate) struct Rows<R> {
     pub(crate) order: fn(&R, &R) -> std::cmp::Ordering,
 }
 
-/// Runs `pipeline`: with checkpoints (or a restore) its rows go exactly once into the
-/// folder `output` as part files; otherwise they are gathered, sorted and written to
-/// `output` with a header, or printed.
+/// Runs `pipeline` reading `input` (checked first when it is a Kafka URL): into a
+/// Kafka topic, its rows go as lines as they come, with the URL's delivery; with
+/// checkpoints (or a restore) they go exactly once into the folder `output` as part
+/// files; otherwise they are gathered, sorted and written to `output` with a header,
+/// or printed.
 ///
 /// # Errors
-/// When the job fails or the output cannot be written.
+/// When a Kafka URL is wrong or its brokers cannot be reached, the job fails, or the
+/// output cannot be written.
 pub(crate) fn run_to_csv<R, F>(
     config: &RuntimeConfig,
-    output: Option<String>,
+    (input, output): (Option<&String>, Option<String>),
     rows: Rows<R>,
     pipeline: F,
 ) -> Result<()>
@@ -177,6 +194,14 @@ where
     F: for<'s> Fn(&StreamEnv<'s>) -> DataStream<'s, R> + Send + Sync + 'static,
 {
     let line = rows.line;
+    let input = input.map_or("", String::as_str);
+    let sinks = crate::kafka::Sinks::prepare(config, rows.job, input, [&output])?;
+    if let Some(url) = output.clone().filter(|url| strom_kafka::is_kafka_url(url)) {
+        strom_datastream::run(config, move |env| {
+            crate::kafka::write(&pipeline(env), &url, line, &sinks);
+        })?;
+        return Ok(());
+    }
     if config.checkpoint_interval.is_some() || config.restore.is_some() {
         let output = output.with_context(|| {
             format!(

@@ -23,7 +23,8 @@ use crate::cep_io::{Rows, Source, field, run_to_csv};
 #[derive(clap::Args, Debug, Clone)]
 pub struct CepMonitoringArgs {
     /// Input CSV (file, folder or glob) of `rack,type,value,time_ms` readings instead of
-    /// generated ones.
+    /// generated ones. Or `kafka://HOST:PORT/TOPIC?options`: the same lines, one per
+    /// record.
     #[arg(long, value_name = "URL")]
     pub input: Option<String>,
     /// With --input: bound on event-time disorder for the watermark, ms (later
@@ -46,7 +47,8 @@ pub struct CepMonitoringArgs {
     #[arg(long, value_name = "EVENTS_PER_S", value_parser = super::positive_rate)]
     pub rate: Option<f64>,
     /// Output CSV (with checkpoints: a folder of part files, published exactly once);
-    /// printed when absent.
+    /// printed when absent. Or `kafka://HOST:PORT/TOPIC?options`: one record per row,
+    /// as the rows come.
     #[arg(long, value_name = "URL")]
     pub output: Option<String>,
 }
@@ -160,7 +162,8 @@ pub fn run(config: &RuntimeConfig, args: &CepMonitoringArgs) -> Result<()> {
         line: row,
         order: |a, b| (a.3, a.0).cmp(&(b.3, b.0)),
     };
-    run_to_csv(config, args.output.clone(), rows, move |env| {
+    let io = (args.input.as_ref(), args.output.clone());
+    run_to_csv(config, io, rows, move |env| {
         pipeline(env, &source, threshold)
     })
 }

@@ -54,6 +54,7 @@ pub(crate) fn generated_job_paths(
     strom_core::storage::JobPaths {
         inputs: Vec::new(),
         outputs: output
+            .filter(|url| !strom_kafka::is_kafka_url(url))
             .map(|url| streamed_output(url, config))
             .into_iter()
             .collect(),

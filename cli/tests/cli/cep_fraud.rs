@@ -140,36 +140,38 @@ fn cep_fraud_on_generated_transactions_equals_brute_force_with_and_without_check
     assert!(published(&out) == want, "checkpointed at 2 workers");
 }
 
+/// Readings of three racks for cep-monitoring, and why they alert as they do:
+/// Rack 1: warnings (101, 103) at 2000 and (105, 107) at 5000 (a power reading in
+/// between does not break the pair of pairs): an alert, 102 < 106.
+/// Rack 2: warnings avg 109 at 2500 and 104 at 3500 (falling: no alert), and 120 at
+/// 41000, 37.5 s after the last: no alert.
+/// Rack 3: 1000 and 12000 are 11 s apart (no warning); then warnings avg 101 at
+/// 20000, 100.5 at 21000 (falling) and 101.5 at 22000 (rising: an alert).
+pub(crate) const READINGS: &str = "rack,type,value,time_ms\n\
+     1,temperature,101,1000\n\
+     3,temperature,101,1000\n\
+     2,temperature,110,1500\n\
+     1,temperature,103,2000\n\
+     2,temperature,108,2500\n\
+     1,power,230,3000\n\
+     2,temperature,100,3500\n\
+     1,temperature,105,4000\n\
+     1,temperature,107,5000\n\
+     3,temperature,102,12000\n\
+     3,temperature,100,20000\n\
+     3,temperature,101,21000\n\
+     3,temperature,102,22000\n\
+     2,temperature,120,40000\n\
+     2,temperature,120,41000\n";
+
+/// The alerts of [`READINGS`], worked out by hand above.
+pub(crate) const READINGS_ALERTS: [&str; 2] = ["1,102.00,106.00,5000", "3,100.50,101.50,22000"];
+
 #[test]
 fn cep_monitoring_reads_readings_from_a_csv() {
     let dir = scratch("cep-monitoring-input");
     let input = dir.join("readings.csv");
-    // Rack 1: warnings (101, 103) at 2000 and (105, 107) at 5000 (a power reading in
-    // between does not break the pair of pairs): an alert, 102 < 106.
-    // Rack 2: warnings avg 109 at 2500 and 104 at 3500 (falling: no alert), and 120 at
-    // 41000, 37.5 s after the last: no alert.
-    // Rack 3: 1000 and 12000 are 11 s apart (no warning); then warnings avg 101 at
-    // 20000, 100.5 at 21000 (falling) and 101.5 at 22000 (rising: an alert).
-    std::fs::write(
-        &input,
-        "rack,type,value,time_ms\n\
-         1,temperature,101,1000\n\
-         3,temperature,101,1000\n\
-         2,temperature,110,1500\n\
-         1,temperature,103,2000\n\
-         2,temperature,108,2500\n\
-         1,power,230,3000\n\
-         2,temperature,100,3500\n\
-         1,temperature,105,4000\n\
-         1,temperature,107,5000\n\
-         3,temperature,102,12000\n\
-         3,temperature,100,20000\n\
-         3,temperature,101,21000\n\
-         3,temperature,102,22000\n\
-         2,temperature,120,40000\n\
-         2,temperature,120,41000\n",
-    )
-    .unwrap();
+    std::fs::write(&input, READINGS).unwrap();
     let got = rows("cep-monitoring", &input, &fresh(dir.join("out.csv")), &[]);
-    assert_eq!(got, ["1,102.00,106.00,5000", "3,100.50,101.50,22000"]);
+    assert_eq!(got, READINGS_ALERTS);
 }

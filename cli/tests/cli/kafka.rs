@@ -12,6 +12,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::cep_fraud::{READINGS, READINGS_ALERTS};
 use crate::control::{json, listed, strom_in, wait_for};
 use crate::kafka_broker::Broker;
 use crate::recovery::{input_and_reference, kill_one, stop_with_savepoint, window_agg};
@@ -169,6 +170,39 @@ fn a_record_that_does_not_parse_fails_the_job_naming_its_offset() {
             && err.contains("event_time_ms is not an integer"),
         "{err}"
     );
+}
+
+#[test]
+fn cep_monitoring_reads_and_writes_kafka_as_it_does_files() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    let dir = scratch("kafka-cep");
+    let input = dir.join("readings.csv");
+    std::fs::write(&input, READINGS).unwrap();
+    broker.produce("readings", 2, input.to_str().unwrap());
+    let from = broker.url("readings", "bounded=true");
+    let out = fresh(dir.join("alerts.csv"));
+    let (ok, err) = run(&[
+        "run".into(),
+        "cep-monitoring".into(),
+        "--input".into(),
+        from.clone(),
+        "--output".into(),
+        out.to_str().unwrap().into(),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(file_rows(&out), READINGS_ALERTS);
+    let (ok, err) = run(&[
+        "run".into(),
+        "cep-monitoring".into(),
+        "--input".into(),
+        from,
+        "--output".into(),
+        broker.url("alerts", "delivery=at-least-once"),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(broker.consume("alerts", false), READINGS_ALERTS);
 }
 
 /// `args` with 1 s checkpoints into `checkpoints`, reading 5,000 events/s.
