@@ -15,33 +15,8 @@ use crate::support::{run_strom, scratch, skip, strom};
 fn sklearn() -> Result<PathBuf, String> {
     static ENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ml-sklearn-1.5.2");
-        if !dir.join(".ready").exists() {
-            let staging = dir.with_extension(format!("staging-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&staging);
-            let run = |cmd: &mut Command| -> Result<(), String> {
-                let out = cmd.output().map_err(|e| e.to_string())?;
-                match out.status.success() {
-                    true => Ok(()),
-                    false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
-                }
-            };
-            run(Command::new("python3").args(["-m", "venv"]).arg(&staging))?;
-            run(Command::new(staging.join("bin/python"))
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .args(["scikit-learn==1.5.2", "numpy==2.1.3", "scipy==1.14.1"]))?;
-            std::fs::write(staging.join(".ready"), b"").map_err(|e| e.to_string())?;
-            if std::fs::rename(&staging, &dir).is_err() && !dir.join(".ready").exists() {
-                return Err(format!("could not create {}", dir.display()));
-            }
-        }
-        Ok(dir.join("bin/python"))
+        let packages = ["scikit-learn==1.5.2", "numpy==2.1.3", "scipy==1.14.1"];
+        Ok(crate::support::venv("ml-sklearn-1.5.2", &packages)?.join("bin/python"))
     })
     .clone()
 }
