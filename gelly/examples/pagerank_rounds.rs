@@ -19,14 +19,17 @@ use strom_gelly::link_analysis::{Rounds, pagerank};
 fn run(edges: &str, iterations: u32, workers: usize) -> (f64, u64) {
     let url = edges.to_owned();
     let start = Instant::now();
-    let out = execute(&RuntimeConfig::default().with_workers(workers), move |env| {
-        let edges = read_edges(env, &url).map(|(a, b)| (a, b, 1.0));
-        let graph = Graph::from_edges_and_ids(&edges, &env.empty(), |_| ());
-        pagerank(&graph, 0.85, Rounds::Fixed(iterations))
-            .map(|_| 1u64)
-            .aggregate(agg::sum(|x: &u64| *x))
-            .collect()
-    })
+    let out = execute(
+        &RuntimeConfig::default().with_workers(workers),
+        move |env| {
+            let edges = read_edges(env, &url).map(|(a, b)| (a, b, 1.0));
+            let graph = Graph::from_edges_and_ids(&edges, &env.empty(), |_| ());
+            pagerank(&graph, 0.85, Rounds::Fixed(iterations))
+                .map(|_| 1u64)
+                .aggregate(agg::sum(|x: &u64| *x))
+                .collect()
+        },
+    )
     .expect("the job runs")
     .expect("one output");
     let count = out.first().copied().unwrap_or_default();
