@@ -117,17 +117,29 @@ pub(crate) fn power_iteration<'s, K: Key>(
         if let Some(tolerance) = tolerance {
             let change = next
                 .join(&ranks, |a: &Block| a.worker, |b: &Block| b.worker)
-                .with(|a, b| a.ranks.iter().zip(&b.ranks).map(|(x, y)| (x - y).abs()).sum());
+                .with(|a, b| {
+                    a.ranks
+                        .iter()
+                        .zip(&b.ranks)
+                        .map(|(x, y)| (x - y).abs())
+                        .sum()
+                });
             let change = it.aggregate(&change, agg::sum(|c: &f64| *c));
             it.converge_when(&change, move |total| *total < tolerance);
         }
         next
     });
-    ranks.process_with_state_on(all, to_block, K::clone, owned_order, |owned, blocks, out| {
-        for block in blocks {
-            out.extend(owned.iter().cloned().zip(block.ranks));
-        }
-    })
+    ranks.process_with_state_on(
+        all,
+        to_block,
+        K::clone,
+        owned_order,
+        |owned, blocks, out| {
+            for block in blocks {
+                out.extend(owned.iter().cloned().zip(block.ranks));
+            }
+        },
+    )
 }
 
 /// The vertices of a worker, in its owned order (ascending).
@@ -275,7 +287,9 @@ impl<K: Key> Adjacency<K> {
                 from: self.me,
                 to: to as u32,
                 n: block.n,
-                ids: ids.as_ref().map_or_else(Vec::new, |ids| ids[range].to_vec()),
+                ids: ids
+                    .as_ref()
+                    .map_or_else(Vec::new, |ids| ids[range].to_vec()),
                 sums,
                 dangling,
             });
@@ -326,7 +340,11 @@ impl<K: Key> Owned<K> {
                 *columns = c
                     .ids
                     .iter()
-                    .map(|v| *index.get(v).expect("pagerank: every edge's target is a vertex"))
+                    .map(|v| {
+                        *index
+                            .get(v)
+                            .expect("pagerank: every edge's target is a vertex")
+                    })
                     .collect();
             }
             for (&i, share) in columns.iter().zip(&c.sums) {
