@@ -194,14 +194,13 @@ struct Adjacency<K> {
 
 impl<K: Key> Adjacency<K> {
     fn new(side: Vec<Side<K>>, me: usize, peers: usize, owner: impl Fn(&K) -> usize) -> Self {
-        let (mut vertices, mut edges) = (Vec::new(), Vec::new());
-        for s in side {
-            match s {
-                Side::Vertex(v) => vertices.push(v),
-                Side::Edge(a, b) => edges.push((a, b)),
-            }
-        }
-        let rows: FxHashMap<K, u32> = owned_order(vertices)
+        // The vertices first (for the rows), then the edges straight from the side
+        // records: no second copy of the edge list.
+        let vertices = side.iter().filter_map(|s| match s {
+            Side::Vertex(v) => Some(v.clone()),
+            Side::Edge(..) => None,
+        });
+        let rows: FxHashMap<K, u32> = owned_order(vertices.collect())
             .into_iter()
             .enumerate()
             .map(|(i, v)| (v, i as u32))
@@ -210,7 +209,11 @@ impl<K: Key> Adjacency<K> {
         let mut seen: FxHashMap<K, u32> = FxHashMap::default();
         let mut first: Vec<(usize, K)> = Vec::new();
         let mut degrees = vec![0u32; rows.len()];
-        let mut local = Vec::with_capacity(edges.len());
+        let mut local = Vec::with_capacity(side.len() - rows.len());
+        let edges = side.into_iter().filter_map(|s| match s {
+            Side::Edge(a, b) => Some((a, b)),
+            Side::Vertex(_) => None,
+        });
         for (source, target) in edges {
             let row = *rows
                 .get(&source)
