@@ -76,19 +76,49 @@ impl<'scope, T: Data> DataSet<'scope, T> {
         S: 'static,
         O: Data,
     {
+        let (groups, peers) = (self.env.config().key_groups, self.env.peers());
+        let by_key = move |x: &T| worker_for_key(&key(x), groups, peers);
+        self.process_with_state_on(side, by_key, side_key, make, step)
+    }
+
+    /// As [`DataSet::process_with_state`], but each record of this data set goes to the
+    /// worker `worker` names (in `0..peers`), not to the owner of a key: for records
+    /// that hold a whole worker's share of something (a dense array of the values of
+    /// the keys it owns, laid out by its state) and are addressed to a worker.
+    ///
+    /// # Panics
+    /// When `side` is computed inside an iteration, or `worker` names no worker.
+    pub fn process_with_state_on<R, K, S, O>(
+        &self,
+        side: &DataSet<'scope, R>,
+        worker: impl Fn(&T) -> usize + 'static,
+        side_key: impl Fn(&R) -> K + 'static,
+        make: impl FnOnce(Vec<R>) -> S + 'static,
+        step: impl FnMut(&mut S, Vec<T>, &mut Vec<O>) + 'static,
+    ) -> DataSet<'scope, O>
+    where
+        R: Data,
+        K: Key,
+        S: 'static,
+        O: Data,
+    {
         assert!(
             side.iteration.is_none(),
             "process_with_state: the state's data set must come from outside iterations"
         );
         let (groups, peers) = (self.env.config().key_groups, self.env.peers());
-        let by_key = move |x: &T| worker_for_key(&key(x), groups, peers) as u64;
+        let to_worker = move |x: &T| {
+            let w = worker(x);
+            assert!(w < peers, "process_with_state_on: worker {w} of {peers}");
+            w as u64
+        };
         let by_side_key = move |x: &R| worker_for_key(&side_key(x), groups, peers) as u64;
         let tokens = self.iteration.as_ref().map(|it| it.tokens.clone());
         let stream = rounds_with_state(
             self.stream.clone(),
             side.stream.clone(),
             tokens,
-            (Exchange::new(by_key), Exchange::new(by_side_key)),
+            (Exchange::new(to_worker), Exchange::new(by_side_key)),
             make,
             step,
         );

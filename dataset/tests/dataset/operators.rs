@@ -83,6 +83,38 @@ fn map_partition_sees_whole_partitions() {
 }
 
 #[test]
+fn process_with_state_on_sends_each_record_to_the_worker_it_names() {
+    // Records `(worker, x)`; each worker's state is the sum of the side's records it
+    // owns by key; the step answers `(its index, worker named, x, state)`.
+    let data = records(500, 40, 7);
+    for w in WORKERS {
+        let side = data.clone();
+        let got = run(w, move |env| {
+            let me = env.index() as u64;
+            let peers = env.peers() as u64;
+            let named = env
+                .from_collection((0..60u64).collect())
+                .map(move |x| (x % peers, x));
+            let owned = env.from_collection(side.clone());
+            named.process_with_state_on(
+                &owned,
+                |r: &(u64, u64)| r.0 as usize,
+                |s: &(u64, i64)| s.0,
+                |mine: Vec<(u64, i64)>| mine.iter().map(|s| s.1).sum::<i64>(),
+                move |sum, rs, out| out.extend(rs.into_iter().map(|(to, x)| (me, to, x, *sum))),
+            )
+        });
+        assert_eq!(got.len(), 60, "workers={w}");
+        assert!(got.iter().all(|r| r.0 == r.1), "workers={w}: {got:?}");
+        // Every worker's state saw exactly its keys: the states add up to the total.
+        let states: BTreeMap<u64, i64> = got.iter().map(|r| (r.0, r.3)).collect();
+        assert_eq!(states.len(), w.min(60));
+        let total: i64 = data.iter().map(|r| r.1).sum();
+        assert_eq!(states.values().sum::<i64>(), total, "workers={w}");
+    }
+}
+
+#[test]
 fn distinct_and_distinct_by() {
     let data = records(3000, 40, 2);
     let expected: Vec<(u64, i64)> = data
