@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use crate::support::{fresh, python_script, run_strom, scratch, skip, strom};
+use crate::support::{debian_graph, fresh, python_script, run_strom, scratch, skip, strom};
 
 /// The algorithms of `strom run graph`.
-const ALGORITHMS: [&str; 12] = [
+const ALGORITHMS: [&str; 13] = [
     "pagerank",
     "hits",
     "connected-components",
@@ -21,6 +21,7 @@ const ALGORITHMS: [&str; 12] = [
     "jaccard",
     "adamic-adar",
     "graph-metrics",
+    "triadic-census",
 ];
 
 /// Asserts the same header and rows in the same order: numbers within 1e-9, other
@@ -97,6 +98,7 @@ fn graph_help_lists_every_algorithm_with_its_columns() {
         "source,target,score",
         "source,target,score",
         "metric,value",
+        "triad,count",
     ];
     for (algorithm, columns) in ALGORITHMS.iter().zip(columns) {
         let line = help
@@ -143,6 +145,48 @@ fn generated_rmat_graph_is_the_same_at_any_number_of_workers() {
         .sum();
     assert!(triangles > 10, "an R-MAT graph of scale 7 has triangles");
     assert_eq!(total, 3 * triangles);
+}
+
+/// The directed triad census of a real directed graph, Debian's package dependencies
+/// induced on the 10,000 packages from the 30,000th in name order (KDE Frameworks and
+/// Rust crates, among which mutual dependencies give closed triads with mutual dyads),
+/// exactly as networkx's `triadic_census`, at 1 worker printing and 2 writing a file.
+#[test]
+fn triadic_census_matches_networkx_on_a_real_directed_graph() {
+    let test = "triadic_census_matches_networkx_on_a_real_directed_graph";
+    let (edges, _) = match debian_graph() {
+        Ok(paths) => paths,
+        Err(why) => return skip(test, &why),
+    };
+    let dir = scratch("graph-triadic-census");
+    let args = [
+        edges.as_os_str(),
+        "30000".as_ref(),
+        "40000".as_ref(),
+        dir.as_os_str(),
+    ];
+    if let Err(why) = python_script("triad_census.py", &args) {
+        return skip(test, &why);
+    }
+    let expected = std::fs::read_to_string(dir.join("slice-triadic-census.csv")).unwrap();
+    let count = |triad: &str| -> u64 {
+        let row = expected
+            .lines()
+            .find(|l| l.starts_with(&format!("{triad},")));
+        row.and_then(|l| l.split(',').nth(1)?.parse().ok()).unwrap()
+    };
+    assert!(
+        count("030T") > 0 && count("120D") > 0 && count("300") > 0,
+        "closed triads, also with mutual dyads:\n{expected}"
+    );
+    let slice = dir.join("slice.txt");
+    let base = ["run", "graph", "--algorithm", "triadic-census", "--edges"];
+    let base = [&base[..], &[slice.to_str().unwrap()]].concat();
+    let printed = run_strom(&[&base[..], &["-w", "1"]].concat());
+    assert_eq!(String::from_utf8(printed.stdout).unwrap(), expected);
+    let out = fresh(dir.join("census.csv"));
+    run_strom(&[&base[..], &["-w", "2", "--output", out.to_str().unwrap()]].concat());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), expected);
 }
 
 fn failure(args: &[&str], dir: &Path) -> String {

@@ -11,3 +11,4 @@ mod link_analysis;
 mod similarity;
 mod structure;
 mod support;
+mod triads;
