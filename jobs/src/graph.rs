@@ -45,8 +45,8 @@ pub enum Algorithm {
     /// with its smallest vertex id.
     ConnectedComponents,
     /// `vertex,distance`: shortest distances from --source along the edges (weights
-    /// with --weighted, else 1); unreachable vertices left out (all of them when
-    /// --source is not a vertex).
+    /// with --weighted, else 1); unreachable vertices left out; a --source that is
+    /// not a vertex is an error.
     Sssp,
     /// `vertex,label`: synchronous label propagation from the vertex ids over
     /// in-edges, ties to the greatest label, until stable (at most --iterations, 100).
@@ -314,10 +314,14 @@ fn compute<'s, K: Key + Display + FromStr>(graph: &Graph<'s, K, (), f64>, plan: 
             finish(&rows, out)
         }
         Algorithm::Sssp => {
-            let source = plan.source.as_deref().and_then(|s| s.parse().ok());
-            let source = source.expect("--source checked before the run");
+            let text = plan
+                .source
+                .as_deref()
+                .expect("--source checked before the run");
+            let source: K = text.parse().ok().expect("--source checked before the run");
             let max = plan.iterations.unwrap_or(u32::MAX);
-            let distances = sssp_scatter_gather(graph, source, max);
+            let distances = sssp_scatter_gather(graph, source.clone(), max);
+            let distances = once_a_vertex(graph, source, text, &distances);
             let rows = per_vertex(&distances, |vertex, distance| DistanceRow {
                 vertex,
                 distance,
@@ -409,6 +413,31 @@ fn compute<'s, K: Key + Display + FromStr>(graph: &Graph<'s, K, (), f64>, plan: 
             finish(&rows, out)
         }
     }
+}
+
+/// `data`, once `id` (given as `text` by --source) is known to be a vertex of
+/// `graph`; when it is not, the job fails naming it, and nothing is written.
+fn once_a_vertex<'s, K: Key, T: Data>(
+    graph: &Graph<'s, K, (), f64>,
+    id: K,
+    text: &str,
+    data: &DataSet<'s, T>,
+) -> DataSet<'s, T> {
+    let failure = graph.env().failure();
+    let message = format!("--source {text}: no vertex {text:?} in the graph");
+    let found = graph
+        .vertex_ids()
+        .flat_map(move |k| (k == id).then_some(1u64))
+        .union(&graph.env().from_collection(vec![0u64]))
+        .reduce(|a, b| a + b)
+        .map(move |n| {
+            // Bad input (an unreadable line) is the cause to report, not its effect.
+            if n == 0 && !failure.has_failed() {
+                failure.fail(message.clone());
+            }
+            n
+        });
+    data.flat_map_with_broadcast(&found, |x, _| Some(x))
 }
 
 /// `((source, target), row)` for scored pairs.

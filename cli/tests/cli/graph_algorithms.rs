@@ -204,6 +204,32 @@ fn graph_errors_name_the_file_line_and_option() {
     assert!(err.contains("bad.txt:3") && err.contains("\"x\""), "{err}");
     let err = failure(&bad, &dir);
     assert!(err.contains("--source"), "{err}");
+    // A --source that is not a vertex, of an edge list or of a generated graph: the
+    // job fails naming it and writes nothing.
+    std::fs::write(dir.join("good.txt"), "a b 1\nb c 2\n").unwrap();
+    let out = fresh(dir.join("never-sssp.csv"));
+    let o = out.to_str().unwrap();
+    let sssp = [
+        "run",
+        "graph",
+        "--algorithm",
+        "sssp",
+        "--output",
+        o,
+        "--source",
+    ];
+    let err = failure(&[&sssp[..], &["zz", "--edges", "good.txt"]].concat(), &dir);
+    assert!(
+        err.contains("--source zz") && err.contains("no vertex"),
+        "{err}"
+    );
+    let rmat = ["--generator", "rmat", "--scale", "3", "-w", "2"];
+    let err = failure(&[&sssp[..], &["4096"], &rmat[..]].concat(), &dir);
+    assert!(
+        err.contains("--source 4096") && err.contains("no vertex"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no output for a failed job");
     let err = failure(&["run", "graph", "--algorithm", "hits"], &dir);
     assert!(err.contains("--edges"), "{err}");
     let rmat = ["run", "graph", "--algorithm", "hits", "--generator", "rmat"];
