@@ -248,47 +248,25 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
 /// A superstep's context record, shared.
 type SharedContext<B, O> = Shared<Context<B, O>>;
 
-/// What a model's function gives: a vertex's new value, a message, or a record for
-/// the aggregator.
+/// What one call of a model's function gives: the vertex's new value, messages, and
+/// records for the aggregator. One record per call, split by the readers that need
+/// each part (without an aggregator none reads the records, so nothing is copied).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub(crate) enum Emitted<K, V, M, T> {
-    Value(K, V),
-    Message(K, M),
-    Aggregate(T),
+pub(crate) struct Outputs<K, V, M, T> {
+    value: Option<(K, V)>,
+    messages: Vec<(K, M)>,
+    records: Vec<T>,
 }
 
-impl<K, V, M, T> Emitted<K, V, M, T> {
-    fn value(self) -> Option<(K, V)> {
-        match self {
-            Emitted::Value(k, v) => Some((k, v)),
-            _ => None,
+impl<K: Clone, V, M, T> Outputs<K, V, M, T> {
+    /// `new` as the value of `k`, the messages of `outbox` and the aggregator's
+    /// `records`.
+    fn of(k: &K, new: Option<V>, messages: Vec<(K, M)>, records: Vec<T>) -> Self {
+        Outputs {
+            value: new.map(|v| (k.clone(), v)),
+            messages,
+            records,
         }
-    }
-
-    fn message(self) -> Option<(K, M)> {
-        match self {
-            Emitted::Message(k, m) => Some((k, m)),
-            _ => None,
-        }
-    }
-
-    fn record(self) -> Option<T> {
-        match self {
-            Emitted::Aggregate(t) => Some(t),
-            _ => None,
-        }
-    }
-
-    /// `new` as a value of `k`, the messages of `outbox` and the aggregator's `records`.
-    fn all(k: &K, new: Option<V>, outbox: Vec<(K, M)>, records: Vec<T>) -> Vec<Self>
-    where
-        K: Clone,
-    {
-        new.map(|v| Emitted::Value(k.clone(), v))
-            .into_iter()
-            .chain(outbox.into_iter().map(|(t, m)| Emitted::Message(t, m)))
-            .chain(records.into_iter().map(Emitted::Aggregate))
-            .collect()
     }
 }
 
@@ -355,10 +333,19 @@ impl<'s, B: Data + Sync, T: Data, A: Aggregator<T, Out: Sync>> Steps<'s, B, T, A
         }
     }
 
+    /// The aggregator's records among a function's outputs, when there is an
+    /// aggregator (otherwise no operator reads them: the outputs are not copied).
+    fn records<K: Data, V: Data, M: Data>(
+        &self,
+        out: &DataSet<'s, Outputs<K, V, M, T>>,
+    ) -> Option<DataSet<'s, T>> {
+        self.input.as_ref().map(|_| out.flat_map(|o| o.records))
+    }
+
     /// Feeds the aggregator with `records` and gives its history, if there is one.
-    fn finish(self, records: &DataSet<'s, T>) -> Option<DataSet<'s, (u32, A::Out)>> {
-        if let Some(input) = self.input {
-            input.feed(records);
+    fn finish(self, records: Option<DataSet<'s, T>>) -> Option<DataSet<'s, (u32, A::Out)>> {
+        if let (Some(input), Some(records)) = (self.input, records) {
+            input.feed(&records);
         }
         self.aggregate.map(|a| a.history())
     }

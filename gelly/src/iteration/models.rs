@@ -4,7 +4,7 @@
 
 use strom_dataset::{Aggregator, Data, DataSet, Iteration, Key};
 
-use super::{Emitted, IterationConfig, IterationOptions, SharedContext, Steps, Superstep};
+use super::{IterationConfig, IterationOptions, Outputs, SharedContext, Steps, Superstep};
 use crate::{EdgeDirection, Graph};
 
 /// A vertex's neighbours (in the iteration's direction) with the edges' values.
@@ -141,12 +141,12 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
                         let neighbours = adjacent.map_or(&[][..], |a| &a.1[..]);
                         let mut step = context.0.superstep(&mut records);
                         let new = compute(k, value, messages, neighbours, &mut outbox, &mut step);
-                        Emitted::all(k, new, outbox, records)
-                    })
-                    .flat_map(|x| x);
-                let delta = out.flat_map(Emitted::value);
-                let messages = out.flat_map(|e| e.message().map(|(k, m)| (k, Some(m))));
-                history = steps.finish(&out.flat_map(Emitted::record));
+                        Outputs::of(k, new, outbox, records)
+                    });
+                let delta = out.flat_map(|o| o.value);
+                let messages = out.flat_map(|o| o.messages.into_iter().map(|(k, m)| (k, Some(m))));
+                let records = steps.records(&out);
+                history = steps.finish(records);
                 (delta, messages)
             },
         );
@@ -205,14 +205,13 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
                         let neighbours = adjacent.map_or(&[][..], |a| &a.1[..]);
                         let mut step = context.0.superstep(&mut records);
                         scatter(k, v, neighbours, &mut outbox, &mut step);
-                        Emitted::<K, VV, M, T>::all(k, None, outbox, records)
-                    })
-                    .flat_map(|x| x);
+                        Outputs::<K, VV, M, T>::of(k, None, outbox, records)
+                    });
                 let probes = out
-                    .flat_map(Emitted::message)
+                    .flat_map(|o| o.messages)
                     .group_by(|m: &(K, M)| m.0.clone())
                     .reduce_group(|k, ms| [(k.clone(), ms.into_iter().map(|m| m.1).collect())]);
-                (probes, out.flat_map(Emitted::record))
+                (probes, steps.records(&out))
             },
             move |k, v, messages: Vec<M>, step| gather(k, v, messages, step),
         )
@@ -274,7 +273,7 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
                     })
                     .group_by(|m: &(K, M)| m.0.clone())
                     .reduce(move |a, b| (a.0, sum(a.1, b.1)));
-                (probes, updated.env().empty())
+                (probes, None)
             },
             move |k, v, total, step| apply(k, v, total, step),
         )
@@ -282,7 +281,7 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
 
     /// A delta iteration over the vertices whose workset is the vertices updated in
     /// the previous superstep (all of them at first): `probes(steps, updated)` gives
-    /// values per vertex id (and records for the aggregator), and `update(id, value,
+    /// values per vertex id (and records for the aggregator, if any), and `update(id, value,
     /// probe, superstep)` a vertex's new value, if any.
     fn iterate_updates<X: Data, B: Data + Sync, T: Data, A: Aggregator<T, Out: Sync>>(
         &self,
@@ -290,7 +289,7 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
         probes: impl FnOnce(
             &Steps<'s, B, T, A>,
             DataSet<'s, (K, VV)>,
-        ) -> (DataSet<'s, (K, X)>, DataSet<'s, T>),
+        ) -> (DataSet<'s, (K, X)>, Option<DataSet<'s, T>>),
         mut update: impl FnMut(&K, &VV, X, &mut Superstep<'_, B, T, A::Out>) -> Option<VV> + 'static,
     ) -> (Self, History<'s, A::Out>) {
         let by_id = |v: &(K, VV)| v.0.clone();
@@ -306,14 +305,18 @@ impl<'s, K: Key, VV: Data, EV: Data> Graph<'s, K, VV, EV> {
                     &steps.attach(&probes),
                     |p: &((K, X), SharedContext<B, A::Out>)| p.0.0.clone(),
                     move |((k, x), context), v| {
-                        let Some(v) = v else { return Vec::new() };
+                        let v = v?;
                         let mut records = Vec::new();
                         let new = update(&k, &v.1, x, &mut context.0.superstep(&mut records));
-                        Emitted::<K, VV, (), T>::all(&k, new, Vec::new(), records)
+                        Some(Outputs::<K, VV, (), T>::of(&k, new, Vec::new(), records))
                     },
                 );
-                let next = out.flat_map(Emitted::value);
-                history = steps.finish(&out.flat_map(Emitted::record).union(&scattered));
+                let next = out.flat_map(|o| o.value);
+                let records = match (steps.records(&out), scattered) {
+                    (Some(a), Some(b)) => Some(a.union(&b)),
+                    (a, b) => a.or(b),
+                };
+                history = steps.finish(records);
                 (next.clone(), next)
             },
         );
