@@ -4,14 +4,14 @@
 //! grouped into adjacency lists once and hashed once (the static join), so a superstep
 //! costs its active part of the graph.
 //!
-//! - **Vertex-centric** (Pregel, [`Graph::run_vertex_centric`]): the workset is the
+//! - **Vertex-centric** (Pregel, [`Graph::run_vertex_centric`](crate::Graph::run_vertex_centric)): the workset is the
 //!   messages; every vertex runs `compute` in the first superstep (with no messages),
 //!   later only the vertices that received messages, optionally combined first.
-//! - **Scatter-gather** ([`Graph::run_scatter_gather`]): the workset is the vertices
+//! - **Scatter-gather** ([`Graph::run_scatter_gather`](crate::Graph::run_scatter_gather)): the workset is the vertices
 //!   updated in the previous superstep (all of them at first); each scatters messages
 //!   along its edges, and every vertex with messages gathers them into a new value or
 //!   keeps its own.
-//! - **Gather-sum-apply** ([`Graph::run_gather_sum_apply`]): the workset is the
+//! - **Gather-sum-apply** ([`Graph::run_gather_sum_apply`](crate::Graph::run_gather_sum_apply)): the workset is the
 //!   updated vertices; every edge from one gives `gather(value, edge value)` to its
 //!   other end, the values are summed per vertex (pre-aggregated before the exchange),
 //!   and `apply` makes a new value or keeps the old. As in Gelly, only updated
@@ -25,9 +25,9 @@
 //! direction by the edges a vertex gathers over, the reverse of this.)
 //!
 //! Gelly's options: degrees are offered in the vertex values
-//! ([`Graph::with_degrees`]); the `*_with` variants of the three models
-//! ([`Graph::run_vertex_centric_with`], [`Graph::run_scatter_gather_with`],
-//! [`Graph::run_gather_sum_apply_with`]) take [`IterationOptions`] with a broadcast
+//! ([`Graph::with_degrees`](crate::Graph::with_degrees)); the `*_with` variants of the three models
+//! ([`Graph::run_vertex_centric_with`](crate::Graph::run_vertex_centric_with), [`Graph::run_scatter_gather_with`](crate::Graph::run_scatter_gather_with),
+//! [`Graph::run_gather_sum_apply_with`](crate::Graph::run_gather_sum_apply_with)) take [`IterationOptions`] with a broadcast
 //! set and an aggregator, and their functions get a [`Superstep`]: the superstep
 //! number, the broadcast set, the aggregator's value of the previous superstep, and a
 //! way to add records to this superstep's. They return the aggregator's value of every
