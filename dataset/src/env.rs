@@ -237,6 +237,13 @@ impl Failure {
     pub fn fail(&self, message: impl Into<String>) {
         self.ctx.fail_with(message.into());
     }
+
+    /// Whether a failure was already recorded in this process (by a source's bad line,
+    /// say): a check that only makes sense on good input can then stay quiet, since
+    /// the job reports its failures in text order, not in the order they happened.
+    pub fn has_failed(&self) -> bool {
+        self.ctx.failed()
+    }
 }
 
 /// Runs a batch job: `build` is called on every worker to build the dataflow, which then

@@ -56,7 +56,7 @@ pub use aggregate as agg;
 pub use aggregate::Aggregator;
 pub use data_set::{Data, DataSet, Key};
 pub use env::{Env, Failure, JobMetrics, Time, execute, execute_with_metrics};
-pub use iteration::{Iteration, IterationAggregate, SolutionSet};
+pub use iteration::{AggregatorInput, Iteration, IterationAggregate, SolutionSet};
 pub use operators::group_by::Grouped;
 pub use operators::join::{JoinBuilder, JoinHint};
 pub use operators::sort::Order;

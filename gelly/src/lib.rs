@@ -19,6 +19,7 @@
 //! - [`similarity`]: triangles, clustering coefficients, Jaccard and Adamic-Adar;
 //! - [`metrics`]: vertex and edge counts, degrees, triangles, clustering in one record,
 //!   and the undirected triad census;
+//! - [`triads`]: the directed triad census (16 types, as networkx's);
 //! - [`edges`]: reading edge and vertex lists from text files (any storage URL), with
 //!   [`VertexId`] for lists whose ids are integers or names;
 //! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
@@ -57,6 +58,7 @@ pub mod metrics;
 pub mod pagerank;
 pub mod similarity;
 pub mod summarization;
+pub mod triads;
 
 pub use error::{Error, Result};
 pub use graph::{EdgeDirection, Graph};

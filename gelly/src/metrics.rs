@@ -1,7 +1,7 @@
 //! Graph metrics of the undirected simple graph of a [`Graph`] (direction ignored,
 //! duplicates merged, self-loops dropped, as in [`crate::similarity`]): counts, degree
 //! statistics, triangles, triplets and clustering coefficients, in one record; and the
-//! undirected triad census derived from them.
+//! undirected triad census derived from them (the directed one is [`crate::triads`]).
 
 use serde::{Deserialize, Serialize};
 use strom_dataset::{Data, DataSet, Key};

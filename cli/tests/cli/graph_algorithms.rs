@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use crate::support::{fresh, python_script, run_strom, scratch, skip, strom};
+use crate::support::{debian_graph, fresh, python_script, run_strom, scratch, skip, strom};
 
 /// The algorithms of `strom run graph`.
-const ALGORITHMS: [&str; 12] = [
+const ALGORITHMS: [&str; 13] = [
     "pagerank",
     "hits",
     "connected-components",
@@ -21,6 +21,7 @@ const ALGORITHMS: [&str; 12] = [
     "jaccard",
     "adamic-adar",
     "graph-metrics",
+    "triadic-census",
 ];
 
 /// Asserts the same header and rows in the same order: numbers within 1e-9, other
@@ -97,6 +98,7 @@ fn graph_help_lists_every_algorithm_with_its_columns() {
         "source,target,score",
         "source,target,score",
         "metric,value",
+        "triad,count",
     ];
     for (algorithm, columns) in ALGORITHMS.iter().zip(columns) {
         let line = help
@@ -145,6 +147,48 @@ fn generated_rmat_graph_is_the_same_at_any_number_of_workers() {
     assert_eq!(total, 3 * triangles);
 }
 
+/// The directed triad census of a real directed graph, Debian's package dependencies
+/// induced on the 10,000 packages from the 30,000th in name order (KDE Frameworks and
+/// Rust crates, among which mutual dependencies give closed triads with mutual dyads),
+/// exactly as networkx's `triadic_census`, at 1 worker printing and 2 writing a file.
+#[test]
+fn triadic_census_matches_networkx_on_a_real_directed_graph() {
+    let test = "triadic_census_matches_networkx_on_a_real_directed_graph";
+    let (edges, _) = match debian_graph() {
+        Ok(paths) => paths,
+        Err(why) => return skip(test, &why),
+    };
+    let dir = scratch("graph-triadic-census");
+    let args = [
+        edges.as_os_str(),
+        "30000".as_ref(),
+        "40000".as_ref(),
+        dir.as_os_str(),
+    ];
+    if let Err(why) = python_script("triad_census.py", &args) {
+        return skip(test, &why);
+    }
+    let expected = std::fs::read_to_string(dir.join("slice-triadic-census.csv")).unwrap();
+    let count = |triad: &str| -> u64 {
+        let row = expected
+            .lines()
+            .find(|l| l.starts_with(&format!("{triad},")));
+        row.and_then(|l| l.split(',').nth(1)?.parse().ok()).unwrap()
+    };
+    assert!(
+        count("030T") > 0 && count("120D") > 0 && count("300") > 0,
+        "closed triads, also with mutual dyads:\n{expected}"
+    );
+    let slice = dir.join("slice.txt");
+    let base = ["run", "graph", "--algorithm", "triadic-census", "--edges"];
+    let base = [&base[..], &[slice.to_str().unwrap()]].concat();
+    let printed = run_strom(&[&base[..], &["-w", "1"]].concat());
+    assert_eq!(String::from_utf8(printed.stdout).unwrap(), expected);
+    let out = fresh(dir.join("census.csv"));
+    run_strom(&[&base[..], &["-w", "2", "--output", out.to_str().unwrap()]].concat());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), expected);
+}
+
 fn failure(args: &[&str], dir: &Path) -> String {
     let out = strom().args(args).current_dir(dir).output().unwrap();
     assert!(!out.status.success(), "{args:?} should fail");
@@ -160,6 +204,32 @@ fn graph_errors_name_the_file_line_and_option() {
     assert!(err.contains("bad.txt:3") && err.contains("\"x\""), "{err}");
     let err = failure(&bad, &dir);
     assert!(err.contains("--source"), "{err}");
+    // A --source that is not a vertex, of an edge list or of a generated graph: the
+    // job fails naming it and writes nothing.
+    std::fs::write(dir.join("good.txt"), "a b 1\nb c 2\n").unwrap();
+    let out = fresh(dir.join("never-sssp.csv"));
+    let o = out.to_str().unwrap();
+    let sssp = [
+        "run",
+        "graph",
+        "--algorithm",
+        "sssp",
+        "--output",
+        o,
+        "--source",
+    ];
+    let err = failure(&[&sssp[..], &["zz", "--edges", "good.txt"]].concat(), &dir);
+    assert!(
+        err.contains("--source zz") && err.contains("no vertex"),
+        "{err}"
+    );
+    let rmat = ["--generator", "rmat", "--scale", "3", "-w", "2"];
+    let err = failure(&[&sssp[..], &["4096"], &rmat[..]].concat(), &dir);
+    assert!(
+        err.contains("--source 4096") && err.contains("no vertex"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no output for a failed job");
     let err = failure(&["run", "graph", "--algorithm", "hits"], &dir);
     assert!(err.contains("--edges"), "{err}");
     let rmat = ["run", "graph", "--algorithm", "hits", "--generator", "rmat"];

@@ -24,10 +24,11 @@ use std::rc::Rc;
 
 use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::Pipeline;
-use strom_core::timely::dataflow::operators::Capability;
+use strom_core::timely::dataflow::operators::feedback::Handle;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use strom_core::timely::dataflow::operators::generic::{Operator, OutputBuilder};
 use strom_core::timely::dataflow::operators::vec::{Broadcast, Filter, Map};
+use strom_core::timely::dataflow::operators::{Capability, ConnectLoop, Feedback};
 use strom_core::timely::progress::Antichain;
 
 use super::signals::Signal;
@@ -50,6 +51,36 @@ impl<O: Clone + 'static> Clone for IterationAggregate<'_, O> {
         IterationAggregate {
             scope: self.scope.clone(),
             combined: self.combined.clone(),
+        }
+    }
+}
+
+/// The records of an aggregator registered with [`Iteration::aggregator`], given once
+/// with [`AggregatorInput::feed`]; dropped unfed, the aggregator gets no records.
+pub struct AggregatorInput<'scope, T: Data> {
+    scope: Rc<LoopScope<'scope>>,
+    handle: Option<Handle<'scope, Time, Vec<T>>>,
+}
+
+impl<'scope, T: Data> AggregatorInput<'scope, T> {
+    /// Gives the aggregator each round's records of `values` (entered if it comes from
+    /// outside the iteration).
+    ///
+    /// # Panics
+    /// When `values` belongs to another iteration.
+    pub fn feed(mut self, values: &DataSet<'scope, T>) {
+        let values = self.scope.enter_or_keep(values);
+        if let Some(handle) = self.handle.take() {
+            values.stream.connect_loop(handle);
+        }
+    }
+}
+
+impl<T: Data> Drop for AggregatorInput<'_, T> {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            let none = self.scope.enter_or_keep(&self.scope.env.empty::<T>());
+            none.stream.connect_loop(handle);
         }
     }
 }
@@ -88,12 +119,70 @@ impl<'scope> Iteration<'scope> {
         values: &DataSet<'scope, T>,
         aggregator: A,
     ) -> IterationAggregate<'scope, A::Out> {
-        let values = self.enter(values);
+        self.aggregate_stream(self.enter(values).stream, aggregator)
+    }
+
+    /// Registers an aggregator whose records are given later, with
+    /// [`AggregatorInput::feed`]: so the step can read the aggregate's
+    /// [`IterationAggregate::previous`] value and then compute, from it, the records it
+    /// contributes this round (as Flink's iteration functions read
+    /// `getPreviousIterationAggregate` and call `aggregate` on the same aggregator).
+    /// Otherwise as [`Iteration::aggregate`].
+    ///
+    /// Only `previous()` may be read upstream of the fed records: `current()` there
+    /// would wait for its own round's value.
+    ///
+    /// ```
+    /// use strom_core::RuntimeConfig;
+    /// use strom_dataset::{agg, execute};
+    ///
+    /// // Each round adds the previous round's total, then contributes the new values.
+    /// let (mut values, totals) = execute(&RuntimeConfig::default().with_workers(2), |env| {
+    ///     let mut totals = None;
+    ///     let values = env.from_collection(vec![1u64, 2, 3]).iterate(3, |it, partial| {
+    ///         let (input, total) = it.aggregator(agg::sum(|x: &u64| *x));
+    ///         let next = partial.map_with_broadcast(&total.previous(), |x, before| {
+    ///             x + before.first().copied().unwrap_or(0)
+    ///         });
+    ///         input.feed(&next);
+    ///         totals = Some(total.history());
+    ///         next
+    ///     });
+    ///     (values.collect(), totals.expect("the step ran").collect())
+    /// })
+    /// .unwrap()
+    /// .unwrap();
+    /// values.sort();
+    /// // 1 + 2 + 3 = 6; then 7 + 8 + 9 = 24; then 31 + 32 + 33 = 96.
+    /// assert_eq!(totals, vec![(1, 6), (2, 24), (3, 96)]);
+    /// assert_eq!(values, vec![31, 32, 33]);
+    /// ```
+    pub fn aggregator<T: Data, A: Aggregator<T>>(
+        &self,
+        aggregator: A,
+    ) -> (
+        AggregatorInput<'scope, T>,
+        IterationAggregate<'scope, A::Out>,
+    ) {
+        let (handle, values) = self.scope.env.scope.feedback::<Vec<T>>(0);
+        let input = AggregatorInput {
+            scope: self.scope.clone(),
+            handle: Some(handle),
+        };
+        (input, self.aggregate_stream(values, aggregator))
+    }
+
+    /// The aggregate of `values`, a stream of this iteration.
+    fn aggregate_stream<T: Data, A: Aggregator<T>>(
+        &self,
+        values: StreamVec<'scope, Time, T>,
+        aggregator: A,
+    ) -> IterationAggregate<'scope, A::Out> {
         let index = self.scope.env.index();
         let (init, add) = (aggregator.clone(), aggregator.clone());
         // Per worker: `(worker, partial)` once the round is complete here, if it ran.
         let partials = binary_blocking(
-            values.stream,
+            values,
             self.scope.tokens.clone(),
             (Pipeline, Pipeline),
             "AggregatorPartial",
@@ -239,8 +328,13 @@ impl<'scope, O: Data> IterationAggregate<'scope, O> {
                     }
                     false
                 });
-                // A value no round can still ask for.
-                values.retain(|time, _| frontiers[1].less_equal(&(time + 1)));
+                // A value no round can still ask for: round `t + 1` neither waits for it
+                // nor can still start. (The tokens' frontier can pass `t + 1` while that
+                // round runs and before its value of `t` has come.)
+                values.retain(|time, _| {
+                    frontiers[1].less_equal(&(time + 1))
+                        || rounds.iter().any(|cap| *cap.time() == time + 1)
+                });
             }
         });
         DataSet {

@@ -33,7 +33,7 @@ use strom_core::timely::dataflow::operators::{Concat, ConnectLoop, Feedback};
 
 use crate::data_set::{Data, DataSet, Key};
 use crate::env::{Env, Time};
-pub use aggregator::IterationAggregate;
+pub use aggregator::{AggregatorInput, IterationAggregate};
 use head::{HeadStreams, Mode};
 use signals::{Signal, round_signal};
 pub use solution::SolutionSet;

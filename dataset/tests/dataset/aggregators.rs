@@ -361,3 +361,75 @@ fn delta_iteration_aggregates_changes_and_converges_on_them() {
         }
     }
 }
+
+/// An aggregator fed after its previous value is read ([`strom_dataset::Iteration::aggregator`]),
+/// in a delta iteration: each superstep every workset record adds the previous
+/// superstep's count of forwarded records to its solution value and forwards itself
+/// while it is below a bound, against a sequential loop of the same supersteps.
+#[test]
+fn aggregator_fed_after_reading_its_previous_value_as_a_sequential_loop() {
+    let n = 60u64;
+    let bound = |k: u64| k % 13;
+    // Sequentially: values, and the number forwarded per superstep.
+    let (mut values, mut forwarded) = (vec![0u64; n as usize], Vec::new());
+    let mut workset: Vec<u64> = (0..n).collect();
+    let mut previous = None;
+    for step in 1u32.. {
+        if workset.is_empty() {
+            break;
+        }
+        let mut next = Vec::new();
+        for &k in &workset {
+            values[k as usize] += previous.unwrap_or(0) + u64::from(step);
+            if u64::from(step) < bound(k) {
+                next.push(k);
+            }
+        }
+        forwarded.push((step, next.len() as u64));
+        previous = Some(next.len() as u64);
+        workset = next;
+    }
+    let mut expected: Vec<(u64, u64)> = (0..n).map(|k| (k, values[k as usize])).collect();
+    expected.sort();
+    for w in WORKERS {
+        let (mut got, history) = execute(&RuntimeConfig::default().with_workers(w), move |env| {
+            let solution = env.from_collection((0..n).map(|k| (k, 0u64)).collect::<Vec<_>>());
+            let mut history = None;
+            let result = solution.iterate_delta(
+                &env.from_collection((0..n).collect::<Vec<_>>()),
+                |s: &(u64, u64)| s.0,
+                u32::MAX,
+                |it, solution, workset| {
+                    let (input, count) = it.aggregator(agg::count());
+                    let previous = count.previous().map(Some);
+                    let first = it.superstep().flat_map(|s| (s == 1).then_some(None));
+                    let context = it
+                        .superstep()
+                        .cross(&previous.union(&first), |s, p| (*s, *p));
+                    let delta = solution.lookup(
+                        &workset.map_with_broadcast(&context, |k, c| (k, c[0])),
+                        |p: &(u64, (u32, Option<u64>))| p.0,
+                        |(k, (step, previous)), v| {
+                            let v = v.expect("every key is in the solution").1;
+                            Some((k, v + previous.unwrap_or(0) + u64::from(step)))
+                        },
+                    );
+                    let next = delta.map_with_broadcast(&it.superstep(), move |(k, _), s| {
+                        (k, u64::from(s[0]) < bound(k))
+                    });
+                    let next = next.flat_map(|(k, go)| go.then_some(k));
+                    input.feed(&next);
+                    history = Some(count.history());
+                    (delta, next)
+                },
+            );
+            (result.collect(), history.expect("the step ran").collect())
+        })
+        .unwrap()
+        .unwrap();
+        got.sort();
+        assert_eq!(got, expected, "at {w} workers");
+        // The last superstep forwards nothing: the loop ends after it.
+        assert_eq!(history, forwarded, "at {w} workers");
+    }
+}

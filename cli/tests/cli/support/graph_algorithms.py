@@ -10,7 +10,8 @@ vertex 0 and from Valjean), as CSV with a header ordered by the first column(s).
 
 networkx computes everything it has: PageRank (its pure-Python power iteration,
 iterated to 1e-15), HITS (likewise; scaled from unit sum to unit L2 norm),
-components, Dijkstra, triangles, clustering, Jaccard, Adamic-Adar, transitivity.
+components, Dijkstra, triangles, clustering, Jaccard, Adamic-Adar, transitivity,
+the triad census (of the symmetric digraph; rows in networkx's type order).
 Label propagation and Gelly's community detection have no networkx equivalent with
 the same rules; they are written out here from their definitions.
 """
@@ -156,6 +157,8 @@ def expected(g, source):
         ("average_clustering", nx.average_clustering(s)),
     ]
     out["graph-metrics"] = ("metric,value", metrics)
+    census = nx.triadic_census(s.to_directed())
+    out["triadic-census"] = ("triad,count", list(census.items()))
     return out
 
 
