@@ -201,7 +201,7 @@ fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
         Job::Graph(a) => of(&[&a.edges, &a.vertices], &[&a.output]),
         Job::Pagerank(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
         Job::ConnectedComponents(a) => of(&[&some(&a.edges), &a.vertices], &[&a.output]),
-        Job::TopSpeedWindowing(a) => of(&[&a.input], &[]),
+        Job::TopSpeedWindowing(a) => a.paths(),
         Job::UniqueVisitors(a) => a.paths(config),
         Job::CepMonitoring(a) => a.paths(config),
         Job::CepFraud(a) => a.paths(config),

@@ -117,21 +117,18 @@ impl<T: Data> Source<T> {
                 let strategy = WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(
                     out_of_orderness,
                 ));
-                match crate::kafka::source(&url, rate) {
-                    Some(kafka) => kafka.stream(
-                        env,
-                        crate::kafka::lines(parse),
-                        Timestamps::Event(Rc::new(time)),
-                        strategy,
-                    ),
-                    None => env.read_parsed_lines(
+                if strom_kafka::is_kafka_url(&url) {
+                    let time = Timestamps::Event(Rc::new(time));
+                    crate::kafka::read(env, &url, rate, parse, time, strategy)
+                } else {
+                    env.read_parsed_lines(
                         &url,
                         FileMode::Bounded,
                         parse,
                         Timestamps::Event(Rc::new(time)),
                         strategy,
                         rate,
-                    ),
+                    )
                 }
             }
         }

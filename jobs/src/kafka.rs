@@ -2,17 +2,24 @@
 //! URLs in `--input`/`--output` (options in `docs/0025-kafka.md`). A job checks its
 //! URLs and prepares its output topics ([`Sinks::prepare`]: created when missing,
 //! exactly-once staging in the checkpoint folder) before it runs, then reads with
-//! [`source`] and writes with [`write`].
+//! [`read`] and writes with [`write`]. An input with `dead-letters=TOPIC` sends the
+//! records its job cannot parse to that topic (exactly once with checkpoints, else
+//! at least once) instead of failing.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
 use strom_core::RuntimeConfig;
-use strom_datastream::{Data, DataStream};
+use strom_datastream::{Data, DataStream, StreamEnv, Timestamps, WatermarkStrategy};
 use strom_kafka::{
     Delivery, KafkaRecord, KafkaSink, KafkaSource, KafkaUrl, ProducerRecord, ensure_topic,
     is_kafka_url,
 };
+
+/// The dead-letter sinks of this process's Kafka inputs, by input URL (made by
+/// [`Sinks::prepare`], used by [`read`] where the dataflow is built).
+static DEAD_LETTERS: Mutex<BTreeMap<String, KafkaSink>> = Mutex::new(BTreeMap::new());
 
 /// The Kafka sinks of a job's outputs, by URL.
 #[derive(Clone, Debug, Default)]
@@ -35,12 +42,41 @@ impl Sinks {
         outputs: impl IntoIterator<Item = &'a Option<String>>,
     ) -> Result<Sinks> {
         if is_kafka_url(input) {
-            KafkaUrl::parse(input).context("--input")?;
+            let url = KafkaUrl::parse(input).context("--input")?;
+            KafkaSource::from_url(&url).context("--input")?;
+            if let Some(topic) = &url.dead_letters {
+                let to = KafkaUrl {
+                    topic: topic.clone(),
+                    pattern: None,
+                    delivery: match config.checkpoint_dir {
+                        Some(_) => Delivery::ExactlyOnce,
+                        None => Delivery::AtLeastOnce,
+                    },
+                    transactional_id: None,
+                    ..url
+                };
+                let sink = Self::sink(config, job, &to).context("dead-letters")?;
+                DEAD_LETTERS
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(input.to_string(), sink);
+            }
         }
         let mut by_url = BTreeMap::new();
         for url in outputs.into_iter().flatten().filter(|u| is_kafka_url(u)) {
             let parsed = KafkaUrl::parse(url).context("--output")?;
-            let mut sink = KafkaSink::from_url(&parsed, job);
+            let sink = Self::sink(config, job, &parsed).with_context(|| format!("output {url}"))?;
+            by_url.insert(url.clone(), sink);
+        }
+        Ok(Sinks { by_url })
+    }
+
+    /// The sink of `url` (one topic, created when missing).
+    fn sink(config: &RuntimeConfig, job: &str, parsed: &KafkaUrl) -> Result<KafkaSink> {
+        let url = format!("kafka://{}/{}", parsed.brokers, parsed.topic);
+        {
+            parsed.one_topic()?;
+            let mut sink = KafkaSink::from_url(parsed, job);
             if let Some(run) = &config.run_id {
                 sink = sink.run_id(run);
             }
@@ -55,24 +91,46 @@ impl Sinks {
                 );
                 sink = sink.staging(&staging);
             }
-            ensure_topic(&parsed.brokers, &parsed.topic, parsed.partitions)
-                .with_context(|| format!("output {url}"))?;
-            by_url.insert(url.clone(), sink);
+            ensure_topic(&parsed.brokers, &parsed.topic, parsed.partitions)?;
+            Ok(sink)
         }
-        Ok(Sinks { by_url })
     }
 }
 
-/// The Kafka source of `input` (`None`: not a Kafka URL), read at `rate` records per
-/// second when given.
+/// The records of the Kafka input `input` as a stream of
+/// lines parsed by `parse`, read at `rate` records per second when given; with
+/// `dead-letters=TOPIC`, the records `parse` refuses go there.
 ///
 /// # Panics
 /// When `input` is a malformed Kafka URL ([`Sinks::prepare`] checks it first).
-pub(crate) fn source(input: &str, rate: Option<f64>) -> Option<KafkaSource> {
-    is_kafka_url(input).then(|| {
-        let url = KafkaUrl::parse(input).unwrap_or_else(|e| panic!("--input: {e}"));
-        KafkaSource::from_url(&url).rate(rate)
-    })
+pub(crate) fn read<'s, E: Data>(
+    env: &StreamEnv<'s>,
+    input: &str,
+    rate: Option<f64>,
+    parse: fn(u64, &str) -> Result<Option<E>, String>,
+    timestamps: Timestamps<E>,
+    strategy: WatermarkStrategy,
+) -> DataStream<'s, E> {
+    let url = KafkaUrl::parse(input).unwrap_or_else(|e| panic!("--input: {e}"));
+    let source = KafkaSource::from_url(&url)
+        .unwrap_or_else(|e| panic!("--input: {e}"))
+        .rate(rate);
+    let dead_letters = DEAD_LETTERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(input)
+        .cloned();
+    match dead_letters {
+        None => source.stream(env, lines(parse), timestamps, strategy),
+        Some(sink) => {
+            let (records, dead) =
+                source.stream_with_dead_letters(env, lines(parse), timestamps, strategy);
+            dead.map(|letter| ProducerRecord::dead_letter(&letter))
+                .name(&format!("Dead letters of {input}"))
+                .sink_exactly_once(sink);
+            records
+        }
+    }
 }
 
 /// A deserializer of records holding one text line each, parsed by `parse` as the

@@ -1,6 +1,7 @@
 //! `socket-window-wordcount`: Flink's SocketWindowWordCount. Lines from a text socket
 //! split on whitespace, words counted in tumbling processing-time windows (5 s), each
-//! window's counts printed as `word : count` when it fires.
+//! window's counts printed as `word : count` when it fires (or written to a `kafka://`
+//! topic with `--output`).
 
 use std::time::Duration;
 
@@ -26,6 +27,10 @@ pub struct SocketWordCountArgs {
     /// the job ends with the connection); `forever` keeps reconnecting.
     #[arg(long, default_value = "0")]
     pub max_retries: String,
+    /// `kafka://HOST:PORT/TOPIC?options`: each window's counts as records
+    /// (`word : count`) instead of printed.
+    #[arg(long, value_name = "URL")]
+    pub output: Option<String>,
 }
 
 /// Runs `strom run socket-window-wordcount`.
@@ -43,8 +48,21 @@ pub fn run_job(config: &RuntimeConfig, args: &SocketWordCountArgs) -> Result<()>
         ),
     };
     let addr = format!("{}:{}", args.hostname, args.port);
+    if let Some(output) = args
+        .output
+        .as_ref()
+        .filter(|o| !strom_kafka::is_kafka_url(o))
+    {
+        anyhow::bail!(
+            "--output {output}: socket-window-wordcount prints, or writes a kafka:// topic"
+        );
+    }
+    let sinks =
+        crate::kafka::Sinks::prepare(config, "socket-window-wordcount", "", [&args.output])?;
+    let output = args.output.clone();
     run(config, move |env| {
-        env.socket_text_stream(&addr, retries)
+        let counts = env
+            .socket_text_stream(&addr, retries)
             .flat_map(|line: String| {
                 line.split_whitespace()
                     .map(str::to_string)
@@ -52,9 +70,15 @@ pub fn run_job(config: &RuntimeConfig, args: &SocketWordCountArgs) -> Result<()>
             })
             .key_by(|w: &String| w.clone())
             .tumbling_processing_window(Duration::from_millis(window.unsigned_abs()))
-            .aggregate(|| 0u64, |n, _| *n += 1, |n| n)
-            .global()
-            .write_lines(LineSink::Stdout, |w| format!("{} : {}", w.key, w.value));
+            .aggregate(|| 0u64, |n, _| *n += 1, |n| n);
+        let line =
+            |w: &strom_datastream::WindowResult<String, u64>| format!("{} : {}", w.key, w.value);
+        let written = output
+            .as_ref()
+            .is_some_and(|url| crate::kafka::write(&counts, url, line, &sinks));
+        if !written {
+            counts.global().write_lines(LineSink::Stdout, line);
+        }
     })?;
     Ok(())
 }

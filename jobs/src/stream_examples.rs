@@ -4,7 +4,8 @@
 //!   every 100 ms; per car, a global window fired by a delta trigger each time the car
 //!   has gone 50 m further, evicting all but the last 10 s, gives the top speed of
 //!   that stretch (Flink's `TopSpeedWindowing`). Built-in data: seeded random speeds;
-//!   `--input` reads `car,speed,distance,time` CSV instead.
+//!   `--input` reads `car,speed,distance,time` CSV instead, from files or a `kafka://`
+//!   topic, and `--output kafka://...` writes the firings to a topic.
 //! - `session-windowing`: Flink's `SessionWindowing` data, sessions with a 3 ms gap,
 //!   counts summed per session.
 
@@ -17,6 +18,7 @@ use strom_core::RuntimeConfig;
 use strom_core::storage::list_files;
 use strom_datastream::window::triggered::{DeltaTrigger, TimeEvictor};
 use strom_datastream::{LineSink, Poll, SplitReader, Timestamps, WatermarkStrategy, execute, run};
+use strom_kafka::is_kafka_url;
 
 /// `(car, speed, distance, time)`.
 type Car = (u32, i32, f64, i64);
@@ -30,9 +32,31 @@ pub struct TopSpeedArgs {
     /// Seconds of event time in the built-in data.
     #[arg(long, default_value_t = 60)]
     pub seconds: u32,
-    /// CSV of `car,speed,distance,time` instead of the built-in data.
+    /// CSV of `car,speed,distance,time` instead of the built-in data, or the same
+    /// lines from `kafka://HOST:PORT/TOPIC?options` (one partition keeps each car's
+    /// order, as Flink's example source does).
     #[arg(long, value_name = "URL")]
     pub input: Option<String>,
+    /// `kafka://HOST:PORT/TOPIC?options`: each firing as one record
+    /// (`(car,speed,distance,time)`) instead of printed.
+    #[arg(long, value_name = "URL")]
+    pub output: Option<String>,
+}
+
+impl TopSpeedArgs {
+    /// What the job reads, for the checks before launch (a Kafka topic is checked by
+    /// the job itself).
+    pub fn paths(&self) -> strom_core::storage::JobPaths {
+        strom_core::storage::JobPaths {
+            inputs: self
+                .input
+                .iter()
+                .filter(|u| !is_kafka_url(u))
+                .cloned()
+                .collect(),
+            outputs: Vec::new(),
+        }
+    }
 }
 
 /// The built-in cars: every 100 ms each car's speed moves 5 km/h up or down (within
@@ -60,30 +84,36 @@ fn generated(cars: u32, seconds: u32) -> Vec<Car> {
     out
 }
 
+/// Parses line `n` of a cars CSV (`car,speed,distance,time`; a first line starting
+/// with `car` is the header).
+fn parse_car(n: u64, line: &str) -> Result<Option<Car>, String> {
+    let line = line.trim();
+    if line.is_empty() || (n == 1 && line.starts_with("car")) {
+        return Ok(None);
+    }
+    let f: Vec<&str> = line.split(',').map(str::trim).collect();
+    let [car, speed, distance, time] = f[..] else {
+        return Err("expected car,speed,distance,time".into());
+    };
+    let field = |name: &str, e: &dyn std::fmt::Display| format!("{name}: {e}");
+    Ok(Some((
+        car.parse().map_err(|e| field("car", &e))?,
+        speed.parse().map_err(|e| field("speed", &e))?,
+        distance.parse().map_err(|e| field("distance", &e))?,
+        time.parse().map_err(|e| field("time", &e))?,
+    )))
+}
+
 fn read_cars(url: &str) -> Result<Vec<Car>> {
     let mut cars = Vec::new();
     for file in list_files(url)? {
         let bytes = file.location.read_all()?;
         for numbered in strom_core::formats::text::utf8_lines(&file.location.url, &bytes) {
             let (n, line) = numbered?;
-            let line = line.trim();
-            if line.is_empty() || (n == 1 && line.starts_with("car")) {
-                continue;
-            }
-            let f: Vec<&str> = line.split(',').map(str::trim).collect();
-            let car = (|| -> Result<Car> {
-                let [car, speed, distance, time] = f[..] else {
-                    bail!("expected car,speed,distance,time");
-                };
-                Ok((
-                    car.parse()?,
-                    speed.parse()?,
-                    distance.parse()?,
-                    time.parse()?,
-                ))
-            })()
-            .with_context(|| format!("{}:{n}", file.location.url))?;
-            cars.push(car);
+            let car = parse_car(n as u64, line)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{}:{n}", file.location.url))?;
+            cars.extend(car);
         }
     }
     Ok(cars)
@@ -119,38 +149,57 @@ impl<T: Clone + 'static> SplitReader<T> for OneSplit<T> {
 /// # Errors
 /// Unreadable or malformed `--input`.
 pub fn run_top_speed(config: &RuntimeConfig, args: &TopSpeedArgs) -> Result<()> {
+    let input = args.input.clone().unwrap_or_default();
+    if let Some(output) = args.output.as_ref().filter(|o| !is_kafka_url(o)) {
+        bail!("--output {output}: top-speed-windowing prints, or writes a kafka:// topic");
+    }
+    let sinks =
+        crate::kafka::Sinks::prepare(config, "top-speed-windowing", &input, [&args.output])?;
     let cars: Arc<[Car]> = match &args.input {
+        Some(url) if is_kafka_url(url) => Vec::new(),
         Some(url) => read_cars(url)?,
         None => generated(args.cars, args.seconds),
     }
     .into();
+    let output = args.output.clone();
     run(config, move |env| {
-        let split = OneSplit {
-            records: if env.index() == 0 {
-                cars.clone()
-            } else {
-                Arc::from(Vec::new())
-            },
-            next: 0,
+        let timestamps = Timestamps::Event(Rc::new(|c: &Car| c.3));
+        let read = if is_kafka_url(&input) {
+            let strategy = WatermarkStrategy::monotonous();
+            crate::kafka::read(env, &input, None, parse_car, timestamps, strategy)
+        } else {
+            let split = OneSplit {
+                records: if env.index() == 0 {
+                    cars.clone()
+                } else {
+                    Arc::from(Vec::new())
+                },
+                next: 0,
+            };
+            env.source(
+                "CarSource",
+                split,
+                timestamps,
+                WatermarkStrategy::monotonous(),
+            )
         };
-        env.source(
-            "CarSource",
-            split,
-            Timestamps::Event(Rc::new(|c: &Car| c.3)),
-            WatermarkStrategy::monotonous(),
-        )
-        .key_by(|c: &Car| c.0)
-        .global_window()
-        .evictor(TimeEvictor::of(Duration::from_secs(10)))
-        .trigger(DeltaTrigger::new(50.0, |old: &Car, new: &Car| {
-            new.2 - old.2
-        }))
-        .reduce(|a, b| if b.1 > a.1 { b } else { a })
-        .global()
-        .write_lines(LineSink::Stdout, |w| {
-            let (car, speed, distance, time) = w.value;
-            format!("({car},{speed},{distance},{time})")
-        });
+        let top = read
+            .key_by(|c: &Car| c.0)
+            .global_window()
+            .evictor(TimeEvictor::of(Duration::from_secs(10)))
+            .trigger(DeltaTrigger::new(50.0, |old: &Car, new: &Car| {
+                new.2 - old.2
+            }))
+            .reduce(|a, b| if b.1 > a.1 { b } else { a })
+            .map(|w| w.value);
+        let line =
+            |(car, speed, distance, time): &Car| format!("({car},{speed},{distance},{time})");
+        let written = output
+            .as_ref()
+            .is_some_and(|url| crate::kafka::write(&top, url, line, &sinks));
+        if !written {
+            top.global().write_lines(LineSink::Stdout, line);
+        }
     })?;
     Ok(())
 }

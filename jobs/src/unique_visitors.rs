@@ -39,7 +39,8 @@ pub struct UniqueVisitorsArgs {
     #[arg(long, value_name = "EVENTS_PER_S", value_parser = super::positive_rate)]
     pub rate: Option<f64>,
     /// Output CSV (with checkpoints: a folder of part files, published exactly once);
-    /// printed when absent.
+    /// printed when absent. Or `kafka://HOST:PORT/TOPIC?options`: one record per
+    /// window as it fires.
     #[arg(long, value_name = "URL")]
     pub output: Option<String>,
 }
@@ -142,6 +143,15 @@ pub fn run(config: &RuntimeConfig, args: &UniqueVisitorsArgs) -> Result<()> {
     let window_ms = parse_duration(&args.window).context("--window")?;
     ensure!(window_ms > 0, "--window must be positive");
     let args = args.clone();
+    if let Some(url) = args.output.clone().filter(|u| strom_kafka::is_kafka_url(u)) {
+        // Into a topic as the windows fire (exactly once with checkpoints when the
+        // URL asks for it).
+        let sinks = crate::kafka::Sinks::prepare(config, "unique-visitors", "", [&args.output])?;
+        strom_datastream::run(config, move |env| {
+            crate::kafka::write(&pipeline(env, &args, window_ms), &url, row, &sinks);
+        })?;
+        return Ok(());
+    }
     if config.checkpoint_interval.is_some() || config.restore.is_some() {
         let output = args.output.clone().context(
             "with checkpoints, unique-visitors needs --output (a folder for part files)",

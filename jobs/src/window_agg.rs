@@ -158,16 +158,17 @@ fn pipeline<'s>(
     let timestamps = Timestamps::Event(Rc::new(|e: &Event| e.0));
     let strategy =
         WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(bound.unsigned_abs()));
-    let events = match crate::kafka::source(input, rate) {
-        Some(source) => source.stream(env, crate::kafka::lines(parse_event), timestamps, strategy),
-        None => env.read_parsed_lines(
+    let events = if strom_kafka::is_kafka_url(input) {
+        crate::kafka::read(env, input, rate, parse_event, timestamps, strategy)
+    } else {
+        env.read_parsed_lines(
             input,
             FileMode::Bounded,
             parse_event,
             timestamps,
             strategy,
             rate,
-        ),
+        )
     };
     let keyed = events
         .name(&format!(

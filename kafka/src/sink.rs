@@ -25,6 +25,7 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
@@ -34,21 +35,30 @@ use strom_datastream::{SinkCommitter, SinkError, SinkWriter, TwoPhaseCommitSink,
 use crate::client::{self, TIMEOUT};
 use crate::{Delivery, KafkaUrl, staging};
 
-/// A record to produce: key (the partitioner hashes it) and value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A record to produce: key (the partitioner hashes it: records of one key go to
+/// one partition), value, headers, and the topic when it is not the sink's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerRecord {
     /// The key; without one, the producer spreads records over the partitions.
     pub key: Option<Vec<u8>>,
     /// The value.
     pub value: Vec<u8>,
+    /// Headers, in order.
+    #[serde(default)]
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The topic to write it to; `None`: the sink's (Flink's
+    /// `KafkaRecordSerializationSchema` choosing a topic per record). The topic must
+    /// exist (see [`crate::ensure_topic`]).
+    #[serde(default)]
+    pub topic: Option<String>,
 }
 
 impl ProducerRecord {
     /// A record with a value and no key.
     pub fn value(value: impl Into<Vec<u8>>) -> Self {
         ProducerRecord {
-            key: None,
             value: value.into(),
+            ..ProducerRecord::default()
         }
     }
 
@@ -57,7 +67,34 @@ impl ProducerRecord {
         ProducerRecord {
             key: Some(key.into()),
             value: value.into(),
+            ..ProducerRecord::default()
         }
+    }
+
+    /// The record with a header `name` added.
+    pub fn header(mut self, name: &str, value: impl Into<Vec<u8>>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The record written to `topic` instead of the sink's.
+    pub fn to(mut self, topic: &str) -> Self {
+        self.topic = Some(topic.to_string());
+        self
+    }
+
+    /// A dead letter as a record: its key and value as read, its error and origin
+    /// in the headers `error`, `topic`, `partition` and `offset`.
+    pub fn dead_letter(letter: &crate::DeadLetter) -> Self {
+        ProducerRecord {
+            key: letter.key.clone(),
+            value: letter.value.clone(),
+            ..ProducerRecord::default()
+        }
+        .header("error", letter.error.as_str())
+        .header("topic", letter.topic.as_str())
+        .header("partition", letter.partition.to_string())
+        .header("offset", letter.offset.to_string())
     }
 }
 
@@ -219,12 +256,24 @@ fn producer(sink: &KafkaSink, extra: &[(&str, &str)]) -> Result<Producer_, SinkE
         .map_err(|e| refused(&format!("cannot connect to {}", sink.brokers), e))
 }
 
-/// Queues `record` for `topic`, waiting while the producer's queue is full.
+/// Queues `record` for its topic (`topic` unless it names one), waiting while the
+/// producer's queue is full.
 fn send(producer: &Producer_, topic: &str, record: &ProducerRecord) -> Result<(), SinkError> {
+    let topic = record.topic.as_deref().unwrap_or(topic);
     loop {
         let mut out = BaseRecord::to(topic).payload(&record.value);
         if let Some(key) = &record.key {
             out = out.key(key);
+        }
+        if !record.headers.is_empty() {
+            let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
+            for (name, value) in &record.headers {
+                headers = headers.insert(Header {
+                    key: name,
+                    value: Some(value),
+                });
+            }
+            out = out.headers(headers);
         }
         match producer.send(out) {
             Ok(()) => return Ok(()),

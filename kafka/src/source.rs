@@ -25,7 +25,8 @@ use strom_datastream::{
     Data, DataStream, Poll, SourceError, SplitReader, StreamEnv, Timestamps, WatermarkStrategy,
 };
 
-use crate::client::{self, QuietConsumer, bounds, lookup, offsets_at, partitions_of};
+use crate::client::{self, QuietConsumer, bounds, lookup, offsets_at};
+use crate::topics::{Topics, reader_of};
 use crate::{Error, KafkaUrl, StartFrom};
 
 /// A record as read, handed to the source's deserializer.
@@ -48,53 +49,103 @@ pub struct KafkaRecord<'a> {
 /// A split's position: the next offset to read in each of its partitions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KafkaPosition {
-    /// The topic.
-    pub topic: String,
-    /// `(partition, next offset)`, by partition.
-    pub offsets: Vec<(i32, i64)>,
+    /// `(topic, partition, next offset)`, by topic and partition.
+    pub offsets: Vec<(String, i32, i64)>,
 }
 
 /// Turns a record into the stream's value: `Ok(None)` leaves it out on purpose (a
-/// header line), `Err` fails the job with the record's topic, partition and offset.
+/// header line), `Err` fails the job with the record's topic, partition and offset
+/// (or, read with [`KafkaSource::stream_with_dead_letters`], makes it a
+/// [`DeadLetter`]).
 pub type Deserializer<T> = Box<dyn Fn(&KafkaRecord<'_>) -> Result<Option<T>, String>>;
 
-/// A Kafka topic read as a stream (build with [`KafkaSource::new`] or
-/// [`KafkaSource::from_url`], then [`KafkaSource::stream`]).
+/// A record the deserializer refused, as read, with why (the dead-letter output).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// Its topic.
+    pub topic: String,
+    /// Its partition.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// Its timestamp (ms since the epoch), when it has one.
+    pub timestamp: Option<i64>,
+    /// Its key.
+    pub key: Option<Vec<u8>>,
+    /// Its value.
+    pub value: Vec<u8>,
+    /// What the deserializer said.
+    pub error: String,
+}
+
+impl DeadLetter {
+    fn of(record: &KafkaRecord<'_>, error: String) -> Self {
+        DeadLetter {
+            topic: record.topic.to_string(),
+            partition: record.partition,
+            offset: record.offset,
+            timestamp: record.timestamp,
+            key: record.key.map(<[u8]>::to_vec),
+            value: record.value.to_vec(),
+            error,
+        }
+    }
+}
+
+/// Kafka topics read as a stream (build with [`KafkaSource::new`],
+/// [`KafkaSource::subscribe`] or [`KafkaSource::from_url`], then
+/// [`KafkaSource::stream`]).
 #[derive(Clone, Debug)]
 pub struct KafkaSource {
     brokers: String,
-    topic: String,
+    topics: Topics,
     group: Option<String>,
     start: StartFrom,
     bounded: bool,
     read_committed: bool,
     rate: Option<f64>,
+    discovery: Option<Duration>,
 }
 
 impl KafkaSource {
     /// `topic` at the brokers `brokers` (`host:port`), from the earliest offsets,
-    /// unbounded, `read_committed`.
+    /// unbounded, `read_committed`, looking for new partitions every 30 s.
     pub fn new(brokers: &str, topic: &str) -> Self {
+        KafkaSource::subscribe(brokers, Topics::Names(vec![topic.to_string()]))
+    }
+
+    /// The topics `topics` (a list, or a pattern) at the brokers `brokers`; as
+    /// [`KafkaSource::new`] otherwise.
+    pub fn subscribe(brokers: &str, topics: Topics) -> Self {
         KafkaSource {
             brokers: brokers.to_string(),
-            topic: topic.to_string(),
+            topics,
             group: None,
             start: StartFrom::Earliest,
             bounded: false,
             read_committed: true,
             rate: None,
+            discovery: Some(Duration::from_secs(30)),
         }
     }
 
     /// The source a `kafka://` URL describes.
-    pub fn from_url(url: &KafkaUrl) -> Self {
-        KafkaSource {
+    ///
+    /// # Errors
+    /// [`Error::Url`] when its pattern is not a regex.
+    pub fn from_url(url: &KafkaUrl) -> Result<Self, Error> {
+        let topics = match &url.pattern {
+            Some(pattern) => Topics::pattern(pattern)?,
+            None => Topics::Names(url.topics()),
+        };
+        Ok(KafkaSource {
             group: url.group.clone(),
-            start: url.start,
+            start: url.start.clone(),
             bounded: url.bounded,
             read_committed: url.read_committed,
-            ..KafkaSource::new(&url.brokers, &url.topic)
-        }
+            discovery: url.discovery,
+            ..KafkaSource::subscribe(&url.brokers, topics)
+        })
     }
 
     /// The consumer group: its committed offsets for [`StartFrom::Committed`], and
@@ -111,7 +162,7 @@ impl KafkaSource {
     }
 
     /// Whether to stop at the end of each partition (where the reader first reaches
-    /// it).
+    /// it). A bounded source reads the partitions there are when it starts.
     pub fn bounded(mut self, bounded: bool) -> Self {
         self.bounded = bounded;
         self
@@ -130,16 +181,24 @@ impl KafkaSource {
         self
     }
 
-    /// The topic.
-    pub fn topic(&self) -> &str {
-        &self.topic
+    /// How often an unbounded source looks for new partitions and (with a pattern)
+    /// new topics, which it reads from their earliest offsets (Flink's partition
+    /// discovery); `None`: never.
+    pub fn discovery(mut self, every: Option<Duration>) -> Self {
+        self.discovery = every;
+        self
+    }
+
+    /// The topics, as a list or `/pattern/`.
+    pub fn topics(&self) -> String {
+        self.topics.to_string()
     }
 
     /// This worker's split of the source, `me` of `peers`, with its start offsets
     /// resolved.
     ///
     /// # Errors
-    /// When the brokers cannot be reached or the topic does not exist.
+    /// When the brokers cannot be reached or a named topic does not exist.
     pub fn split<T: 'static>(
         &self,
         me: usize,
@@ -147,13 +206,7 @@ impl KafkaSource {
         deserialize: Deserializer<T>,
     ) -> Result<KafkaSplit<T>, Error> {
         let meta = lookup(&self.brokers)?;
-        let all = partitions_of(&meta, &self.topic)?;
-        let mine: Vec<i32> = all
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % peers.max(1) == me)
-            .map(|(_, &p)| p)
-            .collect();
+        let found = self.topics.partitions(&meta, client::TIMEOUT)?;
         let mut config = client::config(&self.brokers);
         config
             .set("enable.auto.commit", "false")
@@ -175,55 +228,71 @@ impl KafkaSource {
         let group = self
             .group
             .clone()
-            .unwrap_or_else(|| format!("strom-{}", self.topic));
+            .unwrap_or_else(|| format!("strom-{}", self.topics));
         config.set("group.id", group);
         let consumer: QuietConsumer = config
             .create_with_context(client::Quiet)
             .map_err(|e| Error::kafka(format!("cannot connect to {}", self.brokers), e))?;
-        let mut edges = BTreeMap::new();
-        for &p in &mine {
-            edges.insert(p, bounds(&meta, &self.topic, p)?);
-        }
-        let next = self.start_offsets(&meta, &consumer, &mine, &edges)?;
-        let buffered = mine
-            .iter()
-            .map(|&p| {
-                let partition = Partition {
-                    records: VecDeque::new(),
-                    heard: Instant::now(),
-                };
-                (p, partition)
-            })
-            .collect();
-        Ok(KafkaSplit {
-            buffered,
+        let mut split = KafkaSplit {
+            source: self.clone(),
+            me,
+            peers,
+            names: Vec::new(),
+            meta,
+            buffered: BTreeMap::new(),
             event_time: None,
             paused: BTreeSet::new(),
-            topic: self.topic.clone(),
             consumer,
-            commits: self.group.is_some(),
-            next,
-            bounded: self.bounded,
+            next: BTreeMap::new(),
+            earliest: BTreeMap::new(),
             done: BTreeSet::new(),
             assigned: false,
             deserialize,
             pace: self.rate.map(|r| Pace::new(r / peers.max(1) as f64)),
-        })
+            discovered: Instant::now(),
+        };
+        for (topic, partitions) in found {
+            let mine: Vec<i32> = partitions
+                .into_iter()
+                .filter(|&p| reader_of(&topic, p, peers) == me)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let t = split.topic_index(&topic);
+            let mut edges = BTreeMap::new();
+            for &p in &mine {
+                edges.insert(p, bounds(&split.meta, &topic, p)?);
+            }
+            let starts = self.start_offsets(&split.meta, &split.consumer, &topic, &mine, &edges)?;
+            for (p, at) in starts {
+                split.add((t, p), at, edges[&p].0);
+            }
+        }
+        Ok(split)
     }
 
-    /// The offsets to start from, per partition of `mine`.
+    /// The offsets to start from, per partition of `mine` of `topic`.
     fn start_offsets(
         &self,
         meta: &BaseConsumer,
         consumer: &QuietConsumer,
+        topic: &str,
         mine: &[i32],
         edges: &BTreeMap<i32, (i64, i64)>,
     ) -> Result<BTreeMap<i32, i64>, Error> {
         let edge = |p: &i32, high: bool| edges.get(p).map_or(0, |e| if high { e.1 } else { e.0 });
-        Ok(match self.start {
+        Ok(match &self.start {
             StartFrom::Earliest => mine.iter().map(|p| (*p, edge(p, false))).collect(),
             StartFrom::Latest => mine.iter().map(|p| (*p, edge(p, true))).collect(),
-            StartFrom::Timestamp(ms) => offsets_at(meta, &self.topic, mine, ms)?
+            StartFrom::Offsets(_) => mine
+                .iter()
+                .map(|p| {
+                    let at = self.start.explicit(topic, *p);
+                    (*p, at.unwrap_or_else(|| edge(p, false)))
+                })
+                .collect(),
+            StartFrom::Timestamp(ms) => offsets_at(meta, topic, mine, *ms)?
                 .into_iter()
                 .zip(mine)
                 .map(|(o, p)| (*p, o.unwrap_or_else(|| edge(p, true))))
@@ -231,17 +300,14 @@ impl KafkaSource {
             StartFrom::Committed => {
                 let mut query = TopicPartitionList::new();
                 for &p in mine {
-                    query.add_partition(&self.topic, p);
+                    query.add_partition(topic, p);
                 }
                 let committed = if self.group.is_some() && !mine.is_empty() {
                     Some(
                         consumer
                             .committed_offsets(query, client::TIMEOUT)
                             .map_err(|e| {
-                                Error::kafka(
-                                    format!("cannot read committed offsets of {}", self.topic),
-                                    e,
-                                )
+                                Error::kafka(format!("cannot read committed offsets of {topic}"), e)
                             })?,
                     )
                 } else {
@@ -251,7 +317,7 @@ impl KafkaSource {
                     .map(|p| {
                         let at = committed
                             .as_ref()
-                            .and_then(|c| c.find_partition(&self.topic, *p))
+                            .and_then(|c| c.find_partition(topic, *p))
                             .and_then(|e| match e.offset() {
                                 Offset::Offset(o) => Some(o),
                                 _ => None,
@@ -263,13 +329,13 @@ impl KafkaSource {
         })
     }
 
-    /// The topic as a stream on this worker: records turned into values by
+    /// The topics as a stream on this worker: records turned into values by
     /// `deserialize`, stamped by `timestamps`, watermarks by `strategy`; named
-    /// `Source: kafka <topic>`, checkpointed under `KafkaSource`.
+    /// `Source: kafka <topics>`, checkpointed under `KafkaSource`.
     ///
     /// # Panics
-    /// (Failing the job) when the brokers cannot be reached or the topic does not
-    /// exist.
+    /// (Failing the job) when the brokers cannot be reached or a named topic does
+    /// not exist.
     pub fn stream<'s, T: Data>(
         &self,
         env: &StreamEnv<'s>,
@@ -279,12 +345,59 @@ impl KafkaSource {
     ) -> DataStream<'s, T> {
         let mut split = self
             .split(env.index(), env.peers(), Box::new(deserialize))
-            .unwrap_or_else(|e| panic!("kafka source {}: {e}", self.topic));
+            .unwrap_or_else(|e| panic!("kafka source {}: {e}", self.topics));
         if let Timestamps::Event(f) = &timestamps {
             split.event_time = Some(f.clone());
         }
         env.source("KafkaSource", split, timestamps, strategy)
-            .name(&format!("Source: kafka {}", self.topic))
+            .name(&format!("Source: kafka {}", self.topics))
+    }
+
+    /// As [`KafkaSource::stream`], but a record that `deserialize` refuses does not
+    /// fail the job: it goes, as read and with the error, to the second stream (the
+    /// dead letters, Flink users' dead-letter queue). A dead letter does not move
+    /// the watermark (its event time is [`DEAD_LETTER_TIME`], before every other).
+    pub fn stream_with_dead_letters<'s, T: Data>(
+        &self,
+        env: &StreamEnv<'s>,
+        deserialize: impl Fn(&KafkaRecord<'_>) -> Result<Option<T>, String> + 'static,
+        timestamps: Timestamps<T>,
+        strategy: WatermarkStrategy,
+    ) -> (DataStream<'s, T>, DataStream<'s, DeadLetter>) {
+        let either = move |record: &KafkaRecord<'_>| match deserialize(record) {
+            Ok(value) => Ok(value.map(Ok)),
+            Err(why) => Ok(Some(Err(DeadLetter::of(record, why)))),
+        };
+        let timestamps = match timestamps {
+            Timestamps::Event(f) => Timestamps::Event(Rc::new(move |r: &Result<T, DeadLetter>| {
+                r.as_ref().map_or(DEAD_LETTER_TIME, |v| f(v))
+            })),
+            Timestamps::Ingestion => Timestamps::Ingestion,
+        };
+        let both = self.stream(env, either, timestamps, strategy);
+        (
+            both.flat_map(Result::ok).name("Read"),
+            both.flat_map(Result::err).name("Dead letters"),
+        )
+    }
+}
+
+/// The event time of a dead letter: far below any record's, so that it never moves
+/// a watermark (and far enough above `i64::MIN` that a watermark's arithmetic on it
+/// cannot overflow).
+pub const DEAD_LETTER_TIME: i64 = i64::MIN / 4;
+
+/// A deserializer that pairs each value with its record's timestamp, for a stream
+/// in Kafka's record time: `Timestamps::Event(Rc::new(|(ms, _)| *ms))`. A record
+/// without a timestamp is an error.
+pub fn with_record_time<T>(
+    deserialize: impl Fn(&KafkaRecord<'_>) -> Result<Option<T>, String>,
+) -> impl Fn(&KafkaRecord<'_>) -> Result<Option<(i64, T)>, String> {
+    move |record| {
+        let ms = record
+            .timestamp
+            .ok_or_else(|| "the record has no timestamp".to_string())?;
+        Ok(deserialize(record)?.map(|value| (ms, value)))
     }
 }
 
@@ -312,27 +425,39 @@ impl Pace {
     }
 }
 
+/// A partition of the split: the index of its topic in the split's names, and its
+/// number.
+type Tp = (usize, i32);
+
 /// One worker's split of a [`KafkaSource`].
 pub struct KafkaSplit<T> {
-    topic: String,
+    source: KafkaSource,
+    me: usize,
+    peers: usize,
+    /// The topics of the split's partitions (records name theirs by index).
+    names: Vec<String>,
+    /// For metadata (discovery).
+    meta: BaseConsumer,
     consumer: QuietConsumer,
-    commits: bool,
     /// The next offset to read, per partition of the split.
-    next: BTreeMap<i32, i64>,
-    /// Bounded: each partition ends where the reader first finds its end.
-    bounded: bool,
-    /// Bounded: partitions read to their end.
-    done: BTreeSet<i32>,
+    next: BTreeMap<Tp, i64>,
+    /// The first offset still in each partition when the split took it (where a
+    /// partition the checkpoint does not know starts, on restore).
+    earliest: BTreeMap<Tp, i64>,
+    /// Bounded: partitions read to their end (where the reader first found it).
+    done: BTreeSet<Tp>,
     assigned: bool,
     deserialize: Deserializer<T>,
     pace: Option<Pace>,
     /// Records read but not yet given, per partition, with their offsets.
-    buffered: BTreeMap<i32, Partition<T>>,
+    buffered: BTreeMap<Tp, Partition<T>>,
     /// Event time of a record, when records are stamped by it: partitions are then
     /// merged in event time (see [`KafkaSplit::read`]).
     event_time: Option<EventTime<T>>,
-    /// Partitions paused because their buffer is full.
-    paused: BTreeSet<i32>,
+    /// Partitions paused while the merge waits for another.
+    paused: BTreeSet<Tp>,
+    /// When the split last looked for new partitions.
+    discovered: Instant,
 }
 
 /// A record's event time (ms).
@@ -342,6 +467,9 @@ type EventTime<T> = Rc<dyn Fn(&T) -> i64>;
 struct Partition<T> {
     records: VecDeque<(i64, i64, T)>,
     heard: Instant,
+    /// The offset after the last record the consumer gave (where to fetch from if
+    /// the partitions are assigned again).
+    fetched: i64,
 }
 
 /// Records buffered per partition before the partition is paused.
@@ -350,33 +478,116 @@ const BUFFER: usize = 4_096;
 /// A partition with nothing for this long does not hold the merge back.
 const IDLE: Duration = Duration::from_secs(2);
 
+/// How long discovery waits for the brokers' answer (the worker waits with it).
+const DISCOVERY_WAIT: Duration = Duration::from_secs(2);
+
 impl<T> KafkaSplit<T> {
-    /// Assigns the partitions not yet at their end, at their next offsets.
-    fn assign(&mut self) {
-        let mut assignment = TopicPartitionList::new();
-        for (&p, &at) in &self.next {
-            assignment
-                .add_partition_offset(&self.topic, p, Offset::Offset(at))
-                .unwrap_or_else(|e| panic!("kafka source {}: partition {p}: {e}", self.topic));
-        }
-        self.consumer.assign(&assignment).unwrap_or_else(|e| {
-            panic!("kafka source {}: cannot assign partitions: {e}", self.topic)
-        });
-        self.assigned = true;
-        // Idleness counts from here: the first fetch takes a moment.
-        for buffer in self.buffered.values_mut() {
-            buffer.heard = Instant::now();
+    /// The index of `topic` in the split's names (added when new).
+    fn topic_index(&mut self, topic: &str) -> usize {
+        match self.names.iter().position(|t| t == topic) {
+            Some(i) => i,
+            None => {
+                self.names.push(topic.to_string());
+                self.names.len() - 1
+            }
         }
     }
 
+    /// Takes partition `tp` into the split, to be read from `at` (`earliest` the
+    /// first offset still in it).
+    fn add(&mut self, tp: Tp, at: i64, earliest: i64) {
+        self.next.insert(tp, at);
+        self.earliest.insert(tp, earliest);
+        let partition = Partition {
+            records: VecDeque::new(),
+            heard: Instant::now(),
+            fetched: at,
+        };
+        self.buffered.insert(tp, partition);
+    }
+
+    /// Assigns every partition of the split to the consumer, from where it has
+    /// fetched to (again paused where it was).
+    fn assign(&mut self) {
+        let mut assignment = TopicPartitionList::new();
+        for (&(t, p), buffer) in &self.buffered {
+            let topic = &self.names[t];
+            assignment
+                .add_partition_offset(topic, p, Offset::Offset(buffer.fetched))
+                .unwrap_or_else(|e| panic!("kafka source {topic}: partition {p}: {e}"));
+        }
+        self.consumer.assign(&assignment).unwrap_or_else(|e| {
+            panic!(
+                "kafka source {}: cannot assign partitions: {e}",
+                self.source.topics
+            )
+        });
+        let paused = self.list(&self.paused);
+        if paused.count() > 0 {
+            let _ = self.consumer.pause(&paused);
+        }
+        if !self.assigned {
+            // Idleness counts from here: the first fetch takes a moment.
+            for buffer in self.buffered.values_mut() {
+                buffer.heard = Instant::now();
+            }
+        }
+        self.assigned = true;
+    }
+
+    /// `partitions` as the client's list.
+    fn list<'a>(&self, partitions: impl IntoIterator<Item = &'a Tp>) -> TopicPartitionList {
+        let mut list = TopicPartitionList::new();
+        for &(t, p) in partitions {
+            list.add_partition(&self.names[t], p);
+        }
+        list
+    }
+
     fn finished(&self) -> bool {
-        self.bounded && self.done.len() == self.next.len()
+        self.source.bounded && self.done.len() == self.next.len()
+    }
+
+    /// Looks for partitions of the source's topics that are new since the split
+    /// last looked and belong to this worker; reads them from their earliest
+    /// offsets. A broker that does not answer in time is asked again next time.
+    fn discover(&mut self) {
+        let found = match self.source.topics.partitions(&self.meta, DISCOVERY_WAIT) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("kafka source {}: discovery: {e}", self.source.topics);
+                return;
+            }
+        };
+        let mut added = false;
+        for (topic, partitions) in found {
+            for p in partitions {
+                let known = self.names.iter().position(|t| *t == topic);
+                let is_new = known.is_none_or(|t| !self.next.contains_key(&(t, p)));
+                if !is_new || reader_of(&topic, p, self.peers) != self.me {
+                    continue;
+                }
+                let Ok((low, _)) = self.meta.fetch_watermarks(&topic, p, DISCOVERY_WAIT) else {
+                    continue;
+                };
+                tracing::info!(
+                    "kafka source {}: reads {topic} partition {p}, new, from offset {low}",
+                    self.source.topics
+                );
+                let t = self.topic_index(&topic);
+                self.add((t, p), low, low);
+                added = true;
+            }
+        }
+        if added && self.assigned {
+            self.assign();
+        }
     }
 
     /// Moves what the consumer has into the buffers (pausing full ones); a record
     /// that does not deserialize fails the job.
     fn fill(&mut self) {
-        let mut full = TopicPartitionList::new();
+        let mut full = Vec::new();
         let mut polls = 0;
         let mut buffered: usize = self.buffered.values().map(|b| b.records.len()).sum();
         while !self.finished() && polls < 2 * BUFFER {
@@ -391,19 +602,25 @@ impl<T> KafkaSplit<T> {
             let message = match self.consumer.poll(Duration::ZERO) {
                 None => break,
                 Some(Err(KafkaError::PartitionEOF(p))) => {
-                    self.done.insert(p);
+                    if let Some(tp) = self.at_end(p) {
+                        self.done.insert(tp);
+                    }
                     continue;
                 }
                 Some(Err(e)) => {
                     // Transient (a broker away): the client reconnects by itself.
-                    tracing::warn!("kafka source {}: {e}", self.topic);
+                    tracing::warn!("kafka source {}: {e}", self.source.topics);
                     break;
                 }
                 Some(Ok(message)) => message,
             };
             let (p, offset) = (message.partition(), message.offset());
+            let topic = message.topic();
+            let Some(t) = self.names.iter().position(|n| n == topic) else {
+                continue;
+            };
             let record = KafkaRecord {
-                topic: &self.topic,
+                topic,
                 partition: p,
                 offset,
                 timestamp: message.timestamp().to_millis(),
@@ -413,14 +630,14 @@ impl<T> KafkaSplit<T> {
             let value = match (self.deserialize)(&record) {
                 Ok(value) => value,
                 Err(why) => panic!(
-                    "kafka source: topic {} partition {p} offset {offset}: cannot read the record: {why}",
-                    self.topic
+                    "kafka source: topic {topic} partition {p} offset {offset}: cannot read the record: {why}"
                 ),
             };
-            let Some(buffer) = self.buffered.get_mut(&p) else {
+            let Some(buffer) = self.buffered.get_mut(&(t, p)) else {
                 continue;
             };
             buffer.heard = Instant::now();
+            buffer.fetched = offset + 1;
             match value {
                 Some(value) => {
                     let ts = self.event_time.as_ref().map_or(0, |f| f(&value));
@@ -429,18 +646,43 @@ impl<T> KafkaSplit<T> {
                 }
                 // Left out on purpose: read past it.
                 None if buffer.records.is_empty() => {
-                    self.next.insert(p, offset + 1);
+                    self.next.insert((t, p), offset + 1);
                 }
                 None => {}
             }
             let is_full = buffer.records.len() >= BUFFER;
-            if is_full && self.merge_waits() && self.paused.insert(p) {
-                let _ = full.add_partition(&self.topic, p);
+            if is_full && self.merge_waits() && self.paused.insert((t, p)) {
+                full.push((t, p));
             }
         }
-        if full.count() > 0 {
-            let _ = self.consumer.pause(&full);
+        if !full.is_empty() {
+            let _ = self.consumer.pause(&self.list(&full));
         }
+    }
+
+    /// The partition of number `p` that the client says is at its end. The client
+    /// names the number only: with several topics, the one of them still reading
+    /// whose fetched offset is nearest the end the brokers tell of (another at its
+    /// end too is named by its own event next).
+    fn at_end(&self, p: i32) -> Option<Tp> {
+        let candidates: Vec<Tp> = (self.next.keys())
+            .filter(|&&(_, q)| q == p)
+            .filter(|tp| !self.done.contains(tp))
+            .copied()
+            .collect();
+        if candidates.len() <= 1 {
+            return candidates.first().copied();
+        }
+        candidates.into_iter().min_by_key(|&(t, p)| {
+            let fetched = self.buffered.get(&(t, p)).map_or(0, |b| b.fetched);
+            match self
+                .meta
+                .fetch_watermarks(&self.names[t], p, DISCOVERY_WAIT)
+            {
+                Ok((_, high)) => (high - fetched).max(0),
+                Err(_) => i64::MAX,
+            }
+        })
     }
 
     /// Whether the event-time merge waits for a partition with nothing buffered that
@@ -448,15 +690,15 @@ impl<T> KafkaSplit<T> {
     /// whose buffers are full).
     fn merge_waits(&self) -> bool {
         self.event_time.is_some()
-            && self.buffered.iter().any(|(p, b)| {
-                b.records.is_empty() && !self.done.contains(p) && b.heard.elapsed() < IDLE
+            && self.buffered.iter().any(|(tp, b)| {
+                b.records.is_empty() && !self.done.contains(tp) && b.heard.elapsed() < IDLE
             })
     }
 
     /// The partition whose head is to be given next, if one may be.
-    fn next_partition(&self) -> Option<i32> {
-        let mut best: Option<(i64, i32)> = None;
-        for (&p, buffer) in &self.buffered {
+    fn next_partition(&self) -> Option<Tp> {
+        let mut best: Option<(i64, Tp)> = None;
+        for (&tp, buffer) in &self.buffered {
             match buffer.records.front() {
                 Some(&(ts, _, _)) => {
                     // Without event time: the fullest buffer first.
@@ -465,12 +707,12 @@ impl<T> KafkaSplit<T> {
                         None => -(buffer.records.len() as i64),
                     };
                     if best.is_none_or(|(b, _)| ts < b) {
-                        best = Some((ts, p));
+                        best = Some((ts, tp));
                     }
                 }
                 None => {
                     let waiting = self.event_time.is_some()
-                        && !self.done.contains(&p)
+                        && !self.done.contains(&tp)
                         && buffer.heard.elapsed() < IDLE;
                     if waiting {
                         return None;
@@ -478,26 +720,24 @@ impl<T> KafkaSplit<T> {
                 }
             }
         }
-        best.map(|(_, p)| p)
+        best.map(|(_, tp)| tp)
     }
 
     /// Resumes paused partitions whose buffers have room again.
     fn resume_drained(&mut self) {
-        let drained: Vec<i32> = self
+        let drained: Vec<Tp> = self
             .paused
             .iter()
             .copied()
-            .filter(|p| self.buffered[p].records.len() < BUFFER / 2)
+            .filter(|tp| self.buffered[tp].records.len() < BUFFER / 2)
             .collect();
         if drained.is_empty() {
             return;
         }
-        let mut list = TopicPartitionList::new();
-        for p in drained {
-            self.paused.remove(&p);
-            list.add_partition(&self.topic, p);
+        for tp in &drained {
+            self.paused.remove(tp);
         }
-        let _ = self.consumer.resume(&list);
+        let _ = self.consumer.resume(&self.list(&drained));
     }
 }
 
@@ -509,10 +749,17 @@ impl<T: 'static> SplitReader<T> for KafkaSplit<T> {
     /// partitions, and only while every partition that is neither finished nor idle
     /// has one (so that the split's watermark is the least over its partitions, as
     /// Flink's per-partition watermarks, and a partition read ahead does not make
-    /// another's records late); otherwise in the order read.
+    /// another's records late); otherwise in the order read. An unbounded split
+    /// looks for new partitions on the source's discovery interval.
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
         if !self.assigned {
             self.assign();
+        }
+        if let Some(every) = self.source.discovery.filter(|_| !self.source.bounded)
+            && self.discovered.elapsed() >= every
+        {
+            self.discovered = Instant::now();
+            self.discover();
         }
         self.fill();
         let mut room = max;
@@ -525,12 +772,15 @@ impl<T: 'static> SplitReader<T> for KafkaSplit<T> {
         }
         let mut given = 0;
         while given < room {
-            let Some(p) = self.next_partition() else {
+            let Some(tp) = self.next_partition() else {
                 break;
             };
-            let buffer = self.buffered.get_mut(&p).expect("a partition of the split");
+            let buffer = self
+                .buffered
+                .get_mut(&tp)
+                .expect("a partition of the split");
             let (_, offset, value) = buffer.records.pop_front().expect("a head");
-            self.next.insert(p, offset + 1);
+            self.next.insert(tp, offset + 1);
             out.push(value);
             given += 1;
         }
@@ -549,23 +799,31 @@ impl<T: 'static> SplitReader<T> for KafkaSplit<T> {
     }
 
     fn position(&self) -> KafkaPosition {
-        let offsets: Vec<(i32, i64)> = self.next.iter().map(|(&p, &o)| (p, o)).collect();
-        if self.commits && self.assigned {
+        let offsets: Vec<(String, i32, i64)> = self
+            .next
+            .iter()
+            .map(|(&(t, p), &o)| (self.names[t].clone(), p, o))
+            .collect();
+        if self.source.group.is_some() && self.assigned {
             // For monitoring only (lag per group); the checkpoint is what resumes.
             let mut read = TopicPartitionList::new();
-            for &(p, o) in &offsets {
-                let _ = read.add_partition_offset(&self.topic, p, Offset::Offset(o));
+            for (topic, p, o) in &offsets {
+                let _ = read.add_partition_offset(topic, *p, Offset::Offset(*o));
             }
             if let Err(e) = self.consumer.commit(&read, CommitMode::Async) {
-                tracing::warn!("kafka source {}: cannot commit offsets: {e}", self.topic);
+                tracing::warn!(
+                    "kafka source {}: cannot commit offsets: {e}",
+                    self.source.topics
+                );
             }
         }
-        KafkaPosition {
-            topic: self.topic.clone(),
-            offsets,
-        }
+        KafkaPosition { offsets }
     }
 
+    /// Every partition resumes at the offset any old split had reached in it; a
+    /// partition the checkpoint does not know (new since) starts at its earliest
+    /// offset, as a discovered one; a topic the checkpoint read and this source
+    /// does not is left (and logged).
     fn resume(
         &mut self,
         positions: &BTreeMap<usize, KafkaPosition>,
@@ -575,18 +833,25 @@ impl<T: 'static> SplitReader<T> for KafkaSplit<T> {
     ) -> Result<(), SourceError> {
         let mut reached = BTreeMap::new();
         for position in positions.values() {
-            if position.topic != self.topic {
-                return Err(SourceError::Resume(format!(
-                    "the checkpoint read topic {}, this source reads {}",
-                    position.topic, self.topic
-                )));
+            for (topic, p, o) in &position.offsets {
+                reached.insert((topic.as_str(), *p), *o);
             }
-            reached.extend(position.offsets.iter().copied());
         }
-        // Partitions new since the checkpoint keep their start offsets.
-        for (p, next) in &mut self.next {
-            if let Some(&at) = reached.get(p) {
-                *next = at;
+        for (&(t, p), next) in &mut self.next {
+            let at = reached.get(&(self.names[t].as_str(), p)).copied();
+            *next = at.unwrap_or(self.earliest[&(t, p)]);
+            if let Some(buffer) = self.buffered.get_mut(&(t, p)) {
+                buffer.fetched = *next;
+            }
+        }
+        let old_topics: BTreeSet<&str> = reached.keys().map(|(t, _)| *t).collect();
+        for topic in old_topics {
+            if !self.source.topics.includes(topic) {
+                tracing::warn!(
+                    "kafka source {}: the checkpoint read topic {topic}, which this source \
+                     does not: left",
+                    self.source.topics
+                );
             }
         }
         Ok(())

@@ -26,6 +26,7 @@ pub fn produce_lines(
     lines: impl Iterator<Item = std::io::Result<String>>,
     key_field: Option<usize>,
 ) -> Result<u64, Error> {
+    url.one_topic()?;
     let partitions = ensure_topic(&url.brokers, &url.topic, url.partitions)? as i32;
     let producer: BaseProducer = client::config(&url.brokers)
         .set("enable.idempotence", "true")
@@ -77,6 +78,7 @@ pub fn consume_lines(
     until_idle: Duration,
     out: &mut dyn Write,
 ) -> Result<u64, Error> {
+    url.one_topic()?;
     let meta = lookup(&url.brokers)?;
     let partitions = partitions_of(&meta, &url.topic)?;
     let consumer: QuietConsumer = client::config(&url.brokers)

@@ -19,12 +19,12 @@ use crate::recovery::{input_and_reference, kill_one, stop_with_savepoint, window
 use crate::support::{fresh, scratch, strom};
 
 /// `window-agg` from the Kafka URL `input` to `output` (a file or a Kafka URL).
-fn job(input: &str, output: &str) -> Vec<String> {
+pub(crate) fn job(input: &str, output: &str) -> Vec<String> {
     window_agg(Path::new(input), Path::new(output))
 }
 
 /// Runs `strom` with `args`; gives its success and standard error.
-fn run(args: &[String]) -> (bool, String) {
+pub(crate) fn run(args: &[String]) -> (bool, String) {
     let out = strom().args(args).output().unwrap();
     (
         out.status.success(),
@@ -33,7 +33,7 @@ fn run(args: &[String]) -> (bool, String) {
 }
 
 /// The rows of a window-agg output file, sorted, without the header.
-fn file_rows(path: &Path) -> Vec<String> {
+pub(crate) fn file_rows(path: &Path) -> Vec<String> {
     let mut rows: Vec<String> = std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -45,7 +45,7 @@ fn file_rows(path: &Path) -> Vec<String> {
 }
 
 /// Where a mismatch is, in a few rows.
-fn diff(got: &[String], want: &[String]) -> String {
+pub(crate) fn diff(got: &[String], want: &[String]) -> String {
     let missing: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(3).collect();
     let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).take(3).collect();
     format!(
@@ -82,6 +82,19 @@ fn a_bounded_topic_read_at_1_and_3_workers_and_written_to_topics_gives_the_file_
         assert!(ok, "{err}");
         let got = broker.consume(delivery, false);
         assert!(got == want, "delivery {delivery}: {}", diff(&got, &want));
+    }
+}
+
+/// Waits until the sources of job `id` (its state under `home`) have given `n`
+/// records, at most 2 minutes (`what` names the run in the failure).
+pub(crate) fn wait_until_read(home: &Path, id: &str, n: u64, what: &str) {
+    let start = std::time::Instant::now();
+    while read_so_far(home, id) < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "{what}: the job reads {n} records"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -128,19 +141,10 @@ fn an_unbounded_topic_read_at_1_and_3_workers_while_it_is_written_gives_the_file
             .as_str()
             .unwrap()
             .to_string();
-        let start = std::time::Instant::now();
-        let caught_up = |n: u64| {
-            while read_so_far(&home, &id) < n {
-                assert!(
-                    start.elapsed() < Duration::from_secs(120),
-                    "{workers} workers: the job reads {n} records"
-                );
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        };
-        caught_up(half as u64 - 1);
+        let what = format!("{workers} workers");
+        wait_until_read(&home, &id, half as u64 - 1, &what);
         broker.produce(&topic, 3, second.to_str().unwrap());
-        caught_up(events);
+        wait_until_read(&home, &id, events, &what);
         // The end of an unbounded input is the user's call: a stop that fires what
         // is pending.
         json(&home, &["stop", &id, "--drain", "--json"]);

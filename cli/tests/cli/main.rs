@@ -10,6 +10,7 @@ mod graph_algorithms;
 mod http;
 mod kafka;
 mod kafka_broker;
+mod kafka_topics;
 mod library_operator;
 mod ml;
 mod operations;

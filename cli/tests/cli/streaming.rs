@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::support::strom;
 
 /// The count of `word` summed over the `word : count` lines.
-fn total(seen: &[String], word: &str) -> u64 {
+pub(crate) fn total(seen: &[String], word: &str) -> u64 {
     seen.iter()
         .map(|l| l.split_once(" : ").expect("word : count"))
         .filter(|(w, _)| *w == word)
