@@ -76,37 +76,43 @@ fn all_succeed(hosts: &mut Hosts, started: &[usize], what: &str) {
     }
 }
 
-#[test]
-fn wordcount_on_three_hosts_gives_the_bytes_of_one_process() {
-    let test = "wordcount_on_three_hosts_gives_the_bytes_of_one_process";
-    let Some(mut hosts) = hosts(test, 3) else {
-        return;
-    };
-    let dir = scratch("cluster-wordcount");
-    let corpus = dir.join("corpus");
-    crate::wordcount::write_corpus(&corpus);
-    let single = fresh(dir.join("single.csv"));
-    let input = ["run", "wordcount", "--input", corpus.to_str().unwrap()];
-    run_strom(&[&input[..], &["--output", single.to_str().unwrap()]].concat());
-    let spread = fresh(dir.join("three-hosts.csv"));
-    let mut args = strings(&input);
-    args.extend(strings(&[
-        "--output",
-        spread.to_str().unwrap(),
-        "--workers",
-        "2",
-    ]));
+/// Runs `strom job` (which writes `--output`) as one process, then on three hosts of
+/// two workers each: both must write the same bytes, which it gives (`None` where the
+/// hosts cannot be made).
+fn same_bytes_on_three_hosts(test: &str, job: &[&str]) -> Option<Vec<u8>> {
+    let mut hosts = hosts(test, 3)?;
+    let dir = scratch(&format!("cluster-{test}"));
+    let single = fresh(dir.join("single.out"));
+    run_strom(&[job, &["--output", single.to_str().unwrap()]].concat());
+    let spread = fresh(dir.join("three-hosts.out"));
+    let mut args = strings(job);
+    args.extend(strings(&["--output", spread.to_str().unwrap()]));
+    args.extend(strings(&["--workers", "2"]));
     let started = start(&mut hosts, 3, &[0, 1, 2], &dir, &args);
-    all_succeed(&mut hosts, &started, "wordcount on 3 hosts");
+    all_succeed(&mut hosts, &started, test);
     let (single, spread) = (
         std::fs::read(single).unwrap(),
         std::fs::read(spread).unwrap(),
     );
-    assert!(single == spread, "3 hosts' output differs from 1 process'");
     assert!(
-        spread == crate::wordcount::reference(&corpus),
-        "3 hosts' output differs from the reference"
+        single == spread,
+        "{test}: 3 hosts' output differs from 1 process'"
     );
+    Some(spread)
+}
+
+#[test]
+fn wordcount_on_three_hosts_gives_the_bytes_of_one_process() {
+    let corpus = scratch("cluster-corpus").join("corpus");
+    crate::wordcount::write_corpus(&corpus);
+    let job = ["run", "wordcount", "--input", corpus.to_str().unwrap()];
+    let test = "wordcount_on_three_hosts_gives_the_bytes_of_one_process";
+    if let Some(spread) = same_bytes_on_three_hosts(test, &job) {
+        assert!(
+            spread == crate::wordcount::reference(&corpus),
+            "3 hosts' output differs from the reference"
+        );
+    }
 }
 
 #[test]
@@ -116,11 +122,7 @@ fn tpch_q3_on_three_hosts_gives_the_bytes_of_one_process() {
         Ok(d) => d,
         Err(why) => return skip(test, &why),
     };
-    let Some(mut hosts) = hosts(test, 3) else {
-        return;
-    };
-    let dir = scratch("cluster-tpch");
-    let query = [
+    let job = [
         "run",
         "tpch",
         "--query",
@@ -128,26 +130,11 @@ fn tpch_q3_on_three_hosts_gives_the_bytes_of_one_process() {
         "--data",
         data.to_str().unwrap(),
     ];
-    let single = fresh(dir.join("single.csv"));
-    run_strom(&[&query[..], &["--output", single.to_str().unwrap()]].concat());
-    let spread = fresh(dir.join("three-hosts.csv"));
-    let mut args = strings(&query);
-    args.extend(strings(&[
-        "--output",
-        spread.to_str().unwrap(),
-        "--workers",
-        "2",
-    ]));
-    let started = start(&mut hosts, 3, &[0, 1, 2], &dir, &args);
-    all_succeed(&mut hosts, &started, "TPC-H Q3 on 3 hosts");
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tpch/q3.csv");
-    let (single, spread) = (
-        std::fs::read(single).unwrap(),
-        std::fs::read(spread).unwrap(),
-    );
-    assert!(single == spread, "3 hosts' Q3 differs from 1 process'");
-    let golden = std::fs::read(golden).unwrap();
-    crate::tpch::assert_same_answer(3, "on 3 hosts", &spread, &golden);
+    if let Some(spread) = same_bytes_on_three_hosts(test, &job) {
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tpch/q3.csv");
+        let golden = std::fs::read(golden).unwrap();
+        crate::tpch::assert_same_answer(3, "on 3 hosts", &spread, &golden);
+    }
 }
 
 /// window-agg over `input` into `out` (1 s tumbling windows), with 1 s checkpoints into
@@ -246,14 +233,7 @@ fn kill_and_restore(name: &str, victim: usize, restore_on: usize) {
     let started = start(&mut hosts, restore_on, &hosts_used, &dir, &again);
     all_succeed(&mut hosts, &started, "the restored job");
     let got = crate::recovery::published(&out);
-    let missing: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
-    let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
-    assert!(
-        got == want,
-        "restored on {restore_on} hosts: {} rows, want {}; missing {missing:?}, extra {extra:?}",
-        got.len(),
-        want.len()
-    );
+    crate::recovery::assert_same_rows(&got, &want, &format!("restored on {restore_on} hosts"));
 }
 
 #[test]
