@@ -22,7 +22,7 @@ use anyhow::{Context, Result, bail};
 pub const JOB_ID: &str = "STROM_JOB_ID";
 
 /// Runs this command line as `processes` local processes and waits for all of them.
-/// When one fails, the others are given time to end ([`WIND_DOWN`]: a commit in
+/// When one fails, the others are given time to end (`WIND_DOWN`, 40 s: a commit in
 /// flight finishes), then killed; with `restart_attempts` left, all are
 /// started again from the latest checkpoint (`--restore latest`), else the run fails.
 pub fn run_local_cluster(processes: usize, restart_attempts: u32, id: &str) -> Result<()> {

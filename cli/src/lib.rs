@@ -2,7 +2,8 @@
 //!
 //! The `strom` command's library half: the built-in jobs (re-exported from `strom-jobs`
 //! as [`jobs`]), layered settings
-//! ([`settings`]), the local cluster launcher ([`cluster`]), signals ([`signals`]), folder
+//! ([`settings`]), the local cluster launcher ([`cluster`]) and the helpers for clusters across
+//! machines ([`cluster_tools`]), signals ([`signals`]), folder
 //! locks ([`locks`]) and job control
 //! ([`control`]: the REST endpoint every job serves, and the commands that use it). The binary (`main.rs`)
 //! only parses arguments and dispatches here; benchmarks call the jobs of `strom-jobs`
@@ -10,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod cluster;
+pub mod cluster_tools;
 pub mod control;
 pub mod kafka;
 pub mod locks;

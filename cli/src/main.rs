@@ -10,7 +10,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use strom_cli::settings::RuntimeArgs;
-use strom_cli::{cluster, control, jobs, kafka, locks, settings, signals};
+use strom_cli::{cluster, cluster_tools, control, jobs, kafka, locks, settings, signals};
 use strom_core::RuntimeConfig;
 use strom_core::storage::JobPaths;
 
@@ -30,6 +30,7 @@ Examples:
   strom run window-agg --input events.csv --window tumbling:5s --out-of-orderness 2s
   strom kafka produce --input events.csv --to kafka://127.0.0.1:9092/events?partitions=2
   strom run tpch --query 1 --data ./tpch-sf1 --hosts hosts.txt --process-index 0
+  strom cluster hosts --pattern 'strom-{i}.strom.default.svc:2101' --count 3
   strom jobs";
 
 /// Strom: a batch-and-stream dataflow engine on timely-dataflow.
@@ -129,6 +130,12 @@ enum Command {
     Kafka {
         #[command(subcommand)]
         command: kafka::KafkaCommand,
+    },
+    /// Helpers for a cluster across machines: its host file from a name pattern, the
+    /// checkpoint a restarted process restores.
+    Cluster {
+        #[command(subcommand)]
+        command: cluster_tools::ClusterCommand,
     },
     /// Cancels a running job at once (no savepoint; unpublished output stays so).
     Cancel {
@@ -323,6 +330,7 @@ fn run(cli: Cli) -> Result<()> {
         } => control::client::stop(&job, savepoint_dir.as_deref(), drain, json),
         Command::Cancel { job, json } => control::client::cancel(&job, json),
         Command::Kafka { command } => kafka::run(command),
+        Command::Cluster { command } => cluster_tools::run(command),
         Command::Run { runtime, job } => run_command(&runtime, job),
         Command::Ml { runtime, command } => jobs::ml::run(&settings::resolve(&runtime)?, command),
     }

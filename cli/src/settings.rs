@@ -7,6 +7,7 @@
 //! workers = 4
 //! processes = 1
 //! hosts = ["10.0.0.1:2101", "10.0.0.2:2101"]
+//! connect_timeout = "2m"     # how long a cluster's processes wait for each other
 //! key_groups = 128
 //! split_size = "64MB"
 //! [memory]
@@ -26,7 +27,7 @@
 //! ```
 //!
 //! Environment: `STROM_WORKERS`, `STROM_PROCESSES`, `STROM_MEMORY`, `STROM_SPILL_DIR`,
-//! `STROM_CHECKPOINT_DIR`, `STROM_KEY_GROUPS`, `STROM_SPLIT_SIZE`.
+//! `STROM_CHECKPOINT_DIR`, `STROM_KEY_GROUPS`, `STROM_SPLIT_SIZE`, `STROM_CONNECT_TIMEOUT`.
 
 use std::path::{Path, PathBuf};
 
@@ -125,6 +126,7 @@ struct FileSettings {
     workers: Option<usize>,
     processes: Option<usize>,
     hosts: Option<Vec<String>>,
+    connect_timeout: Option<String>,
     key_groups: Option<u32>,
     split_size: Option<String>,
     #[serde(default)]
@@ -161,6 +163,15 @@ struct CheckpointSettings {
 }
 
 pub use strom_jobs::units::parse_size;
+
+/// Sets how long a cluster's processes wait for each other from `text` (`30s`, `2m`),
+/// which `what` (a flag, variable or key) gave.
+fn set_connect_timeout(config: &mut RuntimeConfig, text: &str, what: &str) -> Result<()> {
+    let ms = crate::jobs::window_agg::parse_duration(text).context(what.to_string())?;
+    anyhow::ensure!(ms > 0, "{what} must be positive");
+    config.connect_timeout = std::time::Duration::from_millis(ms as u64);
+    Ok(())
+}
 
 /// A library message with the settings it names (`` the `overwrite` setting ``, the
 /// form `strom-core` uses, naming no flag) written as the flags that set them here.
@@ -251,6 +262,9 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     if let Some(s) = env_var::<String>("STROM_SPLIT_SIZE")? {
         config.split_size = parse_size(&s).context("STROM_SPLIT_SIZE")?;
     }
+    if let Some(t) = env_var::<String>("STROM_CONNECT_TIMEOUT")? {
+        set_connect_timeout(&mut config, &t, "STROM_CONNECT_TIMEOUT")?;
+    }
 
     if let Some(w) = file.workers {
         config.workers = w;
@@ -260,6 +274,9 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
     }
     if let Some(h) = file.hosts {
         config.hosts = h;
+    }
+    if let Some(t) = file.connect_timeout {
+        set_connect_timeout(&mut config, &t, "connect_timeout in strom.toml")?;
     }
     if let Some(k) = file.key_groups {
         config.key_groups = k;
@@ -326,9 +343,7 @@ pub fn resolve(args: &RuntimeArgs) -> Result<RuntimeConfig> {
         config.restore = Some(r.parse().context("--restore")?);
     }
     if let Some(t) = &args.connect_timeout {
-        let ms = crate::jobs::window_agg::parse_duration(t).context("--connect-timeout")?;
-        anyhow::ensure!(ms > 0, "--connect-timeout must be positive");
-        config.connect_timeout = std::time::Duration::from_millis(ms as u64);
+        set_connect_timeout(&mut config, t, "--connect-timeout")?;
     }
     if let Some(h) = &args.hosts {
         config.hosts = strom_core::config::read_host_file(h)?;
@@ -418,6 +433,25 @@ mod tests {
         assert_eq!(parse_size("1.5k").unwrap(), 1536);
         assert_eq!(parse_size("100").unwrap(), 100);
         assert!(parse_size("12 parsecs").is_err());
+    }
+
+    #[test]
+    fn connect_timeout_from_the_file_and_the_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("strom.toml");
+        std::fs::write(&path, "connect_timeout = \"2m\"\n").unwrap();
+        let mut args = RuntimeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let timeout = |args: &RuntimeArgs| resolve(args).unwrap().connect_timeout;
+        assert_eq!(timeout(&args), std::time::Duration::from_secs(120));
+        args.connect_timeout = Some("750ms".into());
+        assert_eq!(timeout(&args), std::time::Duration::from_millis(750));
+        std::fs::write(&path, "connect_timeout = \"0s\"\n").unwrap();
+        args.connect_timeout = None;
+        let err = format!("{:#}", resolve(&args).unwrap_err());
+        assert!(err.contains("connect_timeout in strom.toml"), "{err}");
     }
 
     #[test]

@@ -1,4 +1,14 @@
 //! Starting timely workers for a [`RuntimeConfig`].
+//!
+//! In a cluster, this process first connects to every other one (timely's protocol: a
+//! process connects to those of lower index, greets them with its own, and accepts
+//! those of higher index), retrying addresses that refuse or do not resolve yet, for
+//! at most `connect_timeout`; then hands the connections to timely. A peer that ends
+//! closes its connections and the job fails at once ([`JobFailure::Disconnected`]); a
+//! peer whose machine vanishes (powered off, cut off the network) closes nothing, so
+//! every connection is watched by TCP itself: keepalive probes while it is idle and
+//! `TCP_USER_TIMEOUT` while sent data waits for acknowledgement break it after
+//! [`PEER_TIMEOUT`] of silence (docs/0027-multi-host.md).
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
@@ -166,6 +176,15 @@ fn connect_cluster(config: &RuntimeConfig) -> Result<Vec<Option<TcpStream>>> {
         }
         let missing = pending(&sockets);
         if missing.is_empty() {
+            for (peer, socket) in sockets.iter().enumerate() {
+                if let Some(s) = socket {
+                    watch_peer(s).map_err(|e| {
+                        Error::Config(format!(
+                            "cannot set TCP keepalive on the connection to process {peer}: {e}"
+                        ))
+                    })?;
+                }
+            }
             return Ok(sockets);
         }
         if Instant::now() >= deadline {
@@ -181,6 +200,32 @@ fn connect_cluster(config: &RuntimeConfig) -> Result<Vec<Option<TcpStream>>> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// How long a connection between two processes of a cluster may stay unanswered
+/// before it counts as broken (and the job fails): the peer's machine is gone.
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Makes `stream` fail once its peer has not answered for [`PEER_TIMEOUT`]: keepalive
+/// probes after 5 s of quiet, every 3 s, 5 unanswered ones ending it (5 + 5 * 3 =
+/// 20 s), and sent data unacknowledged for as long ending it too.
+fn watch_peer(stream: &TcpStream) -> std::io::Result<()> {
+    use nix::sys::socket::{setsockopt, sockopt};
+    const IDLE_S: u32 = 5;
+    const INTERVAL_S: u32 = 3;
+    const PROBES: u32 = 5;
+    const _: () = assert!(IDLE_S + INTERVAL_S * PROBES == PEER_TIMEOUT.as_secs() as u32);
+    setsockopt(stream, sockopt::KeepAlive, &true)?;
+    setsockopt(stream, sockopt::TcpKeepIdle, &IDLE_S)?;
+    setsockopt(stream, sockopt::TcpKeepInterval, &INTERVAL_S)?;
+    setsockopt(stream, sockopt::TcpKeepCount, &PROBES)?;
+    #[cfg(target_os = "linux")]
+    setsockopt(
+        stream,
+        sockopt::TcpUserTimeout,
+        &(PEER_TIMEOUT.as_millis() as u32),
+    )?;
+    Ok(())
 }
 
 /// A connection to `address`, greeted with this process's index; `None` while nobody

@@ -2,7 +2,9 @@
 
 mod cep_fraud;
 mod cep_monitoring;
+mod cluster;
 mod control;
+mod deploy;
 mod disk_state;
 mod errors;
 mod graph;

@@ -34,6 +34,18 @@ pub(crate) fn published(dir: &Path) -> Vec<String> {
     lines
 }
 
+/// Asserts the published rows `got` are `want`, naming a few missing and extra ones.
+pub(crate) fn assert_same_rows(got: &[String], want: &[String], context: &str) {
+    let missing: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
+    let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
+    assert!(
+        got == want,
+        "{context}: {} rows, want {}; missing {missing:?}, extra {extra:?}",
+        got.len(),
+        want.len()
+    );
+}
+
 /// The pids of `parent`'s children.
 pub(crate) fn children(parent: u32) -> Vec<u32> {
     let mut found = Vec::new();
@@ -167,14 +179,7 @@ fn a_process_killed_mid_job_and_restored_loses_and_repeats_nothing() {
         let status = strom().args(&again).status().unwrap();
         assert!(status.success(), "seed {seed}: the restored job completes");
         let got = published(&out);
-        let missing: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
-        let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
-        assert!(
-            got == want,
-            "seed {seed}, killed at {at:?}: {} rows, want {}; missing {missing:?}, extra {extra:?}",
-            got.len(),
-            want.len()
-        );
+        assert_same_rows(&got, &want, &format!("seed {seed}, killed at {at:?}"));
     }
 }
 

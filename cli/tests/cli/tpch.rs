@@ -16,7 +16,7 @@ fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 /// Same header and rows; numbers equal to the cent, everything else exactly.
-fn assert_same_answer(query: u32, context: &str, got: &[u8], expected: &[u8]) {
+pub(crate) fn assert_same_answer(query: u32, context: &str, got: &[u8], expected: &[u8]) {
     let (got, expected) = (read_csv(got), read_csv(expected));
     assert_eq!(got.len(), expected.len(), "Q{query} {context}: row count");
     assert_eq!(got[0], expected[0], "Q{query} {context}: header");

@@ -9,7 +9,7 @@ use crate::support::{run_strom, scratch};
 
 /// A corpus with mixed case, punctuation, digits, underscores, non-ASCII letters, CRLF
 /// line ends, empty lines, a skewed word distribution, and several files.
-fn write_corpus(dir: &Path) {
+pub(crate) fn write_corpus(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).unwrap();
     let vocabulary = [
@@ -70,7 +70,7 @@ fn write_corpus(dir: &Path) {
 
 /// The reference answer, computed by Python (`re.split` on `[^a-z0-9_]+` of the
 /// lower-cased text), as the expected CSV bytes.
-fn reference(dir: &Path) -> Vec<u8> {
+pub(crate) fn reference(dir: &Path) -> Vec<u8> {
     let script = r#"
 import collections, glob, re, sys
 counts = collections.Counter()

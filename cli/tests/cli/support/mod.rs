@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 mod local_s3;
+pub(crate) mod netns;
 pub(crate) use local_s3::LocalS3;
 
 /// The `strom` binary under test (its jobs registered under the target folder, not
