@@ -468,6 +468,8 @@ pub fn run(config: &RuntimeConfig, args: &WindowAggArgs) -> Result<()> {
     {
         return run_to_kafka(config, args, window, bounds);
     }
+    // A Kafka input checked, its dead-letter topic made ready.
+    crate::kafka::Sinks::prepare(config, "window-agg", &args.input, [])?;
     let lateness = bounds.1;
     let first = config.process_index == 0;
     let fired_parts = args.output.as_deref().map(parts_folder);
