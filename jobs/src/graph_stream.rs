@@ -277,8 +277,9 @@ pub fn run(config: &RuntimeConfig, args: &GraphStreamArgs) -> Result<()> {
             .output
             .clone()
             .context("with checkpoints, graph-stream needs --output (a folder for part files)")?;
+        let folder = output.clone();
         strom_datastream::run(config, move |env| {
-            pipeline(env, &job, &builtin, &algorithm).write_lines_exactly_once(&output, line);
+            pipeline(env, &job, &builtin, &algorithm).write_lines_exactly_once(&folder, line);
         })?;
         if let (Some(url), 0) = (&args.snapshot_output, config.process_index) {
             write_snapshot(url, published_rows(&output)?)?;
