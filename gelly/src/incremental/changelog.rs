@@ -20,11 +20,15 @@ use strom_datastream::shell::{Held, Outputs, StatefulLogic};
 /// for one retracted.
 pub type ResultChange = (u64, u64, i64);
 
+/// The changes of one time not sent yet: where they go out, and their sums by
+/// `(vertex, value)`.
+type Pending = (Held, FxHashMap<(u64, u64), i64>);
+
 /// The changelog's logic on the operator shell (keyed by vertex).
 pub(crate) struct Changelog {
     range: KeyGroupRange,
-    /// Changes not sent yet, by change time: where they go out, and their sums.
-    pending: BTreeMap<i64, (Held, FxHashMap<(u64, u64), i64>)>,
+    /// Changes not sent yet, by change time.
+    pending: BTreeMap<i64, Pending>,
     watermark: i64,
     /// Groups that sent rows.
     sent: FxHashSet<u32>,

@@ -149,7 +149,8 @@ mod tests {
         assert_eq!(a.join(&b), GraphTime::at(2, 9));
         assert_eq!(a.meet(&b), GraphTime::at(1, 5));
         let outer = StreamTime::at_watermark(3, 41);
-        assert_eq!(GraphTime::to_inner(outer).to_outer(), outer);
-        assert_eq!(GraphTime::to_inner(outer).ts(), 42);
+        let inner = <GraphTime as Refines<StreamTime>>::to_inner(outer);
+        assert_eq!(<GraphTime as Refines<StreamTime>>::to_outer(inner), outer);
+        assert_eq!(inner.ts(), 42);
     }
 }

@@ -43,7 +43,7 @@ fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChang
             let (edge, diff) = if delete {
                 let i = (next() % present.len() as u64) as usize;
                 (present.swap_remove(i), -1)
-            } else if !present.is_empty() && next() % 10 == 0 {
+            } else if !present.is_empty() && next().is_multiple_of(10) {
                 let i = (next() % present.len() as u64) as usize;
                 (present[i], 1)
             } else {
