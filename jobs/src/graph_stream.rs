@@ -172,7 +172,6 @@ pub fn builtin_changes(
     let config = RmatConfig::new(scale, edge_factor);
     let m = config.edges()?;
     let batches = batches.max(1);
-    let per = m.div_ceil(batches);
     let change = |i: u64, diff| {
         let (source, target) = config.edge(i);
         EdgeChange {
@@ -182,17 +181,17 @@ pub fn builtin_changes(
             diff,
         }
     };
+    // The batch of the `i`-th of `n` changes.
+    let share = |i: u64, n: u64| (u128::from(i) * u128::from(batches) / u128::from(n)) as u64;
     let mut changes: Vec<(i64, EdgeChange)> = (0..m)
-        .map(|i| (1 + (i / per) as i64, change(i, 1)))
+        .map(|i| (1 + share(i, m) as i64, change(i, 1)))
         .collect();
     let removed: Vec<u64> = (0..m).filter(|i| i % 5 == 2).collect();
-    let per_removal = (removed.len() as u64).div_ceil(batches).max(1);
-    changes.extend(
-        removed
-            .iter()
-            .enumerate()
-            .map(|(k, &i)| (1 + (batches + k as u64 / per_removal) as i64, change(i, -1))),
-    );
+    let gone = removed.len() as u64;
+    changes.extend(removed.iter().enumerate().map(|(k, &i)| {
+        let batch = batches + share(k as u64, gone);
+        (1 + batch as i64, change(i, -1))
+    }));
     Ok(changes)
 }
 
