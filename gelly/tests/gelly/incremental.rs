@@ -12,7 +12,7 @@ use strom_core::RuntimeConfig;
 use strom_datastream::{WatermarkStrategy, execute};
 use strom_gelly::incremental::{Algorithm, CurrentResult, EdgeChange, maintain};
 
-use crate::support::{WORKERS, networkx, xorshift};
+use crate::support::{WORKERS, networkx_output, xorshift};
 
 /// Roots of the path algorithms.
 const ROOTS: [u64; 3] = [0, 2, 9];
@@ -72,13 +72,6 @@ fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChang
 type Answers = BTreeMap<String, BTreeMap<i64, Vec<(u64, u64)>>>;
 
 fn oracle(changes: &[(i64, EdgeChange)], name: &str) -> Option<Answers> {
-    let env = match networkx() {
-        Ok(env) => env,
-        Err(why) => {
-            eprintln!("skipping: networkx from PyPI is not available ({why})");
-            return None;
-        }
-    };
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("changes.txt");
@@ -87,23 +80,14 @@ fn oracle(changes: &[(i64, EdgeChange)], name: &str) -> Option<Answers> {
         .map(|(t, c)| format!("{t} {} {} {} {}\n", c.source, c.target, c.weight, c.diff))
         .collect();
     std::fs::write(&file, text).unwrap();
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gelly/incremental_oracle.py");
     let roots: Vec<String> = ROOTS.iter().map(u64::to_string).collect();
-    let out = std::process::Command::new(env.join("bin/python"))
-        .arg(script)
-        .arg(&file)
-        .arg(roots.join(","))
-        .arg(ROUNDS.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (roots, rounds) = (roots.join(","), ROUNDS.to_string());
+    let out = networkx_output(
+        "incremental_oracle.py",
+        &[file.as_os_str(), roots.as_ref(), rounds.as_ref()],
+    )?;
     let mut answers = Answers::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
+    for line in out.lines() {
         let f: Vec<&str> = line.split(' ').collect();
         answers
             .entry(f[1].to_string())
