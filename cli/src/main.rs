@@ -169,6 +169,9 @@ enum Job {
     Pagerank(jobs::graph::PageRankArgs),
     /// Connected components of a graph, a delta iteration (--edges URL).
     ConnectedComponents(jobs::graph::ComponentsArgs),
+    /// An incremental graph algorithm maintained over edge changes, as a changelog
+    /// (--algorithm NAME [--changes URL]; see --help).
+    GraphStream(jobs::graph_stream::GraphStreamArgs),
     /// Event-time window count/sum per key over a CSV read as a stream (--input --window).
     WindowAgg(jobs::window_agg::WindowAggArgs),
     /// Word counts in processing-time windows of a text socket (--port P); Flink's example.
@@ -213,6 +216,7 @@ fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
         Job::CepMonitoring(a) => a.paths(config),
         Job::CepFraud(a) => a.paths(config),
         Job::WindowAgg(a) => a.paths(config),
+        Job::GraphStream(a) => a.paths(config),
         Job::SocketWindowWordcount(_) | Job::SessionWindowing => JobPaths::default(),
     }
 }
@@ -261,6 +265,7 @@ fn job_name(job: &Job) -> &'static str {
         Job::Graph(_) => "graph",
         Job::Pagerank(_) => "pagerank",
         Job::ConnectedComponents(_) => "connected-components",
+        Job::GraphStream(_) => "graph-stream",
         Job::WindowAgg(_) => "window-agg",
         Job::SocketWindowWordcount(_) => "socket-window-wordcount",
         Job::TopSpeedWindowing(_) => "top-speed-windowing",
@@ -466,6 +471,7 @@ fn run_job(config: &RuntimeConfig, job: Job) -> Result<()> {
         Job::Graph(args) => jobs::graph::run_graph(config, &args),
         Job::Pagerank(args) => jobs::graph::run_pagerank(config, &args),
         Job::ConnectedComponents(args) => jobs::graph::run_components(config, &args),
+        Job::GraphStream(args) => jobs::graph_stream::run(config, &args),
         Job::WindowAgg(args) => jobs::window_agg::run(config, &args),
         Job::SocketWindowWordcount(args) => jobs::socket_wordcount::run_job(config, &args),
         Job::TopSpeedWindowing(args) => jobs::stream_examples::run_top_speed(config, &args),

@@ -240,8 +240,8 @@ impl RmatConfig {
             })
     }
 
-    /// Edge number `i`.
-    fn edge(&self, i: u64) -> (u64, u64) {
+    /// Edge number `i` (the same at any parallelism).
+    pub fn edge(&self, i: u64) -> (u64, u64) {
         let mut state = self.seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let (mut source, mut target) = (0u64, 0u64);
         for _ in 0..self.scale {

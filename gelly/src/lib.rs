@@ -25,7 +25,10 @@
 //! - [`pagerank`]: PageRank as a bulk iteration, dangling vertices' rank spread evenly,
 //!   for a number of rounds or to a tolerance (an iteration aggregator);
 //! - [`components`]: connected components as a delta iteration (minimum label
-//!   propagation).
+//!   propagation);
+//! - [`incremental`]: algorithms maintained over a stream of edge changes on
+//!   differential-dataflow (components, reachability, BFS, shortest paths, degrees,
+//!   triangles, PageRank), with a consolidated changelog and checkpoints.
 //!
 //! ```
 //! use strom_core::RuntimeConfig;
@@ -51,6 +54,7 @@ mod error;
 pub mod generators;
 mod graph;
 mod id;
+pub mod incremental;
 pub mod iteration;
 pub mod library;
 pub mod link_analysis;

@@ -10,6 +10,7 @@ pub mod cep_fraud;
 mod cep_io;
 pub mod cep_monitoring;
 pub mod graph;
+pub mod graph_stream;
 mod kafka;
 pub mod ml;
 pub mod socket_wordcount;

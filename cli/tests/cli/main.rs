@@ -9,6 +9,7 @@ mod disk_state;
 mod errors;
 mod graph;
 mod graph_algorithms;
+mod graph_stream;
 mod http;
 mod kafka;
 mod kafka_broker;

@@ -6,6 +6,7 @@ mod classic;
 mod community;
 mod generators;
 mod graph_api;
+mod incremental;
 mod iteration_options;
 mod library;
 mod link_analysis;

@@ -87,10 +87,9 @@ pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
-/// What the networkx script `tests/gelly/<script>` prints for `edges` (written to an
-/// `a b` edge list in the scratch folder `name`), or `None` after a skip message when
-/// networkx cannot be installed.
-pub(crate) fn networkx_answers(script: &str, name: &str, edges: &[(u64, u64)]) -> Option<String> {
+/// What the networkx script `tests/gelly/<script>` prints when run with `args`, or
+/// `None` after a skip message when networkx cannot be installed.
+pub(crate) fn networkx_output(script: &str, args: &[&std::ffi::OsStr]) -> Option<String> {
     let env = match networkx() {
         Ok(env) => env,
         Err(why) => {
@@ -98,17 +97,12 @@ pub(crate) fn networkx_answers(script: &str, name: &str, edges: &[(u64, u64)]) -
             return None;
         }
     };
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("edges.txt");
-    let text: String = edges.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
-    std::fs::write(&file, text).unwrap();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/gelly")
         .join(script);
     let out = std::process::Command::new(env.join("bin/python"))
         .arg(script)
-        .arg(&file)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -117,4 +111,16 @@ pub(crate) fn networkx_answers(script: &str, name: &str, edges: &[(u64, u64)]) -
         String::from_utf8_lossy(&out.stderr)
     );
     Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// What the networkx script `tests/gelly/<script>` prints for `edges` (written to an
+/// `a b` edge list in the scratch folder `name`), or `None` after a skip message when
+/// networkx cannot be installed.
+pub(crate) fn networkx_answers(script: &str, name: &str, edges: &[(u64, u64)]) -> Option<String> {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("edges.txt");
+    let text: String = edges.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
+    std::fs::write(&file, text).unwrap();
+    networkx_output(script, &[file.as_os_str()])
 }
