@@ -179,13 +179,7 @@ fn top_speed_windowing_reads_and_writes_kafka_as_it_reads_files() {
     };
     let dir = scratch("kafka-top-speed");
     let input = dir.join("cars.csv");
-    // The cars of the file test in `streaming.rs`, whose firings are worked by hand.
-    std::fs::write(
-        &input,
-        "car,speed,distance,time\n0,50,0,0\n1,90,0,0\n0,60,20,100\n1,80,51,100\n0,55,40,200\n\
-         0,70,60,300\n0,40,100,11000\n0,45,120,11100\n",
-    )
-    .unwrap();
+    std::fs::write(&input, crate::streaming::CARS).unwrap();
     broker.produce("cars", 1, input.to_str().unwrap());
     let args = [
         "run",
@@ -200,7 +194,7 @@ fn top_speed_windowing_reads_and_writes_kafka_as_it_reads_files() {
     let (ok, err) = run(&args.map(String::from));
     assert!(ok, "{err}");
     let got = broker.consume("top-speeds", false);
-    assert_eq!(got, ["(0,45,120,11100)", "(0,70,60,300)", "(1,90,0,0)"]);
+    assert_eq!(got, crate::streaming::CAR_FIRINGS);
 }
 
 #[test]

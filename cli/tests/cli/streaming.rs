@@ -109,16 +109,19 @@ fn session_windowing_gives_flinks_expected_output() {
     }
 }
 
+/// Cars for `top-speed-windowing`, and their firings worked by hand ([`CAR_FIRINGS`]).
+pub(crate) const CARS: &str = "car,speed,distance,time\n0,50,0,0\n1,90,0,0\n0,60,20,100\n\
+    1,80,51,100\n0,55,40,200\n0,70,60,300\n0,40,100,11000\n0,45,120,11100\n";
+
+/// The firings of [`CARS`], sorted: car 0 fires at 60 m (top of all four: 70) and at
+/// 120 m (top of the last 10 s: 45); car 1 at 51 m (90).
+pub(crate) const CAR_FIRINGS: [&str; 3] = ["(0,45,120,11100)", "(0,70,60,300)", "(1,90,0,0)"];
+
 #[test]
 fn top_speed_windowing_fires_every_50_m_over_the_last_10_s() {
     let dir = crate::support::scratch("top-speed");
     let input = dir.join("cars.csv");
-    std::fs::write(
-        &input,
-        "car,speed,distance,time\n0,50,0,0\n1,90,0,0\n0,60,20,100\n1,80,51,100\n0,55,40,200\n\
-         0,70,60,300\n0,40,100,11000\n0,45,120,11100\n",
-    )
-    .unwrap();
+    std::fs::write(&input, CARS).unwrap();
     let out = crate::support::run_strom(&[
         "run",
         "top-speed-windowing",
@@ -127,8 +130,5 @@ fn top_speed_windowing_fires_every_50_m_over_the_last_10_s() {
         "-w",
         "2",
     ]);
-    let got = sorted_lines(out);
-    // Car 0 fires at 60 m (top of all four: 70) and at 120 m (top of the last 10 s:
-    // 45); car 1 at 51 m (90).
-    assert_eq!(got, ["(0,45,120,11100)", "(0,70,60,300)", "(1,90,0,0)"]);
+    assert_eq!(sorted_lines(out), CAR_FIRINGS);
 }
