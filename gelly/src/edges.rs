@@ -45,6 +45,14 @@ fn id(field: &str) -> Result<u64, String> {
 /// # Errors
 /// What is wrong with the line.
 pub fn parse_edge(line: &str) -> Result<Option<(u64, u64)>, String> {
+    match plain_edge(line.as_bytes()) {
+        Some(edge) => Ok(Some(edge)),
+        None => any_edge(line),
+    }
+}
+
+/// [`parse_edge`] for every line the plain path leaves.
+fn any_edge(line: &str) -> Result<Option<(u64, u64)>, String> {
     // Fields looked at in place: no allocation per line.
     let mut fields = ids(line);
     match (fields.next(), fields.next(), fields.next()) {
@@ -55,6 +63,23 @@ pub fn parse_edge(line: &str) -> Result<Option<(u64, u64)>, String> {
             ids(line).count()
         )),
     }
+}
+
+/// The common line, read byte by byte: two fields of at most 19 decimal digits (so no
+/// overflow) separated by ASCII whitespace or commas. Anything else (a comment, a
+/// sign, a non-ASCII separator, an error) is `None`, for the general path to read.
+fn plain_edge(line: &[u8]) -> Option<(u64, u64)> {
+    // The ASCII characters `char::is_whitespace` takes (with vertical tab), and ','.
+    let separator = |b: &u8| matches!(b, b' ' | b',' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let mut fields = line.split(separator).filter(|f| !f.is_empty());
+    let source = digits(fields.next()?)?;
+    let target = digits(fields.next()?)?;
+    fields.next().is_none().then_some((source, target))
+}
+
+fn digits(field: &[u8]) -> Option<u64> {
+    let plain = field.len() <= 19 && field.iter().all(u8::is_ascii_digit);
+    plain.then(|| field.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
 /// A vertex line: one id.
@@ -217,6 +242,38 @@ mod tests {
         assert!(parse_edge("-1 2").is_err());
         assert_eq!(parse_vertex("18446744073709551615"), Ok(Some(u64::MAX)));
         assert!(parse_vertex("1 2").is_err());
+    }
+
+    #[test]
+    fn plain_edges_read_as_the_general_path_does() {
+        let lines = [
+            "1 2",
+            "0,0",
+            " 12\t34\r",
+            "1,,2",
+            "1\x0b2",
+            "1\x0c2",
+            "1\u{3000}2",
+            "1\u{a0}2",
+            "+1 2",
+            "1 -2",
+            "1 2 3",
+            "1",
+            "",
+            "  ",
+            "#1 2",
+            "% 1 2",
+            "1 #2",
+            "9999999999999999999 1",
+            "18446744073709551615 18446744073709551615",
+            "18446744073709551616 1",
+            "01 002",
+            "1 2x",
+            "١ 2",
+        ];
+        for line in lines {
+            assert_eq!(parse_edge(line), any_edge(line), "{line:?}");
+        }
     }
 
     #[test]

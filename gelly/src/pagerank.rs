@@ -206,7 +206,9 @@ impl<K: Key> Adjacency<K> {
             .map(|(i, v)| (v, i as u32))
             .collect();
         // Columns numbered as first seen, with their owners; renumbered by owner below.
-        let mut seen: FxHashMap<K, u32> = FxHashMap::default();
+        // About as many distinct targets as rows: sized so it rarely grows (rehashing).
+        let mut seen: FxHashMap<K, u32> =
+            FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
         let mut first: Vec<(usize, K)> = Vec::new();
         let mut degrees = vec![0u32; rows.len()];
         let mut local = Vec::with_capacity(side.len() - rows.len());

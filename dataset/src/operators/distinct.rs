@@ -29,8 +29,38 @@ impl<'scope, T: Data> DataSet<'scope, T> {
 impl<'scope, T: Key> DataSet<'scope, T> {
     /// One copy of every distinct record.
     pub fn distinct(&self) -> DataSet<'scope, T> {
-        self.distinct_by(|x: &T| x.clone())
+        // The record is its own key: the tables hold it once (a set), where
+        // `distinct_by` keeps a key and a record per entry.
+        let (groups, peers) = (self.env.config().key_groups, self.env.peers());
+        let local = dedupe_set(&self.env, self.stream.clone(), Pipeline);
+        self.wrap(dedupe_set(
+            &self.env,
+            local,
+            Exchange::new(move |x: &T| worker_for_key(x, groups, peers) as u64),
+        ))
     }
+}
+
+fn dedupe_set<'s, T: Key, P>(
+    env: &crate::env::Env<'s>,
+    stream: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>,
+    pact: P,
+) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>
+where
+    P: strom_core::timely::dataflow::channels::pact::ParallelizationContract<
+            crate::env::Time,
+            Vec<T>,
+        >,
+{
+    keyed_blocking(
+        env,
+        stream,
+        pact,
+        "Distinct",
+        |table, ctx, x: T| table.upsert(ctx, x, || (), |_| ()),
+        |_: &mut (), _: ()| (),
+        |x: T, ()| x,
+    )
 }
 
 fn dedupe<'s, T: Data, K: Key, P>(
