@@ -11,8 +11,10 @@
 //!   in every engine before any number is printed.
 //! - `any`: `A followed_by_any B one_or_more followed_by C` within `--window-ms` (no SQL
 //!   form): its partial matches grow with every B (Flink CEP's known memory blow-up).
-//!   Strom's matches are checked against the NFA baseline; the match count and peak
-//!   memory are printed.
+//!   Run in Strom, its NFA baseline and Flink's Java CEP library
+//!   (`peers/FlinkCepAny.java`, compiled with `javac` against the jars of the PyFlink
+//!   install, which ships `flink-cep`); rows checked equal in all three, match count
+//!   and peak memory printed.
 //!
 //! Each engine runs in a child process (`strom-bench cep-engine ...`, or Python for
 //! Flink) measured from outside: processing time and the peak resident memory of its
@@ -292,6 +294,55 @@ fn flink(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
     })
 }
 
+/// The folder of PyFlink's jars in the Flink environment.
+fn flink_jars(data: &Path) -> Result<PathBuf> {
+    let lib = peers::home(data).join("flink/lib");
+    for entry in std::fs::read_dir(&lib).with_context(|| format!("reading {}", lib.display()))? {
+        let jars = entry?.path().join("site-packages/pyflink/lib");
+        if jars.is_dir() {
+            return Ok(jars);
+        }
+    }
+    bail!("no pyflink/lib under {}", lib.display())
+}
+
+/// The `any` pattern on Flink's Java CEP: `FlinkCepAny.java` compiled once (into the
+/// data folder), run on the JVM with PyFlink's jars.
+fn flink_any(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
+    let input = events_csv(data, a.any_events, a.any_keys)?;
+    let jars = flink_jars(data)?;
+    let classpath = format!("{}/*", jars.display());
+    let classes = data.join("cep/classes");
+    if !classes.join("FlinkCepAny.class").exists() {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/FlinkCepAny.java");
+        let status = Command::new("javac")
+            .arg("-d")
+            .arg(&classes)
+            .args(["-cp", &classpath])
+            .arg(source)
+            .status()
+            .context("javac (a JDK 17 or later) compiles the Flink CEP job")?;
+        ensure!(status.success(), "javac failed on FlinkCepAny.java");
+    }
+    let out = data.join(format!("cep/flink-any-{workers}.csv"));
+    let mut cmd = Command::new("java");
+    cmd.arg("-cp")
+        .arg(format!("{classpath}:{}", classes.display()))
+        .arg("FlinkCepAny")
+        .arg(workers.to_string())
+        .arg(&input)
+        .arg(&out)
+        .arg(a.window_ms.to_string());
+    let m = measure::run_reporting(cmd)?;
+    if let Some(e) = m.error {
+        bail!(e);
+    }
+    Ok(Run {
+        cost: m.cost,
+        rows: sorted_lines(&out)?,
+    })
+}
+
 fn print_row(engine: &str, workers: usize, events: u64, run: &Run, base: f64) {
     let t = run.cost.processing_s;
     println!(
@@ -368,6 +419,25 @@ pub(crate) fn bench(a: &CepArgs, workers: &[usize], data: &Path) -> Result<()> {
         }
     }
     println!("(matches equal in every engine)");
-    section(data, "any", (a.any_events, a.any_keys), workers, a)?;
+    let base = section(data, "any", (a.any_events, a.any_keys), workers, a)?;
+    if flink_ready {
+        for &w in workers {
+            let run = flink_any(data, w, a)?;
+            ensure!(
+                run.rows == base.rows,
+                "Flink CEP's `any` matches at {w} workers ({}) differ from Strom's ({})",
+                run.rows.len(),
+                base.rows.len()
+            );
+            print_row(
+                "flink CEP (Java)",
+                w,
+                a.any_events,
+                &run,
+                base.cost.processing_s,
+            );
+        }
+        println!("(matches equal in every engine)");
+    }
     Ok(())
 }
