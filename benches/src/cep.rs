@@ -382,6 +382,28 @@ fn section(
     Ok(base)
 }
 
+/// Runs a peer engine at each worker count, its rows checked equal to the NFA
+/// baseline's, and prints its rows of the table.
+fn peer(
+    engine: &str,
+    run: impl Fn(usize) -> Result<Run>,
+    events: u64,
+    workers: &[usize],
+    base: &Run,
+) -> Result<()> {
+    for &w in workers {
+        let r = run(w)?;
+        ensure!(
+            r.rows == base.rows,
+            "{engine}'s matches at {w} workers ({}) differ from Strom's ({})",
+            r.rows.len(),
+            base.rows.len()
+        );
+        print_row(engine, w, events, &r, base.cost.processing_s);
+    }
+    Ok(())
+}
+
 /// Runs `strom-bench cep`.
 pub(crate) fn bench(a: &CepArgs, workers: &[usize], data: &Path) -> Result<()> {
     ensure!(
@@ -401,42 +423,14 @@ pub(crate) fn bench(a: &CepArgs, workers: &[usize], data: &Path) -> Result<()> {
     );
     let base = section(data, "strict", (a.events, a.keys), workers, a)?;
     if flink_ready {
-        for &w in workers {
-            let run = flink(data, w, a)?;
-            ensure!(
-                run.rows == base.rows,
-                "Flink's matches at {w} workers ({}) differ from Strom's ({})",
-                run.rows.len(),
-                base.rows.len()
-            );
-            print_row(
-                "flink MATCH_RECOGNIZE",
-                w,
-                a.events,
-                &run,
-                base.cost.processing_s,
-            );
-        }
+        let run = |w| flink(data, w, a);
+        peer("flink MATCH_RECOGNIZE", run, a.events, workers, &base)?;
     }
     println!("(matches equal in every engine)");
     let base = section(data, "any", (a.any_events, a.any_keys), workers, a)?;
     if flink_ready {
-        for &w in workers {
-            let run = flink_any(data, w, a)?;
-            ensure!(
-                run.rows == base.rows,
-                "Flink CEP's `any` matches at {w} workers ({}) differ from Strom's ({})",
-                run.rows.len(),
-                base.rows.len()
-            );
-            print_row(
-                "flink CEP (Java)",
-                w,
-                a.any_events,
-                &run,
-                base.cost.processing_s,
-            );
-        }
+        let run = |w| flink_any(data, w, a);
+        peer("flink CEP (Java)", run, a.any_events, workers, &base)?;
         println!("(matches equal in every engine)");
     }
     Ok(())
