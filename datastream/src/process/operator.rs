@@ -169,8 +169,9 @@ where
                 }
             }
         }
+        // `next_processing`, not `pending` (which counts every timer): O(1) per call.
         match (
-            self.core.timers().pending().1 > 0,
+            self.core.timers().next_processing().is_some(),
             self.processing.is_some(),
         ) {
             (true, false) => self.processing = from.cloned(),
