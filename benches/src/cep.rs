@@ -244,6 +244,19 @@ struct Run {
     rows: Vec<String>,
 }
 
+/// Runs `cmd` measured from outside (its time and peak memory), then reads its rows
+/// with `rows`.
+fn measured(cmd: Command, rows: impl FnOnce() -> Result<Vec<String>>) -> Result<Run> {
+    let m = measure::run_reporting(cmd)?;
+    if let Some(e) = m.error {
+        bail!(e);
+    }
+    Ok(Run {
+        cost: m.cost,
+        rows: rows()?,
+    })
+}
+
 fn own(
     data: &Path,
     engine: &str,
@@ -263,14 +276,7 @@ fn own(
         a.window_ms.to_string(),
         out.to_string_lossy().into_owned(),
     ]);
-    let m = measure::run_reporting(cmd)?;
-    if let Some(e) = m.error {
-        bail!(e);
-    }
-    Ok(Run {
-        cost: m.cost,
-        rows: sorted_lines(&out)?,
-    })
+    measured(cmd, || sorted_lines(&out))
 }
 
 fn flink(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
@@ -284,14 +290,7 @@ fn flink(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
         .arg(&input)
         .arg(&out)
         .arg(a.window_ms.to_string());
-    let m = measure::run_reporting(cmd)?;
-    if let Some(e) = m.error {
-        bail!(e);
-    }
-    Ok(Run {
-        cost: m.cost,
-        rows: flink_rows(&out)?,
-    })
+    measured(cmd, || flink_rows(&out))
 }
 
 /// The folder of PyFlink's jars in the Flink environment.
@@ -333,14 +332,7 @@ fn flink_any(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
         .arg(&input)
         .arg(&out)
         .arg(a.window_ms.to_string());
-    let m = measure::run_reporting(cmd)?;
-    if let Some(e) = m.error {
-        bail!(e);
-    }
-    Ok(Run {
-        cost: m.cost,
-        rows: sorted_lines(&out)?,
-    })
+    measured(cmd, || sorted_lines(&out))
 }
 
 fn print_row(engine: &str, workers: usize, events: u64, run: &Run, base: f64) {
