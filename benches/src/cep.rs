@@ -11,8 +11,10 @@
 //!   in every engine before any number is printed.
 //! - `any`: `A followed_by_any B one_or_more followed_by C` within `--window-ms` (no SQL
 //!   form): its partial matches grow with every B (Flink CEP's known memory blow-up).
-//!   Strom's matches are checked against the NFA baseline; the match count and peak
-//!   memory are printed.
+//!   Run in Strom, its NFA baseline and Flink's Java CEP library
+//!   (`peers/FlinkCepAny.java`, compiled with `javac` against the jars of the PyFlink
+//!   install, which ships `flink-cep`); rows checked equal in all three, match count
+//!   and peak memory printed.
 //!
 //! Each engine runs in a child process (`strom-bench cep-engine ...`, or Python for
 //! Flink) measured from outside: processing time and the peak resident memory of its
@@ -242,6 +244,19 @@ struct Run {
     rows: Vec<String>,
 }
 
+/// Runs `cmd` measured from outside (its time and peak memory), then reads its rows
+/// with `rows`.
+fn measured(cmd: Command, rows: impl FnOnce() -> Result<Vec<String>>) -> Result<Run> {
+    let m = measure::run_reporting(cmd)?;
+    if let Some(e) = m.error {
+        bail!(e);
+    }
+    Ok(Run {
+        cost: m.cost,
+        rows: rows()?,
+    })
+}
+
 fn own(
     data: &Path,
     engine: &str,
@@ -261,14 +276,7 @@ fn own(
         a.window_ms.to_string(),
         out.to_string_lossy().into_owned(),
     ]);
-    let m = measure::run_reporting(cmd)?;
-    if let Some(e) = m.error {
-        bail!(e);
-    }
-    Ok(Run {
-        cost: m.cost,
-        rows: sorted_lines(&out)?,
-    })
+    measured(cmd, || sorted_lines(&out))
 }
 
 fn flink(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
@@ -282,14 +290,49 @@ fn flink(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
         .arg(&input)
         .arg(&out)
         .arg(a.window_ms.to_string());
-    let m = measure::run_reporting(cmd)?;
-    if let Some(e) = m.error {
-        bail!(e);
+    measured(cmd, || flink_rows(&out))
+}
+
+/// The folder of PyFlink's jars in the Flink environment.
+fn flink_jars(data: &Path) -> Result<PathBuf> {
+    let lib = peers::home(data).join("flink/lib");
+    for entry in std::fs::read_dir(&lib).with_context(|| format!("reading {}", lib.display()))? {
+        let jars = entry?.path().join("site-packages/pyflink/lib");
+        if jars.is_dir() {
+            return Ok(jars);
+        }
     }
-    Ok(Run {
-        cost: m.cost,
-        rows: flink_rows(&out)?,
-    })
+    bail!("no pyflink/lib under {}", lib.display())
+}
+
+/// The `any` pattern on Flink's Java CEP: `FlinkCepAny.java` compiled once (into the
+/// data folder), run on the JVM with PyFlink's jars.
+fn flink_any(data: &Path, workers: usize, a: &CepArgs) -> Result<Run> {
+    let input = events_csv(data, a.any_events, a.any_keys)?;
+    let jars = flink_jars(data)?;
+    let classpath = format!("{}/*", jars.display());
+    let classes = data.join("cep/classes");
+    if !classes.join("FlinkCepAny.class").exists() {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/FlinkCepAny.java");
+        let status = Command::new("javac")
+            .arg("-d")
+            .arg(&classes)
+            .args(["-cp", &classpath])
+            .arg(source)
+            .status()
+            .context("javac (a JDK 17 or later) compiles the Flink CEP job")?;
+        ensure!(status.success(), "javac failed on FlinkCepAny.java");
+    }
+    let out = data.join(format!("cep/flink-any-{workers}.csv"));
+    let mut cmd = Command::new("java");
+    cmd.arg("-cp")
+        .arg(format!("{classpath}:{}", classes.display()))
+        .arg("FlinkCepAny")
+        .arg(workers.to_string())
+        .arg(&input)
+        .arg(&out)
+        .arg(a.window_ms.to_string());
+    measured(cmd, || sorted_lines(&out))
 }
 
 fn print_row(engine: &str, workers: usize, events: u64, run: &Run, base: f64) {
@@ -331,6 +374,28 @@ fn section(
     Ok(base)
 }
 
+/// Runs a peer engine at each worker count, its rows checked equal to the NFA
+/// baseline's, and prints its rows of the table.
+fn peer(
+    engine: &str,
+    run: impl Fn(usize) -> Result<Run>,
+    events: u64,
+    workers: &[usize],
+    base: &Run,
+) -> Result<()> {
+    for &w in workers {
+        let r = run(w)?;
+        ensure!(
+            r.rows == base.rows,
+            "{engine}'s matches at {w} workers ({}) differ from Strom's ({})",
+            r.rows.len(),
+            base.rows.len()
+        );
+        print_row(engine, w, events, &r, base.cost.processing_s);
+    }
+    Ok(())
+}
+
 /// Runs `strom-bench cep`.
 pub(crate) fn bench(a: &CepArgs, workers: &[usize], data: &Path) -> Result<()> {
     ensure!(
@@ -350,24 +415,15 @@ pub(crate) fn bench(a: &CepArgs, workers: &[usize], data: &Path) -> Result<()> {
     );
     let base = section(data, "strict", (a.events, a.keys), workers, a)?;
     if flink_ready {
-        for &w in workers {
-            let run = flink(data, w, a)?;
-            ensure!(
-                run.rows == base.rows,
-                "Flink's matches at {w} workers ({}) differ from Strom's ({})",
-                run.rows.len(),
-                base.rows.len()
-            );
-            print_row(
-                "flink MATCH_RECOGNIZE",
-                w,
-                a.events,
-                &run,
-                base.cost.processing_s,
-            );
-        }
+        let run = |w| flink(data, w, a);
+        peer("flink MATCH_RECOGNIZE", run, a.events, workers, &base)?;
     }
     println!("(matches equal in every engine)");
-    section(data, "any", (a.any_events, a.any_keys), workers, a)?;
+    let base = section(data, "any", (a.any_events, a.any_keys), workers, a)?;
+    if flink_ready {
+        let run = |w| flink_any(data, w, a);
+        peer("flink CEP (Java)", run, a.any_events, workers, &base)?;
+        println!("(matches equal in every engine)");
+    }
     Ok(())
 }

@@ -3,10 +3,13 @@
 //! partial matches, shared buffer and buffered events, so the operator shell
 //! checkpoints, restores and rescales it by key group like any keyed state.
 //!
-//! In event time, records wait in the state until the watermark passes them (an
-//! event-time timer one past their time), then go through the NFA in time order;
-//! records already behind the watermark are late and go to the late tag, if one was
-//! given. A timer at the earliest `within` deadline times partial matches out. In
+//! In event time, records wait in the state until the watermark passes them, then go
+//! through the NFA in time order; records already behind the watermark are late and
+//! go to the late tag, if one was given. A key has at most two timers: one at its
+//! earliest waiting record's time (set when that changes, not per record), which
+//! runs every record the watermark has passed, and one at the earliest `within`
+//! deadline, which times partial matches out. Matches carry their last event's time,
+//! timeouts their deadline (Flink's CepOperator stamps them so too). In
 //! processing time, records go through the NFA as they arrive, and processing-time
 //! timers time partial matches out. A key with nothing in progress keeps no state.
 
@@ -29,8 +32,9 @@ pub trait PatternProcessFunction<K, E>: 'static {
     /// Records of the main output.
     type Out: Data;
 
-    /// Called for each match, at the time of its last event (of the timer, for
-    /// matches a timer released).
+    /// Called for each match, at the time of its last event (in event time; of the
+    /// time reached, for matches that advancing time released; in processing time, of
+    /// the record or timer).
     fn process_match(&mut self, matched: Match<E>, ctx: &mut Context<'_, K, Self::Out, ()>);
 
     /// Called for each partial match that `within` timed out (default: dropped).
@@ -246,22 +250,31 @@ impl<E: Data, F> CepFunction<E, F> {
         self
     }
 
-    /// Runs the NFA to `ts` then over `event` (when one), handing on what comes out.
+    /// Runs the NFA to `ts` then over `event` (when one), handing on what comes out;
+    /// in event time, stamped with their own times, never before `floor` (the time
+    /// of the timer running them, which the output is sent at).
     fn feed<K: Hash + Eq + Clone>(
         &mut self,
         state: &mut KeyState<E>,
-        ts: i64,
+        (ts, floor): (i64, i64),
         event: Option<E>,
         ctx: &mut Context<'_, K, F::Out, ()>,
     ) where
         F: PatternProcessFunction<K, E>,
     {
+        let event_time = self.clock == Clock::Event;
         let (matches, timeouts) = self
             .compiled
             .advance_time(&mut state.nfa, ts)
             .unwrap_or_else(|e| panic!("CEP operator: {e}"));
         for t in timeouts {
+            if event_time {
+                ctx.set_timestamp(t.timeout.max(floor));
+            }
             self.f.process_timed_out(t, ctx);
+        }
+        if event_time {
+            ctx.set_timestamp(ts.max(floor));
         }
         for m in matches {
             self.f.process_match(m, ctx);
@@ -330,15 +343,22 @@ where
                     return;
                 }
                 let mut state = self.load(ctx);
+                if state
+                    .waiting
+                    .first_key_value()
+                    .is_none_or(|(&first, _)| ts < first)
+                {
+                    // Fires once the watermark reaches ts: every record at ts is in.
+                    ctx.register_event_time_timer(ts);
+                }
                 state.waiting.entry(ts).or_default().push(value);
-                // Fires once the watermark passes ts: every record at ts is in.
-                ctx.register_event_time_timer(ts.saturating_add(1));
-                self.store(state, ctx);
+                // The NFA did not move: its timeout timer stands.
+                self.state.update(ctx, state);
             }
             Clock::Processing => {
                 let now = ctx.current_processing_time();
                 let mut state = self.load(ctx);
-                self.feed(&mut state, now, Some(value), ctx);
+                self.feed(&mut state, (now, i64::MIN), Some(value), ctx);
                 self.store(state, ctx);
             }
         }
@@ -347,15 +367,26 @@ where
     fn on_timer(&mut self, timestamp: i64, ctx: &mut Context<'_, K, F::Out, ()>) {
         let mut state = self.load(ctx);
         if self.clock == Clock::Event {
-            let later = state.waiting.split_off(&timestamp);
-            let ready = std::mem::replace(&mut state.waiting, later);
+            // Every record the watermark passed, not only those at `timestamp`: a
+            // key's later timers then find nothing to do.
+            let watermark = ctx.current_watermark().max(timestamp);
+            let ready = match watermark.checked_add(1) {
+                Some(end) => {
+                    let later = state.waiting.split_off(&end);
+                    std::mem::replace(&mut state.waiting, later)
+                }
+                None => std::mem::take(&mut state.waiting),
+            };
             for (ts, events) in ready {
                 for e in events {
-                    self.feed(&mut state, ts, Some(e), ctx);
+                    self.feed(&mut state, (ts, timestamp), Some(e), ctx);
                 }
             }
+            if let Some((&next, _)) = state.waiting.first_key_value() {
+                ctx.register_event_time_timer(next);
+            }
         }
-        self.feed(&mut state, timestamp, None, ctx);
+        self.feed(&mut state, (timestamp, timestamp), None, ctx);
         self.store(state, ctx);
     }
 

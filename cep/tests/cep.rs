@@ -3,9 +3,11 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod negation;
     mod nfa;
     mod operator;
     mod stream;
     mod support;
+    mod until;
     mod validation;
 }

@@ -150,6 +150,14 @@ impl<K: Hash + Eq + Clone, O, S> Context<'_, K, O, S> {
         self.now
     }
 
+    /// Sets the event time that later `collect`, `output` and `output_to` calls stamp
+    /// (Flink's `TimestampedCollector.setAbsoluteTimestamp`; [`Context::timestamp`]
+    /// gives it from then on). A time before the record's or the firing timer's may
+    /// be behind the watermark downstream: late there.
+    pub fn set_timestamp(&mut self, ts: i64) {
+        self.timestamp = ts;
+    }
+
     /// Emits `value` on the main output at [`Context::timestamp`].
     pub fn collect(&mut self, value: O) {
         self.out.push(Timestamped {

@@ -1,6 +1,11 @@
 //! A keyed process function on the operator shell ([`crate::shell`]): records routed
-//! by key, event-time timers fired as the watermark passes them, each holding a
-//! capability for its output, and processing-time timers fired off the clock, sharing
+//! by key, event-time timers fired as the watermark passes them, and processing-time
+//! timers fired off the clock. Event-time timers share one capability per epoch
+//! (usually one in all), held at the earliest time any of them outputs at and
+//! delayed to each firing timer's output time when it has output, so a timer costs
+//! no capability of its own however many distinct times are pending (Flink's timer
+//! service holds nothing either: its watermark is the operator's). Processing-time
+//! timers share
 //! one capability that follows the input frontier so they never hold the watermark
 //! back. When the input ends every event-time timer fires (the watermark goes to the
 //! end of time), except when the job stopped with a savepoint without draining: then
@@ -70,8 +75,11 @@ impl<'s, O, S> std::ops::Deref for Processed<'s, O, S> {
 /// A keyed process function with its timers' capabilities: the shell's logic.
 pub(crate) struct ProcessLogic<K, I, F: KeyedProcessFunction<K, I>> {
     core: ProcessCore<K, I, F>,
-    /// One per stream time event-time timers output at.
-    event: BTreeMap<StreamTime, Held>,
+    /// Per epoch with pending event-time timers, one capability at the earliest time
+    /// they output at.
+    event: BTreeMap<u64, Held>,
+    /// Epochs whose earliest output time changed (reused buffer).
+    changed: Vec<u64>,
     /// Shared by processing-time timers while any is pending.
     processing: Option<Held>,
 }
@@ -119,6 +127,7 @@ where
         ProcessLogic {
             core,
             event: BTreeMap::new(),
+            changed: Vec::new(),
             processing: None,
         }
     }
@@ -135,44 +144,75 @@ where
         out.gather_tagged(at, &mut self.core.tagged);
     }
 
-    /// Brings the held capabilities in line with the pending timers, new ones made
-    /// from `from` (what was just handled, no later than any new timer's output time).
-    fn track(&mut self, from: &Held) {
-        let (freed, added) = self.core.timers_mut().take_changes();
-        for t in freed {
-            self.event.remove(&t);
+    /// Brings the held capabilities in line with the pending timers: each epoch's at
+    /// its earliest output time. A time earlier than the epoch's capability (only a
+    /// timer registered while handling `from`, which is no later than it) is made from
+    /// `from`.
+    ///
+    /// # Panics
+    /// When a timer outputs before every held time and `from` is `None` (a bug).
+    fn track(&mut self, from: Option<&Held>) {
+        self.core
+            .timers_mut()
+            .take_changed_epochs(&mut self.changed);
+        for epoch in self.changed.drain(..) {
+            let earliest = self.core.timers().earliest_output(epoch);
+            match (earliest, self.event.get_mut(&epoch)) {
+                (None, _) => {
+                    self.event.remove(&epoch);
+                }
+                (Some(t), Some(held)) if held.time() == t => {}
+                (Some(t), Some(held)) if held.time().less_equal(&t) => *held = held.delayed(&t),
+                (Some(t), _) => {
+                    let from = from.expect("a timer output time before every held one");
+                    self.event.insert(epoch, from.delayed(&t));
+                }
+            }
         }
-        for t in added {
-            self.event.entry(t).or_insert_with(|| from.delayed(&t));
-        }
+        // `next_processing`, not `pending` (which counts every timer): O(1) per call.
         match (
-            self.core.timers().pending().1 > 0,
+            self.core.timers().next_processing().is_some(),
             self.processing.is_some(),
         ) {
-            (true, false) => self.processing = Some(from.clone()),
+            (true, false) => self.processing = from.cloned(),
             (false, true) => self.processing = None,
             _ => {}
         }
     }
 
-    /// Fires the due timers: event-time ones at or before the watermark, each at its
-    /// own capability, and processing-time ones due on the clock, at the shared one.
+    /// Whether the function emitted anything not yet gathered.
+    fn has_output(&self) -> bool {
+        !(self.core.out.is_empty() && self.core.side.is_empty() && self.core.tagged.is_empty())
+    }
+
+    /// Fires the due timers: event-time ones at or before the watermark, each output at
+    /// its own time (its epoch's capability delayed to it), and processing-time ones
+    /// due on the clock, at the shared capability.
     fn fire_timers(&mut self, out: &mut Outputs<F::Out, F::Side>) {
+        let mut fired = None;
         while let Some(at) = self.core.fire_event_timer() {
-            let held = self
+            let cap = self
                 .event
-                .get(&at)
-                .expect("a capability per timer output time")
-                .clone();
-            self.gather(&held, out);
-            self.track(&held);
+                .get(&at.epoch)
+                .expect("a capability per epoch with timers");
+            let held = self.has_output().then(|| cap.delayed(&at));
+            if fired.is_none() {
+                fired = Some(cap.clone());
+            }
+            if let Some(held) = held {
+                self.gather(&held, out);
+            }
+        }
+        if let Some(first) = fired {
+            // Timers set while firing output no earlier than the first fired one.
+            self.track(Some(&first));
         }
         while let Some(held) = self.processing.clone() {
             if !self.core.fire_processing_timer(held.time()) {
                 break;
             }
             self.gather(&held, out);
-            self.track(&held);
+            self.track(Some(&held));
         }
     }
 }
@@ -195,7 +235,7 @@ where
     ) {
         self.core.element(at.time(), record);
         self.gather(at, out);
-        self.track(at);
+        self.track(Some(at));
     }
 
     fn on_watermark(&mut self, watermark: i64, out: &mut Outputs<F::Out, F::Side>) {
@@ -230,15 +270,24 @@ where
         if let Err(e) = self.core.restore_group(group, &parts, at) {
             panic!("keyed process operator: {e}");
         }
-        self.track(initial);
+        self.track(Some(initial));
     }
 
     fn end_of_epoch(&mut self, to: u64) {
-        for (old, new) in self.core.timers_mut().advance_epoch(to) {
-            if let Some(held) = self.event.remove(&old) {
-                self.event.entry(new).or_insert_with(|| held.delayed(&new));
+        self.core.timers_mut().advance_epoch(to);
+        // The capabilities of earlier epochs move to `to`; the earliest of them is no
+        // later than any timer now in `to`, and `track` delays it to the first.
+        let later = self.event.split_off(&to);
+        for (_, mut held) in std::mem::replace(&mut self.event, later) {
+            held.in_epoch(to);
+            match self.event.get(&to) {
+                Some(kept) if kept.time().event <= held.time().event => {}
+                _ => {
+                    self.event.insert(to, held);
+                }
             }
         }
+        self.track(None);
         if let Some(p) = self.processing.as_mut() {
             p.in_epoch(to);
         }

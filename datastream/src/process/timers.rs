@@ -1,7 +1,9 @@
 //! The timer service of a keyed operator (Flink's `TimerService`): event-time and
 //! processing-time timers per key, at most one per key and time. An event-time timer
 //! remembers the stream time its firing's output goes out at, so the operator can hold
-//! a capability for it (`docs/0008-stream-time.md`).
+//! a capability for it (`docs/0008-stream-time.md`): the operator holds one per epoch,
+//! at that epoch's earliest output time ([`Timers::earliest_output`]), and is told
+//! which epochs' earliest output time may have changed ([`Timers::take_changed_epochs`]).
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -28,9 +30,9 @@ pub struct Timers<K> {
     processing: BTreeMap<i64, FxHashSet<K>>,
     /// How many event-time timers go out at each stream time.
     outputs: BTreeMap<StreamTime, usize>,
-    /// Output times that came into use, and went out of use, since the last look.
-    added: Vec<StreamTime>,
-    freed: Vec<StreamTime>,
+    /// Epochs where an output time came into or went out of use since the last look
+    /// (few: usually the open epoch only).
+    changed: Vec<u64>,
 }
 
 impl<K: Hash + Eq + Clone> Default for Timers<K> {
@@ -39,8 +41,7 @@ impl<K: Hash + Eq + Clone> Default for Timers<K> {
             event: BTreeMap::new(),
             processing: BTreeMap::new(),
             outputs: BTreeMap::new(),
-            added: Vec::new(),
-            freed: Vec::new(),
+            changed: Vec::new(),
         }
     }
 }
@@ -59,10 +60,10 @@ impl<K: Hash + Eq + Clone> Timers<K> {
         if !keys.contains_key(key) {
             keys.insert(key.clone(), at);
             let n = self.outputs.entry(at).or_default();
-            if *n == 0 {
-                self.added.push(at);
-            }
             *n += 1;
+            if *n == 1 {
+                self.changed_in(at.epoch);
+            }
         }
     }
 
@@ -85,7 +86,7 @@ impl<K: Hash + Eq + Clone> Timers<K> {
             *n -= 1;
             if *n == 0 {
                 self.outputs.remove(&at);
-                self.freed.push(at);
+                self.changed_in(at.epoch);
             }
         }
     }
@@ -113,13 +114,26 @@ impl<K: Hash + Eq + Clone> Timers<K> {
         self.outputs.keys()
     }
 
-    /// The output times that went out of use and came into use since the last call,
-    /// in that order (a time can be in both).
-    pub fn take_changes(&mut self) -> (Vec<StreamTime>, Vec<StreamTime>) {
-        (
-            std::mem::take(&mut self.freed),
-            std::mem::take(&mut self.added),
-        )
+    fn changed_in(&mut self, epoch: u64) {
+        if !self.changed.contains(&epoch) {
+            self.changed.push(epoch);
+        }
+    }
+
+    /// The earliest stream time an event-time timer of `epoch` outputs at.
+    pub fn earliest_output(&self, epoch: u64) -> Option<StreamTime> {
+        let from = StreamTime { epoch, event: 0 };
+        let to = StreamTime {
+            epoch,
+            event: u64::MAX,
+        };
+        self.outputs.range(from..=to).next().map(|(t, _)| *t)
+    }
+
+    /// The epochs in which an output time came into or went out of use since the last
+    /// call (their [`Timers::earliest_output`] may have changed), into `into`.
+    pub fn take_changed_epochs(&mut self, into: &mut Vec<u64>) {
+        into.append(&mut self.changed);
     }
 
     /// Registers a processing-time timer for `key` at `ts`.
@@ -182,32 +196,25 @@ impl<K: Hash + Eq + Clone> Timers<K> {
     }
 
     /// Moves every event-time timer's output to epoch `epoch` at least (a new epoch has
-    /// begun: pending timers belong to it), giving each changed output time with its
-    /// new one.
-    pub fn advance_epoch(&mut self, epoch: u64) -> Vec<(StreamTime, StreamTime)> {
-        let mut moved = Vec::new();
+    /// begun: pending timers belong to it); the epochs left and `epoch` count as changed.
+    pub fn advance_epoch(&mut self, epoch: u64) {
+        let behind = StreamTime { epoch, event: 0 };
+        if self.outputs.range(..behind).next().is_none() {
+            return;
+        }
         for keys in self.event.values_mut() {
             for at in keys.values_mut() {
                 if at.epoch < epoch {
-                    let new = StreamTime { epoch, ..*at };
-                    moved.push((*at, new));
-                    *at = new;
+                    *at = StreamTime { epoch, ..*at };
                 }
             }
         }
-        let mut outputs = BTreeMap::new();
-        for (old, n) in std::mem::take(&mut self.outputs) {
-            let t = if old.epoch < epoch {
-                StreamTime { epoch, ..old }
-            } else {
-                old
-            };
-            *outputs.entry(t).or_default() += n;
+        let later = self.outputs.split_off(&behind);
+        for (old, n) in std::mem::replace(&mut self.outputs, later) {
+            self.changed_in(old.epoch);
+            *self.outputs.entry(StreamTime { epoch, ..old }).or_default() += n;
         }
-        self.outputs = outputs;
-        moved.sort();
-        moved.dedup();
-        moved
+        self.changed_in(epoch);
     }
 
     /// Drops the processing-time timers (at the end of input: Flink does not fire them).
@@ -232,8 +239,11 @@ mod tests {
         t.delete_event(&"c", 700);
         assert_eq!(t.pending(), (3, 0));
         assert_eq!(t.output_times().count(), 3, "now, 299+1, 499+1");
-        let (freed, added) = t.take_changes();
-        assert_eq!((freed.len(), added.len()), (1, 4), "700's time freed");
+        let mut changed = Vec::new();
+        t.take_changed_epochs(&mut changed);
+        assert_eq!(changed, [0]);
+        assert_eq!(t.earliest_output(0), Some(now));
+        assert_eq!(t.earliest_output(1), None);
         assert_eq!(
             t.pop_event(100).map(|x| (x.0, x.1, x.2)),
             Some((50, "c", now))
@@ -243,6 +253,7 @@ mod tests {
         assert_eq!((ts, key, at.watermark()), (300, "b", 299));
         assert_eq!(t.pop_event(i64::MAX).map(|x| x.1), Some("a"));
         assert_eq!(t.output_times().count(), 0);
+        assert_eq!(t.earliest_output(0), None);
         t.register_processing(&"x", 10);
         t.register_processing(&"y", 5);
         t.register_processing(&"y", 5);
@@ -251,5 +262,29 @@ mod tests {
         assert_eq!(t.pop_processing(4), None);
         assert_eq!(t.pop_processing(5), Some((5, "y")));
         assert_eq!(t.pending(), (0, 0));
+    }
+
+    #[test]
+    fn a_new_epoch_takes_every_earlier_output_time() {
+        let mut t: Timers<&str> = Timers::default();
+        t.register_event(&"a", 500, StreamTime::at_watermark(0, 100));
+        t.register_event(&"b", 300, StreamTime::at_watermark(1, 100));
+        t.register_event(&"c", 900, StreamTime::at_watermark(2, 100));
+        let mut changed = Vec::new();
+        t.take_changed_epochs(&mut changed);
+        assert_eq!(changed, [0, 1, 2]);
+        t.advance_epoch(1);
+        changed.clear();
+        t.take_changed_epochs(&mut changed);
+        assert_eq!(changed, [0, 1], "epoch 0 emptied into 1");
+        assert_eq!(t.earliest_output(0), None);
+        assert_eq!(t.earliest_output(1), Some(StreamTime::at_watermark(1, 299)));
+        assert_eq!(t.earliest_output(2), Some(StreamTime::at_watermark(2, 899)));
+        assert_eq!(t.output_times().count(), 3);
+        t.advance_epoch(1);
+        t.take_changed_epochs(&mut changed);
+        assert_eq!(changed, [0, 1], "nothing behind epoch 1: no change");
+        let (ts, key, at) = t.pop_event(i64::MAX).unwrap();
+        assert_eq!((ts, key, at), (300, "b", StreamTime::at_watermark(1, 299)));
     }
 }
