@@ -179,8 +179,9 @@ enum Job {
     /// Top speed per car over each 50 m, global windows with a delta trigger (Flink's
     /// TopSpeedWindowing).
     TopSpeedWindowing(jobs::stream_examples::TopSpeedArgs),
-    /// Counts per 3 ms session on Flink's SessionWindowing data.
-    SessionWindowing,
+    /// Counts per 3 ms session on Flink's SessionWindowing data, or on `key,time,count`
+    /// records of a file or Kafka topic (--input, --output).
+    SessionWindowing(jobs::stream_examples::SessionArgs),
     /// Visits and first visits per window, every visitor kept in keyed state (a stream
     /// job with state larger than memory on `--state-backend disk`).
     UniqueVisitors(jobs::unique_visitors::UniqueVisitorsArgs),
@@ -217,7 +218,8 @@ fn job_paths(job: &Job, config: &strom_core::RuntimeConfig) -> JobPaths {
         Job::CepFraud(a) => a.paths(config),
         Job::WindowAgg(a) => a.paths(config),
         Job::GraphStream(a) => a.paths(config),
-        Job::SocketWindowWordcount(_) | Job::SessionWindowing => JobPaths::default(),
+        Job::SessionWindowing(a) => a.paths(config),
+        Job::SocketWindowWordcount(_) => JobPaths::default(),
     }
 }
 
@@ -269,7 +271,7 @@ fn job_name(job: &Job) -> &'static str {
         Job::WindowAgg(_) => "window-agg",
         Job::SocketWindowWordcount(_) => "socket-window-wordcount",
         Job::TopSpeedWindowing(_) => "top-speed-windowing",
-        Job::SessionWindowing => "session-windowing",
+        Job::SessionWindowing(_) => "session-windowing",
         Job::UniqueVisitors(_) => "unique-visitors",
         Job::CepMonitoring(_) => "cep-monitoring",
         Job::CepFraud(_) => "cep-fraud",
@@ -475,7 +477,7 @@ fn run_job(config: &RuntimeConfig, job: Job) -> Result<()> {
         Job::WindowAgg(args) => jobs::window_agg::run(config, &args),
         Job::SocketWindowWordcount(args) => jobs::socket_wordcount::run_job(config, &args),
         Job::TopSpeedWindowing(args) => jobs::stream_examples::run_top_speed(config, &args),
-        Job::SessionWindowing => jobs::stream_examples::run_sessions(config),
+        Job::SessionWindowing(args) => jobs::stream_examples::run_sessions(config, &args),
         Job::UniqueVisitors(args) => jobs::unique_visitors::run(config, &args),
         Job::CepMonitoring(args) => jobs::cep_monitoring::run(config, &args),
         Job::CepFraud(args) => jobs::cep_fraud::run(config, &args),

@@ -3,7 +3,8 @@
 //! the changelog of its result (`docs/0026-incremental-graphs.md`).
 //!
 //! Input: CSV `time,source,target,diff[,weight]` (a first line starting with `time`
-//! is a header), lines in time order, `diff` +1 or -1 (any count of copies works:
+//! is a header), lines in time order (from files, or one record per line from a
+//! `kafka://HOST:PORT/TOPIC?options` topic, `docs/0025-kafka.md`), `diff` +1 or -1 (any count of copies works:
 //! duplicate edges count with multiplicity, an edge is present while its count is
 //! positive); `weight` for `sssp` (1 when absent). Without `--changes`, the built-in
 //! data: the edges of an R-MAT graph added in `--batches` batches (times 1, 2, ...),
@@ -13,7 +14,10 @@
 //! time (a vertex's old value retracted with -1, its new one added with +1), sorted;
 //! printed without `--output`. With checkpoints, `--output` is a folder of part files
 //! published exactly once per committed checkpoint (rows without a header).
-//! `--snapshot-output` writes the result after the last change as `vertex,value`.
+//! `--output kafka://...` writes each row as one record as it is made (unsorted, no
+//! header), exactly once with `delivery=exactly-once` and checkpoints.
+//! `--snapshot-output` writes the result after the last change as `vertex,value` (not
+//! with a Kafka output: fold the topic's rows instead).
 
 use std::sync::Arc;
 
@@ -23,6 +27,7 @@ use strom_core::storage::{JobPaths, list_files, resolve};
 use strom_datastream::{DataStream, FileMode, StreamEnv, Timestamps, WatermarkStrategy};
 use strom_gelly::generators::RmatConfig;
 use strom_gelly::incremental::{Algorithm, CurrentResult, EdgeChange, ResultChange, maintain};
+use strom_kafka::is_kafka_url;
 
 /// The algorithms of `graph-stream`; the value each gives a vertex.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +57,9 @@ pub struct GraphStreamArgs {
     #[arg(long, value_enum)]
     pub algorithm: StreamAlgorithm,
     /// Edge changes: CSV `time,source,target,diff[,weight]` in time order (file,
-    /// folder or glob). Built-in R-MAT changes when absent.
+    /// folder or glob), or the same lines as the records of
+    /// `kafka://HOST:PORT/TOPIC?options` (each partition in time order). Built-in
+    /// R-MAT changes when absent.
     #[arg(long, value_name = "URL")]
     pub changes: Option<String>,
     /// Roots of reachability, bfs and sssp, comma separated.
@@ -62,6 +69,8 @@ pub struct GraphStreamArgs {
     #[arg(long, default_value_t = 10)]
     pub iterations: u64,
     /// The changelog (CSV); printed when absent. A folder of part files with
+    /// checkpoints. `kafka://HOST:PORT/TOPIC?options`: one record per row
+    /// (`time,vertex,value,diff`), exactly once with `delivery=exactly-once` and
     /// checkpoints.
     #[arg(long, value_name = "URL")]
     pub output: Option<String>,
@@ -86,14 +95,14 @@ pub struct GraphStreamArgs {
 impl GraphStreamArgs {
     /// What the job reads and writes, for the checks before launch.
     pub fn paths(&self, config: &RuntimeConfig) -> JobPaths {
-        let mut outputs: Vec<String> = self
-            .output
-            .iter()
+        let not_kafka = |url: &&String| !is_kafka_url(url);
+        let mut outputs: Vec<String> = (self.output.iter())
+            .filter(not_kafka)
             .map(|url| super::streamed_output(url, config))
             .collect();
         outputs.extend(self.snapshot_output.iter().cloned());
         JobPaths {
-            inputs: self.changes.iter().cloned().collect(),
+            inputs: self.changes.iter().filter(not_kafka).cloned().collect(),
             outputs,
         }
     }
@@ -203,13 +212,18 @@ fn pipeline<'s>(
     algorithm: &Algorithm,
 ) -> DataStream<'s, (i64, ResultChange)> {
     let strategy = WatermarkStrategy::monotonous();
+    let timestamps = Timestamps::Event(std::rc::Rc::new(|c: &(i64, EdgeChange)| c.0));
     let changes = match (&args.changes, builtin) {
+        (Some(url), _) if is_kafka_url(url) => {
+            crate::kafka::read(env, url, args.rate, parse_change, timestamps, strategy)
+                .map(|(_, c)| c)
+        }
         (Some(url), _) => env
             .read_parsed_lines(
                 url,
                 FileMode::Bounded,
                 parse_change,
-                Timestamps::Event(std::rc::Rc::new(|c: &(i64, EdgeChange)| c.0)),
+                timestamps,
                 strategy,
                 args.rate,
             )
@@ -271,6 +285,24 @@ pub fn run(config: &RuntimeConfig, args: &GraphStreamArgs) -> Result<()> {
     };
     let job = args.clone();
     let checkpointed = config.checkpoint_interval.is_some() || config.restore.is_some();
+    let input = args.changes.clone().unwrap_or_default();
+    if let Some(url) = args.output.clone().filter(|url| is_kafka_url(url)) {
+        if args.snapshot_output.is_some() {
+            bail!("--snapshot-output needs a file --output (fold the rows of {url} instead)");
+        }
+        let sinks = crate::kafka::Sinks::prepare(config, "graph-stream", &input, [&args.output])?;
+        strom_datastream::run(config, move |env| {
+            crate::kafka::write(
+                &pipeline(env, &job, &builtin, &algorithm),
+                &url,
+                line,
+                &sinks,
+            );
+        })?;
+        return Ok(());
+    }
+    // A Kafka input's URL is checked (and its dead-letter topic made) before the run.
+    crate::kafka::Sinks::prepare(config, "graph-stream", &input, [])?;
     if checkpointed {
         let output = args
             .output

@@ -7,7 +7,9 @@
 //!   `--input` reads `car,speed,distance,time` CSV instead, from files or a `kafka://`
 //!   topic, and `--output kafka://...` writes the firings to a topic.
 //! - `session-windowing`: Flink's `SessionWindowing` data, sessions with a 3 ms gap,
-//!   counts summed per session.
+//!   counts summed per session; `--input` reads `key,time,count` CSV instead, from
+//!   files or a `kafka://` topic, and `--output` writes the sessions to a file or a
+//!   topic.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -17,7 +19,9 @@ use anyhow::{Context, Result, bail};
 use strom_core::RuntimeConfig;
 use strom_core::storage::list_files;
 use strom_datastream::window::triggered::{DeltaTrigger, TimeEvictor};
-use strom_datastream::{LineSink, Poll, SplitReader, Timestamps, WatermarkStrategy, execute, run};
+use strom_datastream::{
+    DataStream, FileMode, LineSink, Poll, SplitReader, Timestamps, WatermarkStrategy, execute, run,
+};
 use strom_kafka::is_kafka_url;
 
 /// `(car, speed, distance, time)`.
@@ -215,15 +219,80 @@ const SESSION_DATA: [(&str, i64, u64); 7] = [
     ("c", 11, 1),
 ];
 
-/// Runs `strom run session-windowing`: per key and 3 ms session, `(key,first time,count)`.
-///
-/// # Errors
-/// When the job cannot run.
-pub fn run_sessions(config: &RuntimeConfig) -> Result<()> {
-    let rows = execute(config, |env| {
-        let data: Vec<(i64, (String, i64, u64))> = SESSION_DATA
-            .iter()
-            .map(|&(k, t, n)| (t, (k.to_string(), t, n)))
+/// `(key, event time ms, count)`: a record of `session-windowing`, and (with the
+/// session's first time and summed count) its output row.
+type Click = (String, i64, u64);
+
+/// `strom run session-windowing` options.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SessionArgs {
+    /// CSV of `key,time,count` (time in ms, lines in time order; a first line
+    /// starting with `key` is a header) instead of Flink's built-in data, from files
+    /// or as the records of `kafka://HOST:PORT/TOPIC?options` (each partition in
+    /// time order). The built-in data, as this CSV:
+    /// `a,1,1 b,1,1 b,3,1 b,5,1 c,6,1 a,10,1 c,11,1`.
+    #[arg(long, value_name = "URL")]
+    pub input: Option<String>,
+    /// Where the sessions go, one `(key,first time,count)` line each: a file (sorted
+    /// by time and key; with checkpoints a folder of part files written exactly once)
+    /// or `kafka://HOST:PORT/TOPIC?options` (one record per session, as it closes).
+    /// Printed, sorted, when absent.
+    #[arg(long, value_name = "URL")]
+    pub output: Option<String>,
+}
+
+impl SessionArgs {
+    /// What the job reads and writes, for the checks before launch (a Kafka topic
+    /// is checked by the job itself).
+    pub fn paths(&self, config: &RuntimeConfig) -> strom_core::storage::JobPaths {
+        let not_kafka = |url: &&String| !is_kafka_url(url);
+        strom_core::storage::JobPaths {
+            inputs: self.input.iter().filter(not_kafka).cloned().collect(),
+            outputs: (self.output.iter().filter(not_kafka))
+                .map(|url| crate::streamed_output(url, config))
+                .collect(),
+        }
+    }
+}
+
+/// Parses line `n` of a sessions CSV (`key,time,count`).
+fn parse_click(n: u64, line: &str) -> Result<Option<Click>, String> {
+    let line = line.trim();
+    if line.is_empty() || (n == 1 && line.starts_with("key")) {
+        return Ok(None);
+    }
+    let f: Vec<&str> = line.split(',').map(str::trim).collect();
+    let [key, time, count] = f[..] else {
+        return Err("expected key,time,count".into());
+    };
+    let field = |name: &str, e: &dyn std::fmt::Display| format!("{name}: {e}");
+    Ok(Some((
+        key.to_string(),
+        time.parse().map_err(|e| field("time", &e))?,
+        count.parse().map_err(|e| field("count", &e))?,
+    )))
+}
+
+/// The sessions of `input` (the built-in data when empty): per key and 3 ms
+/// session, the first time and the summed count.
+fn sessions<'s>(env: &strom_datastream::StreamEnv<'s>, input: &str) -> DataStream<'s, Click> {
+    let timestamps = Timestamps::Event(Rc::new(|r: &Click| r.1));
+    let strategy = WatermarkStrategy::monotonous();
+    let clicks = if is_kafka_url(input) {
+        crate::kafka::read(env, input, None, parse_click, timestamps, strategy)
+    } else if !input.is_empty() {
+        env.read_parsed_lines(
+            input,
+            FileMode::Bounded,
+            parse_click,
+            timestamps,
+            strategy,
+            None,
+        )
+        .name(&format!("Source: {input}"))
+    } else {
+        let data: Vec<Click> = (SESSION_DATA.iter())
+            .map(|&(k, t, n)| (k.to_string(), t, n))
             .collect();
         let split = OneSplit {
             records: if env.index() == 0 {
@@ -233,18 +302,14 @@ pub fn run_sessions(config: &RuntimeConfig) -> Result<()> {
             },
             next: 0,
         };
-        env.source(
-            "SessionSource",
-            split,
-            Timestamps::Event(Rc::new(|r: &(i64, (String, i64, u64))| r.0)),
-            WatermarkStrategy::monotonous(),
-        )
-        .map(|(_, r)| r)
-        .key_by(|r: &(String, i64, u64)| r.0.clone())
+        env.source("SessionSource", split, timestamps, strategy)
+    };
+    clicks
+        .key_by(|r: &Click| r.0.clone())
         .session_window(Duration::from_millis(3))
         .aggregate(
             || None,
-            |acc: &mut Option<(String, i64, u64)>, r| match acc {
+            |acc: &mut Option<Click>, r| match acc {
                 Some(a) => a.2 += r.2,
                 None => *acc = Some(r.clone()),
             },
@@ -259,11 +324,45 @@ pub fn run_sessions(config: &RuntimeConfig) -> Result<()> {
             |acc| acc.expect("a session has a record"),
         )
         .map(|w| w.value)
-    })?;
+}
+
+fn session_line((k, t, n): &Click) -> String {
+    format!("({k},{t},{n})")
+}
+
+/// Runs `strom run session-windowing`: per key and 3 ms session, `(key,first
+/// time,count)`, printed sorted by time and key unless `--output` says where.
+///
+/// # Errors
+/// Unreadable or malformed `--input`, an output that cannot be written, or Kafka
+/// brokers that cannot be reached.
+pub fn run_sessions(config: &RuntimeConfig, args: &SessionArgs) -> Result<()> {
+    let input = args.input.clone().unwrap_or_default();
+    let sinks = crate::kafka::Sinks::prepare(config, "session-windowing", &input, [&args.output])?;
+    let checkpointed = config.checkpoint_interval.is_some() || config.restore.is_some();
+    let output = args.output.clone();
+    match output {
+        Some(url) if checkpointed || is_kafka_url(&url) => {
+            run(config, move |env| {
+                let rows = sessions(env, &input);
+                if !crate::kafka::write(&rows, &url, session_line, &sinks) {
+                    rows.write_lines_exactly_once(&url, session_line);
+                }
+            })?;
+            return Ok(());
+        }
+        None if checkpointed => bail!("with checkpoints, session-windowing needs --output"),
+        _ => {}
+    }
+    let rows = execute(config, move |env| sessions(env, &input))?;
     if let Some(mut rows) = rows {
         rows.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        for (k, t, n) in rows {
-            println!("({k},{t},{n})");
+        let text: String = rows.iter().map(|r| session_line(r) + "\n").collect();
+        match &args.output {
+            Some(url) => strom_core::storage::resolve(url)?
+                .write(bytes::Bytes::from(text))
+                .with_context(|| format!("cannot write {url}"))?,
+            None => print!("{text}"),
         }
     }
     Ok(())

@@ -103,7 +103,7 @@ fn builtin_degrees_equal_a_count_of_the_changes() {
 
 /// `count` changes over 250 vertices at 8 per time: insertions, duplicates, and
 /// deletions of present edges (more as time goes on).
-fn write_changes(path: &Path, count: usize) {
+pub(crate) fn write_changes(path: &Path, count: usize) {
     let mut s = 7u64;
     let mut next = move || {
         s ^= s << 13;

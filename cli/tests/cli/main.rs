@@ -13,6 +13,7 @@ mod graph_stream;
 mod http;
 mod kafka;
 mod kafka_broker;
+mod kafka_jobs;
 mod kafka_topics;
 mod library_operator;
 mod ml;

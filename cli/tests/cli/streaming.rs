@@ -97,16 +97,41 @@ fn sorted_lines(out: std::process::Output) -> Vec<String> {
     lines
 }
 
+/// Flink's `SessionWindowingData` as `session-windowing --input` reads it.
+pub(crate) const SESSION_CLICKS: &str = "key,time,count\na,1,1\nb,1,1\nb,3,1\nb,5,1\nc,6,1\n\
+    a,10,1\nc,11,1\n";
+
+/// The 3 ms sessions of [`SESSION_CLICKS`] by hand, as `(key,first time,count)`: a at 1
+/// and at 10 (9 ms apart), b at 1, 3 and 5 (2 ms gaps: one session of 3), c at 6 and
+/// at 11 (5 ms apart). Flink's `SessionWindowingData.EXPECTED` lists the same.
+pub(crate) const SESSIONS: [&str; 5] = ["(a,1,1)", "(c,6,1)", "(c,11,1)", "(b,1,3)", "(a,10,1)"];
+
 #[test]
 fn session_windowing_gives_flinks_expected_output() {
+    let mut want = SESSIONS;
+    want.sort_unstable();
     for workers in ["1", "3"] {
         let out = crate::support::run_strom(&["run", "session-windowing", "-w", workers]);
-        let got = sorted_lines(out);
-        // Flink's SessionWindowingData.EXPECTED.
-        let mut want = ["(a,1,1)", "(c,6,1)", "(c,11,1)", "(b,1,3)", "(a,10,1)"];
-        want.sort_unstable();
-        assert_eq!(got, want, "{workers} workers");
+        assert_eq!(sorted_lines(out), want, "{workers} workers");
     }
+    // The same records from a file, the sessions to a file (sorted by time and key).
+    let dir = crate::support::scratch("sessions");
+    let (input, output) = (dir.join("clicks.csv"), dir.join("sessions.txt"));
+    std::fs::write(&input, SESSION_CLICKS).unwrap();
+    let output = crate::support::fresh(output);
+    crate::support::run_strom(&[
+        "run",
+        "session-windowing",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "-w",
+        "2",
+    ]);
+    let written = std::fs::read_to_string(&output).unwrap();
+    let by_time = ["(a,1,1)", "(b,1,3)", "(c,6,1)", "(a,10,1)", "(c,11,1)"];
+    assert_eq!(written.lines().collect::<Vec<_>>(), by_time);
 }
 
 /// Cars for `top-speed-windowing`, and their firings worked by hand ([`CAR_FIRINGS`]).
