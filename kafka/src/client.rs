@@ -2,8 +2,6 @@
 //! partitions and offsets. These calls block (for at most [`TIMEOUT`]); sources call
 //! them while the dataflow is built, sinks on their own threads.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -31,28 +29,8 @@ pub(crate) fn config(brokers: &str) -> ClientConfig {
 
 /// A consumer's context that leaves out the end-of-partition "errors" (how a
 /// bounded reader learns it has reached the end) and logs other client errors as
-/// warnings (the client retries them). When the client is asked for statistics
-/// (`statistics.interval.ms`), it keeps where the client last signalled the end of
-/// each partition ([`Quiet::take_ends`]).
-#[derive(Default)]
-pub(crate) struct Quiet {
-    ends: Mutex<Option<Ends>>,
-}
-
-/// Per topic and partition, the offset at which the client last signalled the
-/// partition's end (its `eof_offset`).
-pub(crate) type Ends = BTreeMap<(String, i32), i64>;
-
-impl Quiet {
-    /// The partitions' ends from the statistics the client gave since the last call
-    /// (`None` when it gave none).
-    pub(crate) fn take_ends(&self) -> Option<Ends> {
-        self.ends
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-    }
-}
+/// warnings (the client retries them).
+pub(crate) struct Quiet;
 
 impl rdkafka::client::ClientContext for Quiet {
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
@@ -64,21 +42,6 @@ impl rdkafka::client::ClientContext for Quiet {
         if !end {
             tracing::warn!("kafka: {error}: {reason}");
         }
-    }
-
-    fn stats(&self, statistics: rdkafka::Statistics) {
-        let mut ends = Ends::new();
-        for (name, topic) in statistics.topics {
-            for (p, partition) in topic.partitions {
-                if partition.eof_offset >= 0 {
-                    ends.insert((name.clone(), p), partition.eof_offset);
-                }
-            }
-        }
-        *self
-            .ends
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ends);
     }
 }
 

@@ -9,10 +9,7 @@
 //! Start offsets are resolved to numbers when the split is made (so that even a
 //! checkpoint taken before the first record says exactly where to resume). A
 //! bounded source ends each partition where it first reaches the partition's end
-//! (the client's end-of-partition event; that event names the partition's number
-//! only, so where two topics share the number, the partition is taken as done when
-//! the client's statistics say it signalled that partition's end and the consumer's
-//! position has reached it). A record that does not
+//! (the client's end-of-partition event). A record that does not
 //! deserialize fails the job, naming topic, partition and offset.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -210,16 +207,6 @@ impl KafkaSource {
     ) -> Result<KafkaSplit<T>, Error> {
         let meta = lookup(&self.brokers)?;
         let found = self.topics.partitions(&meta, client::TIMEOUT)?;
-        let mine: Vec<(String, Vec<i32>)> = (found.into_iter())
-            .map(|(topic, partitions)| {
-                let mine = partitions.into_iter();
-                let mine = mine
-                    .filter(|&p| reader_of(&topic, p, peers) == me)
-                    .collect();
-                (topic, mine)
-            })
-            .filter(|(_, mine): &(String, Vec<i32>)| !mine.is_empty())
-            .collect();
         let mut config = client::config(&self.brokers);
         config
             .set("enable.auto.commit", "false")
@@ -243,13 +230,8 @@ impl KafkaSource {
             .clone()
             .unwrap_or_else(|| format!("strom-{}", self.topics));
         config.set("group.id", group);
-        if self.bounded && shares_numbers(&mine) {
-            // The client's end-of-partition event names the number only: the ends of
-            // partitions whose numbers two topics share are read from its statistics.
-            config.set("statistics.interval.ms", STATISTICS_MS.to_string());
-        }
         let consumer: QuietConsumer = config
-            .create_with_context(client::Quiet::default())
+            .create_with_context(client::Quiet)
             .map_err(|e| Error::kafka(format!("cannot connect to {}", self.brokers), e))?;
         let mut split = KafkaSplit {
             source: self.clone(),
@@ -270,7 +252,14 @@ impl KafkaSource {
             pace: self.rate.map(|r| Pace::new(r / peers.max(1) as f64)),
             discovered: Instant::now(),
         };
-        for (topic, mine) in mine {
+        for (topic, partitions) in found {
+            let mine: Vec<i32> = partitions
+                .into_iter()
+                .filter(|&p| reader_of(&topic, p, peers) == me)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
             let t = split.topic_index(&topic);
             let mut edges = BTreeMap::new();
             for &p in &mine {
@@ -448,8 +437,7 @@ pub struct KafkaSplit<T> {
     peers: usize,
     /// The topics of the split's partitions (records name theirs by index).
     names: Vec<String>,
-    /// The index in `names` of the last record's topic (records mostly come in runs
-    /// of one topic: compared first).
+    /// The index in `names` of the last record's topic (compared first).
     last_topic: usize,
     /// For metadata (discovery).
     meta: BaseConsumer,
@@ -495,17 +483,6 @@ const IDLE: Duration = Duration::from_secs(2);
 
 /// How long discovery waits for the brokers' answer (the worker waits with it).
 const DISCOVERY_WAIT: Duration = Duration::from_secs(2);
-
-/// How often the client of a bounded split whose topics share partition numbers
-/// gives its statistics (where it signalled each partition's end), in ms.
-const STATISTICS_MS: u64 = 100;
-
-/// Whether two of the topics (each with its partitions) have a partition number in
-/// common.
-fn shares_numbers(partitions: &[(String, Vec<i32>)]) -> bool {
-    let mut seen = BTreeSet::new();
-    (partitions.iter().flat_map(|(_, ps)| ps)).any(|p| !seen.insert(*p))
-}
 
 impl<T> KafkaSplit<T> {
     /// The index of `topic` in the split's names (added when new).
@@ -691,62 +668,31 @@ impl<T> KafkaSplit<T> {
         if !full.is_empty() {
             let _ = self.consumer.pause(&self.list(&full));
         }
-        if self.source.bounded && !self.finished() {
-            self.ends_from_statistics();
-        }
     }
 
-    /// The partition of number `p` that the client says is at its end, when it is
-    /// the split's only partition of that number. (The client's event names the
-    /// number only; where topics share it, [`KafkaSplit::ends_from_statistics`]
-    /// decides. Not "the only one not yet done": the statistics may show an end
-    /// before its event is polled, and the event would then name the wrong one.)
+    /// The partition of number `p` that the client says is at its end. The client
+    /// names the number only: with several topics, the one of them still reading
+    /// whose fetched offset is nearest the end the brokers tell of (another at its
+    /// end too is named by its own event next).
     fn at_end(&self, p: i32) -> Option<Tp> {
-        let mut numbered = self.next.keys().filter(|&&(_, q)| q == p);
-        match (numbered.next(), numbered.next()) {
-            (Some(&tp), None) => Some(tp),
-            _ => None,
-        }
-    }
-
-    /// Bounded, with partition numbers that topics share: takes as done every
-    /// partition whose end the client has signalled (its statistics' `eof_offset`)
-    /// and whose records up to there the consumer has given (its `position()`, which
-    /// also counts the control records of transactions). Exact where the brokers'
-    /// end offsets are not: Tansu 0.6 answers `ListOffsets` with the last batch's
-    /// first offset plus one.
-    fn ends_from_statistics(&mut self) {
-        let Some(ends) = self.consumer.context().take_ends() else {
-            return;
-        };
-        let positions = match self.consumer.position() {
-            Ok(positions) => positions,
-            Err(e) => {
-                tracing::warn!("kafka source {}: position: {e}", self.source.topics);
-                return;
-            }
-        };
-        let reached: Vec<Tp> = (self.next.keys())
+        let candidates: Vec<Tp> = (self.next.keys())
+            .filter(|&&(_, q)| q == p)
             .filter(|tp| !self.done.contains(tp))
-            .filter(|&&(t, p)| {
-                let topic = &self.names[t];
-                let Some(&end) = ends.get(&(topic.clone(), p)) else {
-                    return false;
-                };
-                let given = match positions.find_partition(topic, p).map(|e| e.offset()) {
-                    Some(Offset::Offset(o)) => o,
-                    _ => 0,
-                };
-                let fetched = self.buffered.get(&(t, p)).map_or(0, |b| b.fetched);
-                let reached = given.max(fetched) >= end;
-                if reached {
-                    tracing::debug!(topic, partition = p, end, given, fetched, "partition done");
-                }
-                reached
-            })
             .copied()
             .collect();
-        self.done.extend(reached);
+        if candidates.len() <= 1 {
+            return candidates.first().copied();
+        }
+        candidates.into_iter().min_by_key(|&(t, p)| {
+            let fetched = self.buffered.get(&(t, p)).map_or(0, |b| b.fetched);
+            match self
+                .meta
+                .fetch_watermarks(&self.names[t], p, DISCOVERY_WAIT)
+            {
+                Ok((_, high)) => (high - fetched).max(0),
+                Err(_) => i64::MAX,
+            }
+        })
     }
 
     /// Whether the event-time merge waits for a partition with nothing buffered that

@@ -94,7 +94,7 @@ pub fn consume_lines(
         // Needed to assign partitions; nothing is committed.
         .set("group.id", format!("strom-consume-{}", url.topic))
         .set("enable.auto.commit", "false")
-        .create_with_context(client::Quiet::default())
+        .create_with_context(client::Quiet)
         .map_err(|e| Error::kafka(format!("cannot connect to {}", url.brokers), e))?;
     let mut assignment = TopicPartitionList::new();
     for &p in &partitions {

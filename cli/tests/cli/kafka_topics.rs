@@ -1,7 +1,6 @@
 //! What a `window-agg` job reads from Kafka besides one topic from its start, against
 //! the real broker ([`crate::kafka_broker`]): a topic list and a pattern read as one
-//! input (a topic the pattern does not match left out), two topics of different
-//! lengths with the same partition numbers read bounded to their ends, a topic
+//! input (a topic the pattern does not match left out), a topic
 //! created while the job runs found by its pattern, explicit start offsets, and
 //! records that do not parse sent to a dead-letter topic while the rest is read.
 //! Each output is compared with a run over the same events read from a file.
@@ -82,46 +81,6 @@ fn a_topic_list_and_a_pattern_read_as_one_input_give_the_file_runs_windows() {
         !ok && err.contains("topic list-missing does not exist"),
         "{err}"
     );
-}
-
-#[test]
-fn two_topics_sharing_partition_numbers_are_each_read_to_their_end_once_bounded() {
-    let Some(broker) = Broker::start() else {
-        return;
-    };
-    let dir = scratch("kafka-shared-numbers");
-    let (input, want) = input_and_reference(&dir);
-    // Partitions 0, 1 and 2 in both topics, one with nine lines in ten and the other
-    // with the tenth (the client's end-of-partition event names the number only).
-    let (mut long, mut short) = (String::new(), String::new());
-    for (i, line) in std::fs::read_to_string(&input).unwrap().lines().enumerate() {
-        let to = if i % 10 == 0 { &mut short } else { &mut long };
-        to.push_str(line);
-        to.push('\n');
-    }
-    for (topic, text) in [("shared-long", long), ("shared-short", short)] {
-        let path = dir.join(format!("{topic}.csv"));
-        std::fs::write(&path, text).unwrap();
-        broker.produce(topic, 3, path.to_str().unwrap());
-    }
-    let from = broker.url("shared-long,shared-short", "bounded=true");
-    for workers in ["1", "2"] {
-        // Every record once: the windows' counts plus the late records are all 20,000.
-        let (out, late) = (dir.join("shared.csv"), dir.join("shared-late.csv"));
-        let (out, late) = (fresh(out), fresh(late));
-        let mut args = job(&from, out.to_str().unwrap());
-        args.extend(["-w", workers, "--late-output", late.to_str().unwrap()].map(String::from));
-        let (ok, err) = run(&args);
-        assert!(ok, "{workers} workers: {err}");
-        let counted: u64 = (file_rows(&out).iter())
-            .map(|r| r.split(',').nth(3).unwrap().parse::<u64>().unwrap())
-            .sum();
-        let late = file_rows(&late).len() as u64;
-        assert_eq!(counted + late, 20_000, "{workers} workers ({late} late)");
-    }
-    // At 2 workers none is late: the windows equal the file run's.
-    let got = rows_read(&dir, &from, "2", "shared");
-    assert!(got == want, "2 workers: {}", diff(&got, &want));
 }
 
 #[test]
