@@ -13,11 +13,15 @@ use crate::support::{scratch, strom};
 const VISITORS: u64 = 20_000_000;
 const VISITS: u64 = 24_000_000;
 const PER_SECOND: u64 = 100_000;
-/// Resident memory allowed to the job, below the state it keeps: 20 million keys are
-/// about 315 MB serialised (a key and an expiry stamp of 8 bytes each), and the same job
-/// on the heap backend peaks at 870 MB (release build); on disk it peaked at 213 MB
-/// (first run) and 192 MB (restored) when measured.
-const MEMORY_LIMIT: u64 = 256 << 20;
+/// Anonymous resident memory (heap and stacks) allowed to the job, below the state it
+/// keeps: 20 million keys are about 315 MB serialised (a key and an expiry stamp of 8
+/// bytes each), and the same job on the heap backend peaks at 870 MB (release build).
+/// The pages of the program file itself are not counted: the debug binary's code
+/// touched by the job is about 90 MB resident, and it grows with every crate linked in
+/// (stop 33: +6 MB from the incremental-graph and cluster code took the total of the
+/// same run from under 256 MB to 270 MB while its heap stayed equal, record 0010). On
+/// disk the heap peaked at about 135 MB (first run, measured at stop 34).
+const MEMORY_LIMIT: u64 = 200 << 20;
 const _: () = assert!(MEMORY_LIMIT < 15 * VISITORS, "the limit is below the state");
 
 /// The rows the job's definition gives for `visits` of `visitors` at `per_second`, in
@@ -64,20 +68,21 @@ fn job(out: &Path, checkpoints: &Path, state: &Path, restore: bool) -> Child {
     cmd.spawn().unwrap()
 }
 
-/// The peak resident memory of `pid` so far (VmHWM), in bytes.
-fn peak(pid: u32) -> Option<u64> {
+/// The anonymous resident memory of `pid` now (RssAnon: its heap and stacks, not the
+/// pages of its program file), in bytes.
+fn anonymous(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with("RssAnon:"))?;
     Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
 }
 
-/// Watches `child` until `done` holds or it exits, giving its peak memory and
-/// whether it exited.
+/// Watches `child` until `done` holds or it exits, giving its peak anonymous memory
+/// (sampled every 100 ms) and whether it exited.
 fn watch(child: &mut Child, mut done: impl FnMut() -> bool) -> (u64, bool) {
     let mut highest = 0;
     let deadline = Instant::now() + Duration::from_secs(1800);
     loop {
-        if let Some(p) = peak(child.id()) {
+        if let Some(p) = anonymous(child.id()) {
             highest = highest.max(p);
         }
         if let Some(status) = child.try_wait().unwrap() {
@@ -114,10 +119,6 @@ fn newest(checkpoints: &Path) -> Option<(u64, u64, u64)> {
 }
 
 #[test]
-#[ignore = "memory regression under investigation (stop 33): the first run peaks at 270-275 MB \
-            against the 256 MB bound (213 MB when last recorded); three runs on the merged head \
-            and one on the head before the CEP merge all over; cause not found; run with \
-            --ignored"]
 fn twenty_million_keys_on_disk_checkpoint_and_recover_in_bounded_memory() {
     let dir = scratch("disk-state");
     let _ = std::fs::remove_dir_all(&dir);
@@ -147,8 +148,8 @@ fn twenty_million_keys_on_disk_checkpoint_and_recover_in_bounded_memory() {
     let (peak_second, exited) = watch(&mut second, || false);
     assert!(exited);
     eprintln!(
-        "state {} MB ({} MB written by the last, incremental checkpoint); peak resident \
-         memory {} MB, after the restore {} MB",
+        "state {} MB ({} MB written by the last, incremental checkpoint); peak anonymous \
+         resident memory {} MB, after the restore {} MB",
         bytes >> 20,
         written >> 20,
         peak_first >> 20,
@@ -157,7 +158,7 @@ fn twenty_million_keys_on_disk_checkpoint_and_recover_in_bounded_memory() {
     for peak in [peak_first, peak_second] {
         assert!(
             peak < MEMORY_LIMIT,
-            "peak resident memory {} MB with {} MB of state",
+            "peak anonymous resident memory {} MB with {} MB of state",
             peak >> 20,
             bytes >> 20
         );
