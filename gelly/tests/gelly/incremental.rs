@@ -15,7 +15,7 @@ use strom_gelly::incremental::{Algorithm, CurrentResult, EdgeChange, maintain};
 use crate::support::{WORKERS, networkx_output, xorshift};
 
 /// Roots of the path algorithms.
-const ROOTS: [u64; 3] = [0, 2, 9];
+pub(crate) const ROOTS: [u64; 3] = [0, 2, 9];
 const ROUNDS: u64 = 4;
 
 fn algorithms() -> Vec<Algorithm> {
@@ -33,7 +33,7 @@ fn algorithms() -> Vec<Algorithm> {
 
 /// `batches` times of random changes over `vertices` vertices: mostly insertions
 /// (some duplicates and self-loops) at first, deletions of present edges mixed in.
-fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChange)> {
+pub(crate) fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChange)> {
     let mut next = xorshift(seed);
     let mut present: Vec<(u64, u64, u64)> = Vec::new();
     let mut changes = Vec::new();
@@ -69,9 +69,9 @@ fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChang
 }
 
 /// networkx's answers per time: `algorithm name -> time -> (vertex, value)s`.
-type Answers = BTreeMap<String, BTreeMap<i64, Vec<(u64, u64)>>>;
+pub(crate) type Answers = BTreeMap<String, BTreeMap<i64, Vec<(u64, u64)>>>;
 
-fn oracle(changes: &[(i64, EdgeChange)], name: &str) -> Option<Answers> {
+pub(crate) fn oracle(changes: &[(i64, EdgeChange)], name: &str) -> Option<Answers> {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("changes.txt");
