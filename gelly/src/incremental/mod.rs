@@ -16,7 +16,7 @@
 //! one complete change time ([`LiveResult::through`]).
 //!
 //! The algorithms themselves ([`Algorithm::compute`], [`connected_components`],
-//! [`paths`], [`counts`], [`rank`]) work on differential collections in any scope
+//! [`paths`], [`counts`], [`rank`], [`cores`]) work on differential collections in any scope
 //! whose time is a lattice.
 //!
 //! ```
@@ -40,6 +40,7 @@
 
 mod algorithms;
 mod changelog;
+pub mod cores;
 pub mod counts;
 mod fold;
 mod live;
