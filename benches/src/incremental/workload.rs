@@ -31,7 +31,7 @@ impl Workload {
         let changes = (0..changes)
             .map(|k| {
                 let deletable = (deleted.len() as u64) < loaded;
-                if deletable && draw() % 2 == 0 {
+                if deletable && draw().is_multiple_of(2) {
                     loop {
                         let i = draw() % loaded;
                         if deleted.insert(i) {
@@ -55,7 +55,7 @@ impl Workload {
     /// them (in reverse order, each negated), so every pass is 100% single-edge
     /// insertions and deletions on a graph of the loaded size.
     pub(crate) fn phase(&self, p: usize) -> Vec<(u64, u64, i64)> {
-        if p % 2 == 0 {
+        if p.is_multiple_of(2) {
             self.changes.clone()
         } else {
             self.changes
