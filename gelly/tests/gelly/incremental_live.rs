@@ -15,6 +15,9 @@ use strom_gelly::incremental::{Algorithm, EdgeChange, LiveResult, maintain};
 use crate::incremental::{ROOTS, oracle, random_changes};
 use crate::support::WORKERS;
 
+/// Readings of one live result: `(through, values)`, each different from the last.
+type Readings = Vec<(i64, Vec<(u64, u64)>)>;
+
 /// The answer at change time `through`: that of the last time at or before it.
 fn answer_at(answers: &BTreeMap<i64, Vec<(u64, u64)>>, through: i64) -> Vec<(u64, u64)> {
     answers
@@ -32,7 +35,7 @@ fn observe(
     workers: usize,
     rate: f64,
     probe: u64,
-) -> (Vec<Vec<(i64, Vec<(u64, u64)>)>>, Vec<Option<u64>>) {
+) -> (Vec<Readings>, Vec<Option<u64>>) {
     let lives = [LiveResult::new(), LiveResult::new()];
     let algorithms = [Algorithm::ConnectedComponents, Algorithm::Bfs(ROOTS.into())];
     let changes: Arc<[(i64, EdgeChange)]> = changes.into();
@@ -60,7 +63,7 @@ fn observe(
         )
         .unwrap()
     });
-    let mut seen: Vec<Vec<(i64, Vec<(u64, u64)>)>> = vec![Vec::new(), Vec::new()];
+    let mut seen: Vec<Readings> = vec![Vec::new(), Vec::new()];
     loop {
         let mut ended = true;
         for (live, seen) in lives.iter().zip(&mut seen) {
