@@ -7,6 +7,7 @@
 //! cargo run --release -p strom-benches --bin strom-bench -- wordcount --mb 256 --workers 1,2
 //! cargo run --release -p strom-benches --bin strom-bench -- tpch --sf 1 --queries 1,3 --workers 1,2
 //! cargo run --release -p strom-benches --bin strom-bench -- window-agg --events 5000000 --rate 100000
+//! cargo run --release -p strom-benches --bin strom-bench -- --workers 2 incremental-graph
 //! ```
 //!
 //! Data goes to `benches/data/` (git-ignored): a seeded Zipf text corpus, and TPC-H
@@ -17,6 +18,7 @@ mod cep;
 mod compare;
 mod corpus;
 mod graph;
+mod incremental;
 mod kafka;
 mod nexmark;
 mod state;
@@ -152,6 +154,10 @@ enum Bench {
         #[arg(long, default_value_t = 2_000)]
         interval_ms: u64,
     },
+    /// Incremental connected components and BFS (strom_gelly::incremental) under
+    /// single-edge changes in batches: per-batch latency and changes/s, against
+    /// re-running Strom's batch algorithms and igraph's.
+    IncrementalGraph(incremental::IncrementalArgs),
     /// Kafka: records per second per core through Strom's Kafka source and sink,
     /// beside a plain rdkafka consumer/producer loop, on a local broker.
     Kafka(kafka::KafkaArgs),
@@ -187,6 +193,9 @@ fn main() -> Result<()> {
         Bench::CepEngine { args } => return cep::engine(args),
         Bench::Cep(args) => return cep::bench(args, &cli.workers, &cli.data),
         Bench::Kafka(args) => return kafka::bench(args, &cli.workers, cli.runs, &cli.data),
+        Bench::IncrementalGraph(args) => {
+            return incremental::bench(args, &cli.workers, cli.runs, &cli.data);
+        }
         Bench::Report {
             results,
             size,
@@ -245,6 +254,7 @@ fn main() -> Result<()> {
         | Bench::Engine { .. }
         | Bench::Cep(_)
         | Bench::Kafka(_)
+        | Bench::IncrementalGraph(_)
         | Bench::CepEngine { .. } => {
             unreachable!("handled above")
         }

@@ -48,6 +48,9 @@ pub enum StreamAlgorithm {
     /// 1,000,000 anew each round plus floor(5/6 of each in-neighbour's rank / its
     /// out-degree) per edge (exact integers).
     Pagerank,
+    /// 1 for every vertex of the --k core of the undirected simple graph (self-loops
+    /// and duplicate edges dropped).
+    KCore,
 }
 
 /// `strom run graph-stream` options.
@@ -68,6 +71,9 @@ pub struct GraphStreamArgs {
     /// PageRank rounds.
     #[arg(long, default_value_t = 10)]
     pub iterations: u64,
+    /// The k of k-core: the least number of neighbours inside the core.
+    #[arg(long, default_value_t = 2)]
+    pub k: u64,
     /// The changelog (CSV); printed when absent. A folder of part files with
     /// checkpoints. `kafka://HOST:PORT/TOPIC?options`: one record per row
     /// (`time,vertex,value,diff`), exactly once with `delivery=exactly-once` and
@@ -129,6 +135,7 @@ impl GraphStreamArgs {
                 bail!("--iterations must be at least 1")
             }
             StreamAlgorithm::Pagerank => Algorithm::PageRank(self.iterations),
+            StreamAlgorithm::KCore => Algorithm::KCore(self.k),
         })
     }
 }

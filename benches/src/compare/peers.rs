@@ -82,7 +82,7 @@ pub(crate) fn install(data: &Path, name: &str, packages: &[&str]) -> Result<Path
 }
 
 /// The script folder (`benches/peers`).
-fn scripts() -> PathBuf {
+pub(crate) fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("peers")
 }
 

@@ -46,6 +46,9 @@ pub enum Algorithm {
     /// PageRank over a fixed number of rounds, exact in integers: see
     /// [`super::rank::pagerank`].
     PageRank(u64),
+    /// Membership of the k-core of the undirected simple graph (value 1 for every
+    /// vertex in it): see [`super::cores::k_core`].
+    KCore(u64),
 }
 
 impl Algorithm {
@@ -59,6 +62,7 @@ impl Algorithm {
             Algorithm::Degrees => "degrees",
             Algorithm::Triangles => "triangles",
             Algorithm::PageRank(_) => "pagerank",
+            Algorithm::KCore(_) => "k-core",
         }
     }
 
@@ -67,7 +71,7 @@ impl Algorithm {
     where
         T: Timestamp + Lattice + Hash,
     {
-        use super::{counts, paths, rank};
+        use super::{cores, counts, paths, rank};
         match self {
             Algorithm::ConnectedComponents => connected_components(edges),
             Algorithm::Reachability(roots) => paths::reachability(edges, roots.clone()),
@@ -76,6 +80,7 @@ impl Algorithm {
             Algorithm::Degrees => counts::degrees(edges),
             Algorithm::Triangles => counts::triangles(edges),
             Algorithm::PageRank(rounds) => rank::pagerank(edges, *rounds),
+            Algorithm::KCore(k) => cores::k_core(edges, *k),
         }
     }
 }

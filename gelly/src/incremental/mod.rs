@@ -11,8 +11,12 @@
 //! edge changes are logged by key group and replayed on restore, and the changelog
 //! sends each row exactly once across the restore.
 //!
+//! While the job runs, a [`LiveResult`] attached to the changelog is the queryable
+//! current result: any thread reads a vertex's value or the whole result, always as of
+//! one complete change time ([`LiveResult::through`]).
+//!
 //! The algorithms themselves ([`Algorithm::compute`], [`connected_components`],
-//! [`paths`], [`counts`], [`rank`]) work on differential collections in any scope
+//! [`paths`], [`counts`], [`rank`], [`cores`]) work on differential collections in any scope
 //! whose time is a lattice.
 //!
 //! ```
@@ -36,8 +40,10 @@
 
 mod algorithms;
 mod changelog;
+pub mod cores;
 pub mod counts;
 mod fold;
+mod live;
 mod log;
 pub mod paths;
 pub mod rank;
@@ -46,6 +52,7 @@ mod time;
 pub use algorithms::{Algorithm, Edges, Values, connected_components};
 pub use changelog::ResultChange;
 pub use fold::CurrentResult;
+pub use live::LiveResult;
 pub use log::EdgeChange;
 pub use time::{GraphSummary, GraphTime};
 

@@ -2,7 +2,8 @@
 //! every time of a seeded random sequence of insertions and deletions (duplicates,
 //! self-loops, deletions of present edges), the changelog folded up to that time
 //! equals what networkx 3.4.2 computes on the edges present then (PageRank: the
-//! integer recurrence written out in Python), at one and three workers. Also: the
+//! integer recurrence written out in Python; k-core membership: networkx's `k_core`),
+//! at one and three workers. Also: the
 //! changelog is consolidated (no row cancels another of the same time).
 
 use std::collections::BTreeMap;
@@ -15,8 +16,10 @@ use strom_gelly::incremental::{Algorithm, CurrentResult, EdgeChange, maintain};
 use crate::support::{WORKERS, networkx_output, xorshift};
 
 /// Roots of the path algorithms.
-const ROOTS: [u64; 3] = [0, 2, 9];
+pub(crate) const ROOTS: [u64; 3] = [0, 2, 9];
 const ROUNDS: u64 = 4;
+/// The k of the k-core.
+const K: u64 = 3;
 
 fn algorithms() -> Vec<Algorithm> {
     let roots: Arc<[u64]> = ROOTS.into();
@@ -28,12 +31,13 @@ fn algorithms() -> Vec<Algorithm> {
         Algorithm::Degrees,
         Algorithm::Triangles,
         Algorithm::PageRank(ROUNDS),
+        Algorithm::KCore(K),
     ]
 }
 
 /// `batches` times of random changes over `vertices` vertices: mostly insertions
 /// (some duplicates and self-loops) at first, deletions of present edges mixed in.
-fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChange)> {
+pub(crate) fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChange)> {
     let mut next = xorshift(seed);
     let mut present: Vec<(u64, u64, u64)> = Vec::new();
     let mut changes = Vec::new();
@@ -69,9 +73,9 @@ fn random_changes(seed: u64, vertices: u64, batches: i64) -> Vec<(i64, EdgeChang
 }
 
 /// networkx's answers per time: `algorithm name -> time -> (vertex, value)s`.
-type Answers = BTreeMap<String, BTreeMap<i64, Vec<(u64, u64)>>>;
+pub(crate) type Answers = BTreeMap<String, BTreeMap<i64, Vec<(u64, u64)>>>;
 
-fn oracle(changes: &[(i64, EdgeChange)], name: &str) -> Option<Answers> {
+pub(crate) fn oracle(changes: &[(i64, EdgeChange)], name: &str) -> Option<Answers> {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("changes.txt");
@@ -81,10 +85,15 @@ fn oracle(changes: &[(i64, EdgeChange)], name: &str) -> Option<Answers> {
         .collect();
     std::fs::write(&file, text).unwrap();
     let roots: Vec<String> = ROOTS.iter().map(u64::to_string).collect();
-    let (roots, rounds) = (roots.join(","), ROUNDS.to_string());
+    let (roots, rounds, k) = (roots.join(","), ROUNDS.to_string(), K.to_string());
     let out = networkx_output(
         "incremental_oracle.py",
-        &[file.as_os_str(), roots.as_ref(), rounds.as_ref()],
+        &[
+            file.as_os_str(),
+            roots.as_ref(),
+            rounds.as_ref(),
+            k.as_ref(),
+        ],
     )?;
     let mut answers = Answers::new();
     for line in out.lines() {

@@ -1,5 +1,6 @@
 """Batch answers for a sequence of edge changes (argv[1]: `time source target weight
-diff` lines in time order; argv[2]: roots, comma separated; argv[3]: PageRank rounds):
+diff` lines in time order; argv[2]: roots, comma separated; argv[3]: PageRank rounds;
+argv[4]: the k of the k-core):
 after the changes of each time, every algorithm of strom_gelly::incremental on the
 edges present then (an edge is present while its count is positive; duplicates
 count), printed as `time algorithm vertex value` lines. networkx 3.4.2 computes all
@@ -16,6 +17,7 @@ with open(sys.argv[1]) as f:
         changes[t].append((s, d, w, diff))
 roots = [int(r) for r in sys.argv[2].split(",")]
 rounds = int(sys.argv[3])
+k = int(sys.argv[4])
 
 counts = collections.Counter()
 for t in sorted(changes):
@@ -43,6 +45,7 @@ for t in sorted(changes):
     H.add_nodes_from(G)
     H.add_edges_from((u, v) for u, v in G.edges() if u != v)
     out += [("triangles", v, n) for v, n in nx.triangles(H).items()]
+    out += [("k-core", v, 1) for v in nx.k_core(H, k)]
     rank = {v: 6_000_000 for v in G}
     for _ in range(rounds):
         new = {v: 1_000_000 for v in G}

@@ -7,6 +7,7 @@ mod community;
 mod generators;
 mod graph_api;
 mod incremental;
+mod incremental_live;
 mod iteration_options;
 mod library;
 mod link_analysis;
