@@ -136,15 +136,11 @@ pub(super) fn build<'s, T: Data, R: SplitReader<T>>(
             }
             let standing = split.standing(now, poll == Poll::Done);
             // Watermarks move on the auto-watermark interval, after every read of
-            // stored data, as soon as the reader has nothing more for now (sending
-            // then costs no throughput and windows fire one batch after their end,
-            // not an interval after), and at once when flow control holds a split
-            // whose operators have handled all it let go of (its unsent watermark is
-            // all that holds them). The others hear of a new standing at once and of
-            // a new watermark when it moves.
-            let drained = !held && matches!(poll, Poll::Pending(_));
+            // stored data, and at once when flow control holds a split whose
+            // operators have handled all it let go of (its unsent watermark is all
+            // that holds them). The others hear of a new standing at once and of a
+            // new watermark when it moves.
             let due = split.due(now, reader.paced_by_records(), interval)
-                || drained
                 || (held && pacing.only_by_itself(data_c.time()));
             if let Some(w) = split.next_watermark(standing, due, now) {
                 let next = StreamTime::at_watermark(data_c.time().epoch, w);
