@@ -238,7 +238,6 @@ impl KafkaSource {
             me,
             peers,
             names: Vec::new(),
-            last_topic: 0,
             meta,
             buffered: BTreeMap::new(),
             event_time: None,
@@ -437,8 +436,6 @@ pub struct KafkaSplit<T> {
     peers: usize,
     /// The topics of the split's partitions (records name theirs by index).
     names: Vec<String>,
-    /// The index in `names` of the last record's topic (compared first).
-    last_topic: usize,
     /// For metadata (discovery).
     meta: BaseConsumer,
     consumer: QuietConsumer,
@@ -619,15 +616,8 @@ impl<T> KafkaSplit<T> {
             };
             let (p, offset) = (message.partition(), message.offset());
             let topic = message.topic();
-            let t = match self.names.get(self.last_topic) {
-                Some(last) if last == topic => self.last_topic,
-                _ => match self.names.iter().position(|n| n == topic) {
-                    Some(t) => {
-                        self.last_topic = t;
-                        t
-                    }
-                    None => continue,
-                },
+            let Some(t) = self.names.iter().position(|n| n == topic) else {
+                continue;
             };
             let record = KafkaRecord {
                 topic,
