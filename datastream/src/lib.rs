@@ -77,7 +77,7 @@ pub use sink::{
 };
 pub use source::{
     CollectionPosition, FileFormat, FileMode, FilePosition, Generator, GeneratorPosition, Poll,
-    SplitReader, Timestamps, WATERMARK_EVERY, generated,
+    Reached, SplitReader, Timestamps, WATERMARK_EVERY, generated,
 };
 pub use stream::{Data, DataStream, KeyedStream, Timestamped};
 pub use strom_core::time::StreamTime;

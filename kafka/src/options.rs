@@ -121,6 +121,11 @@ pub struct KafkaUrl {
     /// `discovery=DURATION|off`: how often an unbounded source looks for new
     /// partitions and topics (default 30s; a bounded source never does).
     pub discovery: Option<Duration>,
+    /// `idleness=DURATION`: a partition with no record for this long no longer holds
+    /// the source's watermark back (Flink's `withIdleness`, per partition); by
+    /// default the job's watermark strategy says, and without one a partition holds
+    /// the watermark at its greatest event time until it gives a later record.
+    pub idleness: Option<Duration>,
     /// `dead-letters=TOPIC`: a record the job cannot read goes to this topic (on the
     /// same brokers, its error in the record's `error` header) instead of failing
     /// the job.
@@ -196,6 +201,7 @@ impl KafkaUrl {
             topic: topic.to_string(),
             pattern: None,
             discovery: Some(Duration::from_secs(30)),
+            idleness: None,
             dead_letters: None,
             group: None,
             start: StartFrom::Earliest,
@@ -286,6 +292,13 @@ impl KafkaUrl {
                     ),
                 }
             }
+            "idleness" => {
+                self.idleness = Some(
+                    duration(value)
+                        .filter(|d| !d.is_zero())
+                        .ok_or_else(|| wrong("a duration such as 500ms, 10s, 5m"))?,
+                );
+            }
             "dead-letters" => {
                 if value.is_empty() || value.contains([',', '/']) {
                     return Err(wrong("one topic name"));
@@ -319,7 +332,8 @@ impl KafkaUrl {
             _ => {
                 return Err(format!(
                     "unknown option {key:?} (known: group, start, bounded, isolation, \
-                     partitions, delivery, transactional-id, pattern, discovery, dead-letters)"
+                     partitions, delivery, transactional-id, pattern, discovery, idleness, \
+                     dead-letters)"
                 ));
             }
         }
@@ -358,15 +372,17 @@ mod tests {
         assert!(err("kafka://h:1/a?pattern=x").contains("or none and pattern"));
         assert!(err("kafka://h:1/?pattern=(").contains("pattern=\"(\": expected a regex"));
         assert!(err("kafka://h:1/t?discovery=soon").contains("discovery=\"soon\""));
+        assert!(err("kafka://h:1/t?idleness=0s").contains("idleness=\"0s\""));
         assert!(err("kafka://h:1/t?start=offsets:0=x").contains("offsets:[TOPIC:]"));
         assert!(err("kafka://h:1/t?start=offsets::1=2").contains("offsets:[TOPIC:]"));
     }
 
     #[test]
     fn topic_lists_patterns_and_explicit_offsets() {
-        let list = KafkaUrl::parse("kafka://h:1/a,b.c?discovery=500ms").unwrap();
+        let list = KafkaUrl::parse("kafka://h:1/a,b.c?discovery=500ms&idleness=5s").unwrap();
         assert_eq!(list.topics(), ["a", "b.c"]);
         assert_eq!(list.discovery, Some(Duration::from_millis(500)));
+        assert_eq!(list.idleness, Some(Duration::from_secs(5)));
         assert!(list.one_topic().is_err());
         let pattern = KafkaUrl::parse("kafka://h:1/?pattern=ev-.*&discovery=off").unwrap();
         assert!(pattern.topics().is_empty() && pattern.discovery.is_none());

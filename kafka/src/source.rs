@@ -22,7 +22,8 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 use strom_datastream::{
-    Data, DataStream, Poll, SourceError, SplitReader, StreamEnv, Timestamps, WatermarkStrategy,
+    Data, DataStream, Poll, Reached, SourceError, SplitReader, StreamEnv, Timestamps,
+    WatermarkStrategy,
 };
 
 use crate::client::{self, QuietConsumer, bounds, lookup, offsets_at};
@@ -105,6 +106,7 @@ pub struct KafkaSource {
     read_committed: bool,
     rate: Option<f64>,
     discovery: Option<Duration>,
+    idleness: Option<Duration>,
 }
 
 impl KafkaSource {
@@ -126,6 +128,7 @@ impl KafkaSource {
             read_committed: true,
             rate: None,
             discovery: Some(Duration::from_secs(30)),
+            idleness: None,
         }
     }
 
@@ -144,6 +147,7 @@ impl KafkaSource {
             bounded: url.bounded,
             read_committed: url.read_committed,
             discovery: url.discovery,
+            idleness: url.idleness,
             ..KafkaSource::subscribe(&url.brokers, topics)
         })
     }
@@ -186,6 +190,15 @@ impl KafkaSource {
     /// discovery); `None`: never.
     pub fn discovery(mut self, every: Option<Duration>) -> Self {
         self.discovery = every;
+        self
+    }
+
+    /// After how long without a record a partition no longer holds the watermark
+    /// back (Flink's `withIdleness`, per partition); `None` (the default): as the
+    /// stream's watermark strategy says, and without idleness there a partition
+    /// holds the watermark until it gives a later record or ends.
+    pub fn idleness(mut self, after: Option<Duration>) -> Self {
+        self.idleness = after;
         self
     }
 
@@ -239,9 +252,10 @@ impl KafkaSource {
             peers,
             names: Vec::new(),
             meta,
-            buffered: BTreeMap::new(),
+            partitions: BTreeMap::new(),
+            queue: VecDeque::new(),
             event_time: None,
-            paused: BTreeSet::new(),
+            idleness: self.idleness,
             consumer,
             next: BTreeMap::new(),
             earliest: BTreeMap::new(),
@@ -349,6 +363,7 @@ impl KafkaSource {
         if let Timestamps::Event(f) = &timestamps {
             split.event_time = Some(f.clone());
         }
+        split.idleness = self.idleness.or(strategy.idleness());
         env.source("KafkaSource", split, timestamps, strategy)
             .name(&format!("Source: kafka {}", self.topics))
     }
@@ -449,13 +464,16 @@ pub struct KafkaSplit<T> {
     assigned: bool,
     deserialize: Deserializer<T>,
     pace: Option<Pace>,
-    /// Records read but not yet given, per partition, with their offsets.
-    buffered: BTreeMap<Tp, Partition<T>>,
-    /// Event time of a record, when records are stamped by it: partitions are then
-    /// merged in event time (see [`KafkaSplit::read`]).
+    /// Per partition of the split: what the reader knows of it.
+    partitions: BTreeMap<Tp, Partition>,
+    /// Records fetched but not yet given, in the order fetched, with their
+    /// partitions and offsets (`None`: a record left out on purpose, read past).
+    queue: VecDeque<(Tp, i64, Option<T>)>,
+    /// Event time of a record, when records are stamped by it: the split then
+    /// tells how far its least partition has come ([`SplitReader::reached`]).
     event_time: Option<EventTime<T>>,
-    /// Partitions paused while the merge waits for another.
-    paused: BTreeSet<Tp>,
+    /// A partition with no record for this long does not hold the watermark back.
+    idleness: Option<Duration>,
     /// When the split last looked for new partitions.
     discovered: Instant,
 }
@@ -463,20 +481,21 @@ pub struct KafkaSplit<T> {
 /// A record's event time (ms).
 type EventTime<T> = Rc<dyn Fn(&T) -> i64>;
 
-/// A partition's records read ahead, and when it last had one.
-struct Partition<T> {
-    records: VecDeque<(i64, i64, T)>,
+/// A partition as the split reads it.
+struct Partition {
+    /// When it last had a record.
     heard: Instant,
     /// The offset after the last record the consumer gave (where to fetch from if
     /// the partitions are assigned again).
     fetched: i64,
+    /// Its records in the queue, not yet given.
+    queued: usize,
+    /// The greatest event time among its records given.
+    greatest: Option<i64>,
 }
 
-/// Records buffered per partition before the partition is paused.
+/// Records fetched ahead of what is given, in all.
 const BUFFER: usize = 4_096;
-
-/// A partition with nothing for this long does not hold the merge back.
-const IDLE: Duration = Duration::from_secs(2);
 
 /// How long discovery waits for the brokers' answer (the worker waits with it).
 const DISCOVERY_WAIT: Duration = Duration::from_secs(2);
@@ -499,21 +518,22 @@ impl<T> KafkaSplit<T> {
         self.next.insert(tp, at);
         self.earliest.insert(tp, earliest);
         let partition = Partition {
-            records: VecDeque::new(),
             heard: Instant::now(),
             fetched: at,
+            queued: 0,
+            greatest: None,
         };
-        self.buffered.insert(tp, partition);
+        self.partitions.insert(tp, partition);
     }
 
     /// Assigns every partition of the split to the consumer, from where it has
-    /// fetched to (again paused where it was).
+    /// fetched to.
     fn assign(&mut self) {
         let mut assignment = TopicPartitionList::new();
-        for (&(t, p), buffer) in &self.buffered {
+        for (&(t, p), partition) in &self.partitions {
             let topic = &self.names[t];
             assignment
-                .add_partition_offset(topic, p, Offset::Offset(buffer.fetched))
+                .add_partition_offset(topic, p, Offset::Offset(partition.fetched))
                 .unwrap_or_else(|e| panic!("kafka source {topic}: partition {p}: {e}"));
         }
         self.consumer.assign(&assignment).unwrap_or_else(|e| {
@@ -522,26 +542,13 @@ impl<T> KafkaSplit<T> {
                 self.source.topics
             )
         });
-        let paused = self.list(&self.paused);
-        if paused.count() > 0 {
-            let _ = self.consumer.pause(&paused);
-        }
         if !self.assigned {
             // Idleness counts from here: the first fetch takes a moment.
-            for buffer in self.buffered.values_mut() {
-                buffer.heard = Instant::now();
+            for partition in self.partitions.values_mut() {
+                partition.heard = Instant::now();
             }
         }
         self.assigned = true;
-    }
-
-    /// `partitions` as the client's list.
-    fn list<'a>(&self, partitions: impl IntoIterator<Item = &'a Tp>) -> TopicPartitionList {
-        let mut list = TopicPartitionList::new();
-        for &(t, p) in partitions {
-            list.add_partition(&self.names[t], p);
-        }
-        list
     }
 
     fn finished(&self) -> bool {
@@ -584,20 +591,11 @@ impl<T> KafkaSplit<T> {
         }
     }
 
-    /// Moves what the consumer has into the buffers (pausing full ones); a record
-    /// that does not deserialize fails the job.
+    /// Moves what the consumer has into the queue, up to [`BUFFER`] records; a
+    /// record that does not deserialize fails the job.
     fn fill(&mut self) {
-        let mut full = Vec::new();
         let mut polls = 0;
-        let mut buffered: usize = self.buffered.values().map(|b| b.records.len()).sum();
-        while !self.finished() && polls < 2 * BUFFER {
-            // Enough to give: read on only while the merge waits for a partition with
-            // nothing buffered. Pausing a partition drops what the client fetched
-            // ahead for it (it is fetched again on resume), so a partition is paused
-            // only then, not whenever its buffer fills: that cost 6x the throughput.
-            if buffered >= BUFFER && !self.merge_waits() {
-                break;
-            }
+        while !self.finished() && self.queue.len() < BUFFER && polls < 2 * BUFFER {
             polls += 1;
             let message = match self.consumer.poll(Duration::ZERO) {
                 None => break,
@@ -633,30 +631,13 @@ impl<T> KafkaSplit<T> {
                     "kafka source: topic {topic} partition {p} offset {offset}: cannot read the record: {why}"
                 ),
             };
-            let Some(buffer) = self.buffered.get_mut(&(t, p)) else {
+            let Some(partition) = self.partitions.get_mut(&(t, p)) else {
                 continue;
             };
-            buffer.heard = Instant::now();
-            buffer.fetched = offset + 1;
-            match value {
-                Some(value) => {
-                    let ts = self.event_time.as_ref().map_or(0, |f| f(&value));
-                    buffer.records.push_back((ts, offset, value));
-                    buffered += 1;
-                }
-                // Left out on purpose: read past it.
-                None if buffer.records.is_empty() => {
-                    self.next.insert((t, p), offset + 1);
-                }
-                None => {}
-            }
-            let is_full = buffer.records.len() >= BUFFER;
-            if is_full && self.merge_waits() && self.paused.insert((t, p)) {
-                full.push((t, p));
-            }
-        }
-        if !full.is_empty() {
-            let _ = self.consumer.pause(&self.list(&full));
+            partition.heard = Instant::now();
+            partition.fetched = offset + 1;
+            partition.queued += 1;
+            self.queue.push_back(((t, p), offset, value));
         }
     }
 
@@ -674,7 +655,7 @@ impl<T> KafkaSplit<T> {
             return candidates.first().copied();
         }
         candidates.into_iter().min_by_key(|&(t, p)| {
-            let fetched = self.buffered.get(&(t, p)).map_or(0, |b| b.fetched);
+            let fetched = self.partitions.get(&(t, p)).map_or(0, |b| b.fetched);
             match self
                 .meta
                 .fetch_watermarks(&self.names[t], p, DISCOVERY_WAIT)
@@ -685,72 +666,22 @@ impl<T> KafkaSplit<T> {
         })
     }
 
-    /// Whether the event-time merge waits for a partition with nothing buffered that
-    /// is neither finished nor idle (then the consumer is read on, past partitions
-    /// whose buffers are full).
-    fn merge_waits(&self) -> bool {
-        self.event_time.is_some()
-            && self.buffered.iter().any(|(tp, b)| {
-                b.records.is_empty() && !self.done.contains(tp) && b.heard.elapsed() < IDLE
-            })
-    }
-
-    /// The partition whose head is to be given next, if one may be.
-    fn next_partition(&self) -> Option<Tp> {
-        let mut best: Option<(i64, Tp)> = None;
-        for (&tp, buffer) in &self.buffered {
-            match buffer.records.front() {
-                Some(&(ts, _, _)) => {
-                    // Without event time: the fullest buffer first.
-                    let ts = match self.event_time {
-                        Some(_) => ts,
-                        None => -(buffer.records.len() as i64),
-                    };
-                    if best.is_none_or(|(b, _)| ts < b) {
-                        best = Some((ts, tp));
-                    }
-                }
-                None => {
-                    let waiting = self.event_time.is_some()
-                        && !self.done.contains(&tp)
-                        && buffer.heard.elapsed() < IDLE;
-                    if waiting {
-                        return None;
-                    }
-                }
-            }
-        }
-        best.map(|(_, tp)| tp)
-    }
-
-    /// Resumes paused partitions whose buffers have room again.
-    fn resume_drained(&mut self) {
-        let drained: Vec<Tp> = self
-            .paused
-            .iter()
-            .copied()
-            .filter(|tp| self.buffered[tp].records.len() < BUFFER / 2)
-            .collect();
-        if drained.is_empty() {
-            return;
-        }
-        for tp in &drained {
-            self.paused.remove(tp);
-        }
-        let _ = self.consumer.resume(&self.list(&drained));
+    /// Whether partition `tp` holds the split's watermark back: it has records not
+    /// yet given, or it is neither at its end (bounded) nor idle.
+    fn holds(&self, tp: &Tp, partition: &Partition) -> bool {
+        let idle = self
+            .idleness
+            .is_some_and(|d| partition.heard.elapsed() >= d);
+        partition.queued > 0 || !(self.done.contains(tp) || idle)
     }
 }
 
 impl<T: 'static> SplitReader<T> for KafkaSplit<T> {
     type Position = KafkaPosition;
 
-    /// Reads what the consumer has into the partitions' buffers, then gives at most
-    /// `max` records: with event time, always the earliest head among the
-    /// partitions, and only while every partition that is neither finished nor idle
-    /// has one (so that the split's watermark is the least over its partitions, as
-    /// Flink's per-partition watermarks, and a partition read ahead does not make
-    /// another's records late); otherwise in the order read. An unbounded split
-    /// looks for new partitions on the source's discovery interval.
+    /// Reads what the consumer has into the queue, then gives at most `max`
+    /// records, in the order fetched. An unbounded split looks for new partitions
+    /// on the source's discovery interval.
     fn read(&mut self, out: &mut Vec<T>, max: usize) -> Poll {
         if !self.assigned {
             self.assign();
@@ -772,30 +703,54 @@ impl<T: 'static> SplitReader<T> for KafkaSplit<T> {
         }
         let mut given = 0;
         while given < room {
-            let Some(tp) = self.next_partition() else {
+            let Some((tp, offset, value)) = self.queue.pop_front() else {
                 break;
             };
-            let buffer = self
-                .buffered
+            self.next.insert(tp, offset + 1);
+            let partition = self
+                .partitions
                 .get_mut(&tp)
                 .expect("a partition of the split");
-            let (_, offset, value) = buffer.records.pop_front().expect("a head");
-            self.next.insert(tp, offset + 1);
-            out.push(value);
-            given += 1;
+            partition.queued -= 1;
+            if let Some(value) = value {
+                if let Some(f) = &self.event_time {
+                    let ts = f(&value);
+                    partition.greatest = Some(partition.greatest.map_or(ts, |g| g.max(ts)));
+                }
+                out.push(value);
+                given += 1;
+            }
         }
         if let Some(pace) = &mut self.pace {
             pace.given += given as u64;
         }
-        self.resume_drained();
-        let empty = self.buffered.values().all(|b| b.records.is_empty());
-        if self.finished() && empty {
+        if self.finished() && self.queue.is_empty() {
             Poll::Done
         } else if given == 0 {
             Poll::Pending(Duration::from_millis(5))
         } else {
             Poll::Ready
         }
+    }
+
+    /// With event time, the least greatest event time among the partitions that
+    /// hold the watermark (records queued, or neither at their end nor idle): a
+    /// partition read ahead does not make another's records late, as with Flink's
+    /// per-partition watermarks. A partition that has given nothing holds the
+    /// watermark where it is until it does, or until it is idle for the source's
+    /// idleness. When none holds: the greatest of all.
+    fn reached(&self) -> Reached {
+        if self.event_time.is_none() {
+            return Reached::Greatest;
+        }
+        let mut least: Option<Option<i64>> = None;
+        for (tp, partition) in &self.partitions {
+            if self.holds(tp, partition) {
+                let g = partition.greatest;
+                least = Some(least.map_or(g, |l| l.zip(g).map(|(l, g)| l.min(g))));
+            }
+        }
+        least.map_or(Reached::Greatest, Reached::Least)
     }
 
     fn position(&self) -> KafkaPosition {
@@ -840,8 +795,8 @@ impl<T: 'static> SplitReader<T> for KafkaSplit<T> {
         for (&(t, p), next) in &mut self.next {
             let at = reached.get(&(self.names[t].as_str(), p)).copied();
             *next = at.unwrap_or(self.earliest[&(t, p)]);
-            if let Some(buffer) = self.buffered.get_mut(&(t, p)) {
-                buffer.fetched = *next;
+            if let Some(partition) = self.partitions.get_mut(&(t, p)) {
+                partition.fetched = *next;
             }
         }
         let old_topics: BTreeSet<&str> = reached.keys().map(|(t, _)| *t).collect();

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::recovery::{kill_one, published};
-use crate::support::{fresh, run_strom, scratch, strom};
+use crate::support::{fresh, run_strom, scratch, sorted_rows, strom};
 
 const JOB: [&str; 6] = [
     "run",
@@ -24,9 +24,7 @@ fn cep_monitoring_killed_and_restored_gives_the_uninterrupted_alerts() {
     let mut args: Vec<&str> = JOB.to_vec();
     args.extend(["--output", reference.to_str().unwrap()]);
     run_strom(&args);
-    let text = std::fs::read_to_string(&reference).unwrap();
-    let mut want: Vec<String> = text.lines().skip(1).map(String::from).collect();
-    want.sort();
+    let want = sorted_rows(&reference);
     assert!(want.len() > 100, "{} alerts", want.len());
 
     let (out, checkpoints) = (fresh(dir.join("out")), fresh(dir.join("checkpoints")));

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::recovery::{kill_one, published};
-use crate::support::{fresh, run_strom, scratch, strom};
+use crate::support::{fresh, run_strom, scratch, sorted_rows, strom};
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(String::from).collect()
@@ -146,13 +146,7 @@ fn a_process_killed_mid_stream_and_restored_gives_the_uninterrupted_changelog() 
         ];
         let mut args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
         run_strom(&[&base[..], &["--output", reference.to_str().unwrap()][..]].concat());
-        let mut want: Vec<String> = std::fs::read_to_string(&reference)
-            .unwrap()
-            .lines()
-            .skip(1)
-            .map(String::from)
-            .collect();
-        want.sort();
+        let want = sorted_rows(&reference);
         assert!(want.len() > 1_000, "{algorithm}: {} rows", want.len());
         let (out, checkpoints) = (
             fresh(dir.join(format!("{algorithm}-out"))),

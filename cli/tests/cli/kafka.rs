@@ -16,7 +16,7 @@ use crate::cep_fraud::{READINGS, READINGS_ALERTS};
 use crate::control::{json, listed, strom_in, wait_for};
 use crate::kafka_broker::Broker;
 use crate::recovery::{input_and_reference, kill_one, stop_with_savepoint, window_agg};
-use crate::support::{fresh, scratch, strom};
+use crate::support::{fresh, scratch, sorted_rows, strom};
 
 /// `window-agg` from the Kafka URL `input` to `output` (a file or a Kafka URL).
 pub(crate) fn job(input: &str, output: &str) -> Vec<String> {
@@ -30,18 +30,6 @@ pub(crate) fn run(args: &[String]) -> (bool, String) {
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// The rows of a window-agg output file, sorted, without the header.
-pub(crate) fn file_rows(path: &Path) -> Vec<String> {
-    let mut rows: Vec<String> = std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(String::from)
-        .collect();
-    rows.sort();
-    rows
 }
 
 /// Where a mismatch is, in a few rows.
@@ -70,7 +58,7 @@ fn a_bounded_topic_read_at_1_and_3_workers_and_written_to_topics_gives_the_file_
         args.extend(["-w", workers].map(String::from));
         let (ok, err) = run(&args);
         assert!(ok, "{err}");
-        let got = file_rows(&out);
+        let got = sorted_rows(&out);
         assert!(got == want, "{workers} workers: {}", diff(&got, &want));
     }
     // Into a topic without checkpoints: at-least-once (flushed at the end) and none.
@@ -196,7 +184,7 @@ fn cep_monitoring_reads_and_writes_kafka_as_it_does_files() {
         out.to_str().unwrap().into(),
     ]);
     assert!(ok, "{err}");
-    assert_eq!(file_rows(&out), READINGS_ALERTS);
+    assert_eq!(sorted_rows(&out), READINGS_ALERTS);
     let (ok, err) = run(&[
         "run".into(),
         "cep-monitoring".into(),

@@ -7,7 +7,7 @@
 
 use crate::kafka::{diff, run};
 use crate::kafka_broker::Broker;
-use crate::support::{fresh, scratch};
+use crate::support::{fresh, scratch, sorted_rows};
 
 #[test]
 fn graph_stream_from_kafka_to_kafka_exactly_once_equals_the_file_runs_changelog() {
@@ -23,13 +23,7 @@ fn graph_stream_from_kafka_to_kafka_exactly_once_equals_the_file_runs_changelog(
     let file_run = [&file_run[..], &["--output", reference.to_str().unwrap()]].concat();
     let (ok, err) = run(&owned(&file_run));
     assert!(ok, "{err}");
-    let mut want: Vec<String> = std::fs::read_to_string(&reference)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(String::from)
-        .collect();
-    want.sort();
+    let want = sorted_rows(&reference);
     assert!(want.len() > 500, "{} rows", want.len());
     // Two partitions, each in time order (line i to partition i % 2).
     broker.produce("edge-changes", 2, changes.to_str().unwrap());

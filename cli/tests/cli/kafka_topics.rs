@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::control::{json, listed, strom_in, wait_for};
-use crate::kafka::{diff, file_rows, job, run, wait_until_read};
+use crate::kafka::{diff, job, run, wait_until_read};
 use crate::kafka_broker::Broker;
 use crate::recovery::input_and_reference;
-use crate::support::{fresh, scratch};
+use crate::support::{fresh, scratch, sorted_rows};
 
 /// The lines of `input` dealt to `parts` files, line `i` to file `i % parts` (the
 /// header to the first), each keeping the lines' order.
@@ -39,7 +39,7 @@ fn reference(dir: &Path, input: &Path) -> Vec<String> {
     )));
     let (ok, err) = run(&job(input.to_str().unwrap(), out.to_str().unwrap()));
     assert!(ok, "{err}");
-    file_rows(&out)
+    sorted_rows(&out)
 }
 
 /// Runs window-agg from `from` at `workers` into a file; its sorted rows.
@@ -49,7 +49,7 @@ fn rows_read(dir: &Path, from: &str, workers: &str, name: &str) -> Vec<String> {
     args.extend(["-w", workers].map(String::from));
     let (ok, err) = run(&args);
     assert!(ok, "{name} at {workers} workers: {err}");
-    file_rows(&out)
+    sorted_rows(&out)
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn socket_window_wordcount_and_unique_visitors_write_their_windows_to_kafka() {
         let (ok, err) = run(&args);
         assert!(ok, "{err}");
     }
-    let want = file_rows(&file);
+    let want = sorted_rows(&file);
     assert!(want.len() >= 4, "{want:?}");
     assert_eq!(broker.consume("visitors", false), want);
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{fresh, run_strom, scratch, strom};
+use crate::support::{fresh, run_strom, scratch, sorted_rows, strom};
 
 /// The lines of every part file in `dir`, sorted.
 pub(crate) fn published(dir: &Path) -> Vec<String> {
@@ -109,14 +109,7 @@ pub(crate) fn input_and_reference(dir: &Path) -> (PathBuf, Vec<String>) {
     crate::window_agg::write_events(&input, 20_000, 2_000);
     let reference = fresh(dir.join("reference.csv"));
     run(&window_agg(&input, &reference));
-    let mut want: Vec<String> = std::fs::read_to_string(&reference)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(String::from)
-        .collect();
-    want.sort();
-    (input, want)
+    (input, sorted_rows(&reference))
 }
 
 /// Runs `strom` with `args`, which must succeed.

@@ -31,7 +31,7 @@ mod watermarks;
 pub use collection::{CollectionPosition, WATERMARK_EVERY};
 pub use files::{FileFormat, FileMode, FilePosition};
 pub use generator::{Generator, GeneratorPosition, generated};
-pub use reader::{Poll, SplitReader, Timestamps};
+pub use reader::{Poll, Reached, SplitReader, Timestamps};
 
 use crate::env::StreamEnv;
 use crate::stream::{Data, DataStream};

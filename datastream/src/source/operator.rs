@@ -126,7 +126,9 @@ pub(super) fn build<'s, T: Data, R: SplitReader<T>>(
                 // The operators after it are behind: wait for them.
                 Poll::Pending(std::time::Duration::from_millis(1))
             } else {
-                reader.read(&mut batch, WATERMARK_EVERY)
+                let poll = reader.read(&mut batch, WATERMARK_EVERY);
+                split.reached = reader.reached();
+                poll
             };
             let now = split.clock.now();
             if !batch.is_empty() {

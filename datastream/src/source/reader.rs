@@ -1,6 +1,7 @@
 //! The source trait: [`SplitReader`], one worker's split of a source, with a position
-//! of its own type that checkpoints store per split; [`Poll`], what a read found; and
-//! [`Timestamps`], where records get their event time.
+//! of its own type that checkpoints store per split; [`Poll`], what a read found;
+//! [`Timestamps`], where records get their event time; and [`Reached`], how far event
+//! time has come in a split of several ordered inputs.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -47,6 +48,15 @@ pub trait SplitReader<T>: 'static {
     fn paced_by_records(&self) -> bool {
         false
     }
+    /// How far the split's event time has come, for its watermark: by default the
+    /// greatest event time among the records it gave. A split that reads several
+    /// inputs each in its own order (the partitions of a Kafka split) says instead
+    /// how far the least of them has come, so that one input read ahead does not
+    /// make another's records late (Flink's per-partition watermarks). Asked after
+    /// every read.
+    fn reached(&self) -> Reached {
+        Reached::Greatest
+    }
     /// Takes the means to wake the source operator from another thread (a split
     /// whose reads complete on the I/O runtime wakes it when data has come). Called
     /// once, before the first read; the default ignores it.
@@ -87,6 +97,17 @@ pub trait SplitReader<T>: 'static {
             "this source does not seek to a checkpointed position".into(),
         ))
     }
+}
+
+/// How far a split's event time has come ([`SplitReader::reached`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reached {
+    /// The greatest event time among the records given: one ordered input.
+    Greatest,
+    /// Several inputs, each in order: the least over those that still hold the
+    /// watermark (not ended, not idle) of each one's greatest event time given;
+    /// `None` while one of them has given nothing (the watermark stays where it is).
+    Least(Option<i64>),
 }
 
 /// Where a source's records get their event time.

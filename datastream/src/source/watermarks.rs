@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use strom_core::time::ProcessingClock;
 
-use super::reader::Timestamps;
+use super::reader::{Reached, Timestamps};
 use crate::stream::Timestamped;
 use crate::watermark::WatermarkStrategy;
 
@@ -26,6 +26,8 @@ pub(super) struct Split<T> {
     pub(super) clock: ProcessingClock,
     pub(super) timestamps: Timestamps<T>,
     max_seen: Option<i64>,
+    /// How far the reader says its event time has come (its inputs' least).
+    pub(super) reached: Reached,
     /// Processing time of the last record read.
     last_record: Option<i64>,
     /// Processing time the watermark last moved.
@@ -52,6 +54,7 @@ impl<T> Split<T> {
             clock,
             timestamps,
             max_seen: None,
+            reached: Reached::Greatest,
             last_record: None,
             last_emit: i64::MIN,
             standing: None,
@@ -87,7 +90,10 @@ impl<T> Split<T> {
     /// The split's own watermark at `now`.
     pub(super) fn watermark(&self, now: i64) -> i64 {
         match self.timestamps {
-            Timestamps::Event(_) => self.strategy.watermark(self.max_seen),
+            Timestamps::Event(_) => self.strategy.watermark(match self.reached {
+                Reached::Greatest => self.max_seen,
+                Reached::Least(least) => least.zip(self.max_seen).map(|(l, m)| l.min(m)),
+            }),
             Timestamps::Ingestion => now - 1,
         }
     }

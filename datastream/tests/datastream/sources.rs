@@ -1,12 +1,13 @@
-//! Sources: idle splits (with and without an idleness timeout), the generator's rate,
-//! ingestion time.
+//! Sources: idle splits (with and without an idleness timeout), a split of two
+//! ordered inputs read one ahead of the other (per-input watermarks), the
+//! generator's rate, ingestion time.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use strom_core::RuntimeConfig;
 use strom_datastream::{
-    DataStream, Generator, Poll, SplitReader, Timestamps, WatermarkStrategy, execute,
+    DataStream, Generator, Poll, Reached, SplitReader, Timestamps, WatermarkStrategy, execute,
 };
 
 /// A split that gives records on a wall-clock schedule: `(after ms, records)`, and
@@ -39,21 +40,56 @@ impl SplitReader<(i64, char)> for Scripted {
     fn position(&self) {}
 }
 
-/// Worker 0's split gives 'a' at 0, 100, ..., 4,900 ms of event time over the first
-/// second of wall time and ends at 1.2 s; worker 1's gives nothing until 2 s, then a
-/// record behind the watermark and one ahead of it, and ends at 2.5 s. Returns each
-/// window `(key, start, count)` with the wall-clock ms when it came out, and the late
-/// records.
 /// A fired window `(key, start, count, wall-clock ms)`.
 type Fired = (char, i64, u64, u64);
 
-fn run_idle(strategy: WatermarkStrategy) -> (Vec<Fired>, Vec<(i64, char)>) {
+/// A window `(key, start, count)`.
+type Window = (char, i64, u64);
+
+/// 1 s tumbling counts per key over the splits `split(worker)` made (at `workers`
+/// workers, watermarks by `strategy`): each window `(key, start, count)` with the
+/// wall-clock ms since `start` when it came out, sorted, and the late records.
+fn counted<R: SplitReader<(i64, char)>>(
+    workers: usize,
+    strategy: WatermarkStrategy,
+    start: Instant,
+    split: impl Fn(usize) -> R + Send + Sync + 'static,
+) -> (Vec<Fired>, Vec<(i64, char)>) {
     let fired = Arc::new(Mutex::new(Vec::new()));
     let late = Arc::new(Mutex::new(Vec::new()));
     let (f, l) = (fired.clone(), late.clone());
+    execute(
+        &RuntimeConfig::default().with_workers(workers),
+        move |env| {
+            let stamp = Timestamps::Event(std::rc::Rc::new(|r: &(i64, char)| r.0));
+            let windowed = env
+                .source("Scripted", split(env.index()), stamp, strategy.clone())
+                .key_by(|r: &(i64, char)| r.1)
+                .tumbling_window(Duration::from_secs(1))
+                .aggregate_with_late(|| 0u64, |n, _| *n += 1, |n| n);
+            let (f, l) = (f.clone(), l.clone());
+            windowed.results.map(move |w| {
+                let at = start.elapsed().as_millis() as u64;
+                f.lock().unwrap().push((w.key, w.start, w.value, at));
+            });
+            windowed.late.map(move |r| l.lock().unwrap().push(r));
+            env.from_timestamped(Vec::<(i64, ())>::new(), WatermarkStrategy::monotonous())
+        },
+    )
+    .unwrap();
+    let mut fired = fired.lock().unwrap().clone();
+    fired.sort();
+    let late = late.lock().unwrap().clone();
+    (fired, late)
+}
+
+/// Worker 0's split gives 'a' at 0, 100, ..., 4,900 ms of event time over the first
+/// second of wall time and ends at 1.2 s; worker 1's gives nothing until 2 s, then a
+/// record behind the watermark and one ahead of it, and ends at 2.5 s.
+fn run_idle(strategy: WatermarkStrategy) -> (Vec<Fired>, Vec<(i64, char)>) {
     let start = Instant::now();
-    execute(&RuntimeConfig::default().with_workers(2), move |env| {
-        let split = if env.index() == 0 {
+    counted(2, strategy, start, move |worker| {
+        if worker == 0 {
             Scripted {
                 start,
                 steps: (0..50)
@@ -67,26 +103,8 @@ fn run_idle(strategy: WatermarkStrategy) -> (Vec<Fired>, Vec<(i64, char)>) {
                 steps: vec![(2_000, vec![(100, 'b'), (10_000, 'b')])],
                 end_ms: 2_500,
             }
-        };
-        let stamp = Timestamps::Event(std::rc::Rc::new(|r: &(i64, char)| r.0));
-        let windowed = env
-            .source("Scripted", split, stamp, strategy.clone())
-            .key_by(|r: &(i64, char)| r.1)
-            .tumbling_window(Duration::from_secs(1))
-            .aggregate_with_late(|| 0u64, |n, _| *n += 1, |n| n);
-        let (f, l) = (f.clone(), l.clone());
-        windowed.results.map(move |w| {
-            let at = start.elapsed().as_millis() as u64;
-            f.lock().unwrap().push((w.key, w.start, w.value, at));
-        });
-        windowed.late.map(move |r| l.lock().unwrap().push(r));
-        env.from_timestamped(Vec::<(i64, ())>::new(), WatermarkStrategy::monotonous())
+        }
     })
-    .unwrap();
-    let mut fired = fired.lock().unwrap().clone();
-    fired.sort();
-    let late = late.lock().unwrap().clone();
-    (fired, late)
 }
 
 #[test]
@@ -115,6 +133,77 @@ fn an_idle_split_holds_the_watermark_only_without_an_idleness_timeout() {
         "no watermark passed 100 ms before b's records"
     );
     assert_eq!(held.len(), 7, "b's record at 100 ms counts: {held:?}");
+}
+
+/// A split of two inputs, each in time order ('a' and 'b', an event every 100 ms of
+/// event time from 0 to 4,900): it gives all of 'a' at once, and all of 'b' 400 ms
+/// of wall time later (two watermark intervals). With `per_input` it says how far
+/// the lesser input has come ([`SplitReader::reached`]).
+struct TwoInputs {
+    start: Instant,
+    given: [Option<i64>; 2],
+    per_input: bool,
+}
+
+impl SplitReader<(i64, char)> for TwoInputs {
+    type Position = ();
+
+    fn read(&mut self, out: &mut Vec<(i64, char)>, _: usize) -> Poll {
+        let events = |c: char| (0..50).map(move |i| (i * 100, c));
+        match self.given {
+            [None, _] => {
+                out.extend(events('a'));
+                self.given[0] = Some(4_900);
+                Poll::Ready
+            }
+            [_, None] if self.start.elapsed() >= Duration::from_millis(400) => {
+                out.extend(events('b'));
+                self.given[1] = Some(4_900);
+                Poll::Ready
+            }
+            [_, None] => Poll::Pending(Duration::from_millis(20)),
+            _ => Poll::Done,
+        }
+    }
+
+    fn position(&self) {}
+
+    fn reached(&self) -> Reached {
+        match self.given {
+            _ if !self.per_input => Reached::Greatest,
+            [a, b] => Reached::Least(a.zip(b).map(|(a, b)| a.min(b))),
+        }
+    }
+}
+
+/// Windows `(key, start, count)` and late records of 1 s tumbling counts over
+/// [`TwoInputs`].
+fn two_inputs(per_input: bool) -> (Vec<Window>, Vec<(i64, char)>) {
+    let start = Instant::now();
+    let split = move |_| TwoInputs {
+        start,
+        given: [None, None],
+        per_input,
+    };
+    let (fired, late) = counted(1, WatermarkStrategy::monotonous(), start, split);
+    (fired.iter().map(|w| (w.0, w.1, w.2)).collect(), late)
+}
+
+#[test]
+fn a_split_of_two_inputs_that_says_how_far_the_lesser_came_loses_nothing_as_late() {
+    let (fired, late) = two_inputs(true);
+    let want: Vec<Window> = ['a', 'b']
+        .iter()
+        .flat_map(|&c| (0..5).map(move |s| (c, s * 1_000, 10)))
+        .collect();
+    assert_eq!(fired, want);
+    assert!(late.is_empty(), "{late:?}");
+    // The same split judged by the greatest event time it gave: 'a' read ahead
+    // moves the watermark to 4,899 ms, and every 'b' of the windows it closed (up
+    // to [3 s, 4 s)) is late.
+    let (_, late) = two_inputs(false);
+    let want: Vec<(i64, char)> = (0..40).map(|i| (i * 100, 'b')).collect();
+    assert_eq!(late, want);
 }
 
 #[test]

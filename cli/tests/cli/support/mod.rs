@@ -51,6 +51,15 @@ pub(crate) fn fresh(path: PathBuf) -> PathBuf {
     path
 }
 
+/// The rows of a CSV output file with a header, without the header, sorted.
+pub(crate) fn sorted_rows(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut rows: Vec<String> = text.lines().skip(1).map(String::from).collect();
+    rows.sort();
+    rows
+}
+
 /// Builds `final_dir` once, across test processes: `make` fills a private folder that is
 /// then renamed into place (the first one to finish wins).
 fn build_once(
