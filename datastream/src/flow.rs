@@ -51,4 +51,11 @@ impl Flow {
         let behind = StreamTime::at_watermark(u64::MAX, watermark - MAX_LEAD_MS);
         self.probes.borrow().iter().any(|p| p.less_than(&behind))
     }
+
+    /// Whether every watched operator has handled all records before `sent` (a source's
+    /// own time: what it has let go of). A source held while this is so is held by
+    /// nothing but the watermark it has not yet sent.
+    pub(crate) fn caught_up(&self, sent: &StreamTime) -> bool {
+        !self.probes.borrow().iter().any(|p| p.less_than(sent))
+    }
 }

@@ -122,7 +122,8 @@ pub(super) fn build<'s, T: Data, R: SplitReader<T>>(
                     .watermark(split.clock.now())
                     .max(data_c.time().watermark()),
             );
-            let poll = if pacing.holds(&read_to, &metrics) {
+            let held = pacing.holds(&read_to, &metrics);
+            let poll = if held {
                 // The operators after it are behind: wait for them.
                 Poll::Pending(std::time::Duration::from_millis(1))
             } else {
@@ -136,10 +137,18 @@ pub(super) fn build<'s, T: Data, R: SplitReader<T>>(
                 data_out.activate().session(&*data_c).give_iterator(records);
             }
             let standing = split.standing(now, poll == Poll::Done);
-            // Watermarks move on the auto-watermark interval (or after every read
-            // of stored data); the others hear of a new standing at once and of a
-            // new watermark on the interval.
-            let due = split.due(now, reader.paced_by_records(), interval);
+            // Watermarks move on the auto-watermark interval, after every read of
+            // stored data, as soon as an event-time reader has nothing more for now
+            // (sending then costs no throughput and windows fire one batch after
+            // their end, not an interval after; in ingestion time the clock would
+            // move it at every look, and the others' wake-ups with it), and at once when flow control holds a split
+            // whose operators have handled all it let go of (its unsent watermark is
+            // all that holds them). The others hear of a new standing at once and of
+            // a new watermark when it moves.
+            let drained = !held && split.in_event_time() && matches!(poll, Poll::Pending(_));
+            let due = split.due(now, reader.paced_by_records(), interval)
+                || drained
+                || (held && pacing.only_by_itself(data_c.time()));
             if let Some(w) = split.next_watermark(standing, due, now) {
                 let next = StreamTime::at_watermark(data_c.time().epoch, w);
                 if next.event > data_c.time().event {

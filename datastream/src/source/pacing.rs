@@ -37,4 +37,10 @@ impl Pacing {
         }
         held
     }
+
+    /// Whether a held split is held only by the watermark it has not sent: the
+    /// operators after it have handled everything before `sent`, its own time.
+    pub(super) fn only_by_itself(&self, sent: &StreamTime) -> bool {
+        self.flow.caught_up(sent)
+    }
 }

@@ -98,6 +98,11 @@ impl<T> Split<T> {
         }
     }
 
+    /// Whether records carry their own event time (not the clock's).
+    pub(super) fn in_event_time(&self) -> bool {
+        matches!(self.timestamps, Timestamps::Event(_))
+    }
+
     /// The split's standing at `now`, `done` when its input has ended.
     pub(super) fn standing(&self, now: i64, done: bool) -> Standing {
         if done {
