@@ -151,10 +151,11 @@ fn window_agg_equals_flink_at_every_layout() {
 fn records_beyond_the_bound_go_to_the_late_output() {
     let dir = scratch("window-agg-late");
     let input = dir.join("events.csv");
-    // 300 records a second apart, then one 100 s behind: by then the watermark is
-    // 255 s - 1 s - 1 ms past the start, so its window [10 s, 11 s) has fired.
+    // 1,100 records a second apart, then one far behind: a file read as a stream moves
+    // its watermark after every 1,024 records (`WATERMARK_EVERY`), so by then it is
+    // 1,023 s - 1 s - 1 ms past the start, and the window [10 s, 11 s) has fired.
     let mut text = String::from("key,event_time_ms,value\n");
-    for i in 0..300 {
+    for i in 0..1_100 {
         text.push_str(&format!("a,{},1\n", i * 1_000));
     }
     text.push_str("a,10500,7\n");
@@ -181,7 +182,7 @@ fn records_beyond_the_bound_go_to_the_late_output() {
         "key,event_time_ms,value\na,10500,7\n"
     );
     let windows = rows(&out);
-    assert_eq!(windows.len(), 300);
+    assert_eq!(windows.len(), 1_100);
     assert!(windows.iter().all(|w| w.3 == 1 && w.4 == 1.0));
 }
 

@@ -15,7 +15,7 @@ use crate::watermark::WatermarkStrategy;
 
 /// Records a source gives before moving its watermark on (the stand-in for Flink's
 /// periodic watermark interval when reading stored data as a stream).
-pub const WATERMARK_EVERY: usize = 256;
+pub const WATERMARK_EVERY: usize = 1024;
 
 /// A collection split's position: the index ranges `[start, end)` of the collection's
 /// records it has given, so that any layout of splits resumes from the union.

@@ -8,7 +8,7 @@ use strom_core::RuntimeConfig;
 use strom_core::time::Offset;
 use strom_datastream::process::{Context, ValueState};
 use strom_datastream::{
-    KeyedCoProcessFunction, KeyedStream, StreamEnv, WatermarkStrategy, execute,
+    KeyedCoProcessFunction, KeyedStream, StreamEnv, WATERMARK_EVERY, WatermarkStrategy, execute,
 };
 
 /// Records `(ts, (key, id))`: out of order within 300 ms, keys 0..5.
@@ -218,7 +218,8 @@ impl strom_datastream::broadcast::BroadcastProcessFunction<i64, i64> for Thresho
 
 #[test]
 fn broadcast_state_reaches_every_worker_before_later_records() {
-    let n = 3_000i64;
+    // Three splits of three batches each.
+    let n = 9 * WATERMARK_EVERY as i64;
     let got = execute(&RuntimeConfig::default().with_workers(3), move |env| {
         // One threshold, in one worker's split only: every worker must get it.
         let control = env.from_timestamped(vec![(0, 1_000)], WatermarkStrategy::monotonous());
@@ -232,7 +233,8 @@ fn broadcast_state_reaches_every_worker_before_later_records() {
     .unwrap();
     // Records after the first batch of their split come at a later stream time than
     // the threshold: they saw it, and only those at or above it pass.
-    let first_batch = |i: i64| (0..3).any(|w| (w * n / 3..w * n / 3 + 256).contains(&i));
+    let first_batch =
+        |i: i64| (0..3).any(|w| (w * n / 3..w * n / 3 + WATERMARK_EVERY as i64).contains(&i));
     for i in 0..n {
         let out: Vec<_> = got.iter().filter(|r| r.0 == i).collect();
         if !first_batch(i) {

@@ -14,7 +14,7 @@ use strom_datastream::window::{
 };
 use strom_datastream::{WatermarkStrategy, execute};
 
-use super::windows::climbing;
+use super::windows::{climbing, lateness};
 
 /// `(key, value)`; the harness gives each at event time `value`.
 type Event = (char, i64);
@@ -450,9 +450,8 @@ fn trigger_state_timers_and_contents_survive_a_snapshot_in_the_middle() {
 
 #[test]
 fn a_dataflow_sends_late_data_to_its_tag_on_both_operators() {
-    // As `allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output`: the
-    // watermark is 254,499 when the late records come; [10 s, 11 s) takes its record,
-    // [3 s, 4 s) is past its lateness. One worker reads the input, so the watermark
+    // As `allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output`: when the
+    // late records come, [10 s, 11 s) takes its record, [3 s, 4 s) is past its lateness. One worker reads the input, so the watermark
     // is the one worked out there.
     for general in [false, true] {
         let events = climbing(&[(10_000, (1, 1_000)), (3_000, (1, 5_000))]);
@@ -468,7 +467,7 @@ fn a_dataflow_sends_late_data_to_its_tag_on_both_operators() {
                 .key_by(|e: &(u32, i64)| e.0)
                 .windows(Assigner::tumbling(Duration::from_secs(1)), EventTimeTrigger)
                 .side_output_late_data(&tag)
-                .allowed_lateness(Duration::from_secs(250));
+                .allowed_lateness(lateness());
             let results = if general {
                 windows.process(|_, _, els| vec![els.iter().map(|e| e.1.1).sum::<i64>()])
             } else {

@@ -104,13 +104,13 @@ proptest! {
 #[test]
 fn records_behind_a_fired_window_are_dropped() {
     // One worker; event times climb 1 s per record. After the first batch the watermark
-    // is 255 s - 0.5 s - 1 ms, so a record at 10 s arriving later is late: its window
-    // [10 s, 11 s) has fired. One at 300 s is not.
+    // is (WATERMARK_EVERY - 1) s - 0.5 s - 1 ms, so a record at 10 s arriving later is
+    // late: its window [10 s, 11 s) has fired. One at (WATERMARK_EVERY + 40) s is not.
     let mut events: Vec<(i64, (u32, i64))> = (0..WATERMARK_EVERY as i64 + 50)
         .map(|i| (i * 1_000, (1, i)))
         .collect();
     events.push((10_000, (1, 1_000)));
-    events.push((300_000, (1, 7)));
+    events.push(((WATERMARK_EVERY as i64 + 40) * 1_000, (1, 7)));
     let mut kept = events.clone();
     kept.remove(kept.len() - 2);
     for disk in [false, true] {
@@ -118,6 +118,12 @@ fn records_behind_a_fired_window_are_dropped() {
         assert_eq!(got, reference(&kept, 1_000), "disk: {disk}");
         assert_ne!(got, reference(&events, 1_000));
     }
+}
+
+/// The allowed lateness of the late-record tests: [10 s, 11 s) within it when the
+/// late records of [`climbing`] come, [3 s, 4 s) past it.
+pub(super) fn lateness() -> Duration {
+    Duration::from_secs(WATERMARK_EVERY as u64 - 9)
 }
 
 /// The climbing input of the late-record tests, then `extra` records.
@@ -131,9 +137,11 @@ pub(super) fn climbing(extra: &[(i64, (u32, i64))]) -> Vec<(i64, (u32, i64))> {
 
 #[test]
 fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
-    // When the late records arrive the watermark is 254,499 ms. Within 250 s of allowed
-    // lateness, [10 s, 11 s) (end - 1 + lateness = 260,999) takes its record and fires
-    // again; [3 s, 4 s) (253,999) is past it: its record goes to the side output.
+    // When the late records arrive the watermark is W = (WATERMARK_EVERY - 1) s - 501 ms.
+    // Within (WATERMARK_EVERY - 9) s of allowed lateness, [10 s, 11 s) (end - 1 +
+    // lateness = (WATERMARK_EVERY + 2) s - 1 ms, after W) takes its record and fires
+    // again; [3 s, 4 s) ((WATERMARK_EVERY - 5) s - 1 ms, before W) is past it: its record
+    // goes to the side output.
     let events = climbing(&[(10_000, (1, 1_000)), (3_000, (1, 5_000))]);
     let windowed = |late: bool, disk: bool| {
         let events = events.clone();
@@ -145,7 +153,7 @@ fn allowed_lateness_fires_again_and_the_rest_goes_to_the_side_output() {
                 )
                 .key_by(|e: &(u32, i64)| e.0)
                 .tumbling_window(Duration::from_secs(1))
-                .allowed_lateness(Duration::from_secs(250))
+                .allowed_lateness(lateness())
                 .aggregate_with_late(zero, add, |acc| acc);
             if late {
                 w.late.map(|e| (e.0, 0, 0, 0, e.1))
@@ -467,12 +475,13 @@ fn window_reduce_equals_the_aggregate() {
 /// window again, and sessions there merge and fire alike.
 #[test]
 fn issue_17_windows_near_the_end_of_time_keep_their_allowed_lateness() {
-    let base = tumbling_start(i64::MAX - 10_000, 1_000);
+    let base = tumbling_start(i64::MAX - 20 * WATERMARK_EVERY as i64, 1_000);
     let climbing: Vec<(i64, (u32, i64))> = (0..WATERMARK_EVERY as i64 + 50)
         .map(|i| (base + i * 10, (1, i)))
         .collect();
-    // When it comes, the first read has moved the watermark to base + 2,549 ms: the
-    // window [base, base + 1 s) has fired, and fires again with it.
+    // When it comes, the first read has moved the watermark to base + 10 ms *
+    // WATERMARK_EVERY - 1 ms: the window [base, base + 1 s) has fired, and fires again
+    // with it.
     let mut events = climbing.clone();
     events.push((base + 5, (1, 1_000)));
     let lateness = i64::MAX / 2;
