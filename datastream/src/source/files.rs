@@ -11,15 +11,22 @@
 //! split, whatever the files' size, and the worker never waits on storage.
 //!
 //! The position is the files read to the end and the records given of the current
-//! one. A checkpoint restores at any number of workers: the files any split had
+//! one (and the same of ranges, below). A checkpoint restores at any number of workers: the files any split had
 //! finished are skipped, the rest dealt anew, and a file read part-way is read again
 //! from its start, its records up to the position decoded and dropped (exact for any
 //! format: a record count needs no byte offset). Bad data fails the job naming the
 //! file and line (or row). Bounded sources move their watermark after every read
 //! (stored data: results do not depend on the machine's speed).
 //!
-//! Known limitation: the files of a source are dealt whole, so one large file is read
-//! by one worker (records are spread by the operators after it).
+//! A bounded text or CSV file larger than [`RANGE_SIZE`] is read in byte ranges of
+//! that size (the lines that start in each, `LinePieces::range`), dealt to the workers
+//! in turn with the other files, so one large file is read and decoded by every worker,
+//! each about as far into it as the others (its watermark keeps up with theirs). A
+//! range is a file of its own for the position (its records given, by URL and first
+//! byte). `parse` of [`StreamEnv::read_parsed_lines`] gets the line numbers of a
+//! file's first range only (0 for lines of later ones, whose readers have not counted
+//! the lines before them); errors name the true line either way. Parquet files and
+//! monitored folders are read whole.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -28,7 +35,7 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use strom_core::chunks::{self, ChunkReceiver, ChunkSender, spawn_producer};
 use strom_core::formats::CsvOptions;
-use strom_core::formats::lines::{LineSplit, SplitBytes, lines};
+use strom_core::formats::lines::{LineSplit, SplitBytes, line_number_at, lines};
 use strom_core::formats::parquet::ParquetChunk;
 use strom_core::formats::stream_read::{DEFAULT_CHUNK, LinePieces};
 use strom_core::keys::stable_hash;
@@ -87,6 +94,36 @@ pub struct FilePosition {
     /// records of each given.
     #[serde(default)]
     pub pending: Vec<(String, u64)>,
+    /// Byte ranges of large files read to the end: URL and first byte.
+    #[serde(default)]
+    pub ranges_done: Vec<(String, u64)>,
+    /// Byte ranges read part-way (the one being read, and those restored that this
+    /// split has not reopened yet): URL, first byte, records given.
+    #[serde(default)]
+    pub ranges_partial: Vec<(String, u64, u64)>,
+}
+
+/// A bounded text or CSV file larger than this is read in ranges of this many bytes.
+pub(crate) const RANGE_SIZE: u64 = 16 << 20;
+
+/// What a split reads as one: a whole file, or the lines that start in a byte range
+/// `[start, end)` of a large one.
+#[derive(Clone, Debug)]
+struct Part {
+    file: FileMeta,
+    range: Option<(u64, u64)>,
+}
+
+impl Part {
+    fn whole(file: FileMeta) -> Self {
+        Part { file, range: None }
+    }
+
+    /// The range's key in positions: URL and first byte.
+    fn range_key(&self) -> Option<(String, u64)> {
+        self.range
+            .map(|(start, _)| (self.file.location.url.clone(), start))
+    }
 }
 
 /// Pieces of a file a producer may have fetched ahead of the worker.
@@ -112,19 +149,23 @@ enum Fetch {
     Parquet,
 }
 
-/// The worker's side of reading one file, as its decoder sees it.
+/// The worker's side of reading one file (or range), as its decoder sees it.
 struct FileState {
     file: FileMeta,
-    /// Lines decoded so far (for line-by-line formats: the last line's number).
+    /// Lines decoded so far (for line-by-line formats: the last line's number when
+    /// `numbered`).
     lines: u64,
+    /// Whether the lines are counted from the file's start (not a later range).
+    numbered: bool,
     header: Option<csv::StringRecord>,
 }
 
 /// How the worker decodes a piece of a file into records.
 type Decode<T> = Box<dyn FnMut(&mut FileState, Piece, &mut Vec<T>) -> strom_core::Result<()>>;
 
-/// The file a split is reading.
+/// The file (or range) a split is reading.
 struct Reading<T> {
+    part: Part,
     state: FileState,
     rx: ChunkReceiver<Piece>,
     records: VecDeque<T>,
@@ -144,20 +185,31 @@ struct FileSplit<T> {
     peers: usize,
     fetch: Fetch,
     decode: Decode<T>,
-    /// Files this split still has to read, in name order.
-    queue: VecDeque<FileMeta>,
+    /// Files (and ranges) this split still has to read, in name order.
+    queue: VecDeque<Part>,
+    /// Bounded text and CSV files larger than this are read in ranges of this size.
+    range_size: u64,
     /// Every file seen (any worker's), so monitoring gives each once.
     seen: HashSet<String>,
     current: Option<Reading<T>>,
     decoded: Vec<T>,
     /// Files this split has read to the end, and those restored as read.
     done: Vec<String>,
+    /// Ranges this split has read to the end, and those restored as read that it
+    /// carries on.
+    ranges_done: HashSet<(String, u64)>,
+    /// Ranges read to the end before a restore (any split's): listing skips them.
+    ranges_skipped: HashSet<(String, u64)>,
     /// Records already given of files read part-way before a restore that this split
     /// owns, until it opens them.
     resume_at: HashMap<String, u64>,
+    /// The same for ranges.
+    range_resume_at: HashMap<(String, u64), u64>,
     /// The split that reopens each file read part-way before a restore (every split
     /// knows them all, so that listing deals each to its owner).
     partial_owner: HashMap<String, usize>,
+    /// The same for ranges.
+    range_owner: HashMap<(String, u64), usize>,
     listed_at: Option<Instant>,
     last_new: Instant,
     waker: Option<Waker>,
@@ -186,12 +238,17 @@ impl<T: 'static> FileSplit<T> {
             fetch,
             decode,
             queue: VecDeque::new(),
+            range_size: RANGE_SIZE,
             seen: HashSet::new(),
             current: None,
             decoded: Vec::new(),
             done: Vec::new(),
+            ranges_done: HashSet::new(),
+            ranges_skipped: HashSet::new(),
             resume_at: HashMap::new(),
+            range_resume_at: HashMap::new(),
             partial_owner: HashMap::new(),
+            range_owner: HashMap::new(),
             listed_at: None,
             last_new: Instant::now(),
             waker: None,
@@ -211,34 +268,67 @@ impl<T: 'static> FileSplit<T> {
         };
         let first = self.listed_at.is_none();
         self.listed_at = Some(Instant::now());
+        // Files read to the end before a restore are seen already.
+        let files: Vec<FileMeta> = files
+            .into_iter()
+            .filter(|f| self.seen.insert(f.location.url.clone()))
+            .collect();
+        let parts: Vec<Part> = files.into_iter().flat_map(|f| self.parts_of(f)).collect();
         if first && let Some(rate) = self.rate {
-            // The splits that get a file share the rate (bounded: the first listing
-            // deals the files).
+            // The splits that get a part share the rate (bounded: the first listing
+            // deals the parts).
             let readers = match self.mode {
-                FileMode::Bounded => files.len().clamp(1, self.peers),
+                FileMode::Bounded => parts.len().clamp(1, self.peers),
                 FileMode::Monitor { .. } => self.peers,
             };
             self.pace = Some((rate / readers as f64 / 1_000.0, self.clock.now()));
         }
-        // Files read to the end before a restore are seen already.
-        let files = files
-            .into_iter()
-            .filter(|f| self.seen.insert(f.location.url.clone()));
-        for (i, file) in files.enumerate() {
+        for (i, part) in parts.into_iter().enumerate() {
             self.last_new = Instant::now();
+            let url = &part.file.location.url;
+            let partial = match part.range_key() {
+                Some(key) => self.range_owner.get(&key),
+                None => self.partial_owner.get(url),
+            };
             let owner = match self.mode {
-                _ if let Some(&owner) = self.partial_owner.get(&file.location.url) => owner,
+                _ if let Some(&owner) = partial => owner,
                 FileMode::Bounded if first => i % self.peers,
-                _ => (stable_hash(&file.location.url) % self.peers as u64) as usize,
+                _ => (stable_hash(url) % self.peers as u64) as usize,
             };
             if owner == self.index {
-                self.queue.push_back(file);
+                self.queue.push_back(part);
             }
         }
     }
 
-    /// Starts reading `file`: its producer fetches ahead on the I/O runtime.
-    fn open(&mut self, file: FileMeta) {
+    /// What of `file` is still to read: the file, or (a bounded text or CSV file larger
+    /// than a range, not read part-way whole before a restore) its ranges not yet read.
+    fn parts_of(&self, file: FileMeta) -> Vec<Part> {
+        let url = &file.location.url;
+        let ranged = self.mode == FileMode::Bounded
+            && matches!(self.fetch, Fetch::Lines(_))
+            && file.size > self.range_size
+            && !self.partial_owner.contains_key(url);
+        if !ranged {
+            return vec![Part::whole(file)];
+        }
+        let mut parts = Vec::new();
+        let mut start = 0;
+        while start < file.size {
+            let end = (start + self.range_size).min(file.size);
+            if !self.ranges_skipped.contains(&(url.clone(), start)) {
+                parts.push(Part {
+                    file: file.clone(),
+                    range: Some((start, end)),
+                });
+            }
+            start = end;
+        }
+        parts
+    }
+
+    /// Starts reading `part`: its producer fetches ahead on the I/O runtime.
+    fn open(&mut self, part: Part) {
         let waker = self.waker.clone();
         let wake = move || {
             // The worker may be gone when the job failed; nothing to wake then.
@@ -246,16 +336,21 @@ impl<T: 'static> FileSplit<T> {
                 let _ = w.lock().map(|a| a.activate());
             }
         };
-        let (fetch, fetched) = (self.fetch.clone(), file.clone());
+        let (fetch, fetched) = (self.fetch.clone(), part.clone());
         let rx = spawn_producer(PIECES_AHEAD, wake, move |tx| produce(&fetched, &fetch, tx));
-        let url = &file.location.url;
-        let given = self.resume_at.remove(url).unwrap_or(0);
+        let given = match part.range_key() {
+            Some(key) => self.range_resume_at.remove(&key),
+            None => self.resume_at.remove(&part.file.location.url),
+        };
+        let given = given.unwrap_or(0);
         self.current = Some(Reading {
             state: FileState {
-                file,
+                file: part.file.clone(),
                 lines: 0,
+                numbered: part.range.is_none_or(|(start, _)| start == 0),
                 header: None,
             },
+            part,
             rx,
             records: VecDeque::new(),
             given,
@@ -269,7 +364,7 @@ impl<T: 'static> FileSplit<T> {
         while out.len() < max {
             let Some(r) = self.current.as_mut() else {
                 match self.queue.pop_front() {
-                    Some(file) => self.open(file),
+                    Some(part) => self.open(part),
                     None => return true,
                 }
                 continue;
@@ -294,7 +389,12 @@ impl<T: 'static> FileSplit<T> {
                 chunks::Poll::Pending => return false,
                 chunks::Poll::Done => {
                     let r = self.current.take().expect("a file is being read");
-                    self.done.push(r.state.file.location.url);
+                    match r.part.range_key() {
+                        Some(key) => {
+                            self.ranges_done.insert(key);
+                        }
+                        None => self.done.push(r.part.file.location.url),
+                    }
                 }
             }
         }
@@ -302,8 +402,9 @@ impl<T: 'static> FileSplit<T> {
     }
 }
 
-/// Fetches `file` as `fetch` says, sending its pieces to `tx` (on the I/O runtime).
-fn produce(file: &FileMeta, fetch: &Fetch, tx: &ChunkSender<Piece>) {
+/// Fetches `part` as `fetch` says, sending its pieces to `tx` (on the I/O runtime).
+fn produce(part: &Part, fetch: &Fetch, tx: &ChunkSender<Piece>) {
+    let file = &part.file;
     match fetch {
         Fetch::Lines(csv) => {
             if let Some(options) = csv.as_ref().filter(|o| o.has_header) {
@@ -317,7 +418,8 @@ fn produce(file: &FileMeta, fetch: &Fetch, tx: &ChunkSender<Piece>) {
                 }
             }
             let quote = csv.as_ref().map(|o| o.quote);
-            for piece in LinePieces::new(file.clone(), DEFAULT_CHUNK, quote) {
+            let (start, end) = part.range.unwrap_or((0, file.size));
+            for piece in LinePieces::range(file.clone(), start, end, DEFAULT_CHUNK, quote) {
                 if !tx.send(piece.map(Piece::Lines)) {
                     return;
                 }
@@ -391,12 +493,24 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
     }
 
     fn position(&self) -> FilePosition {
+        let reading = self.current.as_ref();
+        let mut ranges_partial: Vec<(String, u64, u64)> = reading
+            .and_then(|r| r.part.range_key().map(|(url, start)| (url, start, r.given)))
+            .into_iter()
+            .chain(
+                self.range_resume_at
+                    .iter()
+                    .map(|((u, s), g)| (u.clone(), *s, *g)),
+            )
+            .collect();
+        ranges_partial.sort_unstable();
+        let mut ranges_done: Vec<(String, u64)> = self.ranges_done.iter().cloned().collect();
+        ranges_done.sort_unstable();
         FilePosition {
             done: self.done.clone(),
-            current: self
-                .current
-                .as_ref()
-                .map(|r| (r.state.file.location.url.clone(), r.given)),
+            current: reading
+                .filter(|r| r.part.range.is_none())
+                .map(|r| (r.part.file.location.url.clone(), r.given)),
             pending: {
                 let mut pending: Vec<_> = self
                     .resume_at
@@ -406,6 +520,8 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
                 pending.sort_unstable();
                 pending
             },
+            ranges_done,
+            ranges_partial,
         }
     }
 
@@ -429,6 +545,8 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
             done: read,
             current,
             pending,
+            ranges_done,
+            ranges_partial,
         } in positions.values()
         {
             done.extend(read.iter().cloned());
@@ -440,13 +558,25 @@ impl<T: 'static> SplitReader<T> for FileSplit<T> {
                     self.resume_at.insert(url.clone(), *given);
                 }
             }
+            // Every split skips the ranges read; one carries them on (below).
+            self.ranges_skipped.extend(ranges_done.iter().cloned());
+            for (url, start, given) in ranges_partial {
+                let key = (url.clone(), *start);
+                let owner = (stable_hash(&key) % peers as u64) as usize;
+                if owner == me {
+                    self.range_resume_at.insert(key.clone(), *given);
+                }
+                self.range_owner.insert(key, owner);
+            }
         }
         done.sort_unstable();
         done.dedup();
         self.seen.extend(done.iter().cloned());
-        // One split carries the files read before the restore on into its positions.
+        // One split carries the files and ranges read before the restore on into its
+        // positions.
         if me == 0 {
             self.done = done;
+            self.ranges_done = self.ranges_skipped.clone();
         }
         Ok(())
     }
@@ -461,10 +591,11 @@ fn parsed_lines<T>(
         let Piece::Lines(bytes) = piece else {
             return Ok(());
         };
-        for (_, line) in lines(&bytes.bytes) {
+        for (at, line) in lines(&bytes.bytes) {
             state.lines += 1;
+            let number = if state.numbered { state.lines } else { 0 };
             let problem = match std::str::from_utf8(line) {
-                Ok(text) => match parse(state.lines, text) {
+                Ok(text) => match parse(number, text) {
                     Ok(record) => {
                         out.extend(record);
                         continue;
@@ -473,7 +604,12 @@ fn parsed_lines<T>(
                 },
                 Err(e) => e.to_string(),
             };
-            let at = format!("{}:{}", state.file.location.url, state.lines);
+            let number = if state.numbered {
+                state.lines
+            } else {
+                line_number_at(&state.file, bytes.offset + at as u64)?
+            };
+            let at = format!("{}:{number}", state.file.location.url);
             return Err(strom_core::Error::format(at, problem));
         }
         Ok(())
@@ -556,8 +692,10 @@ impl<'s> StreamEnv<'s> {
     /// The records `parse` makes of the lines of the text files at `url`, stamped by
     /// `timestamps`, read at `rate` records per second over all splits when given (as
     /// a live source would deliver them). `parse` gets each line (CRLF endings trimmed)
-    /// with its number in its file, from 1; `Ok(None)` skips the line (a header, say),
-    /// and an error fails the job naming the file and line.
+    /// with its number in its file, from 1 (0 for the lines after the first range of a
+    /// bounded file larger than a range, which is read in ranges: test `== 1` for a
+    /// header); `Ok(None)` skips the line, and an error fails the job naming the file
+    /// and the line's true number.
     pub fn read_parsed_lines<T: Data>(
         &self,
         url: &str,
@@ -712,6 +850,114 @@ mod tests {
         got.sort();
         all.sort();
         assert_eq!(got, all);
+    }
+
+    /// Split `me` of `peers` of `url`, reading files larger than `range` in ranges of
+    /// that size, restored from `from`.
+    fn ranged(
+        url: &str,
+        (me, peers): (usize, usize),
+        range: u64,
+        from: &BTreeMap<usize, FilePosition>,
+    ) -> FileSplit<String> {
+        let mut s = split(url, me, peers);
+        s.range_size = range;
+        s.resume(from, from.len(), me, peers).unwrap();
+        s
+    }
+
+    /// Reads `s` until it has given `stop` records or ended; its records and position.
+    fn drain(mut s: FileSplit<String>, stop: usize) -> (Vec<String>, FilePosition) {
+        let mut got = Vec::new();
+        while got.len() < stop {
+            let mut out = Vec::new();
+            if s.read(&mut out, 1_000) == Poll::Done {
+                break;
+            }
+            got.extend(out);
+        }
+        (got, s.position())
+    }
+
+    /// A large file is read in ranges by every split (each about as far into the file
+    /// as the others), each line once, also across restores at other layouts stopped
+    /// inside ranges.
+    #[test]
+    fn a_large_file_is_read_in_ranges_by_every_split_and_resumes_at_other_layouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: Vec<String> = (0..300_000).map(|i| format!("line {i:07}")).collect();
+        std::fs::write(dir.path().join("big.txt"), lines.join("\n") + "\n").unwrap();
+        // A small file beside it is read whole.
+        std::fs::write(dir.path().join("small.txt"), "s-0\ns-1").unwrap();
+        let url = dir.path().to_str().unwrap();
+        let range = 1 << 20; // 3.6 MB: 4 ranges
+        let mut got = Vec::new();
+        // 2 splits: both read the large file, from its start and from a later range.
+        let mut first = BTreeMap::new();
+        for (me, stop) in [(0, 50_000), (1, 70_000)] {
+            let (records, position) = drain(ranged(url, (me, 2), range, &BTreeMap::new()), stop);
+            assert!(records.len() >= stop, "split {me}: {}", records.len());
+            got.extend(records);
+            first.insert(me, position);
+        }
+        assert_eq!(got[0], "line 0000000");
+        assert!(
+            got[50_000..].iter().all(|l| l.as_str() > "line 0050000"),
+            "split 1 starts at its own range"
+        );
+        assert!(
+            first.values().all(|p| p.ranges_partial.len() == 1),
+            "{first:?}"
+        );
+        // Restored at 3 splits that stop inside ranges, then at 1 to the end.
+        let mut second = BTreeMap::new();
+        for me in 0..3 {
+            let (records, position) = drain(ranged(url, (me, 3), range, &first), 40_000);
+            got.extend(records);
+            second.insert(me, position);
+        }
+        let (records, _) = drain(ranged(url, (0, 1), range, &second), usize::MAX);
+        got.extend(records);
+        let mut all = lines;
+        all.extend(["s-0".to_string(), "s-1".to_string()]);
+        got.sort();
+        all.sort();
+        assert_eq!(got.len(), all.len());
+        assert_eq!(got, all);
+    }
+
+    /// `parse` gets line numbers in a file's first range and 0 in later ones, and an
+    /// error in a later range names the line's true number.
+    #[test]
+    fn lines_of_later_ranges_are_numbered_0_and_errors_name_the_true_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines: Vec<String> = (0..300_000).map(|i| format!("line {i:07}")).collect();
+        lines[250_000] = "bad".into();
+        std::fs::write(dir.path().join("big.txt"), lines.join("\n")).unwrap();
+        let url = dir.path().to_str().unwrap();
+        let numbers = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let seen = numbers.clone();
+        let decode = parsed_lines(move |n, line: &str| {
+            seen.borrow_mut().push(n);
+            if line == "bad" {
+                Err("bad line".to_string())
+            } else {
+                Ok(Some(line.to_string()))
+            }
+        });
+        let mut s = FileSplit::new(url, FileMode::Bounded, (0, 1), Fetch::Lines(None), decode);
+        s.range_size = 1 << 20;
+        let failed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drain(s, usize::MAX)));
+        let message = failed.expect_err("the bad line fails the read");
+        let message = message.downcast_ref::<String>().expect("a formatted panic");
+        assert!(message.contains("big.txt:250001"), "{message}");
+        let numbers = numbers.borrow();
+        assert_eq!(numbers[..3], [1, 2, 3]);
+        // The first range is about 80,000 lines; the lines after it get 0.
+        let numbered = numbers.iter().take_while(|&&n| n != 0).count();
+        assert!((50_000..100_000).contains(&numbered), "{numbered}");
+        assert_eq!(numbers.last(), Some(&0));
     }
 
     #[test]
