@@ -25,7 +25,7 @@ use crate::watermark::WatermarkStrategy;
 pub const WATERMARK_EVERY: usize = 1024;
 
 /// Records per block of a collection larger than this many per worker.
-pub const BLOCK: usize = 1 << 16;
+pub(crate) const BLOCK: usize = 1 << 16;
 
 /// The index ranges worker `index` of `peers` reads of `len` records, in order.
 fn ranges_of(len: usize, index: usize, peers: usize) -> VecDeque<(usize, usize)> {
