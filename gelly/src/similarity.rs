@@ -7,10 +7,13 @@
 //! per-vertex results, also without edges. Pairs are scored when they share at least
 //! one neighbour, adjacent or not, each pair once as `(smaller, larger)`.
 //!
-//! Triangles are found from wedges: each vertex pairs up its neighbours with larger
-//! ids, and a wedge closes into a triangle when its two ends are joined. A vertex of
-//! degree `d` gives up to `d(d - 1)/2` wedges, so hubs cost quadratically (the
-//! degree-ordered variant is not built yet).
+//! Triangles are found from wedges, in degree order: vertices are ranked by degree
+//! (then id), each edge points from its lower-ranked end to its higher, and each vertex
+//! pairs up only the neighbours it points to; a wedge closes into a triangle when its
+//! two ends are joined. A triangle is found once, at its lowest-ranked vertex. A vertex
+//! points to at most `sqrt(2m)` neighbours of degree at least its own (for `m` edges),
+//! so a hub of degree `d` gives no more wedges than that bound allows, where pairing
+//! all its larger-id neighbours gave up to `d(d - 1)/2`.
 
 use strom_dataset::{Data, DataSet, Key, agg};
 
@@ -51,23 +54,47 @@ pub(crate) fn neighbours<'s, K: Key, VV: Data, EV: Data>(
 pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
     graph: &Graph<'s, K, VV, EV>,
 ) -> DataSet<'s, (K, K, K)> {
-    let wedges = neighbours(graph).flat_map(|(v, ns)| {
-        let higher: Vec<K> = ns.into_iter().filter(|n| *n > v).collect();
-        let mut out = Vec::new();
-        for (i, u) in higher.iter().enumerate() {
-            for w in &higher[i + 1..] {
-                out.push((v.clone(), u.clone(), w.clone()));
-            }
-        }
-        out
-    });
+    let edges = simple_edges(graph);
+    // Each edge from its lower-ranked end (by degree, then id) to its higher.
+    let degrees = edges
+        .flat_map(|(a, b)| [(a, 1u64), (b, 1)])
+        .group_by(|d: &(K, u64)| d.0.clone())
+        .aggregate(agg::sum(|d: &(K, u64)| d.1));
+    let by_vertex = |d: &(K, u64)| d.0.clone();
+    let pointed = edges
+        .join(&degrees, |e: &(K, K)| e.0.clone(), by_vertex)
+        .with(|e, d| (e.0.clone(), e.1.clone(), d.1))
+        .join(&degrees, |e: &(K, K, u64)| e.1.clone(), by_vertex)
+        .with(|e, d| {
+            let (a, b) = ((e.2, &e.0), (d.1, &e.1));
+            let (low, high) = if a < b { (a.1, b.1) } else { (b.1, a.1) };
+            (low.clone(), high.clone())
+        });
+    let wedges = pointed
+        .group_by(|e: &(K, K)| e.0.clone())
+        .reduce_group(|v, arcs| {
+            let mut higher: Vec<K> = arcs.into_iter().map(|e| e.1).collect();
+            higher.sort();
+            // Made as they are taken: a vertex's wedges need not fit in memory at once.
+            let (higher, v) = (std::rc::Rc::new(higher), v.clone());
+            (0..higher.len()).flat_map(move |i| {
+                let (higher, v) = (higher.clone(), v.clone());
+                (i + 1..higher.len())
+                    .map(move |j| (v.clone(), higher[i].clone(), higher[j].clone()))
+            })
+        });
     wedges
         .join(
-            &simple_edges(graph),
+            &edges,
             |w: &(K, K, K)| (w.1.clone(), w.2.clone()),
             |e: &(K, K)| e.clone(),
         )
-        .with(|w, _| w.clone())
+        .with(|w, _| {
+            let mut t = [w.0.clone(), w.1.clone(), w.2.clone()];
+            t.sort();
+            let [a, b, c] = t;
+            (a, b, c)
+        })
 }
 
 /// Every vertex with the number of triangles it is in.
