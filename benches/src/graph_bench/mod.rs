@@ -6,8 +6,11 @@
 //! (`compare::measure`: wall time, peak resident memory of the process tree), engines
 //! alternating in every round, medians reported. Every run's result is checked against
 //! the first engine's before its time counts (exact for components, hops and counts,
-//! 1e-9 for ranks); networkx runs under `--networkx-timeout` and a memory cap, and a
-//! run that does not finish is reported as such, not retried.
+//! 1e-9 for ranks). Every run has a time limit (networkx a shorter one,
+//! `--networkx-timeout`) and an address-space cap (`--memory-cap`, through `prlimit`:
+//! Strom's triangle listing puts all wedges of a vertex in one vector, which for an
+//! R-MAT hub is tens of gigabytes); a run that does not finish is reported as such and
+//! not retried.
 //!
 //! Reported time: from the process's start of reading the edge list to the result in
 //! its memory (Strom: one job, reading, algorithm and collecting; igraph, networkx and
@@ -26,6 +29,7 @@ mod data;
 mod results;
 mod single;
 mod strom;
+mod table;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,7 +38,6 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::compare::{measure, peers};
-use crate::median;
 
 /// PageRank stops after the first round whose total change is below this: every rank
 /// is then within about 6e-11 of the fixed point (the change times d / (1 - d)).
@@ -113,9 +116,9 @@ pub(crate) struct GraphArgs {
     /// Seconds after which a networkx run is stopped.
     #[arg(long, default_value_t = 120)]
     networkx_timeout: u64,
-    /// networkx's address-space cap, GiB.
-    #[arg(long, default_value_t = 8.0)]
-    networkx_memory: f64,
+    /// Address-space cap of every run, GiB.
+    #[arg(long, default_value_t = 10)]
+    memory_cap: u64,
     /// Seconds after which any other run is stopped.
     #[arg(long, default_value_t = 1800)]
     timeout: u64,
@@ -192,201 +195,173 @@ pub(crate) fn bench(args: &GraphArgs, workers: &[usize], runs: usize, data: &Pat
     }
     let scratch = data.join("graph-out");
     std::fs::create_dir_all(&scratch)?;
-    let exe = std::env::current_exe()?;
+    let runner = Runner {
+        args,
+        exe: std::env::current_exe()?,
+        python,
+        scratch,
+    };
     let mut tables = Vec::new();
     for input in &inputs {
         let source = data::source(&input.path)?;
         println!("{}: {}; SSSP source {source}", input.name, input.describe);
         for &algorithm in &args.algorithms {
-            let mut rows: Vec<Row> = engines
-                .iter()
-                .map(|e| Row {
-                    engine: e.clone(),
-                    processing: vec![],
-                    algorithm_only: vec![],
-                    peak: vec![],
-                    status: None,
-                })
-                .collect();
-            let mut reference: Option<(String, Vec<(u64, Value)>)> = None;
+            let mut rows: Vec<Row> = engines.iter().map(Row::new).collect();
+            let mut reference = None;
             for round in 0..runs {
                 for row in rows.iter_mut().filter(|r| r.status.is_none()) {
-                    let engine = row.engine.clone();
-                    let out = scratch.join(format!(
-                        "{}-{}-{}.txt",
-                        engine.name(),
-                        engine.workers(),
-                        algorithm.name()
-                    ));
-                    let _ = std::fs::remove_file(&out);
-                    let (cmd, limit) = match &engine {
-                        Engine::Strom(_) | Engine::Hand => {
-                            let mut cmd = Command::new(&exe);
-                            cmd.args(["graph-engine", engine.name()])
-                                .arg(engine.workers().to_string())
-                                .arg(algorithm.name())
-                                .arg(&input.path)
-                                .arg(source.to_string())
-                                .arg(&out);
-                            (cmd, args.timeout)
-                        }
-                        Engine::Igraph | Engine::Networkx => {
-                            let networkx = engine == Engine::Networkx;
-                            let mut cmd = Command::new(python.as_ref().expect("installed"));
-                            cmd.arg(peers::scripts().join("graph_peers.py"))
-                                .args([engine.name(), algorithm.name()])
-                                .arg(&input.path)
-                                .arg(source.to_string())
-                                .arg(&out)
-                                .arg(PAGERANK_TOLERANCE.to_string())
-                                .arg(if networkx { args.networkx_memory } else { 0.0 }.to_string());
-                            let limit = if networkx {
-                                args.networkx_timeout
-                            } else {
-                                args.timeout
-                            };
-                            (cmd, limit)
-                        }
+                    let job = Job {
+                        algorithm,
+                        edges: &input.path,
+                        source,
                     };
-                    let mut timed = Command::new("timeout");
-                    timed
-                        .args(["-s", "KILL", &limit.to_string()])
-                        .arg(cmd.get_program());
-                    timed.args(cmd.get_args());
-                    let started = Instant::now();
-                    let measured = measure::run_reporting(timed)?;
+                    runner.run(row, &job, &mut reference)?;
                     let label = format!(
                         "{} {} at {} worker(s)",
                         algorithm.name(),
-                        engine.name(),
-                        engine.workers()
+                        row.engine.name(),
+                        row.engine.workers()
                     );
-                    if let Some(error) = &measured.error {
-                        row.status = Some(if started.elapsed().as_secs() + 1 >= limit {
-                            format!("timeout ({limit} s)")
-                        } else if error.contains("MemoryError") {
-                            format!("out of memory (cap {} GiB)", args.networkx_memory)
-                        } else {
-                            format!("failed: {}", error.lines().last().unwrap_or_default())
-                        });
-                        println!(
-                            "  round {round}: {label}: {}",
-                            row.status.as_deref().unwrap_or_default()
-                        );
-                        continue;
-                    }
-                    let got = results::read(&out, algorithm == Algorithm::Pagerank)?;
-                    match &reference {
-                        None => reference = Some((engine.name().to_string(), got)),
-                        Some((by, expected)) => {
-                            if let Some(why) = results::differs(expected, &got) {
-                                row.status = Some(format!("differs from {by}'s: {why}"));
-                                println!(
-                                    "  round {round}: {label}: {}",
-                                    row.status.as_deref().unwrap_or_default()
-                                );
-                                continue;
-                            }
+                    match (&row.status, row.processing.last(), row.peak.last()) {
+                        (Some(why), ..) => println!("  round {round}: {label}: {why}"),
+                        (None, Some(t), Some(p)) => {
+                            println!("  round {round}: {label}: {t:.3} s, peak {} MiB", p >> 20);
                         }
+                        _ => {}
                     }
-                    let report = measured.reports.last().map(|r| &r.value);
-                    let field = |k: &str| report.and_then(|r| r[k].as_f64());
-                    row.processing.push(measured.cost.processing_s);
-                    if let Some(alone) = field("algorithm_s") {
-                        row.algorithm_only.push(alone);
-                    }
-                    row.peak.push(measured.cost.peak_rss);
-                    println!(
-                        "  round {round}: {label}: {:.3} s, peak {} MiB",
-                        measured.cost.processing_s,
-                        measured.cost.peak_rss >> 20
-                    );
                 }
             }
             let by = reference.map(|r| r.0).unwrap_or_default();
             tables.push((input.name.clone(), algorithm, rows, by));
         }
     }
-    print_table(&tables, workers.last().copied().unwrap_or(1));
+    table::print(&tables, workers.last().copied().unwrap_or(1));
     Ok(())
 }
 
-/// The Markdown table of every row, and the goal per algorithm and graph:
-/// at `goal_workers` workers, faster than igraph at most 3x its peak memory.
-fn print_table(tables: &[(String, Algorithm, Vec<Row>, String)], goal_workers: usize) {
-    println!(
-        "\n| graph | algorithm | engine | workers | seconds | algorithm alone, s | peak MiB | igraph's seconds / these | peak / igraph's |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    let mut goals = Vec::new();
-    for (graph, algorithm, rows, _) in tables {
-        let typical = |r: &Row| (!r.processing.is_empty()).then(|| median(r.processing.clone()));
-        let peak = |r: &Row| {
-            (!r.peak.is_empty()).then(|| median(r.peak.iter().map(|&p| p as f64).collect()))
-        };
-        let igraph = rows.iter().find(|r| r.engine == Engine::Igraph);
-        let (igraph_s, igraph_peak) = (igraph.and_then(typical), igraph.and_then(peak));
-        for r in rows {
-            let (seconds, memory) = (typical(r), peak(r));
-            let cell = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("-".into(), f);
-            let status = r.status.as_deref();
-            let time = match (seconds, status) {
-                (_, Some(s)) => s.to_string(),
-                (Some(t), None) => format!("{t:.3}"),
-                (None, None) => "-".into(),
-            };
-            let alone = (!r.algorithm_only.is_empty()).then(|| median(r.algorithm_only.clone()));
-            println!(
-                "| {graph} | {} | {} | {} | {time} | {} | {} | {} | {} |",
-                algorithm.name(),
-                r.engine.name(),
-                r.engine.workers(),
-                cell(alone.filter(|_| status.is_none()), &|a| format!("{a:.3}")),
-                cell(memory.filter(|_| status.is_none()), &|m| format!(
-                    "{:.0}",
-                    m / f64::from(1 << 20)
-                )),
-                cell(
-                    igraph_s
-                        .zip(seconds)
-                        .filter(|_| status.is_none())
-                        .map(|(i, t)| i / t),
-                    &|x| format!("{x:.2}")
-                ),
-                cell(
-                    igraph_peak
-                        .zip(memory)
-                        .filter(|_| status.is_none())
-                        .map(|(i, m)| m / i),
-                    &|x| format!("{x:.2}")
-                ),
-            );
-            if r.engine == Engine::Strom(goal_workers)
-                && let (Some(t), Some(m), Some(i), Some(ip)) =
-                    (seconds, memory, igraph_s, igraph_peak)
-            {
-                let met = t < i && m <= 3.0 * ip;
-                goals.push(format!(
-                    "{graph}, {}: {} ({:.2}x igraph's speed, {:.2}x its peak memory)",
-                    algorithm.name(),
-                    if met { "met" } else { "not met" },
-                    i / t,
-                    m / ip
-                ));
-            }
+impl Row {
+    fn new(engine: &Engine) -> Row {
+        Row {
+            engine: engine.clone(),
+            processing: vec![],
+            algorithm_only: vec![],
+            peak: vec![],
+            status: None,
         }
     }
-    let checked: Vec<String> = tables
-        .iter()
-        .map(|(g, a, _, by)| format!("{g} {}: against {by}'s", a.name()))
-        .collect();
-    println!(
-        "(seconds: median, from reading the edge list to the result in memory; results checked before any time counts ({}), exact for components, hops and triangles, 1e-9 for ranks)",
-        checked.join("; ")
-    );
-    println!("goal at {goal_workers} workers (faster than igraph, peak memory within 3x):");
-    for goal in goals {
-        println!("- {goal}");
+}
+
+/// One algorithm on one graph.
+struct Job<'a> {
+    algorithm: Algorithm,
+    edges: &'a Path,
+    source: u64,
+}
+
+/// The first result of a job, and whose it is.
+type Reference = Option<(String, Vec<(u64, Value)>)>;
+
+/// What every run needs.
+struct Runner<'a> {
+    args: &'a GraphArgs,
+    exe: PathBuf,
+    python: Option<PathBuf>,
+    scratch: PathBuf,
+}
+
+impl Runner<'_> {
+    /// Runs `job` once on `row`'s engine in a process of its own: its times and peak
+    /// go into `row` when its result equals `reference` (or becomes it), else the
+    /// reason into `row.status`.
+    fn run(&self, row: &mut Row, job: &Job<'_>, reference: &mut Reference) -> Result<()> {
+        let engine = &row.engine;
+        let out = self.scratch.join(format!(
+            "{}-{}-{}.txt",
+            engine.name(),
+            engine.workers(),
+            job.algorithm.name()
+        ));
+        let _ = std::fs::remove_file(&out);
+        let limit = self.limit(engine);
+        let started = Instant::now();
+        let measured = measure::run_reporting(self.command(engine, job, &out, limit))?;
+        if let Some(error) = &measured.error {
+            row.status = Some(if started.elapsed().as_secs() + 1 >= limit {
+                format!("timeout ({limit} s)")
+            } else if error.to_lowercase().contains("memory") {
+                format!("out of memory (cap {} GiB)", self.args.memory_cap)
+            } else {
+                format!("failed: {}", error.lines().last().unwrap_or_default())
+            });
+            return Ok(());
+        }
+        let got = results::read(&out, job.algorithm == Algorithm::Pagerank)?;
+        match reference {
+            None => *reference = Some((engine.name().to_string(), got)),
+            Some((by, expected)) => {
+                if let Some(why) = results::differs(expected, &got) {
+                    row.status = Some(format!("differs from {by}'s: {why}"));
+                    return Ok(());
+                }
+            }
+        }
+        let report = measured.reports.last().map(|r| &r.value);
+        if let Some(alone) = report.and_then(|r| r["algorithm_s"].as_f64()) {
+            row.algorithm_only.push(alone);
+        }
+        row.processing.push(measured.cost.processing_s);
+        row.peak.push(measured.cost.peak_rss);
+        Ok(())
+    }
+
+    /// Seconds after which a run of `engine` is stopped.
+    fn limit(&self, engine: &Engine) -> u64 {
+        if *engine == Engine::Networkx {
+            self.args.networkx_timeout
+        } else {
+            self.args.timeout
+        }
+    }
+
+    /// The command of one run of `job` by `engine`, writing its result to `out`,
+    /// stopped after `limit` seconds, under the address-space cap.
+    fn command(&self, engine: &Engine, job: &Job<'_>, out: &Path, limit: u64) -> Command {
+        let (program, first): (&Path, Vec<String>) = match engine {
+            Engine::Strom(_) | Engine::Hand => (
+                &self.exe,
+                vec![
+                    "graph-engine".into(),
+                    engine.name().into(),
+                    engine.workers().to_string(),
+                ],
+            ),
+            Engine::Igraph | Engine::Networkx => (
+                self.python
+                    .as_deref()
+                    .expect("installed when igraph or networkx is asked for"),
+                vec![
+                    peers::scripts()
+                        .join("graph_peers.py")
+                        .to_string_lossy()
+                        .into_owned(),
+                    engine.name().into(),
+                ],
+            ),
+        };
+        let mut cmd = Command::new("timeout");
+        cmd.args(["-s", "KILL", &limit.to_string(), "prlimit"])
+            .arg(format!("--as={}", self.args.memory_cap << 30))
+            .arg("--")
+            .arg(program)
+            .args(first)
+            .arg(job.algorithm.name())
+            .arg(job.edges)
+            .arg(job.source.to_string())
+            .arg(out);
+        if matches!(engine, Engine::Igraph | Engine::Networkx) {
+            cmd.arg(PAGERANK_TOLERANCE.to_string());
+        }
+        cmd
     }
 }
 
