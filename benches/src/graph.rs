@@ -149,13 +149,13 @@ pub(crate) fn pagerank_of(
     for _ in 0..iterations {
         let mut dangling = 0.0;
         next.iter_mut().for_each(|x| *x = 0.0);
-        for v in 0..n {
+        for (v, &r) in rank.iter().enumerate() {
             let out = csr.of(v);
             if out.is_empty() {
-                dangling += rank[v];
+                dangling += r;
                 continue;
             }
-            let share = rank[v] / out.len() as f64;
+            let share = r / out.len() as f64;
             for &t in out {
                 next[t as usize] += share;
             }
