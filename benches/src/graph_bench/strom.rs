@@ -25,47 +25,51 @@ pub(super) fn run(
 ) -> Result<Vec<(u64, Value)>> {
     let config = RuntimeConfig::default().with_workers(workers);
     let url = edges.to_owned();
-    let mut out: Vec<(u64, Value)> = match algorithm {
-        Algorithm::Pagerank => execute(&config, move |env| {
-            let graph = Graph::from_edges(&read_edges(env, &url).map(|(a, b)| (a, b, ())), |_| ());
-            let rounds = Rounds::Converge {
-                tolerance: PAGERANK_TOLERANCE,
-                max: u32::MAX,
-            };
-            pagerank(&graph, 0.85, rounds).collect()
-        })?
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(v, r)| (v, Value::Rank(r)))
-        .collect(),
-        Algorithm::Components => execute(&config, move |env| {
-            connected_components(&read_edges(env, &url), &env.empty()).collect()
-        })?
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(v, c)| (v, Value::Count(c)))
-        .collect(),
-        Algorithm::Sssp => execute(&config, move |env| {
-            let weighted = read_edges(env, &url).map(|(a, b)| (a, b, 1.0));
-            sssp_scatter_gather(&Graph::from_edges(&weighted, |_| ()), source, u32::MAX).collect()
-        })?
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(v, d)| (v, Value::Count(d as u64)))
-        .collect(),
-        Algorithm::Triangles => execute(&config, move |env| {
-            let graph = Graph::from_edges(&read_edges(env, &url).map(|(a, b)| (a, b, ())), |_| ());
-            triangle_count(&graph)
-                .map(|(_, t)| t)
-                .reduce(|a, b| a + b)
-                .collect()
-        })?
-        .unwrap_or_default()
-        .into_iter()
-        // Every triangle is counted at each of its three corners.
-        .map(|t| (0, Value::Count(t / 3)))
-        .collect(),
+    let mut out = match algorithm {
+        Algorithm::Pagerank => rows(
+            execute(&config, move |env| {
+                let graph =
+                    Graph::from_edges(&read_edges(env, &url).map(|(a, b)| (a, b, ())), |_| ());
+                let rounds = Rounds::Converge {
+                    tolerance: PAGERANK_TOLERANCE,
+                    max: u32::MAX,
+                };
+                pagerank(&graph, 0.85, rounds).collect()
+            })?,
+            |(v, r)| (v, Value::Rank(r)),
+        ),
+        Algorithm::Components => rows(
+            execute(&config, move |env| {
+                connected_components(&read_edges(env, &url), &env.empty()).collect()
+            })?,
+            |(v, c)| (v, Value::Count(c)),
+        ),
+        Algorithm::Sssp => rows(
+            execute(&config, move |env| {
+                let weighted = read_edges(env, &url).map(|(a, b)| (a, b, 1.0));
+                sssp_scatter_gather(&Graph::from_edges(&weighted, |_| ()), source, u32::MAX)
+                    .collect()
+            })?,
+            |(v, d)| (v, Value::Count(d as u64)),
+        ),
+        Algorithm::Triangles => rows(
+            execute(&config, move |env| {
+                let graph =
+                    Graph::from_edges(&read_edges(env, &url).map(|(a, b)| (a, b, ())), |_| ());
+                triangle_count(&graph)
+                    .map(|(_, t)| t)
+                    .reduce(|a, b| a + b)
+                    .collect()
+            })?,
+            // Every triangle is counted at each of its three corners.
+            |t| (0, Value::Count(t / 3)),
+        ),
     };
     out.sort_unstable_by_key(|r| r.0);
     Ok(out)
+}
+
+/// The rows of a job's collected output.
+fn rows<T>(collected: Option<Vec<T>>, row: impl Fn(T) -> (u64, Value)) -> Vec<(u64, Value)> {
+    collected.unwrap_or_default().into_iter().map(row).collect()
 }
