@@ -1,6 +1,7 @@
 //! The PageRank benchmark's data and baseline: a seeded power-law graph written as an
 //! edge list, and a single-threaded hand-written PageRank over it (edges parsed into a
-//! compressed sparse row array, then a plain power iteration), the COST floor.
+//! compressed sparse row array, then a plain power iteration), the COST floor; the
+//! edge list and CSR are shared with `strom-bench graph`'s hand-written algorithms.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -50,9 +51,15 @@ pub(crate) fn ensure(path: &Path, vertices: u64, edges: u64) -> Result<()> {
     Ok(())
 }
 
-/// PageRank of the edge list at `path` (vertex ids below `vertices`, all of which exist
-/// only if they have an edge), `iterations` rounds: `(vertex, rank)` by vertex id.
-pub(crate) fn pagerank(path: &Path, iterations: u32, damping: f64) -> Result<Vec<(u64, f64)>> {
+/// An edge list read into memory: `(source, target)` pairs and the number of ids
+/// (one past the largest).
+pub(crate) struct EdgeList {
+    pub(crate) edges: Vec<(u32, u32)>,
+    pub(crate) ids: usize,
+}
+
+/// Reads the `source target` lines of the file at `path`.
+pub(crate) fn read_edge_list(path: &Path) -> Result<EdgeList> {
     let text = std::fs::read(path)?;
     let mut edges: Vec<(u32, u32)> = Vec::new();
     let mut max = 0u32;
@@ -66,25 +73,73 @@ pub(crate) fn pagerank(path: &Path, iterations: u32, damping: f64) -> Result<Vec
         max = max.max(a).max(b);
         edges.push((a, b));
     }
-    let n = max as usize + 1;
-    // Which ids are vertices (appear in an edge), and the CSR of out-edges.
+    let ids = if edges.is_empty() {
+        0
+    } else {
+        max as usize + 1
+    };
+    Ok(EdgeList { edges, ids })
+}
+
+/// Out-edges as a compressed sparse row array: the targets of vertex `v` are
+/// `targets[offsets[v]..offsets[v + 1]]`.
+pub(crate) struct Csr {
+    pub(crate) offsets: Vec<u32>,
+    pub(crate) targets: Vec<u32>,
+}
+
+impl Csr {
+    /// The CSR of `edges` over `ids` ids.
+    pub(crate) fn new(ids: usize, edges: &[(u32, u32)]) -> Csr {
+        let mut offsets = vec![0u32; ids + 1];
+        for &(a, _) in edges {
+            offsets[a as usize + 1] += 1;
+        }
+        for i in 0..ids {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut targets = vec![0u32; edges.len()];
+        for &(a, b) in edges {
+            targets[fill[a as usize] as usize] = b;
+            fill[a as usize] += 1;
+        }
+        Csr { offsets, targets }
+    }
+
+    /// The out-neighbours of `v`.
+    pub(crate) fn of(&self, v: usize) -> &[u32] {
+        &self.targets[self.offsets[v] as usize..self.offsets[v + 1] as usize]
+    }
+}
+
+/// PageRank of the edge list at `path` (vertex ids below `vertices`, all of which exist
+/// only if they have an edge), `iterations` rounds: `(vertex, rank)` by vertex id.
+pub(crate) fn pagerank(path: &Path, iterations: u32, damping: f64) -> Result<Vec<(u64, f64)>> {
+    Ok(pagerank_of(
+        &read_edge_list(path)?,
+        iterations,
+        damping,
+        None,
+    ))
+}
+
+/// PageRank of `list` (vertices: the ids with an edge), at most `iterations` rounds,
+/// and with a `tolerance` no more after the first round whose total change (the sum
+/// of `|new - old|`) is below it, as `strom_gelly::link_analysis::Rounds::Converge`.
+pub(crate) fn pagerank_of(
+    list: &EdgeList,
+    iterations: u32,
+    damping: f64,
+    tolerance: Option<f64>,
+) -> Vec<(u64, f64)> {
+    let n = list.ids;
     let mut present = vec![false; n];
-    let mut offsets = vec![0u32; n + 1];
-    for &(a, b) in &edges {
+    for &(a, b) in &list.edges {
         present[a as usize] = true;
         present[b as usize] = true;
-        offsets[a as usize + 1] += 1;
     }
-    for i in 0..n {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut fill = offsets.clone();
-    let mut targets = vec![0u32; edges.len()];
-    for &(a, b) in &edges {
-        targets[fill[a as usize] as usize] = b;
-        fill[a as usize] += 1;
-    }
-    drop(edges);
+    let csr = Csr::new(n, &list.edges);
     let count = present.iter().filter(|&&p| p).count() as f64;
     let mut rank: Vec<f64> = present
         .iter()
@@ -94,29 +149,34 @@ pub(crate) fn pagerank(path: &Path, iterations: u32, damping: f64) -> Result<Vec
     for _ in 0..iterations {
         let mut dangling = 0.0;
         next.iter_mut().for_each(|x| *x = 0.0);
-        for v in 0..n {
-            let (start, end) = (offsets[v] as usize, offsets[v + 1] as usize);
-            if start == end {
-                dangling += rank[v];
+        for (v, &r) in rank.iter().enumerate() {
+            let out = csr.of(v);
+            if out.is_empty() {
+                dangling += r;
                 continue;
             }
-            let share = rank[v] / (end - start) as f64;
-            for &t in &targets[start..end] {
+            let share = r / out.len() as f64;
+            for &t in out {
                 next[t as usize] += share;
             }
         }
         let base = (1.0 - damping) / count + damping * dangling / count;
+        let mut change = 0.0;
         for v in 0..n {
             next[v] = if present[v] {
                 base + damping * next[v]
             } else {
                 0.0
             };
+            change += (next[v] - rank[v]).abs();
         }
         std::mem::swap(&mut rank, &mut next);
+        if tolerance.is_some_and(|t| change < t) {
+            break;
+        }
     }
-    Ok((0..n)
+    (0..n)
         .filter(|&v| present[v])
         .map(|v| (v as u64, rank[v]))
-        .collect())
+        .collect()
 }

@@ -8,6 +8,7 @@
 //! cargo run --release -p strom-benches --bin strom-bench -- tpch --sf 1 --queries 1,3 --workers 1,2
 //! cargo run --release -p strom-benches --bin strom-bench -- window-agg --events 5000000 --rate 100000
 //! cargo run --release -p strom-benches --bin strom-bench -- --workers 2 incremental-graph
+//! cargo run --release -p strom-benches --bin strom-bench -- graph --scale 20
 //! ```
 //!
 //! Data goes to `benches/data/` (git-ignored): a seeded Zipf text corpus, and TPC-H
@@ -18,6 +19,7 @@ mod cep;
 mod compare;
 mod corpus;
 mod graph;
+mod graph_bench;
 mod incremental;
 mod kafka;
 mod nexmark;
@@ -158,6 +160,17 @@ enum Bench {
     /// single-edge changes in batches: per-batch latency and changes/s, against
     /// re-running Strom's batch algorithms and igraph's.
     IncrementalGraph(incremental::IncrementalArgs),
+    /// PageRank, connected components, SSSP and triangle count on an R-MAT and a real
+    /// graph: Strom against igraph, networkx and a hand-written single thread, each
+    /// run in its own process (time, peak memory), results checked equal first.
+    Graph(graph_bench::GraphArgs),
+    /// (Internal) runs one algorithm of `graph` in this process: ENGINE WORKERS
+    /// ALGORITHM EDGES SOURCE OUT
+    #[command(hide = true)]
+    GraphEngine {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Kafka: records per second per core through Strom's Kafka source and sink,
     /// beside a plain rdkafka consumer/producer loop, on a local broker.
     Kafka(kafka::KafkaArgs),
@@ -196,6 +209,8 @@ fn main() -> Result<()> {
         Bench::IncrementalGraph(args) => {
             return incremental::bench(args, &cli.workers, cli.runs, &cli.data);
         }
+        Bench::Graph(args) => return graph_bench::bench(args, &cli.workers, cli.runs, &cli.data),
+        Bench::GraphEngine { args } => return graph_bench::engine(args),
         Bench::Report {
             results,
             size,
@@ -255,6 +270,8 @@ fn main() -> Result<()> {
         | Bench::Cep(_)
         | Bench::Kafka(_)
         | Bench::IncrementalGraph(_)
+        | Bench::Graph(_)
+        | Bench::GraphEngine { .. }
         | Bench::CepEngine { .. } => {
             unreachable!("handled above")
         }
