@@ -8,9 +8,8 @@
 //! the first engine's before its time counts (exact for components, hops and counts,
 //! 1e-9 for ranks). Every run has a time limit (networkx a shorter one,
 //! `--networkx-timeout`) and an address-space cap (`--memory-cap`, through `prlimit`:
-//! Strom's triangle listing puts all wedges of a vertex in one vector, which for an
-//! R-MAT hub is tens of gigabytes); a run that does not finish is reported as such and
-//! not retried.
+//! a run past it is out of memory, as Strom's triangle listing was before it ordered
+//! wedges by degree); a run that does not finish is reported as such and not retried.
 //!
 //! Reported time: from the process's start of reading the edge list to the result in
 //! its memory (Strom: one job, reading, algorithm and collecting; igraph, networkx and
