@@ -7,7 +7,7 @@ use std::time::Duration;
 use strom_cep::{Match, Nfa, Pattern, pattern, pattern_all};
 use strom_core::RuntimeConfig;
 use strom_datastream::process::OutputTag;
-use strom_datastream::{WatermarkStrategy, execute};
+use strom_datastream::{WATERMARK_EVERY, WatermarkStrategy, execute};
 
 /// (key, kind, id).
 pub(crate) type Ev = (u32, char, u32);
@@ -118,9 +118,11 @@ fn keyed_matches_and_timeouts_in_event_time() {
 
 #[test]
 fn records_behind_the_watermark_go_to_the_late_tag() {
-    // 600 fillers move the watermark far past 0; then an 'a' at 0 is late.
-    let mut events: Vec<(i64, Ev)> = (0..600)
-        .map(|i| (1_000 + i, (9, 'x', 100 + i as u32)))
+    // More fillers than a source reads before moving its watermark, at 1,000 to
+    // 1,900 ms: the watermark moves far past 0; then an 'a' at 0 is late.
+    let n = WATERMARK_EVERY as i64 + 100;
+    let mut events: Vec<(i64, Ev)> = (0..n)
+        .map(|i| (1_000 + i * 900 / n, (9, 'x', 100 + i as u32)))
         .collect();
     events.push((0, (1, 'a', 1)));
     events.push((2_000, (1, 'a', 2)));
