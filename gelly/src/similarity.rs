@@ -7,13 +7,14 @@
 //! per-vertex results, also without edges. Pairs are scored when they share at least
 //! one neighbour, adjacent or not, each pair once as `(smaller, larger)`.
 //!
-//! Triangles are found from wedges, in degree order: vertices are ranked by degree
-//! (then id), each edge points from its lower-ranked end to its higher, and each vertex
-//! pairs up only the neighbours it points to; a wedge closes into a triangle when its
-//! two ends are joined. A triangle is found once, at its lowest-ranked vertex. A vertex
-//! points to at most `sqrt(2m)` neighbours of degree at least its own (for `m` edges),
-//! so a hub of degree `d` gives no more wedges than that bound allows, where pairing
-//! all its larger-id neighbours gave up to `d(d - 1)/2`.
+//! Triangles are found in degree order: vertices are ranked by degree (then id), each
+//! edge points from its lower-ranked end to its higher, and a triangle is found once,
+//! at its lowest-ranked vertex `u`, as a `w` that both `u` and one of its `v` point to.
+//! Each vertex's sorted list of the neighbours it points to is lent to the vertices
+//! pointing at it, and `u` intersects its own list with each lent one. A vertex points
+//! to at most `sqrt(2m)` neighbours of degree at least its own (for `m` edges), so a
+//! hub's list stays short; and lists travel as whole records, one per edge, where
+//! joining each wedge with the edges moved and sorted every wedge on its own.
 
 use strom_dataset::{Data, DataSet, Key, agg};
 
@@ -54,14 +55,64 @@ pub(crate) fn neighbours<'s, K: Key, VV: Data, EV: Data>(
 pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
     graph: &Graph<'s, K, VV, EV>,
 ) -> DataSet<'s, (K, K, K)> {
+    let pointed = pointed_edges(graph);
+    // Each vertex with the sorted neighbours it points to.
+    let outs = pointed
+        .group_by(|e: &(K, K)| e.0.clone())
+        .reduce_group(|v, arcs| {
+            let mut higher: Vec<K> = arcs.into_iter().map(|e| e.1).collect();
+            higher.sort();
+            [(v.clone(), higher)]
+        });
+    // Each list lent to the vertices pointing at it: `(u, v, N+(v))` for every `u -> v`
+    // whose `v` points somewhere (a triangle needs its middle vertex to point on).
+    let lent = outs.co_group(
+        &pointed,
+        |o: &(K, Vec<K>)| o.0.clone(),
+        |e: &(K, K)| e.1.clone(),
+        |v, list, pointing| {
+            let list = list.into_iter().next().map_or_else(Vec::new, |o| o.1);
+            let v = v.clone();
+            let to = if list.is_empty() { Vec::new() } else { pointing };
+            to.into_iter()
+                .map(move |e| (e.0, v.clone(), list.clone()))
+        },
+    );
+    // At each `u`, a triangle for every `w` that both `u` and one of its `v` point to;
+    // made as they are taken.
+    outs.co_group(
+        &lent,
+        |o: &(K, Vec<K>)| o.0.clone(),
+        |l: &(K, K, Vec<K>)| l.0.clone(),
+        |u, mine, lent| {
+            let mine = std::rc::Rc::new(mine.into_iter().next().map_or_else(Vec::new, |o| o.1));
+            let u = u.clone();
+            lent.into_iter().flat_map(move |(_, v, theirs)| {
+                let (u, v) = (u.clone(), v.clone());
+                shared_sorted(&mine, &theirs)
+                    .into_iter()
+                    .map(move |w| {
+                        let mut t = [u.clone(), v.clone(), w];
+                        t.sort();
+                        let [a, b, c] = t;
+                        (a, b, c)
+                    })
+            })
+        },
+    )
+}
+
+/// The simple edges, each from its lower-ranked end (by degree, then id) to its higher.
+fn pointed_edges<'s, K: Key, VV: Data, EV: Data>(
+    graph: &Graph<'s, K, VV, EV>,
+) -> DataSet<'s, (K, K)> {
     let edges = simple_edges(graph);
-    // Each edge from its lower-ranked end (by degree, then id) to its higher.
     let degrees = edges
         .flat_map(|(a, b)| [(a, 1u64), (b, 1)])
         .group_by(|d: &(K, u64)| d.0.clone())
         .aggregate(agg::sum(|d: &(K, u64)| d.1));
     let by_vertex = |d: &(K, u64)| d.0.clone();
-    let pointed = edges
+    edges
         .join(&degrees, |e: &(K, K)| e.0.clone(), by_vertex)
         .with(|e, d| (e.0.clone(), e.1.clone(), d.1))
         .join(&degrees, |e: &(K, K, u64)| e.1.clone(), by_vertex)
@@ -69,32 +120,24 @@ pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
             let (a, b) = ((e.2, &e.0), (d.1, &e.1));
             let (low, high) = if a < b { (a.1, b.1) } else { (b.1, a.1) };
             (low.clone(), high.clone())
-        });
-    let wedges = pointed
-        .group_by(|e: &(K, K)| e.0.clone())
-        .reduce_group(|v, arcs| {
-            let mut higher: Vec<K> = arcs.into_iter().map(|e| e.1).collect();
-            higher.sort();
-            // Made as they are taken: a vertex's wedges need not fit in memory at once.
-            let (higher, v) = (std::rc::Rc::new(higher), v.clone());
-            (0..higher.len()).flat_map(move |i| {
-                let (higher, v) = (higher.clone(), v.clone());
-                (i + 1..higher.len())
-                    .map(move |j| (v.clone(), higher[i].clone(), higher[j].clone()))
-            })
-        });
-    wedges
-        .join(
-            &edges,
-            |w: &(K, K, K)| (w.1.clone(), w.2.clone()),
-            |e: &(K, K)| e.clone(),
-        )
-        .with(|w, _| {
-            let mut t = [w.0.clone(), w.1.clone(), w.2.clone()];
-            t.sort();
-            let [a, b, c] = t;
-            (a, b, c)
         })
+}
+
+/// The elements two sorted lists share, in order.
+fn shared_sorted<K: Ord + Clone>(a: &[K], b: &[K]) -> Vec<K> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i].clone());
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Every vertex with the number of triangles it is in.
