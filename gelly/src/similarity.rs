@@ -73,9 +73,12 @@ pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
         |v, list, pointing| {
             let list = list.into_iter().next().map_or_else(Vec::new, |o| o.1);
             let v = v.clone();
-            let to = if list.is_empty() { Vec::new() } else { pointing };
-            to.into_iter()
-                .map(move |e| (e.0, v.clone(), list.clone()))
+            let to = if list.is_empty() {
+                Vec::new()
+            } else {
+                pointing
+            };
+            to.into_iter().map(move |e| (e.0, v.clone(), list.clone()))
         },
     );
     // At each `u`, a triangle for every `w` that both `u` and one of its `v` point to;
@@ -89,14 +92,12 @@ pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
             let u = u.clone();
             lent.into_iter().flat_map(move |(_, v, theirs)| {
                 let (u, v) = (u.clone(), v.clone());
-                shared_sorted(&mine, &theirs)
-                    .into_iter()
-                    .map(move |w| {
-                        let mut t = [u.clone(), v.clone(), w];
-                        t.sort();
-                        let [a, b, c] = t;
-                        (a, b, c)
-                    })
+                shared_sorted(&mine, &theirs).into_iter().map(move |w| {
+                    let mut t = [u.clone(), v.clone(), w];
+                    t.sort();
+                    let [a, b, c] = t;
+                    (a, b, c)
+                })
             })
         },
     )
