@@ -78,6 +78,10 @@ fn components_with_a_solution_set_ten_times_the_budget() {
         let (in_memory, metrics) = run_under(w, None, job.clone());
         assert_eq!(in_memory, expected, "in memory, workers {w}");
         assert_eq!(metrics.spill_stores, 0, "{metrics:?}");
+        // Counted, but within its share: it stays in memory.
+        let (counted, metrics) = run_under(w, Some(solution_bytes * 100), job.clone());
+        assert_eq!(metrics.spill_stores, 0, "{metrics:?}");
+        assert_eq!(counted, expected, "counted, workers {w}");
         let (spilled, metrics) = run_under(w, Some(solution_bytes / 10), job);
         assert!(moved_to_disk(&metrics, w), "workers {w}: {metrics:?}");
         assert_eq!(spilled, expected, "on disk, workers {w}");
