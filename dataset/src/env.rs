@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use strom_core::error::JobFailure;
-use strom_core::spill::{ExternalSorter, MemoryManager};
+use strom_core::spill::{ExternalSorter, MemoryManager, SpillDir, SpillMetrics};
 use strom_core::storage::Location;
 use strom_core::timely::dataflow::Scope;
 use strom_core::timely::dataflow::operators::vec::Broadcast;
@@ -53,6 +53,10 @@ pub struct JobMetrics {
     pub spill_files: u64,
     /// Bytes spilled in this process.
     pub spilled_bytes: u64,
+    /// Operator state moved to a disk store in this process, such as a delta
+    /// iteration's solution set past its share of memory (one per worker that moved
+    /// it); each also counts as a spill file of the bytes it moved.
+    pub spill_stores: u64,
 }
 
 /// A file a sink has finished writing, to be published when the job succeeds.
@@ -85,6 +89,16 @@ impl WorkerContext {
     /// One memory consumer's share of the budget (call once running).
     pub(crate) fn budget(&self) -> u64 {
         self.process.memory.budget(self.memory_consumers.get())
+    }
+
+    /// The job's spill folder, created on first use.
+    pub(crate) fn spill_dir(&self) -> Result<Arc<SpillDir>> {
+        self.process.memory.spill_dir()
+    }
+
+    /// The process's spill counters.
+    pub(crate) fn spill_metrics(&self) -> Arc<SpillMetrics> {
+        self.process.memory.metrics()
     }
 
     /// An external sorter with one consumer's share of the budget (call once running).
@@ -296,6 +310,7 @@ where
     let metrics = JobMetrics {
         spill_files: spilled.files(),
         spilled_bytes: spilled.bytes(),
+        spill_stores: spilled.stores(),
     };
     let mut driver = None;
     for (i, result) in results.into_iter().enumerate() {

@@ -11,6 +11,7 @@ use crate::error::Result;
 pub struct SpillMetrics {
     files: AtomicU64,
     bytes: AtomicU64,
+    stores: AtomicU64,
 }
 
 impl SpillMetrics {
@@ -24,9 +25,22 @@ impl SpillMetrics {
         self.bytes.load(Ordering::Relaxed)
     }
 
+    /// State moved to a disk store so far (an operator's in-memory state past its
+    /// share of the budget, such as a delta iteration's solution set).
+    pub fn stores(&self) -> u64 {
+        self.stores.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn record(&self, bytes: u64) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Counts state moved to a disk store, `bytes` written there: one store, and one
+    /// spill file of `bytes` in the totals.
+    pub fn record_store(&self, bytes: u64) {
+        self.stores.fetch_add(1, Ordering::Relaxed);
+        self.record(bytes);
     }
 }
 

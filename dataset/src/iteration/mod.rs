@@ -23,6 +23,7 @@ mod head;
 mod replay;
 mod signals;
 mod solution;
+mod solution_table;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -12,12 +12,15 @@
 //!
 //! A round's delta is applied when the round is complete (records replace the
 //! solution's record of equal key), so every look-up of a round sees the same state.
+//!
+//! The store is a memory consumer: its entries (`solution_table.rs`) stay in a hash
+//! map within its share of the budget and move to the disk state backend past it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
 use strom_core::keys::worker_for_key;
+use strom_core::state::KeyGroupRange;
 use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
 use strom_core::timely::dataflow::operators::Capability;
@@ -27,11 +30,12 @@ use strom_core::timely::progress::Antichain;
 
 use super::LoopScope;
 use super::signals::Signal;
+use super::solution_table::{Drain, SolutionTable};
 use crate::data_set::{Data, DataSet, Key};
 use crate::env::{Env, Time};
 use crate::operators::blocking::EMIT_BATCH;
 
-type Table<K, S> = Rc<RefCell<FxHashMap<K, S>>>;
+type Table<K, S> = Rc<RefCell<SolutionTable<K, S>>>;
 type Route<K> = Rc<dyn Fn(&K) -> u64>;
 
 /// The solution set of a delta iteration, as its step sees it: records can be looked
@@ -94,7 +98,7 @@ impl<'scope, K: Key, S: Data> SolutionSet<'scope, K, S> {
                         if ready.less_equal(cap.time()) {
                             return true;
                         }
-                        let table = table.borrow();
+                        let mut table = table.borrow_mut();
                         let mut session = output.session(cap);
                         for x in batch.drain(..) {
                             let k = key(&x);
@@ -149,7 +153,9 @@ pub(super) fn store<'s, K: Key, S: Data>(
     let (groups, peers) = (env.config().key_groups, env.peers());
     let route: Route<K> = Rc::new(move |k: &K| worker_for_key(k, groups, peers) as u64);
     let (r1, k1, r2, k2) = (route.clone(), key.clone(), route.clone(), key.clone());
-    let table: Table<K, S> = Rc::default();
+    env.ctx.register_memory_consumer();
+    let range = KeyGroupRange::for_worker(env.index(), peers, groups);
+    let table: Table<K, S> = Rc::new(RefCell::new(SolutionTable::new(range, env.ctx.clone())));
 
     let mut builder = OperatorBuilder::new("SolutionSet".to_string(), env.scope);
     let activator = env.scope.activator_for(builder.operator_info().address);
@@ -173,7 +179,7 @@ pub(super) fn store<'s, K: Key, S: Data>(
         let mut loading = caps.next();
         let mut result_cap = caps.next();
         let mut pending: Vec<Pending<S>> = Vec::new();
-        let mut draining: Option<std::vec::IntoIter<S>> = None;
+        let mut draining: Option<std::iter::Peekable<Drain<K, S>>> = None;
         move |frontiers| {
             let mut result_out = result_out.activate();
             initial_in.for_each(|_, batch| {
@@ -215,14 +221,13 @@ pub(super) fn store<'s, K: Key, S: Data>(
                 && frontiers[1].frontier().is_empty()
                 && pending.is_empty();
             if finished && draining.is_none() && result_cap.is_some() {
-                let all: Vec<S> = state.borrow_mut().drain().map(|(_, s)| s).collect();
-                draining = Some(all.into_iter());
+                draining = Some(state.borrow_mut().take_all().peekable());
             }
             if let (Some(records), Some(cap)) = (draining.as_mut(), result_cap.as_ref()) {
                 result_out
                     .session(cap)
                     .give_iterator(records.by_ref().take(EMIT_BATCH));
-                if records.len() > 0 {
+                if records.peek().is_some() {
                     activator.activate();
                 } else {
                     (draining, result_cap) = (None, None);

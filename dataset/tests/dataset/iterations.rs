@@ -109,7 +109,7 @@ fn aggregators_and_convergence() {
 }
 
 /// Connected components by union-find: each vertex's smallest reachable id.
-fn components(vertices: u64, edges: &[(u64, u64)]) -> Vec<(u64, u64)> {
+pub(crate) fn components(vertices: u64, edges: &[(u64, u64)]) -> Vec<(u64, u64)> {
     let mut parent: Vec<u64> = (0..vertices).collect();
     fn find(p: &mut [u64], x: u64) -> u64 {
         let mut r = x;

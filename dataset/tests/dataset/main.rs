@@ -6,4 +6,5 @@ mod extremes;
 mod io;
 mod iterations;
 mod operators;
+mod solution_spill;
 mod sort_group;
