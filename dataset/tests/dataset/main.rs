@@ -8,3 +8,4 @@ mod iterations;
 mod operators;
 mod solution_spill;
 mod sort_group;
+mod static_join_spill;
