@@ -5,6 +5,7 @@ mod aggregators;
 mod extremes;
 mod io;
 mod iterations;
+mod loop_spill;
 mod operators;
 mod solution_spill;
 mod sort_group;
