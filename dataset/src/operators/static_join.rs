@@ -10,8 +10,9 @@
 //! partitions are on disk, written once; a round's probes that fall in those are
 //! buffered by partition (an external sort, within a second share, spilling if large)
 //! and answered when the round's probe input is complete, one partition read back at a
-//! time. The operator holds the round's capability until then, so the round ends after
-//! them, as it would in memory.
+//! time (a chunk of a partition's probes per activation, so the output leaves in
+//! pieces). The operator holds the round's capability until then, so the round ends
+//! after them, as it would in memory.
 //!
 //! The build side's unmatched rows are not tracked, so only inner and left outer joins
 //! take this path.
@@ -20,7 +21,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use strom_core::Result;
-use strom_core::spill::{ExternalSorter, footprint};
+use strom_core::spill::{ExternalSorter, Sorted, footprint};
 use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::ParallelizationContract;
 use strom_core::timely::dataflow::operators::Capability;
@@ -39,6 +40,9 @@ struct Deferred<L> {
     cap: Capability<Time>,
     probes: ExternalSorter<(u32, L), ByPart<L>>,
 }
+
+/// A round's deferred probes, sorted by partition, as they are answered.
+type Answers<L> = std::iter::Peekable<Sorted<(u32, L), ByPart<L>>>;
 
 /// Joins `probe` (the rounds of a loop) with `build` (time 0, outside the loop).
 #[allow(clippy::too_many_arguments)]
@@ -59,10 +63,14 @@ where
     // Two shares: the table, and the probes waiting for its partitions on disk.
     ctx.register_memory_consumer();
     ctx.register_memory_consumer();
-    probe.binary_frontier(build, pacts.0, pacts.1, "StaticHashJoin", move |_, _| {
+    let scope = probe.scope();
+    probe.binary_frontier(build, pacts.0, pacts.1, "StaticHashJoin", move |_, info| {
+        let activator = scope.activator_for(info.address);
         let mut table: StaticTable<K, R> = StaticTable::new(ctx.clone());
         let mut waiting: Vec<(Capability<Time>, Vec<L>)> = Vec::new();
         let mut deferred: Vec<Deferred<L>> = Vec::new();
+        // The round whose deferred probes are being answered, and those left.
+        let mut answering: Option<(Capability<Time>, Answers<L>)> = None;
         let mut sealed = false;
         // Set after a failure (recorded for the job): input is dropped from then on.
         let mut failed = false;
@@ -118,44 +126,52 @@ where
                         round.probes.push((part, x))?;
                     }
                 }
-                while let Some(i) = deferred
-                    .iter()
-                    .position(|d| !probe_frontier.less_equal(d.cap.time()))
-                {
-                    let Deferred { cap, probes } = deferred.swap_remove(i);
-                    let mut session = output.session(&cap);
-                    let chunk = (table.budget() / 2).max(1);
-                    let mut answer = |part: u32, xs: &mut Vec<L>| -> Result<()> {
-                        let give = |o| session.give(o);
-                        table.answer(part, xs, &lk, &rk, keeps_left, &mut f, give)?;
-                        xs.clear();
-                        Ok(())
-                    };
-                    // Each partition's probes, in chunks of at most `chunk` bytes.
+                // One chunk of one partition's probes per activation, so a round's
+                // deferred output leaves in pieces, as its probes came.
+                let chunk = (table.budget() / 2).max(1);
+                loop {
+                    if answering.is_none() {
+                        let Some(i) = deferred
+                            .iter()
+                            .position(|d| !probe_frontier.less_equal(d.cap.time()))
+                        else {
+                            return Ok(());
+                        };
+                        let Deferred { cap, probes } = deferred.swap_remove(i);
+                        answering = Some((cap, probes.finish()?.peekable()));
+                    }
+                    let (cap, probes) = answering.as_mut().expect("a round is being answered");
                     let (mut part, mut xs, mut bytes) = (None, Vec::new(), 0);
-                    for probe in probes.finish()? {
-                        let (p, x) = probe?;
-                        if let Some(q) = part
-                            && (q != p || bytes >= chunk)
-                        {
-                            answer(q, &mut xs)?;
-                            bytes = 0;
+                    while let Some(Ok((p, _))) = probes.peek() {
+                        if part.is_some_and(|q| q != *p) || bytes >= chunk {
+                            break;
                         }
+                        let (p, x) = probes.next().expect("peeked")?;
                         part = Some(p);
                         bytes += footprint(&x);
                         xs.push(x);
                     }
-                    if let Some(q) = part {
-                        answer(q, &mut xs)?;
+                    if let Some(Err(_)) = probes.peek() {
+                        probes.next().expect("peeked")?;
                     }
+                    let Some(part) = part else {
+                        // The round is answered: its capability goes.
+                        answering = None;
+                        continue;
+                    };
+                    let mut session = output.session(&*cap);
+                    let give = |o| session.give(o);
+                    table.answer(part, &xs, &lk, &rk, keeps_left, &mut f, give)?;
+                    activator.activate();
+                    return Ok(());
                 }
-                Ok(())
             };
             if let Err(e) = run() {
                 ctx.fail(&e);
                 failed = true;
                 waiting.clear();
                 deferred.clear();
+                answering = None;
             }
         }
     })
