@@ -33,6 +33,10 @@ fn delta_components_with_edges_ten_times_the_memory() {
         let (in_memory, metrics) = run_under(w, None, job.clone());
         assert_eq!(in_memory, expected, "in memory, workers {w}");
         assert_eq!(metrics.spilled_partitions, 0, "{metrics:?}");
+        // Counted, but within its share: the table stays whole in memory.
+        let (counted, metrics) = run_under(w, Some(limit * 1000), job.clone());
+        assert_eq!(metrics.spilled_partitions, 0, "{metrics:?}");
+        assert_eq!(counted, expected, "counted, workers {w}");
         let (spilled, metrics) = run_under(w, Some(limit), job);
         assert!(metrics.spilled_partitions > 0, "workers {w}: {metrics:?}");
         assert_eq!(spilled, expected, "edges on disk, workers {w}");
