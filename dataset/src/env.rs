@@ -57,6 +57,10 @@ pub struct JobMetrics {
     /// iteration's solution set past its share of memory (one per worker that moved
     /// it); each also counts as a spill file of the bytes it moved.
     pub spill_stores: u64,
+    /// Hash-table partitions kept on disk in this process, such as those of a loop's
+    /// static join whose build side is past its share of memory (read back each round
+    /// for the probes that fall in them); their files count in `spill_files`.
+    pub spilled_partitions: u64,
 }
 
 /// A file a sink has finished writing, to be published when the job succeeds.
@@ -311,6 +315,7 @@ where
         spill_files: spilled.files(),
         spilled_bytes: spilled.bytes(),
         spill_stores: spilled.stores(),
+        spilled_partitions: spilled.partitions(),
     };
     let mut driver = None;
     for (i, result) in results.into_iter().enumerate() {

@@ -12,6 +12,7 @@ pub struct SpillMetrics {
     files: AtomicU64,
     bytes: AtomicU64,
     stores: AtomicU64,
+    partitions: AtomicU64,
 }
 
 impl SpillMetrics {
@@ -29,6 +30,18 @@ impl SpillMetrics {
     /// share of the budget, such as a delta iteration's solution set).
     pub fn stores(&self) -> u64 {
         self.stores.load(Ordering::Relaxed)
+    }
+
+    /// Hash-table partitions kept on disk so far (a loop's static join whose build side
+    /// is past its share of the budget); their files count in the totals.
+    pub fn partitions(&self) -> u64 {
+        self.partitions.load(Ordering::Relaxed)
+    }
+
+    /// Counts `n` hash-table partitions kept on disk (their files are counted as they
+    /// are written).
+    pub fn record_partitions(&self, n: u64) {
+        self.partitions.fetch_add(n, Ordering::Relaxed);
     }
 
     pub(crate) fn record(&self, bytes: u64) {

@@ -1,11 +1,14 @@
 //! Spilling to disk under a memory budget: the [`MemoryManager`] that hands out budgets,
-//! and the [`ExternalSorter`] (sorted runs, k-way merge) that out-of-core operators sort
-//! with.
+//! the [`ExternalSorter`] (sorted runs, k-way merge) that out-of-core operators sort
+//! with, the [`SpillQueue`] they buffer through, and the [`SpillFile`] of records read
+//! back many times.
 
+mod file;
 mod memory;
 mod queue;
 mod sorter;
 
+pub use file::SpillFile;
 pub use memory::{MemoryManager, SpillDir, SpillMetrics};
 pub use queue::SpillQueue;
 pub use sorter::{ExternalSorter, Sorted, footprint};

@@ -77,12 +77,12 @@ impl<T: Serialize + DeserializeOwned> SpillQueue<T> {
                     1 << 16,
                     File::open(&path).map_err(|e| Error::path(path.display(), e))?,
                 );
-                Some((path, reader, count))
+                // Removed when the records are dropped, read or not.
+                Some((RemoveOnDrop(path), reader, count))
             }
         };
         let memory = self.memory.into_iter().map(Ok);
-        let spilled = disk.into_iter().flat_map(|(path, mut reader, count)| {
-            let guard = RemoveOnDrop(path);
+        let spilled = disk.into_iter().flat_map(|(guard, mut reader, count)| {
             (0..count).map(move |_| {
                 let _keep = &guard;
                 bincode::deserialize_from(&mut reader)
@@ -123,6 +123,16 @@ mod tests {
             crate::spill::tests::files_in(dir.path()),
             0,
             "spill file removed after draining"
+        );
+        let mut q = SpillQueue::new(16, dir.clone(), metrics);
+        for i in 0..100u64 {
+            q.push(i).unwrap();
+        }
+        drop(q.drain().unwrap());
+        assert_eq!(
+            crate::spill::tests::files_in(dir.path()),
+            0,
+            "spill file removed when its records are dropped unread"
         );
     }
 }

@@ -8,9 +8,17 @@
 //! either starts round `r + 1` (gives its data and a token for the replays, then moves
 //! its capability on) or ends the loop (drops its round capability, so every operator
 //! in the loop finishes, and gives the result at time 0 to the operators after it).
+//!
+//! The round buffer is a memory consumer: without a limit a vector, under one a
+//! [`SpillQueue`] that keeps the head's share in memory and appends the rest to a
+//! spill file, read back in arrival order when the round starts.
 
 use std::cell::Cell;
+use std::iter::Peekable;
 use std::rc::Rc;
+
+use strom_core::Result;
+use strom_core::spill::SpillQueue;
 
 use strom_core::timely::dataflow::StreamVec;
 use strom_core::timely::dataflow::channels::pact::Pipeline;
@@ -20,7 +28,7 @@ use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilde
 
 use super::signals::Signal;
 use crate::data_set::Data;
-use crate::env::{Env, Time};
+use crate::env::{Env, Time, WorkerContext};
 use crate::operators::blocking::EMIT_BATCH;
 
 /// What the head needs of the step, registered while the step is built.
@@ -67,6 +75,53 @@ impl Totals {
     }
 }
 
+/// The data of the next round.
+struct RoundBuffer<T> {
+    memory: Vec<T>,
+    /// Under a memory limit, made on the first record.
+    queue: Option<SpillQueue<T>>,
+    bounded: bool,
+    ctx: Rc<WorkerContext>,
+}
+
+/// A round's data as the head gives it.
+type Records<T> = Peekable<Box<dyn Iterator<Item = T>>>;
+
+impl<T: Data> RoundBuffer<T> {
+    fn append(&mut self, batch: &mut Vec<T>) -> Result<()> {
+        if !self.bounded {
+            self.memory.append(batch);
+            return Ok(());
+        }
+        let queue = match &mut self.queue {
+            Some(queue) => queue,
+            None => self.queue.insert(self.ctx.spill_queue()?),
+        };
+        batch.drain(..).try_for_each(|x| queue.push(x))
+    }
+
+    /// Everything buffered, in arrival order, leaving the buffer empty. A record that
+    /// cannot be read back fails the job and ends the records.
+    fn take(&mut self) -> Records<T> {
+        let records: Box<dyn Iterator<Item = T>> = match self.queue.take() {
+            None => Box::new(std::mem::take(&mut self.memory).into_iter()),
+            Some(queue) => {
+                let ctx = self.ctx.clone();
+                match queue.drain() {
+                    Ok(records) => {
+                        Box::new(records.map_while(move |x| x.map_err(|e| ctx.fail(&e)).ok()))
+                    }
+                    Err(e) => {
+                        ctx.fail(&e);
+                        Box::new(std::iter::empty())
+                    }
+                }
+            }
+        };
+        records.peekable()
+    }
+}
+
 /// Where buffered data goes.
 enum Target {
     Round,
@@ -88,6 +143,9 @@ pub(crate) fn build<'s, T: Data>(
         Mode::Bulk => "BulkIterationHead",
         Mode::Delta => "DeltaIterationHead",
     };
+    let ctx = env.ctx.clone();
+    ctx.register_memory_consumer();
+    let bounded = env.config().memory_limit.is_some();
     let mut builder = OperatorBuilder::new(name.to_string(), env.scope);
     let activator = env.scope.activator_for(builder.operator_info().address);
     let mut initial_in = builder.new_input(initial, Pipeline);
@@ -108,16 +166,27 @@ pub(crate) fn build<'s, T: Data>(
             Some((caps.next().expect("data"), caps.next().expect("tokens")));
         let mut exit_cap: Option<Capability<Time>> = Some(caps.next().expect("result"));
         let mut next: u32 = 0;
-        let mut buffer: Vec<T> = Vec::new();
+        let mut buffer = RoundBuffer {
+            memory: Vec::new(),
+            queue: None,
+            bounded,
+            ctx: ctx.clone(),
+        };
         let mut totals = Totals::default();
-        let mut draining: Option<(std::vec::IntoIter<T>, Target)> = None;
+        let mut draining: Option<(Records<T>, Target)> = None;
 
         move |frontiers| {
             let mut data_out = data_out.activate();
             let mut token_out = token_out.activate();
             let mut result_out = result_out.activate();
-            initial_in.for_each(|_, batch| buffer.append(batch));
-            feedback_in.for_each(|_, batch| buffer.append(batch));
+            let mut append = |batch: &mut Vec<T>| {
+                if let Err(e) = buffer.append(batch) {
+                    ctx.fail(&e);
+                    batch.clear();
+                }
+            };
+            initial_in.for_each(|_, batch| append(batch));
+            feedback_in.for_each(|_, batch| append(batch));
             signal_in.for_each(|_, batch| batch.drain(..).for_each(|s| totals.add(s)));
 
             if draining.is_none()
@@ -139,7 +208,7 @@ pub(crate) fn build<'s, T: Data>(
                         go_on &= totals.converged == 0;
                     }
                     totals = Totals::default();
-                    let data = std::mem::take(&mut buffer).into_iter();
+                    let data = buffer.take();
                     if go_on {
                         token_out.session(token_cap).give(next);
                         draining = Some((data, Target::Round));
@@ -147,7 +216,11 @@ pub(crate) fn build<'s, T: Data>(
                         round_caps = None;
                         let data = match mode {
                             Mode::Bulk => data,
-                            Mode::Delta => Vec::new().into_iter(),
+                            Mode::Delta => {
+                                let none: Box<dyn Iterator<Item = T>> =
+                                    Box::new(std::iter::empty());
+                                none.peekable()
+                            }
                         };
                         draining = Some((data, Target::Result));
                     }
@@ -166,7 +239,7 @@ pub(crate) fn build<'s, T: Data>(
                     };
                     session.give_iterator(data.by_ref().take(EMIT_BATCH));
                 }
-                if data.len() > 0 {
+                if data.peek().is_some() {
                     activator.activate();
                 } else {
                     match target {

@@ -9,9 +9,9 @@
 //! key, in the job's spill folder (removed when the job ends), and stays there. Without
 //! a limit nothing is counted, and the map is all there is.
 //!
-//! Known limitations: look-ups on disk are not sorted by key first (each one reads the
-//! cache, then the LSM tree); the step's other buffers (the head's round, the replays,
-//! the static join's table) stay in memory (`docs/0023-gelly-algorithms.md`).
+//! Known limitation: look-ups on disk are not sorted by key first (each one reads the
+//! cache, then the LSM tree). The loop's other buffers (the head's round, the replays,
+//! the static join's table) spill on their own (`docs/0007-iterations.md`).
 
 use std::collections::hash_map;
 use std::rc::Rc;

@@ -193,6 +193,7 @@ where
             let by_left = move |x: &L| worker_for_key(&lk(x), groups, peers) as u64;
             let by_right = move |x: &R| worker_for_key(&rk(x), groups, peers) as u64;
             let stream = super::static_join::static_hash_join(
+                env.ctx.clone(),
                 self.left.stream.clone(),
                 self.right.stream.clone(),
                 (Exchange::new(by_left), Exchange::new(by_right)),

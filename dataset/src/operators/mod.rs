@@ -18,6 +18,7 @@ pub mod sort_group;
 pub(crate) mod spilling_map;
 pub(crate) mod static_join;
 pub(crate) mod static_state;
+pub(crate) mod static_table;
 pub mod transform;
 
 /// A parallelization contract for a batch stream of `T` records (shorthand for bounds).

@@ -9,7 +9,8 @@
 //! round, with no records too (the loop's tokens say a round started), so a state that
 //! produces something for each of its keys every round (the rank of every vertex) does
 //! so whatever arrived. Outside iterations it runs once, when the input is complete.
-//! The state lives in memory for the whole job, as a static join's table does.
+//! The state lives in memory for the whole job (unlike a static join's table, which
+//! keeps hash partitions on disk past its share of a memory limit).
 
 use strom_core::keys::worker_for_key;
 use strom_core::timely::dataflow::StreamVec;

@@ -5,6 +5,8 @@ mod aggregators;
 mod extremes;
 mod io;
 mod iterations;
+mod loop_spill;
 mod operators;
 mod solution_spill;
 mod sort_group;
+mod static_join_spill;

@@ -11,10 +11,10 @@ use strom_dataset::{DataSet, Env, JobMetrics, agg, execute_with_metrics};
 use crate::iterations::{components, delta_components_with};
 
 /// Workers of the out-of-core runs.
-const WORKERS: [usize; 2] = [1, 3];
+pub(crate) const WORKERS: [usize; 2] = [1, 3];
 
 /// A seeded random graph on `n` vertices with `m` edges (many components).
-fn random_graph(n: u64, m: usize, seed: u64) -> Vec<(u64, u64)> {
+pub(crate) fn random_graph(n: u64, m: usize, seed: u64) -> Vec<(u64, u64)> {
     let mut s = seed;
     let mut next = move || {
         s = s
@@ -27,7 +27,7 @@ fn random_graph(n: u64, m: usize, seed: u64) -> Vec<(u64, u64)> {
 
 /// Runs `build` on `workers` workers, under `memory` bytes if given, with a spill folder
 /// that must be empty again afterwards; gives the sorted output and the metrics.
-fn run_under<T: Ord + strom_dataset::Data>(
+pub(crate) fn run_under<T: Ord + strom_dataset::Data>(
     workers: usize,
     memory: Option<u64>,
     build: impl for<'s> Fn(&Env<'s>) -> DataSet<'s, T> + Send + Sync + 'static,
@@ -45,7 +45,7 @@ fn run_under<T: Ord + strom_dataset::Data>(
     assert_eq!(
         std::fs::read_dir(spill.path()).unwrap().count(),
         0,
-        "the solution's store is removed with the job"
+        "the spilled state is removed with the job"
     );
     (out, metrics)
 }

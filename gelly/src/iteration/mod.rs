@@ -41,7 +41,9 @@
 //! ([`strom_dataset::Iteration::aggregator`], registered before the records that feed
 //! it exist). The plain methods skip all of this.
 //!
-//! Known limitation: the solution set lives in memory (see `docs/0023`).
+//! Under a memory limit the solution set, the static join's adjacency and the loop's
+//! buffers spill past their shares (`docs/0007-iterations.md`); the models need
+//! nothing for it.
 
 mod models;
 

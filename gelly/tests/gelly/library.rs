@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
+use strom_core::RuntimeConfig;
+use strom_dataset::{DataSet, Env, execute_with_metrics};
 use strom_gelly::Graph;
 use strom_gelly::library::{
     components_gather_sum_apply, components_scatter_gather, sssp_gather_sum_apply,
@@ -145,6 +147,48 @@ fn union_find(edges: &[(u64, u64, f64)], extra: &[u64]) -> Vec<(u64, u64)> {
         parent.insert(a.max(b), a.min(b));
     }
     vertices.iter().map(|&v| (v, root(&parent, v))).collect()
+}
+
+/// Components of `edges` on scatter-gather or (`gsa`) gather-sum-apply.
+fn components_job(
+    edges: Vec<(u64, u64, f64)>,
+    gsa: bool,
+) -> impl for<'s> Fn(&Env<'s>) -> DataSet<'s, (u64, u64)> + Clone + Send + Sync + 'static {
+    move |env| {
+        let graph = Graph::from_edges(&env.from_collection(edges.clone()), |_| ());
+        if gsa {
+            components_gather_sum_apply(&graph)
+        } else {
+            components_scatter_gather(&graph)
+        }
+    }
+}
+
+/// Components under a memory limit a tenth of the graph's edges: the models' static
+/// joins keep the adjacency on disk (spilled partitions), and the labels equal
+/// union-find's and the unlimited run's.
+#[test]
+fn components_with_the_edges_ten_times_the_memory_limit() {
+    let edges = weighted(3000, 6000, 17);
+    let expected = union_find(&edges, &[]);
+    // Each edge is held both ways, each at least its two ids and its weight.
+    let limit = edges.len() as u64 * 2 * 24 / 10;
+    for gsa in [false, true] {
+        for w in WORKERS {
+            let job = components_job(edges.clone(), gsa);
+            let unlimited = run(w, job.clone());
+            assert_eq!(unlimited, expected, "gsa {gsa}, workers {w}");
+            let limited = RuntimeConfig::default()
+                .with_workers(w)
+                .with_memory_limit(limit);
+            let (got, metrics) =
+                execute_with_metrics(&limited, move |env| job(env).collect()).unwrap();
+            let mut got = got.unwrap();
+            got.sort();
+            assert!(metrics.spilled_partitions > 0, "gsa {gsa}: {metrics:?}");
+            assert_eq!(got, unlimited, "under a limit, gsa {gsa}, workers {w}");
+        }
+    }
 }
 
 #[test]
