@@ -9,11 +9,12 @@
 //!
 //! Triangles are found in degree order: vertices are ranked by degree (then id), each
 //! edge points from its lower-ranked end to its higher, and a triangle is found once,
-//! at its lowest-ranked vertex `u`, as a `w` that both `u` and one of its `v` point to.
-//! Each vertex's sorted list of the neighbours it points to is lent to the vertices
-//! pointing at it, and `u` intersects its own list with each lent one. A vertex points
-//! to at most `sqrt(2m)` neighbours of degree at least its own (for `m` edges), so a
-//! hub's list stays short; and lists travel as whole records, one per edge, where
+//! at its lowest-ranked vertex `u`, with its corners `v` and `w` ranked in that order:
+//! `u` points to both and `v` points to `w`. For each of its edges `u -> v`, `u` sends
+//! `v` the neighbours it points to ranked above `v` (a wedge's worth of candidates in
+//! one record), and `v` intersects them with the neighbours it points to. A vertex
+//! points to at most `sqrt(2m)` neighbours of degree at least its own (for `m` edges),
+//! so a hub's list stays short; and the candidates travel as one record per edge, where
 //! joining each wedge with the edges moved and sorted every wedge on its own.
 
 use strom_dataset::{Data, DataSet, Key, agg};
@@ -55,45 +56,33 @@ pub(crate) fn neighbours<'s, K: Key, VV: Data, EV: Data>(
 pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
     graph: &Graph<'s, K, VV, EV>,
 ) -> DataSet<'s, (K, K, K)> {
-    let pointed = pointed_edges(graph);
-    // Each vertex with the sorted neighbours it points to.
-    let outs = pointed
-        .group_by(|e: &(K, K)| e.0.clone())
-        .reduce_group(|v, arcs| {
-            let mut higher: Vec<K> = arcs.into_iter().map(|e| e.1).collect();
+    // Each vertex with the neighbours it points to, in rank order.
+    let outs = pointed_edges(graph)
+        .group_by(|e: &(K, Ranked<K>)| e.0.clone())
+        .reduce_group(|u, arcs| {
+            let mut higher: Vec<Ranked<K>> = arcs.into_iter().map(|e| e.1).collect();
             higher.sort();
-            [(v.clone(), higher)]
+            [(u.clone(), higher)]
         });
-    // Each list lent to the vertices pointing at it: `(u, v, N+(v))` for every `u -> v`
-    // whose `v` points somewhere (a triangle needs its middle vertex to point on).
-    let lent = outs.co_group(
-        &pointed,
-        |o: &(K, Vec<K>)| o.0.clone(),
-        |e: &(K, K)| e.1.clone(),
-        |v, list, pointing| {
-            let list = list.into_iter().next().map_or_else(Vec::new, |o| o.1);
-            let v = v.clone();
-            let to = if list.is_empty() {
-                Vec::new()
-            } else {
-                pointing
-            };
-            to.into_iter().map(move |e| (e.0, v.clone(), list.clone()))
-        },
-    );
-    // At each `u`, a triangle for every `w` that both `u` and one of its `v` point to;
-    // made as they are taken.
+    // For every `u -> v`, the neighbours of `u` ranked above `v`, sent to `v`: the
+    // third corners a triangle at `u` through `v` can have. Made as they are taken.
+    let lent = outs.flat_map(|(u, higher)| {
+        let higher = std::rc::Rc::new(higher);
+        (0..higher.len().saturating_sub(1))
+            .map(move |i| (higher[i].1.clone(), u.clone(), higher[i + 1..].to_vec()))
+    });
+    // At each `v`, a triangle for every lent corner `v` points to.
     outs.co_group(
         &lent,
-        |o: &(K, Vec<K>)| o.0.clone(),
-        |l: &(K, K, Vec<K>)| l.0.clone(),
-        |u, mine, lent| {
-            let mine = std::rc::Rc::new(mine.into_iter().next().map_or_else(Vec::new, |o| o.1));
-            let u = u.clone();
-            lent.into_iter().flat_map(move |(_, v, theirs)| {
+        |o: &(K, Vec<Ranked<K>>)| o.0.clone(),
+        |l: &(K, K, Vec<Ranked<K>>)| l.0.clone(),
+        |v, mine, lent| {
+            let mine = mine.into_iter().next().map_or_else(Vec::new, |o| o.1);
+            let v = v.clone();
+            lent.into_iter().flat_map(move |(_, u, corners)| {
                 let (u, v) = (u.clone(), v.clone());
-                shared_sorted(&mine, &theirs).into_iter().map(move |w| {
-                    let mut t = [u.clone(), v.clone(), w];
+                shared_sorted(&corners, &mine).into_iter().map(move |w| {
+                    let mut t = [u.clone(), v.clone(), w.1];
                     t.sort();
                     let [a, b, c] = t;
                     (a, b, c)
@@ -103,10 +92,14 @@ pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
     )
 }
 
-/// The simple edges, each from its lower-ranked end (by degree, then id) to its higher.
+/// A vertex with its degree, ordered by rank: degree, then id.
+type Ranked<K> = (u64, K);
+
+/// The simple edges, each from its lower-ranked end (by degree, then id) to its higher,
+/// with the higher end's degree.
 fn pointed_edges<'s, K: Key, VV: Data, EV: Data>(
     graph: &Graph<'s, K, VV, EV>,
-) -> DataSet<'s, (K, K)> {
+) -> DataSet<'s, (K, Ranked<K>)> {
     let edges = simple_edges(graph);
     let degrees = edges
         .flat_map(|(a, b)| [(a, 1u64), (b, 1)])
@@ -118,9 +111,9 @@ fn pointed_edges<'s, K: Key, VV: Data, EV: Data>(
         .with(|e, d| (e.0.clone(), e.1.clone(), d.1))
         .join(&degrees, |e: &(K, K, u64)| e.1.clone(), by_vertex)
         .with(|e, d| {
-            let (a, b) = ((e.2, &e.0), (d.1, &e.1));
-            let (low, high) = if a < b { (a.1, b.1) } else { (b.1, a.1) };
-            (low.clone(), high.clone())
+            let (a, b) = ((e.2, e.0.clone()), (d.1, e.1.clone()));
+            let (low, high) = if a < b { (a, b) } else { (b, a) };
+            (low.1, high)
         })
 }
 
