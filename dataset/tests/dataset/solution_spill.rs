@@ -56,8 +56,9 @@ fn moved_to_disk(metrics: &JobMetrics, workers: usize) -> bool {
     metrics.spill_stores == workers as u64 && metrics.spilled_bytes > 0
 }
 
-/// Delta-iteration components (`iterations.rs`) of a graph.
-fn components_job(
+/// Delta-iteration components (`iterations.rs`) of a graph: its solution set is the
+/// labels, its static inner join the edges.
+pub(crate) fn components_job(
     n: u64,
     edges: Vec<(u64, u64)>,
 ) -> impl for<'s> Fn(&Env<'s>) -> DataSet<'s, (u64, u64)> + Clone + Send + Sync + 'static {

@@ -6,20 +6,12 @@
 use strom_core::spill::footprint;
 use strom_dataset::{DataSet, Env, agg};
 
-use crate::iterations::{components, delta_components_with};
-use crate::solution_spill::{WORKERS, random_graph, run_under};
+use crate::iterations::components;
+use crate::solution_spill::{WORKERS, components_job, random_graph, run_under};
 
 /// What the static table counts for the graph's directed edges: key, row and slot.
 fn edge_table_bytes(edges: &[(u64, u64)]) -> u64 {
     2 * edges.len() as u64 * (footprint(&0u64) + footprint(&(0u64, 0u64)) + 16)
-}
-
-/// Delta-iteration components (`iterations.rs`): a static inner join with the edges.
-fn components_job(
-    n: u64,
-    edges: Vec<(u64, u64)>,
-) -> impl for<'s> Fn(&Env<'s>) -> DataSet<'s, (u64, u64)> + Clone + Send + Sync + 'static {
-    move |env| delta_components_with(env, n, edges.clone(), |_, _| {})
 }
 
 #[test]
