@@ -56,28 +56,28 @@ pub(crate) fn neighbours<'s, K: Key, VV: Data, EV: Data>(
 pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
     graph: &Graph<'s, K, VV, EV>,
 ) -> DataSet<'s, (K, K, K)> {
-    // Each vertex with the neighbours it points to, in rank order.
-    let outs = pointed_edges(graph)
+    // Per vertex `u`, the neighbours it points to in rank order, as `(u, u, list)`, and
+    // for each of them, `v`, the ones ranked above `v` sent to `v` as `(v, u, list)`:
+    // the third corners a triangle at `u` through `v` can have. (No self-loops: `(u, u,
+    // _)` is always `u`'s own.) Made as they are taken, in the group's batches.
+    let lists = pointed_edges(graph)
         .group_by(|e: &(K, Ranked<K>)| e.0.clone())
         .reduce_group(|u, arcs| {
             let mut higher: Vec<Ranked<K>> = arcs.into_iter().map(|e| e.1).collect();
             higher.sort();
-            [(u.clone(), higher)]
+            let (u, higher) = (u.clone(), std::rc::Rc::new(higher));
+            let lent = (0..higher.len().saturating_sub(1)).map({
+                let (u, higher) = (u.clone(), higher.clone());
+                move |i| (higher[i].1.clone(), u.clone(), higher[i + 1..].to_vec())
+            });
+            std::iter::once((u.clone(), u, higher.to_vec())).chain(lent)
         });
-    // For every `u -> v`, the neighbours of `u` ranked above `v`, sent to `v`: the
-    // third corners a triangle at `u` through `v` can have. Made as they are taken.
-    let lent = outs.flat_map(|(u, higher)| {
-        let higher = std::rc::Rc::new(higher);
-        (0..higher.len().saturating_sub(1))
-            .map(move |i| (higher[i].1.clone(), u.clone(), higher[i + 1..].to_vec()))
-    });
-    // At each `v`, a triangle for every lent corner `v` points to.
-    outs.co_group(
-        &lent,
-        |o: &(K, Vec<Ranked<K>>)| o.0.clone(),
-        |l: &(K, K, Vec<Ranked<K>>)| l.0.clone(),
-        |v, mine, lent| {
-            let mine = mine.into_iter().next().map_or_else(Vec::new, |o| o.1);
+    // At each `v`, a triangle for every lent corner that `v` points to.
+    lists
+        .group_by(|l: &(K, K, Vec<Ranked<K>>)| l.0.clone())
+        .reduce_group(|v, lists| {
+            let (own, lent): (Vec<_>, Vec<_>) = lists.into_iter().partition(|l| l.1 == *v);
+            let mine = own.into_iter().next().map_or_else(Vec::new, |l| l.2);
             let v = v.clone();
             lent.into_iter().flat_map(move |(_, u, corners)| {
                 let (u, v) = (u.clone(), v.clone());
@@ -88,8 +88,7 @@ pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
                     (a, b, c)
                 })
             })
-        },
-    )
+        })
 }
 
 /// A vertex with its degree, ordered by rank: degree, then id.
