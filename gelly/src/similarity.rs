@@ -56,39 +56,46 @@ pub(crate) fn neighbours<'s, K: Key, VV: Data, EV: Data>(
 pub fn triangle_listing<'s, K: Key, VV: Data, EV: Data>(
     graph: &Graph<'s, K, VV, EV>,
 ) -> DataSet<'s, (K, K, K)> {
-    // Per vertex `u`, the neighbours it points to in rank order, as `(u, u, list)`, and
-    // for each of them, `v`, the ones ranked above `v` sent to `v` as `(v, u, list)`:
-    // the third corners a triangle at `u` through `v` can have. (No self-loops: `(u, u,
-    // _)` is always `u`'s own.) Made as they are taken, in the group's batches.
-    let lists = pointed_edges(graph)
+    // Each vertex with the neighbours it points to, in rank order.
+    let own = pointed_edges(graph)
         .group_by(|e: &(K, Ranked<K>)| e.0.clone())
         .reduce_group(|u, arcs| {
             let mut higher: Vec<Ranked<K>> = arcs.into_iter().map(|e| e.1).collect();
             higher.sort();
-            let (u, higher) = (u.clone(), std::rc::Rc::new(higher));
-            let lent = (0..higher.len().saturating_sub(1)).map({
-                let (u, higher) = (u.clone(), higher.clone());
-                move |i| (higher[i].1.clone(), u.clone(), higher[i + 1..].to_vec())
-            });
-            std::iter::once((u.clone(), u, higher.to_vec())).chain(lent)
+            [(u.clone(), higher)]
         });
-    // At each `v`, a triangle for every lent corner that `v` points to.
-    lists
-        .group_by(|l: &(K, K, Vec<Ranked<K>>)| l.0.clone())
-        .reduce_group(|v, lists| {
-            let (own, lent): (Vec<_>, Vec<_>) = lists.into_iter().partition(|l| l.1 == *v);
-            let mine = own.into_iter().next().map_or_else(Vec::new, |l| l.2);
-            let v = v.clone();
-            lent.into_iter().flat_map(move |(_, u, corners)| {
-                let (u, v) = (u.clone(), v.clone());
-                shared_sorted(&corners, &mine).into_iter().map(move |w| {
-                    let mut t = [u.clone(), v.clone(), w.1];
-                    t.sort();
-                    let [a, b, c] = t;
-                    (a, b, c)
-                })
+    // For each `u -> v`, the neighbours of `u` ranked above `v`, sent to `v` as `(v, u,
+    // list)`: the third corners a triangle at `u` through `v` can have. A group reduce
+    // starts only once its input is complete, so these follow the last of the lists
+    // (the join's table) and stream through the join, made as they are taken, instead
+    // of all waiting for it.
+    let lent = own
+        .group_by(|o: &(K, Vec<Ranked<K>>)| o.0.clone())
+        .reduce_group(|_, lists| {
+            lists.into_iter().flat_map(|(u, higher)| {
+                let higher = std::rc::Rc::new(higher);
+                (0..higher.len().saturating_sub(1))
+                    .map(move |i| (higher[i].1.clone(), u.clone(), higher[i + 1..].to_vec()))
             })
-        })
+        });
+    // At `v`, a triangle for every lent corner that `v` points to.
+    lent.join(
+        &own,
+        |l: &(K, K, Vec<Ranked<K>>)| l.0.clone(),
+        |o: &(K, Vec<Ranked<K>>)| o.0.clone(),
+    )
+    .with(|(v, u, corners), (_, mine)| {
+        shared_sorted(corners, mine)
+            .into_iter()
+            .map(|w| {
+                let mut t = [u.clone(), v.clone(), w.1];
+                t.sort();
+                let [a, b, c] = t;
+                (a, b, c)
+            })
+            .collect::<Vec<_>>()
+    })
+    .flat_map(|found| found)
 }
 
 /// A vertex with its degree, ordered by rank: degree, then id.
