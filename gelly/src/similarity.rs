@@ -117,9 +117,9 @@ fn pointed_edges<'s, K: Key, VV: Data, EV: Data>(
         .with(|e, d| (e.0.clone(), e.1.clone(), d.1))
         .join(&degrees, |e: &(K, K, u64)| e.1.clone(), by_vertex)
         .with(|e, d| {
-            let (a, b) = ((e.2, e.0.clone()), (d.1, e.1.clone()));
+            let (a, b) = ((e.2, &e.0), (d.1, &e.1));
             let (low, high) = if a < b { (a, b) } else { (b, a) };
-            (low.1, high)
+            (low.1.clone(), (high.0, high.1.clone()))
         })
 }
 

@@ -18,7 +18,7 @@ use strom_core::keys::stable_hash;
 use strom_core::spill::{SpillQueue, footprint};
 
 use super::join::{Kind, merge_join};
-use super::join_table::JoinTable;
+use super::join_table::{JoinTable, largest_in_memory};
 use super::keyed_sort::{KeyedSorter, push, sorted};
 use crate::data_set::{Data, Key};
 use crate::env::WorkerContext;
@@ -155,15 +155,10 @@ impl<K: Key, L: Data, R: Data> Hybrid<K, L, R> {
             return Ok(());
         };
         while self.bytes > budget {
-            let largest = self
-                .parts
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| match p {
-                    Part::Memory { bytes, .. } if *bytes > 0 => Some((*bytes, i)),
-                    _ => None,
-                })
-                .max();
+            let largest = largest_in_memory(self.parts.iter().map(|p| match p {
+                Part::Memory { bytes, .. } => Some(*bytes),
+                Part::Disk { .. } => None,
+            }));
             let Some((bytes, at)) = largest else {
                 return Ok(());
             };

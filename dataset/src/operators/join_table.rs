@@ -131,6 +131,15 @@ impl<K: std::hash::Hash + Eq, R> JoinTable<K, R> {
     }
 }
 
+/// The index and size of the largest partition among `sizes` (`None`: not in memory;
+/// empty ones are never picked), the one a hash table moves to disk first.
+pub(crate) fn largest_in_memory(sizes: impl Iterator<Item = Option<u64>>) -> Option<(u64, usize)> {
+    sizes
+        .enumerate()
+        .filter_map(|(i, bytes)| bytes.filter(|&b| b > 0).map(|b| (b, i)))
+        .max()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

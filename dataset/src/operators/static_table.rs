@@ -25,7 +25,7 @@ use strom_core::keys::stable_hash;
 use strom_core::spill::{SpillFile, footprint};
 use strom_core::{Error, Result};
 
-use super::join_table::JoinTable;
+use super::join_table::{JoinTable, largest_in_memory};
 use crate::data_set::{Data, Key};
 use crate::env::WorkerContext;
 
@@ -149,14 +149,10 @@ impl<K: Key, R: Data> StaticTable<K, R> {
             return Ok(());
         };
         while self.bytes > keep {
-            let largest = parts
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| match p {
-                    Part::Memory { bytes, .. } if *bytes > 0 => Some((*bytes, i)),
-                    _ => None,
-                })
-                .max();
+            let largest = largest_in_memory(parts.iter().map(|p| match p {
+                Part::Memory { bytes, .. } => Some(*bytes),
+                Part::Disk(_) => None,
+            }));
             let Some((bytes, at)) = largest else {
                 return Ok(());
             };
