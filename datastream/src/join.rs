@@ -147,7 +147,7 @@ impl<K: Data + Hash + Eq, A: Data, B: Data> KeyedCoProcessFunction<K, A, B>
 impl<'s, A: Data, B: Data, K: Data + Hash + Eq> IntervalJoin<'s, A, B, K> {
     /// The joined pairs, each at the later of its two event times.
     pub fn pairs(&self) -> DataStream<'s, (A, B)> {
-        let (k1, k2) = (self.first.key.clone(), self.second.key.clone());
+        let (k1, k2) = (self.first.key.owned(), self.second.key.owned());
         self.first
             .stream
             .connect(&self.second.stream)
@@ -174,7 +174,7 @@ impl<'s, A: Data, K: Data + Hash + Eq> KeyedStream<'s, A, K> {
     /// Joins this stream with `other` on equal keys within windows: choose the windows
     /// with [`WindowJoin::tumbling`], [`WindowJoin::sliding`] or [`WindowJoin::session`].
     pub fn window_join<B: Data>(&self, other: &KeyedStream<'s, B, K>) -> WindowJoin<'s, A, B, K> {
-        let (k1, k2) = (self.key.clone(), other.key.clone());
+        let (k1, k2) = (self.key.owned(), other.key.owned());
         WindowJoin {
             keyed: self
                 .stream

@@ -150,7 +150,24 @@ impl<'s, T: Data> DataStream<'s, T> {
     {
         KeyedStream {
             stream: self.clone(),
-            key: Rc::new(key),
+            key: KeyOf::Made(Rc::new(key)),
+        }
+    }
+
+    /// Partitions the stream by a key the record holds, as [`DataStream::key_by`] does,
+    /// e.g. `events.key_by_field(|e: &(String, f64)| &e.0)`. The same partitioning and
+    /// results; the key is read in place where the engine only looks at it (the
+    /// exchange, the window's accumulators) rather than copied per record.
+    pub fn key_by_field<K>(
+        &self,
+        key: impl for<'r> Fn(&'r T) -> &'r K + 'static,
+    ) -> KeyedStream<'s, T, K>
+    where
+        K: Data + Hash + Eq,
+    {
+        KeyedStream {
+            stream: self.clone(),
+            key: KeyOf::Field(Rc::new(key)),
         }
     }
 
@@ -224,7 +241,47 @@ impl<'s, T: Data> DataStream<'s, T> {
 /// A stream partitioned by key.
 pub struct KeyedStream<'s, T, K> {
     pub(crate) stream: DataStream<'s, T>,
-    pub(crate) key: Rc<dyn Fn(&T) -> K>,
+    pub(crate) key: KeyOf<T, K>,
+}
+
+/// How a keyed stream finds a record's key: made by a function, or held by the record.
+pub(crate) enum KeyOf<T, K> {
+    /// [`DataStream::key_by`]: a new key per call.
+    Made(Rc<dyn Fn(&T) -> K>),
+    /// [`DataStream::key_by_field`]: the key in place.
+    Field(Rc<dyn for<'r> Fn(&'r T) -> &'r K>),
+}
+
+impl<T, K> Clone for KeyOf<T, K> {
+    fn clone(&self) -> Self {
+        match self {
+            KeyOf::Made(f) => KeyOf::Made(f.clone()),
+            KeyOf::Field(f) => KeyOf::Field(f.clone()),
+        }
+    }
+}
+
+impl<T: 'static, K: Clone + 'static> KeyOf<T, K> {
+    /// The key as a function giving an owned key (for operators that keep it).
+    pub(crate) fn owned(&self) -> Rc<dyn Fn(&T) -> K> {
+        match self {
+            KeyOf::Made(f) => f.clone(),
+            KeyOf::Field(f) => {
+                let f = f.clone();
+                Rc::new(move |r: &T| f(r).clone())
+            }
+        }
+    }
+}
+
+impl<T, K> KeyOf<T, K> {
+    /// `f` of `record`'s key, without a copy of a key held in place.
+    pub(crate) fn with<R>(&self, record: &T, f: impl FnOnce(&K) -> R) -> R {
+        match self {
+            KeyOf::Made(key) => f(&key(record)),
+            KeyOf::Field(key) => f(key(record)),
+        }
+    }
 }
 
 impl<T: Data, K: Hash + 'static> KeyedStream<'_, T, K> {
@@ -236,7 +293,7 @@ impl<T: Data, K: Hash + 'static> KeyedStream<'_, T, K> {
         let (groups, peers) = (env.config().key_groups, env.peers());
         let key = self.key.clone();
         Exchange::new(move |r: &Timestamped<T>| {
-            worker_for_key(&key(&r.value), groups, peers) as u64
+            key.with(&r.value, |k| worker_for_key(k, groups, peers)) as u64
         })
     }
 }

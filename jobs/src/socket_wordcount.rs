@@ -68,7 +68,7 @@ pub fn run_job(config: &RuntimeConfig, args: &SocketWordCountArgs) -> Result<()>
                     .map(str::to_string)
                     .collect::<Vec<_>>()
             })
-            .key_by(|w: &String| w.clone())
+            .key_by_field(|w: &String| w)
             .tumbling_processing_window(Duration::from_millis(window.unsigned_abs()))
             .aggregate(|| 0u64, |n, _| *n += 1, |n| n);
         let line =

@@ -305,7 +305,7 @@ fn sessions<'s>(env: &strom_datastream::StreamEnv<'s>, input: &str) -> DataStrea
         env.source("SessionSource", split, timestamps, strategy)
     };
     clicks
-        .key_by(|r: &Click| r.0.clone())
+        .key_by_field(|r: &Click| &r.0)
         .session_window(Duration::from_millis(3))
         .aggregate(
             || None,

@@ -177,7 +177,7 @@ fn pipeline<'s>(
         ))
         .map(|(_, value)| value)
         .name("Key and value")
-        .key_by(|e: &(String, f64)| e.0.clone());
+        .key_by_field(|e: &(String, f64)| &e.0);
     let init = || (0u64, 0f64);
     let add = |acc: &mut (u64, f64), e: &(String, f64)| {
         acc.0 += 1;

@@ -96,7 +96,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
         let core = ProcessCore::new(
             function,
-            self.key.clone(),
+            self.key.owned(),
             range,
             env.clock().clone(),
             env.config().state_backend.clone(),

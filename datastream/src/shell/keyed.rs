@@ -25,7 +25,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> KeyedStream<'s, T, K> {
         let stream = &self.stream;
         let env = &stream.env;
         let range = KeyGroupRange::for_worker(env.index(), env.peers(), env.config().key_groups);
-        let logic = make(range, self.key.clone());
+        let logic = make(range, self.key.owned());
         let built = build(
             env,
             kind,

@@ -27,7 +27,7 @@ use crate::checkpoint::{GroupSink, Part};
 use crate::process::ProcessCore;
 use crate::process::operator::ProcessLogic;
 use crate::shell::{Held, OutputTag, OutputTags, Outputs, StatefulLogic, Tagged};
-use crate::stream::{Data, Timestamped};
+use crate::stream::{Data, KeyOf, Timestamped};
 
 /// A window operator's state as a checkpoint holds it: its key groups' bytes.
 #[derive(Clone, Debug, Default)]
@@ -67,8 +67,8 @@ struct Detached<T, K> {
 impl<T: Data, K: Data + Hash + Eq> Install<T, K> for Detached<T, K> {
     type Made<O: Data> = WindowHarness<T, K, O>;
 
-    fn key(&self) -> Rc<dyn Fn(&T) -> K> {
-        self.key.clone()
+    fn key(&self) -> KeyOf<T, K> {
+        KeyOf::Made(self.key.clone())
     }
 
     fn windows<O: Data, L: WindowLogic<T, WindowResult<K, O>>>(
@@ -176,7 +176,7 @@ impl<T: Data, K: Data + Hash + Eq, O: Data> WindowHarness<T, K, O> {
     ) -> Self {
         Self::of_logic(super::Sliding::new(
             (millis(size), millis(slide), millis(lateness)),
-            Rc::new(key),
+            KeyOf::Made(Rc::new(key)),
             Box::new(init),
             Box::new(add),
             Box::new(finish),

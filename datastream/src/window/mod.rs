@@ -48,7 +48,6 @@ pub use windowed::{WindowSpec, WindowedResults, WindowedStream};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
-use std::rc::Rc;
 use std::time::Duration;
 
 use accs::{Accs, WindowId};
@@ -57,7 +56,7 @@ use strom_core::state::{KeyGroupRange, StateBackend};
 use strom_core::time::millis;
 
 use crate::shell::Held;
-use crate::stream::{Data, DataStream, KeyedStream, Timestamped};
+use crate::stream::{Data, DataStream, KeyOf, KeyedStream, Timestamped};
 
 /// One fired window of one key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,7 +231,7 @@ pub(super) struct Sliding<T, K, A, O> {
     size: i64,
     slide: i64,
     lateness: i64,
-    key: Rc<dyn Fn(&T) -> K>,
+    key: KeyOf<T, K>,
     init: Box<dyn Fn() -> A>,
     add: driver::AddFn<A, T>,
     finish: Box<dyn Fn(A) -> O>,
@@ -246,7 +245,7 @@ impl<T, K, A, O> Sliding<T, K, A, O> {
     /// `init`, `add` and `finish`.
     pub(super) fn new(
         (size, slide, lateness): (i64, i64, i64),
-        key: Rc<dyn Fn(&T) -> K>,
+        key: KeyOf<T, K>,
         init: Box<dyn Fn() -> A>,
         add: driver::AddFn<A, T>,
         finish: Box<dyn Fn(A) -> O>,
@@ -276,29 +275,43 @@ impl<T: 'static, K: Data + Hash + Eq, A: Data, O: 'static>
         record: &Timestamped<T>,
         emit: driver::Emit<'_, WindowResult<K, O>>,
     ) -> bool {
-        let k = (self.key)(&record.value);
-        let group = self.range.group_of(&k);
-        let mut kept = false;
-        for (start, end) in sliding_windows(record.ts, self.size, self.slide) {
-            if cleanup_time(end, self.lateness) <= watermark {
-                continue; // past its allowed lateness
-            }
-            kept = true;
-            let window = self.windows.entry((end, start)).or_insert_with(|| Pending {
-                cap: Some(driver::window_cap(at, end)),
-                fired: BTreeSet::new(),
-            });
-            let acc = self.accs.get_or_init((end, start), group, &k, &*self.init);
-            (self.add)(acc, &record.value);
-            if window.fired(group) || end - 1 <= watermark {
-                // Fired already (or due now): fire again with the late record.
-                if end - 1 <= watermark {
-                    window.cap = None;
+        let Sliding {
+            size,
+            slide,
+            lateness,
+            key,
+            init,
+            add,
+            finish,
+            windows,
+            accs,
+            range,
+        } = self;
+        // The key in place where the stream holds it (`key_by_field`): no copy per record.
+        key.with(&record.value, |k| {
+            let group = range.group_of(k);
+            let mut kept = false;
+            for (start, end) in sliding_windows(record.ts, *size, *slide) {
+                if cleanup_time(end, *lateness) <= watermark {
+                    continue; // past its allowed lateness
                 }
-                emit(at, driver::result(&*self.finish, &k, start, end, acc));
+                kept = true;
+                let window = windows.entry((end, start)).or_insert_with(|| Pending {
+                    cap: Some(driver::window_cap(at, end)),
+                    fired: BTreeSet::new(),
+                });
+                let acc = accs.get_or_init((end, start), group, k, &**init);
+                add(acc, &record.value);
+                if window.fired(group) || end - 1 <= watermark {
+                    // Fired already (or due now): fire again with the late record.
+                    if end - 1 <= watermark {
+                        window.cap = None;
+                    }
+                    emit(at, driver::result(&**finish, k, start, end, acc));
+                }
             }
-        }
-        kept
+            kept
+        })
     }
 
     fn fire(&mut self, watermark: i64, emit: driver::Emit<'_, WindowResult<K, O>>) {

@@ -152,7 +152,7 @@ impl<'s, T: Data, K: Data + Hash + Eq> SessionWindows<'s, T, K> {
     ) -> Windowed<'s, K, O, T> {
         let logic = Sessions::new(
             (self.gap, self.lateness),
-            self.keyed.key.clone(),
+            self.keyed.key.owned(),
             (Box::new(init), Box::new(add), Box::new(merge)),
             Box::new(finish),
         );

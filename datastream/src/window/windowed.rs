@@ -26,7 +26,7 @@ use super::session::Sessions;
 use super::trigger::{CountTrigger, EventTimeTrigger, NeverTrigger, Trigger};
 use super::{Sliding, WindowResult};
 use crate::process::{OutputTag, Processed};
-use crate::stream::{Data, KeyedStream};
+use crate::stream::{Data, KeyOf, KeyedStream};
 
 /// How windows are made and fired, apart from the stream: assigner, trigger, evictor,
 /// allowed lateness and late-data tag (what [`WindowedStream`] and
@@ -146,7 +146,7 @@ impl<T: Data, Tr: Trigger<T>, Ev: Evictor<T>> WindowSpec<T, Tr, Ev> {
                 return install.windows("EventTimeWindow", logic, self.late);
             }
             (Assigner(Kind::Session { gap }), Finish::Plain(f), Some(merge)) if default => {
-                let key = install.key();
+                let key = install.key().owned();
                 let logic = Sessions::new((gap, lateness), key, (init, add, merge), f);
                 return install.windows("SessionWindow", logic, self.late);
             }
@@ -205,7 +205,7 @@ pub(super) trait Install<T: Data, K: Data + Hash + Eq> {
     type Made<O: Data>;
 
     /// The key of an element.
-    fn key(&self) -> Rc<dyn Fn(&T) -> K>;
+    fn key(&self) -> KeyOf<T, K>;
 
     /// Installs an incremental window operator, late data to `late` if given.
     fn windows<O: Data, L: WindowLogic<T, WindowResult<K, O>>>(
@@ -228,7 +228,7 @@ struct OnStream<'a, 's, T, K>(&'a KeyedStream<'s, T, K>);
 impl<'s, T: Data, K: Data + Hash + Eq> Install<T, K> for OnStream<'_, 's, T, K> {
     type Made<O: Data> = Processed<'s, WindowResult<K, O>, T>;
 
-    fn key(&self) -> Rc<dyn Fn(&T) -> K> {
+    fn key(&self) -> KeyOf<T, K> {
         self.0.key.clone()
     }
 

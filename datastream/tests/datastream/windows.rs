@@ -512,3 +512,46 @@ fn issue_17_windows_near_the_end_of_time_keep_their_allowed_lateness() {
     );
     assert_eq!(got, reference_sessions(&events, 100));
 }
+
+/// Keys read in place (`key_by_field`, string keys the records hold): every key's
+/// records meet on one worker (one row per key and window, with the reference's
+/// count and sum, at 3 workers too) and its windows fire from either backend.
+#[test]
+fn keys_held_by_the_records_window_as_made_keys_do() {
+    let events: Vec<(i64, (u32, i64))> = (0..3_000)
+        .map(|i| ((i * 41) % 700 + i * 20, ((i % 7) as u32, i)))
+        .collect();
+    let size = 1_000;
+    let expected: Vec<(String, i64, i64, u64, i64)> = reference(&events, size)
+        .into_iter()
+        .map(|(k, s, e, n, sum)| (format!("key-{k}"), s, e, n, sum))
+        .collect();
+    let named: Vec<(i64, (String, i64))> = events
+        .iter()
+        .map(|&(ts, (k, v))| (ts, (format!("key-{k}"), v)))
+        .collect();
+    for (workers, disk) in [(1, false), (3, false), (3, true)] {
+        let e = named.clone();
+        let mut got = execute(&config(workers, disk), move |env| {
+            env.from_timestamped(
+                e.clone(),
+                WatermarkStrategy::bounded_out_of_orderness(Duration::from_secs(1)),
+            )
+            .key_by_field(|e: &(String, i64)| &e.0)
+            .tumbling_window(Duration::from_millis(size as u64))
+            .aggregate(
+                zero,
+                |acc: &mut (u64, i64), e: &(String, i64)| {
+                    acc.0 += 1;
+                    acc.1 += e.1;
+                },
+                |acc| acc,
+            )
+            .map(|w| (w.key, w.start, w.end, w.value.0, w.value.1))
+        })
+        .unwrap()
+        .unwrap();
+        got.sort();
+        assert_eq!(got, expected, "workers {workers}, disk: {disk}");
+    }
+}
