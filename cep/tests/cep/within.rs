@@ -16,16 +16,24 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-/// a, then b within 10 ms of a, then c within 10 ms of b (relaxed contiguity).
-fn a_b_c_steps() -> Pattern<Ev> {
+/// a, then b within 10 ms of a, then c within 10 ms of b (relaxed contiguity), the
+/// variables' conditions from `cond`.
+fn steps_of<E: 'static, F>(cond: impl Fn(&'static str) -> F) -> Pattern<E>
+where
+    F: Fn(&E) -> bool + Send + Sync + 'static,
+{
     Pattern::begin("a")
-        .where_(is("a"))
+        .where_(cond("a"))
         .followed_by("b")
-        .where_(is("b"))
+        .where_(cond("b"))
         .within_type(ms(10), STEP)
         .followed_by("c")
-        .where_(is("c"))
+        .where_(cond("c"))
         .within_type(ms(10), STEP)
+}
+
+fn a_b_c_steps() -> Pattern<Ev> {
+    steps_of(is)
 }
 
 fn at(events: &[(&'static str, i64)]) -> Vec<(Ev, i64)> {
@@ -185,14 +193,7 @@ fn step_windows_are_checked_when_the_pattern_is_built() {
 #[test]
 fn keyed_step_windows_in_event_time() {
     use super::stream::{kind, run};
-    let p = Pattern::begin("a")
-        .where_(kind('a'))
-        .followed_by("b")
-        .where_(kind('b'))
-        .within_type(ms(10), STEP)
-        .followed_by("c")
-        .where_(kind('c'))
-        .within_type(ms(10), STEP);
+    let p = steps_of(|name: &str| kind(name.chars().next().unwrap()));
     // Sorted per key: key 1: a1@1 b2@10 c3@19 (a match 18 ms long), a6@30 b7@35 and no
     // c (times out at 35 + 10); key 2: a4@2, b5@20 (a4 times out at 2 + 10).
     let events = vec![
