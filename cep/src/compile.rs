@@ -6,7 +6,9 @@
 //! patterns become STOP states reached by PROCEED edges from the states waiting
 //! after them; greedy variables PROCEED only when the event does not extend them.
 //! A group pattern compiles its own variables in between, its head taking the
-//! group's contiguity.
+//! group's contiguity. A variable's `PreviousAndCurrent` window goes, as in Flink,
+//! on the states that take its event when it has no quantifier (not on the copies
+//! made to skip events of an optional variable or to drop NOT patterns).
 
 use std::collections::HashMap;
 
@@ -47,6 +49,8 @@ pub(crate) struct State<E> {
     pub(crate) name: u16,
     pub(crate) kind: StateKind,
     pub(crate) transitions: Vec<Transition<E>>,
+    /// How long (ms) a partial match may wait here after its last event.
+    pub(crate) window: Option<i64>,
 }
 
 /// A compiled pattern.
@@ -121,8 +125,20 @@ impl<'p, E: 'static> Compiler<'p, E> {
             name,
             kind,
             transitions: Vec::new(),
+            window: None,
         });
         self.states.len() - 1
+    }
+
+    /// A state taking the current variable's event (Flink's `createState(type, true)`),
+    /// with the variable's `PreviousAndCurrent` window when it has no quantifier.
+    fn take_state(&mut self, kind: StateKind) -> StateId {
+        let cur = self.cur();
+        let state = self.state(&cur.name, kind);
+        if cur.quantifier.kind == Kind::Single {
+            self.states[state].window = cur.window.map(millis);
+        }
+        state
     }
 
     fn edge(&mut self, from: StateId, action: Action, target: StateId, cond: Cond<E>) {
@@ -142,8 +158,10 @@ impl<'p, E: 'static> Compiler<'p, E> {
             match cur.consuming {
                 Consuming::NotFollow => {
                     // Elsewhere a NOT pattern is a condition on the edges around it.
-                    if self.window && self.states[last].kind == StateKind::Final {
-                        let pending = self.state(&cur.name, StateKind::Pending);
+                    if (self.window || cur.window.is_some())
+                        && self.states[last].kind == StateKind::Final
+                    {
+                        let pending = self.take_state(StateKind::Pending);
                         let not = self.take_cond(cur);
                         let stop = self.stop(not.clone(), &cur.name);
                         self.edge(pending, Action::Proceed, stop, not.clone());
@@ -152,7 +170,7 @@ impl<'p, E: 'static> Compiler<'p, E> {
                     }
                 }
                 Consuming::NotNext => {
-                    let state = self.state(&cur.name, StateKind::Normal);
+                    let state = self.take_state(StateKind::Normal);
                     let not = self.take_cond(cur);
                     let stop = self.stop(not.clone(), &cur.name);
                     let action = if self.states[last].kind == StateKind::Final {
@@ -236,6 +254,7 @@ impl<'p, E: 'static> Compiler<'p, E> {
             name: self.states[sink].name,
             kind: self.states[sink].kind,
             transitions: Vec::new(),
+            window: None,
         });
         let edges: Vec<(Action, StateId, Cond<E>)> = self.states[sink]
             .transitions
@@ -321,7 +340,7 @@ impl<'p, E: 'static> Compiler<'p, E> {
             return self.group_states(cur, sink, proceed, optional);
         }
         let greedy = cur.quantifier.greedy;
-        let state = self.state(&cur.name, StateKind::Normal);
+        let state = self.take_state(StateKind::Normal);
         let sink = self.without_transitive_nots(sink);
         self.edge(state, Action::Take, sink, take.clone());
         let mut proceed_cond = self.true_cond();
@@ -538,6 +557,11 @@ struct Saved<'p, E> {
     following: Option<&'p Stage<E>>,
     group: Option<&'p Stage<E>>,
     following_take: Option<Cond<E>>,
+}
+
+/// A window in ms (saturating).
+pub(crate) fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// `cond` and not `until` (a take condition without one becomes not `until`).

@@ -84,6 +84,19 @@ pub enum Error {
     /// The variable a `SkipToFirst`/`SkipToLast` strategy names is not in the pattern.
     #[error("invalid pattern: the skip strategy targets '{0}', which is not a pattern variable")]
     UnknownSkipTarget(String),
+    /// A variable's `PreviousAndCurrent` window longer than the whole pattern's
+    /// `within` (Flink refuses it too).
+    #[error(
+        "invalid pattern: the window of '{name}' since the previous event ({stage_ms} ms) is longer than the whole pattern's within ({whole_ms} ms)"
+    )]
+    StageWithinTooLong {
+        /// The variable.
+        name: String,
+        /// Its window (ms).
+        stage_ms: i64,
+        /// The whole pattern's window (ms).
+        whole_ms: i64,
+    },
     /// A zero `within`.
     #[error("invalid pattern: within must be longer than 0 ms")]
     ZeroWithin,

@@ -2,10 +2,11 @@
 //!
 //! Complex event processing over Strom's DataStream API, as Flink CEP: a
 //! [`Pattern`] (Flink's Pattern API: contiguity, conditions, quantifiers, groups,
-//! `within`, after-match skip strategies) compiles into an NFA ([`Nfa`]) whose
-//! partial matches share their events in a versioned shared buffer. It sits above
-//! `strom-datastream`: [`pattern`] runs the NFA per key on a keyed stream, its state
-//! kept as keyed state (checkpointed, restored, rescaled by key group).
+//! `within` over the whole match or per step, after-match skip strategies)
+//! compiles into an NFA ([`Nfa`]) whose partial matches share their events in a
+//! versioned shared buffer. It sits above `strom-datastream`: [`pattern`] runs the
+//! NFA per key on a keyed stream, its state kept as keyed state (checkpointed,
+//! restored, rescaled by key group).
 //!
 //! ```
 //! use strom_cep::{Nfa, Pattern};
@@ -34,6 +35,6 @@ mod stream;
 pub use condition::Ctx;
 pub use error::{Error, Result};
 pub use nfa::{Advanced, Match, Nfa, NfaState, TimedOut};
-pub use pattern::Pattern;
+pub use pattern::{Pattern, WithinType};
 pub use skip::{AfterMatchSkipStrategy, SkipTo};
 pub use stream::{CepFunction, PatternProcessFunction, PatternStream, pattern, pattern_all};

@@ -1,6 +1,9 @@
 //! Running a compiled pattern (Flink's `NFA`): per key, a set of computation states
 //! (partial matches: an NFA state, a pointer into the shared buffer and a Dewey
-//! version), advanced by each event in time order and expired by `within`.
+//! version), advanced by each event in time order and expired by `within`: the
+//! whole pattern's, from a partial match's first event, and its current variable's
+//! (`PreviousAndCurrent`), from its last event (the time of the buffer node it points
+//! to, so the state has no field for it: Flink's `previousTimestamp`).
 //!
 //! [`Nfa`] is the harness for one key without a dataflow (Flink's `NFATestHarness`):
 //! call [`Nfa::advance_time`] before [`Nfa::process`] at each new time, as the
@@ -12,9 +15,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::buffer::{Dewey, EventId, NodeId, Path, SharedBuffer};
-use crate::compile::{Action, Graph, StateId, StateKind, compile};
+use crate::compile::{Action, Graph, StateId, StateKind, compile, millis};
 use crate::condition::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pattern::Pattern;
 use crate::skip::AfterMatchSkipStrategy;
 
@@ -51,12 +54,13 @@ impl<E> Match<E> {
 }
 
 /// A partial match that `within` ended (Flink's timed-out pattern): its events and
-/// the time it timed out at (its first event's time plus the window).
+/// the time it timed out at.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TimedOut<E> {
     /// The events the partial match had.
     pub events: Match<E>,
-    /// Its first event's time plus `within`.
+    /// Its last event's time plus the window of the variable it waited for, when that
+    /// ended it (`PreviousAndCurrent`); else its first event's time plus `within`.
     pub timeout: i64,
 }
 
@@ -110,15 +114,6 @@ impl<E> NfaState<E> {
             && self.completed.is_empty()
             && self.buffer.is_empty()
     }
-
-    /// The earliest time a partial match times out at, given `within` (ms).
-    pub(crate) fn next_timeout(&self, window: i64) -> Option<i64> {
-        self.partial
-            .iter()
-            .filter(|c| c.start_event.is_some())
-            .map(|c| c.start_ts.saturating_add(window))
-            .min()
-    }
 }
 
 /// A pattern compiled once, shared by the NFAs of every key.
@@ -147,13 +142,50 @@ fn self_increase(ignores: u32, takes: u32) -> u32 {
 impl<E: Clone + 'static> Compiled<E> {
     pub(crate) fn new(pattern: &Pattern<E>) -> Result<Self> {
         pattern.validate()?;
+        let graph = compile(pattern);
+        let window = pattern.within.map(millis);
+        if let Some(whole_ms) = window
+            // The first variable (in pattern order) whose window is too long.
+            && let Some(s) = (graph.states.iter())
+                .filter(|s| s.window > Some(whole_ms))
+                .min_by_key(|s| s.name)
+        {
+            return Err(Error::StageWithinTooLong {
+                name: graph.names[usize::from(s.name)].clone(),
+                stage_ms: s.window.unwrap_or_default(),
+                whole_ms,
+            });
+        }
         Ok(Compiled {
-            graph: compile(pattern),
-            window: pattern
-                .within
-                .map(|w| i64::try_from(w.as_millis()).unwrap_or(i64::MAX)),
+            graph,
+            window,
             skip: pattern.skip.clone(),
         })
+    }
+
+    /// When `c` times out: (by its variable's window since its last event, by `within`
+    /// since its first); none for the start state.
+    fn deadlines(&self, c: &Computation) -> (Option<i64>, Option<i64>) {
+        if self.is_start(c) {
+            return (None, None);
+        }
+        let step = self.graph.states[c.state as usize]
+            .window
+            .zip(c.prev)
+            .map(|(w, p)| p.event.ts.saturating_add(w));
+        (step, self.window.map(|w| c.start_ts.saturating_add(w)))
+    }
+
+    /// The earliest time a partial match of `state` times out at.
+    pub(crate) fn next_timeout(&self, state: &NfaState<E>) -> Option<i64> {
+        state
+            .partial
+            .iter()
+            .filter_map(|c| {
+                let (step, whole) = self.deadlines(c);
+                step.into_iter().chain(whole).min()
+            })
+            .min()
     }
 
     pub(crate) fn initial(&self) -> NfaState<E> {
@@ -389,25 +421,27 @@ impl<E: Clone + 'static> Compiled<E> {
         Ok(out)
     }
 
-    /// Times out partial matches whose first event is `within` or more before `ts`;
-    /// those waiting out a trailing `not_followed_by` are matches instead.
+    /// Times out partial matches whose first event is `within` or more before `ts`, or
+    /// whose last event is their current variable's window or more before it (Flink's
+    /// order: that deadline is the one reported when both passed); those waiting out a
+    /// trailing `not_followed_by` are matches instead.
     pub(crate) fn advance_time(&self, state: &mut NfaState<E>, ts: i64) -> Result<Advanced<E>> {
-        let Some(window) = self.window else {
-            return Ok((Vec::new(), Vec::new()));
-        };
         let mut partial = Vec::with_capacity(state.partial.len());
         let mut potential = Vec::new();
         let mut timeouts = Vec::new();
         for c in std::mem::take(&mut state.partial) {
-            if self.is_start(&c) || ts.saturating_sub(c.start_ts) < window {
+            let (step, whole) = self.deadlines(&c);
+            let Some(timeout) = step.filter(|d| ts >= *d).or(whole.filter(|d| ts >= *d)) else {
                 partial.push(c);
-            } else if self.kind(c.state) == StateKind::Pending {
+                continue;
+            };
+            if self.kind(c.state) == StateKind::Pending {
                 potential.push(c);
             } else {
                 let path = state.buffer.extract(c.prev, &c.version);
                 timeouts.push(TimedOut {
                     events: self.materialize(&state.buffer, &path),
-                    timeout: c.start_ts.saturating_add(window),
+                    timeout,
                 });
                 if let Some(p) = c.prev {
                     state.buffer.release_node(p);
@@ -495,9 +529,10 @@ impl<E: Clone + 'static> Nfa<E> {
         self.compiled.process(&mut self.state, event, ts)
     }
 
-    /// Moves the NFA's time to `ts`: partial matches `within` or more older time out;
-    /// matches waiting on a trailing `not_followed_by` or on earlier partial matches
-    /// are emitted.
+    /// Moves the NFA's time to `ts`: partial matches whose first event is `within` or
+    /// more older, or whose last event is their next variable's `PreviousAndCurrent`
+    /// window or more older, time out; matches waiting on a trailing `not_followed_by`
+    /// or on earlier partial matches are emitted.
     ///
     /// # Errors
     /// As [`Nfa::process`].

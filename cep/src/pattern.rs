@@ -1,16 +1,16 @@
 //! The Pattern API (Flink's `Pattern`): a sequence of pattern variables, each with a
 //! condition, a contiguity to the one before (`next`, `followed_by`,
 //! `followed_by_any`, `not_next`, `not_followed_by`) and a quantifier; groups of
-//! variables with quantifiers of their own; `within` over the whole pattern and an
-//! after-match skip strategy.
+//! variables with quantifiers of their own; `within` over the whole pattern or, per
+//! variable, since the previous variable's event ([`WithinType`]); and an after-match
+//! skip strategy.
 //!
 //! Builder methods apply to the last variable added and return the pattern. A misuse
 //! (a second quantifier, `greedy` on a singleton, `until` on a variable that does not
 //! loop, ...) is remembered and returned, typed, by [`crate::Nfa::compile`], with the
 //! checks that need the whole pattern (unique names, `not_followed_by` last without
-//! `within`, a skip target that is no variable).
-//!
-//! Not built: Flink's per-stage `within` (`WITHIN_PREVIOUS_AND_CURRENT`).
+//! `within`, a skip target that is no variable, a variable's window longer than the
+//! whole pattern's).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +37,16 @@ pub(crate) enum Consuming {
     NotNext,
     /// No matching event in between (`not_followed_by`).
     NotFollow,
+}
+
+/// What a `within` window bounds (Flink's `WithinType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WithinType {
+    /// The whole match: from its first event to its last (what [`Pattern::within`]
+    /// sets).
+    FirstAndLast,
+    /// One step: from the previous variable's event to this variable's.
+    PreviousAndCurrent,
 }
 
 /// How many events a variable takes.
@@ -95,6 +105,8 @@ pub(crate) struct Stage<E> {
     pub(crate) body: Body<E>,
     pub(crate) consuming: Consuming,
     pub(crate) quantifier: Quantifier,
+    /// Its `PreviousAndCurrent` window.
+    pub(crate) window: Option<Duration>,
 }
 
 impl<E> Stage<E> {
@@ -140,6 +152,7 @@ impl<E> Clone for Stage<E> {
             },
             consuming: self.consuming,
             quantifier: self.quantifier,
+            window: self.window,
         }
     }
 }
@@ -235,6 +248,7 @@ impl<E: 'static> Pattern<E> {
             },
             consuming,
             quantifier: Quantifier::single(),
+            window: None,
         }
     }
 
@@ -247,6 +261,7 @@ impl<E: 'static> Pattern<E> {
             body: Body::Group(Box::new(group)),
             consuming,
             quantifier: Quantifier::single(),
+            window: None,
         });
     }
 
@@ -558,6 +573,27 @@ impl<E: 'static> Pattern<E> {
         self
     }
 
+    /// A `within` of the given type (Flink's `within(Time, WithinType)`):
+    /// [`WithinType::FirstAndLast`] is [`Pattern::within`];
+    /// [`WithinType::PreviousAndCurrent`] bounds the last variable added: a partial
+    /// match waiting for its event times out `window` after the previous event it took
+    /// (a second call replaces the first). As in Flink, the window applies to a
+    /// variable without a quantifier (and to a NOT pattern: a trailing
+    /// `not_followed_by` then ends `window` after the event before it); on a `times`
+    /// or looping variable, or a group, it has no effect.
+    pub fn within_type(mut self, window: Duration, kind: WithinType) -> Self {
+        match kind {
+            WithinType::FirstAndLast => self.within(window),
+            WithinType::PreviousAndCurrent => {
+                if window.is_zero() {
+                    self.fail(Error::ZeroWithin);
+                }
+                self.last().window = Some(window);
+                self
+            }
+        }
+    }
+
     /// The after-match skip strategy.
     pub fn skip_strategy(&self) -> &AfterMatchSkipStrategy {
         &self.skip
@@ -590,7 +626,8 @@ impl<E: 'static> Pattern<E> {
             }
         }
         let last = self.stages.last().expect("a pattern has a first variable");
-        if last.consuming == Consuming::NotFollow && self.within.is_none() {
+        if last.consuming == Consuming::NotFollow && self.within.is_none() && last.window.is_none()
+        {
             return Err(Error::NotFollowedByLast(last.name.clone()));
         }
         check_groups(&self.stages)?;

@@ -8,10 +8,11 @@
 //! go to the late tag, if one was given. A key has at most two timers: one at its
 //! earliest waiting record's time (set when that changes, not per record), which
 //! runs every record the watermark has passed, and one at the earliest `within`
-//! deadline, which times partial matches out. Matches carry their last event's time,
-//! timeouts their deadline (Flink's CepOperator stamps them so too). In
-//! processing time, records go through the NFA as they arrive, and processing-time
-//! timers time partial matches out. A key with nothing in progress keeps no state.
+//! deadline (the whole pattern's or a variable's), which times partial matches out.
+//! Matches carry their last event's time, timeouts their deadline (Flink's
+//! CepOperator stamps them so too). In processing time, records go through the NFA
+//! as they arrive, and processing-time timers time partial matches out. A key with
+//! nothing in progress keeps no state.
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -299,7 +300,7 @@ impl<E: Data, F> CepFunction<E, F> {
     ) where
         F: PatternProcessFunction<K, E>,
     {
-        if let Some(deadline) = self.compiled.window.and_then(|w| state.nfa.next_timeout(w)) {
+        if let Some(deadline) = self.compiled.next_timeout(&state.nfa) {
             match self.clock {
                 Clock::Event => ctx.register_event_time_timer(deadline),
                 Clock::Processing => ctx.register_processing_time_timer(deadline),

@@ -10,4 +10,5 @@ mod cep {
     mod support;
     mod until;
     mod validation;
+    mod within;
 }

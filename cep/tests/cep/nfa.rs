@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use strom_cep::{AfterMatchSkipStrategy, Error, Nfa, Pattern};
+use strom_cep::{AfterMatchSkipStrategy, Error, Nfa, Pattern, WithinType};
 
 use super::support::{Ev, evs, is, matches, run_at, want};
 
@@ -427,7 +427,7 @@ fn owned_rows(nfa: &mut Nfa<Owned>, events: &[(Owned, i64)], end: Option<i64>) -
 #[test]
 fn state_written_and_read_back_mid_stream_continues_the_same() {
     let k = |c: char| move |e: &Owned| e.0 == c;
-    let p = Pattern::<Owned>::begin("a")
+    let whole = Pattern::<Owned>::begin("a")
         .where_(k('a'))
         .followed_by("b")
         .where_(k('b'))
@@ -436,23 +436,49 @@ fn state_written_and_read_back_mid_stream_continues_the_same() {
         .followed_by("c")
         .where_(k('c'))
         .within(Duration::from_millis(6));
+    // Step windows only: the run a1 b2 waits for c from 2 and times out at 6, after
+    // the restore (split after b4), from the restored buffer's times.
+    let step =
+        |p: Pattern<Owned>| p.within_type(Duration::from_millis(4), WithinType::PreviousAndCurrent);
+    let steps = step(
+        step(
+            Pattern::<Owned>::begin("a")
+                .where_(k('a'))
+                .followed_by("b")
+                .where_(k('b')),
+        )
+        .followed_by("c")
+        .where_(k('c')),
+    );
     let events: Vec<(Owned, i64)> = "abab xbcbcac"
         .chars()
         .filter(|c| *c != ' ')
         .zip(1..)
         .map(|(c, i)| ((c, i), i64::from(i)))
         .collect();
-    let mut want = owned_rows(&mut Nfa::compile(&p).unwrap(), &events, Some(100));
-    want.sort();
-    assert!(want.len() > 3, "{want:?}");
-    let (first, rest) = events.split_at(5);
-    let mut nfa = Nfa::compile(&p).unwrap();
-    let mut got = owned_rows(&mut nfa, first, None);
-    let bytes = bincode::serialize(&nfa.snapshot()).unwrap();
-    let mut restored = Nfa::compile(&p).unwrap();
-    restored.restore(bincode::deserialize(&bytes).unwrap());
-    got.extend(owned_rows(&mut restored, rest, Some(100)));
-    got.sort();
-    assert_eq!(got, want);
-    assert!(restored.is_empty());
+    // Hand-computed for the step windows: a3 b4 c7 (steps of 1 and 3 ms) match;
+    // a1 b2 times out at 2 + 4, a10 at 10 + 4.
+    let steps_want = [
+        "a:[3] b:[4] c:[7]",
+        "timeout a:[10]@14",
+        "timeout a:[1] b:[2]@6",
+    ];
+    for (p, split, exact) in [(whole, 5, None), (steps, 4, Some(steps_want))] {
+        let mut want = owned_rows(&mut Nfa::compile(&p).unwrap(), &events, Some(100));
+        want.sort();
+        assert!(want.len() > 2, "{want:?}");
+        if let Some(exact) = exact {
+            assert_eq!(want, exact);
+        }
+        let (first, rest) = events.split_at(split);
+        let mut nfa = Nfa::compile(&p).unwrap();
+        let mut got = owned_rows(&mut nfa, first, None);
+        let bytes = bincode::serialize(&nfa.snapshot()).unwrap();
+        let mut restored = Nfa::compile(&p).unwrap();
+        restored.restore(bincode::deserialize(&bytes).unwrap());
+        got.extend(owned_rows(&mut restored, rest, Some(100)));
+        got.sort();
+        assert_eq!(got, want);
+        assert!(restored.is_empty());
+    }
 }

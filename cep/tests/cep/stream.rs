@@ -35,7 +35,7 @@ fn ids(m: &Match<Ev>, name: &str) -> String {
 
 /// Runs `p` over `events` keyed by the key; rows "m,key,a,b[,c]" for matches,
 /// "t,key,a,deadline" for timeouts and "l,id" for late records, sorted.
-fn run(p: &Pattern<Ev>, events: Vec<(i64, Ev)>, workers: usize) -> Vec<String> {
+pub(crate) fn run(p: &Pattern<Ev>, events: Vec<(i64, Ev)>, workers: usize) -> Vec<String> {
     let p = p.clone();
     let mut rows = execute(
         &RuntimeConfig::default().with_workers(workers),
