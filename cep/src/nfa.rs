@@ -120,6 +120,8 @@ impl<E> NfaState<E> {
 pub(crate) struct Compiled<E> {
     graph: Graph<E>,
     pub(crate) window: Option<i64>,
+    /// Whether any window (the whole pattern's or a variable's) can time out a match.
+    timed: bool,
     skip: AfterMatchSkipStrategy,
 }
 
@@ -156,9 +158,11 @@ impl<E: Clone + 'static> Compiled<E> {
                 whole_ms,
             });
         }
+        let timed = window.is_some() || graph.states.iter().any(|s| s.window.is_some());
         Ok(Compiled {
             graph,
             window,
+            timed,
             skip: pattern.skip.clone(),
         })
     }
@@ -426,6 +430,9 @@ impl<E: Clone + 'static> Compiled<E> {
     /// order: that deadline is the one reported when both passed); those waiting out a
     /// trailing `not_followed_by` are matches instead.
     pub(crate) fn advance_time(&self, state: &mut NfaState<E>, ts: i64) -> Result<Advanced<E>> {
+        if !self.timed {
+            return Ok((Vec::new(), Vec::new()));
+        }
         let mut partial = Vec::with_capacity(state.partial.len());
         let mut potential = Vec::new();
         let mut timeouts = Vec::new();
