@@ -1,5 +1,6 @@
-//! `strom run graph-stream`: a changelog by hand (components of a small stream with
-//! a duplicate edge, removals and a vertex that leaves), the built-in data's degrees against
+//! `strom run graph-stream`: changelogs by hand (components of a small stream with
+//! a duplicate edge, removals and a vertex that leaves; the 2-core of a stream that
+//! grows, peels and collapses), the built-in data's degrees against
 //! a count of the same changes, and exactly-once recovery: the job as 2 processes
 //! with checkpoints, one killed with SIGKILL mid-stream and restored with
 //! `--restore latest`, publishes exactly the changelog of an uninterrupted run.
@@ -62,6 +63,58 @@ fn components_changelog_by_hand() {
         lines(&std::fs::read_to_string(&snapshot).unwrap()),
         lines("vertex,value\n1,1\n2,1\n7,7\n8,7\n")
     );
+}
+
+/// The 2-core as edges come and go (hand-peeled): a triangle with a tail, a cycle that
+/// takes the tail in, a vertex peeled off, a duplicate edge whose last copy brings the
+/// whole core down, a self-loop that counts for nothing, and the triangle back.
+#[test]
+fn k_core_changelog_by_hand() {
+    let dir = scratch("graph-stream-k-core");
+    let changes = dir.join("changes.csv");
+    // 1: triangle 1-2-3 and tail 3-4: core {1,2,3}. 2: 4-5 and 5-1 close a cycle
+    // 1-3-4-5 (and a self-loop on 5): core {1..5}. 3: 2-3 goes, 2 keeps only 1: out.
+    // 4: a second 4-5. 5: one 4-5 goes (one is left). 6: the last 4-5 goes: 4 and 5
+    // keep one neighbour each, then 1 and 3 too: the core is empty. 7: 2-3 again:
+    // triangle 1-2-3.
+    std::fs::write(
+        &changes,
+        "time,source,target,diff\n1,1,2,1\n1,2,3,1\n1,3,1,1\n1,3,4,1\n\
+         2,4,5,1\n2,5,1,1\n2,5,5,1\n3,2,3,-1\n4,4,5,1\n5,4,5,-1\n6,4,5,-1\n7,2,3,1\n",
+    )
+    .unwrap();
+    let want = lines(
+        "time,vertex,value,diff\n1,1,1,1\n1,2,1,1\n1,3,1,1\n2,4,1,1\n2,5,1,1\n\
+         3,2,1,-1\n6,1,1,-1\n6,3,1,-1\n6,4,1,-1\n6,5,1,-1\n7,1,1,1\n7,2,1,1\n7,3,1,1\n",
+    );
+    for workers in ["1", "2"] {
+        let (out, snapshot) = (
+            fresh(dir.join(format!("log-{workers}.csv"))),
+            fresh(dir.join(format!("now-{workers}.csv"))),
+        );
+        run_strom(&[
+            "run",
+            "graph-stream",
+            "--algorithm",
+            "k-core",
+            "--k",
+            "2",
+            "--changes",
+            changes.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--snapshot-output",
+            snapshot.to_str().unwrap(),
+            "-w",
+            workers,
+        ]);
+        assert_eq!(lines(&std::fs::read_to_string(&out).unwrap()), want);
+        assert_eq!(
+            lines(&std::fs::read_to_string(&snapshot).unwrap()),
+            lines("vertex,value\n1,1\n2,1\n3,1\n"),
+            "{workers} workers"
+        );
+    }
 }
 
 #[test]
