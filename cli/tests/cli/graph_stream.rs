@@ -16,6 +16,33 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(String::from).collect()
 }
 
+/// `strom run graph-stream --algorithm ALGORITHM ARGS.. --changes CHANGES` at `workers`
+/// with its changelog and snapshot written under `dir`: their lines.
+fn changelog_and_snapshot(
+    dir: &Path,
+    changes: &Path,
+    algorithm: &[&str],
+    workers: &str,
+) -> (Vec<String>, Vec<String>) {
+    let out = fresh(dir.join(format!("log-{workers}.csv")));
+    let snapshot = fresh(dir.join(format!("now-{workers}.csv")));
+    let mut args = vec!["run", "graph-stream", "--algorithm"];
+    args.extend_from_slice(algorithm);
+    args.extend([
+        "--changes",
+        changes.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--snapshot-output",
+        snapshot.to_str().unwrap(),
+        "-w",
+        workers,
+    ]);
+    run_strom(&args);
+    let read = |p: &Path| lines(&std::fs::read_to_string(p).unwrap());
+    (read(&out), read(&snapshot))
+}
+
 #[test]
 fn components_changelog_by_hand() {
     let dir = scratch("graph-stream-hand");
@@ -43,26 +70,9 @@ fn components_changelog_by_hand() {
         changes.to_str().unwrap(),
     ]);
     assert_eq!(lines(&String::from_utf8(printed.stdout).unwrap()), want);
-    let (out, snapshot) = (fresh(dir.join("log.csv")), fresh(dir.join("now.csv")));
-    run_strom(&[
-        "run",
-        "graph-stream",
-        "--algorithm",
-        "connected-components",
-        "--changes",
-        changes.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--snapshot-output",
-        snapshot.to_str().unwrap(),
-        "-w",
-        "2",
-    ]);
-    assert_eq!(lines(&std::fs::read_to_string(&out).unwrap()), want);
-    assert_eq!(
-        lines(&std::fs::read_to_string(&snapshot).unwrap()),
-        lines("vertex,value\n1,1\n2,1\n7,7\n8,7\n")
-    );
+    let (log, snapshot) = changelog_and_snapshot(&dir, &changes, &["connected-components"], "2");
+    assert_eq!(log, want);
+    assert_eq!(snapshot, lines("vertex,value\n1,1\n2,1\n7,7\n8,7\n"));
 }
 
 /// The 2-core as edges come and go (hand-peeled): a triangle with a tail, a cycle that
@@ -88,29 +98,11 @@ fn k_core_changelog_by_hand() {
          3,2,1,-1\n6,1,1,-1\n6,3,1,-1\n6,4,1,-1\n6,5,1,-1\n7,1,1,1\n7,2,1,1\n7,3,1,1\n",
     );
     for workers in ["1", "2"] {
-        let (out, snapshot) = (
-            fresh(dir.join(format!("log-{workers}.csv"))),
-            fresh(dir.join(format!("now-{workers}.csv"))),
-        );
-        run_strom(&[
-            "run",
-            "graph-stream",
-            "--algorithm",
-            "k-core",
-            "--k",
-            "2",
-            "--changes",
-            changes.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-            "--snapshot-output",
-            snapshot.to_str().unwrap(),
-            "-w",
-            workers,
-        ]);
-        assert_eq!(lines(&std::fs::read_to_string(&out).unwrap()), want);
+        let (log, snapshot) =
+            changelog_and_snapshot(&dir, &changes, &["k-core", "--k", "2"], workers);
+        assert_eq!(log, want, "{workers} workers");
         assert_eq!(
-            lines(&std::fs::read_to_string(&snapshot).unwrap()),
+            snapshot,
             lines("vertex,value\n1,1\n2,1\n3,1\n"),
             "{workers} workers"
         );
