@@ -8,7 +8,9 @@
 //! A group pattern compiles its own variables in between, its head taking the
 //! group's contiguity. A variable's `PreviousAndCurrent` window goes, as in Flink,
 //! on the states that take its event when it has no quantifier (not on the copies
-//! made to skip events of an optional variable or to drop NOT patterns).
+//! made to skip events of an optional variable or to drop NOT patterns); a quantified
+//! variable's loop window goes on the states that take its events but the first one
+//! built for it (see `take_state`).
 
 use std::collections::HashMap;
 
@@ -131,13 +133,20 @@ impl<'p, E: 'static> Compiler<'p, E> {
     }
 
     /// A state taking the current variable's event (Flink's `createState(type, true)`),
-    /// with the variable's `PreviousAndCurrent` window when it has no quantifier.
+    /// with the variable's `PreviousAndCurrent` window when it has no quantifier, else
+    /// with its loop window unless it is the first state built for the variable (which
+    /// keeps the plain state name in Flink, the others get a numbered one and, with
+    /// it, the loop window).
     fn take_state(&mut self, kind: StateKind) -> StateId {
         let cur = self.cur();
         let state = self.state(&cur.name, kind);
-        if cur.quantifier.kind == Kind::Single {
-            self.states[state].window = cur.window.map(millis);
+        let name = self.states[state].name;
+        self.states[state].window = match cur.quantifier.kind {
+            Kind::Single => cur.window,
+            _ if self.states[..state].iter().any(|s| s.name == name) => cur.quantifier.window,
+            _ => None,
         }
+        .map(millis);
         state
     }
 
@@ -462,7 +471,7 @@ impl<'p, E: 'static> Compiler<'p, E> {
                 self.following_take.as_ref(),
             );
         }
-        let looping = self.state(&cur.name, StateKind::Normal);
+        let looping = self.take_state(StateKind::Normal);
         self.edge(looping, Action::Proceed, sink, proceed_cond.clone());
         self.edge(looping, Action::Take, looping, take.clone());
         self.add_stop_to_looping(looping);

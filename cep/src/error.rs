@@ -84,8 +84,9 @@ pub enum Error {
     /// The variable a `SkipToFirst`/`SkipToLast` strategy names is not in the pattern.
     #[error("invalid pattern: the skip strategy targets '{0}', which is not a pattern variable")]
     UnknownSkipTarget(String),
-    /// A variable's `PreviousAndCurrent` window longer than the whole pattern's
-    /// `within` (Flink refuses it too).
+    /// A variable's `PreviousAndCurrent` window or loop window (`times_within`, ...)
+    /// longer than the whole pattern's `within` (Flink refuses it too; a loop window
+    /// that no state gets, as `times_within(1, ..)`'s, is not compared).
     #[error(
         "invalid pattern: the window of '{name}' since the previous event ({stage_ms} ms) is longer than the whole pattern's within ({whole_ms} ms)"
     )]
@@ -97,7 +98,7 @@ pub enum Error {
         /// The whole pattern's window (ms).
         whole_ms: i64,
     },
-    /// A zero `within`.
+    /// A zero `within`, `PreviousAndCurrent` window or loop window.
     #[error("invalid pattern: within must be longer than 0 ms")]
     ZeroWithin,
     /// A skip strategy with `throw_exception_on_miss` could not skip after a match:

@@ -1,9 +1,10 @@
 //! Running a compiled pattern (Flink's `NFA`): per key, a set of computation states
 //! (partial matches: an NFA state, a pointer into the shared buffer and a Dewey
 //! version), advanced by each event in time order and expired by `within`: the
-//! whole pattern's, from a partial match's first event, and its current variable's
-//! (`PreviousAndCurrent`), from its last event (the time of the buffer node it points
-//! to, so the state has no field for it: Flink's `previousTimestamp`).
+//! whole pattern's, from a partial match's first event, and its current state's (a
+//! variable's `PreviousAndCurrent` window or a loop window), from its last event (the
+//! time of the buffer node it points to, so the state has no field for it: Flink's
+//! `previousTimestamp`).
 //!
 //! [`Nfa`] is the harness for one key without a dataflow (Flink's `NFATestHarness`):
 //! call [`Nfa::advance_time`] before [`Nfa::process`] at each new time, as the
@@ -59,8 +60,9 @@ impl<E> Match<E> {
 pub struct TimedOut<E> {
     /// The events the partial match had.
     pub events: Match<E>,
-    /// Its last event's time plus the window of the variable it waited for, when that
-    /// ended it (`PreviousAndCurrent`); else its first event's time plus `within`.
+    /// Its last event's time plus the window of the state it waited in, when that
+    /// ended it (`PreviousAndCurrent` or a loop window); else its first event's time
+    /// plus `within`.
     pub timeout: i64,
 }
 
@@ -537,9 +539,11 @@ impl<E: Clone + 'static> Nfa<E> {
     }
 
     /// Moves the NFA's time to `ts`: partial matches whose first event is `within` or
-    /// more older, or whose last event is their next variable's `PreviousAndCurrent`
-    /// window or more older, time out; matches waiting on a trailing `not_followed_by`
-    /// or on earlier partial matches are emitted.
+    /// more older, or whose last event is the window of the state they wait in (their
+    /// next variable's `PreviousAndCurrent` window, or a
+    /// [loop window](crate::Pattern#loop-windows)) or more older, time out; matches
+    /// waiting on a trailing `not_followed_by` or on earlier partial matches are
+    /// emitted.
     ///
     /// # Errors
     /// As [`Nfa::process`].

@@ -2,8 +2,9 @@
 //! condition, a contiguity to the one before (`next`, `followed_by`,
 //! `followed_by_any`, `not_next`, `not_followed_by`) and a quantifier; groups of
 //! variables with quantifiers of their own; `within` over the whole pattern or, per
-//! variable, since the previous variable's event ([`WithinType`]); and an after-match
-//! skip strategy.
+//! variable, since the previous variable's event ([`WithinType`]), and loop windows
+//! between a quantified variable's own events (`times_within`, ...); and an
+//! after-match skip strategy.
 //!
 //! Builder methods apply to the last variable added and return the pattern. A misuse
 //! (a second quantifier, `greedy` on a singleton, `until` on a variable that does not
@@ -67,6 +68,9 @@ pub(crate) struct Quantifier {
     pub(crate) inner: Consuming,
     pub(crate) from: u32,
     pub(crate) to: u32,
+    /// The loop window (Flink's `Times` window time): how long a partial match may
+    /// wait for the variable's next event, on the states [`crate::compile`] picks.
+    pub(crate) window: Option<Duration>,
 }
 
 impl Quantifier {
@@ -78,6 +82,7 @@ impl Quantifier {
             inner: Consuming::SkipTillNext,
             from: 1,
             to: 1,
+            window: None,
         }
     }
 
@@ -175,6 +180,68 @@ impl<E> Clone for Stage<E> {
 /// let found = nfa.process((1, 105.0), 3_000).unwrap();
 /// assert_eq!(found.len(), 1);
 /// assert_eq!(found[0].get("second"), [(1, 105.0)]);
+/// ```
+///
+/// # Loop windows
+///
+/// [`times_within`](Pattern::times_within),
+/// [`times_range_within`](Pattern::times_range_within),
+/// [`one_or_more_within`](Pattern::one_or_more_within) and
+/// [`times_or_more_within`](Pattern::times_or_more_within) (Flink 1.19's `times`,
+/// `oneOrMore` and `timesOrMore` with a `windowTime`) give a quantified variable a
+/// window measured as [`WithinType::PreviousAndCurrent`]'s is: from the last event
+/// the partial match took (before the variable's first event, the previous
+/// variable's last) to now. A partial match still waiting in a state with the window
+/// when [`crate::Nfa::advance_time`] reaches that event's time plus the window times
+/// out there: it is reported with its events and that deadline (on DataStream, to
+/// the timeout tag), not dropped silently, and all its paths end with it (one that
+/// could also have left the loop for the next variable included).
+///
+/// Which waits are bounded follows Flink's compiler, which puts the window on every
+/// state taking the variable's events except the first one it builds for the
+/// variable (a times chain's last state, a loop's looping state):
+///
+/// - `times_within(n, w)`, `times_range_within(from, to, w)`: the waits for events 1
+///   to `to - 1` (`n - 1`); the wait for the last one is not bounded, so
+///   `times_within(2, w)` bounds only the wait for the first event and
+///   `times_within(1, w)` nothing.
+/// - `times_or_more_within(n, w)`: the waits for events 1 to `n`; the loop's later
+///   events are not bounded, so `one_or_more_within(w)` bounds only the wait for the
+///   first event.
+/// - The wait for the first event is not bounded when the variable begins the
+///   pattern (no event was taken yet).
+/// - A partial match that skipped an event while waiting for an optional event (past
+///   `from` in a range, or the first event of an `optional` variable) waits on in a
+///   state without the window (Flink's IGNORE copy of an optional state).
+///
+/// `within_type(w, PreviousAndCurrent)` on a quantified variable still has no effect,
+/// and a loop window on a group has none (not built: Flink gives it only to the state
+/// between the rounds of a looping group). [`crate::Nfa::compile`] refuses a loop
+/// window longer than the whole pattern's `within`
+/// ([`Error::StageWithinTooLong`](crate::Error::StageWithinTooLong)) and a zero one
+/// ([`Error::ZeroWithin`](crate::Error::ZeroWithin)).
+///
+/// ```
+/// use std::time::Duration;
+/// use strom_cep::{Nfa, Pattern};
+///
+/// // A login followed by three failures, each of the first two within 10 ms of the
+/// // event before it.
+/// let p = Pattern::<(&str, i64)>::begin("login")
+///     .where_(|e| e.0 == "login")
+///     .followed_by("fail")
+///     .where_(|e| e.0 == "fail")
+///     .times_within(3, Duration::from_millis(10));
+/// let mut nfa = Nfa::compile(&p).unwrap();
+/// for (name, ts) in [("login", 0), ("fail", 5)] {
+///     nfa.advance_time(ts).unwrap();
+///     nfa.process((name, ts), ts).unwrap();
+/// }
+/// // The second failure did not come by 5 + 10.
+/// let (matches, timed_out) = nfa.advance_time(15).unwrap();
+/// assert!(matches.is_empty());
+/// assert_eq!(timed_out[0].timeout, 15);
+/// assert_eq!(timed_out[0].events.get("fail"), [("fail", 5)]);
 /// ```
 pub struct Pattern<E> {
     pub(crate) stages: Vec<Stage<E>>,
@@ -478,6 +545,47 @@ impl<E: 'static> Pattern<E> {
         self
     }
 
+    /// [`Pattern::times`] with a loop window (Flink's `times(n, windowTime)`): a partial
+    /// match waiting for one of the first `n - 1` events times out `window` after the
+    /// last event it took; see [loop windows](Pattern#loop-windows).
+    pub fn times_within(self, n: u32, window: Duration) -> Self {
+        self.times_range_within(n, n, window)
+    }
+
+    /// [`Pattern::times_range`] with a loop window (Flink's `times(from, to,
+    /// windowTime)`): a partial match waiting for one of the first `to - 1` events
+    /// times out `window` after the last event it took; see
+    /// [loop windows](Pattern#loop-windows).
+    pub fn times_range_within(self, from: u32, to: u32, window: Duration) -> Self {
+        self.times_range(from, to).loop_window(window)
+    }
+
+    /// [`Pattern::one_or_more`] with a loop window (Flink's `oneOrMore(windowTime)`):
+    /// a partial match waiting for the variable's first event times out `window` after
+    /// the previous variable's last event; see [loop windows](Pattern#loop-windows).
+    pub fn one_or_more_within(self, window: Duration) -> Self {
+        self.times_or_more_within(1, window)
+    }
+
+    /// [`Pattern::times_or_more`] with a loop window (Flink's `timesOrMore(n,
+    /// windowTime)`): a partial match waiting for one of the first `n` events times
+    /// out `window` after the last event it took; see
+    /// [loop windows](Pattern#loop-windows).
+    pub fn times_or_more_within(self, n: u32, window: Duration) -> Self {
+        self.times_or_more(n).loop_window(window)
+    }
+
+    fn loop_window(mut self, window: Duration) -> Self {
+        if window.is_zero() {
+            self.fail(Error::ZeroWithin);
+        }
+        let q = &mut self.last().quantifier;
+        if q.kind != Kind::Single {
+            q.window = Some(window);
+        }
+        self
+    }
+
     fn option_error(mut self, option: &'static str, reason: &'static str) -> Self {
         let name = self.last().name.clone();
         self.fail(Error::OptionNotApplicable {
@@ -580,7 +688,8 @@ impl<E: 'static> Pattern<E> {
     /// (a second call replaces the first). As in Flink, the window applies to a
     /// variable without a quantifier (and to a NOT pattern: a trailing
     /// `not_followed_by` then ends `window` after the event before it); on a `times`
-    /// or looping variable, or a group, it has no effect.
+    /// or looping variable, or a group, it has no effect (a quantified variable takes a
+    /// [loop window](Pattern#loop-windows) instead).
     pub fn within_type(mut self, window: Duration, kind: WithinType) -> Self {
         match kind {
             WithinType::FirstAndLast => self.within(window),
