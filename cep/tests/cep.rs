@@ -3,6 +3,7 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod loop_window;
     mod negation;
     mod nfa;
     mod operator;

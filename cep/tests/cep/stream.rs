@@ -84,6 +84,13 @@ pub(crate) fn run(p: &Pattern<Ev>, events: Vec<(i64, Ev)>, workers: usize) -> Ve
     rows
 }
 
+/// Asserts that `p` over `events` gives the rows `want` at 1 and at 2 workers.
+pub(crate) fn assert_rows(p: &Pattern<Ev>, events: &[(i64, Ev)], want: &[&str]) {
+    for workers in [1, 2] {
+        assert_eq!(run(p, events.to_vec(), workers), want, "{workers} workers");
+    }
+}
+
 fn a_then_b() -> Pattern<Ev> {
     Pattern::begin("a")
         .where_(kind('a'))
@@ -106,14 +113,7 @@ fn keyed_matches_and_timeouts_in_event_time() {
         (30, (1, 'a', 5)),
         (35, (1, 'b', 6)),
     ];
-    let want = ["m,1,1,2", "m,1,5,6", "t,2,3,12"];
-    for workers in [1, 2] {
-        assert_eq!(
-            run(&a_then_b(), events.clone(), workers),
-            want,
-            "{workers} workers"
-        );
-    }
+    assert_rows(&a_then_b(), &events, &["m,1,1,2", "m,1,5,6", "t,2,3,12"]);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Test events and a feeding loop: `(name, value)` events at times 1, 2, 3, ...;
 //! matches rendered as `"a:n1 b:n2,n3"` strings and sorted (a multiset).
 
+use std::time::Duration;
+
 use strom_cep::{Match, Nfa, Pattern};
 
 /// A test event: a name and a price.
@@ -70,4 +72,34 @@ pub(crate) fn evs(names: &[&'static str]) -> Vec<Ev> {
 /// Whether an event's name starts with `kind`.
 pub(crate) fn is(kind: &'static str) -> impl Fn(&Ev) -> bool + Send + Sync + 'static {
     move |e: &Ev| e.0.starts_with(kind)
+}
+
+/// `n` milliseconds.
+pub(crate) fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Events `(name, 0)` at the given times.
+pub(crate) fn at(events: &[(&'static str, i64)]) -> Vec<(Ev, i64)> {
+    events.iter().map(|(n, t)| ((*n, 0), *t)).collect()
+}
+
+/// Feeds a1@1 and b1@5 to `pattern`, which waits after b1 with a 10 ms window:
+/// nothing happens at 14; at 15 (a1, b1) times out with that deadline, leaving the
+/// NFA empty.
+pub(crate) fn assert_times_out_10_ms_after_b1(pattern: &Pattern<Ev>) {
+    let mut nfa = Nfa::compile(pattern).unwrap();
+    assert!(nfa.process(("a1", 0), 1).unwrap().is_empty());
+    assert!(nfa.process(("b1", 0), 5).unwrap().is_empty());
+    let (m, t) = nfa.advance_time(14).unwrap();
+    assert!(m.is_empty() && t.is_empty(), "14 - 5 is inside the window");
+    assert_eq!(nfa.partial_matches(), 1);
+    let (m, t) = nfa.advance_time(15).unwrap();
+    assert!(m.is_empty());
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].timeout, 15);
+    assert_eq!(t[0].events.get("a"), [("a1", 0)]);
+    assert_eq!(t[0].events.get("b"), [("b1", 0)]);
+    assert!(t[0].events.get("c").is_empty());
+    assert!(nfa.is_empty());
 }

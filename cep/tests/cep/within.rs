@@ -4,17 +4,11 @@
 //! (as in Flink), the whole-pattern window still holds, a trailing `not_followed_by`
 //! ends with its own window; the same through the keyed operator in event time.
 
-use std::time::Duration;
-
 use strom_cep::{Error, Nfa, Pattern, WithinType};
 
-use super::support::{Ev, is, run_at, want};
+use super::support::{Ev, assert_times_out_10_ms_after_b1, at, is, ms, run_at, want};
 
 const STEP: WithinType = WithinType::PreviousAndCurrent;
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
 
 /// a, then b within 10 ms of a, then c within 10 ms of b (relaxed contiguity), the
 /// variables' conditions from `cond`.
@@ -34,10 +28,6 @@ where
 
 fn a_b_c_steps() -> Pattern<Ev> {
     steps_of(is)
-}
-
-fn at(events: &[(&'static str, i64)]) -> Vec<(Ev, i64)> {
-    events.iter().map(|(n, t)| ((*n, 0), *t)).collect()
 }
 
 #[test]
@@ -80,20 +70,7 @@ fn a_step_over_its_window_times_the_partial_match_out() {
 
 #[test]
 fn advance_time_reports_the_timeout_at_its_deadline_and_not_before() {
-    let mut nfa = Nfa::compile(&a_b_c_steps()).unwrap();
-    assert!(nfa.process(("a1", 0), 1).unwrap().is_empty());
-    assert!(nfa.process(("b1", 0), 5).unwrap().is_empty());
-    let (m, t) = nfa.advance_time(14).unwrap();
-    assert!(m.is_empty() && t.is_empty(), "14 - 5 is inside the window");
-    assert_eq!(nfa.partial_matches(), 1);
-    let (m, t) = nfa.advance_time(15).unwrap();
-    assert!(m.is_empty());
-    assert_eq!(t.len(), 1);
-    assert_eq!(t[0].timeout, 15);
-    assert_eq!(t[0].events.get("a"), [("a1", 0)]);
-    assert_eq!(t[0].events.get("b"), [("b1", 0)]);
-    assert!(t[0].events.get("c").is_empty());
-    assert!(nfa.is_empty());
+    assert_times_out_10_ms_after_b1(&a_b_c_steps());
 }
 
 #[test]
@@ -192,7 +169,7 @@ fn step_windows_are_checked_when_the_pattern_is_built() {
 
 #[test]
 fn keyed_step_windows_in_event_time() {
-    use super::stream::{kind, run};
+    use super::stream::{assert_rows, kind};
     let p = steps_of(|name: &str| kind(name.chars().next().unwrap()));
     // Sorted per key: key 1: a1@1 b2@10 c3@19 (a match 18 ms long), a6@30 b7@35 and no
     // c (times out at 35 + 10); key 2: a4@2, b5@20 (a4 times out at 2 + 10).
@@ -205,8 +182,5 @@ fn keyed_step_windows_in_event_time() {
         (35, (1, 'b', 7)),
         (30, (1, 'a', 6)),
     ];
-    let want = ["m,1,1,2,3", "t,1,6,45", "t,2,4,12"];
-    for workers in [1, 2] {
-        assert_eq!(run(&p, events.clone(), workers), want, "{workers} workers");
-    }
+    assert_rows(&p, &events, &["m,1,1,2,3", "t,1,6,45", "t,2,4,12"]);
 }
