@@ -223,6 +223,39 @@ fn a_loop_window_on_a_group_has_no_effect() {
 }
 
 #[test]
+fn inside_a_repeated_group_only_the_first_state_built_for_the_variable_goes_without() {
+    // The group's two rounds compile b's states twice, the second round's first: its
+    // last state is the first built for b, so only the wait for b4 is unbounded, while
+    // b1 -> b2 in the first round is bounded (b.times_within(2) alone would not be).
+    let b = Pattern::begin("b").where_(is("b")).times_within(2, ms(10));
+    let p = Pattern::begin("a")
+        .where_(is("a"))
+        .followed_by_group(b)
+        .times(2)
+        .followed_by("c")
+        .where_(is("c"));
+    let events = [
+        ("a1", 1),
+        ("b1", 5),
+        ("b2", 14),
+        ("b3", 20),
+        ("b4", 50),
+        ("c1", 51),
+    ];
+    let rows = ["a:a1 b:b1,b2,b3,b4 c:c1"];
+    assert_eq!(run(&p, &events), (want(&rows), want(&[])));
+    let events = [
+        ("a1", 1),
+        ("b1", 5),
+        ("b2", 16),
+        ("b3", 20),
+        ("b4", 50),
+        ("c1", 51),
+    ];
+    assert_eq!(run(&p, &events), (want(&[]), want(&["a:a1 b:b1@15"])));
+}
+
+#[test]
 fn loop_windows_are_checked_when_the_pattern_is_built() {
     let err = |p: Pattern<Ev>| Nfa::compile(&p).err().expect("refused");
     assert_eq!(
