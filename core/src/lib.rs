@@ -12,6 +12,7 @@
 //!
 //! - [`RuntimeConfig`] and [`launch`]: one process with N worker threads, or a timely
 //!   cluster of processes (local or from a host file);
+//! - [`dense_ids`]: integer ids in pages, for hot loops over many repeats of few ids;
 //! - [`keys`]: stable hashing and key groups, so exchanges and state agree everywhere;
 //! - [`state`]: keyed state by key group, with time to live;
 //! - [`metrics`]: the running job's operator graph, records, watermarks, checkpoints;
@@ -40,6 +41,7 @@ pub mod chunks;
 pub mod commits;
 pub mod config;
 mod data;
+pub mod dense_ids;
 pub mod error;
 pub mod formats;
 mod http_listing;

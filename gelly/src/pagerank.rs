@@ -19,8 +19,8 @@
 //! block. A round moves `peers * peers` records of dense arrays, with no hashing of
 //! vertex ids and no record per edge or vertex.
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use strom_core::dense_ids::IdIndex;
 use strom_core::keys::worker_for_key;
 use strom_dataset::{DataSet, Key, agg};
 
@@ -148,6 +148,15 @@ fn owned_order<K: Key>(mut vertices: Vec<K>) -> Vec<K> {
     vertices
 }
 
+/// `owned` (in owned order) numbered: vertex id to owned index.
+fn index_of<K: Key>(owned: &[K]) -> IdIndex<K> {
+    let mut index = IdIndex::for_ids(owned.len(), owned.first(), owned.last());
+    for v in owned {
+        index.get_or_insert_with(v.clone(), |_, n| n as u32);
+    }
+    index
+}
+
 /// The ranks of one worker's vertices, in its owned order.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Block {
@@ -200,15 +209,11 @@ impl<K: Key> Adjacency<K> {
             Side::Vertex(v) => Some(v.clone()),
             Side::Edge(..) => None,
         });
-        let rows: FxHashMap<K, u32> = owned_order(vertices.collect())
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (v, i as u32))
-            .collect();
+        let owned = owned_order(vertices.collect());
+        let rows = index_of(&owned);
         // Columns numbered as first seen, with their owners; renumbered by owner below.
-        // About as many distinct targets as rows: sized so it rarely grows (rehashing).
-        let mut seen: FxHashMap<K, u32> =
-            FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
+        // The targets are all workers' vertices (at most), in about the same range.
+        let mut seen = IdIndex::for_ids(owned.len() * peers, owned.first(), owned.last());
         let mut first: Vec<(usize, K)> = Vec::new();
         let mut degrees = vec![0u32; rows.len()];
         let mut local = Vec::with_capacity(side.len() - rows.len());
@@ -217,13 +222,13 @@ impl<K: Key> Adjacency<K> {
             Side::Vertex(_) => None,
         });
         for (source, target) in edges {
-            let row = *rows
+            let row = rows
                 .get(&source)
                 .expect("pagerank: every edge's source is a vertex");
             degrees[row as usize] += 1;
-            let column = *seen.entry(target.clone()).or_insert_with(|| {
-                first.push((owner(&target), target));
-                (first.len() - 1) as u32
+            let column = seen.get_or_insert_with(target, |target, n| {
+                first.push((owner(target), target.clone()));
+                n as u32
             });
             local.push((row, column));
         }
@@ -308,7 +313,7 @@ impl<K: Key> Adjacency<K> {
 struct Owned<K> {
     me: u32,
     /// Vertex id to owned index, until every sender's columns are mapped.
-    index: Option<FxHashMap<K, u32>>,
+    index: Option<IdIndex<K>>,
     columns: Vec<Vec<u32>>,
     sums: Vec<f64>,
 }
@@ -316,11 +321,7 @@ struct Owned<K> {
 impl<K: Key> Owned<K> {
     fn new(vertices: Vec<K>, me: usize, peers: usize) -> Self {
         let sums = vec![0.0; vertices.len()];
-        let index = owned_order(vertices)
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (v, i as u32))
-            .collect();
+        let index = index_of(&owned_order(vertices));
         Owned {
             me: me as u32,
             index: Some(index),
@@ -346,7 +347,7 @@ impl<K: Key> Owned<K> {
                     .ids
                     .iter()
                     .map(|v| {
-                        *index
+                        index
                             .get(v)
                             .expect("pagerank: every edge's target is a vertex")
                     })

@@ -1,8 +1,13 @@
 //! `distinct` and `distinct_by`: one record per value (or key), deduplicated before and
-//! after the exchange, within the managed memory budget (spilling beyond it).
+//! after the exchange, within the managed memory budget (spilling beyond it). `u64`
+//! records (vertex ids, say) are deduped before the exchange through bitmap pages.
 
+use std::any::TypeId;
+
+use strom_core::dense_ids::IdSet;
 use strom_core::keys::worker_for_key;
 use strom_core::timely::dataflow::channels::pact::{Exchange, Pipeline};
+use strom_core::timely::dataflow::operators::vec::Filter;
 
 use crate::data_set::{Data, DataSet, Key};
 use crate::operators::spilling_map::keyed_blocking;
@@ -32,13 +37,38 @@ impl<'scope, T: Key> DataSet<'scope, T> {
         // The record is its own key: the tables hold it once (a set), where
         // `distinct_by` keeps a key and a record per entry.
         let (groups, peers) = (self.env.config().key_groups, self.env.peers());
-        let local = dedupe_set(&self.env, self.stream.clone(), Pipeline);
+        let local = if TypeId::of::<T>() == TypeId::of::<u64>() && self.iteration.is_none() {
+            drop_seen_ids(&self.env, self.stream.clone())
+        } else {
+            dedupe_set(&self.env, self.stream.clone(), Pipeline)
+        };
         self.wrap(dedupe_set(
             &self.env,
             local,
             Exchange::new(move |x: &T| worker_for_key(x, groups, peers) as u64),
         ))
     }
+}
+
+/// The dedupe before the exchange for integer ids: a streaming filter through an
+/// [`IdSet`] (bitmap pages for clustered ids), which passes each id on the first time
+/// it meets it, and lets ids through rather than grow past a share of the memory
+/// budget; the exact dedupe follows the exchange. Outside iterations only, where the
+/// data set has a single time (the set is not kept per time).
+fn drop_seen_ids<'s, T: Key>(
+    env: &crate::env::Env<'s>,
+    stream: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>,
+) -> strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T> {
+    let ctx = env.ctx.clone();
+    ctx.register_memory_consumer();
+    let mut seen: Option<IdSet<T>> = None;
+    stream.filter(move |x| {
+        let seen = seen.get_or_insert_with(|| {
+            let share = ctx.budget() / 4;
+            IdSet::with_limit(share.clamp(1 << 20, 64 << 20) as usize)
+        });
+        seen.first_time(x)
+    })
 }
 
 fn dedupe_set<'s, T: Key, P>(

@@ -149,6 +149,47 @@ fn distinct_and_distinct_by() {
     }
 }
 
+/// `distinct` of `u64`s dedupes before its exchange through bitmap pages, which let ids
+/// through when full and turn to a forgetting hash set for spread-out ids: every case
+/// still gives each id once.
+#[test]
+fn distinct_integer_ids_clustered_spread_and_past_the_pages() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let clustered: Vec<u64> = (0..40_000).map(|_| next() % 50_000).collect();
+    // More pages than the dedupe's smallest limit (1 MiB of 512-byte pages), dense.
+    let past_pages: Vec<u64> = (0..300_000)
+        .map(|_| (next() % (3000 << 12)) & !31)
+        .collect();
+    // Spread over all of u64, each twice, beyond the hash set's limit.
+    let spread: Vec<u64> = (0..150_000).map(|_| next()).flat_map(|v| [v, v]).collect();
+    for (name, ids) in [
+        ("clustered", clustered),
+        ("past pages", past_pages),
+        ("spread", spread),
+    ] {
+        let expected: Vec<u64> = ids
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        // A small budget takes the pages past their limit (and spills after the exchange).
+        for (w, memory) in [(1, None), (3, None), (1, Some(4 << 20)), (3, Some(4 << 20))] {
+            let d = ids.clone();
+            let (got, _) = crate::solution_spill::run_under(w, memory, move |env| {
+                env.from_collection(d.clone()).rebalance().distinct()
+            });
+            assert_eq!(got, expected, "{name}, {w} workers, memory {memory:?}");
+        }
+    }
+}
+
 #[test]
 fn grouped_reduce_aggregate_and_extremes() {
     let data = records(5000, 30, 3);
