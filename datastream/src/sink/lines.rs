@@ -3,17 +3,21 @@
 //!
 //! File sinks roll part files (`part-<worker>-<n><suffix>`) when a part reaches its
 //! size or age, and publish each part whole through object_store, so a reader never
-//! sees a half-written part; the last part is published when the stream ends.
+//! sees a half-written part; the last part is published when the stream ends. On a
+//! local file system a part is written as it comes into a hidden in-progress file
+//! beside it and renamed when it rolls; elsewhere it is held and put whole.
 //!
 //! Known limitation: rolled parts and socket lines are written on the worker thread
 //! (these sinks predate the off-load rule; the exactly-once file sink,
 //! [`super::StagedFileSink`], writes off it).
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use strom_core::storage::resolve;
+use strom_core::storage::{Location, resolve};
 use strom_core::timely::dataflow::channels::pact::Pipeline;
 use strom_core::timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
@@ -59,53 +63,129 @@ impl FileSink {
     }
 }
 
-/// One worker's open part file.
+/// One worker's part files: the open one, and how many it rolled.
 struct Parts {
     sink: FileSink,
     worker: usize,
     next: usize,
-    open: Option<(Instant, Vec<u8>)>,
+    open: Option<Part>,
+}
+
+/// An open part: on a local file system streamed into a hidden file beside its name
+/// (`.part-...inprogress`, renamed when it rolls, as Flink's in-progress files), so
+/// it is written through a small buffer rather than held; elsewhere held in memory
+/// and put whole when it rolls.
+struct Part {
+    since: Instant,
+    target: Location,
+    name: String,
+    bytes: usize,
+    to: PartWriter,
+}
+
+enum PartWriter {
+    Staged(BufWriter<File>, PathBuf),
+    Memory(Vec<u8>),
 }
 
 impl Parts {
     fn line(&mut self, line: &str) {
-        let (_, buf) = self.open.get_or_insert_with(|| {
-            let mut buf = Vec::new();
-            if let Some(h) = &self.sink.header {
-                buf.extend_from_slice(h.as_bytes());
+        if self.open.is_none() {
+            let part = self.start().unwrap_or_else(|e| panic!("{e}"));
+            self.open = Some(part);
+        }
+        let part = self.open.as_mut().expect("a part is open");
+        let written = match &mut part.to {
+            PartWriter::Staged(file, _) => file
+                .write_all(line.as_bytes())
+                .and_then(|()| file.write_all(b"\n")),
+            PartWriter::Memory(buf) => {
+                buf.extend_from_slice(line.as_bytes());
                 buf.push(b'\n');
+                Ok(())
             }
-            (Instant::now(), buf)
-        });
-        buf.extend_from_slice(line.as_bytes());
-        buf.push(b'\n');
-        if buf.len() >= self.sink.max_part_bytes {
+        };
+        if let Err(e) = written {
+            panic!(
+                "file sink {}: cannot write {}: {e}",
+                self.sink.url, part.name
+            );
+        }
+        part.bytes += line.len() + 1;
+        if part.bytes >= self.sink.max_part_bytes {
             self.roll();
         }
+    }
+
+    /// Opens the next part, its header written.
+    fn start(&mut self) -> Result<Part, String> {
+        let name = format!(
+            "part-{:05}-{:05}{}",
+            self.worker, self.next, self.sink.suffix
+        );
+        self.next += 1;
+        let cannot = |e: &dyn std::fmt::Display| {
+            format!("file sink {}: cannot write {name}: {e}", self.sink.url)
+        };
+        let target = resolve(&self.sink.url).map_err(|e| cannot(&e))?.join(&name);
+        let mut to = match &target.local {
+            Some(path) => {
+                let staged = path.with_file_name(format!(".{name}.inprogress"));
+                if let Some(dir) = staged.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| cannot(&e))?;
+                }
+                let file = File::create(&staged).map_err(|e| cannot(&e))?;
+                PartWriter::Staged(BufWriter::with_capacity(1 << 20, file), staged)
+            }
+            None => PartWriter::Memory(Vec::new()),
+        };
+        let mut bytes = 0;
+        if let Some(h) = &self.sink.header {
+            let header = format!("{h}\n");
+            match &mut to {
+                PartWriter::Staged(file, _) => {
+                    file.write_all(header.as_bytes()).map_err(|e| cannot(&e))?;
+                }
+                PartWriter::Memory(buf) => buf.extend_from_slice(header.as_bytes()),
+            }
+            bytes = header.len();
+        }
+        Ok(Part {
+            since: Instant::now(),
+            target,
+            name,
+            bytes,
+            to,
+        })
     }
 
     fn roll_if_old(&mut self) {
         if self
             .open
             .as_ref()
-            .is_some_and(|(since, _)| since.elapsed() >= self.sink.rollover)
+            .is_some_and(|part| part.since.elapsed() >= self.sink.rollover)
         {
             self.roll();
         }
     }
 
+    /// Publishes the open part whole under its name.
     fn roll(&mut self) {
-        let Some((_, buf)) = self.open.take() else {
+        let Some(part) = self.open.take() else {
             return;
         };
-        let name = format!(
-            "part-{:05}-{:05}{}",
-            self.worker, self.next, self.sink.suffix
-        );
-        self.next += 1;
-        let published = resolve(&self.sink.url).and_then(|dir| dir.join(&name).write(buf.into()));
+        let published = match part.to {
+            PartWriter::Staged(file, staged) => file
+                .into_inner()
+                .map_err(|e| e.into_error().to_string())
+                .and_then(|_| part.target.publish_file(&staged).map_err(|e| e.to_string())),
+            PartWriter::Memory(buf) => part.target.write(buf.into()).map_err(|e| e.to_string()),
+        };
         if let Err(e) = published {
-            panic!("file sink {}: cannot write {name}: {e}", self.sink.url);
+            panic!(
+                "file sink {}: cannot write {}: {e}",
+                self.sink.url, part.name
+            );
         }
     }
 }
