@@ -6,7 +6,7 @@
 //! ids is tens of megabytes, and each look-up of a random id misses the cache; in pages
 //! of 4,096 consecutive ids (a bit or a `u32` per id) the same million take 128 KiB of
 //! bits or 4 MiB of indices, found through a table of a few hundred pages that stays
-//! in cache. Ids too thinly spread for pages (hashed ids, say) are kept hashed instead:
+//! in cache (for [`IdIndex`], by its place in the range it was made for). Ids too thinly spread for pages (hashed ids, say) are kept hashed instead:
 //! [`IdSet`] switches by itself, [`IdIndex`] is told the ids' range by its maker.
 //!
 //! Both take any key type and page only `u64`s (decided per type at compile time);
@@ -88,32 +88,54 @@ impl<K: Hash + Eq + Clone + 'static> IdSet<K> {
 }
 
 /// A map from ids to `u32` indices (a graph's vertex numbering): paged for `u64` ids
-/// within a range dense enough for pages, hashed otherwise.
+/// within a range dense enough for pages (a page found by its place in the range, with
+/// no hashing), hashed otherwise and outside the range.
 pub struct IdIndex<K> {
-    /// Pages of `index + 1` (0: absent).
-    pages: Option<FxHashMap<u64, Box<[u32; PAGE]>>>,
+    pages: Option<Pages>,
     hashed: FxHashMap<K, u32>,
     len: usize,
 }
 
+/// The pages of a range, from its first page on; each slot holds `index + 1` (0: absent).
+struct Pages {
+    first: u64,
+    dir: Vec<Option<Box<[u32; PAGE]>>>,
+}
+
+impl Pages {
+    /// `id`'s page in `dir` and its slot there, if the range holds it.
+    fn place(&self, id: u64) -> Option<(usize, usize)> {
+        let page = (id >> PAGE_BITS).checked_sub(self.first)?;
+        (page < self.dir.len() as u64).then_some((page as usize, (id & SLOT) as usize))
+    }
+}
+
 impl<K: Hash + Eq + 'static> IdIndex<K> {
-    /// An index for about `len` ids, `u64` ones between `lo` and `hi` (ids outside still
-    /// work; the range only chooses pages or hashing).
+    /// An index for about `len` ids, `u64` ones mostly between `lo` and `hi` (ids
+    /// outside still work, hashed).
     pub fn for_ids(len: usize, lo: Option<&K>, hi: Option<&K>) -> Self {
-        let span = match (lo.and_then(as_u64), hi.and_then(as_u64)) {
-            (Some(lo), Some(hi)) => Some((hi >> PAGE_BITS) - (lo >> PAGE_BITS) + 1),
+        let range = match (lo.and_then(as_u64), hi.and_then(as_u64)) {
+            (Some(lo), Some(hi)) if lo <= hi => Some((lo >> PAGE_BITS, hi >> PAGE_BITS)),
             _ => None,
         };
         // Pages cost 4 bytes per slot, a hash map about 24 per id (key, value, control
         // byte, load): pages while at least one slot in six holds an id.
-        let paged = span.is_some_and(|pages| pages.saturating_mul(PAGE as u64) <= 6 * len as u64);
+        let pages = range
+            .filter(|(first, last)| {
+                (last - first + 1).saturating_mul(PAGE as u64) <= 6 * len as u64
+            })
+            .map(|(first, last)| Pages {
+                first,
+                dir: (first..=last).map(|_| None).collect(),
+            });
+        let hashed = if pages.is_some() {
+            FxHashMap::default()
+        } else {
+            FxHashMap::with_capacity_and_hasher(len, Default::default())
+        };
         IdIndex {
-            pages: paged.then(FxHashMap::default),
-            hashed: if paged {
-                FxHashMap::default()
-            } else {
-                FxHashMap::with_capacity_and_hasher(len, Default::default())
-            },
+            pages,
+            hashed,
             len: 0,
         }
     }
@@ -130,24 +152,24 @@ impl<K: Hash + Eq + 'static> IdIndex<K> {
 
     /// `id`'s index.
     pub fn get(&self, id: &K) -> Option<u32> {
-        match (&self.pages, as_u64(id)) {
-            (Some(pages), Some(id)) => {
-                let at = pages.get(&(id >> PAGE_BITS))?[(id & SLOT) as usize];
-                at.checked_sub(1)
-            }
-            _ => self.hashed.get(id).copied(),
+        let paged = self.pages.as_ref().zip(as_u64(id));
+        match paged.and_then(|(pages, id)| Some((pages, pages.place(id)?))) {
+            Some((pages, (page, slot))) => pages.dir[page].as_ref()?[slot].checked_sub(1),
+            None => self.hashed.get(id).copied(),
         }
     }
 
     /// `id`'s index, given it by `make` (from the count of ids before it) if it has none.
     pub fn get_or_insert_with(&mut self, id: K, make: impl FnOnce(&K, usize) -> u32) -> u32 {
         let len = self.len;
-        match (&mut self.pages, as_u64(&id)) {
-            (Some(pages), Some(key)) => {
-                let page = pages
-                    .entry(key >> PAGE_BITS)
-                    .or_insert_with(|| Box::new([0; PAGE]));
-                let slot = &mut page[(key & SLOT) as usize];
+        let place = self.pages.as_ref().zip(as_u64(&id));
+        match (
+            place.and_then(|(pages, id)| pages.place(id)),
+            &mut self.pages,
+        ) {
+            (Some((page, slot)), Some(pages)) => {
+                let page = pages.dir[page].get_or_insert_with(|| Box::new([0; PAGE]));
+                let slot = &mut page[slot];
                 if *slot == 0 {
                     let at = make(&id, len);
                     *slot = at.checked_add(1).expect("IdIndex: an index below u32::MAX");
