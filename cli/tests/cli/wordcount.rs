@@ -43,13 +43,7 @@ pub(crate) fn write_corpus(dir: &Path) {
         "ǅ",
         "tab\tsep",
     ];
-    let mut seed = 42u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = crate::support::xorshift(42);
     for file in 0..3 {
         let mut text = String::new();
         for line in 0..4000 {
