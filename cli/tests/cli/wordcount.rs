@@ -53,7 +53,7 @@ pub(crate) fn write_corpus(dir: &Path) {
                 let r = next() % 1000;
                 let i = ((r * r) / 1000 * vocabulary.len() as u64 / 1000) as usize;
                 text.push_str(vocabulary[i]);
-                text.push(if next() % 5 == 0 { ',' } else { ' ' });
+                text.push(if next().is_multiple_of(5) { ',' } else { ' ' });
             }
             text.push_str(if line % 7 == 0 { "\r\n" } else { "\n" });
         }
