@@ -174,7 +174,8 @@ enum Job {
     GraphStream(jobs::graph_stream::GraphStreamArgs),
     /// Event-time window count/sum per key over a CSV read as a stream (--input --window).
     WindowAgg(jobs::window_agg::WindowAggArgs),
-    /// Word counts in processing-time windows of a text socket (--port P); Flink's example.
+    /// Word counts in processing-time windows of a text socket (--port P) or of a Kafka
+    /// topic's lines (--input kafka://...); Flink's example.
     SocketWindowWordcount(jobs::socket_wordcount::SocketWordCountArgs),
     /// Top speed per car over each 50 m, global windows with a delta trigger (Flink's
     /// TopSpeedWindowing).
@@ -182,8 +183,9 @@ enum Job {
     /// Counts per 3 ms session on Flink's SessionWindowing data, or on `key,time,count`
     /// records of a file or Kafka topic (--input, --output).
     SessionWindowing(jobs::stream_examples::SessionArgs),
-    /// Visits and first visits per window, every visitor kept in keyed state (a stream
-    /// job with state larger than memory on `--state-backend disk`).
+    /// Visits and first visits per window, generated or `visitor,time_ms` lines of files
+    /// or a Kafka topic (--input), every visitor kept in keyed state (a stream job with
+    /// state larger than memory on `--state-backend disk`).
     UniqueVisitors(jobs::unique_visitors::UniqueVisitorsArgs),
     /// Temperature warnings and alerts per rack with CEP patterns (Flink's CEP
     /// monitoring example).

@@ -1,7 +1,8 @@
-//! What the CEP example jobs share: their input (generated events, or a CSV read as a
-//! bounded stream in event time, or the same lines from a `kafka://` topic) and their
-//! output (a CSV sorted by the job's order, or with checkpoints a folder of part files
-//! published exactly once, or lines into a `kafka://` topic as they come).
+//! What the CEP example jobs and `unique-visitors` share: their input (generated
+//! events, or a CSV read as a bounded stream in event time, or the same lines from a
+//! `kafka://` topic) and their output (a CSV sorted by the job's order, or with
+//! checkpoints a folder of part files published exactly once, or lines into a
+//! `kafka://` topic as they come).
 
 use std::rc::Rc;
 use std::time::Duration;

@@ -130,6 +130,36 @@ fn settings_that_cannot_run_are_refused_before_launch() {
     );
 }
 
+/// A streaming job's input line that does not parse is named by file and line, and
+/// input options that do not go together are named.
+#[test]
+fn streaming_inputs_that_do_not_parse_or_go_together_are_named() {
+    let dir = scratch("errors-inputs");
+    let input = dir.join("visits.csv");
+    std::fs::write(&input, "visitor,time_ms\n1,100\n2,soon\n").unwrap();
+    let input = input.to_str().unwrap();
+    let visitors = ["run", "unique-visitors", "--input", input];
+    // The file source fails the job as its worker's failure (a panic), naming the line.
+    let out = strom().args(visitors).output().expect("strom runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("job failed") && stderr.contains("visits.csv:3: field time_ms"),
+        "{stderr}"
+    );
+    fails_with(
+        &[&visitors[..], &["--visits", "5"]].concat(),
+        &["--visits", "--input"],
+    );
+    let words = ["run", "socket-window-wordcount"];
+    fails_with(&words, &["--port"]);
+    let kafka = "kafka://127.0.0.1:9/lines";
+    let both = [&words[..], &["--port", "9", "--input", kafka]].concat();
+    fails_with(&both, &["--port", "--input"]);
+    let file = [&words[..], &["--input", input]].concat();
+    fails_with(&file, &["--input", "kafka://"]);
+}
+
 /// Every folder a job writes is checked before the first record is read, and the error
 /// names it; nothing panics.
 #[test]

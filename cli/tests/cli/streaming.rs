@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -18,9 +18,27 @@ pub(crate) fn total(seen: &[String], word: &str) -> u64 {
         .sum()
 }
 
+/// The lines `job` prints, as they come (the channel closes when its output ends).
+pub(crate) fn stdout_lines(job: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = job.stdout.take().expect("standard output piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 /// Reads `word : count` lines from `rx` until the counts per word (summed over
 /// windows: a line's words may straddle a window boundary) reach `want`, or fails.
-fn expect_counts(rx: &mpsc::Receiver<String>, want: &[(&str, u64)], seen: &mut Vec<String>) {
+pub(crate) fn expect_counts(
+    rx: &mpsc::Receiver<String>,
+    want: &[(&str, u64)],
+    seen: &mut Vec<String>,
+) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !want.iter().all(|(w, n)| total(seen, w) == *n) {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -48,15 +66,7 @@ fn socket_window_wordcount_prints_each_window_as_it_fires() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = job.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = stdout_lines(&mut job);
     let (mut conn, _) = server.accept().unwrap();
     let mut seen = Vec::new();
     conn.write_all(b"hello world hello\r\n").unwrap();

@@ -43,13 +43,7 @@ pub(crate) fn write_corpus(dir: &Path) {
         "ǅ",
         "tab\tsep",
     ];
-    let mut seed = 42u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = crate::support::xorshift(42);
     for file in 0..3 {
         let mut text = String::new();
         for line in 0..4000 {
@@ -59,7 +53,7 @@ pub(crate) fn write_corpus(dir: &Path) {
                 let r = next() % 1000;
                 let i = ((r * r) / 1000 * vocabulary.len() as u64 / 1000) as usize;
                 text.push_str(vocabulary[i]);
-                text.push(if next() % 5 == 0 { ',' } else { ' ' });
+                text.push(if next().is_multiple_of(5) { ',' } else { ' ' });
             }
             text.push_str(if line % 7 == 0 { "\r\n" } else { "\n" });
         }

@@ -43,6 +43,16 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A seeded xorshift generator: the same numbers on every run.
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// `path` with nothing there: a file or folder left by an earlier run is removed (jobs
 /// refuse to write over an existing output without `--overwrite`).
 pub(crate) fn fresh(path: PathBuf) -> PathBuf {
