@@ -98,7 +98,7 @@ pub enum Error {
         /// The whole pattern's window (ms).
         whole_ms: i64,
     },
-    /// A zero `within`, `PreviousAndCurrent` window or loop window.
+    /// A `within`, `PreviousAndCurrent` window or loop window under a millisecond.
     #[error("invalid pattern: within must be longer than 0 ms")]
     ZeroWithin,
     /// A skip strategy with `throw_exception_on_miss` could not skip after a match:

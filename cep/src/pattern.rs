@@ -576,7 +576,7 @@ impl<E: 'static> Pattern<E> {
     }
 
     fn loop_window(mut self, window: Duration) -> Self {
-        if window.is_zero() {
+        if window.as_millis() == 0 {
             self.fail(Error::ZeroWithin);
         }
         let q = &mut self.last().quantifier;
@@ -674,7 +674,7 @@ impl<E: 'static> Pattern<E> {
     /// first event is `window` or more older than the time the NFA reached times out.
     /// Called again, the shortest window holds.
     pub fn within(mut self, window: Duration) -> Self {
-        if window.is_zero() {
+        if window.as_millis() == 0 {
             self.fail(Error::ZeroWithin);
         }
         self.within = Some(self.within.map_or(window, |w| w.min(window)));
@@ -694,7 +694,7 @@ impl<E: 'static> Pattern<E> {
         match kind {
             WithinType::FirstAndLast => self.within(window),
             WithinType::PreviousAndCurrent => {
-                if window.is_zero() {
+                if window.as_millis() == 0 {
                     self.fail(Error::ZeroWithin);
                 }
                 self.last().window = Some(window);

@@ -9,8 +9,8 @@
 //! in cache (for [`IdIndex`], by its place in the range it was made for). Ids too thinly spread for pages (hashed ids, say) are kept hashed instead:
 //! [`IdSet`] switches by itself, [`IdIndex`] is told the ids' range by its maker.
 //!
-//! Both take any key type and page only `u64`s (decided per type at compile time);
-//! other keys are hashed as before.
+//! Both take any key type and page only `u64`s (a `TypeId` check the compiler folds
+//! away per type); other keys are hashed as before.
 
 use std::any::{Any, TypeId};
 use std::hash::Hash;
@@ -43,7 +43,8 @@ pub struct IdSet<K> {
 }
 
 impl<K: Hash + Eq + Clone + 'static> IdSet<K> {
-    /// A set of at most about `limit_bytes` bytes.
+    /// A set of about `limit_bytes` bytes at most, counting a key's own bytes only (not
+    /// what it owns on the heap): meant for integer ids.
     pub fn with_limit(limit_bytes: usize) -> Self {
         IdSet {
             bits: (TypeId::of::<K>() == TypeId::of::<u64>()).then(FxHashMap::default),

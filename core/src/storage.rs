@@ -193,12 +193,15 @@ pub fn list_files(url: &str) -> Result<Vec<FileMeta>> {
             .compile_matcher();
         let prefix_str = &path.as_ref()[..at];
         let prefix = StorePath::from(prefix_str.rsplit_once('/').map_or("", |(d, _)| d));
+        let under = prefix.clone();
         let listed =
             block_on(async move { store.list(Some(&prefix)).try_collect::<Vec<_>>().await })
                 .map_err(|e| Error::storage(&owned_url, e))?;
+        // Hidden files (`.` or `_`, as Hadoop's and Spark's readers skip them: in-progress
+        // parts, markers) are not data, whatever the pattern.
         listed
             .into_iter()
-            .filter(|m| pattern.is_match(m.location.as_ref()))
+            .filter(|m| pattern.is_match(m.location.as_ref()) && !is_hidden(&m.location, &under))
             .map(|m| (m.location, m.size))
             .collect()
     } else if url.starts_with("http://") || url.starts_with("https://") {
@@ -719,6 +722,11 @@ mod tests {
             ["memory://listing/a/1.csv", "memory://listing/a/2.csv"]
         );
         assert_eq!(names("memory://listing/*/*.csv").len(), 2);
+        // A glob skips hidden files too (in-progress parts, markers).
+        assert_eq!(
+            names("memory://listing/a/*"),
+            ["memory://listing/a/1.csv", "memory://listing/a/2.csv"]
+        );
         assert_eq!(
             names("memory://listing/b/3.txt"),
             ["memory://listing/b/3.txt"]

@@ -9,6 +9,8 @@
 //! run timed out in the loop loses its way out of the loop too. Timeouts are reported
 //! by `advance_time` at the last event's time plus the window.
 
+use std::time::Duration;
+
 use strom_cep::{Error, Nfa, Pattern, WithinType};
 
 use super::support::{Ev, assert_times_out_10_ms_after_b1, at, is, ms, run_at, want};
@@ -271,6 +273,10 @@ fn loop_windows_are_checked_when_the_pattern_is_built() {
     assert!(Nfa::compile(&a_b_c(|b| b.one_or_more_within(ms(10))).within(ms(10))).is_ok());
     assert_eq!(
         err(a_b_c(|b| b.one_or_more_within(ms(0)))),
+        Error::ZeroWithin
+    );
+    assert_eq!(
+        err(a_b_c(|b| b.times_within(2, Duration::from_micros(500)))),
         Error::ZeroWithin
     );
     assert!(matches!(

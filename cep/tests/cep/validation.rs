@@ -102,6 +102,11 @@ fn not_patterns_need_what_ends_them() {
         Error::OptionalBeforeNot { .. }
     ));
     assert_eq!(err(a().within(Duration::ZERO)), Error::ZeroWithin);
+    // Windows count whole milliseconds: under one is zero.
+    assert_eq!(
+        err(a().within(Duration::from_micros(900))),
+        Error::ZeroWithin
+    );
 }
 
 #[test]

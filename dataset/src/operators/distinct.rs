@@ -54,7 +54,7 @@ impl<'scope, T: Key> DataSet<'scope, T> {
 /// [`IdSet`] (bitmap pages for clustered ids), which passes each id on the first time
 /// it meets it, and lets ids through rather than grow past a share of the memory
 /// budget; the exact dedupe follows the exchange. Outside iterations only, where the
-/// data set has a single time (the set is not kept per time).
+/// data set has a single time, 0 (the set is not kept per time).
 fn drop_seen_ids<'s, T: Key>(
     env: &crate::env::Env<'s>,
     stream: strom_core::timely::dataflow::StreamVec<'s, crate::env::Time, T>,
@@ -64,8 +64,8 @@ fn drop_seen_ids<'s, T: Key>(
     let mut seen: Option<IdSet<T>> = None;
     stream.filter(move |x| {
         let seen = seen.get_or_insert_with(|| {
-            let share = ctx.budget() / 4;
-            IdSet::with_limit(share.clamp(1 << 20, 64 << 20) as usize)
+            // A quarter of the operator's share (it holds its set until the job ends).
+            IdSet::with_limit((ctx.budget() / 4).min(64 << 20) as usize)
         });
         seen.first_time(x)
     })

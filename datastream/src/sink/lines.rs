@@ -88,6 +88,16 @@ enum PartWriter {
     Memory(Vec<u8>),
 }
 
+impl Drop for Part {
+    /// A part dropped unpublished (the job failed or was cancelled) leaves no
+    /// in-progress file behind.
+    fn drop(&mut self) {
+        if let PartWriter::Staged(_, staged) = &self.to {
+            let _ = std::fs::remove_file(staged);
+        }
+    }
+}
+
 impl Parts {
     fn line(&mut self, line: &str) {
         if self.open.is_none() {
@@ -171,10 +181,11 @@ impl Parts {
 
     /// Publishes the open part whole under its name.
     fn roll(&mut self) {
-        let Some(part) = self.open.take() else {
+        let Some(mut part) = self.open.take() else {
             return;
         };
-        let published = match part.to {
+        let to = std::mem::replace(&mut part.to, PartWriter::Memory(Vec::new()));
+        let published = match to {
             PartWriter::Staged(file, staged) => file
                 .into_inner()
                 .map_err(|e| e.into_error().to_string())

@@ -334,6 +334,35 @@ fn file_sinks_roll_parts_and_socket_sinks_get_every_line() {
     assert_eq!(lines, (0..1_000).collect::<Vec<_>>());
 }
 
+/// A job failing while a part is open leaves no in-progress file behind.
+#[test]
+fn a_failed_file_sink_leaves_no_part_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink_url = dir.path().to_str().unwrap().to_string();
+    let result = strom_datastream::run(&RuntimeConfig::default().with_workers(2), move |env| {
+        let numbers = env.from_collection((0..1_000u32).collect::<Vec<_>>());
+        numbers.write_lines(
+            strom_datastream::LineSink::Files(strom_datastream::FileSink::new(sink_url.clone())),
+            |n| {
+                assert!(*n != 700, "a bad record");
+                n.to_string()
+            },
+        );
+    });
+    assert!(result.is_err(), "the job fails");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        left.iter().all(|name| !name.contains("inprogress")),
+        "{left:?}"
+    );
+}
+
 #[test]
 fn partitioning_global_rebalance_shuffle_broadcast() {
     fn per_worker(how: for<'s> fn(&DataStream<'s, u32>) -> DataStream<'s, u32>) -> [usize; 3] {
