@@ -1,14 +1,24 @@
-//! The shared buffer (Flink's `SharedBuffer`, after SASE+): every event a partial
-//! match took is stored once, however many partial matches hold it; a partial match
-//! is a pointer to its last node plus a Dewey version, and each node points back to
-//! its predecessors through edges labelled with the version that made them, so
-//! overlapping partial matches share their common prefix.
+//! The shared buffer (after Flink's `SharedBuffer` and SASE+): every event a partial
+//! match took is stored once, however many partial matches hold it, and partial
+//! matches that share a prefix share its nodes.
+//!
+//! A node is one step of a run: an event taken by a pattern variable after a
+//! predecessor node. A partial match points to its last node, and the path back
+//! through the predecessors is its match. Flink merges the nodes of one (event,
+//! variable) across runs and labels each edge back with a Dewey version, so that
+//! extracting a match walks back through the edges compatible with the run's
+//! version: a comparison per edge of every node on the path, and nodes that many
+//! runs went through have many edges (the cost grew with the square of the runs in
+//! `followed_by_any` patterns). Here a node is not merged across predecessors: the
+//! pointer to a node is itself the version (it names one path), so extracting is a
+//! walk up the predecessors, linear in the match, and a run branching in two (a take
+//! and an ignore, or two takes) still shares every node before the branch.
 //!
 //! Nodes and events are reference counted: a computation state locks the node it
-//! points to; releasing the last reference frees the node, its event when no other
-//! node holds it, and the predecessors it locked, iteratively (Flink's recursive
-//! release overflowed the stack on long matches). A buffer whose partial matches all
-//! ended (matched, timed out, pruned or stopped) is empty again.
+//! points to and a node locks its predecessor; releasing the last reference frees the
+//! node, its event's reference and then its predecessor's, iteratively (Flink's
+//! recursive release overflowed the stack on long matches). A buffer whose partial
+//! matches all ended (matched, timed out, pruned or stopped) is empty again.
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -20,57 +30,21 @@ pub(crate) struct EventId {
     pub(crate) seq: u64,
 }
 
-/// A node: an event taken by the pattern variable `name` (index into the pattern's names).
+/// A node: the event taken, by the pattern variable `name` (an index into the
+/// pattern's names), and its place in the buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(crate) struct NodeId {
     pub(crate) event: EventId,
     pub(crate) name: u16,
+    slot: u32,
 }
 
-/// A Dewey number: the version of a partial match, extended by a stage at each take
-/// and increased at each branch, so that a path back through the buffer follows only
-/// the edges of its own run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Dewey(pub(crate) Vec<u32>);
-
-impl Dewey {
-    /// The version of the start state.
-    pub(crate) fn start() -> Self {
-        Dewey(vec![1])
-    }
-
-    /// This version with the last digit raised by `by`.
-    pub(crate) fn increase(&self, by: u32) -> Self {
-        let mut d = self.0.clone();
-        *d.last_mut().expect("a Dewey number has a digit") += by;
-        Dewey(d)
-    }
-
-    /// This version with a new stage (digit 0) appended.
-    pub(crate) fn add_stage(mut self) -> Self {
-        self.0.push(0);
-        self
-    }
-
-    /// Whether a run of version `self` may follow an edge labelled `edge`: `edge` is a
-    /// prefix of `self`, or equal to it up to a last digit no greater than `self`'s.
-    pub(crate) fn is_compatible_with(&self, edge: &Dewey) -> bool {
-        let (a, b) = (&self.0, &edge.0);
-        if a.len() > b.len() {
-            a.starts_with(b)
-        } else if a.len() == b.len() {
-            let last = a.len() - 1;
-            a[..last] == b[..last] && a[last] >= b[last]
-        } else {
-            false
-        }
-    }
-}
-
-/// A node's predecessors and how many computation states or successors hold it.
+/// A stored node: its predecessor and how many computation states or successors
+/// hold it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Node {
-    edges: Vec<(Option<NodeId>, Dewey)>,
+    id: NodeId,
+    previous: Option<NodeId>,
     refs: u32,
 }
 
@@ -79,7 +53,9 @@ struct Node {
 #[serde(bound = "E: Serialize + serde::de::DeserializeOwned")]
 pub(crate) struct SharedBuffer<E> {
     events: FxHashMap<EventId, (E, u32)>,
-    nodes: FxHashMap<NodeId, Node>,
+    /// Nodes by slot; a freed slot is `None` and listed in `free` for reuse.
+    nodes: Vec<Option<Node>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
@@ -87,7 +63,8 @@ impl<E> Default for SharedBuffer<E> {
     fn default() -> Self {
         SharedBuffer {
             events: FxHashMap::default(),
-            nodes: FxHashMap::default(),
+            nodes: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -127,99 +104,96 @@ impl<E> SharedBuffer<E> {
         }
     }
 
-    /// Records that the variable `name` took `event` after `previous` in the run of
-    /// `version`: the node (made on first use, holding its event) gains an edge, which
-    /// holds `previous`.
-    pub(crate) fn put(
-        &mut self,
-        name: u16,
-        event: EventId,
-        previous: Option<NodeId>,
-        version: Dewey,
-    ) -> NodeId {
+    /// Records that the variable `name` took `event` after `previous`: a new node,
+    /// holding its event and its predecessor, with no holder yet (the computation
+    /// states that point to it lock it).
+    pub(crate) fn put(&mut self, name: u16, event: EventId, previous: Option<NodeId>) -> NodeId {
         if let Some(p) = previous {
             self.lock_node(p);
         }
-        let id = NodeId { event, name };
-        let node = match self.nodes.get_mut(&id) {
-            Some(node) => node,
+        self.events
+            .get_mut(&event)
+            .expect("a taken event is stored")
+            .1 += 1;
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
             None => {
-                self.events
-                    .get_mut(&event)
-                    .expect("a taken event is stored")
-                    .1 += 1;
-                self.nodes.entry(id).or_insert(Node {
-                    edges: Vec::new(),
-                    refs: 0,
-                })
+                self.nodes.push(None);
+                u32::try_from(self.nodes.len() - 1).expect("fewer than 2^32 nodes per key")
             }
         };
-        node.edges.push((previous, version));
+        let id = NodeId { event, name, slot };
+        self.nodes[slot as usize] = Some(Node {
+            id,
+            previous,
+            refs: 0,
+        });
         id
+    }
+
+    fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        match self.nodes.get_mut(id.slot as usize) {
+            Some(Some(node)) if node.id == id => node,
+            _ => panic!("node {id:?} is not stored"),
+        }
     }
 
     /// One more holder of `node`.
     pub(crate) fn lock_node(&mut self, node: NodeId) {
-        self.nodes
-            .get_mut(&node)
-            .expect("a locked node exists")
-            .refs += 1;
+        self.node_mut(node).refs += 1;
     }
 
     /// One holder less of `node`; at zero the node goes, with its event's reference and
-    /// its predecessors' (iteratively).
+    /// its predecessor's (iteratively).
     pub(crate) fn release_node(&mut self, node: NodeId) {
-        let mut pending = vec![node];
-        while let Some(id) = pending.pop() {
-            let node = self.nodes.get_mut(&id).expect("a released node exists");
+        let mut next = Some(node);
+        while let Some(id) = next.take() {
+            let node = self.node_mut(id);
             node.refs -= 1;
             if node.refs == 0 {
-                let node = self.nodes.remove(&id).expect("just seen");
+                next = node.previous;
+                self.nodes[id.slot as usize] = None;
+                self.free.push(id.slot);
                 self.release_event(id.event);
-                pending.extend(node.edges.into_iter().filter_map(|(p, _)| p));
             }
+        }
+        if self.free.len() == self.nodes.len() {
+            // Every node is gone: no free list to keep (a snapshot stays small).
+            self.nodes.clear();
+            self.free.clear();
         }
     }
 
-    /// The events of the run of `version` ending at `node` (empty without a node): the
-    /// first complete path found going back through compatible edges.
-    pub(crate) fn extract(&self, node: Option<NodeId>, version: &Dewey) -> Path {
-        let Some(node) = node else {
-            return Vec::new();
-        };
-        // Depth first, as Flink: (node or the path's end, version, nodes so far).
-        let mut stack: Vec<(Option<NodeId>, Dewey, Vec<NodeId>)> =
-            vec![(Some(node), version.clone(), Vec::new())];
-        while let Some((at, version, mut path)) = stack.pop() {
-            let Some(at) = at else {
-                let mut out: Path = Vec::new();
-                for id in path.iter().rev() {
-                    match out.iter_mut().find(|(n, _)| *n == id.name) {
-                        Some((_, events)) => events.push(id.event),
-                        None => out.push((id.name, vec![id.event])),
-                    }
-                }
-                return out;
+    /// The events of the run ending at `node` (empty without a node), walking back
+    /// through the predecessors.
+    pub(crate) fn extract(&self, node: Option<NodeId>) -> Path {
+        let mut steps = Vec::new();
+        let mut at = node;
+        while let Some(id) = at {
+            steps.push(id);
+            at = match self.nodes.get(id.slot as usize) {
+                Some(Some(n)) if n.id == id => n.previous,
+                _ => panic!("a path's node {id:?} is stored"),
             };
-            path.push(at);
-            let node = self.nodes.get(&at).expect("a path's node exists");
-            for (target, edge) in &node.edges {
-                if version.is_compatible_with(edge) {
-                    stack.push((*target, edge.clone(), path.clone()));
-                }
+        }
+        let mut out: Path = Vec::new();
+        for id in steps.iter().rev() {
+            match out.iter_mut().find(|(n, _)| *n == id.name) {
+                Some((_, events)) => events.push(id.event),
+                None => out.push((id.name, vec![id.event])),
             }
         }
-        Vec::new()
+        out
     }
 
     /// Whether nothing is stored.
     pub(crate) fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.nodes.is_empty()
+        self.events.is_empty() && self.nodes.len() == self.free.len()
     }
 
     /// (events, nodes) stored.
     pub(crate) fn sizes(&self) -> (usize, usize) {
-        (self.events.len(), self.nodes.len())
+        (self.events.len(), self.nodes.len() - self.free.len())
     }
 }
 
@@ -228,37 +202,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dewey_compatibility_is_prefix_or_not_later_sibling() {
-        let d = |v: &[u32]| Dewey(v.to_vec());
-        assert!(d(&[1, 0, 1]).is_compatible_with(&d(&[1, 0])));
-        assert!(d(&[1, 2]).is_compatible_with(&d(&[1, 1])));
-        assert!(!d(&[1, 1]).is_compatible_with(&d(&[1, 2])));
-        assert!(!d(&[1]).is_compatible_with(&d(&[1, 0])));
-        assert!(!d(&[2, 0, 1]).is_compatible_with(&d(&[1, 0])));
-        assert_eq!(d(&[1, 0]).increase(2).add_stage(), d(&[1, 2, 0]));
-    }
-
-    #[test]
     fn shared_prefixes_are_stored_once_and_released_to_empty() {
         let mut b = SharedBuffer::default();
         let e1 = b.register('a', 1);
-        let n1 = b.put(0, e1, None, Dewey(vec![1]));
+        let n1 = b.put(0, e1, None);
         b.lock_node(n1); // the run at n1
         b.release_event(e1);
         let e2 = b.register('b', 2);
         // Two runs branch off n1: both take e2 under different names.
-        let x = b.put(1, e2, Some(n1), Dewey(vec![1, 0]));
+        let x = b.put(1, e2, Some(n1));
         b.lock_node(x);
-        let y = b.put(2, e2, Some(n1), Dewey(vec![1, 1]));
+        let y = b.put(2, e2, Some(n1));
         b.lock_node(y);
         b.release_event(e2);
         b.release_node(n1); // the run at n1 moved on
-        assert_eq!(b.sizes(), (2, 3), "each event stored once");
-        let path = b.extract(Some(y), &Dewey(vec![1, 1]));
-        assert_eq!(path, vec![(0, vec![e1]), (2, vec![e2])]);
+        assert_eq!(b.sizes(), (2, 3), "each event stored once, n1 shared");
+        assert_eq!(b.extract(Some(y)), vec![(0, vec![e1]), (2, vec![e2])]);
+        assert_eq!(b.extract(Some(x)), vec![(0, vec![e1]), (1, vec![e2])]);
         b.release_node(x);
         assert_eq!(b.sizes(), (2, 2));
         b.release_node(y);
+        assert!(b.is_empty());
+        assert_eq!(b.nodes.len(), 0, "no free slots kept once empty");
+    }
+
+    #[test]
+    fn freed_slots_are_reused_and_stale_ids_are_told_apart() {
+        let mut b = SharedBuffer::default();
+        let e1 = b.register(1, 1);
+        let n1 = b.put(0, e1, None);
+        b.lock_node(n1);
+        let e2 = b.register(2, 2);
+        let n2 = b.put(0, e2, Some(n1));
+        b.lock_node(n2);
+        b.release_node(n2); // frees n2's slot, n1 still held
+        let n3 = b.put(1, e1, Some(n1));
+        b.lock_node(n3);
+        assert_eq!(n3.slot, n2.slot, "the slot is reused");
+        assert_ne!(n3, n2);
+        assert_eq!(b.extract(Some(n3)), vec![(0, vec![e1]), (1, vec![e1])]);
+        b.release_event(e1);
+        b.release_event(e2);
+        b.release_node(n1);
+        b.release_node(n3);
         assert!(b.is_empty());
     }
 
@@ -268,7 +254,7 @@ mod tests {
         let mut prev = None;
         for i in 0..200_000 {
             let e = b.register(i, i);
-            let n = b.put(0, e, prev, Dewey(vec![1]));
+            let n = b.put(0, e, prev);
             b.lock_node(n);
             if let Some(p) = prev {
                 b.release_node(p);
@@ -276,6 +262,7 @@ mod tests {
             b.release_event(e);
             prev = Some(n);
         }
+        assert_eq!(b.extract(prev)[0].1.len(), 200_000);
         b.release_node(prev.unwrap());
         assert!(b.is_empty());
     }

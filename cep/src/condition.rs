@@ -5,7 +5,7 @@
 use std::cell::OnceCell;
 use std::sync::Arc;
 
-use crate::buffer::{Dewey, NodeId, Path, SharedBuffer};
+use crate::buffer::{NodeId, Path, SharedBuffer};
 
 /// A simple condition: the event alone decides.
 pub(crate) type SimpleFn<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
@@ -68,7 +68,6 @@ pub struct Ctx<'a, E> {
     buffer: &'a SharedBuffer<E>,
     names: &'a [String],
     node: Option<NodeId>,
-    version: &'a Dewey,
     timestamp: i64,
     path: OnceCell<Path>,
 }
@@ -78,14 +77,12 @@ impl<'a, E> Ctx<'a, E> {
         buffer: &'a SharedBuffer<E>,
         names: &'a [String],
         node: Option<NodeId>,
-        version: &'a Dewey,
         timestamp: i64,
     ) -> Self {
         Ctx {
             buffer,
             names,
             node,
-            version,
             timestamp,
             path: OnceCell::new(),
         }
@@ -98,9 +95,7 @@ impl<'a, E> Ctx<'a, E> {
         let Some(index) = self.names.iter().position(|n| n == name) else {
             return Vec::new();
         };
-        let path = self
-            .path
-            .get_or_init(|| self.buffer.extract(self.node, self.version));
+        let path = self.path.get_or_init(|| self.buffer.extract(self.node));
         let buffer = self.buffer;
         path.iter()
             .find(|(n, _)| usize::from(*n) == index)

@@ -4,8 +4,8 @@
 //! [`Pattern`] (Flink's Pattern API: contiguity, conditions, quantifiers, groups,
 //! `within` over the whole match, per step or between a loop's events, after-match skip
 //! strategies)
-//! compiles into an NFA ([`Nfa`]) whose partial matches share their events in a
-//! versioned shared buffer. It sits above `strom-datastream`: [`pattern`] runs the
+//! compiles into an NFA ([`Nfa`]) whose partial matches share their events and
+//! common prefixes in a shared buffer. It sits above `strom-datastream`: [`pattern`] runs the
 //! NFA per key on a keyed stream, its state kept as keyed state (checkpointed,
 //! restored, rescaled by key group).
 //!

@@ -1,6 +1,6 @@
 //! Running a compiled pattern (Flink's `NFA`): per key, a set of computation states
-//! (partial matches: an NFA state, a pointer into the shared buffer and a Dewey
-//! version), advanced by each event in time order and expired by `within`: the
+//! (partial matches: an NFA state and a pointer to its last node in the shared
+//! buffer, which names its whole path), advanced by each event in time order and expired by `within`: the
 //! whole pattern's, from a partial match's first event, and its current state's (a
 //! variable's `PreviousAndCurrent` window or a loop window), from its last event (the
 //! time of the buffer node it points to, so the state has no field for it: Flink's
@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::buffer::{Dewey, EventId, NodeId, Path, SharedBuffer};
+use crate::buffer::{EventId, NodeId, Path, SharedBuffer};
 use crate::compile::{Action, Graph, StateId, StateKind, compile, millis};
 use crate::condition::Ctx;
 use crate::error::{Error, Result};
@@ -75,17 +75,15 @@ pub type Advanced<E> = (Vec<Match<E>>, Vec<TimedOut<E>>);
 pub(crate) struct Computation {
     state: u32,
     prev: Option<NodeId>,
-    version: Dewey,
     start_ts: i64,
     start_event: Option<EventId>,
 }
 
 impl Computation {
-    fn start(state: StateId, version: Dewey) -> Self {
+    fn start(state: StateId) -> Self {
         Computation {
             state: state as u32,
             prev: None,
-            version,
             start_ts: -1,
             start_event: None,
         }
@@ -127,21 +125,9 @@ pub(crate) struct Compiled<E> {
     skip: AfterMatchSkipStrategy,
 }
 
-/// A step of one computation state: the edges it follows.
-struct Step {
-    /// (source state, transition index, final state reached by PROCEEDs after a take).
-    edges: Vec<(StateId, usize, Option<StateId>)>,
-    takes: u32,
-    ignores: u32,
-}
-
-fn self_increase(ignores: u32, takes: u32) -> u32 {
-    if takes == 0 && ignores == 0 {
-        0
-    } else {
-        ignores + takes.max(1)
-    }
-}
+/// The edges one computation state follows on an event: (source state, transition
+/// index, final state reached by PROCEEDs after a take).
+type Step = Vec<(StateId, usize, Option<StateId>)>;
 
 impl<E: Clone + 'static> Compiled<E> {
     pub(crate) fn new(pattern: &Pattern<E>) -> Result<Self> {
@@ -196,7 +182,7 @@ impl<E: Clone + 'static> Compiled<E> {
 
     pub(crate) fn initial(&self) -> NfaState<E> {
         NfaState {
-            partial: vec![Computation::start(self.graph.start, Dewey::start())],
+            partial: vec![Computation::start(self.graph.start)],
             completed: Vec::new(),
             buffer: SharedBuffer::default(),
         }
@@ -208,10 +194,6 @@ impl<E: Clone + 'static> Compiled<E> {
 
     fn is_start(&self, c: &Computation) -> bool {
         c.state as usize == self.graph.start
-    }
-
-    fn same_variable(&self, a: StateId, b: StateId) -> bool {
-        self.graph.states[a].name == self.graph.states[b].name
     }
 
     /// Feeds one event at time `ts` (events in time order).
@@ -255,7 +237,7 @@ impl<E: Clone + 'static> Compiled<E> {
         } else {
             let mut out = Vec::with_capacity(potential.len());
             for m in potential {
-                let path = state.buffer.extract(m.prev, &m.version);
+                let path = state.buffer.extract(m.prev);
                 out.push(self.materialize(&state.buffer, &path));
                 if let Some(p) = m.prev {
                     state.buffer.release_node(p);
@@ -271,12 +253,8 @@ impl<E: Clone + 'static> Compiled<E> {
     /// The edges computation `c` follows on `event`, without changing anything.
     fn step(&self, buffer: &SharedBuffer<E>, c: &Computation, id: EventId, ts: i64) -> Step {
         let event = buffer.event(id);
-        let ctx = Ctx::new(buffer, &self.graph.names, c.prev, &c.version, ts);
-        let mut step = Step {
-            edges: Vec::new(),
-            takes: 0,
-            ignores: 0,
-        };
+        let ctx = Ctx::new(buffer, &self.graph.names, c.prev, ts);
+        let mut step = Step::new();
         let mut pending = vec![c.state as usize];
         while let Some(s) = pending.pop() {
             for (i, t) in self.graph.states[s].transitions.iter().enumerate() {
@@ -286,16 +264,10 @@ impl<E: Clone + 'static> Compiled<E> {
                 match t.action {
                     Action::Proceed => pending.push(t.target),
                     Action::Take => {
-                        step.takes += 1;
                         let fin = self.final_after_proceed(t.target, event, &ctx);
-                        step.edges.push((s, i, fin));
+                        step.push((s, i, fin));
                     }
-                    Action::Ignore => {
-                        if !self.same_variable(t.target, c.state as usize) {
-                            step.ignores += 1;
-                        }
-                        step.edges.push((s, i, None));
-                    }
+                    Action::Ignore => step.push((s, i, None)),
                 }
             }
         }
@@ -332,42 +304,28 @@ impl<E: Clone + 'static> Compiled<E> {
     ) -> Vec<Computation> {
         let step = self.step(buffer, c, id, ts);
         let start = self.is_start(c);
-        let mut takes_left = step.takes.saturating_sub(1);
-        let takes_to_skip = takes_left;
-        let mut ignores_left = step.ignores;
-        let mut out = Vec::with_capacity(step.edges.len() + 1);
+        let mut out = Vec::with_capacity(step.len() + 1);
         let add = |buffer: &mut SharedBuffer<E>, out: &mut Vec<Computation>, c: Computation| {
             if let Some(p) = c.prev {
                 buffer.lock_node(p);
             }
             out.push(c);
         };
-        for (source, index, fin) in step.edges {
+        for (source, index, fin) in step {
             let t = &self.graph.states[source].transitions[index];
             match t.action {
                 Action::Ignore if !start => {
-                    let version = if self.same_variable(t.target, c.state as usize) {
-                        c.version.increase(self_increase(step.ignores, step.takes))
-                    } else {
-                        let v = c.version.increase(takes_to_skip + ignores_left).add_stage();
-                        ignores_left = ignores_left.saturating_sub(1);
-                        v
-                    };
                     let next = Computation {
                         state: t.target as u32,
                         prev: c.prev,
-                        version,
                         start_ts: c.start_ts,
                         start_event: c.start_event,
                     };
                     add(buffer, &mut out, next);
                 }
                 Action::Take => {
-                    let version = c.version.increase(takes_left);
-                    let next_version = version.clone().add_stage();
-                    takes_left = takes_left.saturating_sub(1);
                     let name = self.graph.states[source].name;
-                    let node = buffer.put(name, id, c.prev, version);
+                    let node = buffer.put(name, id, c.prev);
                     let (start_ts, start_event) = if start {
                         (ts, Some(id))
                     } else {
@@ -377,7 +335,6 @@ impl<E: Clone + 'static> Compiled<E> {
                         let next = Computation {
                             state: target as u32,
                             prev: Some(node),
-                            version: next_version.clone(),
                             start_ts,
                             start_event,
                         };
@@ -388,8 +345,7 @@ impl<E: Clone + 'static> Compiled<E> {
             }
         }
         if start {
-            let version = c.version.increase(self_increase(step.ignores, step.takes));
-            out.push(Computation::start(self.graph.start, version));
+            out.push(Computation::start(self.graph.start));
         }
         if let Some(p) = c.prev {
             buffer.release_node(p);
@@ -414,7 +370,7 @@ impl<E: Clone + 'static> Compiled<E> {
                 break;
             }
             let m = state.completed.remove(0);
-            let path = state.buffer.extract(m.prev, &m.version);
+            let path = state.buffer.extract(m.prev);
             if let Some((pruning, inclusive)) = self.skip.pruning_id(&path, &self.graph.names)? {
                 prune(&mut state.buffer, partial, pruning, inclusive);
                 prune(&mut state.buffer, &mut state.completed, pruning, inclusive);
@@ -447,7 +403,7 @@ impl<E: Clone + 'static> Compiled<E> {
             if self.kind(c.state) == StateKind::Pending {
                 potential.push(c);
             } else {
-                let path = state.buffer.extract(c.prev, &c.version);
+                let path = state.buffer.extract(c.prev);
                 timeouts.push(TimedOut {
                     events: self.materialize(&state.buffer, &path),
                     timeout,
