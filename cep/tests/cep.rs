@@ -7,6 +7,7 @@ mod cep {
     mod negation;
     mod nfa;
     mod operator;
+    mod skip;
     mod stream;
     mod support;
     mod until;
