@@ -3,12 +3,14 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod greedy;
     mod loop_window;
     mod negation;
     mod nfa;
     mod operator;
     mod stream;
     mod support;
+    mod times;
     mod until;
     mod validation;
     mod within;
