@@ -3,6 +3,7 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod greedy;
     mod loop_window;
     mod negation;
     mod nfa;
@@ -10,6 +11,7 @@ mod cep {
     mod skip;
     mod stream;
     mod support;
+    mod times;
     mod until;
     mod validation;
     mod within;
