@@ -3,9 +3,11 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod iterative;
     mod loop_window;
     mod negation;
     mod nfa;
+    mod not_pattern;
     mod operator;
     mod stream;
     mod support;
