@@ -4,9 +4,11 @@
 
 mod cep {
     mod greedy;
+    mod iterative;
     mod loop_window;
     mod negation;
     mod nfa;
+    mod not_pattern;
     mod operator;
     mod skip;
     mod stream;
