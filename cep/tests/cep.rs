@@ -3,12 +3,15 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod contiguity;
     mod loop_window;
+    mod loops;
     mod negation;
     mod nfa;
     mod operator;
     mod stream;
     mod support;
+    mod timeouts;
     mod until;
     mod validation;
     mod within;
