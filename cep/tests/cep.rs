@@ -3,9 +3,11 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod contiguity;
     mod greedy;
     mod iterative;
     mod loop_window;
+    mod loops;
     mod negation;
     mod nfa;
     mod not_pattern;
@@ -13,6 +15,7 @@ mod cep {
     mod skip;
     mod stream;
     mod support;
+    mod timeouts;
     mod times;
     mod until;
     mod validation;
