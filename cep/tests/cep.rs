@@ -3,10 +3,12 @@
 //! operator under the test harness and patterns on DataStream.
 
 mod cep {
+    mod groups;
     mod loop_window;
     mod negation;
     mod nfa;
     mod operator;
+    mod same_element;
     mod stream;
     mod support;
     mod until;
