@@ -5,6 +5,7 @@
 mod cep {
     mod contiguity;
     mod greedy;
+    mod groups;
     mod iterative;
     mod loop_window;
     mod loops;
@@ -12,6 +13,7 @@ mod cep {
     mod nfa;
     mod not_pattern;
     mod operator;
+    mod same_element;
     mod skip;
     mod stream;
     mod support;
