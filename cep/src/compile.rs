@@ -4,7 +4,11 @@
 //! without consuming: an epsilon edge) transitions. Times and looping quantifiers
 //! unroll into chains of states; optional ones get a PROCEED around them; NOT
 //! patterns become STOP states reached by PROCEED edges from the states waiting
-//! after them; greedy variables PROCEED only when the event does not extend them.
+//! after them. A greedy variable proceeds freely, but the state after it takes,
+//! ignores or proceeds on no event the greedy variable could take (each of its
+//! transitions gains "and not the greedy take"), as Flink's compiler since its greedy
+//! rework; with `until`, an event meeting it proceeds to an unrestricted copy of that
+//! state.
 //! A group pattern compiles its own variables in between, its head taking the
 //! group's contiguity. A variable's `PreviousAndCurrent` window goes, as in Flink,
 //! on the states that take its event when it has no quantifier (not on the copies
@@ -77,7 +81,7 @@ pub(crate) fn compile<E: 'static>(pattern: &Pattern<E>) -> Graph<E> {
         group: None,
         first_of_loop: HashMap::new(),
         following: None,
-        following_take: None,
+        originals: HashMap::new(),
         window: pattern.within.is_some(),
     };
     let end = c.state(END_STATE, StateKind::Final);
@@ -103,8 +107,9 @@ struct Compiler<'p, E> {
     /// Per group (by address): whether its head is the first of its loop.
     first_of_loop: HashMap<usize, bool>,
     following: Option<&'p Stage<E>>,
-    /// What the variables after the current one could take (for greedy).
-    following_take: Option<Cond<E>>,
+    /// A state restricted by a greedy variable with `until` before it, and its copy
+    /// made before the restriction.
+    originals: HashMap<StateId, StateId>,
     window: bool,
 }
 
@@ -315,8 +320,15 @@ impl<'p, E: 'static> Compiler<'p, E> {
         self.set_first_of_loop(false);
         let until = cur.until();
         let inner_ignore = extend_until(self.inner_ignore_cond(cur), until.clone(), false);
-        let take =
-            extend_until(Some(self.take_cond(cur)), until, true).expect("a take condition stays");
+        let take = extend_until(Some(self.take_cond(cur)), until.clone(), true)
+            .expect("a take condition stays");
+        if cur.quantifier.greedy && from != to {
+            if until.is_some() {
+                let copy = self.copy_state(sink);
+                self.originals.insert(sink, copy);
+            }
+            self.restrict_greedy(sink, &take);
+        }
         for _ in from..to {
             last = self.singleton(
                 last,
@@ -348,22 +360,19 @@ impl<'p, E: 'static> Compiler<'p, E> {
         if cur.group().is_some() {
             return self.group_states(cur, sink, proceed, optional);
         }
-        let greedy = cur.quantifier.greedy;
         let state = self.take_state(StateKind::Normal);
         let sink = self.without_transitive_nots(sink);
         self.edge(state, Action::Take, sink, take.clone());
-        let mut proceed_cond = self.true_cond();
-        if optional && !self.head_of_group() {
-            if greedy {
-                proceed_cond = greedy_cond(
-                    proceed_cond,
-                    &take,
-                    ignore.as_ref(),
-                    self.following_take.as_ref(),
-                );
-            }
+        // The head of a group proceeds out of the group when the group is optional
+        // (`group_states` adds that edge); when it is optional itself, it also
+        // proceeds to the group's next variable (Flink's FLINK-30864).
+        if optional && (!self.head_of_group() || cur.quantifier.optional) {
             let target = proceed.expect("an optional state has a state to proceed to");
-            self.edge(state, Action::Proceed, target, proceed_cond.clone());
+            self.proceed(
+                state,
+                target,
+                cur.quantifier.greedy.then(|| cur.until()).flatten(),
+            );
         }
         if let Some(ignore) = ignore {
             let ignore_state = if optional {
@@ -371,17 +380,62 @@ impl<'p, E: 'static> Compiler<'p, E> {
                 self.edge(s, Action::Take, sink, take.clone());
                 self.edge(s, Action::Ignore, s, ignore.clone());
                 self.add_stops(s);
-                if greedy && let Some(p) = proceed {
-                    self.edge(s, Action::Proceed, p, proceed_cond);
-                }
                 s
             } else {
                 state
             };
             self.edge(state, Action::Ignore, ignore_state, ignore);
         }
-        self.following_take = Some(following_take(self.following_take.take(), take, optional));
         state
+    }
+
+    /// PROCEED from `state` to `target`; with a greedy variable's `until`, an event
+    /// meeting it proceeds to `target`'s unrestricted copy instead.
+    fn proceed(&mut self, state: StateId, target: StateId, greedy_until: Option<Cond<E>>) {
+        let cond = self.true_cond();
+        match greedy_until {
+            Some(until) => {
+                let original = self.originals.get(&target).copied().unwrap_or(target);
+                self.edge(
+                    state,
+                    Action::Proceed,
+                    original,
+                    cond.clone().and(until.clone()),
+                );
+                self.edge(state, Action::Proceed, target, cond.and(until.not()));
+            }
+            None => self.edge(state, Action::Proceed, target, cond),
+        }
+    }
+
+    /// A copy of `state` with the same transitions (its loops to itself made loops of
+    /// the copy), without a window.
+    fn copy_state(&mut self, state: StateId) -> StateId {
+        let copy = self.states.len();
+        let transitions = self.states[state]
+            .transitions
+            .iter()
+            .map(|t| Transition {
+                action: t.action,
+                target: if t.target == state { copy } else { t.target },
+                cond: t.cond.clone(),
+            })
+            .collect();
+        self.states.push(State {
+            name: self.states[state].name,
+            kind: self.states[state].kind,
+            transitions,
+            window: None,
+        });
+        copy
+    }
+
+    /// The state after a greedy variable acts on no event the variable could take.
+    fn restrict_greedy(&mut self, state: StateId, take: &Cond<E>) {
+        for t in &mut self.states[state].transitions {
+            let cond = std::mem::replace(&mut t.cond, Cond::True);
+            t.cond = cond.and(take.clone().not());
+        }
     }
 
     /// Enters a group: its variables compile as a sequence of their own.
@@ -392,7 +446,6 @@ impl<'p, E: 'static> Compiler<'p, E> {
             idx: self.idx,
             following: self.following,
             group: self.group,
-            following_take: self.following_take.take(),
         };
         self.group = Some(group);
         self.seq = inner;
@@ -400,15 +453,12 @@ impl<'p, E: 'static> Compiler<'p, E> {
         saved
     }
 
-    /// Leaves a group; returns what its variables could take.
-    fn leave(&mut self, saved: Saved<'p, E>) -> Option<Cond<E>> {
-        let inner_take = self.following_take.take();
+    /// Leaves a group.
+    fn leave(&mut self, saved: Saved<'p, E>) {
         self.seq = saved.seq;
         self.idx = saved.idx;
         self.following = saved.following;
         self.group = saved.group;
-        self.following_take = saved.following_take;
-        inner_take
     }
 
     fn group_states(
@@ -426,8 +476,7 @@ impl<'p, E: 'static> Compiler<'p, E> {
             let target = proceed.expect("an optional group has a state to proceed to");
             self.edge(last, Action::Proceed, target, proceed_cond);
         }
-        let inner = self.leave(saved);
-        self.merge_following(inner, optional);
+        self.leave(saved);
         last
     }
 
@@ -439,16 +488,8 @@ impl<'p, E: 'static> Compiler<'p, E> {
         last = self.convert(last);
         self.edge(last, Action::Proceed, sink, proceed_cond.clone());
         self.edge(dummy, Action::Proceed, last, proceed_cond);
-        let inner = self.leave(saved);
-        self.merge_following(inner, true);
+        self.leave(saved);
         last
-    }
-
-    fn merge_following(&mut self, inner: Option<Cond<E>>, optional: bool) {
-        self.following_take = match (inner, self.following_take.take()) {
-            (Some(i), old) => Some(following_take(old, i, optional)),
-            (None, old) => old,
-        };
     }
 
     /// A looping state: TAKE to itself, PROCEED to `sink`.
@@ -461,31 +502,28 @@ impl<'p, E: 'static> Compiler<'p, E> {
         let ignore = extend_until(self.inner_ignore_cond(cur), until.clone(), false);
         let take =
             extend_until(Some(self.take_cond(cur)), until, true).expect("a take condition stays");
-        let greedy = cur.quantifier.greedy;
-        let mut proceed_cond = self.true_cond();
-        if greedy {
-            proceed_cond = greedy_cond(
-                proceed_cond,
-                &take,
-                ignore.as_ref(),
-                self.following_take.as_ref(),
-            );
-        }
         let looping = self.take_state(StateKind::Normal);
-        self.edge(looping, Action::Proceed, sink, proceed_cond.clone());
+        if cur.quantifier.greedy {
+            if cur.until().is_some() {
+                let copy = self.copy_state(sink);
+                self.originals.insert(sink, copy);
+            }
+            self.proceed(looping, sink, cur.until());
+            // Restricted by the variable's own condition (its `until` aside).
+            let plain_take = self.take_cond(cur);
+            self.restrict_greedy(sink, &plain_take);
+        } else {
+            self.proceed(looping, sink, None);
+        }
         self.edge(looping, Action::Take, looping, take.clone());
         self.add_stop_to_looping(looping);
         if let Some(ignore) = ignore {
             let s = self.state(&cur.name, StateKind::Normal);
-            self.edge(s, Action::Take, looping, take.clone());
+            self.edge(s, Action::Take, looping, take);
             self.edge(s, Action::Ignore, s, ignore.clone());
             self.edge(looping, Action::Ignore, s, ignore);
-            if greedy {
-                self.edge(s, Action::Proceed, sink, proceed_cond);
-            }
             self.add_stop_to_looping(s);
         }
-        self.following_take = Some(following_take(self.following_take.take(), take, true));
         looping
     }
 
@@ -508,7 +546,9 @@ impl<'p, E: 'static> Compiler<'p, E> {
 
     fn is_optional(&self, stage: &Stage<E>) -> bool {
         match self.group {
-            Some(g) if self.idx == 0 => g.quantifier.optional && self.group_first_of_loop(),
+            Some(g) if self.idx == 0 => {
+                (g.quantifier.optional && self.group_first_of_loop()) || stage.quantifier.optional
+            }
             _ => stage.quantifier.optional,
         }
     }
@@ -565,7 +605,6 @@ struct Saved<'p, E> {
     idx: usize,
     following: Option<&'p Stage<E>>,
     group: Option<&'p Stage<E>>,
-    following_take: Option<Cond<E>>,
 }
 
 /// A window in ms (saturating).
@@ -579,30 +618,5 @@ fn extend_until<E>(cond: Option<Cond<E>>, until: Option<Cond<E>>, take: bool) ->
         (Some(c), Some(u)) => Some(u.not().and(c)),
         (None, Some(u)) if take => Some(u.not()),
         (c, _) => c,
-    }
-}
-
-/// A greedy variable proceeds when the event would not extend it (but would extend
-/// what follows), or when it can neither take nor ignore it.
-fn greedy_cond<E>(
-    cond: Cond<E>,
-    take: &Cond<E>,
-    ignore: Option<&Cond<E>>,
-    following: Option<&Cond<E>>,
-) -> Cond<E> {
-    let mut g = cond.and(take.clone().not());
-    if let Some(f) = following {
-        g = g.and(f.clone());
-    }
-    match ignore {
-        Some(i) => g.or(take.clone().or(i.clone()).not()),
-        None => g.or(take.clone().not()),
-    }
-}
-
-fn following_take<E>(following: Option<Cond<E>>, current: Cond<E>, optional: bool) -> Cond<E> {
-    match following {
-        Some(f) if optional => current.or(f),
-        _ => current,
     }
 }

@@ -97,10 +97,7 @@ impl Quantifier {
 
 /// A variable's body: a condition on one event, or a group pattern.
 pub(crate) enum Body<E> {
-    Single {
-        condition: Option<Cond<E>>,
-        until: Option<Cond<E>>,
-    },
+    Single { condition: Option<Cond<E>> },
     Group(Box<Pattern<E>>),
 }
 
@@ -110,6 +107,8 @@ pub(crate) struct Stage<E> {
     pub(crate) body: Body<E>,
     pub(crate) consuming: Consuming,
     pub(crate) quantifier: Quantifier,
+    /// Its stop condition (a looping variable or group).
+    pub(crate) until: Option<Cond<E>>,
     /// Its `PreviousAndCurrent` window.
     pub(crate) window: Option<Duration>,
 }
@@ -130,10 +129,7 @@ impl<E> Stage<E> {
     }
 
     pub(crate) fn until(&self) -> Option<Cond<E>> {
-        match &self.body {
-            Body::Single { until, .. } => until.clone(),
-            Body::Group(_) => None,
-        }
+        self.until.clone()
     }
 
     pub(crate) fn group(&self) -> Option<&Pattern<E>> {
@@ -149,14 +145,14 @@ impl<E> Clone for Stage<E> {
         Stage {
             name: self.name.clone(),
             body: match &self.body {
-                Body::Single { condition, until } => Body::Single {
+                Body::Single { condition } => Body::Single {
                     condition: condition.clone(),
-                    until: until.clone(),
                 },
                 Body::Group(p) => Body::Group(p.clone()),
             },
             consuming: self.consuming,
             quantifier: self.quantifier,
+            until: self.until.clone(),
             window: self.window,
         }
     }
@@ -309,12 +305,10 @@ impl<E: 'static> Pattern<E> {
     fn single(name: &str, consuming: Consuming) -> Stage<E> {
         Stage {
             name: name.to_string(),
-            body: Body::Single {
-                condition: None,
-                until: None,
-            },
+            body: Body::Single { condition: None },
             consuming,
             quantifier: Quantifier::single(),
+            until: None,
             window: None,
         }
     }
@@ -328,6 +322,7 @@ impl<E: 'static> Pattern<E> {
             body: Body::Group(Box::new(group)),
             consuming,
             quantifier: Quantifier::single(),
+            until: None,
             window: None,
         });
     }
@@ -447,28 +442,28 @@ impl<E: 'static> Pattern<E> {
     fn set_until(mut self, cond: Cond<E>) -> Self {
         let name = self.last().name.clone();
         let looping = self.last().quantifier.kind == Kind::Looping;
-        match &mut self.last().body {
-            Body::Group(_) => self.fail(Error::GroupCondition("until")),
-            Body::Single { until: Some(_), .. } => self.fail(Error::Until {
+        let last = self.last();
+        match &last.until {
+            Some(_) => self.fail(Error::Until {
                 name,
                 reason: "only one until condition applies",
             }),
-            Body::Single { until, .. } if looping => *until = Some(cond),
-            Body::Single { .. } => self.fail(Error::Until {
+            None if looping => last.until = Some(cond),
+            None => self.fail(Error::Until {
                 name,
-                reason: "it applies only to looping variables (one_or_more, times_or_more)",
+                reason: "it applies only to looping variables and groups (one_or_more, times_or_more)",
             }),
         }
         self
     }
 
-    /// A stop condition for a looping variable: an event meeting it ends the loop (and
-    /// is not taken).
+    /// A stop condition for a looping variable or group: an event meeting it ends the
+    /// loop (and is not taken).
     pub fn until(self, f: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
         self.set_until(Cond::Simple(Arc::new(f)))
     }
 
-    /// An iterative stop condition for a looping variable.
+    /// An iterative stop condition for a looping variable or group.
     pub fn until_ctx(self, f: impl Fn(&E, &Ctx<'_, E>) -> bool + Send + Sync + 'static) -> Self {
         self.set_until(Cond::Iterative(Arc::new(f)))
     }

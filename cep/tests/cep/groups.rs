@@ -321,7 +321,6 @@ fn a_pattern_can_begin_with_a_repeated_group() {
 }
 
 #[test]
-#[ignore = "differs from Flink: until on a group pattern is refused (GroupCondition(\"until\")); Flink ends the group's loop on it"]
 fn until_on_a_looping_group_ends_its_rounds() {
     // The stop condition is d's own: at d1 the loop of rounds ends (its partial
     // matches go), while the rounds so far proceed to d and take d1. Without until,
@@ -354,7 +353,6 @@ fn until_on_a_looping_group_ends_its_rounds() {
 }
 
 #[test]
-#[ignore = "differs from Flink: an optional head of a non-optional group is taken as mandatory (Flink's FLINK-30864 fix)"]
 fn a_group_whose_head_is_optional_may_start_at_its_second_variable() {
     // a next (b? next c) next d: a1 c1 d1 skips b; a2 b1 c2 d2 takes it; x after a3
     // is neither b nor c.

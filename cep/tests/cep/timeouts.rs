@@ -218,11 +218,11 @@ fn three_a(kind: Option<WithinType>) -> Pattern<Ev> {
 const TWO_A: [(&str, i64); 2] = [("a1", 1), ("a2", 3)];
 
 #[test]
-#[ignore = "differs from Flink: a timed-out run's buffer edges stay while a live run shares the node, so its events stay stored"]
 fn an_expired_run_frees_its_events_at_once() {
     // At 5 the run from a1 (with a2) has expired and only a2's own run is left: only
     // a2 stays stored (Flink releases the expired run's edge of the node for a2, which
-    // both runs share, and with it a1).
+    // both runs share, and with it a1; here each run has its own node for a2, and the
+    // expired run's releases a1).
     let (m, t, nfa) = run_at(&three_a(None), &at(&TWO_A), Some(5));
     assert_eq!((m, t), (want(&[]), want(&["a:a1,a2@5"])));
     assert_eq!(nfa.partial_matches(), 1);
