@@ -4,8 +4,8 @@
 //! checkpoints, restores and rescales it by key group like any keyed state.
 //!
 //! In event time, records wait in the state until the watermark passes them, then go
-//! through the NFA in time order; records already behind the watermark are late and
-//! go to the late tag, if one was given. A key has at most two timers: one at its
+//! through the NFA in time order; records at or behind the watermark are late and go
+//! to the late tag, if one was given. A key has at most two timers: one at its
 //! earliest waiting record's time (set when that changes, not per record), which
 //! runs every record the watermark has passed, and one at the earliest `within`
 //! deadline (the whole pattern's or a variable's), which times partial matches out.
@@ -337,7 +337,8 @@ where
         let ts = ctx.timestamp();
         match self.clock {
             Clock::Event => {
-                if ts < ctx.current_watermark() {
+                // Flink's CepOperator: a record at or before the watermark is late.
+                if ts <= ctx.current_watermark() {
                     if let Some(tag) = &self.late {
                         ctx.output_to(tag, value);
                     }

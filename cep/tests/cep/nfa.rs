@@ -121,7 +121,7 @@ fn optional_last_variable_matches_at_once_and_again() {
 }
 
 #[test]
-fn greedy_loops_do_not_proceed_while_they_can_take() {
+fn greedy_loops_leave_the_next_variable_only_what_they_cannot_take() {
     let events = evs(&["a1", "b1", "b2", "c1"]);
     let lazy = a_bs_c(|p| p.one_or_more());
     assert_eq!(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use strom_cep::{CepFunction, Match, Pattern, PatternProcessFunction, TimedOut};
 use strom_core::state::{DiskOptions, StateBackend};
-use strom_datastream::process::{Context, KeyedProcessHarness};
+use strom_datastream::process::{Context, KeyedProcessHarness, OutputTag};
 
 use super::stream::{Ev, a_bs_c, kind};
 
@@ -116,4 +116,27 @@ fn state_is_empty_again_after_matches_and_timeouts_on_heap_and_disk() {
     });
     let on_disk = drive(disk);
     assert!(on_disk == heap, "the disk backend gives the heap's rows");
+}
+
+#[test]
+fn in_event_time_a_record_at_the_watermark_is_late_and_one_after_it_is_not() {
+    // Flink's CepOperator: a record whose time is at or before the watermark is late.
+    let late = OutputTag::new("late");
+    let f = CepFunction::new(&a_then_b(1_000), Rows)
+        .unwrap()
+        .side_output_late_data(&late);
+    let mut h = KeyedProcessHarness::new(f, |e: &Ev| e.0);
+    h.process_watermark(10);
+    h.process_element(10, (1, 'a', 1)); // at the watermark: late
+    h.process_element(9, (1, 'a', 2)); // behind it: late
+    h.process_element(11, (1, 'a', 3));
+    h.process_element(12, (1, 'b', 4));
+    h.process_watermark(20);
+    let late_ids: Vec<u32> = h
+        .take_tagged_output(&late)
+        .into_iter()
+        .map(|(_, e)| e.2)
+        .collect();
+    assert_eq!(late_ids, [1, 2]);
+    assert_eq!(taken(&mut h), ["m:3+4"]);
 }

@@ -560,3 +560,21 @@ fn a_pending_negation_match_released_by_time_prunes_by_the_skip_strategy() {
         [vec![], vec!["a:a1 b:b1".to_string()], vec![]]
     );
 }
+
+#[test]
+fn times_runs_under_each_skip_strategy() {
+    let triples = |skip| Pattern::begin_with_skip("a", skip).where_(is("a")).times(3);
+    let events = evs(&["a1", "a2", "a3", "a4", "a5", "a6"]);
+    let every = want(&["a:a1,a2,a3", "a:a2,a3,a4", "a:a3,a4,a5", "a:a4,a5,a6"]);
+    assert_eq!(matches(&triples(Skip::NoSkip), &events), every);
+    assert_eq!(matches(&triples(Skip::SkipToNext), &events), every);
+    assert_eq!(
+        matches(&triples(Skip::SkipPastLastEvent), &events),
+        want(&["a:a1,a2,a3", "a:a4,a5,a6"])
+    );
+    // Skipping to the last `a` of a match starts the next at that event.
+    assert_eq!(
+        matches(&triples(Skip::skip_to_last("a")), &events),
+        want(&["a:a1,a2,a3", "a:a3,a4,a5"])
+    );
+}

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use strom_cep::{Match, Nfa, Pattern, pattern, pattern_all};
+use strom_cep::{Match, Nfa, Pattern, PatternProcessFunction, TimedOut, pattern, pattern_all};
 use strom_core::RuntimeConfig;
-use strom_datastream::process::OutputTag;
+use strom_datastream::process::{Context, OutputTag, OutputTags};
 use strom_datastream::{WATERMARK_EVERY, WatermarkStrategy, execute};
 
 /// (key, kind, id).
@@ -279,4 +279,94 @@ fn cep_state_on_the_disk_backend_is_checkpointed_and_restored() {
             ..Default::default()
         },
     ));
+}
+
+/// A user's pattern function: matches as "a+b" on the main output, timed-out partial
+/// matches as "a@deadline" to its own tag.
+struct Pairs {
+    timeouts: OutputTag<String>,
+}
+
+impl PatternProcessFunction<u32, Ev> for Pairs {
+    type Out = String;
+
+    fn process_match(&mut self, m: Match<Ev>, ctx: &mut Context<'_, u32, String, ()>) {
+        ctx.collect(format!("{}+{}", ids(&m, "a"), ids(&m, "b")));
+    }
+
+    fn process_timed_out(&mut self, t: TimedOut<Ev>, ctx: &mut Context<'_, u32, String, ()>) {
+        ctx.output_to(
+            &self.timeouts,
+            format!("{}@{}", ids(&t.events, "a"), t.timeout),
+        );
+    }
+
+    fn output_tags(&self) -> OutputTags {
+        OutputTags::new().with(&self.timeouts)
+    }
+}
+
+#[test]
+fn a_users_pattern_process_function_gets_matches_and_timeouts() {
+    // The events of `keyed_matches_and_timeouts_in_event_time`, through `process`.
+    let events = vec![
+        (2, (2, 'a', 3)),
+        (5, (1, 'b', 2)),
+        (1, (1, 'a', 1)),
+        (20, (2, 'b', 4)),
+        (31, (1, 'x', 7)),
+        (30, (1, 'a', 5)),
+        (35, (1, 'b', 6)),
+    ];
+    for workers in [1, 2] {
+        let events = events.clone();
+        let mut rows = execute(
+            &RuntimeConfig::default().with_workers(workers),
+            move |env| {
+                let stream = env.from_timestamped(
+                    events.clone(),
+                    WatermarkStrategy::bounded_out_of_orderness(Duration::from_millis(50)),
+                );
+                let timeouts = OutputTag::new("timeouts");
+                let found = pattern(stream.key_by(|e: &Ev| e.0), &a_then_b())
+                    .unwrap()
+                    .process(Pairs {
+                        timeouts: timeouts.clone(),
+                    });
+                let timed_out = found.side_output(&timeouts).map(|t| format!("t:{t}"));
+                found.main.map(|m| format!("m:{m}")).union(&timed_out)
+            },
+        )
+        .unwrap()
+        .unwrap();
+        rows.sort();
+        assert_eq!(rows, ["m:1+2", "m:5+6", "t:3@12"], "{workers} workers");
+    }
+}
+
+#[test]
+fn in_processing_time_records_match_in_arrival_order() {
+    // Event times are ignored in processing time: b2 carries an earlier event time
+    // than a1 but arrives after it, so a1 b2 matches (in event time it would not);
+    // `within` runs on the wall clock, far longer than the job.
+    let p = Pattern::begin("a")
+        .where_(kind('a'))
+        .followed_by("b")
+        .where_(kind('b'))
+        .within(Duration::from_secs(600));
+    let events = vec![(100, (1, 'a', 1)), (50, (1, 'b', 2)), (200, (1, 'b', 3))];
+    let mut rows = execute(&RuntimeConfig::default().with_workers(1), move |env| {
+        let stream = env.from_timestamped(
+            events.clone(),
+            WatermarkStrategy::bounded_out_of_orderness(Duration::ZERO),
+        );
+        pattern(stream.key_by(|e: &Ev| e.0), &p)
+            .unwrap()
+            .in_processing_time()
+            .select(|m| format!("{}+{}", ids(&m, "a"), ids(&m, "b")))
+    })
+    .unwrap()
+    .unwrap();
+    rows.sort();
+    assert_eq!(rows, ["1+2"]);
 }
