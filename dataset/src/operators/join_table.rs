@@ -1,15 +1,23 @@
 //! The build side of a hash join: a multimap from key to rows without an allocation per
 //! key. Rows live in one arena in arrival order; each key maps to its first and last
-//! row, and rows of the same key are chained through `next`. A `matched` flag per row
-//! is kept only when the join emits unmatched build rows (right and full outer joins).
+//! row and its number of rows, and rows of the same key are chained through `next`. A
+//! `matched` flag per row is kept only when the join emits unmatched build rows (right
+//! and full outer joins).
 
 use rustc_hash::FxHashMap;
 
 const END: u32 = u32::MAX;
 
+/// A key's rows: the first and last of its chain, and how many.
+#[derive(Clone, Copy)]
+struct Chain {
+    first: u32,
+    last: u32,
+    len: u32,
+}
+
 pub(crate) struct JoinTable<K, R> {
-    /// Key to (first row, last row).
-    heads: FxHashMap<K, (u32, u32)>,
+    heads: FxHashMap<K, Chain>,
     rows: Vec<R>,
     next: Vec<u32>,
     matched: Option<Vec<bool>>,
@@ -33,22 +41,28 @@ impl<K: std::hash::Hash + Eq, R> JoinTable<K, R> {
             m.push(false);
         }
         match self.heads.get_mut(&key) {
-            Some((_, last)) => {
-                self.next[*last as usize] = at;
-                *last = at;
+            Some(chain) => {
+                self.next[chain.last as usize] = at;
+                chain.last = at;
+                chain.len += 1;
             }
             None => {
-                self.heads.insert(key, (at, at));
+                let chain = Chain {
+                    first: at,
+                    last: at,
+                    len: 1,
+                };
+                self.heads.insert(key, chain);
             }
         }
     }
 
     /// Calls `each` with every row of `key` (marking them matched); false if none.
     pub(crate) fn probe(&mut self, key: &K, mut each: impl FnMut(&R)) -> bool {
-        let Some(&(first, _)) = self.heads.get(key) else {
+        let Some(chain) = self.heads.get(key) else {
             return false;
         };
-        let mut at = first;
+        let mut at = chain.first;
         while at != END {
             each(&self.rows[at as usize]);
             if let Some(m) = self.matched.as_mut() {
@@ -61,25 +75,44 @@ impl<K: std::hash::Hash + Eq, R> JoinTable<K, R> {
 
     /// Reorders the rows so that each key's rows are contiguous (probes then read them
     /// sequentially): worth it for a table probed many times, as a loop's static side.
+    ///
+    /// A counting sort, without walking the chains (a walk is a dependent random read
+    /// per row): each key's place follows from the lengths, each chain's first row is
+    /// placed from its key, and every other row one after its predecessor, found in
+    /// one pass in arrival order (a row's predecessor arrived before it).
     pub(crate) fn compact(&mut self) {
-        let mut old: Vec<Option<R>> = std::mem::take(&mut self.rows)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut rows = Vec::with_capacity(old.len());
-        let mut next = Vec::with_capacity(old.len());
-        for (first, last) in self.heads.values_mut() {
-            let start = rows.len() as u32;
-            let mut at = *first;
-            while at != END {
-                rows.push(old[at as usize].take().expect("each row is in one chain"));
-                next.push(rows.len() as u32);
-                at = self.next[at as usize];
-            }
-            *next.last_mut().expect("a key has a row") = END;
-            (*first, *last) = (start, rows.len() as u32 - 1);
+        let n = self.rows.len();
+        let mut dest = vec![END; n];
+        let mut start = 0u32;
+        for chain in self.heads.values_mut() {
+            dest[chain.first as usize] = start;
+            chain.first = start;
+            chain.last = start + chain.len - 1;
+            start += chain.len;
         }
-        (self.rows, self.next) = (rows, next);
+        for i in 0..n {
+            let after = self.next[i];
+            if after != END {
+                dest[after as usize] = dest[i] + 1;
+            }
+        }
+        let mut rows: Vec<Option<R>> = std::iter::repeat_with(|| None).take(n).collect();
+        for (row, at) in std::mem::take(&mut self.rows).into_iter().zip(&dest) {
+            rows[*at as usize] = Some(row);
+        }
+        self.rows = rows
+            .into_iter()
+            .map(|r| r.expect("every place is taken once"))
+            .collect();
+        // Each key's rows now follow each other; its last row ends the chain.
+        let mut next = dest;
+        for (i, slot) in next.iter_mut().enumerate() {
+            *slot = i as u32 + 1;
+        }
+        for chain in self.heads.values() {
+            next[chain.last as usize] = END;
+        }
+        self.next = next;
         self.matched = self.matched.take().map(|m| vec![false; m.len()]);
     }
 
@@ -119,9 +152,9 @@ impl<K: std::hash::Hash + Eq, R> JoinTable<K, R> {
             .collect();
         let next = std::mem::take(&mut self.next);
         self.matched = self.matched.take().map(|_| Vec::new());
-        self.heads.drain().flat_map(move |(key, (first, _))| {
+        self.heads.drain().flat_map(move |(key, c)| {
             let mut chain = Vec::new();
-            let mut at = first;
+            let mut at = c.first;
             while at != END {
                 chain.push((key.clone(), rows[at as usize].take().expect("once")));
                 at = next[at as usize];
@@ -142,7 +175,40 @@ pub(crate) fn largest_in_memory(sizes: impl Iterator<Item = Option<u64>>) -> Opt
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Compacting keeps every key's rows in arrival order, and rows inserted
+        /// afterwards join their key's chain (against a map of vectors).
+        #[test]
+        fn compact_keeps_each_keys_rows_in_order(
+            before in proptest::collection::vec((0u8..20, any::<u32>()), 0..300),
+            after in proptest::collection::vec((0u8..25, any::<u32>()), 0..50),
+        ) {
+            let mut t = JoinTable::new(false);
+            let mut model: BTreeMap<u8, Vec<u32>> = BTreeMap::new();
+            for (k, r) in &before {
+                t.insert(*k, *r);
+                model.entry(*k).or_default().push(*r);
+            }
+            t.compact();
+            for (k, r) in &after {
+                t.insert(*k, *r);
+                model.entry(*k).or_default().push(*r);
+            }
+            for k in 0u8..25 {
+                let mut got = Vec::new();
+                let found = t.probe(&k, |r| got.push(*r));
+                let want = model.get(&k).cloned().unwrap_or_default();
+                prop_assert_eq!(found, !want.is_empty());
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
 
     #[test]
     fn rows_by_key_in_arrival_order() {
@@ -159,8 +225,21 @@ mod tests {
         let mut again = Vec::new();
         assert!(t.probe(&1, |r| again.push(*r)));
         assert_eq!(again, ["a", "c", "e"]);
+        assert_eq!(t.rows.len(), 5);
+        for (key, want) in [(2, vec!["b"]), (3, vec!["d"])] {
+            let mut got = Vec::new();
+            assert!(t.probe(&key, |r| got.push(*r)));
+            assert_eq!(got, want);
+        }
+        t.insert(2, "f"); // still a chain after compacting
+        let mut two = Vec::new();
+        t.probe(&2, |r| two.push(*r));
+        assert_eq!(two, ["b", "f"]);
         let mut all: Vec<_> = t.drain().collect();
         all.sort();
-        assert_eq!(all, [(1, "a"), (1, "c"), (1, "e"), (2, "b"), (3, "d")]);
+        assert_eq!(
+            all,
+            [(1, "a"), (1, "c"), (1, "e"), (2, "b"), (2, "f"), (3, "d")]
+        );
     }
 }
