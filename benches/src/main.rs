@@ -9,6 +9,7 @@
 //! cargo run --release -p strom-benches --bin strom-bench -- window-agg --events 5000000 --rate 100000
 //! cargo run --release -p strom-benches --bin strom-bench -- --workers 2 incremental-graph
 //! cargo run --release -p strom-benches --bin strom-bench -- graph --scale 20
+//! cargo run --release -p strom-benches --bin strom-bench -- --workers 1,2 --runs 1 ml
 //! ```
 //!
 //! Data goes to `benches/data/` (git-ignored): a seeded Zipf text corpus, and TPC-H
@@ -22,6 +23,7 @@ mod graph;
 mod graph_bench;
 mod incremental;
 mod kafka;
+mod ml;
 mod nexmark;
 mod state;
 mod streaming;
@@ -171,6 +173,16 @@ enum Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// strom-ml against Spark MLlib: logistic regression and k-means on generated
+    /// points, ALS on MovieLens 100k; time, peak memory and quality of each, each fit
+    /// in its own process.
+    Ml(ml::MlArgs),
+    /// (Internal) fits one model of `ml` in this process: WORKERS TASK OUT ARGS...
+    #[command(hide = true)]
+    MlEngine {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Kafka: records per second per core through Strom's Kafka source and sink,
     /// beside a plain rdkafka consumer/producer loop, on a local broker.
     Kafka(kafka::KafkaArgs),
@@ -211,6 +223,8 @@ fn main() -> Result<()> {
         }
         Bench::Graph(args) => return graph_bench::bench(args, &cli.workers, cli.runs, &cli.data),
         Bench::GraphEngine { args } => return graph_bench::engine(args),
+        Bench::Ml(args) => return ml::bench(args, &cli.workers, cli.runs, &cli.data),
+        Bench::MlEngine { args } => return ml::engine(args),
         Bench::Report {
             results,
             size,
@@ -272,6 +286,8 @@ fn main() -> Result<()> {
         | Bench::IncrementalGraph(_)
         | Bench::Graph(_)
         | Bench::GraphEngine { .. }
+        | Bench::Ml(_)
+        | Bench::MlEngine { .. }
         | Bench::CepEngine { .. } => {
             unreachable!("handled above")
         }
