@@ -1,18 +1,19 @@
-// Six CEP cases run on Apache Flink's own flink-cep (the jars of the PyPI
+// Eight CEP cases run on Apache Flink's own flink-cep (the jars of the PyPI
 // `apache-flink` package that `strom-bench setup` installs), to check Strom's answers
 // against Flink's where its test suites leave them open or Strom had differed
 // (record 0020, decision 10; the same cases are in cep/tests/cep/greedy.rs and
-// groups.rs with these rows):
+// groups.rs and loop_window.rs with these rows):
 //
 //     JARS=benches/data/peers/flink/lib/python3.11/site-packages/pyflink/lib
 //     javac -cp "$JARS/*" -d /tmp/cep-check benches/peers/FlinkCepCheck.java
 //     java -cp "$JARS/*:/tmp/cep-check" FlinkCepCheck
 //
-// Events are strings whose first letter is their kind, one key, in arrival order (no
-// windows, so processing time); each case
+// Events are strings whose first letter is their kind, one key, in arrival order
+// (processing time) or, for the two loop-window cases, at the event times given; each case
 // prints `CASE name [matches]`, a match as `var:events` in pattern order, sorted.
 
 import java.util.*;
+import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cep.CEP;
 import org.apache.flink.cep.PatternSelectFunction;
@@ -25,12 +26,21 @@ import org.apache.flink.util.CloseableIterator;
 public class FlinkCepCheck {
     static SimpleCondition<String> is(String k) { return SimpleCondition.of(e -> e.startsWith(k)); }
     static void run(String label, Pattern<String, ?> p, String... evs) throws Exception {
+        run(label, p, evs, null);
+    }
+    /** With event times `ts` (one per event, ascending): event time; without: arrival order. */
+    static void run(String label, Pattern<String, ?> p, String[] evs, long[] ts) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         List<String> events = Arrays.asList(evs);
         DataStream<String> s = env.fromData(events).assignTimestampsAndWatermarks(
-            WatermarkStrategy.<String>forMonotonousTimestamps().withTimestampAssigner((e, t) -> events.indexOf(e) + 1));
-        DataStream<String> out = CEP.pattern(s.keyBy(e -> 0), p).inProcessingTime().select((PatternSelectFunction<String, String>) m -> {
+            WatermarkStrategy.<String>forMonotonousTimestamps().withTimestampAssigner(
+                (e, t) -> ts == null ? events.indexOf(e) + 1 : ts[events.indexOf(e)]));
+        var stream = CEP.pattern(s.keyBy(e -> 0), p);
+        if (ts == null) {
+            stream = stream.inProcessingTime();
+        }
+        DataStream<String> out = stream.select((PatternSelectFunction<String, String>) m -> {
             StringBuilder b = new StringBuilder();
             for (Map.Entry<String, List<String>> en : m.entrySet()) {
                 if (b.length() > 0) b.append(' ');
@@ -59,5 +69,13 @@ public class FlinkCepCheck {
         run("group-until", Pattern.<String>begin("c").where(is("c"))
             .followedBy(Pattern.<String>begin("a").where(is("a")).followedBy("b").where(is("b"))).oneOrMore().until(is("d"))
             .followedBy("d").where(is("d")), "c1","a1","b1","a2","b2","d1","a3","b3","d2");
+        String[] rounds = {"c1","a1","b1","a2","b2","d1"};
+        long[] apart = {1, 2, 3, 10, 11, 12};
+        run("group-one-or-more-window", Pattern.<String>begin("c").where(is("c"))
+            .followedBy(Pattern.<String>begin("a").where(is("a")).followedBy("b").where(is("b")))
+            .oneOrMore(Duration.ofMillis(3)).followedBy("d").where(is("d")), rounds, apart);
+        run("group-times-window", Pattern.<String>begin("c").where(is("c"))
+            .followedBy(Pattern.<String>begin("a").where(is("a")).followedBy("b").where(is("b")))
+            .times(2, Duration.ofMillis(3)).followedBy("d").where(is("d")), rounds, apart);
     }
 }

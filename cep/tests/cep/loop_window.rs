@@ -225,6 +225,43 @@ fn a_loop_window_on_a_group_has_no_effect() {
 }
 
 #[test]
+fn loop_windows_on_groups_of_two_variables_have_no_effect_as_in_flink() {
+    // Checked against Flink 2.3's flink-cep: `(a followedBy b).oneOrMore(3 ms)` and
+    // `.times(2, 3 ms)` between c and d, over c1@1 a1@2 b1@3 a2@10 b2@11 d1@12, give
+    // the rows without a window (the rounds are 7 ms apart).
+    let ab = || {
+        Pattern::begin("a")
+            .where_(is("a"))
+            .followed_by("b")
+            .where_(is("b"))
+    };
+    let c_group_d = |quantify: &dyn Fn(Pattern<Ev>) -> Pattern<Ev>| {
+        quantify(Pattern::begin("c").where_(is("c")).followed_by_group(ab()))
+            .followed_by("d")
+            .where_(is("d"))
+    };
+    let events = [
+        ("c1", 1),
+        ("a1", 2),
+        ("b1", 3),
+        ("a2", 10),
+        ("b2", 11),
+        ("d1", 12),
+    ];
+    assert_eq!(
+        run(&c_group_d(&|p| p.one_or_more_within(ms(3))), &events),
+        (
+            want(&["c:c1 a:a1 b:b1 d:d1", "c:c1 a:a1,a2 b:b1,b2 d:d1"]),
+            want(&[])
+        )
+    );
+    assert_eq!(
+        run(&c_group_d(&|p| p.times_within(2, ms(3))), &events),
+        (want(&["c:c1 a:a1,a2 b:b1,b2 d:d1"]), want(&[]))
+    );
+}
+
+#[test]
 fn inside_a_repeated_group_only_the_first_state_built_for_the_variable_goes_without() {
     // The group's two rounds compile b's states twice, the second round's first: its
     // last state is the first built for b, so only the wait for b4 is unbounded, while
