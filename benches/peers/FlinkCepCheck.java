@@ -1,7 +1,7 @@
-// Eight CEP cases run on Apache Flink's own flink-cep (the jars of the PyPI
+// Ten CEP cases run on Apache Flink's own flink-cep (the jars of the PyPI
 // `apache-flink` package that `strom-bench setup` installs), to check Strom's answers
 // against Flink's where its test suites leave them open or Strom had differed
-// (record 0020, decision 10; the same cases are in cep/tests/cep/greedy.rs and
+// (record 0020, decision 10; the same cases are in cep/tests/cep/greedy.rs,
 // groups.rs and loop_window.rs with these rows):
 //
 //     JARS=benches/data/peers/flink/lib/python3.11/site-packages/pyflink/lib
@@ -69,6 +69,11 @@ public class FlinkCepCheck {
         run("group-until", Pattern.<String>begin("c").where(is("c"))
             .followedBy(Pattern.<String>begin("a").where(is("a")).followedBy("b").where(is("b"))).oneOrMore().until(is("d"))
             .followedBy("d").where(is("d")), "c1","a1","b1","a2","b2","d1","a3","b3","d2");
+        run("group-head-range", Pattern.<String, String>begin(Pattern.<String>begin("a").where(is("a")).times(1, 3)
+            .followedBy("b").where(is("b"))), "x1","a1","b1","a2","a3","x2","b2");
+        run("optional-group-looping-head", Pattern.<String>begin("s").where(is("s"))
+            .followedBy(Pattern.<String>begin("a").where(is("a")).oneOrMore()).optional()
+            .followedBy("c").where(is("c")), "s1","x1","c1");
         String[] rounds = {"c1","a1","b1","a2","b2","d1"};
         long[] apart = {1, 2, 3, 10, 11, 12};
         run("group-one-or-more-window", Pattern.<String>begin("c").where(is("c"))

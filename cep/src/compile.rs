@@ -363,10 +363,10 @@ impl<'p, E: 'static> Compiler<'p, E> {
         let state = self.take_state(StateKind::Normal);
         let sink = self.without_transitive_nots(sink);
         self.edge(state, Action::Take, sink, take.clone());
-        // The head of a group proceeds out of the group when the group is optional
-        // (`group_states` adds that edge); when it is optional itself, it also
-        // proceeds to the group's next variable (Flink's FLINK-30864).
-        if optional && (!self.head_of_group() || cur.quantifier.optional) {
+        // As Flink 2.3 (after FLINK-30864): a state proceeds when it is optional itself;
+        // the head of an optional group proceeds out of the group by the edge
+        // `group_states` adds, and keeps a separate IGNORE state as an optional one.
+        if optional {
             let target = proceed.expect("an optional state has a state to proceed to");
             self.proceed(
                 state,
@@ -375,7 +375,7 @@ impl<'p, E: 'static> Compiler<'p, E> {
             );
         }
         if let Some(ignore) = ignore {
-            let ignore_state = if optional {
+            let ignore_state = if optional || self.head_of_optional_group() {
                 let s = self.state(&cur.name, StateKind::Normal);
                 self.edge(s, Action::Take, sink, take.clone());
                 self.edge(s, Action::Ignore, s, ignore.clone());
@@ -545,12 +545,14 @@ impl<'p, E: 'static> Compiler<'p, E> {
     }
 
     fn is_optional(&self, stage: &Stage<E>) -> bool {
-        match self.group {
-            Some(g) if self.idx == 0 => {
-                (g.quantifier.optional && self.group_first_of_loop()) || stage.quantifier.optional
-            }
-            _ => stage.quantifier.optional,
-        }
+        stage.quantifier.optional
+    }
+
+    /// Whether the current variable heads an optional group, in its first round.
+    fn head_of_optional_group(&self) -> bool {
+        self.head_of_group()
+            && self.group_first_of_loop()
+            && self.group.is_some_and(|g| g.quantifier.optional)
     }
 
     fn group_until(&self) -> Option<Cond<E>> {

@@ -371,7 +371,17 @@ impl<E: Clone + 'static> Compiled<E> {
             }
             let m = state.completed.remove(0);
             let path = state.buffer.extract(m.prev);
-            if let Some((pruning, inclusive)) = self.skip.pruning_id(&path, &self.graph.names)? {
+            let pruning = match self.skip.pruning_id(&path, &self.graph.names) {
+                Ok(pruning) => pruning,
+                Err(e) => {
+                    // The match is dropped with the error: its nodes go too.
+                    if let Some(p) = m.prev {
+                        state.buffer.release_node(p);
+                    }
+                    return Err(e);
+                }
+            };
+            if let Some((pruning, inclusive)) = pruning {
                 prune(&mut state.buffer, partial, pruning, inclusive);
                 prune(&mut state.buffer, &mut state.completed, pruning, inclusive);
             }

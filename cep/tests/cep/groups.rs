@@ -442,3 +442,41 @@ fn a_strict_group_times_leaves_nothing_after_its_match() {
     assert_eq!(found[0].get("a"), [("a1", 0), ("a2", 0)]);
     assert!(nfa.is_empty(), "{:?}", nfa.buffer_sizes());
 }
+
+#[test]
+fn a_times_range_heading_a_group_takes_from_its_lower_bound() {
+    // Flink 2.3's rows (FlinkCepCheck.java, `group-head-range`): the range's optional
+    // states proceed inside the group too, so one `a` is enough.
+    let p = Pattern::begin_group(
+        Pattern::begin("a")
+            .where_(is("a"))
+            .times_range(1, 3)
+            .followed_by("b")
+            .where_(is("b")),
+    );
+    let got = matches(&p, &evs(&["x1", "a1", "b1", "a2", "a3", "x2", "b2"]));
+    assert_eq!(
+        got,
+        want(&[
+            "a:a1 b:b1",
+            "a:a1,a2 b:b2",
+            "a:a1,a2,a3 b:b2",
+            "a:a2 b:b2",
+            "a:a2,a3 b:b2",
+            "a:a3 b:b2",
+        ])
+    );
+}
+
+#[test]
+fn an_optional_group_with_a_looping_head_is_skipped_once() {
+    // Flink 2.3's rows (`optional-group-looping-head`): the head keeps a separate
+    // IGNORE state, so skipping the group is one path, one match.
+    let p = Pattern::begin("s")
+        .where_(is("s"))
+        .followed_by_group(Pattern::begin("a").where_(is("a")).one_or_more())
+        .optional()
+        .followed_by("c")
+        .where_(is("c"));
+    assert_eq!(matches(&p, &evs(&["s1", "x1", "c1"])), want(&["s:s1 c:c1"]));
+}
