@@ -99,12 +99,9 @@ fn a_then_b() -> Pattern<Ev> {
         .within(Duration::from_millis(10))
 }
 
-#[test]
-fn keyed_matches_and_timeouts_in_event_time() {
-    // Out of order within the watermark's 50 ms; sorted per key they give
-    // key 1: a1@1 b2@5 (match), a5@30 x7@31 b6@35 (match); key 2: a3@2, b4@20
-    // (a3 times out at 12; b4 alone is nothing).
-    let events = vec![
+/// Two keys' events, out of order within 50 ms.
+fn keyed_events() -> Vec<(i64, Ev)> {
+    vec![
         (2, (2, 'a', 3)),
         (5, (1, 'b', 2)),
         (1, (1, 'a', 1)),
@@ -112,7 +109,15 @@ fn keyed_matches_and_timeouts_in_event_time() {
         (31, (1, 'x', 7)),
         (30, (1, 'a', 5)),
         (35, (1, 'b', 6)),
-    ];
+    ]
+}
+
+#[test]
+fn keyed_matches_and_timeouts_in_event_time() {
+    // Out of order within the watermark's 50 ms; sorted per key they give
+    // key 1: a1@1 b2@5 (match), a5@30 x7@31 b6@35 (match); key 2: a3@2, b4@20
+    // (a3 times out at 12; b4 alone is nothing).
+    let events = keyed_events();
     assert_rows(&a_then_b(), &events, &["m,1,1,2", "m,1,5,6", "t,2,3,12"]);
 }
 
@@ -309,15 +314,7 @@ impl PatternProcessFunction<u32, Ev> for Pairs {
 #[test]
 fn a_users_pattern_process_function_gets_matches_and_timeouts() {
     // The events of `keyed_matches_and_timeouts_in_event_time`, through `process`.
-    let events = vec![
-        (2, (2, 'a', 3)),
-        (5, (1, 'b', 2)),
-        (1, (1, 'a', 1)),
-        (20, (2, 'b', 4)),
-        (31, (1, 'x', 7)),
-        (30, (1, 'a', 5)),
-        (35, (1, 'b', 6)),
-    ];
+    let events = keyed_events();
     for workers in [1, 2] {
         let events = events.clone();
         let mut rows = execute(
